@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make run` and `make test`. Each sets itself up from a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app circles
+
+.PHONY: run test lint serve migrate demo clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
+
+migrate: setup
+	$(FLASK) db upgrade
+
+run: migrate  ## serve the app with the demo community on http://127.0.0.1:5000
+	$(FLASK) demo load --if-empty
+	$(FLASK) serve --host $(HOST) --port $(PORT)
+
+test: setup  ## the whole suite (PostgreSQL, Redis and browser tests skip with a reason if absent, outside CI)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check circles graph realtime tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) node_modules instance .pytest_cache .mypy_cache

@@ -1,0 +1,124 @@
+"""Communities: creating them, joining by invite, roles, and what a member may see."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from circles.errors import Conflict, InvalidInput, NotFound
+from circles.models import Community, Membership, User
+
+
+def new_invite_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def create_community(db: Session, owner: User, *, name: str, description: str = "") -> Community:
+    """Create a community; its creator becomes its first facilitator."""
+    errors: dict[str, str] = {}
+    name = " ".join(name.split())
+    if not name:
+        errors["name"] = "Give the community a name."
+    elif len(name) > 120:
+        errors["name"] = "Keep the name under 120 characters."
+    if len(description) > 2000:
+        errors["description"] = "Keep the description under 2000 characters."
+    if errors:
+        raise InvalidInput(errors)
+    community = Community(name=name, description=description.strip(), invite_code=new_invite_code())
+    community.memberships.append(Membership(user=owner, role="facilitator"))
+    db.add(community)
+    db.flush()
+    return community
+
+
+def membership_of(db: Session, user_id: int, community_id: int) -> Membership | None:
+    return db.scalar(
+        select(Membership).where(
+            Membership.user_id == user_id, Membership.community_id == community_id
+        )
+    )
+
+
+def community_for_member(db: Session, user: User, community_id: int) -> tuple[Community, Membership]:
+    """The community and the user's place in it; not found for anyone outside it."""
+    membership = membership_of(db, user.id, community_id)
+    if membership is None:
+        raise NotFound("community")
+    return membership.community, membership
+
+
+def community_for_facilitator(db: Session, user: User, community_id: int) -> Community:
+    """The community when the user facilitates it; members and outsiders get not found."""
+    community, membership = community_for_member(db, user, community_id)
+    if membership.role != "facilitator":
+        raise NotFound("page")
+    return community
+
+
+def community_by_invite(db: Session, code: str) -> Community:
+    community = db.scalar(select(Community).where(Community.invite_code == code.strip()))
+    if community is None or not code.strip():
+        raise NotFound("invitation")
+    return community
+
+
+def join_by_invite(db: Session, user: User, code: str) -> Community:
+    """Join through an invite code; counts the use under a row lock (no lost increments)."""
+    community = community_by_invite(db, code)
+    if membership_of(db, user.id, community.id) is not None:
+        raise Conflict(f"You are already a member of {community.name}.")
+    locked = db.get(Community, community.id, with_for_update=True, populate_existing=True)
+    assert locked is not None
+    locked.invite_uses += 1
+    locked.memberships.append(Membership(user=user, role="member"))
+    db.flush()
+    return locked
+
+
+def regenerate_invite(db: Session, community: Community) -> str:
+    """Replace the invite code; the old link stops working at once."""
+    community.invite_code = new_invite_code()
+    return community.invite_code
+
+
+def set_role(db: Session, community: Community, user_id: int, role: str) -> Membership:
+    if role not in ("member", "facilitator"):
+        raise InvalidInput.field("role", "Choose member or facilitator.")
+    membership = membership_of(db, user_id, community.id)
+    if membership is None:
+        raise NotFound("member")
+    if membership.role == "facilitator" and role == "member":
+        facilitators = db.scalar(
+            select(func.count()).where(
+                Membership.community_id == community.id, Membership.role == "facilitator"
+            )
+        )
+        if facilitators == 1:
+            raise Conflict("A community needs at least one facilitator.")
+    membership.role = role
+    return membership
+
+
+def roster(db: Session, community_id: int) -> list[Membership]:
+    return list(
+        db.scalars(
+            select(Membership)
+            .join(User)
+            .where(Membership.community_id == community_id)
+            .order_by(func.lower(User.display_name))
+        )
+    )
+
+
+def communities_of(db: Session, user_id: int) -> list[Membership]:
+    return list(
+        db.scalars(
+            select(Membership)
+            .join(Community)
+            .where(Membership.user_id == user_id)
+            .order_by(Community.name)
+        )
+    )

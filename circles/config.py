@@ -1,0 +1,97 @@
+"""Configuration: defaults → instance file → environment → test overrides.
+
+Nothing here runs at import time beyond defining defaults; ``load_config`` is called by the
+factory with the app it configures.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: Environment variables read without the ``FLASK_`` prefix (the names operators expect).
+PLAIN_ENV_KEYS = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "SOCKETIO_MESSAGE_QUEUE",
+    "RATELIMIT_STORAGE_URI",
+    "SESSION_COOKIE_SECURE",
+)
+
+
+class Defaults:
+    """Safe defaults for a local run; production overrides them through the environment."""
+
+    DATABASE_URL: str | None = None  # None → SQLite file in the instance folder
+    SOCKETIO_MESSAGE_QUEUE: str | None = None  # None → in-process queue
+    SOCKETIO_CORS_ALLOWED_ORIGINS: list[str] | None = None  # None → same origin only
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;100 per hour"
+    SIGNUP_RATE_LIMIT = "5 per minute;50 per hour"
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes; a CSV of a few thousand members fits
+    SQLITE_BUSY_TIMEOUT_MS = 30_000
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set to true behind HTTPS (see README, production)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the (revocable) session
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` in order: defaults, instance file, environment, test overrides."""
+    app.config.from_object(Defaults)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()  # FLASK_* (values parsed as JSON where they can be)
+    for key in PLAIN_ENV_KEYS:
+        if key in os.environ:
+            app.config[key] = _parse_env(os.environ[key])
+    if test_config is not None:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
+        app.config.get("DATABASE_URL"), Path(app.instance_path)
+    )
+
+
+def database_uri(url: str | None, instance: Path) -> str:
+    """Turn ``DATABASE_URL`` into a SQLAlchemy URL (psycopg 3 for PostgreSQL).
+
+    >>> database_uri("postgres://db/x", Path("/i"))
+    'postgresql+psycopg://db/x'
+    >>> database_uri(None, Path("/i"))
+    'sqlite:////i/circles.sqlite3'
+    """
+    if not url:
+        return f"sqlite:///{instance / 'circles.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _parse_env(value: str) -> Any:
+    lowered = value.strip().lower()
+    if lowered in {"true", "1", "yes", "on"}:
+        return True
+    if lowered in {"false", "0", "no", "off"}:
+        return False
+    return value
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the instance's random secret key, creating it (mode 0600) on first run."""
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

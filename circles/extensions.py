@@ -1,0 +1,19 @@
+"""Flask extensions, created unbound here and bound to an app by the factory."""
+
+from __future__ import annotations
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from circles.models.base import Base
+
+# The extension is ``orm``; "db" is the name of the SQLAlchemy session passed to domain code.
+orm = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)

@@ -1,0 +1,61 @@
+"""Communities (programmes or cohorts), their members and their topic vocabulary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from circles.models.accounts import User
+from circles.models.base import Base, Timestamped, utcnow
+
+ROLES = ("member", "facilitator")
+
+
+class Community(Timestamped, Base):
+    __tablename__ = "community"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    invite_code: Mapped[str] = mapped_column(String(32), unique=True)
+    # How many people joined through the invite link: a counter many requests increment.
+    invite_uses: Mapped[int] = mapped_column(default=0)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="community", cascade="all, delete-orphan"
+    )
+    topics: Mapped[list[Topic]] = relationship(
+        back_populates="community", cascade="all, delete-orphan", order_by="Topic.label"
+    )
+
+
+class Membership(Base):
+    """A user's place in a community, with their role there."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("community_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    community: Mapped[Community] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship()
+
+
+class Topic(Base):
+    """One entry of a community's vocabulary; ``key`` is the normalised label."""
+
+    __tablename__ = "topic"
+    __table_args__ = (UniqueConstraint("community_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(80))
+
+    community: Mapped[Community] = relationship(back_populates="topics")

@@ -1,0 +1,213 @@
+"""Member profiles: what a member brings, what they are working on, and when they are free."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circles.errors import InvalidInput, NotFound
+from circles.models import (
+    Availability,
+    Boundary,
+    LearningGoal,
+    Question,
+    Strength,
+    SuccessCriterion,
+    User,
+)
+from circles.models.profiles import LEVELS
+from circles.topics import canonical_topic
+
+BACKGROUND_FIELDS = {
+    "career_path": "Career path (e.g. career changer, first in family at university)",
+    "cultural_background": "Cultural background",
+    "gender": "Gender",
+    "age_band": "Age band",
+}
+ITEM_KINDS: dict[str, Any] = {
+    "strength": Strength,
+    "question": Question,
+    "learning_goal": LearningGoal,
+    "boundary": Boundary,
+    "success_criterion": SuccessCriterion,
+    "availability": Availability,
+}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def all_timezones() -> list[str]:
+    return sorted(available_timezones())
+
+
+def check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput.field("timezone", f"{name!r} is not a time zone we know.") from exc
+
+
+def _text(errors: dict[str, str], field: str, value: str, limit: int, *, required: bool = False) -> str:
+    value = value.strip()
+    if required and not value:
+        errors[field] = "This field is required."
+    elif len(value) > limit:
+        errors[field] = f"Keep this under {limit} characters (it has {len(value)})."
+    return value
+
+
+def update_profile(db: Session, user: User, fields: dict[str, Any]) -> User:
+    """Replace the profile's single-valued fields; nothing changes unless all are valid."""
+    errors: dict[str, str] = {}
+    name = " ".join(_text(errors, "display_name", fields.get("display_name", ""), 80, required=True).split())
+    organisation = _text(errors, "organisation", fields.get("organisation", ""), 120)
+    department = _text(errors, "department", fields.get("department", ""), 120)
+    bio = _text(errors, "bio", fields.get("bio", ""), 2000)
+    timezone = fields.get("timezone", "") or ""
+    try:
+        check_timezone(timezone)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    consent = bool(fields.get("background_consent"))
+    background = {
+        key: _text(errors, key, fields.get(key, "") or "", 80) for key in BACKGROUND_FIELDS
+    }
+    if errors:
+        raise InvalidInput(errors)
+    user.display_name, user.organisation, user.department = name, organisation, department
+    user.bio, user.timezone = bio, timezone
+    user.background_consent = consent
+    # Without consent nothing self-described is kept: it is used only to diversify circles.
+    user.background = {k: v for k, v in background.items() if v} if consent else {}
+    return user
+
+
+def _next_position(items: list[Any]) -> int:
+    return max((item.position for item in items), default=-1) + 1
+
+
+def _no_duplicate(items: list[Any], key: str, label: str, what: str) -> None:
+    if any(item.topic_key == key for item in items):
+        raise InvalidInput.field("topic", f"{label} is already one of your {what}.")
+
+
+def add_strength(db: Session, user: User, *, topic: str, offer: str = "", level: str = "practised") -> Strength:
+    errors: dict[str, str] = {}
+    offer = _text(errors, "offer", offer, 500)
+    if level not in LEVELS:
+        errors["level"] = f"Choose one of: {', '.join(LEVELS)}."
+    if errors:
+        raise InvalidInput(errors)
+    label, key = canonical_topic(db, user.id, topic)
+    _no_duplicate(user.strengths, key, label, "strengths")
+    item = Strength(topic=label, topic_key=key, offer=offer, level=level,
+                    position=_next_position(user.strengths))
+    user.strengths.append(item)
+    return item
+
+
+def add_question(db: Session, user: User, *, text: str, topic: str = "") -> Question:
+    errors: dict[str, str] = {}
+    text = _text(errors, "text", text, 500, required=True)
+    if errors:
+        raise InvalidInput(errors)
+    label, key = canonical_topic(db, user.id, topic) if topic.strip() else ("", "")
+    item = Question(text=text, topic=label, topic_key=key, position=_next_position(user.questions))
+    user.questions.append(item)
+    return item
+
+
+def add_learning_goal(db: Session, user: User, *, topic: str, note: str = "") -> LearningGoal:
+    errors: dict[str, str] = {}
+    note = _text(errors, "note", note, 500)
+    if errors:
+        raise InvalidInput(errors)
+    label, key = canonical_topic(db, user.id, topic)
+    _no_duplicate(user.learning_goals, key, label, "learning goals")
+    item = LearningGoal(topic=label, topic_key=key, note=note,
+                        position=_next_position(user.learning_goals))
+    user.learning_goals.append(item)
+    return item
+
+
+def add_boundary(db: Session, user: User, *, topic: str) -> Boundary:
+    label, key = canonical_topic(db, user.id, topic)
+    _no_duplicate(user.boundaries, key, label, "boundaries")
+    item = Boundary(topic=label, topic_key=key, position=_next_position(user.boundaries))
+    user.boundaries.append(item)
+    return item
+
+
+def add_success_criterion(
+    db: Session, user: User, *, text: str, target_date: date | None, today: date | None = None
+) -> SuccessCriterion:
+    errors: dict[str, str] = {}
+    text = _text(errors, "text", text, 500, required=True)
+    today = today or date.today()
+    if target_date is None:
+        errors["target_date"] = "Say by when (a date)."
+    elif target_date <= today:
+        errors["target_date"] = "Pick a date after today."
+    elif target_date > today + timedelta(days=5 * 366):
+        errors["target_date"] = "Pick a date within five years."
+    if errors or target_date is None:
+        raise InvalidInput(errors)
+    item = SuccessCriterion(text=text, target_date=target_date,
+                            position=_next_position(user.success_criteria))
+    user.success_criteria.append(item)
+    return item
+
+
+def parse_clock(value: str, field: str) -> int:
+    """Minutes after midnight for ``HH:MM`` (``24:00`` allowed as an end).
+
+    >>> parse_clock("09:30", "start")
+    570
+    """
+    try:
+        hours, minutes = (int(part) for part in value.strip().split(":"))
+    except ValueError as exc:
+        raise InvalidInput.field(field, "Use the form HH:MM, e.g. 09:30.") from exc
+    total = hours * 60 + minutes
+    if not (0 <= minutes < 60 and 0 <= total <= 1440):
+        raise InvalidInput.field(field, "Use a time between 00:00 and 24:00.")
+    return total
+
+
+def add_availability(db: Session, user: User, *, weekday: int, start: str, end: str) -> Availability:
+    """Add a weekly window (member's own time zone); overlapping windows are refused."""
+    if weekday not in range(7):
+        raise InvalidInput.field("weekday", "Choose a day of the week.")
+    start_minute, end_minute = parse_clock(start, "start"), parse_clock(end, "end")
+    if start_minute >= end_minute:
+        raise InvalidInput.field("end", "End after the start.")
+    for window in user.availability:
+        if window.weekday == weekday and window.start_minute < end_minute and start_minute < window.end_minute:
+            raise InvalidInput.field(
+                "start", f"Overlaps your {WEEKDAYS[weekday]} window {format_clock(window.start_minute)}–"
+                f"{format_clock(window.end_minute)}."
+            )
+    item = Availability(weekday=weekday, start_minute=start_minute, end_minute=end_minute)
+    user.availability.append(item)
+    return item
+
+
+def format_clock(minutes: int) -> str:
+    """``HH:MM`` for minutes after midnight.
+
+    >>> format_clock(570)
+    '09:30'
+    """
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def remove_item(db: Session, user: User, kind: str, item_id: int) -> None:
+    """Delete one of the user's own profile items; someone else's is simply not found."""
+    model = ITEM_KINDS.get(kind)
+    item = db.scalar(select(model).where(model.id == item_id, model.user_id == user.id)) if model else None
+    if item is None:
+        raise NotFound("item")
+    db.delete(item)

@@ -1,0 +1,48 @@
+"""HTTP edge: blueprints, the login loader and error pages, registered in one place."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from circles import accounts
+from circles.errors import CirclesError
+from circles.extensions import login_manager, orm
+from circles.models import User
+
+
+def init_app(app: Flask) -> None:
+    from circles.views import auth, circles, communities, home, onboarding, profile
+
+    for module in (auth, circles, communities, home, onboarding, profile):
+        app.register_blueprint(module.bp)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to see that page."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(token: str) -> User | None:
+        return accounts.load_login(orm.session, token)
+
+    @app.errorhandler(CirclesError)
+    def domain_error(exc: CirclesError) -> ResponseReturnValue:
+        orm.session.rollback()
+        return _error_page(exc.status, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> ResponseReturnValue:
+        return _error_page(400, f"The form had expired or was not sent from this site "
+                                f"({exc.description}). Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
+        return _error_page(exc.code or 500, exc.description or exc.name)
+
+
+def _error_page(status: int, message: str) -> ResponseReturnValue:
+    if request.accept_mimetypes.best == "application/json":
+        return {"ok": False, "error": message}, status
+    return render_template("error.html", status=status, message=message), status

@@ -1,0 +1,121 @@
+"""Sign up, log in, log out and claim an imported account."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from circles import accounts
+from circles.extensions import limiter, orm
+from circles.models import User
+from circles.profiles import all_timezones
+from circles.views.forms import render_form, submit
+
+bp = Blueprint("auth", __name__)
+
+
+class SignUpForm(FlaskForm):
+    display_name = StringField("Your name", validators=[DataRequired(), Length(max=80)])
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=256)],
+        description=f"At least {accounts.MIN_PASSWORD} characters.",
+    )
+    timezone = SelectField("Time zone", default="UTC", validate_choice=False)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+class ClaimForm(FlaskForm):
+    display_name = StringField("Your name", validators=[Length(max=80)])
+    password = PasswordField(
+        "Choose a password",
+        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=256)],
+    )
+
+
+def _safe_next(default: str) -> str:
+    """Only same-site paths are followed after logging in (no open redirect)."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+def _sign_in(user: User) -> None:
+    session.clear()  # a fresh session on every login: nothing from before carries over
+    accounts.start_login(orm.session, user, user_agent=request.user_agent.string)
+    orm.session.commit()
+    login_user(user)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
+def signup() -> ResponseReturnValue:
+    """Create an account and sign straight in."""
+    form = SignUpForm()
+    form.timezone.choices = all_timezones()
+    user = submit(form, lambda: accounts.sign_up(
+        orm.session, email=form.email.data or "", password=form.password.data or "",
+        display_name=form.display_name.data or "", timezone=form.timezone.data or "UTC",
+    ))
+    if user is None:
+        return render_form("auth/signup.html", form)
+    _sign_in(user)
+    flash("Welcome to Circles! Start with what you bring and what you are working on.", "ok")
+    return redirect(_safe_next(url_for("profile.edit")))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login() -> ResponseReturnValue:
+    """Log in with e-mail and password."""
+    form = LoginForm()
+    user = submit(form, lambda: accounts.authenticate(
+        orm.session, email=form.email.data or "", password=form.password.data or ""
+    ))
+    if user is None:
+        if request.method == "POST":
+            current_app.logger.info("authn_login_fail")
+        return render_form("auth/login.html", form)
+    _sign_in(user)
+    return redirect(_safe_next(url_for("home.index")))
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> ResponseReturnValue:
+    """Log out and revoke this login session on the server."""
+    accounts.end_login(orm.session, current_user.get_id())
+    orm.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "ok")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/claim/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
+def claim(token: str) -> ResponseReturnValue:
+    """An imported member sets their password through their personal link."""
+    user = accounts.invited_user(orm.session, token)
+    form = ClaimForm(display_name=user.display_name)
+    claimed = submit(form, lambda: accounts.claim_account(
+        orm.session, token=token, password=form.password.data or "",
+        display_name=form.display_name.data or "",
+    ))
+    if claimed is None:
+        return render_form("auth/claim.html", form, invited=user)
+    _sign_in(claimed)
+    flash("Your account is ready. Check your profile so your circle knows you.", "ok")
+    return redirect(url_for("profile.edit"))

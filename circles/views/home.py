@@ -1,0 +1,24 @@
+"""The front page: a welcome for visitors, a dashboard for members."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from circles import circle, communities, demo
+from circles.extensions import orm
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """Welcome visitors (with demo logins when the demo is loaded); show members their circles."""
+    if not current_user.is_authenticated:
+        return render_template("home/welcome.html", demo_logins=demo.demo_logins(orm.session))
+    return render_template(
+        "home/dashboard.html",
+        memberships=communities.communities_of(orm.session, current_user.id),
+        my_circles=circle.circles_of(orm.session, current_user.id),
+    )
