@@ -8,6 +8,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
 
 from circles.models.base import Base
 
@@ -17,3 +18,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def db() -> Session:
+    """This request's SQLAlchemy session: the real ``Session`` behind the scoped proxy,
+    which is what domain functions are typed to take."""
+    return orm.session()
