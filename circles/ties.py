@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from circles.communities import membership_of
 from circles.errors import InvalidInput, NotFound
-from circles.models import Community, Tie, User
+from circles.models import Community, Membership, Tie, User
 
 
 def ordered(a: int, b: int) -> tuple[int, int]:
@@ -37,7 +37,8 @@ def add_tie(db: Session, a: int, b: int, *, source: str, community_id: int | Non
 
 def declare_tie(db: Session, user: User, community: Community, other_id: int) -> Tie:
     """A member says they already know another member of a shared community well."""
-    if membership_of(db, other_id, community.id) is None:
+    members = (membership_of(db, user.id, community.id), membership_of(db, other_id, community.id))
+    if any(m is None for m in members):
         raise NotFound("member")
     return add_tie(db, user.id, other_id, source="declared", community_id=community.id,
                    declared_by_id=user.id)
@@ -53,4 +54,31 @@ def remove_declared_tie(db: Session, user: User, tie_id: int) -> None:
 def ties_of(db: Session, user_id: int) -> list[Tie]:
     return list(
         db.scalars(select(Tie).where(or_(Tie.low_id == user_id, Tie.high_id == user_id)))
+    )
+
+
+def other_end(tie: Tie, user_id: int) -> int:
+    return tie.high_id if tie.low_id == user_id else tie.low_id
+
+
+def people_known_by(db: Session, user_id: int) -> list[tuple[Tie, User]]:
+    """The user's ties with the person at the other end, by name."""
+    ties = ties_of(db, user_id)
+    others = {other_end(tie, user_id) for tie in ties}
+    people = {u.id: u for u in db.scalars(select(User).where(User.id.in_(others)))} if others else {}
+    pairs = [(tie, people[other_end(tie, user_id)]) for tie in ties]
+    return sorted(pairs, key=lambda pair: pair[1].display_name.casefold())
+
+
+def shared_communities(db: Session, a: int, b: int) -> list[Community]:
+    """Communities both people belong to: where one may declare a tie with the other."""
+    mine, theirs = aliased(Membership), aliased(Membership)
+    return list(
+        db.scalars(
+            select(Community)
+            .join(mine, mine.community_id == Community.id)
+            .join(theirs, theirs.community_id == Community.id)
+            .where(mine.user_id == a, theirs.user_id == b)
+            .order_by(Community.id)
+        )
     )

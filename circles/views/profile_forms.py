@@ -1,0 +1,120 @@
+"""The profile page's section forms: one small form per section, each with its own prefix
+so every field id on the page is unique (``strength-topic``, ``question-text``, …)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Optional
+
+from circles.models import User
+from circles.models.profiles import LEVELS
+from circles.profiles import BACKGROUND_FIELDS, WEEKDAYS, all_timezones
+
+
+class SectionForm(FlaskForm):
+    """Many forms share one page, so the CSRF token is the page-wide ``csrf_token`` input,
+    checked for every POST by ``CSRFProtect``; a per-form copy would carry the prefix."""
+
+    class Meta:
+        csrf = False
+
+
+class AboutForm(SectionForm):
+    display_name = StringField("Your name")
+    timezone = SelectField("Time zone", validate_choice=False)
+    organisation = StringField("Organisation")
+    department = StringField("Department or team")
+    bio = TextAreaField("A short bio", description="A few lines your circle-mates will read.")
+    background_consent = BooleanField(
+        "Use the background I describe below to make circles more diverse"
+    )
+    career_path = StringField(BACKGROUND_FIELDS["career_path"])
+    cultural_background = StringField(BACKGROUND_FIELDS["cultural_background"])
+    gender = StringField(BACKGROUND_FIELDS["gender"])
+    age_band = StringField(BACKGROUND_FIELDS["age_band"])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="about", **kwargs)
+        self.timezone.choices = all_timezones()
+
+    @classmethod
+    def of(cls, user: User) -> AboutForm:
+        data = {
+            "display_name": user.display_name, "timezone": user.timezone,
+            "organisation": user.organisation, "department": user.department, "bio": user.bio,
+            "background_consent": user.background_consent, **(user.background or {}),
+        }
+        return cls(formdata=None, data=data)
+
+
+class StrengthForm(SectionForm):
+    topic = StringField("Topic")
+    offer = TextAreaField("What I can offer", description="E.g. review a plan, share a story.")
+    level = SelectField("Experience", choices=[SelectChoice(level, level.capitalize()) for level in LEVELS],
+                        default="practised", validate_choice=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="strength", **kwargs)
+
+
+class QuestionForm(SectionForm):
+    text = TextAreaField("What I am working on")
+    topic = StringField("Topic (optional)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="question", **kwargs)
+
+
+class LearningGoalForm(SectionForm):
+    topic = StringField("Topic")
+    note = StringField("Note (optional)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="learning-goal", **kwargs)
+
+
+class BoundaryForm(SectionForm):
+    topic = StringField("Topic I can't advise on")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="boundary", **kwargs)
+
+
+class SuccessCriterionForm(SectionForm):
+    text = TextAreaField("What would make this worthwhile")
+    # Optional() lets an empty date reach the domain, which explains what it needs.
+    target_date = DateField("By when", validators=[Optional()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="success", **kwargs)
+
+
+class AvailabilityForm(SectionForm):
+    weekday = SelectField("Day", choices=[SelectChoice(str(i), day) for i, day in enumerate(WEEKDAYS)], coerce=int,
+                          validate_choice=False)
+    start = StringField("From", description="HH:MM, e.g. 09:30", default="09:00")
+    end = StringField("Until", description="HH:MM, e.g. 11:00", default="10:00")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="availability", **kwargs)
+
+
+#: The page's sections in order: form name in the template → blank form for a GET.
+SECTION_FORMS: dict[str, type[SectionForm]] = {
+    "strength_form": StrengthForm,
+    "question_form": QuestionForm,
+    "learning_goal_form": LearningGoalForm,
+    "boundary_form": BoundaryForm,
+    "success_form": SuccessCriterionForm,
+    "availability_form": AvailabilityForm,
+}
