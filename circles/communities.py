@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.models import Community, Membership, User
@@ -107,6 +107,7 @@ def roster(db: Session, community_id: int) -> list[Membership]:
         db.scalars(
             select(Membership)
             .join(User)
+            .options(contains_eager(Membership.user))  # one query for the whole roster
             .where(Membership.community_id == community_id)
             .order_by(func.lower(User.display_name))
         )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_socketio import SocketIO
 
 from realtime.connection import member_room
+
+if TYPE_CHECKING:
+    from circles.models import Circle
 
 
 def _socketio() -> SocketIO:
@@ -18,3 +21,11 @@ def _socketio() -> SocketIO:
 def to_member(member_id: int, event: str, data: dict[str, Any]) -> None:
     """Send ``event`` to every socket of one member, on whichever process holds it."""
     _socketio().emit(event, data, to=member_room(member_id))
+
+
+def placed_in_circle(circle: Circle) -> None:
+    """Tell each current member of a newly formed circle that they have been placed in it."""
+    data = {"circle_id": circle.id, "name": circle.name,
+            "url": url_for("circles.show", circle_id=circle.id)}
+    for seat in circle.current_seats:
+        to_member(seat.user_id, "circle_placed", data)

@@ -2,6 +2,124 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from circles import circle, communities
+from circles.errors import NotFound
+from circles.extensions import db
+from circles.models import Circle, Membership
+from circles.views.forms import render_form, submit
+from realtime import broadcast
 
 bp = Blueprint("circles", __name__)
+
+
+class CircleForm(FlaskForm):
+    name = StringField("Name (optional)", validators=[Length(max=120)],
+                       description="Leave empty to name the circle after its members.")
+    # Choices are checked by the domain, which explains the problem in words.
+    members = SelectMultipleField("Members", coerce=int, validate_choice=False,
+                                  description="Two members make a pair, three to eight a group.")
+
+
+class AddMemberForm(FlaskForm):
+    member = SelectField("Add a member", coerce=int, validate_choice=False)
+
+
+class RemoveMemberForm(FlaskForm):
+    reason = TextAreaField("Why (optional)", validators=[Length(max=500)])
+
+
+@bp.route("/communities/<int:community_id>/circles/new", methods=["GET", "POST"])
+@login_required
+def new(community_id: int) -> ResponseReturnValue:
+    """A facilitator forms a circle by hand from the community's members."""
+    community = communities.community_for_facilitator(db(), current_user, community_id)
+    form = CircleForm()
+    created = submit(form, lambda: circle.create_circle(
+        db(), community, current_user, name=form.name.data or "",
+        member_ids=list(form.members.data or []),
+    ))
+    if created is None:
+        return render_form("circles/new.html", form, community=community,
+                           roster=communities.roster(db(), community.id),
+                           chosen=set(form.members.data or []))
+    broadcast.placed_in_circle(created)
+    flash(f"{created.name} is formed; its members have been told.", "ok")
+    return redirect(url_for("circles.show", circle_id=created.id))
+
+
+def _facilitates(circle_row: Circle) -> bool:
+    membership = communities.membership_of(db(), current_user.id, circle_row.community_id)
+    return membership is not None and membership.role == "facilitator"
+
+
+def _show(circle_row: Circle, status: int = 200, **forms: Any) -> ResponseReturnValue:
+    """Render the circle page; facilitators also get the add and remove forms."""
+    facilitating = _facilitates(circle_row)
+    context: dict[str, Any] = {"circle": circle_row, "facilitating": facilitating,
+                               "seats": circle_row.current_seats}
+    if facilitating:
+        seated = {seat.user_id for seat in circle_row.current_seats}
+        candidates = [m for m in communities.roster(db(), circle_row.community_id)
+                      if m.user_id not in seated]
+        add_form = forms.pop("add_form", None) or AddMemberForm(formdata=None)
+        add_form.member.choices = [SelectChoice(str(m.user_id), _label(m)) for m in candidates]
+        context.update(add_form=add_form, remove_errors=forms.pop("remove_errors", {}))
+    return render_template("circles/show.html", **context), status
+
+
+def _label(membership: Membership) -> str:
+    user = membership.user
+    place = " · ".join(part for part in (user.organisation, user.department) if part)
+    return f"{user.display_name} ({place})" if place else user.display_name
+
+
+@bp.get("/circles/<int:circle_id>")
+@login_required
+def show(circle_id: int) -> ResponseReturnValue:
+    """A circle's members side by side: strengths, questions, goals and boundaries."""
+    return _show(circle.circle_for_viewer(db(), current_user, circle_id))
+
+
+def _facilitated_circle(circle_id: int) -> Circle:
+    circle_row = circle.circle_for_viewer(db(), current_user, circle_id)
+    if not _facilitates(circle_row):
+        raise NotFound("page")
+    return circle_row
+
+
+@bp.post("/circles/<int:circle_id>/members")
+@login_required
+def add_member(circle_id: int) -> ResponseReturnValue:
+    """A facilitator adds a community member to the circle; history records the join."""
+    circle_row = _facilitated_circle(circle_id)
+    form = AddMemberForm()
+    seat = submit(form, lambda: circle.add_to_circle(db(), circle_row, form.member.data or 0))
+    if seat is None:
+        if not form.errors and not form.form_errors:
+            form.member.errors = ["Choose a member to add."]
+        return _show(circle_row, 422, add_form=form)
+    flash(f"{seat.user.display_name} joined {circle_row.name}.", "ok")
+    return redirect(url_for("circles.show", circle_id=circle_row.id))
+
+
+@bp.post("/circles/<int:circle_id>/members/<int:user_id>/remove")
+@login_required
+def remove_member(circle_id: int, user_id: int) -> ResponseReturnValue:
+    """A facilitator takes a member out of the circle; history keeps when and why."""
+    circle_row = _facilitated_circle(circle_id)
+    form = RemoveMemberForm()
+    seat = submit(form, lambda: circle.leave_circle(
+        db(), circle_row, user_id, reason=form.reason.data or ""))
+    if seat is None:
+        return _show(circle_row, 422, remove_errors={user_id: [*form.reason.errors, *form.form_errors]})
+    flash(f"{seat.user.display_name} left {circle_row.name}.", "ok")
+    return redirect(url_for("circles.show", circle_id=circle_row.id))

@@ -2,6 +2,191 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from circles import circle, communities, topics
+from circles.errors import Conflict, InvalidInput, NotFound
+from circles.extensions import db
+from circles.models import Community, Membership
+from circles.views.forms import render_form, submit
 
 bp = Blueprint("communities", __name__)
+
+
+class CommunityForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(message="Give the community a name.")],
+                       description="A programme or cohort, e.g. “Engineering peer circles 2025”.")
+    description = TextAreaField("Description", validators=[Length(max=2000)],
+                                description="What the community is for; shown on the invite page.")
+
+
+class JoinForm(FlaskForm):
+    code = StringField("Invite code or link",
+                       validators=[DataRequired(message="Paste the invite code or link.")],
+                       description="The link looks like https://…/join/AbC123xyz.")
+
+
+class RoleForm(FlaskForm):
+    role = StringField("Role")  # the domain checks it is one of ROLES
+
+
+class TopicForm(FlaskForm):
+    label = StringField("New topic", validators=[DataRequired(message="Name a topic.")])
+
+
+def code_from(pasted: str) -> str:
+    """The invite code inside whatever was pasted: a bare code or a full /join/<code> link."""
+    text = pasted.strip()
+    path = urlsplit(text).path if "/" in text else text
+    if "/join/" in path:
+        path = path.split("/join/", 1)[1]
+    return path.strip("/ ")
+
+
+@bp.route("/communities/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    """Start a community; its creator becomes its facilitator."""
+    form = CommunityForm()
+    community = submit(form, lambda: communities.create_community(
+        db(), current_user, name=form.name.data or "",
+        description=form.description.data or "",
+    ))
+    if community is None:
+        return render_form("communities/new.html", form)
+    flash(f"{community.name} is ready. Share the invite link to bring members in.", "ok")
+    return redirect(url_for("communities.show", community_id=community.id))
+
+
+def _show(community: Community, membership: Membership, status: int = 200,
+          **extra: Any) -> ResponseReturnValue:
+    """Render a community page for a member, with facilitator tools when they facilitate."""
+    facilitating = membership.role == "facilitator"
+    context: dict[str, Any] = {
+        "community": community,
+        "membership": membership,
+        "facilitating": facilitating,
+        "roster": communities.roster(db(), community.id),
+        "my_circles": [c for c in circle.circles_of(db(), current_user.id)
+                       if c.community_id == community.id],
+    }
+    if facilitating:
+        context.update(
+            all_circles=circle.circles_in(db(), community.id),
+            invite_url=url_for("communities.join", code=community.invite_code, _external=True),
+            topic_form=extra.pop("topic_form", None) or TopicForm(formdata=None),
+            role_errors=extra.pop("role_errors", {}),
+        )
+    return render_template("communities/show.html", **context, **extra), status
+
+
+@bp.get("/communities/<int:community_id>")
+@login_required
+def show(community_id: int) -> ResponseReturnValue:
+    """A community's page: its members and your circles; facilitators also run it from here."""
+    community, membership = communities.community_for_member(db(), current_user, community_id)
+    return _show(community, membership)
+
+
+def _facilitated(community_id: int) -> tuple[Community, Membership]:
+    community = communities.community_for_facilitator(db(), current_user, community_id)
+    membership = communities.membership_of(db(), current_user.id, community_id)
+    assert membership is not None
+    return community, membership
+
+
+@bp.post("/communities/<int:community_id>/members/<int:user_id>/role")
+@login_required
+def set_role(community_id: int, user_id: int) -> ResponseReturnValue:
+    """A facilitator makes a member a facilitator or back; one facilitator always remains."""
+    community, membership = _facilitated(community_id)
+    form = RoleForm()
+    changed = submit(form, lambda: communities.set_role(
+        db(), community, user_id, form.role.data or ""))
+    if changed is None:
+        problems = [*form.role.errors, *form.form_errors] or ["Choose member or facilitator."]
+        return _show(community, membership, 422, role_errors={user_id: problems})
+    flash(f"{changed.user.display_name} is now a {changed.role}.", "ok")
+    return redirect(url_for("communities.show", community_id=community.id))
+
+
+@bp.post("/communities/<int:community_id>/invite")
+@login_required
+def new_invite(community_id: int) -> ResponseReturnValue:
+    """A facilitator replaces the invite link; the old one stops working at once."""
+    community, _ = _facilitated(community_id)
+    communities.regenerate_invite(db(), community)
+    db().commit()
+    flash("New invite link made; the old link no longer works.", "ok")
+    return redirect(url_for("communities.show", community_id=community.id))
+
+
+@bp.post("/communities/<int:community_id>/topics")
+@login_required
+def add_topic(community_id: int) -> ResponseReturnValue:
+    """A facilitator adds a topic to the community's vocabulary."""
+    community, membership = _facilitated(community_id)
+    form = TopicForm()
+    topic = submit(form, lambda: topics.add_topic(db(), community.id, form.label.data or ""))
+    if topic is None:
+        return _show(community, membership, 422, topic_form=form)
+    flash(f"“{topic.label}” is in the vocabulary.", "ok")
+    return redirect(url_for("communities.show", community_id=community.id))
+
+
+def _join_pasted(form: JoinForm) -> Community:
+    """Resolve a pasted code; an unknown one is a problem with the field, not a 404 page."""
+    try:
+        return communities.community_by_invite(db(), code_from(form.code.data or ""))
+    except NotFound as exc:
+        raise InvalidInput.field(
+            "code", "No community has that invite code. Check the link, or ask for a new one."
+        ) from exc
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@login_required
+def join_form() -> ResponseReturnValue:
+    """Paste an invite code or link to join a community."""
+    form = JoinForm()
+    community = submit(form, lambda: _join_pasted(form))
+    if community is None:
+        return render_form("communities/join_form.html", form)
+    return _join(community.invite_code)
+
+
+@bp.get("/join/<code>")
+def join(code: str) -> ResponseReturnValue:
+    """The invite page: what the community is and a button to join (or sign up first)."""
+    community = communities.community_by_invite(db(), code)
+    already = current_user.is_authenticated and communities.membership_of(
+        db(), current_user.id, community.id) is not None
+    return render_template("communities/join.html", community=community, code=code,
+                           already=already)
+
+
+@bp.post("/join/<code>")
+@login_required
+def join_post(code: str) -> ResponseReturnValue:
+    """Join the community this invite belongs to (the CSRF token is checked app-wide)."""
+    return _join(code)
+
+
+def _join(code: str) -> ResponseReturnValue:
+    community = communities.community_by_invite(db(), code)
+    try:
+        communities.join_by_invite(db(), current_user, code)
+        db().commit()
+        flash(f"Welcome to {community.name}! Your facilitator will place you in a circle.", "ok")
+    except Conflict as exc:  # already a member: say so kindly and take them there
+        db().rollback()
+        flash(exc.message, "info")
+    return redirect(url_for("communities.show", community_id=community.id))
