@@ -2,6 +2,147 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import Field
+
+from circles import onboarding
+from circles.communities import community_for_facilitator
+from circles.extensions import db
+from circles.models import Community
+from circles.views.forms import render_form, submit
 
 bp = Blueprint("onboarding", __name__)
+
+CSV_ONLY = FileAllowed(["csv", "txt"], "Upload a .csv (or .txt) file.")
+ACCEPT = {"accept": ".csv,.txt,text/csv"}
+
+
+class UploadForm(FlaskForm):
+    members_csv = FileField(
+        "Members (CSV)", validators=[FileRequired("Choose the CSV file of members."), CSV_ONLY],
+        render_kw=ACCEPT,
+        description="Columns: name, email, and optionally organisation, department, team.",
+    )
+    ties_csv = FileField(
+        "Existing ties (CSV, optional)", validators=[CSV_ONLY], render_kw=ACCEPT,
+        description="Two columns of e-mail addresses: email_a, email_b (or person, knows).",
+    )
+
+
+class ChunkedText(Field):
+    """Text carried back by the browser in several hidden textareas of one name: Werkzeug
+    refuses any single form field over MAX_FORM_MEMORY_SIZE (500 kB by default), and the
+    CSV of a few thousand members can be larger."""
+
+    CHUNK = 100_000  # characters, so at most 400 kB of UTF-8 per field
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = "".join(str(value) for value in valuelist)
+
+    def chunks(self) -> list[str]:
+        """Whole lines per chunk, so the browser's CRLF rewriting never splits a line end."""
+        chunks, current = [], ""
+        for line in (self.data or "").splitlines(keepends=True):
+            if current and len(current) + len(line) > self.CHUNK:
+                chunks.append(current)
+                current = ""
+            current += line
+        return [*chunks, current] if current else chunks
+
+
+class ConfirmForm(FlaskForm):
+    members_text = ChunkedText()
+    ties_text = ChunkedText()
+
+
+def _community(community_id: int) -> Community:
+    return community_for_facilitator(db(), current_user, community_id)
+
+
+def _read(upload: FileStorage | None) -> bytes | None:
+    return upload.read() if upload is not None else None
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
+    """Explain an upload over the size limit instead of a bare 413."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+    message = (f"That upload is larger than {limit:g} MiB, the most Circles accepts "
+               "at once. Split the file (at most 5,000 members each) and upload the parts "
+               "one after another.")
+    return render_template("error.html", status=413, message=message), 413
+
+
+@bp.route("/communities/<int:community_id>/import", methods=["GET", "POST"])
+@login_required
+def import_members(community_id: int) -> ResponseReturnValue:
+    """Upload the members (and ties) CSV and see the row-by-row report; nothing is saved yet."""
+    community = _community(community_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render_form("onboarding/upload.html", form, community=community)
+    preview = onboarding.check_import(db(), community, _read(form.members_csv.data) or b"",
+                                      _read(form.ties_csv.data))
+    confirm = ConfirmForm(formdata=None, members_text=preview.members.text,
+                          ties_text=preview.ties.text if preview.ties else "")
+    return _preview_page(community, preview, confirm)
+
+
+def _preview_page(community: Community, preview: onboarding.ImportPreview,
+                  confirm: ConfirmForm) -> ResponseReturnValue:
+    page = render_template("onboarding/preview.html", community=community, preview=preview,
+                           confirm=confirm, upload=UploadForm(formdata=None))
+    return page, 200 if preview.ok and not confirm.form_errors else 422
+
+
+@bp.post("/communities/<int:community_id>/import/confirm")
+@login_required
+def confirm_import(community_id: int) -> ResponseReturnValue:
+    """Check the previewed files again and import them in one transaction, or show why not."""
+    community = _community(community_id)
+    form = ConfirmForm()
+    members, ties = form.members_text.data or "", form.ties_text.data or None
+    result = submit(form, lambda: onboarding.import_members(db(), community, members, ties))
+    if result is None:
+        preview = onboarding.check_import(db(), community, members, ties)
+        return _preview_page(community, preview, form)
+    links = [(account, url_for("auth.claim", token=account.claim_token, _external=True))
+             for account in result.new_accounts]
+    return render_template("onboarding/result.html", community=community, result=result,
+                           links=links)
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@bp.get("/communities/<int:community_id>/import/claim-links.csv")
+@login_required
+def claim_links(community_id: int) -> ResponseReturnValue:
+    """Download the claim links of members who were imported and have not set a password."""
+    community = _community(community_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["name", "email", "link"])
+    for user in onboarding.pending_claims(db(), community.id):
+        link = url_for("auth.claim", token=user.claim_token, _external=True)
+        writer.writerow([_spreadsheet_safe(user.display_name), _spreadsheet_safe(user.email), link])
+    return Response(
+        "\ufeff" + out.getvalue(),  # the BOM makes Excel read the file as UTF-8
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="claim-links-{community.id}.csv"',
+            "Cache-Control": "no-store",  # each link signs someone in: keep it out of caches
+        },
+    )
