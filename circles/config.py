@@ -18,6 +18,7 @@ PLAIN_ENV_KEYS = (
     "DATABASE_URL",
     "SECRET_KEY",
     "SOCKETIO_MESSAGE_QUEUE",
+    "SOCKETIO_CHANNEL",
     "RATELIMIT_STORAGE_URI",
     "SESSION_COOKIE_SECURE",
 )
@@ -28,6 +29,7 @@ class Defaults:
 
     DATABASE_URL: str | None = None  # None → SQLite file in the instance folder
     SOCKETIO_MESSAGE_QUEUE: str | None = None  # None → in-process queue
+    SOCKETIO_CHANNEL = "flask-socketio"  # Redis pub/sub channel; separate deployments on one Redis
     SOCKETIO_CORS_ALLOWED_ORIGINS: list[str] | None = None  # None → same origin only
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -1,4 +1,4 @@
-"""Connect and disconnect: only signed-in members get a socket, each in a personal room."""
+"""Connect and whoami: only signed-in members get a socket, each in a personal room."""
 
 from __future__ import annotations
 
@@ -6,16 +6,32 @@ from typing import Any
 
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
+from socketio.exceptions import ConnectionRefusedError
+
+from realtime.acks import Ack, acked
+
+LOG_IN_FIRST = "Log in to Circles before connecting for live updates."
 
 
 def member_room(member_id: int) -> str:
+    """The room holding every socket of one member, on whichever process holds it."""
     return f"member:{member_id}"
 
 
 def register(socketio: SocketIO) -> None:
+    """Register the connection handlers on ``socketio``."""
+
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> None:
-        """Refuse anonymous sockets; put a member's sockets in their personal room."""
+        """Refuse anonymous and logged-out sockets; put a member's sockets in their room."""
+        # The session cookie of the handshake is checked like any page request: a revoked
+        # login (logged out) no longer loads a user, so its replayed cookie is refused here.
         if not current_user.is_authenticated:
-            raise ConnectionRefusedError("Log in before connecting.")
+            raise ConnectionRefusedError(LOG_IN_FIRST)
         join_room(member_room(current_user.id))
+
+    @socketio.on("whoami")
+    @acked
+    def whoami(_data: Any = None) -> Ack:
+        """Tell a (re)connected client whose live updates it receives."""
+        return {"member_id": current_user.id, "display_name": current_user.display_name}

@@ -7,6 +7,7 @@ absent server skips those runs with the reason, in CI (``CI=true``) it fails the
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
 from circles import accounts, create_app
@@ -24,6 +26,8 @@ from circles.communities import create_community
 from circles.extensions import orm
 from circles.models import Circle, Community, Membership, User
 from tests.services import POSTGRES_URL, require_postgres
+
+pytest_plugins = ["tests.live"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct horse battery"
@@ -70,6 +74,15 @@ def app_config(backend: str, tmp_path: Any) -> dict[str, Any]:
             "connect_args": {"options": f"-csearch_path={SCHEMA}"}
         }
     return config
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt costs ~60 ms a hash by design; tests that are not about hashing use a cheap one.
+    Mark a test ``real_password_hash`` to keep production hashing."""
+    if request.node.get_closest_marker("real_password_hash") is None:
+        cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
+        monkeypatch.setattr(accounts, "generate_password_hash", cheap)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,65 @@
+"""How every member event answers its ack: the one place domain errors become Socket.IO replies.
+
+A handler returns a dict of results; the client gets ``{"ok": true, **results}``. A
+``CirclesError`` becomes ``{"ok": false, "error": message}`` with the transaction rolled back,
+so nothing partial is kept, exactly as a form would show it over HTTP.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import SocketIO, leave_room, rooms
+
+from circles.errors import CirclesError
+from circles.extensions import orm
+
+Ack = dict[str, Any]
+Handler = Callable[..., Ack | None]
+
+LOGIN_ENDED = "Your login has ended. Log in again to keep receiving live updates."
+UNEXPECTED = "Something went wrong on our side; please try again."
+
+
+def acked(handler: Handler) -> Callable[..., Ack]:
+    """Wrap a member's event handler so it always answers with an ``ok`` ack.
+
+    The login is checked again on every event: a socket whose login was revoked (logged out
+    elsewhere) is taken out of its rooms, so no further broadcast reaches it, and is told why.
+    """
+
+    @functools.wraps(handler)
+    def answer(*args: Any) -> Ack:
+        if not current_user.is_authenticated:
+            _leave_all_rooms()
+            return {"ok": False, "error": LOGIN_ENDED}
+        try:
+            result = handler(*args)
+        except CirclesError as exc:
+            orm.session.rollback()
+            return {"ok": False, "error": exc.message}
+        return {"ok": True, **(result or {})}
+
+    return answer
+
+
+def _leave_all_rooms() -> None:
+    sid = getattr(request, "sid", None)
+    for room in rooms():
+        if room != sid:
+            leave_room(room)
+
+
+def answer_unexpected_errors(socketio: SocketIO) -> None:
+    """Answer a handler's bug with a plain error ack (logged) instead of leaving the client
+    waiting for an ack that never comes."""
+
+    @socketio.on_error_default
+    def unexpected(exc: Exception) -> Ack:
+        orm.session.rollback()
+        current_app.logger.exception("socket event %r failed", getattr(request, "event", None))
+        return {"ok": False, "error": UNEXPECTED}
