@@ -17,6 +17,7 @@ def count_users(app: Flask) -> int:
         return orm.session.scalar(select(func.count()).select_from(User)) or 0
 
 
+@pytest.mark.real_password_hash
 def test_signup_logs_in_and_hashes_password(app: Flask, client: FlaskClient, auth: AuthActions) -> None:
     response = auth.signup(email="Ada@Example.org")
     assert response.status_code == 302
