@@ -21,7 +21,7 @@ CHROMIUM = os.environ.get("CIRCLES_TEST_CHROMIUM", "/usr/bin/chromium")
 
 
 @cache
-def _reachable(url: str) -> bool:
+def reachable(url: str) -> bool:
     parts = urlsplit(url)
     try:
         with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=1):
@@ -37,12 +37,12 @@ def _missing(reason: str) -> None:
 
 
 def require_postgres() -> None:
-    if not _reachable(POSTGRES_URL):
+    if not reachable(POSTGRES_URL):
         _missing(f"PostgreSQL not reachable at {POSTGRES_URL} (set CIRCLES_TEST_POSTGRES_URL)")
 
 
 def require_redis() -> None:
-    if not _reachable(REDIS_URL):
+    if not reachable(REDIS_URL):
         _missing(f"Redis not reachable at {REDIS_URL} (set CIRCLES_TEST_REDIS_URL)")
 
 

@@ -20,14 +20,12 @@ from tests.world import (
     build_world,
     log_in_as,
     request_as,
-    use_fast_passwords,
 )
 
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch, make_user: Any, make_community: Any,
           make_circle: Any) -> World:
-    use_fast_passwords(monkeypatch)
     return build_world(make_user, make_community, make_circle)
 
 

@@ -19,7 +19,6 @@ from tests.world import (
     build_world,
     log_in_as,
     request_as,
-    use_fast_passwords,
 )
 
 JOIN_BUTTON = '<button type="submit" class="button">Join Peer Circles 2025</button>'
@@ -28,7 +27,6 @@ JOIN_BUTTON = '<button type="submit" class="button">Join Peer Circles 2025</butt
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch, make_user: Any, make_community: Any,
           make_circle: Any) -> World:
-    use_fast_passwords(monkeypatch)
     return build_world(make_user, make_community, make_circle)
 
 

@@ -14,21 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
-from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
 from tests.conftest import AuthActions, post_form
 
 ROLES = ("facilitator", "circle_member", "member", "outsider", "anonymous")
-
-
-def use_fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash test passwords cheaply: a world holds seven accounts, and scrypt costs ~0.2 s each.
-    Logging in still checks the hash for real (the method is read from the stored hash)."""
-    monkeypatch.setattr("circles.accounts.generate_password_hash",
-                        lambda password: generate_password_hash(password, "pbkdf2:sha256:1000"))
 
 
 @dataclass

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from circles import accounts
 from circles.errors import CirclesError
-from circles.extensions import login_manager, orm
+from circles.extensions import db, login_manager, orm
 from circles.models import User
 
 
@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str) -> User | None:
-        return accounts.load_login(orm.session, token)
+        return accounts.load_login(db(), token)
 
     @app.errorhandler(CirclesError)
     def domain_error(exc: CirclesError) -> ResponseReturnValue:

@@ -12,7 +12,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from circles import accounts
-from circles.extensions import limiter, orm
+from circles.extensions import db, limiter, orm
 from circles.models import User
 from circles.profiles import all_timezones
 from circles.views.forms import render_form, submit
@@ -54,7 +54,7 @@ def _safe_next(default: str) -> str:
 
 def _sign_in(user: User) -> None:
     session.clear()  # a fresh session on every login: nothing from before carries over
-    accounts.start_login(orm.session, user, user_agent=request.user_agent.string)
+    accounts.start_login(db(), user, user_agent=request.user_agent.string)
     orm.session.commit()
     login_user(user)
 
@@ -66,7 +66,7 @@ def signup() -> ResponseReturnValue:
     form = SignUpForm()
     form.timezone.choices = all_timezones()
     user = submit(form, lambda: accounts.sign_up(
-        orm.session, email=form.email.data or "", password=form.password.data or "",
+        db(), email=form.email.data or "", password=form.password.data or "",
         display_name=form.display_name.data or "", timezone=form.timezone.data or "UTC",
     ))
     if user is None:
@@ -82,7 +82,7 @@ def login() -> ResponseReturnValue:
     """Log in with e-mail and password."""
     form = LoginForm()
     user = submit(form, lambda: accounts.authenticate(
-        orm.session, email=form.email.data or "", password=form.password.data or ""
+        db(), email=form.email.data or "", password=form.password.data or ""
     ))
     if user is None:
         if request.method == "POST":
@@ -96,7 +96,7 @@ def login() -> ResponseReturnValue:
 @login_required
 def logout() -> ResponseReturnValue:
     """Log out and revoke this login session on the server."""
-    accounts.end_login(orm.session, current_user.get_id())
+    accounts.end_login(db(), current_user.get_id())
     orm.session.commit()
     logout_user()
     session.clear()
@@ -108,10 +108,10 @@ def logout() -> ResponseReturnValue:
 @limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
 def claim(token: str) -> ResponseReturnValue:
     """An imported member sets their password through their personal link."""
-    user = accounts.invited_user(orm.session, token)
+    user = accounts.invited_user(db(), token)
     form = ClaimForm(display_name=user.display_name)
     claimed = submit(form, lambda: accounts.claim_account(
-        orm.session, token=token, password=form.password.data or "",
+        db(), token=token, password=form.password.data or "",
         display_name=form.display_name.data or "",
     ))
     if claimed is None:

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from circles import circle, communities, demo
-from circles.extensions import orm
+from circles.extensions import db
 
 bp = Blueprint("home", __name__)
 
@@ -16,9 +16,9 @@ bp = Blueprint("home", __name__)
 def index() -> ResponseReturnValue:
     """Welcome visitors (with demo logins when the demo is loaded); show members their circles."""
     if not current_user.is_authenticated:
-        return render_template("home/welcome.html", demo_logins=demo.demo_logins(orm.session))
+        return render_template("home/welcome.html", demo_logins=demo.demo_logins(db()))
     return render_template(
         "home/dashboard.html",
-        memberships=communities.communities_of(orm.session, current_user.id),
-        my_circles=circle.circles_of(orm.session, current_user.id),
+        memberships=communities.communities_of(db(), current_user.id),
+        my_circles=circle.circles_of(db(), current_user.id),
     )
