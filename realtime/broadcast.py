@@ -23,9 +23,11 @@ def to_member(member_id: int, event: str, data: dict[str, Any]) -> None:
     _socketio().emit(event, data, to=member_room(member_id))
 
 
-def placed_in_circle(circle: Circle) -> None:
-    """Tell each current member of a newly formed circle that they have been placed in it."""
+def placed_in_circle(circle: Circle, member_ids: list[int] | None = None) -> None:
+    """Tell members they have been placed in ``circle``: by default everyone in a newly
+    formed circle, or only ``member_ids`` (someone added to an existing circle)."""
     data = {"circle_id": circle.id, "name": circle.name,
             "url": url_for("circles.show", circle_id=circle.id)}
-    for seat in circle.current_seats:
-        to_member(seat.user_id, "circle_placed", data)
+    targets = member_ids if member_ids is not None else [s.user_id for s in circle.current_seats]
+    for member_id in targets:
+        to_member(member_id, "circle_placed", data)

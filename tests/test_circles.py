@@ -33,8 +33,8 @@ def world(monkeypatch: pytest.MonkeyPatch, make_user: Any, make_community: Any,
 def placed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, list[int]]]:
     """Records each ``placed_in_circle`` broadcast: (circle id, member ids at that moment)."""
     calls: list[tuple[int, list[int]]] = []
-    monkeypatch.setattr("realtime.broadcast.placed_in_circle", lambda circle: calls.append(
-        (circle.id, [seat.user_id for seat in circle.current_seats])))
+    monkeypatch.setattr("realtime.broadcast.placed_in_circle", lambda circle, ids=None: calls.append(
+        (circle.id, ids if ids is not None else [seat.user_id for seat in circle.current_seats])))
     return calls
 
 
@@ -243,8 +243,10 @@ def test_removal_reason_too_long_keeps_the_member(app: Flask, client: FlaskClien
     assert mate in seated(app, world.circle_id)
 
 
-def test_facilitator_adds_a_member_and_history_records_it(app: Flask, client: FlaskClient,
-                                                         auth: AuthActions, world: World) -> None:
+def test_facilitator_adds_a_member_and_history_records_it(
+    app: Flask, client: FlaskClient, auth: AuthActions, world: World,
+    placed: list[tuple[int, list[int]]],
+) -> None:
     log_in_as(auth, world, "facilitator")
     page = client.get(f"/circles/{world.circle_id}").get_data(as_text=True)
     assert f'<option value="{world.id("candidate")}">Cal Candidate (Initech · Legal)</option>' in page
@@ -255,6 +257,7 @@ def test_facilitator_adds_a_member_and_history_records_it(app: Flask, client: Fl
     assert world.id("candidate") in seated(app, world.circle_id)
     with app.app_context():
         assert orm.session.get_one(Circle, world.circle_id).kind == "group"
+    assert placed == [(world.circle_id, [world.id("candidate")])]  # only the newcomer is told
 
 
 @pytest.mark.parametrize(("who", "status"), [("outsider", 404), ("mate", 422), ("", 422)])

@@ -107,6 +107,7 @@ def add_member(circle_id: int) -> ResponseReturnValue:
         if not form.errors and not form.form_errors:
             form.member.errors = ["Choose a member to add."]
         return _show(circle_row, 422, add_form=form)
+    broadcast.placed_in_circle(circle_row, [seat.user_id])
     flash(f"{seat.user.display_name} joined {circle_row.name}.", "ok")
     return redirect(url_for("circles.show", circle_id=circle_row.id))
 
