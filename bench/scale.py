@@ -1,0 +1,88 @@
+"""Scale: 2,000 members into circles of 4–6 (solve_groups) and 10,000 into pairs (pair_up).
+
+Random symmetric utilities in [0, 1); prints seconds and the objective beside a random
+grouping of the same sizes, median over runs.
+
+    .venv/bin/python bench/scale.py [--runs 3] [--groups-n 2000] [--pairs-n 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from graph.mdgp import objective, solve_groups
+from graph.pairs import pair_up
+from graph.sizes import group_bounds
+
+
+def utilities(n: int, seed: int, dtype: type = np.float64) -> np.ndarray:
+    w = np.random.default_rng(seed).random((n, n), dtype=dtype)
+    w += w.T
+    w /= 2
+    return w
+
+
+def random_groups(n: int, sizes: list[int], seed: int) -> list[list[int]]:
+    order = np.random.default_rng(seed + 1).permutation(n).tolist()
+    out, at = [], 0
+    for size in sizes:
+        out.append(order[at:at + size])
+        at += size
+    return out
+
+
+def groups_run(n: int, seed: int, limit: float) -> tuple[float, float, float]:
+    w = utilities(n, seed)
+    bounds = group_bounds(n, min_size=4, max_size=6)
+    started = time.perf_counter()
+    found = solve_groups(w, bounds, time_limit=limit, seed=seed)
+    seconds = time.perf_counter() - started
+    baseline = objective(w, random_groups(n, [len(g) for g in found.groups], seed))
+    return seconds, found.objective, baseline
+
+
+def pairs_run(n: int, seed: int) -> tuple[float, float, float]:
+    w = utilities(n, seed, np.float32)
+    started = time.perf_counter()
+    found = pair_up(w, seed=seed)
+    seconds = time.perf_counter() - started
+    value = sum(float(w[a, b]) for g in found for i, a in enumerate(g) for b in g[i + 1:])
+    base = random_groups(n, [len(g) for g in found], seed)
+    baseline = sum(float(w[a, b]) for g in base for i, a in enumerate(g) for b in g[i + 1:])
+    return seconds, value, baseline
+
+
+def report(label: str, runs: list[tuple[float, float, float]]) -> None:
+    seconds, value, base = (statistics.median(r[i] for r in runs) for i in range(3))
+    print(f"{label:<32} median {seconds:6.2f} s  objective {value:12.1f}  "
+          f"random baseline {base:12.1f}  (runs: {[round(r[0], 1) for r in runs]} s)",
+          flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--groups-n", type=int, default=2000)
+    parser.add_argument("--pairs-n", type=int, default=10000)
+    parser.add_argument("--time-limit", type=float, default=30.0)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, {platform.system()} {platform.release()}")
+    report(f"{args.groups_n} into circles of 4–6",
+           [groups_run(args.groups_n, seed, args.time_limit) for seed in range(args.runs)])
+    report(f"{args.pairs_n} into pairs",
+           [pairs_run(args.pairs_n, seed) for seed in range(args.runs)])
+
+
+if __name__ == "__main__":
+    main()
