@@ -1,4 +1,4 @@
-"""``flask`` commands: the demo community and the Socket.IO-aware development server."""
+"""``flask`` commands: the demo community, formation, and the Socket.IO-aware development server."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ import os
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
 from circles import demo
-from circles.errors import CirclesError
+from circles.errors import CirclesError, InvalidInput
 from circles.extensions import db, orm
+from circles.formation import prepare_run, solve_run, start_run, store_run
+from circles.formation_runs import RunPreview, preview, publish
+from circles.models import Community, Membership, User
+from graph.errors import FormationError
 
 demo_cli = AppGroup("demo", help="The demo community.")
 
@@ -53,6 +58,76 @@ def serve_command(host: str, port: int) -> None:
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
 
 
+formation_cli = AppGroup("formation", help="Form circles for a community.")
+
+
+@formation_cli.command("run")
+@click.argument("community_id", type=int)
+@click.option("--min-size", default=4, show_default=True, type=int, help="Smallest circle.")
+@click.option("--max-size", default=6, show_default=True, type=int, help="Largest circle.")
+@click.option("--rounds", default=1, show_default=True, type=int, help="Rounds to plan jointly.")
+@click.option("--time-limit", type=float, help="Seconds the solver may search (default 2).")
+@click.option("--seed", type=int, help="Seed for the solver and the random baseline.")
+@click.option("--publish", "publish_now", is_flag=True, help="Create round 1's circles.")
+def formation_run_command(community_id: int, min_size: int, max_size: int, rounds: int,
+                          time_limit: float | None, seed: int | None, publish_now: bool) -> None:
+    """Form circles for COMMUNITY_ID and print the figures beside a random baseline."""
+    session = db()
+    community = session.get(Community, community_id)
+    if community is None:
+        raise click.ClickException(f"There is no community {community_id}.")
+    creator = session.scalar(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.community_id == community_id, Membership.role == "facilitator")
+        .order_by(Membership.id).limit(1))
+    if creator is None:
+        raise click.ClickException("The community has no facilitator to run formation.")
+    try:
+        run = start_run(session, community, creator, min_size=min_size, max_size=max_size,
+                        rounds=rounds)
+        problem = prepare_run(session, run.id, time_limit=time_limit, seed=seed)
+        # No transaction stays open through the solve: on SQLite it would hold the database
+        # lock and stall a server running beside this command.
+        session.commit()
+        with click.progressbar(length=100, label="Forming circles") as bar:
+            def progress(fraction: float) -> None:
+                bar.update(max(0, round(fraction * 100) - bar.pos))
+
+            solution = solve_run(problem, progress=progress)
+        run = store_run(session, problem, solution)
+        shown = preview(session, run)
+        circles = publish(session, run) if publish_now else []
+    except InvalidInput as exc:
+        orm.session.rollback()
+        raise click.ClickException("\n".join(f"{k}: {v}" for k, v in exc.errors.items())) from exc
+    except CirclesError as exc:
+        orm.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    except FormationError as exc:
+        orm.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    orm.session.commit()
+    _echo_preview(shown)
+    if circles:
+        click.echo(f"Published {len(circles)} circles (formation run {run.id}).")
+    else:
+        click.echo(f"Draft formation run {run.id}; publish it from the Form circles page "
+                   "or rerun with --publish.")
+
+
+def _echo_preview(shown: RunPreview) -> None:
+    for circle in shown.circles:
+        click.echo(f"{circle.name}: {', '.join(circle.names)}")
+        click.echo(f"    {' · '.join(circle.reasons)}")
+    for row in shown.excluded:
+        click.echo(f"Not placed: {row['name']} — {row['reason']}")
+    for note in shown.notes:
+        click.echo(f"Note: {note}")
+    click.echo(f"{'figure':<28}{'this plan':>12}{'random':>12}")
+    for label, mine, baseline in shown.figure_rows():
+        click.echo(f"{label:<28}{mine!s:>12}{baseline!s:>12}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
+    app.cli.add_command(formation_cli)
     app.cli.add_command(serve_command)

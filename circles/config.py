@@ -44,6 +44,7 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the (revocable) session
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    FORMATION_RUN_INLINE = False  # tests only: compute a formation run inside the request
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:

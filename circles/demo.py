@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from circles.accounts import check_password, normalise_email
+from circles.availability import local_windows, week_of
 from circles.circle import create_circle
 from circles.communities import create_community, set_role
 from circles.demo_content import (
@@ -32,8 +33,9 @@ from circles.demo_content import (
     INTERESTS,
     LAST_NAMES,
     ORGANISATIONS,
+    PROGRAMME_SLOTS,
+    SLOT_MINUTES,
     TOPICS,
-    WINDOWS,
 )
 from circles.errors import Conflict
 from circles.models import Circle, CircleMember, Community, Membership, User
@@ -193,10 +195,13 @@ def _profile(db: Session, rng: random.Random, user: User, person: Person, today:
         add_boundary(db, user, topic=boundary.label)
     add_success_criterion(db, user, text=wanted[0].success,
                           target_date=today + timedelta(days=rng.randint(91, 183)), today=today)
-    for weekday in sorted(rng.sample(range(5), rng.randint(2, 3))):
-        start, length = rng.choice(WINDOWS)
+    # Programme-style availability: each member can make some of the programme's slots,
+    # entered in their own time zone (so circles across time zones share real hours).
+    slots = rng.sample(PROGRAMME_SLOTS, rng.randint(3, 4))
+    for weekday, start, end in local_windows(slots, SLOT_MINUTES, user.timezone,
+                                             monday=week_of(today)):
         add_availability(db, user, weekday=weekday, start=format_clock(start),
-                         end=format_clock(start + length))
+                         end=format_clock(end))
 
 
 def _ties(db: Session, rng: random.Random, community: Community, users: list[User],

@@ -212,5 +212,6 @@ GOAL_NOTES = (
     "",
 )
 # Weekly windows a busy person might offer: (start minute, length in minutes).
-WINDOWS = ((7 * 60 + 30, 60), (8 * 60, 90), (12 * 60, 60), (12 * 60 + 30, 45),
-           (16 * 60 + 30, 60), (18 * 60, 90))
+# The demo programme's session slots (London time): Tuesday to Thursday at 12:00 and 16:00.
+PROGRAMME_SLOTS = [(day, minute) for day in (1, 2, 3) for minute in (12 * 60, 16 * 60)]
+SLOT_MINUTES = 90

@@ -4,6 +4,7 @@ from circles.models.accounts import LoginSession, User
 from circles.models.base import Base, utcnow
 from circles.models.circles import Circle, CircleMember
 from circles.models.communities import Community, Membership, Topic
+from circles.models.formation import FormationRun, Separation
 from circles.models.profiles import (
     Availability,
     Boundary,
@@ -21,10 +22,12 @@ __all__ = [
     "Circle",
     "CircleMember",
     "Community",
+    "FormationRun",
     "LearningGoal",
     "LoginSession",
     "Membership",
     "Question",
+    "Separation",
     "Strength",
     "SuccessCriterion",
     "Tie",

@@ -25,6 +25,11 @@ class Circle(Timestamped, Base):
     kind: Mapped[str] = mapped_column(String(8))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     closed_at: Mapped[datetime | None]
+    # Set when the circle came from a published formation run (None when formed by hand).
+    formation_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("formation_run.id", ondelete="SET NULL"), index=True
+    )
+    round_no: Mapped[int | None]
 
     community: Mapped[Community] = relationship()
     seats: Mapped[list[CircleMember]] = relationship(

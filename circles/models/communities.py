@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.models.accounts import User
@@ -22,6 +23,8 @@ class Community(Timestamped, Base):
     invite_code: Mapped[str] = mapped_column(String(32), unique=True)
     # How many people joined through the invite link: a counter many requests increment.
     invite_uses: Mapped[int] = mapped_column(default=0)
+    # Formation weights chosen by its facilitators; missing keys fall back to the defaults.
+    formation_weights: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="community", cascade="all, delete-orphan"

@@ -1,0 +1,128 @@
+"""Weekly availability in UTC: each member's windows (in their own time zone) on one clock.
+
+A week is 10,080 minutes from Monday 00:00 UTC. Windows are converted on a reference week
+(time zones change offset with daylight saving) and compared on 5-minute slots, rounded
+inwards so a shared slot is always really shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+WEEK = 7 * 24 * 60
+SLOT = 5
+SLOTS = WEEK // SLOT
+MIN_OVERLAP = 60  # minutes a week a pair (and a circle) must share
+WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def week_of(day: date) -> date:
+    """The Monday of ``day``'s week: the reference week for time-zone offsets."""
+    return day - timedelta(days=day.weekday())
+
+
+def weekly_utc(windows: Iterable[tuple[int, int, int]], timezone: str,
+               monday: date) -> list[tuple[int, int]]:
+    """UTC minute-of-week intervals ``[start, end)`` for ``(weekday, start, end)`` windows in
+    ``timezone``, as they fall in the week starting ``monday``; a window crossing the end of
+    the week is split in two.
+
+    >>> weekly_utc([(0, 18 * 60, 19 * 60)], "Europe/Berlin", date(2026, 1, 5))
+    [(1020, 1080)]
+    >>> weekly_utc([(0, 0, 120)], "Europe/Berlin", date(2026, 1, 5))  # from Sunday 23:00 UTC
+    [(0, 60), (10020, 10080)]
+    """
+    zone = ZoneInfo(timezone)
+    origin = datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
+    intervals: list[tuple[int, int]] = []
+    for weekday, start, end in windows:
+        local = datetime(monday.year, monday.month, monday.day, tzinfo=zone) + timedelta(
+            days=weekday, minutes=start)
+        offset = int((local.astimezone(UTC) - origin).total_seconds() // 60) % WEEK
+        stop = offset + (end - start)
+        if stop <= WEEK:
+            intervals.append((offset, stop))
+        else:
+            intervals.extend([(0, stop - WEEK), (offset, WEEK)])
+    return sorted(intervals)
+
+
+def slot_mask(intervals: Iterable[tuple[int, int]]) -> np.ndarray:
+    """Boolean 5-minute slots of the week covered by the intervals (rounded inwards)."""
+    mask = np.zeros(SLOTS, dtype=bool)
+    for start, end in intervals:
+        first, last = -(-start // SLOT), end // SLOT
+        if first < last:
+            mask[first:last] = True
+    return mask
+
+
+def always() -> np.ndarray:
+    """The mask of a member who gave no windows: unknown is not unavailable."""
+    return np.ones(SLOTS, dtype=bool)
+
+
+def overlap_minutes(masks: np.ndarray) -> np.ndarray:
+    """Pairwise shared minutes a week for an n × SLOTS mask matrix."""
+    as_float = masks.astype(np.float32)
+    return (as_float @ as_float.T) * SLOT
+
+
+def common_minutes(masks: Iterable[np.ndarray]) -> int:
+    """Minutes a week every one of the masks shares."""
+    shared = always()
+    for mask in masks:
+        shared = shared & mask
+    return int(shared.sum()) * SLOT
+
+
+def describe_common(masks: Iterable[np.ndarray]) -> str:
+    """The longest shared window, e.g. "Tue 17:00–18:00 UTC", or "" when there is none."""
+    shared = always()
+    for mask in masks:
+        shared = shared & mask
+    if not shared.any():
+        return ""
+    best, best_len, run_start = 0, 0, None
+    for i, on in enumerate([*shared.tolist(), False]):
+        if on and run_start is None:
+            run_start = i
+        elif not on and run_start is not None:
+            if i - run_start > best_len:
+                best, best_len = run_start, i - run_start
+            run_start = None
+    if best_len == SLOTS:
+        return "any time"
+    start, end = best * SLOT, (best + best_len) * SLOT
+    return (f"{WEEKDAY_SHORT[start // 1440]} {_clock(start % 1440)}–"
+            f"{_clock(end % 1440 if end % 1440 else 1440)} UTC")
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def local_windows(slots: Iterable[tuple[int, int]], length: int, timezone: str, *,
+                  slot_zone: str = "Europe/London", monday: date) -> list[tuple[int, int, int]]:
+    """Programme slots ``(weekday, start minute)`` set in ``slot_zone`` as ``(weekday, start,
+    end)`` windows in a member's own ``timezone`` for the week of ``monday``, split at local
+    midnight — how a member in another zone would enter the same sessions.
+
+    >>> local_windows([(1, 12 * 60)], 90, "America/New_York", monday=date(2026, 1, 5))
+    [(1, 420, 510)]
+    """
+    windows: list[tuple[int, int, int]] = []
+    for weekday, start in slots:
+        begin = datetime.combine(monday, datetime.min.time(), ZoneInfo(slot_zone)) + timedelta(
+            days=weekday, minutes=start)
+        local = begin.astimezone(ZoneInfo(timezone))
+        first, day = local.hour * 60 + local.minute, local.weekday()
+        if first + length <= 1440:
+            windows.append((day, first, first + length))
+        else:
+            windows += [(day, first, 1440), ((day + 1) % 7, 0, first + length - 1440)]
+    return windows
