@@ -31,3 +31,14 @@ def placed_in_circle(circle: Circle, member_ids: list[int] | None = None) -> Non
     targets = member_ids if member_ids is not None else [s.user_id for s in circle.current_seats]
     for member_id in targets:
         to_member(member_id, "circle_placed", data)
+
+
+def formation_progress(user_id: int, run_id: int, fraction: float, *, done: bool = False,
+                       error: str | None = None) -> None:
+    """Tell the facilitator who started a formation run how far its solver has got
+    (``fraction`` 0..1); ``done`` once it has finished, with ``error`` when it failed."""
+    data: dict[str, Any] = {"run_id": run_id, "fraction": round(min(max(fraction, 0.0), 1.0), 3),
+                            "done": done}
+    if error is not None:
+        data["error"] = error
+    to_member(user_id, "formation_progress", data)

@@ -14,9 +14,18 @@ from circles.models import User
 
 
 def init_app(app: Flask) -> None:
-    from circles.views import auth, circles, communities, home, onboarding, profile, vendor
+    from circles.views import (
+        auth,
+        circles,
+        communities,
+        formation,
+        home,
+        onboarding,
+        profile,
+        vendor,
+    )
 
-    for module in (auth, circles, communities, home, onboarding, profile, vendor):
+    for module in (auth, circles, communities, formation, home, onboarding, profile, vendor):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

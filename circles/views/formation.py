@@ -1,0 +1,230 @@
+"""Facilitator "Form circles" pages: settings, progress, preview with reasons, hand
+adjustments, publish or discard. Everything here is facilitator-only; others get 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from circles import communities, formation, formation_runs
+from circles.errors import CirclesError, InvalidInput, NotFound
+from circles.extensions import db
+from circles.models import Community, FormationRun
+from circles.views import formation_runner
+from circles.views.formation_forms import FormationForm, MoveForm, PairForm
+from circles.views.forms import render_form, submit
+from realtime import broadcast
+
+bp = Blueprint("formation", __name__)
+
+
+def _run(run_id: int) -> tuple[FormationRun, Community]:
+    """The run and its community when the current user facilitates it; 404 for anyone else."""
+    run = db().get(FormationRun, run_id)
+    if run is None:
+        raise NotFound("formation run")
+    try:
+        community = communities.community_for_facilitator(db(), current_user, run.community_id)
+    except NotFound as exc:
+        raise NotFound("formation run") from exc
+    return run, community
+
+
+def _computed(run: FormationRun) -> bool:
+    return bool((run.plan or {}).get("rounds"))
+
+
+def _start(form: FormationForm, community: Community) -> FormationRun:
+    """Create the run; size problems are shown next to the field the chosen format uses."""
+    min_size, max_size = form.sizes()
+    try:
+        return formation.start_run(db(), community, current_user, min_size=min_size,
+                                   max_size=max_size, rounds=form.rounds.data or 0,
+                                   weights=form.weights())
+    except InvalidInput as exc:
+        fields = {form.size_field_for(name.removeprefix("weights.")): problem
+                  for name, problem in exc.errors.items()}
+        raise InvalidInput(fields) from exc
+
+
+@bp.route("/communities/<int:community_id>/formation/new", methods=["GET", "POST"])
+@login_required
+def new(community_id: int) -> ResponseReturnValue:
+    """A facilitator chooses format, rounds and weights, and starts forming circles."""
+    community = communities.community_for_facilitator(db(), current_user, community_id)
+    form = FormationForm.prefilled(formation.community_weights(community))
+    user_id = current_user.id
+    run = submit(form, lambda: _start(form, community))
+    if run is None:
+        return render_form("formation/new.html", form, community=community)
+    run_id = run.id
+    formation_runner.start(run_id, user_id, time_limit=form.time_limit_seconds())
+    return redirect(url_for("formation.show", run_id=run_id))
+
+
+@bp.get("/formation/<int:run_id>/status")
+@login_required
+def status(run_id: int) -> ResponseReturnValue:
+    """How far the run has got, ``{"status", "fraction"}``, for a page without a socket."""
+    run, _ = _run(run_id)
+    if _computed(run) or run.status != "draft":
+        return {"status": run.status, "fraction": 1.0}
+    progress = formation_runner.progress_of(run.id)
+    if progress is not None and progress.error:
+        return {"status": "failed", "fraction": 1.0, "error": progress.error}
+    return {"status": "computing", "fraction": progress.fraction if progress else 0.0}
+
+
+@bp.get("/formation/<int:run_id>")
+@login_required
+def show(run_id: int) -> ResponseReturnValue:
+    """A progress bar while the run computes, then its preview."""
+    run, community = _run(run_id)
+    if not _computed(run) and run.status == "draft":
+        return render_template("formation/progress.html", run=run, community=community,
+                               progress=formation_runner.progress_of(run.id))
+    return _preview(run, community)
+
+
+def _figure_rows(view: formation_runs.RunPreview) -> list[tuple[str, str, str]]:
+    """(label, this plan, random baseline) per figure, as people read them."""
+    return [(label, _figure(key, view.figures.get(key)), _figure(key, view.baseline.get(key)))
+            for key, label in formation_runs.FIGURE_LABELS.items()]
+
+
+def _figure(key: str, value: Any) -> str:
+    """A figure as people read it: shares in per cent, means with one decimal."""
+    if value is None:
+        return "—"
+    if key.endswith(("_ratio", "_coverage")):
+        return f"{float(value):.0%}"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _why(circle: formation_runs.CirclePreview) -> list[str]:
+    """Why this circle, in words, with the weekly hour its members share."""
+    return [*circle.reasons, *([f"All free {circle.common_time}"] if circle.common_time else [])]
+
+
+def _preview(run: FormationRun, community: Community, status: int = 200,
+             **errors: Any) -> ResponseReturnValue:
+    """Render the preview; ``errors`` put problems next to the control that caused them."""
+    view = formation_runs.preview(db(), run)
+    names = {uid: name for c in view.circles for uid, name in zip(c.member_ids, c.names, strict=True)}
+    round_one = sorted(((uid, names[uid]) for c in view.circles if c.round_no == 1
+                        for uid in c.member_ids), key=lambda pair: pair[1].casefold())
+    context: dict[str, Any] = {"move_errors": {}, "pair_errors": [], "publish_errors": []}
+    context.update(errors)
+    return render_template("formation/preview.html", run=run, community=community, view=view,
+                           names=names, round_one=round_one, figures=_figure_rows(view),
+                           why=_why, **context), status
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _moved_json(run: FormationRun, round_no: int, message: str) -> ResponseReturnValue:
+    """What the preview page needs to refresh itself after a move, without a reload."""
+    view = formation_runs.preview(db(), run)
+    circles = [{"index": c.index, "name": c.name, "member_ids": c.member_ids, "why": _why(c)}
+               for c in view.circles if c.round_no == round_no]
+    figures = [{"label": label, "plan": plan, "baseline": baseline}
+               for label, plan, baseline in _figure_rows(view)]
+    return {"ok": True, "message": message, "circles": circles, "figures": figures}
+
+
+def _adjust(form: MoveForm | PairForm, operation: Callable[[], object]) -> bool:
+    """Run an adjustment through ``submit``: committed, or rolled back with its errors."""
+    def done() -> bool:
+        operation()
+        return True
+    return submit(form, done) is not None
+
+
+def _problems(form: MoveForm | PairForm) -> list[str]:
+    found = [e for field in form for e in field.errors] + list(form.form_errors)
+    return found or ["Choose where to move them."]
+
+
+@bp.post("/formation/<int:run_id>/move")
+@login_required
+def move(run_id: int) -> ResponseReturnValue:
+    """Move a member to another circle of the same round; the figures are recomputed."""
+    run, community = _run(run_id)
+    form = MoveForm()
+    if not _adjust(form, lambda: formation_runs.move_member(
+            db(), run, form.user_id.data or 0, form.round_no.data or 0, form.to_circle.data or 0)):
+        if _wants_json():
+            return {"ok": False, "errors": _problems(form)}, 422
+        key = (form.round_no.data, form.user_id.data)
+        return _preview(run, community, 422, move_errors={key: _problems(form)})
+    message = "Moved; the figures are recomputed."
+    if _wants_json():
+        return _moved_json(run, form.round_no.data or 0, message)
+    flash(message, "ok")
+    return redirect(url_for("formation.show", run_id=run_id))
+
+
+@bp.post("/formation/<int:run_id>/lock")
+@login_required
+def lock(run_id: int) -> ResponseReturnValue:
+    """Lock two members together in every round of the plan; the figures are recomputed."""
+    run, community = _run(run_id)
+    form = PairForm()
+    if not _adjust(form, lambda: formation_runs.lock_pair(db(), run, form.a.data or 0,
+                                                      form.b.data or 0)):
+        return _preview(run, community, 422, pair_errors=_problems(form))
+    flash("Locked: those two stay together.", "ok")
+    return redirect(url_for("formation.show", run_id=run_id))
+
+
+@bp.post("/formation/<int:run_id>/unlock")
+@login_required
+def unlock(run_id: int) -> ResponseReturnValue:
+    """Release a locked pair."""
+    run, community = _run(run_id)
+    form = PairForm()
+    if not _adjust(form, lambda: formation_runs.unlock_pair(db(), run, form.a.data or 0,
+                                                        form.b.data or 0)):
+        return _preview(run, community, 422, pair_errors=_problems(form))
+    flash("Unlocked.", "ok")
+    return redirect(url_for("formation.show", run_id=run_id))
+
+
+@bp.post("/formation/<int:run_id>/publish")
+@login_required
+def publish(run_id: int) -> ResponseReturnValue:
+    """Publish round 1 as circles; their members are told at once."""
+    run, community = _run(run_id)
+    try:
+        created = formation_runs.publish(db(), run)
+        db().commit()
+    except CirclesError as exc:
+        db().rollback()
+        return _preview(run, community, exc.status, publish_errors=[exc.message])
+    for made in created:
+        broadcast.placed_in_circle(made)
+    flash(f"Published {len(created)} circles; their members can see them now.", "ok")
+    return redirect(url_for("communities.show", community_id=community.id))
+
+
+@bp.post("/formation/<int:run_id>/discard")
+@login_required
+def discard(run_id: int) -> ResponseReturnValue:
+    """Throw the plan away; nothing is published."""
+    run, community = _run(run_id)
+    try:
+        formation_runs.discard(db(), run)
+        db().commit()
+    except CirclesError as exc:
+        db().rollback()
+        return _preview(run, community, exc.status, publish_errors=[exc.message])
+    flash("Discarded that plan; nothing was published.", "ok")
+    return redirect(url_for("communities.show", community_id=community.id))

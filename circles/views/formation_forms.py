@@ -1,0 +1,134 @@
+"""Forms of the facilitator's "Form circles" pages: the run's settings and the hand
+adjustments on its preview (move a member, lock or unlock a pair)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import FloatField, HiddenField, IntegerField, RadioField, SelectChoice
+from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.widgets import NumberInput
+
+from circles.circle import GROUP_MAX
+from circles.formation import MAX_ROUNDS
+
+FORMATS = [
+    SelectChoice("pairs", "Pairs"),
+    SelectChoice("exact", "Groups of exactly k"),
+    SelectChoice("range", "Groups with a range of sizes"),
+]
+#: Weight fields, in the order they are shown, with what each one rewards.
+WEIGHTS = {
+    "new_tie": ("New ties", "People who have never met, far apart in the tie network."),
+    "complementarity": ("Complementarity",
+                        "One member's strengths answer another's questions, both ways."),
+    "diversity": ("Diversity",
+                  "Different organisations, departments and (with consent) backgrounds."),
+    "equity": ("Equity", "Members with the smallest networks get the strongest new ties first."),
+    "repeat_penalty": ("Repeat penalty", "How strongly to avoid people meeting again."),
+}
+
+DEFAULT_TIME_LIMIT = 3.0  # seconds; the solver stops earlier when it has converged
+MAX_TIME_LIMIT = 120.0
+SIZE_FIELDS = ("size", "min_size", "max_size")
+SIZE_LIMITS = {"min": 2, "max": GROUP_MAX}  # a hint to the browser; the domain decides
+
+
+def _weight(name: str) -> FloatField:
+    label, description = WEIGHTS[name]
+    return FloatField(label, description=description, widget=NumberInput(step="any", min=0),
+                      validators=[
+                          InputRequired(message="Give a weight (0 turns this off)."),
+                          NumberRange(min=0, max=100, message="Use a weight between 0 and 100."),
+                      ])
+
+
+class FormationForm(FlaskForm):
+    """What to form: the format and sizes, how many rounds, and what to optimise for."""
+
+    format = RadioField("Format", choices=FORMATS, default="range")
+    size = IntegerField("Group size", default=4, validators=[Optional()], render_kw=SIZE_LIMITS,
+                        description="Every group has exactly this many members.")
+    min_size = IntegerField("Smallest group", default=4, validators=[Optional()],
+                            render_kw=SIZE_LIMITS)
+    max_size = IntegerField("Largest group", default=6, validators=[Optional()],
+                            render_kw=SIZE_LIMITS,
+                            description="Groups get sizes between these two.")
+    rounds = IntegerField("Rounds", default=1, description=(
+        f"Plan up to {MAX_ROUNDS} rounds at once so nobody meets the same people twice."),
+        validators=[InputRequired(message="Say how many rounds to plan."),
+                    NumberRange(min=1, max=MAX_ROUNDS,
+                                message=f"Plan between 1 and {MAX_ROUNDS} rounds.")])
+    new_tie = _weight("new_tie")
+    complementarity = _weight("complementarity")
+    diversity = _weight("diversity")
+    equity = _weight("equity")
+    repeat_penalty = _weight("repeat_penalty")
+    time_limit = HiddenField(default=str(DEFAULT_TIME_LIMIT))
+
+    @classmethod
+    def prefilled(cls, weights: Mapping[str, float]) -> FormationForm:
+        """A fresh form showing the community's current weights."""
+        return cls(data={name: weights.get(name) for name in WEIGHTS})
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """Field rules, then the sizes the chosen format needs (each next to its field)."""
+        valid = super().validate(extra_validators)
+        fmt = self.format.data
+        if fmt == "exact" and self.size.data is None and not self.size.errors:
+            self.size.errors.append("Say how many members each group has.")
+        if fmt == "range":
+            for field in (self.min_size, self.max_size):
+                if field.data is None and not field.errors:
+                    field.errors.append("Give a size.")
+        if self.time_limit_seconds() is None:
+            self.form_errors.append("The time limit must be a number of seconds up to "
+                                    f"{MAX_TIME_LIMIT:g}. Reload the page and try again.")
+        return valid and not self.errors and not self.form_errors
+
+    def sizes(self) -> tuple[int, int]:
+        """``(min_size, max_size)`` the chosen format asks for."""
+        if self.format.data == "pairs":
+            return 2, 2
+        if self.format.data == "exact":
+            return self.size.data or 0, self.size.data or 0
+        return self.min_size.data or 0, self.max_size.data or 0
+
+    def weights(self) -> dict[str, float]:
+        return {name: float(self[name].data or 0.0) for name in WEIGHTS}
+
+    def time_limit_seconds(self) -> float | None:
+        """The hidden time limit in seconds, or None when it is not a sensible number."""
+        try:
+            seconds = float(self.time_limit.data or DEFAULT_TIME_LIMIT)
+        except ValueError:
+            return None
+        return seconds if 0 < seconds <= MAX_TIME_LIMIT else None
+
+    def size_field_for(self, domain_field: str) -> str:
+        """The form field that shows a size problem the domain reported as ``domain_field``."""
+        if self.format.data == "exact" and domain_field in SIZE_FIELDS:
+            return "size"
+        if self.format.data == "pairs" and domain_field in SIZE_FIELDS:
+            return "format"
+        return domain_field
+
+
+class AdjustForm(FlaskForm):
+    """Adjustments share one page with many controls, so the page-wide token is used."""
+
+    class Meta:
+        csrf = False
+
+
+class MoveForm(AdjustForm):
+    user_id = IntegerField(validators=[InputRequired()])
+    round_no = IntegerField(validators=[InputRequired()])
+    to_circle = IntegerField("Move to", validators=[InputRequired(message="Choose a circle.")])
+
+
+class PairForm(AdjustForm):
+    a = IntegerField("First member", validators=[InputRequired(message="Choose a member.")])
+    b = IntegerField("Second member", validators=[InputRequired(message="Choose a member.")])

@@ -1,0 +1,106 @@
+"""Computing a formation run off the request: a background task with its own database
+session that reports progress to the facilitator's sockets and to the status endpoint.
+
+``FORMATION_RUN_INLINE`` (tests only, set through ``test_config`` or ``app.config``) computes
+in the request instead, so HTTP tests need no threads. Progress lives in this process; the
+finished plan lives in the database, so any process can tell that a run is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from circles import formation
+from circles.errors import CirclesError
+from circles.extensions import orm
+from realtime import broadcast
+
+log = logging.getLogger(__name__)
+UNEXPECTED = "Forming the circles failed unexpectedly. Try again, or with a smaller format."
+#: Seconds between two progress messages; the solver may report more often than people read.
+REPORT_EVERY = 0.2
+
+
+@dataclass
+class Progress:
+    fraction: float = 0.0
+    done: bool = False
+    error: str | None = None
+
+
+_lock = threading.Lock()
+_progress: dict[int, Progress] = {}
+
+
+def progress_of(run_id: int) -> Progress | None:
+    """How far this process has got computing ``run_id`` (None: not computed here)."""
+    with _lock:
+        found = _progress.get(run_id)
+        return Progress(found.fraction, found.done, found.error) if found else None
+
+
+def _record(run_id: int, **changes: object) -> None:
+    with _lock:
+        progress = _progress.setdefault(run_id, Progress())
+        for name, value in changes.items():
+            setattr(progress, name, value)
+
+
+def start(run_id: int, user_id: int, *, time_limit: float | None) -> None:
+    """Compute ``run_id`` in a background task (inline when ``FORMATION_RUN_INLINE``)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    _record(run_id, fraction=0.0, done=False, error=None)
+    # End the request's transaction first: on SQLite it holds the lock the computing session
+    # needs (a deadlock when computing inline, a wait otherwise).
+    orm.session.commit()
+    if app.config.get("FORMATION_RUN_INLINE"):
+        compute(app, run_id, user_id, time_limit=time_limit)
+    else:
+        app.extensions["socketio"].start_background_task(
+            compute, app, run_id, user_id, time_limit=time_limit)
+
+
+def compute(app: Flask, run_id: int, user_id: int, *, time_limit: float | None) -> None:
+    """Read the problem, solve it with no transaction open, store the plan, tell the facilitator.
+
+    Three phases because on SQLite every transaction begins with ``BEGIN IMMEDIATE`` (see
+    circles/database.py): a transaction held open through a solve of several seconds would
+    hold the database lock and stall every page, the status polling and the socket handshake
+    of the facilitator watching the progress bar.
+    """
+    last, highest = 0.0, 0.0
+
+    def report(fraction: float) -> None:
+        # A solver may start a later phase from 0; a bar that runs backwards misleads.
+        nonlocal last, highest
+        highest = fraction = max(highest, min(fraction, 1.0))
+        _record(run_id, fraction=fraction)
+        now = time.monotonic()
+        if now - last >= REPORT_EVERY:
+            last = now
+            broadcast.formation_progress(user_id, run_id, fraction)
+
+    error: str | None = None
+    with app.app_context():
+        try:
+            with Session(orm.engine) as db:
+                problem = formation.prepare_run(db, run_id, time_limit=time_limit)
+            solution = formation.solve_run(problem, progress=report)
+            with Session(orm.engine) as db:
+                formation.store_run(db, problem, solution)
+                db.commit()
+        except CirclesError as exc:  # infeasible sizes, availability: said to the facilitator
+            error = exc.message
+        except ValueError as exc:  # graph.errors.FormationError carries a readable message
+            error = str(exc)
+        except Exception:  # a thread that dies silently would leave the page waiting forever
+            log.exception("formation run %s failed", run_id)
+            error = UNEXPECTED
+        _record(run_id, fraction=1.0, done=True, error=error)
+        broadcast.formation_progress(user_id, run_id, 1.0, done=True, error=error)
