@@ -190,7 +190,7 @@ def test_circle_page_shows_circle_mates_side_by_side(app: Flask, client: FlaskCl
     give_profile(app, world.id("mate"))
     log_in_as(auth, world, "circle_member")
     html = client.get(f"/circles/{world.circle_id}").get_data(as_text=True)
-    assert 'class="side-by-side"' in html
+    assert 'class="side-by-side members"' in html
     assert f'href="/members/{world.id("mate")}">Milo Mate</a>' in html
     assert "Globex · Sales" in html
     for shown in ('<span class="tag">Negotiation</span>', "Salary talks", "expert",
