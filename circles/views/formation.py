@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
 
 from circles import communities, formation, formation_runs
 from circles.errors import CirclesError, InvalidInput, NotFound
@@ -176,25 +177,24 @@ def move(run_id: int) -> ResponseReturnValue:
 @login_required
 def lock(run_id: int) -> ResponseReturnValue:
     """Lock two members together in every round of the plan; the figures are recomputed."""
-    run, community = _run(run_id)
-    form = PairForm()
-    if not _adjust(form, lambda: formation_runs.lock_pair(db(), run, form.a.data or 0,
-                                                      form.b.data or 0)):
-        return _preview(run, community, 422, pair_errors=_problems(form))
-    flash("Locked: those two stay together.", "ok")
-    return redirect(url_for("formation.show", run_id=run_id))
+    return _pair_change(run_id, formation_runs.lock_pair, "Locked: those two stay together.")
 
 
 @bp.post("/formation/<int:run_id>/unlock")
 @login_required
 def unlock(run_id: int) -> ResponseReturnValue:
     """Release a locked pair."""
+    return _pair_change(run_id, formation_runs.unlock_pair, "Unlocked.")
+
+
+def _pair_change(run_id: int, change: Callable[[Session, FormationRun, int, int], object],
+                 done: str) -> ResponseReturnValue:
+    """Apply a lock or unlock of the posted pair; errors go next to the pair control."""
     run, community = _run(run_id)
     form = PairForm()
-    if not _adjust(form, lambda: formation_runs.unlock_pair(db(), run, form.a.data or 0,
-                                                        form.b.data or 0)):
+    if not _adjust(form, lambda: change(db(), run, form.a.data or 0, form.b.data or 0)):
         return _preview(run, community, 422, pair_errors=_problems(form))
-    flash("Unlocked.", "ok")
+    flash(done, "ok")
     return redirect(url_for("formation.show", run_id=run_id))
 
 
