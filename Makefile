@@ -18,7 +18,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-setup: $(VENV)/.installed node_modules/.installed
+# numba compiles the solvers' kernels on first use and caches them: do it once here, not in
+# the middle of someone's first formation run (redone whenever a kernel changes).
+$(VENV)/.kernels: $(VENV)/.installed graph/mdgp_kernel.py graph/schedule_kernel.py
+	$(BIN)/python -m graph.compile
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed $(VENV)/.kernels
 
 migrate: setup
 	$(FLASK) db upgrade

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
+from graph.compile import compile_kernels
 from graph.golfers import golfers
 from graph.rounds import plan_round_by_round, plan_rounds
 
@@ -53,6 +54,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--only", default="", help="e.g. 8x4x10")
     args = parser.parse_args()
+    print(f"solver kernels loaded in {compile_kernels():.1f} s (not counted below)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {platform.system()} {platform.release()}")
     print(f"time limit {args.time_limit:g} s per run, median of {args.seeds} seeds")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from graph.compile import compile_kernels
 from graph.mdgp import solve_groups
 from graph.mdgplib import read_instance, reference_optima
 
@@ -99,6 +100,7 @@ def main() -> None:
     parser.add_argument("--match", default="", help="only instances whose name contains this")
     parser.add_argument("--skip-exact", action="store_true")
     args = parser.parse_args()
+    print(f"solver kernels loaded in {compile_kernels():.1f} s (not counted below)")
     print("machine:", machine())
     if not args.skip_exact:
         exact_checks()

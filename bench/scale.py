@@ -20,6 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from graph.compile import compile_kernels
 from graph.mdgp import objective, solve_groups
 from graph.pairs import pair_up
 from graph.sizes import group_bounds
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--pairs-n", type=int, default=10000)
     parser.add_argument("--time-limit", type=float, default=25.0)
     args = parser.parse_args()
+    print(f"solver kernels loaded in {compile_kernels():.1f} s (not counted below)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {platform.system()} {platform.release()}")
     report(f"{args.groups_n} into circles of 4–6",

@@ -1,8 +1,8 @@
-"""Tabu search for one-member nodes, with the swap-gain matrix kept up to date incrementally.
+"""Tabu search for one-member nodes, driving the compiled steps of :mod:`graph.mdgp_kernel`.
 
-After a move between groups g and h only the rows and columns of members of g and h change
-in the n×n swap-gain matrix, so a step costs O(n·(|g| + |h|) + n·G) numpy work plus one
-argmax, instead of rebuilding all n² gains.
+Each step takes the best swap or one-move whose members are not tabu (or any move that beats
+the best value seen); moved members stay tabu for a random tenure of 2–10 % of the nodes.
+The kernel runs in short batches so the time limit is checked every few milliseconds.
 """
 
 from __future__ import annotations
@@ -11,100 +11,33 @@ import time
 
 import numpy as np
 
+from graph.mdgp_kernel import gains_of, tabu_steps
 from graph.mdgp_search import TENURE, Problem, State
 
-
-class _Gains:
-    """Move gains ``delta`` (n×G), swap gains ``swaps`` (n×n, -inf inside a group) and the
-    same with tabu nodes barred (``allowed``)."""
-
-    def __init__(self, problem: Problem, st: State) -> None:
-        self.p, self.st = problem, st
-        self.barred = np.zeros(problem.m)
-        self.delta = self._delta()
-        a = st.assign
-        swaps = self.delta[:, a]
-        swaps = swaps + swaps.T
-        swaps -= problem.w2
-        swaps[a[:, None] == a[None, :]] = -np.inf
-        self.swaps = swaps
-        self.allowed = swaps.copy()
-
-    def _delta(self) -> np.ndarray:
-        st = self.st
-        own = st.gain[st.assign, self.p.nodes]
-        delta: np.ndarray = st.gain.T - own[:, None]
-        return delta
-
-    def refresh(self, groups: tuple[int, int], nodes: np.ndarray) -> None:
-        """Recompute after a move touching ``groups``; ``nodes`` changed tabu status."""
-        a = self.st.assign
-        self.delta = self._delta()
-        rows = np.flatnonzero((a == groups[0]) | (a == groups[1]))
-        fresh = self.delta[rows][:, a] + self.delta[:, a[rows]].T - self.p.w2[rows]
-        fresh[a[rows][:, None] == a[None, :]] = -np.inf
-        self.swaps[rows, :] = fresh
-        self.swaps[:, rows] = fresh.T
-        changed = np.concatenate((rows, nodes))
-        masked = self.swaps[changed] + self.barred[changed][:, None] + self.barred[None, :]
-        self.allowed[changed, :] = masked
-        self.allowed[:, changed] = masked.T
-
-    def moves(self) -> np.ndarray:
-        """One-move gains, -inf where the sizes forbid the move or it stays in place."""
-        p, st = self.p, self.st
-        a = st.assign
-        leave = st.load[a] - 1 >= p.lo[a]
-        enter = st.load + 1 <= p.hi
-        gains = np.where(leave[:, None] & enter[None, :], self.delta, -np.inf)
-        gains[p.nodes, a] = -np.inf
-        return gains
+BATCH = 256  # tabu steps between two looks at the clock
 
 
 def tabu_units(problem: Problem, st: State, rng: np.random.Generator, *, stall: int,
                deadline: float) -> State:
-    """Tabu search over one-moves and swaps of single members (see ``Problem.tabu``)."""
-    gains = _Gains(problem, st)
-    best = st.copy()
+    """Tabu search over one-moves and swaps of single members (see ``Problem.tabu``);
+    returns the best state seen, ``st`` ends wherever the search stopped."""
+    assign, load = st.assign, st.load
+    gain = np.ascontiguousarray(st.gain.T)
     until = np.zeros(problem.m, dtype=np.int64)
+    best_assign = assign.copy()
     low, high = max(2, int(TENURE[0] * problem.m)), max(3, int(TENURE[1] * problem.m))
     slack = bool(np.any(problem.lo < problem.hi))
-    step = since = 0
-    expired = np.zeros(0, dtype=np.int64)
+    value, best_value, step, since = st.value, st.value, 0, 0
     while since < stall and time.monotonic() < deadline:
-        step += 1
-        aspire = best.value - st.value + problem.eps
-        k = int(np.argmax(gains.swaps))
-        if gains.swaps.flat[k] <= aspire:
-            k = int(np.argmax(gains.allowed))
-        value, move = gains.swaps.flat[k], None
-        if slack:
-            moves = gains.moves()
-            km = int(np.argmax(moves))
-            if moves.flat[km] <= aspire:
-                moves += gains.barred[:, None]
-                km = int(np.argmax(moves))
-            if moves.flat[km] >= value:
-                value, move = moves.flat[km], divmod(km, problem.groups)
-        if not np.isfinite(value):
+        value, best_value, step, since, stuck = tabu_steps(
+            problem.w, problem.lo, problem.hi, assign, load, gain, value, until, best_assign,
+            best_value, step, since, stall, BATCH, low, high, problem.eps, slack,
+            int(rng.integers(2**31)))
+        if stuck:
             break
-        if move is not None:
-            i, h = move
-            groups: tuple[int, int] = (int(st.assign[i]), h)
-            problem.move(st, i, h)
-            moved = [i]
-        else:
-            i, j = divmod(k, problem.m)
-            groups = (int(st.assign[i]), int(st.assign[j]))
-            problem.swap(st, i, j)
-            moved = [i, j]
-        for node in moved:
-            until[node] = step + rng.integers(low, high + 1)
-        gains.barred[moved] = -np.inf
-        expired = np.flatnonzero((until < step + 1) & (gains.barred < 0))
-        gains.barred[expired] = 0.0
-        gains.refresh(groups, expired)
-        since += 1
-        if st.value > best.value + problem.eps:
-            best, since = st.copy(), 0
-    return best
+    st.gain = np.ascontiguousarray(gain.T)
+    st.value = value
+    best_load = np.bincount(best_assign, minlength=problem.groups).astype(np.int64)
+    return State(best_assign, best_load,
+                 np.ascontiguousarray(gains_of(problem.w, best_assign, problem.groups).T),
+                 best_value)

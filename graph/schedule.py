@@ -3,8 +3,7 @@
 One engine serves the Social Golfer Problem and weighted multi-round planning: the state is
 a group index per (round, member), the meet-count matrix ``M`` (prior meetings + this
 schedule), and the move is *swap two members of different groups in the same round*
-(Dotú & Van Hentenryck 2005). Every move's gain is evaluated at once with numpy from the
-group-sum tensors ``add @ H`` and ``remove @ H``.
+(Dotú & Van Hentenryck 2005). The steps run compiled in :mod:`graph.schedule_kernel`.
 """
 
 from __future__ import annotations
@@ -15,8 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from graph.schedule_kernel import count_meets, schedule_cost, schedule_steps
+
 Rounds = list[list[list[int]]]
 BIG = 1e9
+BATCH = 200  # compiled iterations between two looks at the clock
 
 
 @dataclass
@@ -52,7 +54,7 @@ class ScheduleSearch:
 
     Notes
     -----
-    One iteration costs O(R·n²·G) numpy work (all swap gains at once) plus O(n) to apply.
+    One iteration costs O(R·n²) compiled work (every swap's gain) plus O(n) to apply.
     """
 
     rounds: Rounds
@@ -77,68 +79,26 @@ class ScheduleSearch:
         self.util = (np.zeros((self.n, self.n)) if self.utility is None
                      else np.array(self.utility, dtype=float))
         np.fill_diagonal(self.util, 0.0)
-        self._recount()
+        self.base = (np.zeros((self.n, self.n)) if self.prior is None
+                     else np.array(self.prior, dtype=float))
+        self.meets = count_meets(self.group_of, self.base)
 
-    def _recount(self) -> None:
-        W = len(self.rounds)
-        self.onehot = np.zeros((W, self.n, self.width))
-        self.onehot[np.arange(W)[:, None], np.arange(self.n)[None, :], self.group_of] = 1.0
-        same = np.einsum("wpg,wqg->pq", self.onehot, self.onehot)
-        np.fill_diagonal(same, 0.0)
-        base = np.zeros((self.n, self.n)) if self.prior is None else np.array(self.prior, float)
-        self.meets = base + same
+    def load(self, rounds: Rounds) -> None:
+        """Replace the state by ``rounds`` (same shape)."""
+        for w, groups in enumerate(rounds):
+            for g, members in enumerate(groups):
+                self.group_of[w, members] = g
+        self.meets = count_meets(self.group_of, self.base)
 
     def cost(self) -> float:
         """Penalty minus utility of the current schedule (lower is better)."""
-        upper = np.triu_indices(self.n, 1)
-        m = self.meets[upper]
-        f = np.maximum(m - 1, 0) if self.mode == "repeats" else m * m
-        same = np.einsum("wpg,wqg->pq", self.onehot, self.onehot)
-        return float(self.penalty * f.sum() - (self.util * same).sum() / 2)
+        return float(schedule_cost(self.group_of, self.meets, self.util, self.penalty,
+                                   self.mode == "repeats"))
 
     def repeated_pairs(self) -> int:
         """Number of repeated meetings: Σ_pairs max(0, meetings − 1), prior included."""
         m = self.meets[np.triu_indices(self.n, 1)]
         return int(np.maximum(np.rint(m) - 1, 0).sum())
-
-    def _step_costs(self) -> tuple[np.ndarray, np.ndarray]:
-        m = self.meets
-        if self.mode == "repeats":
-            inc, dec = (m >= 1).astype(float), -(m >= 2).astype(float)
-        else:
-            inc, dec = 2 * m + 1, 1 - 2 * m
-        add = self.penalty * inc - self.util
-        rem = self.penalty * dec + self.util
-        np.fill_diagonal(add, 0.0)
-        np.fill_diagonal(rem, 0.0)
-        return add, rem
-
-    def deltas(self) -> np.ndarray:
-        """Cost change of every swap: array (rounds, n, n); same-group entries are +inf."""
-        add, rem = self._step_costs()
-        g = self.group_of
-        removal = np.take_along_axis(rem @ self.onehot, g[:, :, None], axis=2)[:, :, 0]
-        added = np.take_along_axis(add @ self.onehot, np.broadcast_to(
-            g[:, None, :], (len(g), self.n, self.n)), axis=2)
-        d = removal[:, :, None] + removal[:, None, :] + added + added.transpose(0, 2, 1)
-        d -= 2 * add[None]
-        d[g[:, :, None] == g[:, None, :]] = np.inf
-        if self.mode == "repeats":
-            conflicted = removal < 0
-            d[~(conflicted[:, :, None] | conflicted[:, None, :])] = np.inf
-        return d
-
-    def swap(self, w: int, a: int, b: int) -> None:
-        """Exchange members ``a`` and ``b`` (in different groups) in round ``w``."""
-        ga, gb = self.group_of[w, a], self.group_of[w, b]
-        col_a, col_b = self.onehot[w, :, ga].copy(), self.onehot[w, :, gb].copy()
-        col_a[a], col_b[b] = 0.0, 0.0
-        for member, leave, join in ((a, col_a, col_b), (b, col_b, col_a)):
-            self.meets[member] += join - leave
-            self.meets[:, member] += join - leave
-        self.group_of[w, a], self.group_of[w, b] = gb, ga
-        self.onehot[w, a, ga], self.onehot[w, a, gb] = 0.0, 1.0
-        self.onehot[w, b, gb], self.onehot[w, b, ga] = 0.0, 1.0
 
     def snapshot(self) -> Rounds:
         """The schedule as lists of member lists, in group order."""
@@ -148,60 +108,31 @@ class ScheduleSearch:
                         for g in range(len(groups))])
         return out
 
-    def load(self, rounds: Rounds) -> None:
-        """Replace the state by ``rounds`` (same shape)."""
-        for w, groups in enumerate(rounds):
-            for g, members in enumerate(groups):
-                self.group_of[w, members] = g
-        self._recount()
-
     def run(self, *, time_limit: float, max_iterations: int = 10**9, target: float = -np.inf,
             progress: Callable[[float], None] | None = None) -> tuple[Rounds, float]:
         """Tabu search with perturbation from the best; returns (best schedule, its cost).
 
-        Stops at ``target`` cost, after ``max_iterations`` or ``time_limit`` seconds.
+        Stops at ``target`` cost, after ``max_iterations`` or ``time_limit`` seconds (the
+        compiled steps run in batches of ``BATCH`` between looks at the clock).
         """
         start = time.perf_counter()
         current = best = self.cost()
-        best_rounds = self.snapshot()
+        best_group_of = self.group_of.copy()
         tabu = np.zeros((len(self.rounds), self.n, self.n), dtype=np.int64)
-        stale, last_report = 0, start
-        for it in range(1, max_iterations + 1):
-            if best <= target + 1e-9:
-                break
+        it = stale = 0
+        reported = start
+        while it < max_iterations and best > target + 1e-9:
             now = time.perf_counter()
             if now - start > time_limit:
                 break
-            if progress is not None and now - last_report > 0.1:
-                progress(min(1.0, (now - start) / time_limit))
-                last_report = now
-            d = self.deltas()
-            allowed = np.where((tabu > it) & (current + d >= best - 1e-9), np.inf, d)
-            allowed = allowed + self.rng.random(allowed.shape) * 1e-7
-            flat = int(np.argmin(allowed))
-            if not np.isfinite(allowed.flat[flat]):
-                self._perturb(best_rounds)
-                current, stale = self.cost(), 0
-                continue
-            w, a, b = np.unravel_index(flat, allowed.shape)
-            self.swap(int(w), int(a), int(b))
-            current += float(d[w, a, b])
-            tenure = int(self.rng.integers(*self.tenure))
-            tabu[w, a, b] = tabu[w, b, a] = it + tenure
-            if current < best - 1e-9:
-                best, best_rounds, stale = current, self.snapshot(), 0
-            else:
-                stale += 1
-            if stale > self.patience * self.n:
-                self._perturb(best_rounds)
-                current, stale = self.cost(), 0
-        return best_rounds, best
-
-    def _perturb(self, rounds: Rounds) -> None:
-        """Restart from ``rounds`` with a few random swaps (escapes a plateau)."""
-        self.load(rounds)
-        for _ in range(max(2, self.n // 8)):
-            w = int(self.rng.integers(len(self.rounds)))
-            a, b = (int(x) for x in self.rng.choice(self.n, 2, replace=False))
-            if self.group_of[w, a] != self.group_of[w, b]:
-                self.swap(w, a, b)
+            if progress is not None and now - reported >= 0.1:
+                reported = now
+                progress(min(1.0, (now - start) / time_limit) if time_limit > 0 else 1.0)
+            it, current, best, stale = schedule_steps(
+                self.group_of, self.meets, self.util, self.base, best_group_of, tabu,
+                self.width, self.penalty, self.mode == "repeats", it, current, best, stale,
+                self.patience * self.n, self.tenure[0], self.tenure[1],
+                min(BATCH, max_iterations - it), target, int(self.rng.integers(2**31)))
+        self.group_of[:, :] = best_group_of
+        self.meets = count_meets(self.group_of, self.base)
+        return self.snapshot(), float(best)

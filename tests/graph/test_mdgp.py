@@ -173,10 +173,11 @@ def test_local_search_matches_exact_on_small_problems(problem: tuple, seed: int)
 
 
 @pytest.mark.parametrize("bounds", [[(10, 10)] * 3, [(5, 12), (8, 9), (6, 14)]])
-def test_incremental_swap_gains_match_a_fresh_computation(bounds: list[tuple[int, int]]) -> None:
-    """The tabu search's kept-up-to-date gains equal the gains rebuilt from scratch."""
+def test_compiled_tabu_steps_keep_gains_value_and_sizes_exact(bounds: list[tuple[int, int]]) -> None:
+    """After many compiled tabu steps the kept-up-to-date gains, loads and value equal the
+    ones rebuilt from scratch, sizes stay in bounds, and the best value is the best's."""
+    from graph.mdgp_kernel import gains_of, tabu_steps
     from graph.mdgp_search import Problem
-    from graph.mdgp_tabu import _Gains
 
     rng = np.random.default_rng(5)
     w = rng.random((30, 30))
@@ -184,26 +185,15 @@ def test_incremental_swap_gains_match_a_fresh_computation(bounds: list[tuple[int
     np.fill_diagonal(w, 0.0)
     problem = Problem(w, np.ones(30, dtype=np.int64), bounds)
     state = problem.start(rng)
-    gains = _Gains(problem, state)
-    for _ in range(60):
-        moves = problem.move_gains(state)
-        options = np.argwhere(np.isfinite(moves))
-        if len(options) and rng.random() < 0.5:
-            i, h = (int(x) for x in options[rng.integers(len(options))])
-            groups = (int(state.assign[i]), h)
-            problem.move(state, i, h)
-        else:
-            i, j = (int(x) for x in rng.choice(30, size=2, replace=False))
-            if state.assign[i] == state.assign[j]:
-                continue
-            groups = (int(state.assign[i]), int(state.assign[j]))
-            problem.swap(state, i, j)
-        gains.refresh(groups, np.zeros(0, dtype=np.int64))
-        fresh = problem.swap_gains(state)
-        fresh = np.maximum(fresh, fresh.T)
-        assert np.array_equal(np.isfinite(fresh), np.isfinite(gains.swaps))
-        assert np.allclose(fresh[np.isfinite(fresh)], gains.swaps[np.isfinite(fresh)])
-        assert np.allclose(np.nan_to_num(gains.moves(), neginf=-1e300),
-                           np.nan_to_num(problem.move_gains(state), neginf=-1e300))
-        assert state.value == pytest.approx(objective(w, [np.flatnonzero(state.assign == g)
-                                                          for g in range(3)]))
+    assign, load = state.assign.copy(), state.load.copy()
+    gain, until, best = gains_of(w, assign, 3), np.zeros(30, dtype=np.int64), assign.copy()
+    value, best_value, step, since, stuck = tabu_steps(
+        w, problem.lo, problem.hi, assign, load, gain, state.value, until, best, state.value,
+        0, 0, 10**9, 500, 2, 5, 1e-9, True, 7)
+    assert (step, stuck) == (500, False)
+    assert np.allclose(gain, gains_of(w, assign, 3))
+    assert np.array_equal(load, np.bincount(assign, minlength=3))
+    assert all(lo <= size <= hi for size, (lo, hi) in zip(load, bounds))
+    assert value == pytest.approx(objective(w, [np.flatnonzero(assign == g) for g in range(3)]))
+    assert best_value == pytest.approx(objective(w, [np.flatnonzero(best == g) for g in range(3)]))
+    assert best_value >= state.value
