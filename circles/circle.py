@@ -44,12 +44,13 @@ def create_circle(
 
 
 def circles_of(db: Session, user_id: int) -> list[Circle]:
-    """Circles the user sits in now."""
+    """Circles the user sits in now (a closed circle, e.g. an earlier round's, is history)."""
     return list(
         db.scalars(
             select(Circle)
             .join(CircleMember)
-            .where(CircleMember.user_id == user_id, CircleMember.left_at.is_(None))
+            .where(CircleMember.user_id == user_id, CircleMember.left_at.is_(None),
+                   Circle.closed_at.is_(None))
             .order_by(Circle.created_at.desc())
         )
     )

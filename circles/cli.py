@@ -13,8 +13,15 @@ from circles import demo
 from circles.errors import CirclesError, InvalidInput
 from circles.extensions import db, orm
 from circles.formation import prepare_run, solve_run, start_run, store_run
-from circles.formation_runs import RunPreview, preview, publish
-from circles.models import Community, Membership, User
+from circles.formation_runs import (
+    RunPreview,
+    changes_line,
+    next_round,
+    prepare_next_round,
+    preview,
+    publish,
+)
+from circles.models import Community, FormationRun, Membership, User
 from graph.errors import FormationError
 
 demo_cli = AppGroup("demo", help="The demo community.")
@@ -112,6 +119,37 @@ def formation_run_command(community_id: int, min_size: int, max_size: int, round
     else:
         click.echo(f"Draft formation run {run.id}; publish it from the Form circles page "
                    "or rerun with --publish.")
+
+
+@formation_cli.command("publish")
+@click.argument("run_id", type=int)
+@click.option("--prepare", is_flag=True,
+              help="First take in who joined or left since the round was planned.")
+@click.option("--time-limit", default=2.0, show_default=True, type=float,
+              help="Seconds regrouping may search when preparing.")
+def formation_publish_command(run_id: int, prepare: bool, time_limit: float) -> None:
+    """Publish the next round of formation run RUN_ID and close the round before it."""
+    session = db()
+    run = session.get(FormationRun, run_id)
+    if run is None:
+        raise click.ClickException(f"There is no formation run {run_id}.")
+    try:
+        changed = prepare_next_round(session, run, time_limit=time_limit) if prepare else None
+        upcoming = next_round(session, run)
+        circles = publish(session, run)
+    except CirclesError as exc:
+        orm.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    orm.session.commit()
+    if changed is not None:
+        click.echo(f"Prepared round {upcoming}: {changes_line(session, changed)}.")
+    for circle in circles:
+        click.echo(f"{circle.name}: {', '.join(s.user.display_name for s in circle.seats)}")
+    closed = f"; round {upcoming - 1} is closed" if upcoming and upcoming > 1 else ""
+    click.echo(f"Published round {upcoming}: {len(circles)} circles (formation run {run_id}){closed}.")
+    later = next_round(session, run)
+    click.echo(f"Round {later} stays planned; publish it when its time comes." if later
+               else "That was the last planned round.")
 
 
 def _echo_preview(shown: RunPreview) -> None:

@@ -295,14 +295,17 @@ def _solve(problem: Problem, matrix: np.ndarray, forbidden_rows: set[tuple[int, 
 
 
 def describe(rounds: list[list[list[int]]], util: Utilities, *, seed: int,
-             unscheduled: list[list[int]]) -> dict[str, Any]:
-    """Figures of the plan beside a seeded random grouping of the same sizes, and notes."""
+             unscheduled: list[list[int]], first_round: int = 1) -> dict[str, Any]:
+    """Figures of the plan beside a seeded random grouping of the same sizes, and notes.
+
+    ``rounds`` starts at round ``first_round``: once earlier rounds are published they are
+    circles in the database, so the utilities already count them as meetings."""
     notes: list[str] = []
     free = [m.name for m in util.members if not m.has_availability]
     if free:
         notes.append(f"{len(free)} member{'s' if len(free) != 1 else ''} gave no weekly "
                      "availability and count as free at any time.")
-    for round_no, circles in enumerate(unscheduled, start=1):
+    for round_no, circles in enumerate(unscheduled, start=first_round):
         for index in circles:
             notes.append(f"Round {round_no} · Circle {index + 1} has no hour a week that "
                          "everyone shares: move a member by hand.")

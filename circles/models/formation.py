@@ -16,8 +16,8 @@ STATUSES = ("draft", "published", "discarded")
 class FormationRun(Timestamped, Base):
     """One attempt at forming circles: parameters, the plan per round, and its figures.
 
-    ``plan`` is ``{"rounds": [[[user_id, ...], ...], ...]}``; only round 1 becomes circles on
-    publishing, later rounds stay planned here.
+    ``plan`` is ``{"rounds": [[[user_id, ...], ...], ...]}``; publishing turns one round at a
+    time into circles (see ``circles.formation_runs``), later rounds stay planned here.
     """
 
     __tablename__ = "formation_run"

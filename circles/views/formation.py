@@ -1,5 +1,6 @@
 """Facilitator "Form circles" pages: settings, progress, preview with reasons, hand
-adjustments, publish or discard. Everything here is facilitator-only; others get 404."""
+adjustments, publish or discard; once a round is out, prepare and publish the next one.
+Everything here is facilitator-only; others get 404."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from circles.errors import CirclesError, InvalidInput, NotFound
 from circles.extensions import db
 from circles.models import Community, FormationRun
 from circles.views import formation_runner
-from circles.views.formation_forms import FormationForm, MoveForm, PairForm
+from circles.views.formation_forms import FormationForm, MoveForm, PairForm, RoundForm
 from circles.views.forms import render_form, submit
 from realtime import broadcast
 
 bp = Blueprint("formation", __name__)
+#: Seconds regrouping a round may search; short, as it runs inside the request.
+PREPARE_TIME_LIMIT = 1.0
 
 
 def _run(run_id: int) -> tuple[FormationRun, Community]:
@@ -198,20 +201,53 @@ def _pair_change(run_id: int, change: Callable[[Session, FormationRun, int, int]
     return redirect(url_for("formation.show", run_id=run_id))
 
 
+def _round_no(run: FormationRun, community: Community) -> tuple[int | None, ResponseReturnValue | None]:
+    """The round the page asked for (None: the next one), or the page again when unreadable."""
+    form = RoundForm()
+    if form.validate_on_submit():
+        return form.round_no.data, None
+    return None, _preview(run, community, 422,
+                          publish_errors=["That round could not be read: reload the page and try again."])
+
+
+@bp.post("/formation/<int:run_id>/prepare")
+@login_required
+def prepare(run_id: int) -> ResponseReturnValue:
+    """Reconcile the next round with who joined or left since it was planned (short: inline)."""
+    run, community = _run(run_id)
+    round_no, refused = _round_no(run, community)
+    if refused is not None:
+        return refused
+    try:
+        changes = formation_runs.prepare_next_round(db(), run, round_no=round_no,
+                                                    time_limit=PREPARE_TIME_LIMIT)
+        db().commit()
+    except CirclesError as exc:
+        db().rollback()
+        return _preview(run, community, exc.status, publish_errors=[exc.message])
+    flash(f"Round {changes['round']} prepared: {formation_runs.changes_line(db(), changes)}.", "ok")
+    return redirect(url_for("formation.show", run_id=run_id))
+
+
 @bp.post("/formation/<int:run_id>/publish")
 @login_required
 def publish(run_id: int) -> ResponseReturnValue:
-    """Publish round 1 as circles; their members are told at once."""
+    """Publish the next round as circles (closing the round before it); members are told at once."""
     run, community = _run(run_id)
+    round_no, refused = _round_no(run, community)
+    if refused is not None:
+        return refused
     try:
-        created = formation_runs.publish(db(), run)
+        created = formation_runs.publish(db(), run, round_no=round_no)
         db().commit()
     except CirclesError as exc:
         db().rollback()
         return _preview(run, community, exc.status, publish_errors=[exc.message])
     for made in created:
         broadcast.placed_in_circle(made)
-    flash(f"Published {len(created)} circles; their members can see them now.", "ok")
+    published = (created[0].round_no or 1) if created else 1
+    later = "" if published == 1 else f" for round {published} and closed round {published - 1}'s"
+    flash(f"Published {len(created)} circles{later}; their members can see them now.", "ok")
     return redirect(url_for("communities.show", community_id=community.id))
 
 

@@ -1,5 +1,5 @@
 """Forms of the facilitator's "Form circles" pages: the run's settings and the hand
-adjustments on its preview (move a member, lock or unlock a pair)."""
+adjustments on its preview (move a member, lock or unlock a pair, prepare or publish a round)."""
 
 from __future__ import annotations
 
@@ -132,3 +132,10 @@ class MoveForm(AdjustForm):
 class PairForm(AdjustForm):
     a = IntegerField("First member", validators=[InputRequired(message="Choose a member.")])
     b = IntegerField("Second member", validators=[InputRequired(message="Choose a member.")])
+
+
+class RoundForm(AdjustForm):
+    """Prepare or publish a round: the round the page showed, so a round published meanwhile
+    (a double click, another facilitator) is refused rather than followed by the next one."""
+
+    round_no = IntegerField(validators=[Optional()])
