@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from circles.communities import membership_of
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.models import Circle, CircleMember, Community, User, utcnow
+from circles.roles import vacate_future_roles
 
 GROUP_MAX = 8
 
@@ -100,6 +101,7 @@ def leave_circle(db: Session, circle: Circle, user_id: int, *, reason: str = "")
         raise NotFound("member")
     seat.left_at = utcnow()
     seat.left_reason = reason.strip()
+    vacate_future_roles(db, circle, user_id, now=seat.left_at)
     if len(circle.current_seats) >= 2:
         circle.kind = "pair" if len(circle.current_seats) == 2 else "group"
     return seat

@@ -44,6 +44,9 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the (revocable) session
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Seconds a member without a connection shows as "reconnecting" before "away"; once the
+    # facilitator is away, the timekeeper may take over (docs/realtime.md).
+    LIVE_FACILITATOR_GRACE = 30
     FORMATION_RUN_INLINE = False  # tests only: compute a formation run inside the request
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_socketio import SocketIO
 
-from realtime import acks, connection
+from realtime import acks, connection, live
 
 
 def init_app(app: Flask) -> SocketIO:
@@ -26,4 +26,5 @@ def init_app(app: Flask) -> SocketIO:
     )
     acks.answer_unexpected_errors(socketio)
     connection.register(socketio)
+    live.register(socketio)
     return socketio

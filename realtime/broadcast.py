@@ -10,6 +10,7 @@ from flask_socketio import SocketIO
 from realtime.connection import member_room
 
 if TYPE_CHECKING:
+    from circles.live_room import Change
     from circles.models import Circle
 
 
@@ -42,3 +43,20 @@ def formation_progress(user_id: int, run_id: int, fraction: float, *, done: bool
     if error is not None:
         data["error"] = error
     to_member(user_id, "formation_progress", data)
+
+
+def session_room(session_id: int) -> str:
+    """The room of one live session; sockets are put in it only after a membership check."""
+    return f"session:{session_id}"
+
+
+def live_changed(change: Change) -> None:
+    """Tell a live session's room what changed (one ``live:changed`` per change) and each
+    member concerned their private part (``live:private``)."""
+    if change.change is not None:
+        _socketio().emit("live:changed", {"session_id": change.session_id,
+                                          "version": change.version, "change": change.change},
+                         to=session_room(change.session_id))
+    for member_id, data in change.private:
+        to_member(member_id, "live:private", {"session_id": change.session_id,
+                                              "version": change.version, "change": data})

@@ -5,6 +5,19 @@ from circles.models.base import Base, utcnow
 from circles.models.circles import Circle, CircleMember
 from circles.models.communities import Community, Membership, Topic
 from circles.models.formation import FormationRun, Separation
+from circles.models.live import (
+    AgendaItem,
+    Attendance,
+    CirclePhaseOrder,
+    Commitment,
+    Contribution,
+    Feedback,
+    Note,
+    Presence,
+    RoleHandover,
+    SessionPhase,
+    SessionStage,
+)
 from circles.models.profiles import (
     Availability,
     Boundary,
@@ -13,21 +26,37 @@ from circles.models.profiles import (
     Strength,
     SuccessCriterion,
 )
-from circles.models.ties import Tie
+from circles.models.sessions import CircleSession, SessionRole, SessionSeries
+from circles.models.ties import Interaction, Tie
 
 __all__ = [
+    "AgendaItem",
+    "Attendance",
     "Availability",
     "Base",
     "Boundary",
     "Circle",
     "CircleMember",
+    "CirclePhaseOrder",
+    "CircleSession",
+    "Commitment",
     "Community",
+    "Contribution",
+    "Feedback",
     "FormationRun",
+    "Interaction",
     "LearningGoal",
     "LoginSession",
     "Membership",
+    "Note",
+    "Presence",
     "Question",
+    "RoleHandover",
     "Separation",
+    "SessionPhase",
+    "SessionRole",
+    "SessionSeries",
+    "SessionStage",
     "Strength",
     "SuccessCriterion",
     "Tie",

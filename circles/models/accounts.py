@@ -41,6 +41,9 @@ class User(Timestamped, Base):
     background: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     claim_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Seed of the calendar feed's capability URL (an HMAC of it with SECRET_KEY); a new
+    # nonce retires the old URL. None until the member asks for a feed.
+    calendar_nonce: Mapped[str | None] = mapped_column(String(64))
 
     strengths: Mapped[list[Strength]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Strength.position"

@@ -20,12 +20,15 @@ def init_app(app: Flask) -> None:
         communities,
         formation,
         home,
+        live_room,
         onboarding,
         profile,
+        sessions,
         vendor,
     )
 
-    for module in (auth, circles, communities, formation, home, onboarding, profile, vendor):
+    for module in (auth, circles, communities, formation, home, live_room, onboarding, profile,
+                   sessions, vendor):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

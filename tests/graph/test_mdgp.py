@@ -187,7 +187,7 @@ def test_compiled_tabu_steps_keep_gains_value_and_sizes_exact(bounds: list[tuple
     state = problem.start(rng)
     assign, load = state.assign.copy(), state.load.copy()
     gain, until, best = gains_of(w, assign, 3), np.zeros(30, dtype=np.int64), assign.copy()
-    value, best_value, step, since, stuck = tabu_steps(
+    value, best_value, step, _, stuck = tabu_steps(
         w, problem.lo, problem.hi, assign, load, gain, state.value, until, best, state.value,
         0, 0, 10**9, 500, 2, 5, 1e-9, True, 7)
     assert (step, stuck) == (500, False)

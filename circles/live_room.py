@@ -1,0 +1,178 @@
+"""The live room's ground rules, shared by every live operation.
+
+Each operation loads its session through ``session_for_member`` (a non-member gets the same
+NotFound as a missing id), checks the role rule, validates the payload field by field, bumps
+``CircleSession.version`` once and returns a ``Change``: what the edge broadcasts to the
+session's room and, for private things, to single members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circles.errors import Conflict, InvalidInput, NotFound
+from circles.models import CircleMember, CircleSession, SessionPhase, SessionStage
+
+ROLE_NAMES = {"facilitator": "the facilitator", "timekeeper": "the timekeeper",
+              "note_taker": "the note-taker"}
+
+
+@dataclass
+class Change:
+    """The outcome of one live operation, for the edge to commit, broadcast and ack.
+
+    ``change`` goes to everyone in the session's room (None: nothing to tell the room);
+    ``private`` pairs go to one member each; ``result`` is added to the caller's ack.
+    """
+
+    session_id: int
+    version: int
+    change: dict[str, Any] | None
+    private: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back naive; they were stored as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else as_utc(moment).isoformat(timespec="milliseconds")
+
+
+# --- loading with membership checked -----------------------------------------------------
+
+
+def member_ids(db: Session, circle_id: int) -> list[int]:
+    """Current members of a circle, in the order they joined it."""
+    return list(db.scalars(
+        select(CircleMember.user_id)
+        .where(CircleMember.circle_id == circle_id, CircleMember.left_at.is_(None))
+        .order_by(CircleMember.joined_at, CircleMember.id)
+    ))
+
+
+def is_member(db: Session, user_id: int, circle_id: int) -> bool:
+    return db.scalar(select(CircleMember.id).where(
+        CircleMember.circle_id == circle_id, CircleMember.user_id == user_id,
+        CircleMember.left_at.is_(None)).limit(1)) is not None
+
+
+def session_for_member(db: Session, user_id: int, session_id: object, *,
+                       lock: bool = True) -> CircleSession:
+    """The session, locked for this change, if ``user_id`` sits in its circle now.
+
+    The row lock serialises version bumps on PostgreSQL (SQLite's ``BEGIN IMMEDIATE``
+    already does).
+    """
+    wanted = ident("session_id", session_id)
+    query = select(CircleSession).where(CircleSession.id == wanted)
+    if lock:
+        query = query.with_for_update()
+    session = db.scalar(query.execution_options(populate_existing=True))
+    if session is None or not is_member(db, user_id, session.circle_id):
+        raise NotFound("session")
+    return session
+
+
+def require_live(session: CircleSession) -> None:
+    if session.status != "live":
+        raise Conflict(f"The session is not live (it is {session.status}).")
+
+
+def bump(session: CircleSession) -> int:
+    """Count one change to the session's live state; the new version is returned."""
+    session.version += 1
+    return session.version
+
+
+# --- roles --------------------------------------------------------------------------------
+
+
+def holder(session: CircleSession, role: str) -> int | None:
+    return next((r.user_id for r in session.roles if r.role == role), None)
+
+
+def require_role(session: CircleSession, user_id: int, roles: tuple[str, ...],
+                 action: str) -> None:
+    """Refuse ``action`` unless ``user_id`` holds one of ``roles`` in this session."""
+    if any(holder(session, role) == user_id for role in roles):
+        return
+    who = " or ".join(ROLE_NAMES[role] for role in roles)
+    raise Conflict(f"Only {who} can {action}.")
+
+
+# --- where the session stands -------------------------------------------------------------
+
+
+def phases(db: Session, session_id: int) -> list[SessionPhase]:
+    return list(db.scalars(select(SessionPhase).where(SessionPhase.session_id == session_id)
+                           .order_by(SessionPhase.position)))
+
+
+def current_phase(db: Session, session_id: int) -> SessionPhase | None:
+    return next((p for p in phases(db, session_id) if p.status == "active"), None)
+
+
+def current_stage(db: Session, session_id: int) -> SessionStage | None:
+    phase = current_phase(db, session_id)
+    if phase is None:
+        return None
+    return next((s for s in phase.stages if s.status == "active"), None)
+
+
+def require_phase(db: Session, session: CircleSession, *kinds: str) -> SessionPhase:
+    """The active phase, which must be one of ``kinds`` for this action."""
+    require_live(session)
+    phase = current_phase(db, session.id)
+    if phase is None or phase.kind not in kinds:
+        raise Conflict(f"That belongs to the {' or '.join(kinds)} phase, which is not under way.")
+    return phase
+
+
+# --- payload fields -----------------------------------------------------------------------
+
+
+def ident(name: str, value: object) -> int:
+    """A positive integer id."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput.field(name, "Give a positive whole number (an id).")
+    return value
+
+
+def integer(name: str, value: object, *, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput.field(name, "Give a whole number.")
+    if not low <= value <= high:
+        raise InvalidInput.field(name, f"Give a number from {low} to {high}.")
+    return value
+
+
+def flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput.field(name, "Give true or false.")
+    return value
+
+
+def text(name: str, value: object, *, max_len: int, required: bool = True) -> str:
+    """Trimmed text of at most ``max_len`` characters (required unless told otherwise)."""
+    if not isinstance(value, str):
+        raise InvalidInput.field(name, "Give text.")
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput.field(name, "This cannot be empty.")
+    if len(value) > max_len:
+        raise InvalidInput.field(name, f"Keep it to {max_len} characters (this is {len(value)}).")
+    return value
+
+
+def choice(name: str, value: object, options: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in options:
+        raise InvalidInput.field(name, f"Choose one of: {', '.join(options)}.")
+    return value

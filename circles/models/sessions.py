@@ -1,0 +1,90 @@
+"""Scheduled sessions of a circle and the roles members hold in them.
+
+A session is one meeting of a circle (one-off, or one of a ``SessionSeries`` cadence). Its
+live state — phases, stages, agenda, contributions — lives in ``circles.models.live`` and
+hangs off the session; ``version`` is bumped by every change to that live state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from circles.models.accounts import User
+from circles.models.base import Base, Timestamped
+from circles.models.circles import Circle
+
+SESSION_STATUSES = ("scheduled", "live", "ended", "cancelled")
+ROLES = ("facilitator", "timekeeper", "note_taker")
+CADENCES = ("weekly", "fortnightly", "monthly")
+
+
+class SessionSeries(Timestamped, Base):
+    """A cadence that produced several sessions (kept so the cadence can be shown/changed)."""
+
+    __tablename__ = "session_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id", ondelete="CASCADE"), index=True)
+    cadence: Mapped[str] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64))  # the local time the cadence keeps
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+
+class CircleSession(Timestamped, Base):
+    """One meeting of a circle: when (UTC), how long, and where its live state stands."""
+
+    __tablename__ = "circle_session"
+    __table_args__ = (CheckConstraint("duration_minutes > 0", name="positive_duration"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id", ondelete="CASCADE"), index=True)
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("session_series.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(120), default="")
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    duration_minutes: Mapped[int] = mapped_column(default=60)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=0)
+    # iCalendar SEQUENCE: bumped when the time or status changes, so calendar apps update.
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    circle: Mapped[Circle] = relationship()
+    roles: Mapped[list[SessionRole]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionRole.role"
+    )
+
+
+class SessionRole(Base):
+    """Who holds a rotating role in a session; ``user_id`` None means the role is vacant."""
+
+    __tablename__ = "session_role"
+    __table_args__ = (UniqueConstraint("session_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("circle_session.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    # A pending swap its holder proposed: exchange this role with ``swap_with``'s holder once
+    # that person accepts. ``swap_proposed_by_id`` pins who proposed, so a proposal dies
+    # with any change of holder on either side.
+    swap_with_id: Mapped[int | None] = mapped_column(
+        ForeignKey("session_role.id", ondelete="SET NULL"), index=True
+    )
+    swap_proposed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+
+    session: Mapped[CircleSession] = relationship(back_populates="roles")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    swap_with: Mapped[SessionRole | None] = relationship(
+        remote_side=[id], foreign_keys=[swap_with_id]
+    )

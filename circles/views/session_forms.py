@@ -1,0 +1,117 @@
+"""Forms for planning sessions, and what the circle page shows of them to one viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from wtforms import IntegerField, SelectChoice, SelectField, StringField
+
+from circles import roles, scheduling
+from circles.models import Circle, CircleSession, SessionRole, User, utcnow
+from circles.profiles import all_timezones
+from circles.roles import ROLE_NAMES
+from circles.scheduling import as_utc
+
+REPEATS = [SelectChoice("", "Does not repeat"), SelectChoice("weekly", "Every week"),
+           SelectChoice("fortnightly", "Every two weeks"), SelectChoice("monthly", "Every month")]
+
+
+class _WhenForm(FlaskForm):
+    # Typed as text so that the domain explains a bad date or time in words.
+    date = StringField("Date", render_kw={"type": "date"}, description="YYYY-MM-DD")
+    time = StringField("Start time", render_kw={"type": "time"},
+                       description="HH:MM, 24-hour, in the time zone below")
+    timezone = SelectField("Time zone", validate_choice=False)
+    duration_minutes = IntegerField("Length (minutes)", default=90,
+                                    description="15 minutes to 8 hours.")
+
+    def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = all_timezones()
+        if not self.timezone.data:
+            self.timezone.data = zone
+
+
+class ScheduleForm(_WhenForm):
+    title = StringField("Title (optional)", description="e.g. “Kick-off” or “Mid-point review”")
+    cadence = SelectField("Repeat", choices=REPEATS, default="", validate_choice=False)
+    count = IntegerField("How many sessions", default=1,
+                         description="For a repeating series: 2 to 26 sessions.")
+
+
+class RescheduleForm(_WhenForm):
+    @classmethod
+    def of(cls, session: CircleSession, zone: str) -> RescheduleForm:
+        local = as_utc(session.starts_at).astimezone(ZoneInfo(zone))
+        form = cls(zone=zone, data={"date": f"{local:%Y-%m-%d}", "time": f"{local:%H:%M}",
+                                    "timezone": zone,
+                                    "duration_minutes": session.duration_minutes})
+        return form
+
+
+def in_zone(moment: datetime, zone: str, minutes: int | None = None) -> str:
+    """``Tue 25 Mar 2025, 18:00–19:30`` in the viewer's zone (the end only when given)."""
+    local = as_utc(moment).astimezone(ZoneInfo(zone))
+    text = f"{local:%a %d %b %Y, %H:%M}"
+    if minutes is not None:
+        end = local + timedelta(minutes=minutes)
+        text += f"–{end:%H:%M}" if end.date() == local.date() else f" – {end:%a %d %b, %H:%M}"
+    return text
+
+
+@dataclass
+class SessionsPanel:
+    """The sessions section of a circle page, for one viewer."""
+
+    member: bool
+    zone: str
+    upcoming: list[CircleSession]
+    past: list[CircleSession]
+    # per role id held by the viewer: the roles of others they may propose to swap with
+    swap_choices: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    incoming: list[SessionRole] = field(default_factory=list)  # proposals asking the viewer
+    outgoing: dict[int, SessionRole] = field(default_factory=dict)  # viewer's role id → target
+    now: datetime = field(default_factory=utcnow)
+
+    def changeable(self, session: CircleSession) -> bool:
+        return scheduling.is_changeable(session, self.now)
+
+    def role_name(self, role: SessionRole) -> str:
+        return ROLE_NAMES[role.role]
+
+    def ordered_roles(self, session: CircleSession) -> list[SessionRole]:
+        return roles.in_order(session)
+
+    def when(self, session: CircleSession) -> str:
+        return in_zone(session.starts_at, self.zone)
+
+    def label(self, role: SessionRole) -> str:
+        """``Ben — timekeeper, Thu 03 Dec 2026, 18:00``"""
+        holder = role.user.display_name if role.user else "vacant"
+        return f"{holder} — {ROLE_NAMES[role.role]}, {self.when(role.session)}"
+
+
+def sessions_panel(db: Session, circle: Circle, viewer: User) -> SessionsPanel:
+    member = any(seat.user_id == viewer.id for seat in circle.current_seats)
+    now = utcnow()
+    panel = SessionsPanel(member=member, zone=viewer.timezone or "UTC",
+                          upcoming=scheduling.upcoming(db, circle, now),
+                          past=scheduling.past(db, circle, now), now=now)
+    if member:
+        open_roles = [r for s in panel.upcoming if panel.changeable(s) for r in s.roles]
+        theirs = [r for r in open_roles if r.user is not None and r.user_id != viewer.id]
+        panel.swap_choices = {
+            mine.id: [(r.id, panel.label(r)) for r in theirs if roles.swap_allowed(mine, r)]
+            for mine in open_roles if mine.user_id == viewer.id
+        }
+        pending = [r for r in open_roles
+                   if r.swap_with is not None and r.user_id == r.swap_proposed_by_id]
+        panel.incoming = [r for r in pending if r.swap_with and r.swap_with.user_id == viewer.id]
+        panel.outgoing = {r.id: r.swap_with for r in pending
+                          if r.swap_with and r.user_id == viewer.id}
+    return panel

@@ -1,0 +1,227 @@
+"""Sessions on the web: plan, move and cancel them, rotate roles, and calendar files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+from circles import ics, roles, scheduling
+from circles.errors import Conflict, InvalidInput, NotFound
+from circles.extensions import db, orm
+from circles.models import Circle, CircleSession, SessionRole, User, utcnow
+from circles.views.forms import render_form, submit
+from circles.views.session_forms import (
+    RescheduleForm,
+    ScheduleForm,
+    SessionsPanel,
+    in_zone,
+    sessions_panel,
+)
+
+bp = Blueprint("sessions", __name__)
+FEED_PAST_DAYS = 30  # a feed keeps recent sessions, so calendar apps do not drop them at once
+
+
+class SwapForm(FlaskForm):
+    swap_with = SelectField("Swap with", coerce=int, validate_choice=False)
+
+
+def _me() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+@bp.app_template_global()
+def circle_sessions(circle: Circle) -> SessionsPanel:
+    """The sessions section of the circle page (templates/sessions/_panel.html)."""
+    return sessions_panel(db(), circle, _me())
+
+
+bp.add_app_template_filter(in_zone, "in_zone")
+
+
+def _back(session: CircleSession) -> ResponseReturnValue:
+    return redirect(url_for("circles.show", circle_id=session.circle_id, _anchor="sessions"))
+
+
+def _act(session: CircleSession, operation: Callable[[], Any], done: str) -> ResponseReturnValue:
+    """Run a one-button action: commit and say so, or roll back and say why not."""
+    try:
+        operation()
+        orm.session.commit()
+        flash(done, "ok")
+    except (Conflict, InvalidInput) as exc:
+        orm.session.rollback()
+        flash(exc.message if isinstance(exc, Conflict) else "; ".join(exc.errors.values()),
+              "error")
+    return _back(session)
+
+
+@bp.route("/circles/<int:circle_id>/sessions/new", methods=["GET", "POST"])
+@login_required
+def new(circle_id: int) -> ResponseReturnValue:
+    """A member plans a session, or a series that keeps its local time."""
+    circle = scheduling.member_circle(db(), _me(), circle_id)
+    form = ScheduleForm(zone=_me().timezone)
+    planned = submit(form, lambda: scheduling.schedule(
+        db(), circle, _me(), date=form.date.data or "", time=form.time.data or "",
+        timezone=form.timezone.data or "", duration_minutes=form.duration_minutes.data,
+        title=form.title.data or "", cadence=form.cadence.data or None, count=form.count.data,
+    ))
+    if planned is None:
+        return render_form("sessions/new.html", form, circle=circle)
+    first = planned[0]
+    flash(f"Planned {len(planned)} session{'s' if len(planned) > 1 else ''}, the first on "
+          f"{in_zone(first.starts_at, _me().timezone)} ({_me().timezone}).", "ok")
+    return _back(first)
+
+
+@bp.route("/sessions/<int:session_id>/reschedule", methods=["GET", "POST"])
+@login_required
+def reschedule(session_id: int) -> ResponseReturnValue:
+    """A member moves one planned session; its roles stay."""
+    session = scheduling.session_for_member(db(), _me(), session_id)
+    form = (RescheduleForm(zone=_me().timezone) if request.method == "POST"
+            else RescheduleForm.of(session, _me().timezone))
+    moved = submit(form, lambda: scheduling.reschedule(
+        db(), session, _me(), date=form.date.data or "", time=form.time.data or "",
+        timezone=form.timezone.data or "", duration_minutes=form.duration_minutes.data))
+    if moved is None:
+        return render_form("sessions/reschedule.html", form, session=session)
+    flash(f"Moved to {in_zone(moved.starts_at, _me().timezone)} ({_me().timezone}).", "ok")
+    return _back(moved)
+
+
+@bp.post("/sessions/<int:session_id>/cancel")
+@login_required
+def cancel(session_id: int) -> ResponseReturnValue:
+    """A member calls off a planned session; it stays listed as cancelled."""
+    session = scheduling.session_for_member(db(), _me(), session_id)
+    return _act(session, lambda: scheduling.cancel(db(), session, _me()), "Session cancelled.")
+
+
+@bp.post("/sessions/<int:session_id>/roles/<role>/claim")
+@login_required
+def claim(session_id: int, role: str) -> ResponseReturnValue:
+    """A member takes a vacant role."""
+    session = scheduling.session_for_member(db(), _me(), session_id)
+    return _act(session, lambda: roles.claim_role(db(), session, role, _me()),
+                f"You are the {roles.ROLE_NAMES.get(role, role)}.")
+
+
+@bp.post("/sessions/<int:session_id>/roles/<role>/release")
+@login_required
+def release(session_id: int, role: str) -> ResponseReturnValue:
+    """A member gives up their role; it is vacant for anyone to claim."""
+    session = scheduling.session_for_member(db(), _me(), session_id)
+    return _act(session, lambda: roles.release_role(db(), session, role, _me()),
+                f"The {roles.ROLE_NAMES.get(role, role)} role is now vacant.")
+
+
+def _role_for_member(role_id: int) -> SessionRole:
+    row = db().get(SessionRole, role_id)
+    if row is None:
+        raise NotFound("role")
+    scheduling.session_for_member(db(), _me(), row.session_id)
+    return row
+
+
+@bp.post("/roles/<int:role_id>/swap")
+@login_required
+def propose_swap(role_id: int) -> ResponseReturnValue:
+    """The holder of a role proposes to exchange it for another member's role."""
+    row = _role_for_member(role_id)
+    form = SwapForm()
+    if not form.validate_on_submit() or form.swap_with.data is None:
+        flash("Choose a role to swap with.", "error")
+        return _back(row.session)
+    target = form.swap_with.data
+    return _act(row.session, lambda: roles.propose_swap(db(), row, _me(), target),
+                "Swap proposed; it happens when they accept.")
+
+
+@bp.post("/roles/<int:role_id>/swap/accept")
+@login_required
+def accept_swap(role_id: int) -> ResponseReturnValue:
+    """The member asked accepts a swap: the two roles change hands."""
+    row = _role_for_member(role_id)
+    return _act(row.session, lambda: roles.accept_swap(db(), row, _me()), "Roles swapped.")
+
+
+@bp.post("/roles/<int:role_id>/swap/decline")
+@login_required
+def decline_swap(role_id: int) -> ResponseReturnValue:
+    """The member asked declines a swap, or its proposer withdraws it."""
+    row = _role_for_member(role_id)
+    done = ("Swap proposal withdrawn." if row.swap_proposed_by_id == _me().id
+            else "Swap declined; the roles stay as they were.")
+    return _act(row.session, lambda: roles.decline_swap(db(), row, _me()), done)
+
+
+def _ics(data: bytes, filename: str | None = None) -> Response:
+    response = Response(data, mimetype="text/calendar")
+    response.headers["Cache-Control"] = "private, no-cache"
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _calendar(sessions: list[CircleSession], name: str) -> bytes:
+    return ics.calendar(
+        sessions, name=name, host=request.host.partition(":")[0], stamp=utcnow(),
+        circle_url=lambda cid: url_for("circles.show", circle_id=cid, _external=True))
+
+
+@bp.get("/sessions/<int:session_id>.ics")
+@login_required
+def session_ics(session_id: int) -> ResponseReturnValue:
+    """One session as a calendar file, for its circle's members."""
+    session = scheduling.session_for_member(db(), _me(), session_id)
+    return _ics(_calendar([session], session.circle.name), f"circle-session-{session.id}.ics")
+
+
+@bp.get("/calendar/<token>.ics")
+def feed(token: str) -> ResponseReturnValue:
+    """A member's feed of their circles' sessions; the URL is the credential (no login)."""
+    owner = ics.feed_owner(db(), current_app.config["SECRET_KEY"], token)
+    if owner is None:
+        raise NotFound("calendar")
+    since = utcnow() - timedelta(days=FEED_PAST_DAYS)
+    return _ics(_calendar(scheduling.feed_sessions(db(), owner, since=since), "Circles sessions"))
+
+
+@bp.get("/calendar")
+@login_required
+def calendar_page() -> ResponseReturnValue:
+    """Where a member finds (or retires) the address of their calendar feed."""
+    token = ics.feed_token(current_app.config["SECRET_KEY"], _me())
+    url = url_for("sessions.feed", token=token, _external=True) if token else None
+    return render_template("sessions/calendar.html", feed_url=url)
+
+
+@bp.post("/calendar/reset")
+@login_required
+def reset_calendar() -> ResponseReturnValue:
+    """Give the member a new feed address; the old one stops working."""
+    had_feed = _me().calendar_nonce is not None
+    ics.reset_feed(db(), _me())
+    orm.session.commit()
+    flash("New feed address made; the old one no longer works." if had_feed
+          else "Your calendar feed is ready.", "ok")
+    return redirect(url_for("sessions.calendar_page"))

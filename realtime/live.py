@@ -1,0 +1,166 @@
+"""The live room's Socket.IO events (``live:<verb>``), as documented in docs/realtime.md.
+
+Every event is parse → membership-checked domain call → commit → broadcast → ack. Ids in
+payloads are only ever looked up through the domain call, which answers a non-member as if
+the session did not exist; a socket joins a session's room only after ``live:join`` passed
+that check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import SocketIO, join_room, leave_room
+
+from circles import live, live_agenda, live_feedback, live_notes, live_presence
+from circles.errors import InvalidInput
+from circles.extensions import db, orm
+from circles.live_room import Change
+from circles.live_snapshot import snapshot
+from circles.models import User
+from realtime.acks import Ack, acked
+from realtime.broadcast import live_changed, session_room
+
+Payload = dict[str, Any]
+Operation = Callable[[User, Payload], Change]
+
+#: Events that make one change: each calls its domain operation with the payload's fields.
+CHANGES: dict[str, Operation] = {
+    "live:start": lambda me, p: live.start(db(), me, p.get("session_id")),
+    "live:advance": lambda me, p: live.advance(db(), me, p.get("session_id"),
+                                               expected_version=p.get("version")),
+    "live:end": lambda me, p: live.end(db(), me, p.get("session_id")),
+    "live:timer": lambda me, p: live.timer(db(), me, p.get("session_id"), p.get("action"),
+                                           p.get("seconds")),
+    "live:prompt": lambda me, p: live.set_prompt(db(), me, p.get("session_id"), p.get("prompt")),
+    "live:agenda_add": lambda me, p: live_agenda.add_item(
+        db(), me, p.get("session_id"), p.get("title"), p.get("timebox_minutes", 10),
+        p.get("question_id")),
+    "live:agenda_rename": lambda me, p: live_agenda.rename_item(
+        db(), me, p.get("session_id"), p.get("item_id"), p.get("title")),
+    "live:agenda_remove": lambda me, p: live_agenda.remove_item(
+        db(), me, p.get("session_id"), p.get("item_id")),
+    "live:agenda_timebox": lambda me, p: live_agenda.timebox_item(
+        db(), me, p.get("session_id"), p.get("item_id"), p.get("timebox_minutes")),
+    "live:agenda_reorder": lambda me, p: live_agenda.reorder(
+        db(), me, p.get("session_id"), p.get("item_ids")),
+    "live:contribute": lambda me, p: live_agenda.contribute(
+        db(), me, p.get("session_id"), p.get("kind"), p.get("text")),
+    "live:contribution_edit": lambda me, p: live_agenda.edit_contribution(
+        db(), me, p.get("session_id"), p.get("contribution_id"), p.get("text")),
+    "live:helped": lambda me, p: live_agenda.mark_helped(
+        db(), me, p.get("session_id"), p.get("contribution_id"), p.get("helped")),
+    "live:feedback": lambda me, p: live_feedback.give_feedback(
+        db(), me, p.get("session_id"), p.get("receiver_id"), p.get("strength"),
+        p.get("suggestion")),
+    "live:commit": lambda me, p: live_feedback.commit(
+        db(), me, p.get("session_id"), p.get("text"), p.get("due_on")),
+    "live:commit_withdraw": lambda me, p: live_feedback.withdraw(
+        db(), me, p.get("session_id"), p.get("commitment_id")),
+    "live:review": lambda me, p: live_feedback.review(
+        db(), me, p.get("session_id"), p.get("commitment_id"), p.get("status"),
+        p.get("reflection", "")),
+    "live:note": lambda me, p: live_notes.save_note(
+        db(), me, p.get("session_id"), p.get("private"), p.get("body"), p.get("base_version")),
+    "live:hand": lambda me, p: live_presence.hand(
+        db(), me, p.get("session_id"), p.get("raised"), p.get("member_id")),
+    "live:ready": lambda me, p: live_presence.ready(
+        db(), me, p.get("session_id"), p.get("ready")),
+    "live:take_over": lambda me, p: live_presence.take_over(
+        db(), me, p.get("session_id"), grace=grace()),
+    "live:take_back": lambda me, p: live_presence.take_back(db(), me, p.get("session_id")),
+}
+
+
+def grace() -> float:
+    """Seconds before a member without a connection counts as away (config)."""
+    return float(current_app.config["LIVE_FACILITATOR_GRACE"])
+
+
+def payload(data: Any) -> Payload:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidInput.field("payload", "Send an object with the event's fields.")
+    return data
+
+
+def socket_id() -> str:
+    """The server's id of this socket (never taken from a payload)."""
+    return str(request.sid)  # type: ignore[attr-defined]
+
+
+def me() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def applied(change: Change) -> Ack:
+    """Commit a change, tell whoever must know, and answer with its version."""
+    orm.session.commit()
+    live_changed(change)
+    return {"version": change.version, **change.result}
+
+
+def _change_handler(operation: Operation) -> Callable[[Any], Ack]:
+    def handle(data: Any = None) -> Ack:
+        return applied(operation(me(), payload(data)))
+
+    return handle
+
+
+def register(socketio: SocketIO) -> None:
+    """Register the live room's handlers on ``socketio``."""
+    for event, operation in CHANGES.items():
+        socketio.on(event)(acked(_change_handler(operation)))
+
+    @socketio.on("live:join")
+    @acked
+    def on_join(data: Any = None) -> Ack:
+        """Enter a session's room (membership checked first); the ack carries the snapshot."""
+        change = live_presence.join(db(), me(), payload(data).get("session_id"), socket_id(),
+                                    away_grace=grace())
+        orm.session.commit()
+        join_room(session_room(change.session_id))
+        live_changed(change)
+        state = snapshot(db(), me(), change.session_id, away_grace=grace())
+        return {"version": state["version"], "snapshot": state}
+
+    @socketio.on("live:leave")
+    @acked
+    def on_leave(data: Any = None) -> Ack:
+        """Leave a session's room on purpose (the room page is closed)."""
+        change = live_presence.leave(db(), me(), payload(data).get("session_id"), socket_id(),
+                                     away_grace=grace())
+        leave_room(session_room(change.session_id))
+        return applied(change)
+
+    @socketio.on("live:snapshot")
+    @acked
+    def on_snapshot(data: Any = None) -> Ack:
+        """Send the full state again, for a client that saw a gap in versions."""
+        state = snapshot(db(), me(), payload(data).get("session_id"), away_grace=grace())
+        return {"version": state["version"], "snapshot": state}
+
+    @socketio.on("live:phase_order")
+    @acked
+    def on_phase_order(data: Any = None) -> Ack:
+        """Read, or (with ``phases``) set, the order of phases of a circle's next sessions."""
+        fields = payload(data)
+        circle_id = fields.get("circle_id")
+        if "phases" in fields:
+            phases = live.set_phase_order(db(), me(), circle_id, fields["phases"])
+            orm.session.commit()
+            return {"phases": phases}
+        return {"phases": live.phase_order_for_member(db(), me(), circle_id)}
+
+    @socketio.on("disconnect")
+    def on_disconnect(*_reason: Any) -> None:
+        """A closed socket leaves its rooms; the others see the member reconnecting."""
+        changes = live_presence.disconnect(db(), socket_id(), away_grace=grace())
+        orm.session.commit()
+        for change in changes:
+            live_changed(change)
