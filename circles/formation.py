@@ -200,7 +200,9 @@ def prepare_run(db: Session, run_id: int, *, time_limit: float | None = None,
 def solve_run(problem: Problem, progress: Callable[[float], None] | None = None) -> Solution:
     """Solve a prepared run; touches no database."""
     rounds, softened = _solve_or_soften(problem, progress)
-    unscheduled = [fix_common_time(circles, problem.util, problem.rules) for circles in rounds]
+    sizes = (problem.params["min_size"], problem.params["max_size"])
+    unscheduled = [fix_common_time(circles, problem.util, problem.rules, sizes)
+                   for circles in rounds]
     if progress is not None:
         progress(1.0)
     return Solution(rounds, unscheduled, softened)

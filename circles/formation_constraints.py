@@ -7,6 +7,7 @@ import functools
 import itertools
 import operator
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -104,9 +105,11 @@ def _bits(mask: np.ndarray) -> int:
     return int.from_bytes(np.packbits(mask).tobytes(), "big")
 
 
-def fix_common_time(circles: list[list[int]], util: Utilities, rules: Constraints) -> list[int]:
+def fix_common_time(circles: list[list[int]], util: Utilities, rules: Constraints,
+                    sizes: tuple[int, int] | None = None) -> list[int]:
     """Swap members between circles until each shares an hour a week (in place); answer the
-    indices of circles that still do not. Each swap fixes one circle and breaks none."""
+    indices of circles that still do not. Each swap fixes one circle and breaks none. Where
+    no swap does and ``sizes`` (min, max) leave room, one member moves to another circle."""
     bits = {u: _bits(util.members[util.index[u]].mask) for circle in circles for u in circle}
     everyone = (1 << SLOTS) - 1
     need = MIN_OVERLAP // SLOT
@@ -149,9 +152,43 @@ def fix_common_time(circles: list[list[int]], util: Utilities, rules: Constraint
                     value = gain(x, y, circles[c], other)
                     if best is None or value > best[0]:
                         best = (value, d, x, y)
+        if best is None and sizes is not None:
+            moved = _move_out(circles, c, sizes, need, shared, fits, util)
+            if moved:
+                continue
         if best is None:
             given_up.add(c)
             continue
         _, d, x, y = best
         circles[c] = sorted([u for u in circles[c] if u != x] + [y])
         circles[d] = sorted([u for u in circles[d] if u != y] + [x])
+
+
+def _move_out(circles: list[list[int]], c: int, sizes: tuple[int, int], need: int,
+              shared: Callable[[list[int]], int], fits: Callable[[int, list[int]], bool],
+              util: Utilities) -> bool:
+    """Move the member of circle ``c`` whose absence gives it a shared hour into a circle
+    with room that keeps (or gains) one; the best such move by utility. False if none."""
+    low, high = sizes
+    if len(circles[c]) - 1 < low:
+        return False
+    m, i = util.matrix, util.index
+    best: tuple[float, int, int] | None = None
+    for x in circles[c]:
+        rest = [u for u in circles[c] if u != x]
+        if shared(rest).bit_count() < need:
+            continue
+        for d, other in enumerate(circles):
+            if d == c or len(other) + 1 > high or not fits(x, other):
+                continue
+            if shared([*other, x]).bit_count() < need:
+                continue
+            value = float(sum(m[i[x], i[u]] for u in other) - sum(m[i[x], i[u]] for u in rest))
+            if best is None or value > best[0]:
+                best = (value, d, x)
+    if best is None:
+        return False
+    _, d, x = best
+    circles[c] = [u for u in circles[c] if u != x]
+    circles[d] = sorted([*circles[d], x])
+    return True

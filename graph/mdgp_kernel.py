@@ -1,10 +1,11 @@
 """Compiled tabu search for MDGP with one-member nodes (numba).
 
 The step of :func:`graph.mdgp_tabu.tabu_units` — value every swap and every one-move, take
-the best non-tabu one (or a tabu one that beats the best seen) — is a pair of tight loops.
-Compiled, a step costs microseconds instead of the ~0.3 ms numpy needs, so the same time
-limit buys about a hundred times more search: that is what closes most of the gap to the
-C++ solvers on MDGPLIB (``docs/benchmarks.md``).
+the best non-tabu one (or a tabu one that beats the best seen) — is a pair of tight loops
+with a bound that skips most swaps. Compiled, a step costs a few microseconds instead of the
+~0.3 ms numpy needed for all n² swaps, so the same time limit buys a hundred times more
+search: that is what closes most of the gap to the C++ solvers on MDGPLIB
+(``docs/benchmarks.md``).
 
 ``gain`` here is node-major (``gain[i, g]`` = sum of ``w[i, j]`` over ``j`` in group ``g``) so
 the inner loop over partners reads one short row per node. numba caches the machine code
@@ -40,42 +41,88 @@ def _apply(w: np.ndarray, gain: np.ndarray, assign: np.ndarray, node: int, targe
 
 
 @njit(cache=True)
-def tabu_steps(w: np.ndarray, lo: np.ndarray, hi: np.ndarray, assign: np.ndarray,
-               load: np.ndarray, gain: np.ndarray, value: float, until: np.ndarray,
-               best_assign: np.ndarray, best_value: float, step: int, since: int, stall: int,
-               steps: int, tenure_low: int, tenure_high: int, eps: float, slack: bool,
-               seed: int) -> tuple[float, float, int, int, bool]:
+def _members(assign: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Members of each group (``members[g, :count[g]]``) and each node's slot there."""
+    m = len(assign)
+    members = np.empty((groups, m), dtype=np.int64)
+    count = np.zeros(groups, dtype=np.int64)
+    slot = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        g = assign[i]
+        members[g, count[g]] = i
+        slot[i] = count[g]
+        count[g] += 1
+    return members, count, slot
+
+
+@njit(cache=True)
+def _relocate(members: np.ndarray, count: np.ndarray, slot: np.ndarray, node: int, source: int,
+              target: int) -> None:
+    last = members[source, count[source] - 1]
+    members[source, slot[node]] = last
+    slot[last] = slot[node]
+    count[source] -= 1
+    members[target, count[target]] = node
+    slot[node] = count[target]
+    count[target] += 1
+
+
+@njit(cache=True)
+def tabu_steps(w: np.ndarray, wmin2: float, lo: np.ndarray, hi: np.ndarray,
+               assign: np.ndarray, load: np.ndarray, gain: np.ndarray, value: float,
+               until: np.ndarray, best_assign: np.ndarray, best_value: float, step: int,
+               since: int, stall: int, steps: int, tenure_low: int, tenure_high: int,
+               eps: float, slack: bool, seed: int) -> tuple[float, float, int, int, bool]:
     """Run at most ``steps`` tabu steps (the caller checks the clock between calls).
 
     Arrays are updated in place; returns ``(value, best_value, step, since, stuck)`` where
-    ``stuck`` means no move was possible at all. Ties between equally good moves go to the
-    first found, so a seed and a step budget give one result.
+    ``stuck`` means no move was possible at all. ``wmin2`` is twice the smallest weight.
+
+    The swap scan goes group pair by group pair. Member i of group g swapping with j of
+    group h gains ``move[i, h] + move[j, g] − 2·w[i, j]``, at most
+    ``move[i, h] + top[h, g] − wmin2`` where ``top[h, g]`` is the best ``move[j, g]`` in h:
+    when that bound cannot beat the moves already found (nor trigger aspiration), the
+    whole of h is skipped for i. Near a local optimum this skips almost every pair (~50×
+    fewer evaluations at n = 480) and finds exactly the move a full scan would.
     """
     np.random.seed(seed)
     m, groups = gain.shape
-    own = np.empty(m)
+    members, count, slot = _members(assign, groups)
+    move = np.empty((m, groups))  # move[i, g]: gain of moving i to g (0 for its own group)
+    top = np.empty((groups, groups))
     for _ in range(steps):
         if since >= stall:
             break
         step += 1
         aspire = best_value - value + eps
-        for i in range(m):
-            own[i] = gain[i, assign[i]]
-        best_free, bi, bj = -np.inf, -1, -1  # best move whose nodes are not tabu
-        best_any, ai, aj = -np.inf, -1, -1  # best move of any kind (for aspiration)
+        top[:, :] = -np.inf
         for i in range(m):
             gi = assign[i]
-            free_i = until[i] <= step
-            row = gain[i]
-            for j in range(i + 1, m):
-                gj = assign[j]
-                if gi == gj:
-                    continue
-                d = row[gj] - own[i] + gain[j, gi] - own[j] - 2.0 * w[i, j]
-                if d > best_any:
-                    best_any, ai, aj = d, i, j
-                if d > best_free and free_i and until[j] <= step:
-                    best_free, bi, bj = d, i, j
+            own = gain[i, gi]
+            for g in range(groups):
+                move[i, g] = gain[i, g] - own
+                top[gi, g] = max(top[gi, g], move[i, g])
+        best_free, bi, bj = -np.inf, -1, -1  # best move whose nodes are not tabu
+        best_any, ai, aj = -np.inf, -1, -1  # best move of any kind (for aspiration)
+        for g in range(groups):
+            for k in range(count[g]):
+                i = members[g, k]
+                free_i = until[i] <= step
+                mi, wi = move[i], w[i]
+                for h in range(g + 1, groups):
+                    bound = mi[h] + top[h, g] - wmin2
+                    keep = max(aspire, best_any)
+                    if free_i and best_free < keep:
+                        keep = best_free
+                    if bound <= keep:
+                        continue
+                    for q in range(count[h]):
+                        j = members[h, q]
+                        d = mi[h] + move[j, g] - 2.0 * wi[j]
+                        if d > best_any:
+                            best_any, ai, aj = d, i, j
+                        if d > best_free and free_i and until[j] <= step:
+                            best_free, bi, bj = d, i, j
         if slack:  # one-moves (encoded as j = -1 - group)
             for i in range(m):
                 gi = assign[i]
@@ -85,7 +132,7 @@ def tabu_steps(w: np.ndarray, lo: np.ndarray, hi: np.ndarray, assign: np.ndarray
                 for h in range(groups):
                     if h == gi or load[h] + 1 > hi[h]:
                         continue
-                    d = gain[i, h] - own[i]
+                    d = move[i, h]
                     if d > best_any:
                         best_any, ai, aj = d, i, -1 - h
                     if d > best_free and free_i:
@@ -98,11 +145,14 @@ def tabu_steps(w: np.ndarray, lo: np.ndarray, hi: np.ndarray, assign: np.ndarray
             return value, best_value, step, since, True
         if j >= 0:
             gi, gj = assign[i], assign[j]
+            _relocate(members, count, slot, i, gi, gj)
+            _relocate(members, count, slot, j, gj, gi)
             _apply(w, gain, assign, i, gj)
             _apply(w, gain, assign, j, gi)
             until[j] = step + np.random.randint(tenure_low, tenure_high + 1)
         else:
             target = -1 - j
+            _relocate(members, count, slot, i, assign[i], target)
             load[assign[i]] -= 1
             load[target] += 1
             _apply(w, gain, assign, i, target)

@@ -49,6 +49,8 @@ class Problem:
     def __init__(self, weights: np.ndarray, sizes: np.ndarray, bounds: list[tuple[int, int]]):
         self.w = weights
         self.w2 = 2.0 * weights
+        off = weights[~np.eye(len(weights), dtype=bool)]
+        self.wmin2 = 2.0 * float(off.min()) if off.size else 0.0  # bounds swap gains
         self.sizes = sizes
         self.lo = np.array([lo for lo, _ in bounds], dtype=np.int64)
         self.hi = np.array([hi for _, hi in bounds], dtype=np.int64)

@@ -14,7 +14,10 @@ import numpy as np
 from graph.mdgp_kernel import gains_of, tabu_steps
 from graph.mdgp_search import TENURE, Problem, State
 
-BATCH = 256  # tabu steps between two looks at the clock
+# Tabu steps between two looks at the clock: a step costs at most ~3 ns per pair of nodes
+# (far less once the bound prunes), so a batch of WORK // m² steps stays within tens of
+# milliseconds at any size (5 steps at m = 2,000).
+BATCH, WORK = 1024, 20_000_000
 
 
 def tabu_units(problem: Problem, st: State, rng: np.random.Generator, *, stall: int,
@@ -28,10 +31,11 @@ def tabu_units(problem: Problem, st: State, rng: np.random.Generator, *, stall: 
     low, high = max(2, int(TENURE[0] * problem.m)), max(3, int(TENURE[1] * problem.m))
     slack = bool(np.any(problem.lo < problem.hi))
     value, best_value, step, since = st.value, st.value, 0, 0
+    batch = max(1, min(BATCH, WORK // (problem.m * problem.m)))
     while since < stall and time.monotonic() < deadline:
         value, best_value, step, since, stuck = tabu_steps(
-            problem.w, problem.lo, problem.hi, assign, load, gain, value, until, best_assign,
-            best_value, step, since, stall, BATCH, low, high, problem.eps, slack,
+            problem.w, problem.wmin2, problem.lo, problem.hi, assign, load, gain, value, until, best_assign,
+            best_value, step, since, stall, batch, low, high, problem.eps, slack,
             int(rng.integers(2**31)))
         if stuck:
             break

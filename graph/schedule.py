@@ -18,7 +18,9 @@ from graph.schedule_kernel import count_meets, schedule_cost, schedule_steps
 
 Rounds = list[list[list[int]]]
 BIG = 1e9
-BATCH = 200  # compiled iterations between two looks at the clock
+# Compiled iterations between two looks at the clock: one costs O(W·n²), so a batch of
+# WORK // (W·n²) iterations takes a few milliseconds whatever the schedule's size.
+BATCH, WORK = 200, 2_000_000
 
 
 @dataclass
@@ -113,7 +115,7 @@ class ScheduleSearch:
         """Tabu search with perturbation from the best; returns (best schedule, its cost).
 
         Stops at ``target`` cost, after ``max_iterations`` or ``time_limit`` seconds (the
-        compiled steps run in batches of ``BATCH`` between looks at the clock).
+        compiled steps run in batches of a few milliseconds between looks at the clock).
         """
         start = time.perf_counter()
         current = best = self.cost()
@@ -121,6 +123,7 @@ class ScheduleSearch:
         tabu = np.zeros((len(self.rounds), self.n, self.n), dtype=np.int64)
         it = stale = 0
         reported = start
+        batch = max(1, min(BATCH, WORK // (len(self.rounds) * self.n * self.n)))
         while it < max_iterations and best > target + 1e-9:
             now = time.perf_counter()
             if now - start > time_limit:
@@ -132,7 +135,7 @@ class ScheduleSearch:
                 self.group_of, self.meets, self.util, self.base, best_group_of, tabu,
                 self.width, self.penalty, self.mode == "repeats", it, current, best, stale,
                 self.patience * self.n, self.tenure[0], self.tenure[1],
-                min(BATCH, max_iterations - it), target, int(self.rng.integers(2**31)))
+                min(batch, max_iterations - it), target, int(self.rng.integers(2**31)))
         self.group_of[:, :] = best_group_of
         self.meets = count_meets(self.group_of, self.base)
         return self.snapshot(), float(best)

@@ -188,7 +188,7 @@ def test_compiled_tabu_steps_keep_gains_value_and_sizes_exact(bounds: list[tuple
     assign, load = state.assign.copy(), state.load.copy()
     gain, until, best = gains_of(w, assign, 3), np.zeros(30, dtype=np.int64), assign.copy()
     value, best_value, step, _, stuck = tabu_steps(
-        w, problem.lo, problem.hi, assign, load, gain, state.value, until, best, state.value,
+        w, problem.wmin2, problem.lo, problem.hi, assign, load, gain, state.value, until, best, state.value,
         0, 0, 10**9, 500, 2, 5, 1e-9, True, 7)
     assert (step, stuck) == (500, False)
     assert np.allclose(gain, gains_of(w, assign, 3))
@@ -197,3 +197,24 @@ def test_compiled_tabu_steps_keep_gains_value_and_sizes_exact(bounds: list[tuple
     assert value == pytest.approx(objective(w, [np.flatnonzero(assign == g) for g in range(3)]))
     assert best_value == pytest.approx(objective(w, [np.flatnonzero(best == g) for g in range(3)]))
     assert best_value >= state.value
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pruned_step_takes_the_best_move_a_full_scan_finds(seed: int) -> None:
+    """The first tabu step from a random grouping gains exactly the best swap or one-move
+    that numpy finds by valuing all of them: the bound skips pairs, never the best one."""
+    from graph.mdgp_kernel import gains_of, tabu_steps
+    from graph.mdgp_search import Problem
+
+    rng = np.random.default_rng(seed)
+    w = rng.integers(-20, 100, size=(40, 40)).astype(float)
+    w = w + w.T
+    np.fill_diagonal(w, 0.0)
+    problem = Problem(w, np.ones(40, dtype=np.int64), [(3, 6)] * 9)
+    state = problem.start(rng)
+    best_move = max(problem.move_gains(state).max(), problem.swap_gains(state).max())
+    assign, load = state.assign.copy(), state.load.copy()
+    value, *_ = tabu_steps(w, problem.wmin2, problem.lo, problem.hi, assign, load,
+                           gains_of(w, assign, 9), state.value, np.zeros(40, dtype=np.int64),
+                           assign.copy(), state.value, 0, 0, 10, 1, 2, 5, 1e-9, True, 0)
+    assert value - state.value == pytest.approx(best_move)
