@@ -16,6 +16,7 @@ from circles.models import User
 def init_app(app: Flask) -> None:
     from circles.views import (
         auth,
+        circle_settings,
         circles,
         communities,
         formation,
@@ -27,8 +28,8 @@ def init_app(app: Flask) -> None:
         vendor,
     )
 
-    for module in (auth, circles, communities, formation, home, live_room, onboarding, profile,
-                   sessions, vendor):
+    for module in (auth, circle_settings, circles, communities, formation, home, live_room,
+                   onboarding, profile, sessions, vendor):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"
