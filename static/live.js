@@ -51,6 +51,22 @@
     region.replaceChildren(message);
   }
 
+  /* An introduction waits for this member (or went ahead): only its id and status travel. */
+  function showIntroduction(data) {
+    var region = noticeRegion();
+    var message = document.createElement("p");
+    message.className = "flash flash-ok";
+    var accepted = data && data.status === "accepted";
+    message.appendChild(document.createTextNode(accepted ? "An introduction went ahead."
+      : "An introduction is waiting for you."));
+    message.appendChild(document.createTextNode(" — "));
+    var link = document.createElement("a");
+    link.href = "/introductions";
+    link.textContent = "see introductions";
+    message.appendChild(link);
+    region.replaceChildren(message);
+  }
+
   function start() {
     if (typeof window.io !== "function") {
       setState("offline");
@@ -80,6 +96,7 @@
       }
     });
     socket.on("circle_placed", showPlaced);
+    socket.on("introduction", showIntroduction);
     window.circlesLive = socket;
   }
 

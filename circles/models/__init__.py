@@ -5,6 +5,7 @@ from circles.models.base import Base, utcnow
 from circles.models.circles import Circle, CircleMember
 from circles.models.communities import Community, Membership, Topic
 from circles.models.formation import FormationRun, Separation
+from circles.models.introductions import Introduction
 from circles.models.live import (
     AgendaItem,
     Attendance,
@@ -18,6 +19,7 @@ from circles.models.live import (
     SessionPhase,
     SessionStage,
 )
+from circles.models.network import ExternalContact
 from circles.models.profiles import (
     Availability,
     Boundary,
@@ -42,9 +44,11 @@ __all__ = [
     "Commitment",
     "Community",
     "Contribution",
+    "ExternalContact",
     "Feedback",
     "FormationRun",
     "Interaction",
+    "Introduction",
     "LearningGoal",
     "LoginSession",
     "Membership",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from circles.models.base import Base, Timestamped, utcnow
 
-SOURCES = ("declared", "imported")
+SOURCES = ("declared", "imported", "introduction")
 
 
 class Tie(Timestamped, Base):
@@ -33,7 +33,7 @@ class Tie(Timestamped, Base):
     )
 
 
-INTERACTION_KINDS = ("session", "feedback")
+INTERACTION_KINDS = ("session", "feedback", "introduction")
 
 
 class Interaction(Base):

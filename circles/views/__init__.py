@@ -21,15 +21,17 @@ def init_app(app: Flask) -> None:
         communities,
         formation,
         home,
+        introductions,
         live_room,
+        network,
         onboarding,
         profile,
         sessions,
         vendor,
     )
 
-    for module in (auth, circle_settings, circles, communities, formation, home, live_room,
-                   onboarding, profile, sessions, vendor):
+    for module in (auth, circle_settings, circles, communities, formation, home, introductions,
+                   live_room, network, onboarding, profile, sessions, vendor):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

@@ -15,6 +15,7 @@ bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 #: node_modules is reachable over HTTP.
 WHITELIST: dict[str, Path] = {
     "socket.io.min.js": Path("node_modules/socket.io-client/dist"),
+    "cytoscape.min.js": Path("node_modules/cytoscape/dist"),
 }
 
 

@@ -1,0 +1,164 @@
+"""Introductions on the web: ask a mutual contact, who agrees or declines; the other accepts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms.validators import Optional
+
+from circles import introductions
+from circles.errors import Conflict, InvalidInput
+from circles.extensions import db, orm
+from circles.introductions import Panel, Suggestion
+from circles.models import Introduction, User
+from circles.views.forms import render_form, submit
+from realtime import broadcast
+
+bp = Blueprint("introductions", __name__)
+
+
+class RequestForm(FlaskForm):
+    target_id = IntegerField("Who you would like to meet", validators=[Optional()])
+    broker_id = IntegerField("Who could introduce you", validators=[Optional()])
+    reason = TextAreaField("Why you would like to meet them",
+                           description="A line or two for your mutual contact (under 500 characters).")
+    next = HiddenField()
+
+
+class AgreeForm(FlaskForm):
+    note = TextAreaField("Your line of introduction",
+                         description="They both read it (under 500 characters).")
+    next = HiddenField()
+
+
+def _me() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+@bp.app_template_global()
+def introductions_panel(user: User) -> Panel:
+    """The introductions section (templates/introductions/_panel.html) for ``user``."""
+    return introductions.panel(db(), user)
+
+
+@bp.app_template_global()
+def introduction_status(intro: Introduction, user: User) -> str:
+    """Where ``intro`` stands, as much as ``user`` may know."""
+    return introductions.status_line(intro, user.id)
+
+
+def _back() -> ResponseReturnValue:
+    """Back to the page the form was on (same-site paths only), else the introductions page."""
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return redirect(target)
+    return redirect(url_for("introductions.index"))
+
+
+def _nudge(intro: Introduction, *member_ids: int) -> None:
+    """Tell members an introduction waits for them (no names or text travel)."""
+    for member_id in member_ids:
+        broadcast.to_member(member_id, "introduction", {"id": intro.id, "status": intro.status})
+
+
+@bp.get("/introductions")
+@login_required
+def index() -> ResponseReturnValue:
+    """The member's introductions: suggestions, what waits for them, and their requests."""
+    return render_template("introductions/index.html")
+
+
+def _suggestion(target_id: int | None, broker_id: int | None) -> Suggestion | None:
+    return next((s for s in introductions.suggestions(db(), _me().id, limit=50)
+                 if s.target_id == target_id and s.broker_id == broker_id), None)
+
+
+@bp.route("/introductions/request", methods=["GET", "POST"])
+@login_required
+def request_introduction() -> ResponseReturnValue:
+    """A member asks a mutual contact to introduce them to someone two steps away."""
+    form = RequestForm()
+    if request.method == "GET":
+        form.target_id.data = request.args.get("target", type=int)
+        form.broker_id.data = request.args.get("broker", type=int)
+        form.next.data = request.args.get("next", "")
+    try:
+        made = submit(form, lambda: introductions.request_introduction(
+            db(), _me(), form.target_id.data or 0, form.broker_id.data or 0,
+            form.reason.data or ""))
+    except IntegrityError:  # a second submit raced the first one: it is already asked
+        orm.session.rollback()
+        form.target_id.errors = ["You already asked for this introduction; it is still open."]
+        made = None
+    if made is None:
+        return render_form("introductions/request.html", form,
+                           suggestion=_suggestion(form.target_id.data, form.broker_id.data))
+    _nudge(made, made.broker_id)
+    flash(f"Asked {made.broker.display_name} to introduce you to {made.target.display_name}.",
+          "ok")
+    return _back()
+
+
+@bp.route("/introductions/<int:intro_id>/agree", methods=["GET", "POST"])
+@login_required
+def agree(intro_id: int) -> ResponseReturnValue:
+    """The mutual contact agrees to introduce the two and writes them a line."""
+    intro = introductions.introduction_for(db(), _me(), intro_id, "broker")
+    form = AgreeForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    done = submit(form, lambda: introductions.broker_agree(db(), _me(), intro_id,
+                                                           form.note.data or ""))
+    if done is None:
+        return render_form("introductions/agree.html", form, intro=intro)
+    _nudge(done, done.target_id)
+    flash(f"Thank you: {done.target.display_name} has been asked.", "ok")
+    return _back()
+
+
+def _act(operation: Callable[[], Introduction], done: str,
+         after: Callable[[Introduction], None] | None = None) -> ResponseReturnValue:
+    """A one-button step: commit and say so, or roll back and say why not."""
+    try:
+        intro = operation()
+        orm.session.commit()
+    except (Conflict, InvalidInput) as exc:
+        orm.session.rollback()
+        flash(exc.message, "error")
+        return _back()
+    if after is not None:
+        after(intro)
+    flash(done, "ok")
+    return _back()
+
+
+@bp.post("/introductions/<int:intro_id>/decline")
+@login_required
+def decline(intro_id: int) -> ResponseReturnValue:
+    """The mutual contact or the person asked about declines; nobody is told who or why."""
+    return _act(lambda: introductions.decline(db(), _me(), intro_id),
+                "Declined. The others only learn that it did not go ahead.")
+
+
+@bp.post("/introductions/<int:intro_id>/accept")
+@login_required
+def accept(intro_id: int) -> ResponseReturnValue:
+    """The person asked about accepts: the two are now connected."""
+    return _act(lambda: introductions.target_accept(db(), _me(), intro_id),
+                "Accepted: you are now connected.",
+                lambda intro: _nudge(intro, intro.requester_id, intro.broker_id))
+
+
+@bp.post("/introductions/<int:intro_id>/withdraw")
+@login_required
+def withdraw(intro_id: int) -> ResponseReturnValue:
+    """The requester withdraws an open request."""
+    return _act(lambda: introductions.withdraw(db(), _me(), intro_id), "Request withdrawn.")

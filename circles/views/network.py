@@ -1,0 +1,194 @@
+"""My network: the member's own developmental network page, its data, exports and the people
+outside Circles they add; and the facilitator's aggregate view of a community's widening.
+
+There is no URL taking another member's id: every member route reads the logged-in member.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import (
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from circles import communities, external_contacts, network, network_community
+from circles.extensions import db, orm
+from circles.models import User
+from circles.models.network import SUPPORT_KINDS, ExternalContact
+from circles.views.forms import submit
+
+bp = Blueprint("network", __name__)
+
+CONTEXTS = [SelectChoice(value, label) for value, label in (
+    ("employer", "My employer"), ("former_employer", "A former employer"),
+    ("school", "School or university"), ("community", "A community I belong to"),
+    ("professional_association", "A professional association"), ("other", "Somewhere else"),
+)]
+SUPPORT = [SelectChoice(value, label) for value, label in (
+    ("career", "Career help (advice, sponsorship, opening doors)"),
+    ("psychosocial", "Personal support (confidence, friendship, counsel)"),
+    ("role_model", "A role model"),
+)]
+
+class ExternalContactForm(FlaskForm):
+    """Someone outside Circles the member turns to; the domain checks every rule again."""
+
+    name = StringField("Name", validators=[
+        DataRequired(message="Give their name (or a nickname only you will see)."),
+        Length(max=120, message="Keep the name to 120 characters.")])
+    context = SelectField("Where you know them from", choices=CONTEXTS, validate_choice=False)
+    context_name = StringField("Which one", validators=[
+        Length(max=120, message="Keep this to 120 characters.")],
+        description="e.g. “Initech” or “Women in Data Berlin”.")
+    support = SelectMultipleField(
+        "What they give you", choices=SUPPORT, validate_choice=False,
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    note = TextAreaField("Note for yourself", validators=[
+        Length(max=500, message="Keep the note to 500 characters.")])
+
+    @classmethod
+    def of(cls, contact: ExternalContact) -> ExternalContactForm:
+        """An edit form showing ``contact`` as it is, with ids unique on the page."""
+        return cls(formdata=None, prefix=f"c{contact.id}", name=contact.name,
+                   context=contact.context, context_name=contact.context_name,
+                   support=list(contact.support), note=contact.note)
+
+    def values(self) -> dict[str, Any]:
+        return {"name": self.name.data or "", "context": self.context.data or "",
+                "context_name": self.context_name.data or "",
+                "support": list(self.support.data or []), "note": self.note.data or ""}
+
+
+def _me() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def _page(form: ExternalContactForm | None = None,
+          editing: int | None = None) -> ResponseReturnValue:
+    """The network page; a submitted form keeps what was typed and its errors (422)."""
+    me = _me()
+    contacts = external_contacts.external_contacts(db(), me.id)
+    context: dict[str, Any] = {
+        "contacts": contacts,
+        "add_form": form if form is not None and editing is None else ExternalContactForm(
+            formdata=None),
+        "edit_forms": {c.id: form if form is not None and editing == c.id
+                       else ExternalContactForm.of(c) for c in contacts},
+        "editing": editing,
+        "support_kinds": SUPPORT_KINDS,
+    }
+    status = 422 if form is not None and (form.errors or form.form_errors) else 200
+    return render_template("network/show.html", **context), status
+
+
+@bp.get("/network")
+@login_required
+def show() -> ResponseReturnValue:
+    """The member's own network page: graph, growth, metrics, introductions, outside contacts."""
+    return _page()
+
+
+@bp.get("/network/data.json")
+@login_required
+def data() -> ResponseReturnValue:
+    """Everything the page draws, for the logged-in member only."""
+    second_ring = request.args.get("second_ring") == "1"
+    response = jsonify(network.my_network(db(), _me().id, second_ring=second_ring))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-store",
+    })
+
+
+@bp.get("/network/export.graphml")
+@login_required
+def export_graphml() -> ResponseReturnValue:
+    """My network as GraphML, for Gephi, yEd or networkx."""
+    body = network.export_graphml(network.ego_network(db(), _me().id))
+    return _download(body, "application/graphml+xml", "my-network.graphml")
+
+
+@bp.get("/network/export.json")
+@login_required
+def export_json() -> ResponseReturnValue:
+    """My network as JSON, with the history of each tie."""
+    body = json.dumps(network.export_json(db(), _me().id), indent=2, default=str)
+    return _download(body.encode(), "application/json", "my-network.json")
+
+
+@bp.post("/network/contacts")
+@login_required
+def add_contact() -> ResponseReturnValue:
+    """Add someone outside Circles who supports me; only I ever see them."""
+    form = ExternalContactForm()
+    contact = submit(form, lambda: external_contacts.add_external(db(), _me(), **form.values()))
+    if contact is None:
+        return _page(form)
+    flash(f"Added {contact.name} to your network.", "ok")
+    return redirect(url_for("network.show", _anchor="outside"))
+
+
+@bp.post("/network/contacts/<int:contact_id>")
+@login_required
+def update_contact(contact_id: int) -> ResponseReturnValue:
+    """Change one of my outside contacts (404 when it is not mine)."""
+    external_contacts.external_contact(db(), _me(), contact_id)  # not mine: 404 before any form
+    form = ExternalContactForm(prefix=f"c{contact_id}")
+    contact = submit(form, lambda: external_contacts.update_external(
+        db(), _me(), contact_id, **form.values()))
+    if contact is None:
+        return _page(form, editing=contact_id)
+    flash(f"Saved {contact.name}.", "ok")
+    return redirect(url_for("network.show", _anchor="outside"))
+
+
+@bp.post("/network/contacts/<int:contact_id>/delete")
+@login_required
+def remove_contact(contact_id: int) -> ResponseReturnValue:
+    """Remove one of my outside contacts (404 when it is not mine)."""
+    external_contacts.remove_external(db(), _me(), contact_id)
+    orm.session.commit()
+    flash("Removed that contact from your network.", "ok")
+    return redirect(url_for("network.show", _anchor="outside"))
+
+
+@bp.get("/communities/<int:community_id>/network")
+@login_required
+def community(community_id: int) -> ResponseReturnValue:
+    """How the community's networks widen, round by round: aggregates only, for facilitators."""
+    place = communities.community_for_facilitator(db(), _me(), community_id)
+    report = network_community.community_report(db(), place.id)
+    chart = [{"label": r["label"], "mean_new_ties": r["new_ties"]["mean"],
+              "p10_new_ties": r["new_ties"]["p10"],
+              "mean_range_growth": r["range_growth"]["mean"],
+              "cross_org_ties": r["cross_org_ties"]}
+             for r in report["rounds"] if not r["suppressed"]]
+    return render_template("network/community.html", community=place, report=report,
+                           chart=chart)
