@@ -22,6 +22,7 @@ from circles.formation_runs import (
     publish,
 )
 from circles.models import Community, FormationRun, Membership, User
+from circles.notification_cli import notify_cli, start_worker
 from graph.errors import FormationError
 
 demo_cli = AppGroup("demo", help="The demo community.")
@@ -58,6 +59,7 @@ def serve_command(host: str, port: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     socketio = app.extensions["socketio"]
     click.echo(f"Circles is running on http://{host}:{port}")
+    start_worker(app)  # reminders and e-mail every NOTIFY_INTERVAL_SECONDS
     # The flask CLI sets this so that a stray app.run() in an imported module does not block
     # a command; here running the server *is* the command, and socketio.run calls app.run.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
@@ -169,3 +171,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(formation_cli)
     app.cli.add_command(serve_command)
+    app.cli.add_command(notify_cli)

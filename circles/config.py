@@ -21,6 +21,8 @@ PLAIN_ENV_KEYS = (
     "SOCKETIO_CHANNEL",
     "RATELIMIT_STORAGE_URI",
     "SESSION_COOKIE_SECURE",
+    "MAIL_SERVER",
+    "MAIL_PORT",
 )
 
 
@@ -48,6 +50,19 @@ class Defaults:
     # facilitator is away, the timekeeper may take over (docs/realtime.md).
     LIVE_FACILITATOR_GRACE = 30
     FORMATION_RUN_INLINE = False  # tests only: compute a formation run inside the request
+    # E-mail: written to the outbox, then sent through this SMTP server; None → kept in the
+    # outbox and shown on /dev/outbox (when SHOW_DEV_OUTBOX or debug).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # implicit TLS (usually port 465)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Circles <circles@localhost>"
+    MAIL_BASE_URL = "http://127.0.0.1:5000"  # links in e-mails start with this
+    MAIL_TIMEOUT = 10  # seconds
+    SHOW_DEV_OUTBOX = False
+    NOTIFY_INTERVAL_SECONDS = 300  # reminders + outbox round of `flask serve`; 0 → off
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:

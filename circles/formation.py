@@ -82,10 +82,12 @@ def _sentence(text: str) -> str:
 
 
 def pool_ids(db: Session, community_id: int) -> list[int]:
-    """Who formation places: the community's active members (facilitators run it)."""
+    """Who formation places: the community's active members (facilitators run it), less
+    those who asked for a break after calling it a day."""
     return list(db.scalars(
         select(User.id).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community_id, Membership.role == "member", User.is_active)
+        .where(Membership.community_id == community_id, Membership.role == "member", User.is_active,
+               Membership.wants_rematch)
         .order_by(User.id)))
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.availability import MIN_OVERLAP, SLOT, SLOTS, overlap_minutes
-from circles.models import Circle, CircleMember, Separation
+from circles.models import Circle, CircleMember, RegroupConsent, Separation
 from circles.utility import Utilities
 
 CAUSES = {
@@ -68,7 +68,8 @@ def constraints_for(db: Session, community_id: int, util: Utilities) -> Constrai
 
 
 def _ended(db: Session, community_id: int) -> list[tuple[int, list[int]]]:
-    """(member who left a circle early, the people who sat in it with them)."""
+    """(member who left a circle early, the people who sat in it with them and have not both
+    agreed to be grouped again)."""
     rows = db.execute(select(CircleMember.circle_id, CircleMember.user_id, CircleMember.left_at,
                              Circle.closed_at).join(Circle)
                       .where(Circle.community_id == community_id))
@@ -78,7 +79,13 @@ def _ended(db: Session, community_id: int) -> list[tuple[int, list[int]]]:
         seats.setdefault(circle_id, []).append(user_id)
         if left_at is not None and (closed_at is None or left_at < closed_at):
             leavers.append((circle_id, user_id))
-    return [(user_id, seats[circle_id]) for circle_id, user_id in leavers]
+    # Both said they are open to it: that circle no longer keeps the two apart.
+    consents = {(c, u, o) for c, u, o in db.execute(
+        select(RegroupConsent.circle_id, RegroupConsent.user_id, RegroupConsent.other_id)
+        .join(Circle).where(Circle.community_id == community_id))}
+    return [(user_id, [other for other in seats[circle_id]
+                       if not {(circle_id, user_id, other), (circle_id, other, user_id)} <= consents])
+            for circle_id, user_id in leavers]
 
 
 def _exclude(rules: Constraints, n: int) -> None:

@@ -45,6 +45,7 @@ from circles.models import (
     User,
     utcnow,
 )
+from circles.notifications import notify
 from circles.utility import Utilities
 
 FIGURE_LABELS = {
@@ -374,6 +375,10 @@ def publish(db: Session, run: FormationRun, *, round_no: int | None = None) -> l
     if locked.status == "draft":
         locked.status, locked.published_at = "published", now
     db.flush()
+    for circle in circles:
+        for seat in circle.seats:
+            notify(db, seat.user_id, "new_circle", f"You are in a new circle: {circle.name}.",
+                   f"/circles/{circle.id}", key=f"new_circle:{circle.id}")
     if upcoming < len(rounds):  # the figures now describe what is left, with this round as history
         _, util = run_utilities(db, locked, _planned_ids(rounds[upcoming:]))
         _refresh(locked, rounds, util, first=upcoming + 1)

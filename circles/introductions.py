@@ -28,6 +28,7 @@ from circles.models import (
 )
 from circles.models.introductions import MAX_TEXT, Introduction
 from circles.network import neighbours
+from circles.notifications import notify
 from circles.ties import add_tie, ordered
 
 MAX_BROKERS = 30  # the strongest contacts asked for their contacts: the best brokers anyway
@@ -192,6 +193,9 @@ def request_introduction(db: Session, requester: User, target_id: int, broker_id
                          open_pair=Introduction.pair_key(requester.id, target_id))
     db.add(intro)
     db.flush()
+    notify(db, broker_id, "introduction", f"{requester.display_name} asks you to introduce "
+           f"them to {intro.target.display_name}.", "/introductions",
+           key=f"introduction:{intro.id}")
     return intro
 
 
@@ -237,6 +241,9 @@ def broker_agree(db: Session, broker: User, intro_id: int, note: str) -> Introdu
     if errors:
         raise InvalidInput(errors)
     intro.status, intro.broker_note, intro.brokered_at = "brokered", note, utcnow()
+    for user_id, other in ((intro.requester_id, intro.target), (intro.target_id, intro.requester)):
+        notify(db, user_id, "introduction", f"{broker.display_name} introduced you to "
+               f"{other.display_name}.", "/introductions", key=f"introduction:{intro.id}:agreed")
     return intro
 
 

@@ -48,6 +48,7 @@ from circles.models import (
     utcnow,
 )
 from circles.models.live import PHASE_KINDS, SHARED_NOTE
+from circles.notifications import notify
 
 TIMER_ACTIONS = ("start", "pause", "resume", "extend", "stop")
 MAX_TIMER_SECONDS = 3600
@@ -313,6 +314,10 @@ def end(db: Session, user: User, session_id: object, *, now: datetime | None = N
     _record_interactions(db, session.id, attendees, now)
     session.status, session.ended_at = "ended", now
     db.flush()
+    for receiver in sorted(set(db.scalars(select(Feedback.receiver_id)
+                                          .where(Feedback.session_id == session.id)))):
+        notify(db, receiver, "feedback", f"You received feedback in {session.circle.name}.",
+               f"/sessions/{session.id}/live", key=f"feedback:{session.id}")
     members = member_ids(db, session.circle_id)
     return Change(session.id, bump(session),
                   {"type": "ended", "status": "ended", "ended_at": as_utc(now).isoformat(),

@@ -164,18 +164,22 @@ def add_boundary(db: Session, user: User, *, topic: str) -> Boundary:
     return item
 
 
-def add_success_criterion(
-    db: Session, user: User, *, text: str, target_date: date | None, today: date | None = None
-) -> SuccessCriterion:
-    errors: dict[str, str] = {}
-    text = _text(errors, "text", text, 500, required=True)
-    today = today or date.today()
+def check_target_date(errors: dict[str, str], target_date: date | None, today: date) -> None:
+    """A goal's "by when": a date after today and within five years (problem in ``errors``)."""
     if target_date is None:
         errors["target_date"] = "Say by when (a date)."
     elif target_date <= today:
         errors["target_date"] = "Pick a date after today."
     elif target_date > today + timedelta(days=5 * 366):
         errors["target_date"] = "Pick a date within five years."
+
+
+def add_success_criterion(
+    db: Session, user: User, *, text: str, target_date: date | None, today: date | None = None
+) -> SuccessCriterion:
+    errors: dict[str, str] = {}
+    text = _text(errors, "text", text, 500, required=True)
+    check_target_date(errors, target_date, today or date.today())
     if errors or target_date is None:
         raise InvalidInput(errors)
     item = SuccessCriterion(text=text, target_date=target_date,

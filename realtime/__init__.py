@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_socketio import SocketIO
 
-from realtime import acks, connection, live
+from realtime import acks, connection, live, notifications
 
 
 def init_app(app: Flask) -> SocketIO:
@@ -27,4 +27,5 @@ def init_app(app: Flask) -> SocketIO:
     acks.answer_unexpected_errors(socketio)
     connection.register(socketio)
     live.register(socketio)
+    notifications.register()
     return socketio

@@ -4,7 +4,9 @@ from circles.models.accounts import LoginSession, User
 from circles.models.base import Base, utcnow
 from circles.models.circles import Circle, CircleMember
 from circles.models.communities import Community, Membership, Topic
+from circles.models.ending import ClosingReflection, Departure, RegroupConsent
 from circles.models.formation import FormationRun, Separation
+from circles.models.goals import CircleGoal, GoalCheckin
 from circles.models.introductions import Introduction
 from circles.models.live import (
     AgendaItem,
@@ -20,6 +22,7 @@ from circles.models.live import (
     SessionStage,
 )
 from circles.models.network import ExternalContact
+from circles.models.notifications import Notification, NotificationPreference, OutboxMessage
 from circles.models.profiles import (
     Availability,
     Boundary,
@@ -28,6 +31,7 @@ from circles.models.profiles import (
     Strength,
     SuccessCriterion,
 )
+from circles.models.pulse import Pulse
 from circles.models.sessions import CircleSession, SessionRole, SessionSeries
 from circles.models.ties import Interaction, Tie
 
@@ -38,23 +42,32 @@ __all__ = [
     "Base",
     "Boundary",
     "Circle",
+    "CircleGoal",
     "CircleMember",
     "CirclePhaseOrder",
     "CircleSession",
+    "ClosingReflection",
     "Commitment",
     "Community",
     "Contribution",
+    "Departure",
     "ExternalContact",
     "Feedback",
     "FormationRun",
+    "GoalCheckin",
     "Interaction",
     "Introduction",
     "LearningGoal",
     "LoginSession",
     "Membership",
     "Note",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMessage",
     "Presence",
+    "Pulse",
     "Question",
+    "RegroupConsent",
     "RoleHandover",
     "Separation",
     "SessionPhase",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.models.accounts import User
@@ -45,6 +45,9 @@ class Membership(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16), default="member")
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Whether formation places them in its next round; a member who called it a day may
+    # ask for a break instead.
+    wants_rematch: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     community: Mapped[Community] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()

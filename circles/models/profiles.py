@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from circles.models.base import Base, Timestamped
@@ -73,6 +73,8 @@ class SuccessCriterion(_ProfileItem, Base):
     __tablename__ = "success_criterion"
     text: Mapped[str] = mapped_column(Text)
     target_date: Mapped[date]
+    # Private by default; when shared, the member's circles see it and its check-ins.
+    shared: Mapped[bool] = mapped_column(default=False, server_default=false())
     user: Mapped[User] = relationship(back_populates="success_criteria")
 
 

@@ -19,19 +19,23 @@ def init_app(app: Flask) -> None:
         circle_settings,
         circles,
         communities,
+        ending,
         formation,
+        goals,
         home,
         introductions,
         live_room,
         network,
+        notifications,
         onboarding,
         profile,
+        pulse,
         sessions,
         vendor,
     )
 
-    for module in (auth, circle_settings, circles, communities, formation, home, introductions,
-                   live_room, network, onboarding, profile, sessions, vendor):
+    for module in (auth, circle_settings, circles, communities, ending, formation, goals, home, introductions,
+                   live_room, network, notifications, onboarding, profile, pulse, sessions, vendor):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

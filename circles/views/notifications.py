@@ -1,0 +1,100 @@
+"""Notification centre, notification preferences, and the development e-mail outbox."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from circles import notifications
+from circles.extensions import db, orm
+from circles.models import OutboxMessage, User
+from circles.views.forms import render_form, submit
+
+bp = Blueprint("notifications", __name__)
+OUTBOX_PAGE = 100
+
+
+class CsrfForm(FlaskForm):
+    """The checkboxes are read as lists (one per kind); the form carries only the CSRF token."""
+
+
+def _me() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+@bp.app_template_global()
+def unread_notifications(user: User) -> int:
+    """The badge in the navigation: how many in-app notifications ``user`` has not read."""
+    return notifications.unread_count(db(), user.id)
+
+
+@bp.get("/notifications")
+@login_required
+def index() -> ResponseReturnValue:
+    """The member's notification centre, newest first."""
+    items = notifications.inbox(db(), _me().id)
+    return render_template("notifications/index.html", items=items, form=CsrfForm())
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def read(notification_id: int) -> ResponseReturnValue:
+    """Mark one notification read; with ``open`` set, go on to what it is about."""
+    form = CsrfForm()
+    if not form.validate_on_submit():
+        abort(400, "The form had expired. Reload the page and try again.")
+    note = notifications.mark_read(db(), _me().id, notification_id)
+    orm.session.commit()
+    if request.form.get("open") and note.link.startswith("/") and not note.link.startswith("//"):
+        return redirect(note.link)
+    return redirect(url_for("notifications.index"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all() -> ResponseReturnValue:
+    """Mark every notification of the member read."""
+    form = CsrfForm()
+    if not form.validate_on_submit():
+        abort(400, "The form had expired. Reload the page and try again.")
+    count = notifications.mark_all_read(db(), _me().id)
+    orm.session.commit()
+    flash(f"Marked {count} notification{'' if count == 1 else 's'} read.", "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> ResponseReturnValue:
+    """Which kinds of notice the member receives in the app and by e-mail."""
+    form = CsrfForm()
+    user = _me()
+
+    def save() -> bool:
+        notifications.set_preferences(db(), user.id, set(request.form.getlist("in_app")),
+                                      set(request.form.getlist("email")))
+        return True
+
+    if submit(form, save):
+        flash("Your notification choices are saved.", "success")
+        return redirect(url_for("notifications.settings"))
+    return render_form("notifications/settings.html", form,
+                       choices=notifications.preferences(db(), user.id),
+                       mail_on=bool(current_app.config.get("MAIL_SERVER")))
+
+
+@bp.get("/dev/outbox")
+@login_required
+def outbox() -> ResponseReturnValue:
+    """Development outbox: the e-mails written for the logged-in member (404 in production)."""
+    if not (current_app.debug or current_app.config.get("SHOW_DEV_OUTBOX")):
+        abort(404)
+    messages = db().scalars(select(OutboxMessage).where(OutboxMessage.to == _me().email)
+                            .order_by(OutboxMessage.id.desc()).limit(OUTBOX_PAGE)).all()
+    return render_template("notifications/outbox.html", messages=messages,
+                           mail_on=bool(current_app.config.get("MAIL_SERVER")),
+                           base_url=current_app.config.get("MAIL_BASE_URL", ""))
