@@ -33,6 +33,14 @@ class Defaults:
     SOCKETIO_MESSAGE_QUEUE: str | None = None  # None → in-process queue
     SOCKETIO_CHANNEL = "flask-socketio"  # Redis pub/sub channel; separate deployments on one Redis
     SOCKETIO_CORS_ALLOWED_ORIGINS: list[str] | None = None  # None → same origin only
+    # Flood control of member events (docs/realtime.md): tokens per second and burst, per
+    # socket and per member (per process); refused events within 1 s that cut a socket off.
+    SOCKETIO_RATE_PER_SID = 20
+    SOCKETIO_BURST_PER_SID = 40
+    SOCKETIO_RATE_PER_MEMBER = 40
+    SOCKETIO_BURST_PER_MEMBER = 80
+    SOCKETIO_FLOOD_CUTOFF = 40
+    SOCKETIO_HEARTBEAT_SECONDS = 5.0  # heartbeat through the Redis queue, checked by /health
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;100 per hour"

@@ -100,6 +100,26 @@ def disconnect(db: Session, sid: str, *, away_grace: float = 30.0,
     return changes
 
 
+def depart(db: Session, user_id: int, circle_id: int, *, away_grace: float = 30.0,
+           now: datetime | None = None) -> tuple[list[int], list[Change]]:
+    """A member left the circle: their connections leave its sessions' rooms.
+
+    Returns the circle's session ids (rooms the member's sockets must leave) and a presence
+    change for each connection dropped, for the rest of the room to see.
+    """
+    session_ids = list(db.scalars(select(CircleSession.id)
+                                  .where(CircleSession.circle_id == circle_id)
+                                  .order_by(CircleSession.id)))
+    changes = []
+    for presence in list(db.scalars(select(Presence).where(
+            Presence.user_id == user_id, Presence.session_id.in_(session_ids)))):
+        session = db.scalar(select(CircleSession).where(CircleSession.id == presence.session_id)
+                            .with_for_update())
+        if session is not None:
+            changes.append(_drop(db, session, presence, away_grace, now or utcnow()))
+    return session_ids, changes
+
+
 def _drop(db: Session, session: CircleSession, presence: Presence, away_grace: float,
           now: datetime) -> Change:
     db.delete(presence)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_socketio import SocketIO
 
-from realtime import acks, connection, live, notifications
+from realtime import acks, connection, flood, health, live, notifications, revocation
+from realtime.heartbeat import HeartbeatRedisManager
 
 
 def init_app(app: Flask) -> SocketIO:
@@ -19,13 +22,26 @@ def init_app(app: Flask) -> SocketIO:
     socketio = SocketIO(
         app,
         async_mode="threading",
-        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
-        channel=app.config.get("SOCKETIO_CHANNEL") or "flask-socketio",
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ALLOWED_ORIGINS"),
         max_http_buffer_size=64 * 1024,
+        **_queue_options(app),
     )
     acks.answer_unexpected_errors(socketio)
+    flood.init_app(app)
     connection.register(socketio)
     live.register(socketio)
     notifications.register()
+    revocation.register(app, socketio)
+    health.init_app(app, socketio)
     return socketio
+
+
+def _queue_options(app: Flask) -> dict[str, Any]:
+    """A Redis queue gets the manager with a heartbeat (checked by ``/health``); any other
+    queue URL is left to Flask-SocketIO."""
+    url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    channel = app.config.get("SOCKETIO_CHANNEL") or "flask-socketio"
+    if url and str(url).startswith(("redis://", "rediss://")):
+        interval = float(app.config["SOCKETIO_HEARTBEAT_SECONDS"])
+        return {"client_manager": HeartbeatRedisManager(url, channel=channel, interval=interval)}
+    return {"message_queue": url, "channel": channel}

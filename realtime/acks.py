@@ -17,6 +17,7 @@ from flask_socketio import SocketIO, leave_room, rooms
 
 from circles.errors import CirclesError
 from circles.extensions import orm
+from realtime import flood
 
 Ack = dict[str, Any]
 Handler = Callable[..., Ack | None]
@@ -28,12 +29,16 @@ UNEXPECTED = "Something went wrong on our side; please try again."
 def acked(handler: Handler) -> Callable[..., Ack]:
     """Wrap a member's event handler so it always answers with an ``ok`` ack.
 
-    The login is checked again on every event: a socket whose login was revoked (logged out
-    elsewhere) is taken out of its rooms, so no further broadcast reaches it, and is told why.
+    Flood control comes first, before any database work (``realtime.flood``). The login is
+    checked again on every event: a socket whose login was revoked (logged out elsewhere) is
+    taken out of its rooms, so no further broadcast reaches it, and is told why.
     """
 
     @functools.wraps(handler)
     def answer(*args: Any) -> Ack:
+        refusal = flood.screen()
+        if refusal is not None:
+            return {"ok": False, "error": refusal}
         if not current_user.is_authenticated:
             _leave_all_rooms()
             return {"ok": False, "error": LOGIN_ENDED}

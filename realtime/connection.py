@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError
 
+from realtime import flood, revocation
 from realtime.acks import Ack, acked
 
 LOG_IN_FIRST = "Log in to Circles before connecting for live updates."
@@ -23,12 +24,16 @@ def register(socketio: SocketIO) -> None:
 
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> None:
-        """Refuse anonymous and logged-out sockets; put a member's sockets in their room."""
+        """Refuse anonymous and logged-out sockets; put a member's sockets in their room
+        and in their login's room (which a logout ends, docs/realtime.md)."""
         # The session cookie of the handshake is checked like any page request: a revoked
         # login (logged out) no longer loads a user, so its replayed cookie is refused here.
         if not current_user.is_authenticated:
             raise ConnectionRefusedError(LOG_IN_FIRST)
+        revocation.opened()
         join_room(member_room(current_user.id))
+        join_room(revocation.login_room(current_user.get_id()))
+        flood.remember_member(current_user.id)
 
     @socketio.on("whoami")
     @acked

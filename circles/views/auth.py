@@ -16,6 +16,7 @@ from circles.extensions import db, limiter, orm
 from circles.models import User
 from circles.profiles import all_timezones
 from circles.views.forms import render_form, submit
+from realtime import revocation
 
 bp = Blueprint("auth", __name__)
 
@@ -95,9 +96,11 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
-    """Log out and revoke this login session on the server."""
-    accounts.end_login(db(), current_user.get_id())
+    """Log out and revoke this login session on the server, and end its open sockets."""
+    token = current_user.get_id()
+    accounts.end_login(db(), token)
     orm.session.commit()
+    revocation.end_login(token)
     logout_user()
     session.clear()
     flash("You are logged out.", "ok")

@@ -16,7 +16,7 @@ from circles.errors import NotFound
 from circles.extensions import db
 from circles.models import Circle, Membership
 from circles.views.forms import render_form, submit
-from realtime import broadcast
+from realtime import broadcast, revocation
 
 bp = Blueprint("circles", __name__)
 
@@ -122,5 +122,6 @@ def remove_member(circle_id: int, user_id: int) -> ResponseReturnValue:
         db(), circle_row, user_id, reason=form.reason.data or ""))
     if seat is None:
         return _show(circle_row, 422, remove_errors={user_id: [*form.reason.errors, *form.form_errors]})
+    revocation.left_circle(db(), circle_row.id, user_id)
     flash(f"{seat.user.display_name} left {circle_row.name}.", "ok")
     return redirect(url_for("circles.show", circle_id=circle_row.id))

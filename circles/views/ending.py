@@ -16,6 +16,7 @@ from circles.extensions import db, orm
 from circles.models import Circle, Membership
 from circles.models.ending import MAX_REFLECTION
 from circles.views.forms import render_form, submit
+from realtime import revocation
 
 bp = Blueprint("ending", __name__)
 
@@ -54,6 +55,7 @@ def leave(circle_id: int) -> ResponseReturnValue:
         db(), current_user, circle_row, form.reason.data or "", rematch=bool(form.rematch.data)))
     if seat is None:
         return render_form("ending/leave.html", form, circle=circle_row)
+    revocation.left_circle(db(), circle_row.id, current_user.id)
     flash(f"You have left {circle_row.name}. Thank you for the time you gave it.", "ok")
     return redirect(url_for("ending.endings"))
 

@@ -1,0 +1,165 @@
+"""Flood control: token buckets per socket and per member, checked before any database work.
+
+Every member event passes ``screen()`` first (from ``acks.acked``). A socket over its rate
+gets an error ack; one that keeps going (``SOCKETIO_FLOOD_CUTOFF`` refused events within one
+second) is disconnected and logged as the security event ``socket_flood``. A socket's bucket
+lives in its WSGI environ, which the Socket.IO server drops on disconnect; members' buckets
+are kept per process, so with several processes a member's limit applies in each of them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from flask import Flask, current_app, request
+from flask_socketio import disconnect
+
+EXTENSION = "circles.flood"
+ENVIRON_KEY = "circles.flood.socket"
+TOO_FAST = "You are sending too fast; wait a moment and try again."
+PRUNE_AT = 1024  # member buckets kept before idle (full) ones are dropped
+
+
+@dataclass
+class TokenBucket:
+    """``burst`` tokens, refilled at ``rate`` per second; each event takes one."""
+
+    rate: float
+    burst: float
+    stamp: float
+    tokens: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.burst
+
+    def refill(self, now: float) -> None:
+        self.tokens = min(self.burst, self.tokens + max(now - self.stamp, 0.0) * self.rate)
+        self.stamp = max(now, self.stamp)
+
+    def take(self, now: float) -> bool:
+        """Take one token if there is one; ``False`` means the event is over the limit."""
+        self.refill(now)
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    def idle(self, now: float) -> bool:
+        """Full again: forgetting this bucket changes nothing."""
+        self.refill(now)
+        return self.tokens >= self.burst
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_socket: tuple[float, float]  # (rate per second, burst)
+    per_member: tuple[float, float]
+    cutoff: int  # refused events within one second that get a socket disconnected
+
+    @classmethod
+    def from_config(cls, app: Flask) -> Limits:
+        config = app.config
+        return cls(per_socket=(float(config["SOCKETIO_RATE_PER_SID"]),
+                               float(config["SOCKETIO_BURST_PER_SID"])),
+                   per_member=(float(config["SOCKETIO_RATE_PER_MEMBER"]),
+                               float(config["SOCKETIO_BURST_PER_MEMBER"])),
+                   cutoff=int(config["SOCKETIO_FLOOD_CUTOFF"]))
+
+
+@dataclass
+class SocketAllowance:
+    """One socket's bucket, its member and its refusals in the current one-second window."""
+
+    bucket: TokenBucket
+    member_id: int | None = None
+    window_start: float = 0.0
+    refused: int = 0
+    cut_off: bool = False
+
+
+class Verdict(Enum):
+    PASS = "pass"
+    REFUSE = "refuse"
+    CUT_OFF = "cut off"  # refuse and disconnect (reported once per socket)
+
+
+class FloodGuard:
+    """The buckets of one process; thread-safe (threading mode runs events concurrently)."""
+
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._members: dict[int, TokenBucket] = {}
+
+    def new_socket(self, member_id: int | None = None) -> SocketAllowance:
+        rate, burst = self.limits.per_socket
+        return SocketAllowance(TokenBucket(rate, burst, self.clock()), member_id)
+
+    def check(self, allowance: SocketAllowance) -> Verdict:
+        """Take a token from the socket's bucket and then its member's, or count a refusal."""
+        with self._lock:
+            now = self.clock()
+            if allowance.bucket.take(now) and self._member_bucket(allowance, now):
+                return Verdict.PASS
+            if now - allowance.window_start >= 1.0:
+                allowance.window_start, allowance.refused = now, 0
+            allowance.refused += 1
+            if allowance.refused >= self.limits.cutoff and not allowance.cut_off:
+                allowance.cut_off = True
+                return Verdict.CUT_OFF
+            return Verdict.REFUSE
+
+    def _member_bucket(self, allowance: SocketAllowance, now: float) -> bool:
+        if allowance.member_id is None:
+            return True
+        bucket = self._members.get(allowance.member_id)
+        if bucket is None:
+            if len(self._members) >= PRUNE_AT:
+                self._members = {m: b for m, b in self._members.items() if not b.idle(now)}
+            rate, burst = self.limits.per_member
+            bucket = self._members[allowance.member_id] = TokenBucket(rate, burst, now)
+        return bucket.take(now)
+
+
+def init_app(app: Flask) -> FloodGuard:
+    guard = FloodGuard(Limits.from_config(app))
+    app.extensions[EXTENSION] = guard
+    return guard
+
+
+def _allowance(guard: FloodGuard) -> SocketAllowance:
+    allowance: SocketAllowance | None = request.environ.get(ENVIRON_KEY)
+    if allowance is None:
+        allowance = request.environ[ENVIRON_KEY] = guard.new_socket()
+    return allowance
+
+
+def remember_member(member_id: int) -> None:
+    """On connect: this socket's events also count against ``member_id``'s bucket."""
+    guard: FloodGuard | None = current_app.extensions.get(EXTENSION)
+    if guard is not None:
+        _allowance(guard).member_id = member_id
+
+
+def screen() -> str | None:
+    """Let the current socket event through (``None``) or say why not; reads no database."""
+    guard: FloodGuard | None = current_app.extensions.get(EXTENSION)
+    sid = getattr(request, "sid", None)
+    if guard is None or sid is None:  # not a socket event (a unit test of a handler)
+        return None
+    allowance = _allowance(guard)
+    verdict = guard.check(allowance)
+    if verdict is Verdict.PASS:
+        return None
+    if verdict is Verdict.CUT_OFF:
+        current_app.logger.warning(
+            "socket_flood: disconnected socket %s of member %s after %d refused events "
+            "within 1 s (from %s)", sid, allowance.member_id, allowance.refused,
+            request.remote_addr)
+        disconnect()
+    return TOO_FAST

@@ -1,0 +1,109 @@
+"""A heartbeat through the Socket.IO Redis queue, so a process can tell that it still hears it.
+
+Every process publishes a small ``circles_heartbeat`` message on the queue's channel every
+``SOCKETIO_HEARTBEAT_SECONDS`` and records when it last *received* one (its own included).
+A process whose subscription broke (Redis restarted, the connection killed, a network split)
+stops receiving them, which ``/health`` reports as degraded: such a process would silently
+miss every broadcast made by the others. Other processes ignore the message (its ``method``
+is none of python-socketio's), so it is safe beside older versions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+import socketio
+
+METHOD = "circles_heartbeat"
+STALE_AFTER = 3  # intervals without a received heartbeat before the queue counts as broken
+
+
+@dataclass(frozen=True)
+class HeartbeatState:
+    """What ``/health`` shows: seconds since this process started listening, last received
+    and last published a heartbeat (``None``: not yet)."""
+
+    interval: float
+    listening_for: float | None
+    received_ago: float | None
+    published_ago: float | None
+
+    def problem(self) -> str | None:
+        """Why the queue counts as broken, or ``None`` while heartbeats keep arriving."""
+        silent_for = self.received_ago if self.received_ago is not None else self.listening_for
+        if silent_for is None or silent_for <= STALE_AFTER * self.interval:
+            return None
+        return (f"no heartbeat received through the message queue for {silent_for:.1f} s "
+                f"(one is published every {self.interval:g} s): this process is missing "
+                "broadcasts from the others")
+
+
+class HeartbeatRedisManager(socketio.RedisManager):
+    """python-socketio's Redis manager, plus the heartbeat and a ``ping`` for ``/health``."""
+
+    def __init__(self, url: str, *, channel: str, interval: float) -> None:
+        super().__init__(url, channel=channel)
+        self.interval = interval
+        self._started: float | None = None
+        self._received: float | None = None
+        self._published: float | None = None
+        self._start_lock = threading.Lock()
+        self._probe: redis.Redis | None = None
+
+    def initialize(self) -> None:
+        """Start listening (and beating) once, whether a socket or a request comes first."""
+        if self._started is not None:  # the common case, on every request: no lock
+            return
+        with self._start_lock:
+            if self._started is not None:
+                return
+            self._started = time.monotonic()
+        super().initialize()
+        self.server.start_background_task(self._beat_forever)
+
+    def _beat_forever(self) -> None:
+        while True:
+            self.beat()
+            time.sleep(self.interval)
+
+    def beat(self) -> None:
+        """Publish one heartbeat (a failed publish is logged by the manager)."""
+        sent = self._publish({"method": METHOD, "host_id": self.host_id, "pid": os.getpid()})
+        if sent is not None:
+            self._published = time.monotonic()
+
+    def _listen(self) -> Iterator[Any]:
+        for message in super()._listen():
+            if isinstance(message, bytes) and METHOD.encode() in message:
+                try:
+                    if json.loads(message).get("method") == METHOD:
+                        self._received = time.monotonic()
+                        continue
+                except ValueError:
+                    pass
+            yield message
+
+    def state(self) -> HeartbeatState:
+        now = time.monotonic()
+
+        def ago(moment: float | None) -> float | None:
+            return None if moment is None else round(now - moment, 3)
+
+        return HeartbeatState(self.interval, ago(self._started), ago(self._received),
+                              ago(self._published))
+
+    def ping(self) -> float:
+        """Milliseconds a Redis ``PING`` takes; raises ``redis.RedisError`` when it fails."""
+        if self._probe is None:
+            self._probe = redis.Redis.from_url(self.redis_url, socket_connect_timeout=1,
+                                               socket_timeout=1)
+        start = time.perf_counter()
+        self._probe.ping()
+        return round((time.perf_counter() - start) * 1000, 2)
