@@ -46,6 +46,14 @@ def require_redis() -> None:
         _missing(f"Redis not reachable at {REDIS_URL} (set CIRCLES_TEST_REDIS_URL)")
 
 
+def require_program(name: str, install: str) -> str:
+    """The path of an executable the test needs (e.g. a Redis server of its own)."""
+    path = shutil.which(name)
+    if path is None:
+        _missing(f"{name} not found ({install})")
+    return str(path)
+
+
 def require_chromium() -> str:
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         _missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +25,7 @@ from flask.testing import FlaskClient
 from circles import create_app
 from tests.conftest import app_config
 from tests.live import LiveServer, ServerFactory, free_port
-from tests.services import IN_CI, REDIS_URL, require_redis
+from tests.services import REDIS_URL, require_program, require_redis
 
 HEARTBEAT = 0.3  # seconds between heartbeats of the test servers
 
@@ -106,11 +105,7 @@ def test_health_with_redis_pings_and_hears_its_heartbeat(
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[str]:
     """A Redis server of this test's own (its ACL is changed and it is stopped)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if IN_CI:
-            pytest.fail("redis-server not found — CI must run this test (CI=true)")
-        pytest.skip("redis-server not found (apt-get install redis-server)")
+    binary = require_program("redis-server", "apt-get install redis-server")
     port = free_port()
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
                                 "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
