@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.models.base import Base, Timestamped, utcnow
@@ -211,6 +213,43 @@ class Presence(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     sid: Mapped[str] = mapped_column(String(64), index=True)
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The server process holding the connection (``LiveProcess.id``): when that process
+    #: dies without closing its sockets, its rows are swept away by the others.
+    process_id: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class LiveProcess(Base):
+    """A running server process that holds live connections, with its last heartbeat."""
+
+    __tablename__ = "live_process"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200), default="")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LiveEvent(Base):
+    """One numbered change to a session's live state: what ``live:changed`` broadcast, with
+    ``seq`` as its ``version``. Written in the change's own transaction, before the
+    broadcast, so a client that missed it can fetch it again (``live:events``).
+
+    ``op_id`` is the client's idempotency key for the event that made the change, with the
+    ``result`` its ack carried, so a retry is answered from here and never applied twice.
+    """
+
+    __tablename__ = "live_event"
+    __table_args__ = (UniqueConstraint("session_id", "seq"),
+                      UniqueConstraint("session_id", "author_id", "op_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("circle_session.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    change: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    op_id: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RoleHandover(Base):
