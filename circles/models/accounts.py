@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.models.base import Base, Timestamped
@@ -41,6 +41,9 @@ class User(Timestamped, Base):
     background: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     claim_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Operators of the whole site (`flask admin grant EMAIL`): they keep accounts and
+    # communities running and, like facilitators, never read anything confidential.
+    is_site_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Seed of the calendar feed's capability URL (an HMAC of it with SECRET_KEY); a new
     # nonce retires the old URL. None until the member asks for a feed.
     calendar_nonce: Mapped[str | None] = mapped_column(String(64))
