@@ -15,6 +15,7 @@ from circles.models import User
 
 def init_app(app: Flask) -> None:
     from circles.views import (
+        admin,
         auth,
         circle_settings,
         circles,
@@ -34,7 +35,7 @@ def init_app(app: Flask) -> None:
         vendor,
     )
 
-    for module in (auth, circle_settings, circles, communities, ending, formation, goals, home, introductions,
+    for module in (admin, auth, circle_settings, circles, communities, ending, formation, goals, home, introductions,
                    live_room, network, notifications, onboarding, profile, pulse, sessions, vendor):
         app.register_blueprint(module.bp)
 

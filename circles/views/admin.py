@@ -1,0 +1,78 @@
+"""The site administrators' pages: communities at a glance and accounts to disable or enable."""
+
+from __future__ import annotations
+
+import click
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from circles import admin
+from circles.errors import CirclesError
+from circles.extensions import db, orm
+from circles.models import User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _admin() -> User:
+    user: User = current_user._get_current_object()
+    admin.require_admin(user)
+    return user
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """Every community's size and facilitators, for site administrators only."""
+    _admin()
+    return render_template("admin/index.html", communities=admin.communities_overview(db()))
+
+
+@bp.get("/accounts")
+@login_required
+def accounts() -> ResponseReturnValue:
+    """Find accounts by e-mail or name, to disable or enable them."""
+    _admin()
+    query = request.args.get("q", "")
+    return render_template("admin/accounts.html", query=query,
+                           accounts=admin.find_accounts(db(), query), form=FlaskForm())
+
+
+@bp.post("/accounts/<int:user_id>/<any(disable, enable):action>")
+@login_required
+def set_active(user_id: int, action: str) -> ResponseReturnValue:
+    """Disable an account (its logins and live connections end at once) or enable it."""
+    me = _admin()
+    form = FlaskForm()
+    if form.validate_on_submit():
+        user = admin.set_active(db(), me, user_id, action == "enable")
+        orm.session.commit()
+        flash(f"{user.display_name}'s account is {'enabled' if user.is_active else 'disabled'}.",
+              "ok")
+    return redirect(url_for("admin.accounts", q=request.args.get("q", "")))
+
+
+@bp.cli.command("grant")
+@click.argument("email")
+def grant_command(email: str) -> None:
+    """Make the account with EMAIL a site administrator."""
+    _set_site_admin(email, True)
+
+
+@bp.cli.command("revoke")
+@click.argument("email")
+def revoke_command(email: str) -> None:
+    """Take site administration away from the account with EMAIL."""
+    _set_site_admin(email, False)
+
+
+def _set_site_admin(email: str, granted: bool) -> None:
+    try:
+        user = admin.set_site_admin(db(), email, granted)
+    except CirclesError as exc:
+        orm.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    orm.session.commit()
+    click.echo(f"{user.email} is {'now' if granted else 'no longer'} a site administrator.")
