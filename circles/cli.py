@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
 
 import click
 from flask import Flask, current_app
@@ -10,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from circles import demo
+from circles.config import secure_cookies
 from circles.errors import CirclesError, InvalidInput
 from circles.extensions import db, orm
 from circles.formation import prepare_run, solve_run, start_run, store_run
@@ -58,11 +61,15 @@ def serve_command(host: str, port: int) -> None:
     """Serve Circles with Socket.IO (threading mode) on the development server."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     socketio = app.extensions["socketio"]
+    secure_cookies(app, plain_http=True)  # this server speaks http (docs/security.md#cookies)
     click.echo(f"Circles is running on http://{host}:{port}")
     start_worker(app)  # reminders and e-mail every NOTIFY_INTERVAL_SECONDS
     # The flask CLI sets this so that a stray app.run() in an imported module does not block
     # a command; here running the server *is* the command, and socketio.run calls app.run.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    # SIGTERM (systemd, a test stopping its server) ends the process through sys.exit, so
+    # exit hooks run: the process's live connections are dropped at once, not after a sweep.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # The reloader would fork a second process that loads the app (and its sockets) twice.
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
 

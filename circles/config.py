@@ -40,6 +40,11 @@ class Defaults:
     SOCKETIO_RATE_PER_MEMBER = 40
     SOCKETIO_BURST_PER_MEMBER = 80
     SOCKETIO_FLOOD_CUTOFF = 40
+    # Socket.IO connects per client address (tokens per second, burst), checked before any
+    # database work. High enough for every client behind one address reconnecting at once
+    # after a server restart (docs/deploy.md); 0 → no limit.
+    SOCKETIO_CONNECT_RATE = 50
+    SOCKETIO_CONNECT_BURST = 300
     SOCKETIO_HEARTBEAT_SECONDS = 5.0  # heartbeat through the Redis queue, checked by /health
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -49,7 +54,9 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT_MS = 30_000
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # set to true behind HTTPS (see README, production)
+    # None → decided by ``secure_cookies``: Secure everywhere except debug, tests and the
+    # development server (`flask serve`, i.e. `make run` on http://127.0.0.1).
+    SESSION_COOKIE_SECURE: bool | None = None
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the (revocable) session
@@ -57,6 +64,10 @@ class Defaults:
     # Seconds a member without a connection shows as "reconnecting" before "away"; once the
     # facilitator is away, the timekeeper may take over (docs/realtime.md).
     LIVE_FACILITATOR_GRACE = 30
+    LIVE_RESUME_LIMIT = 500  # missing changes beyond which a reconnecting client gets a snapshot
+    # Seconds between a server process's heartbeats in the database; a process silent for 3
+    # beats counts as dead and its connections are swept (docs/deploy.md). 0 → no beat.
+    LIVE_PROCESS_BEAT = 10.0
     FORMATION_RUN_INLINE = False  # tests only: compute a formation run inside the request
     # E-mail: written to the outbox, then sent through this SMTP server; None → kept in the
     # outbox and shown on /dev/outbox (when SHOW_DEV_OUTBOX or debug).
@@ -86,9 +97,24 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    secure_cookies(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
         app.config.get("DATABASE_URL"), Path(app.instance_path)
     )
+
+
+def secure_cookies(app: Flask, *, plain_http: bool = False) -> None:
+    """Give the session cookie the ``Secure`` flag unless told otherwise or running locally.
+
+    Production is secure without configuration; debug mode, tests and the development
+    server (``plain_http=True`` from `flask serve`) speak plain http on 127.0.0.1, where a
+    Secure cookie would never come back. An explicit ``SESSION_COOKIE_SECURE`` always wins.
+    """
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE_DEFAULTED"] = True
+    if app.config.get("SESSION_COOKIE_SECURE_DEFAULTED"):
+        app.config["SESSION_COOKIE_SECURE"] = not (plain_http or app.debug or app.testing)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
 
 def database_uri(url: str | None, instance: Path) -> str:

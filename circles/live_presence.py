@@ -45,15 +45,19 @@ TIMER_RUNS = "The timer is running: pause it first, so no role changes hands mid
 
 
 def join(db: Session, user: User, session_id: object, sid: str, *, away_grace: float = 30.0,
-         now: datetime | None = None) -> Change:
-    """A member's connection enters the room; a late arrival still gets a check-in turn."""
+         now: datetime | None = None, process_id: str | None = None) -> Change:
+    """A member's connection enters the room; a late arrival still gets a check-in turn.
+
+    ``process_id`` names the server process holding the connection, so that the connection
+    is swept if that process dies (``circles.live_processes``)."""
     session = session_for_member(db, user.id, session_id)
     now = now or utcnow()
     if session.status in ("ended", "cancelled"):
         return Change(session.id, session.version, None)
     if db.scalar(select(Presence).where(Presence.session_id == session.id,
                                         Presence.sid == sid)) is None:
-        db.add(Presence(session_id=session.id, user_id=user.id, sid=sid, connected_at=now))
+        db.add(Presence(session_id=session.id, user_id=user.id, sid=sid, connected_at=now,
+                        process_id=process_id))
     seen = _attendance(db, session.id, user.id)
     if seen is None:
         db.add(Attendance(session_id=session.id, user_id=user.id, joined_at=now, last_seen=now))
@@ -85,7 +89,7 @@ def leave(db: Session, user: User, session_id: object, sid: str, *, away_grace: 
                                                 Presence.sid == sid))
     if presence is None:
         return Change(session.id, session.version, None)
-    return _drop(db, session, presence, away_grace, now or utcnow())
+    return drop_connection(db, session, presence, away_grace, now or utcnow())
 
 
 def disconnect(db: Session, sid: str, *, away_grace: float = 30.0,
@@ -96,7 +100,7 @@ def disconnect(db: Session, sid: str, *, away_grace: float = 30.0,
         session = db.scalar(select(CircleSession).where(CircleSession.id == presence.session_id)
                             .with_for_update())
         if session is not None:
-            changes.append(_drop(db, session, presence, away_grace, now or utcnow()))
+            changes.append(drop_connection(db, session, presence, away_grace, now or utcnow()))
     return changes
 
 
@@ -116,12 +120,13 @@ def depart(db: Session, user_id: int, circle_id: int, *, away_grace: float = 30.
         session = db.scalar(select(CircleSession).where(CircleSession.id == presence.session_id)
                             .with_for_update())
         if session is not None:
-            changes.append(_drop(db, session, presence, away_grace, now or utcnow()))
+            changes.append(drop_connection(db, session, presence, away_grace, now or utcnow()))
     return session_ids, changes
 
 
-def _drop(db: Session, session: CircleSession, presence: Presence, away_grace: float,
-          now: datetime) -> Change:
+def drop_connection(db: Session, session: CircleSession, presence: Presence,
+                    away_grace: float, now: datetime) -> Change:
+    """One connection leaves ``session`` (locked by the caller): the room's presence change."""
     db.delete(presence)
     seen = _attendance(db, session.id, presence.user_id)
     if seen is not None:

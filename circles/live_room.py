@@ -35,6 +35,8 @@ class Change:
     change: dict[str, Any] | None
     private: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
+    #: Set by ``live_log.record``: a change must be in the log before it is broadcast.
+    recorded: bool = False
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -231,6 +231,15 @@ def shared_summary(db: Session, session: CircleSession) -> View:
                                            .where(Attendance.session_id == session.id)))}
 
 
+def private_view(db: Session, session: CircleSession, user_id: int) -> View:
+    """One member's private parts of the room now: the feedback they received, their
+    private note and, once the session has ended, their summary's feedback."""
+    received = private_summary(db, session.id, user_id)
+    note = db.scalar(select(Note).where(Note.session_id == session.id, Note.slot == user_id))
+    return {"feedback_received": received, "note": note_view(note),
+            "summary_feedback": received if session.status == "ended" else None}
+
+
 def private_summary(db: Session, session_id: int, user_id: int) -> list[View]:
     """The feedback one member received in the session: theirs alone."""
     return [received_view(f) for f in db.scalars(select(Feedback).where(

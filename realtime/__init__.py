@@ -7,7 +7,16 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
-from realtime import acks, connection, flood, health, live, notifications, revocation
+from realtime import (
+    acks,
+    connection,
+    flood,
+    health,
+    live,
+    notifications,
+    processes,
+    revocation,
+)
 from realtime.heartbeat import HeartbeatRedisManager
 
 
@@ -28,6 +37,7 @@ def init_app(app: Flask) -> SocketIO:
     )
     acks.answer_unexpected_errors(socketio)
     flood.init_app(app)
+    processes.init_app(app, socketio)
     connection.register(socketio)
     live.register(socketio)
     notifications.register()

@@ -15,8 +15,9 @@ from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, leave_room, rooms
 
-from circles.errors import CirclesError
+from circles.errors import CirclesError, NotFound
 from circles.extensions import orm
+from circles.security_log import security_event
 from realtime import flood
 
 Ack = dict[str, Any]
@@ -46,6 +47,9 @@ def acked(handler: Handler) -> Callable[..., Ack]:
             result = handler(*args)
         except CirclesError as exc:
             orm.session.rollback()
+            if isinstance(exc, NotFound):
+                security_event("authz_fail", user=current_user.id,
+                               socket_event=(getattr(request, "event", None) or {}).get("message"))
             return {"ok": False, "error": exc.message}
         return {"ok": True, **(result or {})}
 

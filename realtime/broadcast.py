@@ -52,7 +52,13 @@ def session_room(session_id: int) -> str:
 
 def live_changed(change: Change) -> None:
     """Tell a live session's room what changed (one ``live:changed`` per change) and each
-    member concerned their private part (``live:private``)."""
+    member concerned their private part (``live:private``).
+
+    The change must be in the session's event log already (``circles.live_log.record``):
+    a broadcast is at most once, the log is what a client that missed it catches up from.
+    """
+    if not change.recorded:
+        raise RuntimeError("A live change was broadcast before it was logged.")
     if change.change is not None:
         _socketio().emit("live:changed", {"session_id": change.session_id,
                                           "version": change.version, "change": change.change},

@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError
 
-from realtime import flood, revocation
+from realtime import flood, processes, revocation
 from realtime.acks import Ack, acked
 
 LOG_IN_FIRST = "Log in to Circles before connecting for live updates."
@@ -24,8 +24,11 @@ def register(socketio: SocketIO) -> None:
 
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> None:
-        """Refuse anonymous and logged-out sockets; put a member's sockets in their room
-        and in their login's room (which a logout ends, docs/realtime.md)."""
+        """Refuse connect floods, anonymous and logged-out sockets; put a member's sockets in
+        their room and in their login's room (which a logout ends, docs/realtime.md)."""
+        if not flood.admit_connect():  # before any database work
+            raise ConnectionRefusedError(flood.TOO_MANY_CONNECTS)
+        processes.started()  # this process is registered before it holds any connection
         # The session cookie of the handshake is checked like any page request: a revoked
         # login (logged out) no longer loads a user, so its replayed cookie is refused here.
         if not current_user.is_authenticated:

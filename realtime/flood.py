@@ -5,6 +5,12 @@ gets an error ack; one that keeps going (``SOCKETIO_FLOOD_CUTOFF`` refused event
 second) is disconnected and logged as the security event ``socket_flood``. A socket's bucket
 lives in its WSGI environ, which the Socket.IO server drops on disconnect; members' buckets
 are kept per process, so with several processes a member's limit applies in each of them.
+
+Connects are limited per client address (``admit_connect()``, the first thing the connect
+handler does): ``SOCKETIO_CONNECT_BURST`` at once, refilled at ``SOCKETIO_CONNECT_RATE`` per
+second, per process. The address is ``request.remote_addr``, the same key as the login
+limit: behind a proxy without ``ProxyFix`` it is the proxy's, so the limit is shared by all
+clients — the defaults let a whole deployment's clients reconnect after a restart.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ from flask_socketio import disconnect
 
 EXTENSION = "circles.flood"
 ENVIRON_KEY = "circles.flood.socket"
+CONNECTS = "circles.flood.connects"
 TOO_FAST = "You are sending too fast; wait a moment and try again."
+TOO_MANY_CONNECTS = "Too many connection attempts; wait a moment and try again."
 PRUNE_AT = 1024  # member buckets kept before idle (full) ones are dropped
 
 
@@ -126,10 +134,61 @@ class FloodGuard:
         return bucket.take(now)
 
 
+class ConnectGate:
+    """A token bucket per client address for Socket.IO connects; thread-safe."""
+
+    def __init__(self, rate: float, burst: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self._lock = threading.Lock()
+        self._buckets: dict[str, TokenBucket] = {}
+        self._refused: dict[str, int] = {}
+
+    def admit(self, address: str) -> int:
+        """Take a token for a connect from ``address``: 0 when admitted, else how many of its
+        connects were refused in a row (this one included)."""
+        with self._lock:
+            now = self.clock()
+            bucket = self._buckets.get(address)
+            if bucket is None:
+                if len(self._buckets) >= PRUNE_AT:
+                    self._buckets = {a: b for a, b in self._buckets.items() if not b.idle(now)}
+                    self._refused = {a: n for a, n in self._refused.items()
+                                     if a in self._buckets}
+                bucket = self._buckets[address] = TokenBucket(self.rate, self.burst, now)
+            if bucket.take(now):
+                self._refused.pop(address, None)
+                return 0
+            refused = self._refused[address] = self._refused.get(address, 0) + 1
+            return refused
+
+
 def init_app(app: Flask) -> FloodGuard:
     guard = FloodGuard(Limits.from_config(app))
     app.extensions[EXTENSION] = guard
+    rate, burst = (float(app.config["SOCKETIO_CONNECT_RATE"]),
+                   float(app.config["SOCKETIO_CONNECT_BURST"]))
+    app.extensions.pop(CONNECTS, None)
+    if rate > 0 and burst > 0:
+        app.extensions[CONNECTS] = ConnectGate(rate, burst)
     return guard
+
+
+def admit_connect() -> bool:
+    """Let a Socket.IO connect through, or refuse it (logged) when its address is over the
+    connect limit; reads no database."""
+    gate: ConnectGate | None = current_app.extensions.get(CONNECTS)
+    if gate is None:
+        return True
+    address = request.remote_addr or "unknown"
+    refused = gate.admit(address)
+    if refused == 0:
+        return True
+    if refused in (1, 10) or refused % 100 == 0:  # a storm is logged, not every attempt
+        current_app.logger.warning(
+            "socket_connect_flood: refused a connect from %s (%d refused in a row; limit "
+            "%g per second, burst %g)", address, refused, gate.rate, gate.burst)
+    return False
 
 
 def _allowance(guard: FloodGuard) -> SocketAllowance:

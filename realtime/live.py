@@ -15,12 +15,13 @@ from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
-from circles import live, live_agenda, live_feedback, live_notes, live_presence
+from circles import live, live_agenda, live_feedback, live_log, live_notes, live_presence
 from circles.errors import InvalidInput
 from circles.extensions import db, orm
 from circles.live_room import Change
 from circles.live_snapshot import snapshot
 from circles.models import User
+from realtime import processes
 from realtime.acks import Ack, acked
 from realtime.broadcast import live_changed, session_room
 
@@ -98,8 +99,9 @@ def me() -> User:
     return user
 
 
-def applied(change: Change) -> Ack:
-    """Commit a change, tell whoever must know, and answer with its version."""
+def applied(change: Change, *, author_id: int | None = None, op: str | None = None) -> Ack:
+    """Log a change, commit it, tell whoever must know, and answer with its version."""
+    live_log.record(db(), change, author_id=author_id, op=op)
     orm.session.commit()
     live_changed(change)
     return {"version": change.version, **change.result}
@@ -107,9 +109,30 @@ def applied(change: Change) -> Ack:
 
 def _change_handler(operation: Operation) -> Callable[[Any], Ack]:
     def handle(data: Any = None) -> Ack:
-        return applied(operation(me(), payload(data)))
+        fields, user = payload(data), me()
+        op = live_log.op_id(fields.get("op_id"))
+        if op is not None:
+            earlier = live_log.earlier_answer(db(), user, fields.get("session_id"), op)
+            if earlier is not None:
+                orm.session.rollback()  # nothing to change: let go of the session's lock
+                return earlier
+        return applied(operation(user, fields), author_id=user.id, op=op)
 
     return handle
+
+
+def resume_limit() -> int:
+    """Missing changes beyond which a client gets a snapshot instead of a replay (config)."""
+    return int(current_app.config["LIVE_RESUME_LIMIT"])
+
+
+def state_after(session_id: object, after: Any) -> Ack:
+    """A snapshot, or with ``after`` (the last version the client applied) what it missed."""
+    if after is None:
+        state = snapshot(db(), me(), session_id, away_grace=grace())
+        return {"version": state["version"], "snapshot": state}
+    return live_log.catch_up(db(), me(), session_id, after, away_grace=grace(),
+                             limit=resume_limit())
 
 
 def register(socketio: SocketIO) -> None:
@@ -120,14 +143,19 @@ def register(socketio: SocketIO) -> None:
     @socketio.on("live:join")
     @acked
     def on_join(data: Any = None) -> Ack:
-        """Enter a session's room (membership checked first); the ack carries the snapshot."""
-        change = live_presence.join(db(), me(), payload(data).get("session_id"), socket_id(),
-                                    away_grace=grace())
-        orm.session.commit()
+        """Enter a session's room (membership checked first). The ack carries the snapshot or,
+        for a client that says which version it ``after`` applied last, what it missed.
+
+        The socket joins the room before the state is read: a change committed after the
+        read is broadcast to it, one committed before is in what is read (the client drops
+        what it gets twice by version).
+        """
+        fields = payload(data)
+        change = live_presence.join(db(), me(), fields.get("session_id"), socket_id(),
+                                    away_grace=grace(), process_id=processes.current().id)
         join_room(session_room(change.session_id))
-        live_changed(change)
-        state = snapshot(db(), me(), change.session_id, away_grace=grace())
-        return {"version": state["version"], "snapshot": state}
+        applied(change, author_id=me().id)
+        return state_after(change.session_id, fields.get("after"))
 
     @socketio.on("live:leave")
     @acked
@@ -136,7 +164,7 @@ def register(socketio: SocketIO) -> None:
         change = live_presence.leave(db(), me(), payload(data).get("session_id"), socket_id(),
                                      away_grace=grace())
         leave_room(session_room(change.session_id))
-        return applied(change)
+        return applied(change, author_id=me().id)
 
     @socketio.on("live:snapshot")
     @acked
@@ -144,6 +172,16 @@ def register(socketio: SocketIO) -> None:
         """Send the full state again, for a client that saw a gap in versions."""
         state = snapshot(db(), me(), payload(data).get("session_id"), away_grace=grace())
         return {"version": state["version"], "snapshot": state}
+
+    @socketio.on("live:events")
+    @acked
+    def on_events(data: Any = None) -> Ack:
+        """The changes after version ``after`` (a gap to fill, or the quiet-time check), or a
+        snapshot when the log cannot fill it."""
+        fields = payload(data)
+        if fields.get("after") is None:
+            raise InvalidInput.field("after", "Give the last version you applied.")
+        return state_after(fields.get("session_id"), fields["after"])
 
     @socketio.on("live:phase_order")
     @acked
@@ -161,6 +199,8 @@ def register(socketio: SocketIO) -> None:
     def on_disconnect(*_reason: Any) -> None:
         """A closed socket leaves its rooms; the others see the member reconnecting."""
         changes = live_presence.disconnect(db(), socket_id(), away_grace=grace())
+        for change in changes:
+            live_log.record(db(), change)
         orm.session.commit()
         for change in changes:
             live_changed(change)

@@ -25,7 +25,7 @@ from redis.client import PubSub
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, SessionTransaction
 
-from circles import live_presence
+from circles import live_log, live_presence
 from circles.extensions import orm
 from circles.models import User
 
@@ -184,6 +184,8 @@ def left_circle(db: Session, circle_id: int, member_id: int) -> None:
 
     session_ids, changes = live_presence.depart(
         db, member_id, circle_id, away_grace=float(current_app.config["LIVE_FACILITATOR_GRACE"]))
+    for change in changes:
+        live_log.record(db, change)
     orm.session.commit()
     for change in changes:
         live_changed(change)

@@ -20,11 +20,13 @@
  * The room's own state for people and tests: <html data-room> (joining | joined |
  * reconnecting | failed) and, on #live-room, data-version / data-status / data-phase.
  *
- * Client rules: live:join on every (re)connect, the ack's snapshot replaces all state;
- * live:changed is applied in version order — old ones ignored, the next one applied, a gap
- * answered with live:snapshot; while a join or snapshot ack is outstanding changes are
- * buffered and those above the snapshot's version applied after it. "Reconnecting…" shows
- * from disconnect until the join ack.
+ * Client rules (docs/realtime.md): live:join on every (re)connect — the first time for a
+ * snapshot, afterwards with ``after`` (the last version applied) for exactly what was
+ * missed; live:changed is applied in version order — duplicates dropped, the next one
+ * applied, one beyond a gap held back until the gap is filled or, after 250 ms, fetched
+ * with live:events; while a join/events ack is outstanding changes are held. After 15 s of
+ * silence the room asks for anything it missed. Changes carry an op_id and are retried
+ * with it. "Reconnecting…" shows from disconnect until the join ack.
  *
  * Everything from the server goes into the page as text (textContent, createElement),
  * never as HTML.

@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 import requests
+from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 20.0  # seconds until the port must answer
@@ -64,6 +65,23 @@ def copy_sqlite(source: Path, target: Path) -> None:
             shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
 
 
+@contextmanager
+def app_on(database_url: str, **config: Any) -> Iterator[Flask]:
+    """A Flask app in this process on ``database_url`` (a live server's, a copy of a world),
+    for seeding or reading through the domain; its connections are closed on leaving."""
+    from circles import create_app
+    from circles.extensions import orm
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "in-process", "DATABASE_URL": database_url,
+                      "RATELIMIT_STORAGE_URI": "memory://", **config})
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            orm.session.remove()
+            orm.engine.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -90,7 +108,7 @@ class LiveServer:
         if migrate:
             upgrade_database(self.env)
         command = flask_command("serve", "--host", "127.0.0.1", "--port", str(self.port))
-        with self.log_path.open("wb") as log:
+        with self.log_path.open("ab") as log:  # a restarted server's log follows the first
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT)
         self._wait_until_answering()
@@ -117,6 +135,17 @@ class LiveServer:
             return self.log_path.read_text(errors="replace")[-tail:]
         except FileNotFoundError:
             return "(no output)"
+
+    def kill(self) -> None:
+        """``kill -9``: the process ends at once, no handler or exit hook of its own runs."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=STOP_TIMEOUT)
+
+    def restart(self) -> LiveServer:
+        """Serve again on the same port, database and secret key (after ``kill``/``stop``)."""
+        self.stop()
+        return self.start(migrate=False)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -205,3 +205,77 @@ def wait_until_gone(seat: Seat, member_id: int) -> None:
                     and member.get("connections") == 0:
                 return
     pytest.fail("the room never saw the flooder's connection go")
+
+
+# --- connects per client address ----------------------------------------------------------------
+
+TOO_MANY_CONNECTS = {"message": flood.TOO_MANY_CONNECTS}
+
+
+def test_connect_gate_gives_each_address_its_burst_then_its_rate() -> None:
+    clock = Clock()
+    gate = flood.ConnectGate(rate=2, burst=3, clock=clock)
+    assert [gate.admit("10.0.0.1") for _ in range(5)] == [0, 0, 0, 1, 2]
+    assert gate.admit("10.0.0.2") == 0  # another address has a bucket of its own
+    clock.now += 0.5  # one token at 2/s
+    assert [gate.admit("10.0.0.1") for _ in range(2)] == [0, 1]
+
+
+def test_default_connect_limit_lets_a_reconnect_storm_from_one_address_through(
+        app: Flask) -> None:
+    """After a crash, 200 clients behind one address (the benchmark's 127.0.0.1, or every
+    client behind a proxy) reconnect within a few seconds: none may be refused."""
+    clock = Clock()
+    gate = flood.ConnectGate(float(app.config["SOCKETIO_CONNECT_RATE"]),
+                             float(app.config["SOCKETIO_CONNECT_BURST"]), clock=clock)
+    assert all(gate.admit("127.0.0.1") == 0 for _ in range(200))  # all at the same instant
+    for _second in range(5):  # and then a storm that goes on at 50 connects a second
+        clock.now += 1.0
+        assert all(gate.admit("127.0.0.1") == 0 for _ in range(50))
+
+
+def test_refused_connects_load_nothing_and_are_logged(
+        app: Flask, auth: AuthActions, client: Any, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    app.config.update(SOCKETIO_CONNECT_RATE=0.001, SOCKETIO_CONNECT_BURST=2)
+    flood.init_app(app)
+    auth.signup()
+    logins: list[str] = []
+    real_load = accounts.load_login
+    monkeypatch.setattr(accounts, "load_login",
+                        lambda db, token: logins.append(token) or real_load(db, token))
+    socketio_ = app.extensions["socketio"]
+    sockets = [socketio_.test_client(app, flask_test_client=client) for _ in range(4)]
+    assert [socket.is_connected() for socket in sockets] == [True, True, False, False]
+    assert len(logins) == 2  # the refused connects never read the login
+    refusals = [r.getMessage() for r in caplog.records if "socket_connect_flood" in r.getMessage()]
+    assert len(refusals) == 1 and "127.0.0.1" in refusals[0]  # a storm is logged, not each
+
+
+def test_connect_limit_off_when_configured_zero(app: Flask, client: Any,
+                                                auth: AuthActions) -> None:
+    app.config.update(SOCKETIO_CONNECT_RATE=0.001, SOCKETIO_CONNECT_BURST=1)
+    flood.init_app(app)
+    app.config.update(SOCKETIO_CONNECT_RATE=0, SOCKETIO_CONNECT_BURST=0)
+    flood.init_app(app)
+    auth.signup()
+    socketio_ = app.extensions["socketio"]
+    assert all(socketio_.test_client(app, flask_test_client=client).is_connected()
+               for _ in range(5))
+
+
+@pytest.mark.live
+def test_a_client_over_the_connect_limit_is_told_to_wait(
+        live_server_factory: ServerFactory) -> None:
+    server = live_server_factory(FLASK_SOCKETIO_CONNECT_BURST="3",
+                                 FLASK_SOCKETIO_CONNECT_RATE="0.01")
+    sockets = [Member(server, None) for _ in range(4)]
+    for socket in sockets[:3]:  # anonymous: refused for not being logged in, after the check
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            socket.connect()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        sockets[3].connect()
+    assert [s.refusals for s in sockets[:3]] == [
+        [{"message": "Log in to Circles before connecting for live updates."}]] * 3
+    assert sockets[3].refusals == [TOO_MANY_CONNECTS]
+    assert "socket_connect_flood: refused a connect from 127.0.0.1" in server.log()

@@ -20,11 +20,11 @@ from flask import Flask
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from circles import create_app, live_presence
+from circles import live_presence
 from circles.extensions import orm
 from circles.models import CircleSession, Presence, SessionRole, User, utcnow
 from realtime import revocation
-from tests.live import LiveServer, LiveSession, http_session, server_pool
+from tests.live import LiveServer, LiveSession, app_on, http_session, server_pool
 from tests.live_room import build_room
 from tests.live_socket import WAIT, Member
 from tests.services import REDIS_URL, require_redis
@@ -192,14 +192,9 @@ def test_logout_on_one_process_ends_the_socket_held_by_another(redis_pair: Redis
 @pytest.fixture
 def operator_app(redis_pair: RedisPair) -> Iterator[Flask]:
     """A third process on the same database and queue, as an operator's script would be."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "operator",
-                      "DATABASE_URL": redis_pair.a.env["DATABASE_URL"],
-                      "RATELIMIT_STORAGE_URI": "memory://",
-                      "SOCKETIO_MESSAGE_QUEUE": REDIS_URL, "SOCKETIO_CHANNEL": redis_pair.channel})
-    yield app
-    with app.app_context():
-        orm.session.remove()
-        orm.engine.dispose()
+    with app_on(redis_pair.a.env["DATABASE_URL"], SOCKETIO_MESSAGE_QUEUE=REDIS_URL,
+                SOCKETIO_CHANNEL=redis_pair.channel) as app:
+        yield app
 
 
 @pytest.mark.live

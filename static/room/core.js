@@ -97,8 +97,23 @@
 
   // --- talking to the server ----------------------------------------------------------------
 
+  // Events that read or join: every other live:* event makes a change and carries an op_id.
+  var READS = { "live:join": 1, "live:leave": 1, "live:snapshot": 1, "live:events": 1,
+    "live:phase_order": 1 };
+  var ATTEMPTS = 3;
+
+  /* A key naming one change, the same on each retry of it (docs/realtime.md, op_id). */
+  function opId() {
+    if (window.crypto && window.crypto.randomUUID) {
+      return window.crypto.randomUUID();
+    }
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
   /* Emit with an ack; a refusal is shown in ``errorNode`` (next to the control that caused
-   * it) and handed to ``failed`` if given. */
+   * it) and handed to ``failed`` if given. A change that gets no answer (a timeout, a
+   * dropped connection) is sent again once connected, with the same op_id, so the server
+   * applies it at most once. */
   function call(event, fields, errorNode, done, failed) {
     function refuse(message) {
       if (errorNode) {
@@ -116,19 +131,33 @@
       return;
     }
     var payload = Object.assign({ session_id: SID }, fields || {});
-    R.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, function (err, ack) {
-      if (err) {
-        refuse("No answer from the server; please try again.");
-        return;
-      }
-      if (!ack || !ack.ok) {
-        refuse((ack && ack.error) || "That did not work.");
-        return;
-      }
-      if (done) {
-        done(ack);
-      }
-    });
+    if (!READS[event]) {
+      payload.op_id = opId();
+    }
+    function attempt(left) {
+      R.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, function (err, ack) {
+        if (err) {
+          if (left > 1 && payload.op_id) {
+            if (R.socket.connected) {
+              attempt(left - 1);
+            } else {
+              R.socket.once("connect", function () { attempt(left - 1); });
+            }
+            return;
+          }
+          refuse("No answer from the server; please try again.");
+          return;
+        }
+        if (!ack || !ack.ok) {
+          refuse((ack && ack.error) || "That did not work.");
+          return;
+        }
+        if (done) {
+          done(ack);
+        }
+      });
+    }
+    attempt(ATTEMPTS);
   }
 
   function byId(list, id) {

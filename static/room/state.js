@@ -1,4 +1,5 @@
-/* The live room's state: join and snapshot, version order of changes, and applying them.
+/* The live room's state: join and catch-up, changes in version order (held back across a
+ * gap, which is fetched), and applying them.
  * Part of static/room.js (see there). */
 (function (R) {
   "use strict";
@@ -11,68 +12,139 @@
     showError = R.showError, setRoom = R.setRoom, call = R.call, byId = R.byId,
     stageById = R.stageById, render = R.render;
 
-  var syncing = false;     // a join/snapshot ack is outstanding: buffer changes meanwhile
-  var syncToken = 0;       // only the newest join/snapshot ack counts
-  var buffer = [];
-  var privateBuffer = [];
+  var GAP_WAIT_MS = 250;          // an out-of-order change waits this long for the missing one
+  var SYNC_INTERVAL_MS = 15000;   // this long without news: ask whether anything was missed
 
+  var syncing = false;     // a join/events/snapshot ack is outstanding: hold changes meanwhile
+  var syncToken = 0;       // only the newest such ack counts
+  var held = {};           // version -> live:changed that cannot be applied yet
+  var privateBuffer = [];
+  var gapTimer = null;
+  var quietTimer = null;
+
+  /* On every (re)connect: the first time for a snapshot, afterwards for what was missed. */
   function join() {
     setRoom(R.state ? "reconnecting" : "joining", R.state ? "Reconnecting…" : "Joining the room…");
-    requestSnapshot("live:join");
+    request("live:join", R.state ? { after: R.version } : {});
   }
 
   function resync() {
-    if (!syncing) {
-      requestSnapshot("live:snapshot");
+    request("live:snapshot", {});
+  }
+
+  function fetchMissing() {
+    if (!syncing && R.state && R.socket.connected) {
+      request("live:events", { after: R.version });
     }
   }
 
-  function requestSnapshot(event) {
+  function request(event, fields) {
     syncing = true;
     var token = ++syncToken;
-    R.socket.timeout(ACK_TIMEOUT_MS).emit(event, { session_id: SID }, function (err, ack) {
+    var payload = Object.assign({ session_id: SID }, fields);
+    R.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, function (err, ack) {
       if (token !== syncToken) {
-        return;  // a newer join (after a reconnect) is on its way
+        return;  // a newer request (after a reconnect) is on its way
       }
       syncing = false;
       if (err || !ack || !ack.ok) {
-        buffer = [];
         showError($("room-error"), err ? "The room did not answer; reload the page to try again."
           : (ack && ack.error) || "Could not join the room.");
-        setRoom("failed", "Not in the room.");
+        if (event === "live:join") {
+          held = {};
+          setRoom("failed", "Not in the room.");
+        }
         return;
       }
       showError($("room-error"), "");
-      replace(ack.snapshot);
+      R.root.setAttribute("data-last-sync", ack.snapshot ? "snapshot" : "events");
+      if (ack.snapshot) {
+        replace(ack.snapshot);
+      } else {
+        catchUp(ack);
+      }
       setRoom("joined", "In the room.");
-      var waiting = buffer.sort(function (a, b) { return a.version - b.version; });
-      buffer = [];
-      waiting.forEach(onChanged);
+      drain();
+      quiet();
     });
+  }
+
+  /* Apply a catch-up: the changes after our version, in order, then our private parts. */
+  function catchUp(ack) {
+    for (var i = 0; i < ack.events.length; i += 1) {
+      var event = ack.events[i];
+      if (event.version <= R.version) {
+        continue;
+      }
+      if (event.version !== R.version + 1 || apply(event.change, true) === false) {
+        resync();
+        return;
+      }
+      R.version = event.version;
+    }
+    R.offset = Date.parse(ack.server_now) - Date.now();
+    applyMine(ack["private"]);
+    render();
   }
 
   function onChanged(data) {
     if (!data || data.session_id !== SID) {
       return;
     }
-    if (syncing || R.state === null) {
-      buffer.push(data);
-      return;
+    quiet();
+    if (R.state !== null && data.version <= R.version) {
+      return;  // had it already (a catch-up and the broadcast may both bring it)
     }
-    if (data.version <= R.version) {
-      return;
+    held[data.version] = data;
+    if (!syncing && R.state !== null) {
+      drain();
     }
-    if (data.version !== R.version + 1) {
-      resync();
-      buffer.push(data);
-      return;
+  }
+
+  /* Apply held changes while the next version is there; wait briefly for a missing one,
+   * then fetch it. */
+  function drain() {
+    var applied = false;
+    while (held[R.version + 1]) {
+      var data = held[R.version + 1];
+      delete held[R.version + 1];
+      if (apply(data.change, false) === false) {
+        held = {};
+        resync();
+        return;
+      }
+      R.version = data.version;
+      applied = true;
     }
-    if (apply(data.change) === false) {
-      resync();
-      return;
+    Object.keys(held).forEach(function (v) {
+      if (Number(v) <= R.version) {
+        delete held[v];
+      }
+    });
+    if (applied) {
+      render();
     }
-    R.version = data.version;
-    render();
+    if (Object.keys(held).length && gapTimer === null) {
+      gapTimer = window.setTimeout(function () {
+        gapTimer = null;
+        if (Object.keys(held).length) {
+          fetchMissing();
+        }
+      }, GAP_WAIT_MS);
+    }
+  }
+
+  /* A change lost on its way (a message queue restarting) would only show when the next one
+   * came: after a quiet spell, ask for anything after our version. */
+  function quiet() {
+    if (quietTimer !== null) {
+      window.clearTimeout(quietTimer);
+    }
+    quietTimer = window.setTimeout(function () {
+      quietTimer = null;
+      fetchMissing();
+      quiet();
+    }, SYNC_INTERVAL_MS);
   }
 
   function onPrivate(data) {
@@ -121,8 +193,9 @@
     list.push(item);
   }
 
-  /* Apply one room change; false when it cannot be applied (then a snapshot is fetched). */
-  function apply(change) {
+  /* Apply one room change; false when it cannot be applied (then a snapshot is fetched).
+   * ``replayed``: it comes from a catch-up, so its server_now is not now. */
+  function apply(change, replayed) {
     var kind = change.type;
     if (kind === "presence") {
       var member = byId(R.state.members, change.member.id);
@@ -168,7 +241,9 @@
         return false;
       }
       stage.timer = change.timer;
-      R.offset = Date.parse(change.timer.server_now) - Date.now();
+      if (!replayed) {
+        R.offset = Date.parse(change.timer.server_now) - Date.now();
+      }
     } else if (kind === "agenda") {
       R.state.agenda = change.agenda;
     } else if (kind === "contribution") {
@@ -220,6 +295,16 @@
     } else if (change.type === "note") {
       R.state.notes["private"] = change.note;
       R.notes["private"].remote(change.note);
+    }
+  }
+
+  /* Our private parts as a catch-up gives them: they replace what we had. */
+  function applyMine(mine) {
+    R.state.feedback.received = mine.feedback_received;
+    R.state.notes["private"] = mine.note;
+    R.notes["private"].remote(mine.note);
+    if (mine.summary_feedback) {
+      R.state.summary = Object.assign(R.state.summary || {}, { feedback: mine.summary_feedback });
     }
   }
 

@@ -1,0 +1,167 @@
+"""This server process among the others: its ``LiveProcess`` row, its beat, and the sweep of
+connections left behind by processes that died (``circles.live_processes``).
+
+A process registers when it accepts its first socket (under gunicorn or ``flask serve``
+alike, and after any fork), with a fresh boot id that its ``Presence`` rows carry. A
+background task then beats every ``LIVE_PROCESS_BEAT`` seconds and, on each beat, deletes
+the rows of processes silent for ``STALE_BEATS`` beats and drops every connection no live
+process holds: the rest of each room sees those members reconnecting, through the event log
+like any change. A ``kill -9`` therefore shows within about four beats; a clean exit (atexit)
+drops its own connections at once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import threading
+import uuid
+from datetime import timedelta
+
+from flask import Flask, current_app
+from flask_socketio import SocketIO
+from sqlalchemy.exc import SQLAlchemyError
+
+from circles import live_log, live_processes
+from circles.extensions import db, orm
+from circles.models import utcnow
+
+EXTENSION = "circles.processes"
+STALE_BEATS = 3  # beats without a renewal after which a process counts as dead
+
+
+class ServerProcess:
+    """This process's registration and beat; thread-safe, started once."""
+
+    def __init__(self, app: Flask, socketio: SocketIO) -> None:
+        self.app = app
+        self.socketio = socketio
+        self.interval = float(app.config["LIVE_PROCESS_BEAT"])
+        self.grace = float(app.config["LIVE_FACILITATOR_GRACE"])
+        self.id: str | None = None
+        self.host = f"{socket.gethostname()} pid {os.getpid()}"
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._last_beat_ok = False
+
+    def start(self) -> str:
+        """Register this process (once) and start beating; returns its boot id.
+
+        Called before a socket is accepted and before any database work of the request, so
+        the registration commits alone and precedes every ``Presence`` row naming it.
+        """
+        if self.id is not None:  # the common case: no lock
+            return self.id
+        with self._lock:
+            if self.id is None:
+                boot_id = uuid.uuid4().hex  # here, not at import: a forked worker gets its own
+                live_processes.register(db(), boot_id, self.host)
+                orm.session.commit()
+                self.id, self._last_beat_ok = boot_id, True
+                self.app.logger.info("live_process_started %s (%s)", boot_id, self.host)
+                if not self.app.testing:  # unit tests' apps come and go: no thread, no hook
+                    atexit.register(self.stop)
+                    if self.interval > 0:
+                        self.socketio.start_background_task(self._beat_forever)
+        return self.id
+
+    def _beat_forever(self) -> None:
+        while not self._stopped.is_set():
+            with self.app.app_context():
+                try:
+                    self.beat()
+                except Exception:  # a beat must never end the loop
+                    self.app.logger.exception("live_process_beat_failed")
+                finally:
+                    orm.session.remove()
+            self._stopped.wait(self.interval)
+
+    def beat(self) -> None:
+        """Renew this process's row, then sweep the dead (in an app context).
+
+        No sweep follows a beat that failed: after a database outage every process's beat is
+        late, and each first gets one interval to renew its row.
+        """
+        assert self.id is not None
+        try:
+            alive = live_processes.beat(db(), self.id)
+            if not alive:
+                live_processes.register(db(), self.id, self.host)
+            orm.session.commit()
+        except SQLAlchemyError:
+            orm.session.rollback()
+            self._last_beat_ok = False
+            raise
+        if not alive:
+            self._swept_alive()
+        if self._last_beat_ok:
+            self.sweep()
+        self._last_beat_ok = True
+
+    def _swept_alive(self) -> None:
+        """Another process took this one for dead (it missed its beats), so the presence of
+        its connections may be gone: they reconnect and join again."""
+        self.app.logger.warning("live_process_swept_alive %s: reconnecting its sockets", self.id)
+        server = self.socketio.server
+        for sid, _eio in list(server.manager.get_participants("/", None)):
+            server.disconnect(sid, namespace="/", ignore_queue=True)
+
+    def sweep(self) -> int:
+        """Delete processes silent for ``STALE_BEATS`` beats and drop every connection no live
+        process holds; returns how many connections were dropped."""
+        stale_before = utcnow() - timedelta(seconds=STALE_BEATS * self.interval)
+        for dead in live_processes.reap(db(), stale_before):
+            self.app.logger.warning("live_process_dead %s (%s), last beat %s", dead.id,
+                                    dead.host, dead.beat_at)
+        orm.session.commit()
+        dropped = 0
+        for session_id in live_processes.orphaned_sessions(db()):
+            dropped += drop_orphans(session_id, self.grace)
+        orm.session.rollback()  # end the read of ``orphaned_sessions``
+        return dropped
+
+    def stop(self) -> None:
+        """On a clean exit: remove this process's row and drop its connections."""
+        if self.id is None or self._stopped.is_set():
+            return
+        self._stopped.set()
+        with self.app.app_context():
+            try:
+                live_processes.unregister(db(), self.id)
+                orm.session.commit()
+                for session_id in live_processes.orphaned_sessions(db()):
+                    drop_orphans(session_id, self.grace)
+            except SQLAlchemyError:
+                self.app.logger.exception("live_process_stop_failed %s", self.id)
+            finally:
+                orm.session.remove()
+
+
+def drop_orphans(session_id: int, grace: float) -> int:
+    """Drop one session's orphaned connections: log, commit, then broadcast each change."""
+    from realtime.broadcast import live_changed  # here: realtime.connection imports us
+
+    changes = live_processes.drop_orphans(db(), session_id, away_grace=grace)
+    for change in changes:
+        live_log.record(db(), change)
+    orm.session.commit()
+    for change in changes:
+        live_changed(change)
+    return len(changes)
+
+
+def init_app(app: Flask, socketio: SocketIO) -> ServerProcess:
+    process = ServerProcess(app, socketio)
+    app.extensions[EXTENSION] = process
+    return process
+
+
+def current() -> ServerProcess:
+    process: ServerProcess = current_app.extensions[EXTENSION]
+    return process
+
+
+def started() -> str:
+    """This process's boot id, registering it first if this is its first socket."""
+    return current().start()
