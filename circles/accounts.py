@@ -121,6 +121,11 @@ def load_login(db: Session, token: str) -> User | None:
     return row.user
 
 
+def login_owner(db: Session, token: str) -> int | None:
+    """Whose login session ``token`` was, revoked or not (None for an unknown token)."""
+    return db.scalar(select(LoginSession.user_id).where(LoginSession.token_hash == _digest(token)))
+
+
 def end_login(db: Session, token: str, *, at: datetime | None = None) -> None:
     """Revoke one login session: its cookie no longer signs anyone in."""
     db.execute(

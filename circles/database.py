@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
+from circles.sql_logging import keep_contents_out_of_logs
+
 
 def configure_engine(engine: Engine, *, busy_timeout_ms: int) -> None:
     """Make a SQLite engine safe for concurrent writers; other backends are left alone.
@@ -17,6 +19,7 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int) -> None:
     database lock (waiting up to the busy timeout) instead of racing. WAL lets readers of
     other connections carry on meanwhile.
     """
+    keep_contents_out_of_logs(engine)  # every backend: no member's words in SQL logs
     if engine.dialect.name != "sqlite":
         return
 

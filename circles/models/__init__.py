@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2 models, one module per noun; imported here so metadata is complete."""
 
 from circles.models.accounts import LoginSession, User
+from circles.models.api import ApiToken
 from circles.models.base import Base, utcnow
 from circles.models.circles import Circle, CircleMember
 from circles.models.communities import Community, Membership, Topic
@@ -39,6 +40,7 @@ from circles.models.ties import Interaction, Tie
 
 __all__ = [
     "AgendaItem",
+    "ApiToken",
     "Attendance",
     "Availability",
     "Base",

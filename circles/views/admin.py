@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -12,6 +14,7 @@ from circles import admin
 from circles.errors import CirclesError
 from circles.extensions import db, orm
 from circles.models import User
+from circles.security_log import security_event
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -49,6 +52,8 @@ def set_active(user_id: int, action: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         user = admin.set_active(db(), me, user_id, action == "enable")
         orm.session.commit()
+        security_event("authz_admin", level=logging.INFO, action=f"account_{action}",
+                       target=user.id)
         flash(f"{user.display_name}'s account is {'enabled' if user.is_active else 'disabled'}.",
               "ok")
     return redirect(url_for("admin.accounts", q=request.args.get("q", "")))
@@ -75,4 +80,6 @@ def _set_site_admin(email: str, granted: bool) -> None:
         orm.session.rollback()
         raise click.ClickException(exc.message) from exc
     orm.session.commit()
+    security_event("authz_admin", level=logging.INFO,
+                   action="site_admin_grant" if granted else "site_admin_revoke", target=user.id)
     click.echo(f"{user.email} is {'now' if granted else 'no longer'} a site administrator.")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -15,6 +18,7 @@ from circles import accounts
 from circles.extensions import db, limiter, orm
 from circles.models import User
 from circles.profiles import all_timezones
+from circles.security_log import security_event
 from circles.views.forms import render_form, submit
 from realtime import revocation
 
@@ -54,14 +58,31 @@ def _safe_next(default: str) -> str:
 
 
 def _sign_in(user: User) -> None:
-    session.clear()  # a fresh session on every login: nothing from before carries over
+    """Start a new login session: the browser's previous one (if any) is revoked, and the
+    cookie is rebuilt from nothing, so no session id or CSRF token survives a login."""
+    previous = current_user.get_id() if current_user.is_authenticated else None
+    if previous is not None:
+        accounts.end_login(db(), previous)
+        security_event("session_expired", level=logging.INFO, user=current_user.id,
+                       reason="replaced by a new login")
+    session.clear()
     accounts.start_login(db(), user, user_agent=request.user_agent.string)
     orm.session.commit()
+    if previous is not None:
+        revocation.end_login(previous)
     login_user(user)
+    security_event("session_created", level=logging.INFO, user=user.id)
+
+
+def _locked_out(limit: RequestLimit) -> Response | None:
+    """Flask-Limiter's breach hook: log the refusal, let the 429 page follow."""
+    security_event("authn_login_lock", limit=str(limit.limit))
+    return None
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"],
+               on_breach=_locked_out)
 def signup() -> ResponseReturnValue:
     """Create an account and sign straight in."""
     form = SignUpForm()
@@ -72,13 +93,15 @@ def signup() -> ResponseReturnValue:
     ))
     if user is None:
         return render_form("auth/signup.html", form)
+    security_event("user_created", level=logging.INFO, user=user.id, by="self")
     _sign_in(user)
     flash("Welcome to Circles! Start with what you bring and what you are working on.", "ok")
     return redirect(_safe_next(url_for("profile.edit")))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+               on_breach=_locked_out)
 def login() -> ResponseReturnValue:
     """Log in with e-mail and password."""
     form = LoginForm()
@@ -87,9 +110,10 @@ def login() -> ResponseReturnValue:
     ))
     if user is None:
         if request.method == "POST":
-            current_app.logger.info("authn_login_fail")
+            security_event("authn_login_fail", user=_account_id(form.email.data or ""))
         return render_form("auth/login.html", form)
     _sign_in(user)
+    security_event("authn_login_success", level=logging.INFO, user=user.id)
     return redirect(_safe_next(url_for("home.index")))
 
 
@@ -101,6 +125,7 @@ def logout() -> ResponseReturnValue:
     accounts.end_login(db(), token)
     orm.session.commit()
     revocation.end_login(token)
+    security_event("session_expired", level=logging.INFO, reason="logout")
     logout_user()
     session.clear()
     flash("You are logged out.", "ok")
@@ -108,7 +133,8 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.route("/claim/<token>", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"],
+               on_breach=_locked_out)
 def claim(token: str) -> ResponseReturnValue:
     """An imported member sets their password through their personal link."""
     user = accounts.invited_user(db(), token)
@@ -119,6 +145,15 @@ def claim(token: str) -> ResponseReturnValue:
     ))
     if claimed is None:
         return render_form("auth/claim.html", form, invited=user)
+    security_event("authn_password_change", level=logging.INFO, user=claimed.id,
+                   reason="claimed an imported account")
     _sign_in(claimed)
     flash("Your account is ready. Check your profile so your circle knows you.", "ok")
     return redirect(url_for("profile.edit"))
+
+
+def _account_id(email: str) -> int | str:
+    """The id of the account a failed log-in named, for the log: never the typed text,
+    which is sometimes a password typed into the wrong field."""
+    found = db().scalar(select(User.id).where(User.email == email.strip().lower()))
+    return found if found is not None else "unknown"

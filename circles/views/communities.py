@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from circles import circle, communities, topics
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import db
 from circles.models import Community, Membership
+from circles.security_log import security_event
 from circles.views.forms import render_form, submit
 
 bp = Blueprint("communities", __name__)
@@ -114,6 +116,8 @@ def set_role(community_id: int, user_id: int) -> ResponseReturnValue:
     if changed is None:
         problems = [*form.role.errors, *form.form_errors] or ["Choose member or facilitator."]
         return _show(community, membership, 422, role_errors={user_id: problems})
+    security_event("authz_change", level=logging.INFO, target=changed.user_id,
+                   community=community.id, role=changed.role)
     flash(f"{changed.user.display_name} is now a {changed.role}.", "ok")
     return redirect(url_for("communities.show", community_id=community.id))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, url_for
@@ -19,6 +20,7 @@ from circles import onboarding
 from circles.communities import community_for_facilitator
 from circles.extensions import db
 from circles.models import Community
+from circles.security_log import security_event
 from circles.views.forms import render_form, submit
 
 bp = Blueprint("onboarding", __name__)
@@ -116,6 +118,9 @@ def confirm_import(community_id: int) -> ResponseReturnValue:
     if result is None:
         preview = onboarding.check_import(db(), community, members, ties)
         return _preview_page(community, preview, form)
+    if result.new_accounts:
+        security_event("user_created", level=logging.INFO, count=len(result.new_accounts),
+                       by=current_user.id, community=community.id, how="import")
     links = [(account, url_for("auth.claim", token=account.claim_token, _external=True))
              for account in result.new_accounts]
     return render_template("onboarding/result.html", community=community, result=result,

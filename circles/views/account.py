@@ -1,0 +1,89 @@
+"""The member's own account: download all their data, or delete the account for good."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired
+
+from circles import account_data, erasure
+from circles.extensions import db, limiter
+from circles.models import User
+from circles.security_log import security_event
+from circles.views.forms import render_form, submit
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+class DeleteForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired()],
+                             description="Asked again so that nobody else at this browser can "
+                                         "delete your account.")
+
+
+def _me() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+@bp.get("")
+@login_required
+def index() -> ResponseReturnValue:
+    """What the member can do with their data: download it, or delete the account."""
+    return render_template("account/index.html", user=_me())
+
+
+@bp.get("/export")
+@login_required
+def export() -> ResponseReturnValue:
+    """All of the member's data as one JSON file, for them alone."""
+    me = _me()
+    data = account_data.export(db(), me)
+    # Not an OWASP vocabulary name: the cheat sheet has no event for a member's own export.
+    security_event("user_data_exported", level=logging.INFO, user=me.id)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="circles-export-{me.id}.json"',
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def delete() -> ResponseReturnValue:
+    """Explain what deleting removes and what stays; delete after the password is given."""
+    me = _me()
+    form = DeleteForm()
+    blocked = erasure.handover_needed(db(), me)
+    user_id = me.id
+    done = submit(form, lambda: _erase(me, form.password.data or ""))
+    if done is None:
+        return render_form("account/delete.html", form, blocked=blocked,
+                           tombstone=erasure.TOMBSTONE)
+    security_event("user_deleted", user=user_id)  # he is gone: no current_user to ask
+    logout_user()
+    session.clear()
+    flash("Your account and your data are deleted. Thank you for the time you gave "
+          "your circles.", "ok")
+    return redirect(url_for("home.index"))
+
+
+def _erase(me: User, password: str) -> bool:
+    erasure.confirm_password(me, password)
+    erasure.erase_account(db(), me)
+    return True

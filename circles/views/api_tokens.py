@@ -1,0 +1,77 @@
+"""Settings → personal access tokens for the JSON API: create one (shown once), revoke one."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import Length
+
+from circles.api import tokens
+from circles.extensions import db, orm
+from circles.models import User, utcnow
+from circles.security_log import security_event
+from circles.views.forms import submit
+
+bp = Blueprint("api_tokens", __name__)
+
+LIFETIMES = [SelectChoice("30", "30 days"), SelectChoice("7", "7 days"),
+             SelectChoice("90", "90 days"), SelectChoice("365", "a year"),
+             SelectChoice("never", "never expires")]
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Name", validators=[Length(max=tokens.NAME_MAX)],
+                       description="What uses it, e.g. “calendar sync” — so you know which "
+                                   "to revoke.")
+    lifetime = SelectField("Expires after", choices=LIFETIMES, default="30")
+
+
+class RevokeForm(FlaskForm):
+    pass
+
+
+def _me() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def _page(form: TokenForm, created: str | None = None) -> ResponseReturnValue:
+    """The tokens page; never cached, since it may carry a new token's secret."""
+    now = utcnow()
+    items = [(t, "revoked" if t.revoked_at else "active" if tokens.is_live(t, now)
+              else "expired") for t in tokens.tokens_of(db(), _me().id)]
+    status = 422 if form.errors or form.form_errors else 200
+    body = render_template("api_tokens/index.html", form=form, created=created, items=items)
+    return body, status, {"Cache-Control": "no-store"}
+
+
+@bp.route("/settings/tokens", methods=["GET", "POST"])
+@login_required
+def index() -> ResponseReturnValue:
+    """The member's API tokens; a new token's secret is shown on this answer only."""
+    form = TokenForm()
+    lifetime = form.lifetime.data
+    made = submit(form, lambda: tokens.create_token(
+        db(), _me(), name=form.name.data or "", now=utcnow(),
+        expires_in_days=None if lifetime == "never" else int(lifetime or 30)))
+    if made is None:
+        return _page(form)
+    token, plaintext = made
+    security_event("authn_token_created", token_id=token.id)
+    return _page(TokenForm(formdata=None), created=plaintext)
+
+
+@bp.post("/settings/tokens/<int:token_id>/revoke")
+@login_required
+def revoke(token_id: int) -> ResponseReturnValue:
+    """Revoke one of the member's tokens: it stops working at once."""
+    form = RevokeForm()
+    if form.validate_on_submit():
+        token = tokens.revoke_token(db(), _me(), token_id, now=utcnow())
+        orm.session.commit()
+        security_event("authn_token_revoked", token_id=token.id)
+        flash(f"“{token.name}” is revoked.", "ok")
+    return redirect(url_for("api_tokens.index"))
