@@ -110,15 +110,16 @@ def start_login(db: Session, user: User, *, user_agent: str = "") -> str:
 
 def load_login(db: Session, token: str) -> User | None:
     """The user of a live login session, or None when the token is unknown or revoked."""
-    row = db.scalar(
-        select(LoginSession).where(
-            LoginSession.token_hash == _digest(token), LoginSession.revoked_at.is_(None)
-        )
+    # One query: it runs on every page and every live event (revocation is checked each time).
+    user = db.scalar(
+        select(User).join(LoginSession, LoginSession.user_id == User.id).where(
+            LoginSession.token_hash == _digest(token), LoginSession.revoked_at.is_(None),
+            User.is_active.is_(True))
     )
-    if row is None or not row.user.is_active:
+    if user is None:
         return None
-    row.user.login_token = token
-    return row.user
+    user.login_token = token
+    return user
 
 
 def login_owner(db: Session, token: str) -> int | None:

@@ -40,6 +40,7 @@ class Defaults:
     SOCKETIO_RATE_PER_MEMBER = 40
     SOCKETIO_BURST_PER_MEMBER = 80
     SOCKETIO_FLOOD_CUTOFF = 40
+    SOCKETIO_FLOOD_COOLDOWN = 30  # seconds a member cut off for flooding may not reconnect
     # Socket.IO connects per client address (tokens per second, burst), checked before any
     # database work. High enough for every client behind one address reconnecting at once
     # after a server restart (docs/deploy.md); 0 → no limit.

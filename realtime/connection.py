@@ -33,6 +33,9 @@ def register(socketio: SocketIO) -> None:
         # login (logged out) no longer loads a user, so its replayed cookie is refused here.
         if not current_user.is_authenticated:
             raise ConnectionRefusedError(LOG_IN_FIRST)
+        wait = flood.cooldown_left(current_user.id)
+        if wait:  # cut off for flooding a moment ago: reconnecting at once does not reset it
+            raise ConnectionRefusedError(flood.COOLING_DOWN.format(seconds=wait))
         revocation.opened()
         join_room(member_room(current_user.id))
         join_room(revocation.login_room(current_user.get_id()))

@@ -15,6 +15,7 @@ clients — the defaults let a whole deployment's clients reconnect after a rest
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ ENVIRON_KEY = "circles.flood.socket"
 CONNECTS = "circles.flood.connects"
 TOO_FAST = "You are sending too fast; wait a moment and try again."
 TOO_MANY_CONNECTS = "Too many connection attempts; wait a moment and try again."
+COOLING_DOWN = ("You were disconnected for sending too fast; you can reconnect in {seconds} s.")
 PRUNE_AT = 1024  # member buckets kept before idle (full) ones are dropped
 
 
@@ -67,6 +69,7 @@ class Limits:
     per_socket: tuple[float, float]  # (rate per second, burst)
     per_member: tuple[float, float]
     cutoff: int  # refused events within one second that get a socket disconnected
+    cooldown: float = 0.0  # seconds a member who was cut off may not reconnect (per process)
 
     @classmethod
     def from_config(cls, app: Flask) -> Limits:
@@ -75,7 +78,8 @@ class Limits:
                                float(config["SOCKETIO_BURST_PER_SID"])),
                    per_member=(float(config["SOCKETIO_RATE_PER_MEMBER"]),
                                float(config["SOCKETIO_BURST_PER_MEMBER"])),
-                   cutoff=int(config["SOCKETIO_FLOOD_CUTOFF"]))
+                   cutoff=int(config["SOCKETIO_FLOOD_CUTOFF"]),
+                   cooldown=float(config["SOCKETIO_FLOOD_COOLDOWN"]))
 
 
 @dataclass
@@ -103,6 +107,17 @@ class FloodGuard:
         self.clock = clock
         self._lock = threading.Lock()
         self._members: dict[int, TokenBucket] = {}
+        self._cooling: dict[int, float] = {}  # member → when they may connect again
+
+    def cooling_down(self, member_id: int) -> float:
+        """Seconds before a member who was cut off for flooding may connect again (0: now)."""
+        with self._lock:
+            until = self._cooling.get(member_id, 0.0)
+            left = until - self.clock()
+            if left <= 0:
+                self._cooling.pop(member_id, None)
+                return 0.0
+            return left
 
     def new_socket(self, member_id: int | None = None) -> SocketAllowance:
         rate, burst = self.limits.per_socket
@@ -119,6 +134,10 @@ class FloodGuard:
             allowance.refused += 1
             if allowance.refused >= self.limits.cutoff and not allowance.cut_off:
                 allowance.cut_off = True
+                if allowance.member_id is not None and self.limits.cooldown > 0:
+                    if len(self._cooling) >= PRUNE_AT:
+                        self._cooling = {m: t for m, t in self._cooling.items() if t > now}
+                    self._cooling[allowance.member_id] = now + self.limits.cooldown
                 return Verdict.CUT_OFF
             return Verdict.REFUSE
 
@@ -196,6 +215,15 @@ def _allowance(guard: FloodGuard) -> SocketAllowance:
     if allowance is None:
         allowance = request.environ[ENVIRON_KEY] = guard.new_socket()
     return allowance
+
+
+def cooldown_left(member_id: int) -> int:
+    """Whole seconds before ``member_id``, cut off for flooding, may connect again (0: now);
+    reads no database."""
+    guard: FloodGuard | None = current_app.extensions.get(EXTENSION)
+    if guard is None:
+        return 0
+    return math.ceil(guard.cooling_down(member_id))
 
 
 def remember_member(member_id: int) -> None:

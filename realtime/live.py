@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
+from sqlalchemy.exc import IntegrityError
 
 from circles import live, live_agenda, live_feedback, live_log, live_notes, live_presence
 from circles.errors import InvalidInput
@@ -116,7 +117,15 @@ def _change_handler(operation: Operation) -> Callable[[Any], Ack]:
             if earlier is not None:
                 orm.session.rollback()  # nothing to change: let go of the session's lock
                 return earlier
-        return applied(operation(user, fields), author_id=user.id, op=op)
+        try:
+            return applied(operation(user, fields), author_id=user.id, op=op)
+        except IntegrityError:
+            # The same op_id was logged meanwhile (a retry racing its original): answer it.
+            orm.session.rollback()
+            earlier = live_log.earlier_answer(db(), user, fields.get("session_id"), op or "")
+            if op is None or earlier is None:
+                raise
+            return earlier
 
     return handle
 

@@ -104,8 +104,9 @@ def test_idle_member_buckets_are_pruned(monkeypatch: pytest.MonkeyPatch) -> None
 def test_limits_come_from_config(app: Flask) -> None:
     app.config.update(SOCKETIO_RATE_PER_SID=3, SOCKETIO_BURST_PER_SID=6,
                       SOCKETIO_RATE_PER_MEMBER=5, SOCKETIO_BURST_PER_MEMBER=9,
-                      SOCKETIO_FLOOD_CUTOFF=12)
-    assert Limits.from_config(app) == Limits(per_socket=(3, 6), per_member=(5, 9), cutoff=12)
+                      SOCKETIO_FLOOD_CUTOFF=12, SOCKETIO_FLOOD_COOLDOWN=7)
+    assert Limits.from_config(app) == Limits(per_socket=(3, 6), per_member=(5, 9), cutoff=12,
+                                             cooldown=7)
 
 
 # --- in process: refused before any database work ---------------------------------------------
@@ -133,6 +134,25 @@ def test_refused_events_load_nothing_and_the_flooder_is_disconnected(
     assert len(logins) - loads_at_connect == 3
     assert not socket.is_connected()  # the 4th refusal within a second cut it off
     assert any("socket_flood" in r.getMessage() for r in caplog.records)
+    # Reconnecting at once does not reset it: the member waits out the cooldown.
+    again: SocketIOTestClient = app.extensions["socketio"].test_client(
+        app, flask_test_client=client)
+    assert not again.is_connected()
+    assert app.extensions[flood.EXTENSION].cooling_down(1) > 0
+
+
+def test_a_cut_off_member_may_reconnect_after_the_cooldown() -> None:
+    now = [0.0]
+    guard = FloodGuard(Limits(per_socket=(0.001, 1), per_member=(100, 100), cutoff=2,
+                              cooldown=30), clock=lambda: now[0])
+    socket = guard.new_socket(member_id=7)
+    verdicts = [guard.check(socket) for _ in range(3)]
+    assert verdicts == [Verdict.PASS, Verdict.REFUSE, Verdict.CUT_OFF]
+    assert guard.cooling_down(7) == 30 and guard.cooling_down(8) == 0
+    now[0] = 29.5
+    assert guard.cooling_down(7) == 0.5
+    now[0] = 30.0
+    assert guard.cooling_down(7) == 0
 
 
 # --- live: a flooder among well-behaved members -----------------------------------------------
