@@ -1,0 +1,95 @@
+"""The load benchmark's faults, each run beside the load from half (or a third of) the way:
+a ``kill -9`` of the server and its restart, a Redis restart under two processes, and a
+flooding socket (``bench/live_flood.py``, its own process)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench.live_servers import ROOT, AppServer, PrivateRedis, World
+from bench.live_swarm import AppMember
+
+REJOIN_WAIT = 60.0  # seconds the crash scenario waits for every client to be back
+Fault = Callable[[World, list[AppServer], list[AppMember]], Awaitable[None]]
+
+
+def crash(args: argparse.Namespace, extra: dict[str, Any]) -> Fault:
+    """Half way: ``kill -9`` the server, start it again on its port and database, and note
+    when each client that was in is back (joined again)."""
+    async def during(_world: World, servers: list[AppServer], members: list[AppMember]) -> None:
+        await asyncio.sleep(args.duration / 2)
+        server = servers[0]
+        before = {m.index: m.client.joins for m in members if m.held()}
+        killed = time.monotonic()
+        server.kill9()
+        await asyncio.to_thread(server.start)
+        ready = time.monotonic()
+        back: dict[int, float] = {}
+        by_index = {m.index: m for m in members}
+        while len(back) < len(before) and time.monotonic() < ready + REJOIN_WAIT:
+            now = time.monotonic()
+            for i, joins in before.items():
+                c = by_index[i].client
+                if i not in back and c.joins > joins and c.joined.is_set():
+                    back[i] = now
+            await asyncio.sleep(0.02)
+        extra.update(held_before=len(before), back=len(back), down=ready - killed,
+                     from_kill=[t - killed for t in back.values()],
+                     from_ready=[max(0.0, t - ready) for t in back.values()])
+
+    return during
+
+
+def redis_restart(args: argparse.Namespace, redis: PrivateRedis,
+                  extra: dict[str, Any]) -> Fault:
+    """A third of the way: kill the Redis server, start it again ``--redis-down`` s later;
+    at two thirds ask every process's ``/health``."""
+    async def during(_world: World, servers: list[AppServer], _m: list[AppMember]) -> None:
+        await asyncio.sleep(args.duration / 3)
+        down = time.monotonic()
+        redis.kill9()
+        await asyncio.sleep(args.redis_down)
+        await asyncio.to_thread(redis.start)
+        extra["redis_down"] = time.monotonic() - down
+        await asyncio.sleep(max(0.0, args.duration / 3))
+        extra["health"] = [health(s.url) for s in servers]
+
+    return during
+
+
+def health(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url + "/health", timeout=5) as answer:
+            body = json.load(answer)
+    except urllib.error.HTTPError as exc:
+        body = json.load(exc)
+    return f"{body.get('status')} {body.get('problems') or ''}".strip()
+
+
+def flood(args: argparse.Namespace, extra: dict[str, Any]) -> Fault:
+    """Half way: a second socket of room 0's second member (who has no other socket) floods
+    until the end."""
+    async def during(world: World, servers: list[AppServer], _m: list[AppMember]) -> None:
+        await asyncio.sleep(args.duration / 2)
+        seconds = args.duration / 2 - 1.0
+        room = world.rooms[0]
+        extra["flood_window"] = (time.monotonic(), time.monotonic() + seconds)
+        # Niced: a real flooder burns its own machine's CPU, not the server's; here the two
+        # share 2 cores, and an un-niced busy loop would starve the server of CPU.
+        process = await asyncio.create_subprocess_exec(
+            "nice", "-n", "19", sys.executable, str(ROOT / "bench" / "live_flood.py"),
+            servers[0].url,
+            room.seats[1].cookie, str(room.session_id), "--seconds", str(seconds),
+            stdout=asyncio.subprocess.PIPE)
+        out, _ = await process.communicate()
+        extra["flooder"] = json.loads(out or b"{}")
+
+    return during

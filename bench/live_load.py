@@ -1,0 +1,394 @@
+"""Live load benchmark: a swarm of real python-socketio clients in rooms of 8 against the real
+app (``flask serve``, threading mode, a fresh database of its own), beside a bare
+python-socketio relay at the same load (docs/benchmarks.md, issue 7).
+
+Every member sends a persisted change (a check-in contribution, or a rename of its own
+agenda item) with Poisson spacing; every figure printed is measured in the run:
+
+    .venv/bin/python bench/live_load.py steady [--clients 300 --rate 0.5 --duration 600]
+    .venv/bin/python bench/live_load.py quiet  [--clients 500 --rate 0.1]
+    .venv/bin/python bench/live_load.py crash  [--clients 200 --rate 0.1]  # kill -9 halfway
+    .venv/bin/python bench/live_load.py redis  [--clients 200 --rate 0.1]  # 2 processes
+    .venv/bin/python bench/live_load.py flood  [--clients 80 --rate 0.2]   # one socket floods
+    add --quick for a short run (< 60 s), --runs N for the median of N runs,
+    --database postgres for a fresh PostgreSQL database instead of SQLite.
+
+The relay runs first (steady and quiet; --relay elsewhere), then the app. Figures that
+must be zero are counted against the database after a final sync of every client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import live_faults
+from bench.live_report import report, summary
+from bench.live_servers import (
+    AppServer,
+    PrivateRedis,
+    RelayServer,
+    Watched,
+    World,
+    build_world,
+    drop_database,
+    machine,
+)
+from bench.live_swarm import AppMember, Member, Recorder, RelayMember, Sends, connect_all, drive
+
+SCENARIOS: dict[str, dict[str, Any]] = {
+    # clients, events/s per client, seconds; quick: the short version (< 60 s in all)
+    "steady": {"clients": 300, "rate": 0.5, "duration": 600.0, "relay": True,
+               "quick": {"clients": 40, "duration": 15.0, "relay_duration": 8.0}},
+    "quiet": {"clients": 500, "rate": 0.1, "duration": 300.0, "relay": True,
+              "quick": {"clients": 40, "duration": 15.0, "relay_duration": 8.0}},
+    "crash": {"clients": 200, "rate": 0.1, "duration": 60.0, "relay": False,
+              "quick": {"clients": 40, "rate": 0.5, "duration": 20.0}},
+    "redis": {"clients": 200, "rate": 0.1, "duration": 90.0, "relay": False,
+              "quick": {"clients": 40, "rate": 0.5, "duration": 24.0}},
+    "flood": {"clients": 80, "rate": 0.2, "duration": 40.0, "relay": False,
+              "quick": {"clients": 16, "rate": 0.5, "duration": 12.0}},
+}
+TARGETS = {
+    "steady": "p50 <= 20 ms, p99 <= 250 ms, 0 lost, 0 connect failures",
+    "quiet": "p99 <= 150 ms, 0 lost",
+    "crash": "100 % reconnect, reconnect p99 <= 5 s, 0 lost, 0 duplicates",
+    "redis": "0 lost across processes, including across a Redis restart",
+    "flood": "others' p99 <= 2x their baseline, flooder cut off within 1 s",
+}
+
+
+@dataclass
+class Outcome:
+    """One measured run (app or relay)."""
+
+    label: str
+    clients: int
+    connect_failures: Counter[str]
+    held: int
+    sends: Sends
+    seconds: float
+    latency: list[float]
+    sent_at: list[float]
+    ack: list[float] = field(default_factory=list)
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-min load average: start, end
+    lost: int = 0  # by clients connected at the end, after their final sync
+    behind: int = 0  # not applied by clients not connected (or not synced) at the end
+    sync_failures: int = 0  # connected clients whose final sync got no answer
+    duplicates: int = 0
+    applied_twice: int = 0
+    setup_duplicates: int = 0  # dropped while the rooms were being joined and started
+    setup_seconds: float = 0.0  # world, server start, connecting, joining and starting
+    db_twice: int = 0
+    acked_missing: int = 0
+    snapshots: int = 0
+    gap_fetches: int = 0
+    syncs: int = 0
+    servers: dict[str, Watched] = field(default_factory=dict)
+    loadgen_cpu: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def sampling(watched: Sequence[Watched], stop: asyncio.Event, every: float) -> None:
+    while not stop.is_set():
+        for process in watched:
+            process.sample()
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+        except TimeoutError:
+            pass
+
+
+@dataclass
+class Measure:
+    sends: Sends
+    seconds: float
+    loadgen_cpu: float  # % of one core
+    load: tuple[float, float]  # the machine's 1-minute load average before and after
+
+
+async def measured(members: Sequence[Member], args: argparse.Namespace, recorder: Recorder,
+                   watched: Sequence[Watched],
+                   during: Callable[[], Awaitable[None]] | None = None) -> Measure:
+    """Drive the load, sampling the servers every ``--sample-interval`` seconds."""
+    stop = asyncio.Event()
+    sampler = asyncio.ensure_future(sampling(watched, stop, args.sample_interval))
+    load, cpu, wall = os.getloadavg()[0], time.process_time(), time.monotonic()
+    sends = await drive(members, args.rate, args.duration, recorder, seed=args.seed,
+                        during=during)
+    cpu, wall = time.process_time() - cpu, time.monotonic() - wall
+    stop.set()
+    await sampler
+    return Measure(sends, wall, 100 * cpu / wall, (load, os.getloadavg()[0]))
+
+
+def outcome_of(label: str, clients: int, failures: Counter[str], held: int, measure: Measure,
+               recorder: Recorder, servers: dict[str, Watched]) -> Outcome:
+    return Outcome(label, clients, failures, held, measure.sends, measure.seconds,
+                   list(recorder.latency), list(recorder.sent_at), list(recorder.ack),
+                   measure.load, servers=servers, loadgen_cpu=measure.loadgen_cpu)
+
+
+async def gather_limited(works: Sequence[Awaitable[Any]], limit: int = 32) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(work: Awaitable[Any]) -> Any:
+        async with gate:
+            try:
+                return await work
+            except Exception as exc:  # noqa: BLE001 - counted by the caller as a result
+                return exc
+
+    return list(await asyncio.gather(*(one(w) for w in works)))
+
+
+# --- the app -------------------------------------------------------------------------------
+
+
+def app_members(world: World, urls: Sequence[str], recorder: Recorder,
+                args: argparse.Namespace, skip: frozenset[tuple[int, int]] = frozenset()
+                ) -> list[AppMember]:
+    """One member per seat; in each room seat ``s`` connects to ``urls[s % len(urls)]``."""
+    members, index = [], 0
+    for r, room in enumerate(world.rooms):
+        for s, seat in enumerate(room.seats):
+            if (r, s) not in skip:
+                members.append(AppMember(index, urls[s % len(urls)], seat.cookie,
+                                         room.session_id, recorder, transports=args.transports,
+                                         sync_interval=args.sync_interval))
+            index += 1
+    return members
+
+
+async def set_up_rooms(members: Sequence[AppMember]) -> Counter[str]:
+    """Connect (joins), start each session (its first member facilitates) and give every
+    member an agenda item of its own; connect failures by reason."""
+    failures = await connect_all(members)
+    facilitators = {m.room: m for m in reversed(members)}
+    results = await gather_limited([m.client.call("live:start")
+                                    for m in facilitators.values() if m.held()])
+    results += await gather_limited([m.own_item() for m in members if m.held()])
+    problems = Counter(f"{type(r).__name__}: {r}"[:100] for r in results
+                       if isinstance(r, Exception))
+    if problems:
+        print(f"  set-up problems: {dict(problems)}")
+    await asyncio.sleep(1.0)
+    await gather_limited([m.client.sync() for m in members if m.held()])
+    return failures
+
+
+async def app_outcome(world: World, members: Sequence[AppMember], failures: Counter[str],
+                      measure: Measure, recorder: Recorder, servers: dict[str, Watched],
+                      setup_duplicates: int) -> Outcome:
+    """Settle, read the database's final versions, make every client sync, then count."""
+    await asyncio.sleep(2.0)
+    finals = world.versions()
+    held = [m for m in members if m.held()]
+    synced = await gather_limited([m.client.sync() for m in held])
+    unsynced = {m.index for m, result in zip(held, synced) if isinstance(result, Exception)}
+    outcome = outcome_of("app", len(members), failures, len(held), measure, recorder, servers)
+    outcome.setup_duplicates = setup_duplicates
+    outcome.sync_failures = len(unsynced)
+    for m in members:
+        c = m.client
+        if c.snapshot is None:
+            continue
+        got = [v for v, _ in c.applied]
+        expected = set(range(int(c.snapshot["version"]) + 1, finals[m.room] + 1))
+        if m in held and m.index not in unsynced:
+            outcome.lost += len(expected - set(got))
+        else:  # not connected at the end, or its final sync failed: it could not catch up
+            outcome.behind += len(expected - set(got))
+        outcome.applied_twice += len(got) - len(set(got))
+        outcome.duplicates += c.duplicates
+        outcome.snapshots += c.snapshots - 1
+        outcome.gap_fetches += c.gap_fetches
+        outcome.syncs += c.syncs
+    tokens = Counter(text.split(" ", 1)[0] for text in world.contribution_texts())
+    outcome.db_twice = sum(n - 1 for t, n in tokens.items() if t.startswith("t") and n > 1)
+    outcome.acked_missing = len(measure.sends.acked_tokens - world.logged_op_ids())
+    await gather_limited([m.close() for m in members])
+    return outcome
+
+
+async def app_run(args: argparse.Namespace, instance: Path, *, servers: int = 1,
+                  redis: PrivateRedis | None = None,
+                  during: live_faults.Fault | None = None,
+                  skip: frozenset[tuple[int, int]] = frozenset()) -> Outcome:
+    began = time.monotonic()
+    world = build_world(instance, args.clients, args.postgres)
+    # Every bench client comes from 127.0.0.1, where real members come from many addresses:
+    # the per-address connect gate (50/s, burst 300) would refuse the swarm itself.
+    env = {"FLASK_SOCKETIO_CONNECT_RATE": "0", **dict(args.server_env)}
+    if redis is not None:
+        env["SOCKETIO_MESSAGE_QUEUE"] = redis.url
+    running: list[AppServer] = []
+    try:
+        running += [AppServer(world, f"server{i + 1}", **env).start() for i in range(servers)]
+        recorder = Recorder()
+        members = app_members(world, [s.url for s in running], recorder, args, skip)
+        failures = await set_up_rooms(members)
+        watched: list[Watched] = [*running, *([redis] if redis else [])]
+        live = [m for m in members if m.held()]
+        hook = (lambda: during(world, running, members)) if during is not None else None
+        setup_duplicates = sum(m.client.duplicates for m in members)
+        setup = time.monotonic() - began
+        measure = await measured(live, args, recorder, watched, hook)
+        outcome = await app_outcome(world, members, failures, measure, recorder,
+                                    {f"server{i + 1}": s for i, s in enumerate(running)},
+                                    setup_duplicates)
+        outcome.setup_seconds = setup
+    finally:
+        for server in running:
+            server.stop()
+        drop_database(world, args.postgres)
+    return outcome
+
+
+# --- the relay -----------------------------------------------------------------------------
+
+
+async def relay_run(args: argparse.Namespace, instance: Path) -> Outcome:
+    relay = RelayServer(instance).start()
+    try:
+        recorder = Recorder()
+        members = [RelayMember(i, relay.url, i // 8, recorder, transports=args.transports)
+                   for i in range(args.clients)]
+        failures = await connect_all(members)
+        live = [m for m in members if m.held()]
+        duration, args.duration = args.duration, args.relay_duration
+        try:
+            measure = await measured(live, args, recorder, [relay])
+        finally:
+            args.duration = duration
+        await asyncio.sleep(1.0)
+        outcome = outcome_of("relay", len(members), failures, sum(m.held() for m in members),
+                             measure, recorder, {"relay": relay})
+        finals: Counter[int] = Counter()
+        for m in live:
+            finals[m.room] = max(finals[m.room], max(m.seen, default=0))
+        for m in live:
+            outcome.lost += len(set(range(m.base + 1, finals[m.room] + 1)) - m.seen)
+            outcome.duplicates += m.duplicates
+        await gather_limited([m.close() for m in live])
+    finally:
+        relay.stop()
+    return outcome
+
+
+# --- scenarios -----------------------------------------------------------------------------
+
+
+async def scenario_run(name: str, args: argparse.Namespace, instance: Path) -> list[Outcome]:
+    """One run of a scenario: the relay (when it has one) and then the app."""
+    outcomes = [await relay_run(args, instance / "relay")] if args.relay else []
+    extra: dict[str, Any] = {}
+    folder = instance / "app"
+    if name == "crash":
+        outcome = await app_run(args, folder, during=live_faults.crash(args, extra))
+    elif name == "redis":
+        redis = PrivateRedis(instance).start()
+        try:
+            outcome = await app_run(args, folder, servers=2, redis=redis,
+                                    during=live_faults.redis_restart(args, redis, extra))
+        finally:
+            redis.stop()
+    elif name == "flood":
+        outcome = await app_run(args, folder, skip=frozenset({(0, 1)}),
+                                during=live_faults.flood(args, extra))
+    else:
+        outcome = await app_run(args, folder)
+    outcome.extra = extra
+    return [*outcomes, outcome]
+
+
+def options(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line, with each scenario's defaults (and ``--quick``'s) filled in."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("scenario", nargs="?", default="steady", choices=sorted(SCENARIOS))
+    parser.add_argument("--clients", type=int)
+    parser.add_argument("--rate", type=float, help="events per second per client")
+    parser.add_argument("--duration", type=float, help="seconds of load")
+    parser.add_argument("--relay-duration", type=float,
+                        help="seconds of the relay's run (default: the same, at most 120)")
+    parser.add_argument("--no-relay", action="store_true")
+    parser.add_argument("--relay", action="store_true", help="measure the relay too")
+    parser.add_argument("--runs", type=int, default=1, help="report the median of N runs")
+    parser.add_argument("--quick", action="store_true", help="a short run (< 60 s)")
+    parser.add_argument("--transport", choices=("websocket", "polling", "both"),
+                        default="websocket")
+    parser.add_argument("--sync-interval", type=float, default=15.0)
+    parser.add_argument("--redis-down", type=float, default=2.0,
+                        help="seconds Redis stays down (redis scenario)")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
+                        help="sqlite: a fresh file; postgres: a fresh database created on "
+                             "--postgres-url's server (and dropped afterwards)")
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "CIRCLES_BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test"))
+    parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for the app servers (repeatable)")
+    parser.add_argument("--sample-interval", type=float,
+                        help="seconds between /proc samples of the servers (default 1; "
+                             "flood 0.2)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the instance folder")
+    args = parser.parse_args(argv)
+    defaults = {**SCENARIOS[args.scenario], **(SCENARIOS[args.scenario]["quick"]
+                                              if args.quick else {})}
+    for key in ("clients", "rate", "duration"):
+        if getattr(args, key) is None:
+            setattr(args, key, defaults[key])
+    args.relay = (defaults["relay"] or args.relay) and not args.no_relay
+    if args.relay_duration is None:
+        args.relay_duration = defaults.get("relay_duration", min(args.duration, 120.0))
+    if args.sample_interval is None:
+        args.sample_interval = 0.2 if args.scenario == "flood" else 1.0
+    args.postgres = args.postgres_url if args.database == "postgres" else None
+    args.server_env = [tuple(item.split("=", 1)) for item in args.server_env]
+    args.transports = {"websocket": ["websocket"], "polling": ["polling"],
+                       "both": None}[args.transport]
+    return args
+
+
+def run(args: argparse.Namespace) -> list[list[Outcome]]:
+    """Every run of ``args.scenario``, each printed as it ends, then the summary."""
+    print(machine())
+    base = Path(tempfile.mkdtemp(prefix="circles-live-load-"))
+    runs: list[list[Outcome]] = []
+    try:
+        for number in range(args.runs):
+            outcomes = asyncio.run(scenario_run(args.scenario, args, base / f"run{number + 1}"))
+            for outcome in outcomes:
+                report(args.scenario, outcome, number + 1, args)
+            runs.append(outcomes)
+        summary(args.scenario, runs, args, TARGETS[args.scenario])
+    finally:
+        if args.keep:
+            print(f"instance kept in {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+    return runs
+
+
+def main() -> None:
+    # The engine.io client logs an error for every connection it closes while a send
+    # waits ("packet queue is empty, aborting"): noise at the end of a run of 500 clients.
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
+    run(options())
+
+
+if __name__ == "__main__":
+    main()

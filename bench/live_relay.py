@@ -1,0 +1,56 @@
+"""A bare python-socketio relay, the load benchmark's yardstick: no app, no database.
+
+The same stack as Circles' server (python-socketio in threading mode, simple-websocket,
+the werkzeug server that ``flask serve`` runs) doing only the transport's share of a live
+change: take an event, number it per room, broadcast it to the room, answer with an ack.
+
+    .venv/bin/python bench/live_relay.py --port 5005
+
+Events: ``join {room}`` → ``{ok}``; ``send {room, ...}`` → broadcasts ``changed {room,
+version, change}`` to the room and acks ``{ok, version}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from collections import defaultdict
+from typing import Any
+
+import socketio
+from werkzeug.serving import run_simple
+
+
+def relay() -> socketio.Server:
+    sio = socketio.Server(async_mode="threading", max_http_buffer_size=64 * 1024)
+    versions: defaultdict[str, int] = defaultdict(int)
+    lock = threading.Lock()
+
+    @sio.on("join")
+    def join(sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        sio.enter_room(sid, str(data["room"]))
+        return {"ok": True, "version": versions[str(data["room"])]}
+
+    @sio.on("send")
+    def send(sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        room = str(data["room"])
+        with lock:  # numbered in order, like the app's session row lock
+            versions[room] += 1
+            version = versions[room]
+            sio.emit("changed", {"room": room, "version": version, "change": data},
+                     room=room)
+        return {"ok": True, "version": version}
+
+    return sio
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5005)
+    args = parser.parse_args()
+    run_simple(args.host, args.port, socketio.WSGIApp(relay()), threaded=True)
+
+
+if __name__ == "__main__":
+    main()
