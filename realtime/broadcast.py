@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app, url_for
 from flask_socketio import SocketIO
 
+from circles import live_log
+from circles.extensions import db, orm
 from realtime.connection import member_room
 
 if TYPE_CHECKING:
@@ -48,6 +50,18 @@ def formation_progress(user_id: int, run_id: int, fraction: float, *, done: bool
 def session_room(session_id: int) -> str:
     """The room of one live session; sockets are put in it only after a membership check."""
     return f"session:{session_id}"
+
+
+def commit_live(changes: list[Change], *, author_id: int | None = None,
+                op: str | None = None) -> None:
+    """Log each change in its session's event log, commit, then broadcast them — the one
+    order every edge follows (a broadcast is at most once; the log is what clients catch
+    up from). ``author_id`` and ``op`` identify a member's event, for its retries."""
+    for change in changes:
+        live_log.record(db(), change, author_id=author_id, op=op)
+    orm.session.commit()
+    for change in changes:
+        live_changed(change)
 
 
 def live_changed(change: Change) -> None:

@@ -24,7 +24,7 @@ from circles.live_snapshot import snapshot
 from circles.models import User
 from realtime import processes
 from realtime.acks import Ack, acked
-from realtime.broadcast import live_changed, session_room
+from realtime.broadcast import commit_live, session_room
 
 Payload = dict[str, Any]
 Operation = Callable[[User, Payload], Change]
@@ -102,9 +102,7 @@ def me() -> User:
 
 def applied(change: Change, *, author_id: int | None = None, op: str | None = None) -> Ack:
     """Log a change, commit it, tell whoever must know, and answer with its version."""
-    live_log.record(db(), change, author_id=author_id, op=op)
-    orm.session.commit()
-    live_changed(change)
+    commit_live([change], author_id=author_id, op=op)
     return {"version": change.version, **change.result}
 
 
@@ -207,9 +205,4 @@ def register(socketio: SocketIO) -> None:
     @socketio.on("disconnect")
     def on_disconnect(*_reason: Any) -> None:
         """A closed socket leaves its rooms; the others see the member reconnecting."""
-        changes = live_presence.disconnect(db(), socket_id(), away_grace=grace())
-        for change in changes:
-            live_log.record(db(), change)
-        orm.session.commit()
-        for change in changes:
-            live_changed(change)
+        commit_live(live_presence.disconnect(db(), socket_id(), away_grace=grace()))

@@ -23,7 +23,7 @@ from flask import Flask, current_app
 from flask_socketio import SocketIO
 from sqlalchemy.exc import SQLAlchemyError
 
-from circles import live_log, live_processes
+from circles import live_processes
 from circles.extensions import db, orm
 from circles.models import utcnow
 
@@ -140,14 +140,10 @@ class ServerProcess:
 
 def drop_orphans(session_id: int, grace: float) -> int:
     """Drop one session's orphaned connections: log, commit, then broadcast each change."""
-    from realtime.broadcast import live_changed  # here: realtime.connection imports us
+    from realtime.broadcast import commit_live  # here: realtime.connection imports us
 
     changes = live_processes.drop_orphans(db(), session_id, away_grace=grace)
-    for change in changes:
-        live_log.record(db(), change)
-    orm.session.commit()
-    for change in changes:
-        live_changed(change)
+    commit_live(changes)
     return len(changes)
 
 

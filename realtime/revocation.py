@@ -25,7 +25,7 @@ from redis.client import PubSub
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, SessionTransaction
 
-from circles import live_log, live_presence
+from circles import live_presence
 from circles.extensions import orm
 from circles.models import User
 
@@ -180,15 +180,11 @@ def leave_sessions(member_id: int, session_ids: list[int]) -> None:
 def left_circle(db: Session, circle_id: int, member_id: int) -> None:
     """After the commit that took ``member_id`` out of a circle: the rest of each live room
     sees their connections go, then their sockets leave the circle's session rooms."""
-    from realtime.broadcast import live_changed  # here: realtime.connection imports us
+    from realtime.broadcast import commit_live  # here: realtime.connection imports us
 
     session_ids, changes = live_presence.depart(
         db, member_id, circle_id, away_grace=float(current_app.config["LIVE_FACILITATOR_GRACE"]))
-    for change in changes:
-        live_log.record(db, change)
-    orm.session.commit()
-    for change in changes:
-        live_changed(change)
+    commit_live(changes)
     leave_sessions(member_id, session_ids)
 
 
