@@ -2,11 +2,77 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
 from typing import Any
 
 from sqlalchemy import Engine, event
 
 from circles.sql_logging import keep_contents_out_of_logs
+
+#: One writer lock per SQLite file, shared by every engine of this process that opens it.
+_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def writer_lock(path: str) -> threading.Lock:
+    """The lock this process's transactions on the SQLite file ``path`` queue on."""
+    key = os.path.realpath(path)
+    with _WRITER_LOCKS_GUARD:
+        return _WRITER_LOCKS.setdefault(key, threading.Lock())
+
+
+class WriterLockedConnection(sqlite3.Connection):
+    """A pysqlite connection whose transaction holds its process's writer lock for the file.
+
+    SQLite lets one transaction write at a time. Waiting for it with SQLite's own busy
+    handler means sleeping and polling (1, 2, 5, … 100 ms between tries), so under load an
+    unlucky thread waits far longer than the transactions ahead of it take. Threads of one
+    process instead wait on a lock that wakes the next one the moment a transaction ends;
+    SQLite's busy timeout still arbitrates between processes. The lock is released only
+    after COMMIT or ROLLBACK has run, by whichever ends the transaction (including the
+    pool's reset of a returned connection, and closing).
+    """
+
+    lock: threading.Lock | None = None
+    timeout_s: float = 0.0
+    holds_lock: bool = False
+
+    def begin_immediate(self) -> None:
+        """Queue for the writer lock (up to the busy timeout), then ``BEGIN IMMEDIATE``."""
+        if self.lock is not None:
+            if not self.lock.acquire(timeout=self.timeout_s):
+                raise sqlite3.OperationalError("database is locked")
+            self.holds_lock = True
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release()
+            raise
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self.holds_lock and self.lock is not None:
+            self.holds_lock = False
+            self.lock.release()
 
 
 def configure_engine(engine: Engine, *, busy_timeout_ms: int) -> None:
@@ -15,13 +81,21 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int) -> None:
     pysqlite's default ("legacy") transaction control starts a transaction only at the first
     write, so two read-modify-write transactions can both read the old value and one update
     is silently lost. Following SQLAlchemy's documented recipe we take over transaction
-    control and begin every transaction with ``BEGIN IMMEDIATE``: writers queue on the
-    database lock (waiting up to the busy timeout) instead of racing. WAL lets readers of
-    other connections carry on meanwhile.
+    control and begin every transaction with ``BEGIN IMMEDIATE``: writers queue (on the
+    process's writer lock, then on the database lock up to the busy timeout) instead of
+    racing. WAL lets readers of other connections carry on meanwhile.
     """
     keep_contents_out_of_logs(engine)  # every backend: no member's words in SQL logs
     if engine.dialect.name != "sqlite":
         return
+    on_disk = engine.url.database not in (None, "", ":memory:")
+    factory = type("WriterLockedConnection", (WriterLockedConnection,), {
+        "lock": writer_lock(str(engine.url.database)) if on_disk else None,
+        "timeout_s": busy_timeout_ms / 1000})
+
+    @event.listens_for(engine, "do_connect")
+    def _on_do_connect(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams["factory"] = factory
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -29,11 +103,11 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        if engine.url.database not in (None, "", ":memory:"):
+        if on_disk:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.connection.dbapi_connection.begin_immediate()

@@ -12,6 +12,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
+from circles.database import writer_lock
 from circles.extensions import orm
 from circles.models import Base, Community
 
@@ -90,15 +91,75 @@ def test_sqlite_plain_increments_are_serialised_by_begin_immediate(tmp_path: Any
     assert total == THREADS * INCREMENTS
 
 
-def test_sqlite_transactions_begin_immediate(app: Flask, backend: str) -> None:
-    if backend != "sqlite":
-        return
-    statements: list[str] = []
-    with app.app_context():
-        from sqlalchemy import event
+def _sqlite_app(tmp_path: Any, **config: Any) -> Flask:
+    from circles import create_app
 
-        event.listen(orm.engine, "before_cursor_execute",
-                     lambda conn, cursor, statement, *a: statements.append(statement))
-        with Session(orm.engine) as db:
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'locks.sqlite3'}", **config})
+    with app.app_context():
+        orm.create_all()
+    return app
+
+
+def test_sqlite_transactions_begin_immediate_holding_the_writer_lock(tmp_path: Any) -> None:
+    """Every transaction (even one that only reads) is a BEGIN IMMEDIATE holding the process's
+    writer lock for the file; COMMIT, ROLLBACK, the pool's reset and closing all let it go."""
+    app = _sqlite_app(tmp_path)
+    with app.app_context():
+        engine = orm.engine
+    lock = writer_lock(str(engine.url.database))
+    ends = {"commit": lambda db: db.commit(), "rollback": lambda db: db.rollback(),
+            "close": lambda db: db.close()}
+    for name, end in ends.items():
+        db = Session(engine)
+        db.execute(text("SELECT 1"))
+        raw = db.connection().connection.dbapi_connection
+        assert raw is not None and raw.in_transaction, name
+        assert lock.locked(), f"{name}: the transaction does not hold the writer lock"
+        end(db)
+        assert not lock.locked(), f"{name} did not release the writer lock"
+        db.close()
+    with engine.connect() as conn:  # a Core connection returned to the pool mid-transaction
+        conn.exec_driver_sql("SELECT 1")
+        assert lock.locked()
+    assert not lock.locked()
+
+
+def test_sqlite_writers_of_one_process_queue_on_the_lock(tmp_path: Any) -> None:
+    """A second transaction waits for the first and starts the moment it commits; one that
+    waits past the busy timeout fails like SQLite's own "database is locked"."""
+    app = _sqlite_app(tmp_path, SQLITE_BUSY_TIMEOUT_MS=300)
+    with app.app_context():
+        engine = orm.engine
+    started = threading.Event()
+    first = Session(engine)
+    first.execute(text("SELECT 1"))
+
+    def second() -> None:
+        with Session(engine) as db:
             db.execute(text("SELECT 1"))
-    assert "BEGIN IMMEDIATE" in statements
+            started.set()
+            db.commit()
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    assert not started.wait(0.1), "the second transaction did not wait for the first"
+    first.commit()
+    assert started.wait(5), "the second transaction did not start once the first committed"
+    waiter.join()
+
+    first.execute(text("SELECT 1"))
+    failures: list[BaseException] = []
+
+    def impatient() -> None:
+        try:
+            with Session(engine) as db:
+                db.execute(text("SELECT 1"))
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            failures.append(exc)
+
+    thread = threading.Thread(target=impatient)
+    thread.start()
+    thread.join(10)
+    first.close()
+    assert len(failures) == 1 and "database is locked" in str(failures[0])
