@@ -26,6 +26,7 @@ from circles.formation_runs import (
 )
 from circles.models import Community, FormationRun, Membership, User
 from circles.notification_cli import notify_cli, start_worker
+from circles.server import settle_loaded_objects
 from graph.errors import FormationError
 
 demo_cli = AppGroup("demo", help="The demo community.")
@@ -70,6 +71,7 @@ def serve_command(host: str, port: int) -> None:
     # SIGTERM (systemd, a test stopping its server) ends the process through sys.exit, so
     # exit hooks run: the process's live connections are dropped at once, not after a sweep.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    settle_loaded_objects()
     # The reloader would fork a second process that loads the app (and its sockets) twice.
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
 

@@ -137,6 +137,16 @@ class ServerProcess:
             finally:
                 orm.session.remove()
 
+    def drain(self) -> None:
+        """A graceful shutdown: drop this process's connections at once (``stop``), then close
+        every socket's transport without a Socket.IO goodbye, so each client reconnects (to
+        another process) straight away instead of when the server's graceful timeout ends."""
+        self.stop()
+        eio = self.socketio.server.eio
+        for sock in list(eio.sockets.values()):
+            sock.close(wait=False, abort=True)
+        self.app.logger.info("live_process_drained %s", self.id)
+
 
 def drop_orphans(session_id: int, grace: float) -> int:
     """Drop one session's orphaned connections: log, commit, then broadcast each change."""

@@ -50,6 +50,12 @@ def flask_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "flask", "--app", "circles", *args]
 
 
+def gunicorn_command(port: int) -> list[str]:
+    """The README's production command (one worker, threads), reading ``gunicorn.conf.py``."""
+    return [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "100",
+            "-b", f"127.0.0.1:{port}", "circles:create_app()"]
+
+
 def upgrade_database(env: dict[str, str]) -> None:
     """Apply the real Alembic migrations (``flask db upgrade``) to ``env``'s database."""
     done = subprocess.run(flask_command("db", "upgrade"), check=False, cwd=ROOT, env=env,
@@ -89,10 +95,14 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """One Circles server process: ``start()`` migrates and serves, ``stop()`` ends it."""
+    """One Circles server process: ``start()`` migrates and serves, ``stop()`` ends it.
 
-    def __init__(self, instance: Path, env: dict[str, str]) -> None:
+    ``gunicorn=True`` serves with the README's production command instead of ``flask serve``
+    (plain http, so its cookies are not marked Secure)."""
+
+    def __init__(self, instance: Path, env: dict[str, str], *, gunicorn: bool = False) -> None:
         self.instance = instance
+        self.gunicorn = gunicorn
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = instance / "server.log"
@@ -100,6 +110,8 @@ class LiveServer:
         self.env.update(PYTHONUNBUFFERED="1", CIRCLES_INSTANCE_PATH=str(instance), **env)
         self.env.setdefault("DATABASE_URL", f"sqlite:///{instance / 'live.sqlite3'}")
         self.env.setdefault("SECRET_KEY", secrets.token_hex(16))
+        if gunicorn:
+            self.env.setdefault("SESSION_COOKIE_SECURE", "false")
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *, migrate: bool = True) -> LiveServer:
@@ -107,7 +119,8 @@ class LiveServer:
         self.instance.mkdir(parents=True, exist_ok=True)
         if migrate:
             upgrade_database(self.env)
-        command = flask_command("serve", "--host", "127.0.0.1", "--port", str(self.port))
+        command = (gunicorn_command(self.port) if self.gunicorn else
+                   flask_command("serve", "--host", "127.0.0.1", "--port", str(self.port)))
         with self.log_path.open("ab") as log:  # a restarted server's log follows the first
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT)
@@ -235,8 +248,9 @@ def server_pool(base: Path, template: Path) -> Iterator[ServerFactory]:
     migrated = {shared["DATABASE_URL"]}
     servers: list[LiveServer] = []
 
-    def start(**env: str) -> LiveServer:
-        server = LiveServer(base / f"server{len(servers) + 1}", {**shared, **env})
+    def start(*, gunicorn: bool = False, **env: str) -> LiveServer:
+        server = LiveServer(base / f"server{len(servers) + 1}", {**shared, **env},
+                            gunicorn=gunicorn)
         servers.append(server)
         url = server.env["DATABASE_URL"]
         server.start(migrate=url not in migrated)
@@ -253,7 +267,8 @@ def server_pool(base: Path, template: Path) -> Iterator[ServerFactory]:
 @pytest.fixture
 def live_server_factory(tmp_path_factory: pytest.TempPathFactory,
                         migrated_sqlite: Path) -> Iterator[ServerFactory]:
-    """``start(**env)`` → a running server; all of this test's servers share one database."""
+    """``start(**env)`` → a running server (``start(gunicorn=True)``: under gunicorn); all of
+    this test's servers share one database."""
     with server_pool(tmp_path_factory.mktemp("live"), migrated_sqlite) as start:
         yield start
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
 from flask_socketio import SocketIOTestClient
 from sqlalchemy import func, select
@@ -324,3 +325,39 @@ def test_kill_9_mid_session_loses_nothing_acknowledged(
         assert f"live_process_dead {dead}" in server.log()
 
     run_async(scenario())
+
+
+# --- gunicorn, as the README deploys it ------------------------------------------------------
+
+
+@pytest.mark.live
+def test_gunicorn_serves_the_room_and_its_clean_exit_drops_its_connections(
+        live_server_factory: ServerFactory) -> None:
+    """The README's production command with the repository's ``gunicorn.conf.py``: the room
+    works, loaded objects are frozen out of full GC passes, and a graceful shutdown (SIGTERM)
+    removes the process and its connections at once, with no sweep."""
+    server = live_server_factory(gunicorn=True, **CRASH_ENV)
+    room = SwarmRoom({name: server for name in NAMES})
+
+    async def scenario() -> None:
+        await room.connect()
+        try:
+            await room.change("ada", "live:start")
+            for n, name in enumerate(NAMES):
+                await room.change(name, "live:contribute", kind="checkin",
+                                  text=f"{name} checks in under gunicorn ({n})")
+            await room.until(room.caught_up, "saw every change")
+            room.assert_every_view_is_the_log()
+            [process] = room.processes()
+            assert room.connection_processes() == [process] * len(NAMES)
+            health = await asyncio.to_thread(requests.get, f"{server.url}/health", timeout=10)
+            assert health.status_code == 200, health.text
+            await asyncio.to_thread(server.stop)  # SIGTERM: gunicorn's graceful shutdown
+            assert server.process is not None and server.process.returncode == 0, server.log()
+            assert room.processes() == set()
+            assert room.connection_processes() == []
+        finally:
+            await room.close()
+    run_async(scenario())
+    assert "loaded objects kept out of full GC passes" in server.log()
+    assert "live_process_dead" not in server.log()
