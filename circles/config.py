@@ -35,11 +35,13 @@ class Defaults:
     SOCKETIO_CORS_ALLOWED_ORIGINS: list[str] | None = None  # None → same origin only
     # Flood control of member events (docs/realtime.md): tokens per second and burst, per
     # socket and per member (per process); refused events within 1 s that cut a socket off.
-    SOCKETIO_RATE_PER_SID = 20
-    SOCKETIO_BURST_PER_SID = 40
-    SOCKETIO_RATE_PER_MEMBER = 40
-    SOCKETIO_BURST_PER_MEMBER = 80
-    SOCKETIO_FLOOD_CUTOFF = 40
+    # Each accepted event is a write and a broadcast, so a flooder's burst is what it costs
+    # everyone else: a person in the room sends a few events a second at most.
+    SOCKETIO_RATE_PER_SID = 10
+    SOCKETIO_BURST_PER_SID = 20
+    SOCKETIO_RATE_PER_MEMBER = 20
+    SOCKETIO_BURST_PER_MEMBER = 40
+    SOCKETIO_FLOOD_CUTOFF = 20
     SOCKETIO_FLOOD_COOLDOWN = 30  # seconds a member cut off for flooding may not reconnect
     # Socket.IO connects per client address (tokens per second, burst), checked before any
     # database work. High enough for every client behind one address reconnecting at once
