@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import shutil
@@ -31,7 +32,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -99,6 +100,7 @@ class Outcome:
     syncs: int = 0
     servers: dict[str, Watched] = field(default_factory=dict)
     loadgen_cpu: float = 0.0
+    loadgen_gc: tuple[int, float] = (0, 0.0)  # full GC passes, longest pause (s)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,6 +120,32 @@ class Measure:
     seconds: float
     loadgen_cpu: float  # % of one core
     load: tuple[float, float]  # the machine's 1-minute load average before and after
+    loadgen_gc: tuple[int, float]  # the load generator's full GC passes, longest pause (s)
+
+
+class GcPauses:
+    """The load generator's own garbage-collector pauses while it measures: a pause delays
+    every receipt it would have timestamped, so a long one would show as server latency."""
+
+    def __init__(self) -> None:
+        self.full_passes, self.longest, self._began = 0, 0.0, 0.0
+
+    def __enter__(self) -> Self:
+        gc.collect()
+        gc.freeze()  # the world and the connected clients live through the whole run
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+        gc.unfreeze()
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+            return
+        self.longest = max(self.longest, time.perf_counter() - self._began)
+        self.full_passes += info["generation"] == 2
 
 
 async def measured(members: Sequence[Member], args: argparse.Namespace, recorder: Recorder,
@@ -127,19 +155,22 @@ async def measured(members: Sequence[Member], args: argparse.Namespace, recorder
     stop = asyncio.Event()
     sampler = asyncio.ensure_future(sampling(watched, stop, args.sample_interval))
     load, cpu, wall = os.getloadavg()[0], time.process_time(), time.monotonic()
-    sends = await drive(members, args.rate, args.duration, recorder, seed=args.seed,
-                        during=during)
+    with GcPauses() as pauses:
+        sends = await drive(members, args.rate, args.duration, recorder, seed=args.seed,
+                            during=during)
     cpu, wall = time.process_time() - cpu, time.monotonic() - wall
     stop.set()
     await sampler
-    return Measure(sends, wall, 100 * cpu / wall, (load, os.getloadavg()[0]))
+    return Measure(sends, wall, 100 * cpu / wall, (load, os.getloadavg()[0]),
+                   (pauses.full_passes, pauses.longest))
 
 
 def outcome_of(label: str, clients: int, failures: Counter[str], held: int, measure: Measure,
                recorder: Recorder, servers: dict[str, Watched]) -> Outcome:
     return Outcome(label, clients, failures, held, measure.sends, measure.seconds,
                    list(recorder.latency), list(recorder.sent_at), list(recorder.ack),
-                   measure.load, servers=servers, loadgen_cpu=measure.loadgen_cpu)
+                   measure.load, servers=servers, loadgen_cpu=measure.loadgen_cpu,
+                   loadgen_gc=measure.loadgen_gc)
 
 
 async def gather_limited(works: Sequence[Awaitable[Any]], limit: int = 32) -> list[Any]:
@@ -262,7 +293,7 @@ async def app_run(args: argparse.Namespace, instance: Path, *, servers: int = 1,
 
 
 async def relay_run(args: argparse.Namespace, instance: Path) -> Outcome:
-    relay = RelayServer(instance).start()
+    relay = RelayServer(instance, args.relay_async_mode).start()
     try:
         recorder = Recorder()
         members = [RelayMember(i, relay.url, i // 8, recorder, transports=args.transports)
@@ -302,13 +333,19 @@ async def scenario_run(name: str, args: argparse.Namespace, instance: Path) -> l
     elif name == "redis":
         redis = PrivateRedis(instance).start()
         try:
-            outcome = await app_run(args, folder, servers=2, redis=redis,
+            outcome = await app_run(args, folder, servers=args.processes, redis=redis,
                                     during=live_faults.redis_restart(args, redis, extra))
         finally:
             redis.stop()
     elif name == "flood":
         outcome = await app_run(args, folder, skip=frozenset({(0, 1)}),
                                 during=live_faults.flood(args, extra))
+    elif args.processes > 1:  # steady or quiet spread over processes sharing a Redis queue
+        redis = PrivateRedis(instance).start()
+        try:
+            outcome = await app_run(args, folder, servers=args.processes, redis=redis)
+        finally:
+            redis.stop()
     else:
         outcome = await app_run(args, folder)
     outcome.extra = extra
@@ -326,6 +363,12 @@ def options(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="seconds of the relay's run (default: the same, at most 120)")
     parser.add_argument("--no-relay", action="store_true")
     parser.add_argument("--relay", action="store_true", help="measure the relay too")
+    parser.add_argument("--processes", type=int,
+                        help="app processes sharing a private Redis queue, the rooms' "
+                             "members spread over them (default 1; redis: 2)")
+    parser.add_argument("--relay-async-mode", choices=("threading", "gevent"),
+                        default="threading",
+                        help="the relay's async mode (gevent needs `pip install gevent`)")
     parser.add_argument("--runs", type=int, default=1, help="report the median of N runs")
     parser.add_argument("--quick", action="store_true", help="a short run (< 60 s)")
     parser.add_argument("--transport", choices=("websocket", "polling", "both"),
@@ -354,6 +397,8 @@ def options(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.relay = (defaults["relay"] or args.relay) and not args.no_relay
     if args.relay_duration is None:
         args.relay_duration = defaults.get("relay_duration", min(args.duration, 120.0))
+    if args.processes is None:
+        args.processes = 2 if args.scenario == "redis" else 1
     if args.sample_interval is None:
         args.sample_interval = 0.2 if args.scenario == "flood" else 1.0
     args.postgres = args.postgres_url if args.database == "postgres" else None

@@ -67,7 +67,10 @@ def main() -> None:
         world = build_world(Path(folder), 8, postgres)
         try:
             app = create_app({"DATABASE_URL": world.database_url,
-                              "SECRET_KEY": world.secret_key, "NOTIFY_INTERVAL_SECONDS": 0})
+                              "SECRET_KEY": world.secret_key, "NOTIFY_INTERVAL_SECONDS": 0,
+                              # one thread sends as fast as handlers answer: not a flood
+                              **{f"SOCKETIO_{kind}_PER_{who}": 1e6 for kind in ("RATE", "BURST")
+                                 for who in ("SID", "MEMBER")}})
             room = world.rooms[0]
             members = clients(app, [seat.cookie for seat in room.seats])
             for member in members:

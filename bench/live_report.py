@@ -76,8 +76,10 @@ def report(scenario: str, o: Outcome, run: int, args: argparse.Namespace) -> Non
               f"{o.gap_fetches}; quiet-time syncs: {o.syncs}")
     for line in server_lines(o):
         print(line)
-    print(f"  load generator CPU: {o.loadgen_cpu:.0f} % of one core; machine load average "
-          f"{o.load[0]:.1f} before, {o.load[1]:.1f} after (other work shares the cores)")
+    print(f"  load generator CPU: {o.loadgen_cpu:.0f} % of one core; its GC: "
+          f"{o.loadgen_gc[0]} full passes, longest pause {1000 * o.loadgen_gc[1]:.0f} ms; "
+          f"machine load average {o.load[0]:.1f} before, {o.load[1]:.1f} after "
+          f"(other work shares the cores)")
     extra_lines(scenario, o)
 
 
@@ -127,9 +129,12 @@ def summary(scenario: str, runs: Sequence[Sequence[Outcome]], args: argparse.Nam
 
     print(f"== summary: {scenario}, {len(runs)} run(s), median (counts: worst run) ==")
     print(f"  {args.clients} clients in rooms of 8, {args.rate:g} ev/s each, "
-          f"{args.duration:g} s, transport {args.transport}, flask serve (threading), "
+          f"{args.duration:g} s, transport {args.transport}, "
+          f"{args.processes} x flask serve (threading), "
           f"{args.database}, per-address connect gate off; "
           f"target: {target}")
+    if args.relay and args.relay_async_mode != "threading":
+        print(f"  relay async mode: {args.relay_async_mode}")
     if args.server_env:
         print(f"  server environment: {' '.join('='.join(kv) for kv in args.server_env)}")
     print(f"  clients held {med('app', lambda o: o.held):.0f}; connect failures "

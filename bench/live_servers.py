@@ -290,11 +290,11 @@ class AppServer(Watched):
 class RelayServer(Watched):
     """The bare python-socketio relay (``bench/live_relay.py``): no app, no database."""
 
-    def __init__(self, instance: Path) -> None:
+    def __init__(self, instance: Path, async_mode: str = "threading") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, str(ROOT / "bench" / "live_relay.py"), "--port",
-                   str(self.port)]
+                   str(self.port), "--async-mode", async_mode]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         super().__init__(command, env, instance / "relay.log")
 

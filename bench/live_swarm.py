@@ -90,7 +90,8 @@ class AppMember:
                  sync_interval: float = 15.0, reconnection: bool = True) -> None:
         self.index, self.room = index, session_id
         self.client = LiveClient(url, cookie, session_id, transports=transports,
-                                 sync_interval=sync_interval, reconnection=reconnection)
+                                 sync_interval=sync_interval, reconnection=reconnection,
+                                 keep_changes=False)
         self.client.on_applied = lambda version, _change, at: recorder.received(
             session_id, version, index, at)
         self.item_id: int | None = None

@@ -68,13 +68,16 @@ class LiveClient:
     def __init__(self, url: str, cookie: str | None, session_id: int, *,
                  sync_interval: float = 15.0, gap_wait: float = 0.25,
                  reconnection: bool = True, transports: list[str] | None = None,
-                 reconnection_delay: float = 0.5) -> None:
+                 reconnection_delay: float = 0.5, keep_changes: bool = True) -> None:
         self.url, self.cookie, self.session_id = url, cookie, session_id
+        # False: ``applied`` keeps each version with None for its change (a load generator's
+        # hundreds of clients would otherwise hold every change of a long run).
+        self.keep_changes = keep_changes
         self.sync_interval, self.gap_wait = sync_interval, gap_wait
         self.reconnection, self.reconnection_delay = reconnection, reconnection_delay
         self.transports = transports
         self.version = -1
-        self.applied: list[tuple[int, Change]] = []
+        self.applied: list[tuple[int, Change | None]] = []
         self.snapshot: dict[str, Any] | None = None
         self.snapshots = 0
         self.duplicates = 0
@@ -328,7 +331,7 @@ class LiveClient:
 
     def _apply(self, version: int, change: Change, at: float) -> None:
         self.version = version
-        self.applied.append((version, change))
+        self.applied.append((version, change if self.keep_changes else None))
         if self.on_applied is not None:
             self.on_applied(version, change, at)
 
