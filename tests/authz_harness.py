@@ -99,12 +99,12 @@ def _make_template(directory: Path) -> Template:
 
 
 @contextmanager
-def copy_of(template: Template, directory: Path) -> Iterator[Flask]:
-    """A fresh app on a fresh copy of the world's database."""
+def copy_of(template: Template, directory: Path, **config: Any) -> Iterator[Flask]:
+    """A fresh app on a fresh copy of the world's database (``config`` overrides)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "copy.sqlite3"
     shutil.copyfile(template.path, path)
-    with app_on(f"sqlite:///{path}", SECRET_KEY=SECRET) as app:
+    with app_on(f"sqlite:///{path}", SECRET_KEY=SECRET, **config) as app:
         app.instance_path = str(directory)
         yield app
 

@@ -62,7 +62,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
 
 @pytest.fixture
 def app(template: Template, tmp_path: Path) -> Iterator[Flask]:
-    with copy_of(template, tmp_path) as app:
+    # One socket sends every event back to back, at machine speed: authorisation is tested
+    # here, flood control in tests/test_flood.py.
+    with copy_of(template, tmp_path, SOCKETIO_BURST_PER_SID=10_000,
+                 SOCKETIO_BURST_PER_MEMBER=10_000) as app:
         yield app
 
 
