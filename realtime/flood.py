@@ -25,6 +25,8 @@ from enum import Enum
 from flask import Flask, current_app, request
 from flask_socketio import disconnect
 
+from circles.security_log import security_event
+
 EXTENSION = "circles.flood"
 ENVIRON_KEY = "circles.flood.socket"
 CONNECTS = "circles.flood.connects"
@@ -244,9 +246,7 @@ def screen() -> str | None:
     if verdict is Verdict.PASS:
         return None
     if verdict is Verdict.CUT_OFF:
-        current_app.logger.warning(
-            "socket_flood: disconnected socket %s of member %s after %d refused events "
-            "within 1 s (from %s)", sid, allowance.member_id, allowance.refused,
-            request.remote_addr)
+        security_event("socket_flood", user=allowance.member_id, socket=sid,
+                       refused_within_1s=allowance.refused)
         disconnect()
     return TOO_FAST
