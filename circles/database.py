@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -35,7 +36,7 @@ class WriterLockedConnection(sqlite3.Connection):
     pool's reset of a returned connection, and closing).
     """
 
-    lock: threading.Lock | None = None
+    lock: threading.Lock | None = None  # set per connection (``configure_engine``)
     timeout_s: float = 0.0
     holds_lock: bool = False
 
@@ -52,20 +53,17 @@ class WriterLockedConnection(sqlite3.Connection):
             raise
 
     def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            self._release()
+        self._ending(super().commit)
 
     def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            self._release()
+        self._ending(super().rollback)
 
     def close(self) -> None:
+        self._ending(super().close)
+
+    def _ending(self, end: Callable[[], None]) -> None:
         try:
-            super().close()
+            end()
         finally:
             self._release()
 
@@ -89,16 +87,15 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int) -> None:
     if engine.dialect.name != "sqlite":
         return
     on_disk = engine.url.database not in (None, "", ":memory:")
-    factory = type("WriterLockedConnection", (WriterLockedConnection,), {
-        "lock": writer_lock(str(engine.url.database)) if on_disk else None,
-        "timeout_s": busy_timeout_ms / 1000})
+    lock = writer_lock(str(engine.url.database)) if on_disk else None
 
     @event.listens_for(engine, "do_connect")
     def _on_do_connect(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
-        cparams["factory"] = factory
+        cparams["factory"] = WriterLockedConnection
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.lock, dbapi_connection.timeout_s = lock, busy_timeout_ms / 1000
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
