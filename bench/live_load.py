@@ -46,9 +46,9 @@ from bench.live_servers import (
     World,
     build_world,
     drop_database,
-    machine,
 )
 from bench.live_swarm import AppMember, Member, Recorder, RelayMember, Sends, connect_all, drive
+from bench.machine import machine
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     # clients, events/s per client, seconds; quick: the short version (< 60 s in all)

@@ -21,7 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.live_servers import build_world, drop_database, machine
+from bench.live_servers import build_world, drop_database
+from bench.machine import machine
 from circles import create_app
 from circles.config import database_uri
 

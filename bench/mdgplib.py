@@ -11,14 +11,16 @@ several seeds, printed as a ratio to the reference value where REFERENCE.md give
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.machine import machine
 from graph.compile import compile_kernels
 from graph.mdgp import solve_groups
 from graph.mdgplib import read_instance, reference_optima
@@ -34,19 +36,6 @@ REFERENCE = {
     "RanInt_n030_ss_05": 5500.00, "Geo_n030_ds_08": 13368.86, "RanInt_n060_ds_03": 19723,
     "RanReal_n060_ss_04": 18803.77, "Geo_n060_ss_04": 46217.90,
 }
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"numpy {np.__version__}, {platform.system()} {platform.release()}")
 
 
 def exact_checks() -> int:
@@ -101,7 +90,7 @@ def main() -> None:
     parser.add_argument("--skip-exact", action="store_true")
     args = parser.parse_args()
     print(f"solver kernels loaded in {compile_kernels():.1f} s (not counted below)")
-    print("machine:", machine())
+    print(machine(f"numpy {np.__version__}"))
     if not args.skip_exact:
         exact_checks()
     if args.quick:

@@ -19,7 +19,6 @@ import argparse
 import itertools
 import json
 import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -37,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Engine, create_engine, insert, text
 from sqlalchemy.orm import Session
 
+from bench.machine import machine
 from circles.database import configure_engine
 from circles.models import (
     Base,
@@ -60,13 +60,6 @@ SCHEMA = "circles_bench_network"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ROUNDS, CIRCLE_SIZE, SESSIONS = 3, 5, 2
 TOPICS = [f"topic {i}" for i in range(40)]
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-                .splitlines() if line.startswith("model name")), platform.processor())
-    return (f"machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
 
 
 def build(engine: Engine, n: int, ties: int, hub_ties: int, seed: int = 0) -> tuple[int, int]:
@@ -198,7 +191,7 @@ def main() -> None:
     parser.add_argument("--hub-ties", type=int, default=500)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
-    print(machine())
+    print(machine(f"SQLite {sqlite3.sqlite_version}"))
     print(f"median of {args.runs} runs, each in a fresh ORM session")
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
