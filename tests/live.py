@@ -39,6 +39,12 @@ PASSWORD = "correct horse battery"
 #: (besides every ``FLASK_*`` one): each server gets exactly the configuration it is given.
 _SCRUBBED = ("WERKZEUG_RUN_MAIN", "WERKZEUG_SERVER_FD", "DATABASE_URL", "SECRET_KEY",
              "SOCKETIO_MESSAGE_QUEUE", "RATELIMIT_STORAGE_URI", "SESSION_COOKIE_SECURE")
+#: Flood bursts for clients that send back to back at machine speed in a test about something
+#: else (authorisation, Redis, crashes); flood control itself is tested in tests/test_flood.py.
+MACHINE_SPEED: dict[str, Any] = {"SOCKETIO_BURST_PER_SID": 10_000,
+                                 "SOCKETIO_BURST_PER_MEMBER": 10_000}
+#: The same for a live server, as environment variables.
+MACHINE_SPEED_ENV = {f"FLASK_{key}": str(value) for key, value in MACHINE_SPEED.items()}
 
 
 def runner_environment() -> dict[str, str]:

@@ -21,6 +21,7 @@ from flask_socketio import SocketIOTestClient
 from tests.authz_harness import Template, client_as, copy_of, make_template
 from tests.authz_matrix import EVERYONE, OWNER, PEER
 from tests.authz_world import ROLES, World
+from tests.live import MACHINE_SPEED
 
 MEMBERS = frozenset({OWNER, PEER})
 #: Event → the logged-in roles that reach it (others: "not found"). Not-live events last.
@@ -62,10 +63,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
 
 @pytest.fixture
 def app(template: Template, tmp_path: Path) -> Iterator[Flask]:
-    # One socket sends every event back to back, at machine speed: authorisation is tested
-    # here, flood control in tests/test_flood.py.
-    with copy_of(template, tmp_path, SOCKETIO_BURST_PER_SID=10_000,
-                 SOCKETIO_BURST_PER_MEMBER=10_000) as app:
+    # One socket sends every event back to back.
+    with copy_of(template, tmp_path, **MACHINE_SPEED) as app:
         yield app
 
 

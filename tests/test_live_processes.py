@@ -33,7 +33,7 @@ from circles.models import (
 )
 from realtime import processes
 from tests.asyncio_thread import run_async
-from tests.live import ServerFactory
+from tests.live import MACHINE_SPEED_ENV, ServerFactory
 from tests.live_room import NAMES, Room, build_room
 from tests.live_swarm import Room as SwarmRoom
 from tests.test_live_handlers import call, received, socket_for
@@ -244,8 +244,7 @@ def test_one_registration_serves_every_socket_of_the_process(app: Flask, room: R
 # --- kill -9 of a live server ------------------------------------------------------------------
 
 CRASH_ENV = {"FLASK_LIVE_PROCESS_BEAT": "0.5", "FLASK_SIGNUP_RATE_LIMIT": "100 per minute",
-             # two members contribute back to back at machine speed through the crash
-             "FLASK_SOCKETIO_BURST_PER_SID": "10000", "FLASK_SOCKETIO_BURST_PER_MEMBER": "10000"}
+             **MACHINE_SPEED_ENV}  # two members contribute back to back through the crash
 
 
 async def keep_contributing(room: SwarmRoom, name: str, stop: asyncio.Event) -> list[str]:
