@@ -330,20 +330,15 @@ async def scenario_run(name: str, args: argparse.Namespace, instance: Path) -> l
     folder = instance / "app"
     if name == "crash":
         outcome = await app_run(args, folder, during=live_faults.crash(args, extra))
-    elif name == "redis":
-        redis = PrivateRedis(instance).start()
-        try:
-            outcome = await app_run(args, folder, servers=args.processes, redis=redis,
-                                    during=live_faults.redis_restart(args, redis, extra))
-        finally:
-            redis.stop()
     elif name == "flood":
         outcome = await app_run(args, folder, skip=frozenset({(0, 1)}),
                                 during=live_faults.flood(args, extra))
-    elif args.processes > 1:  # steady or quiet spread over processes sharing a Redis queue
+    elif name == "redis" or args.processes > 1:  # processes sharing a private Redis queue
         redis = PrivateRedis(instance).start()
         try:
-            outcome = await app_run(args, folder, servers=args.processes, redis=redis)
+            restart = live_faults.redis_restart(args, redis, extra) if name == "redis" else None
+            outcome = await app_run(args, folder, servers=args.processes, redis=redis,
+                                    during=restart)
         finally:
             redis.stop()
     else:
