@@ -72,6 +72,22 @@ def overlap_minutes(masks: np.ndarray) -> np.ndarray:
     return (as_float @ as_float.T) * SLOT
 
 
+def meeting_starts(mask: np.ndarray, minutes: int = MIN_OVERLAP) -> np.ndarray:
+    """The slots at which a meeting of ``minutes`` could start inside ``mask`` (the week wraps).
+
+    >>> mask = slot_mask([(60, 180)])  # Monday 01:00–03:00 UTC
+    >>> starts = meeting_starts(mask)
+    >>> int(starts.sum()), int(np.flatnonzero(starts)[0]) * SLOT, int(np.flatnonzero(starts)[-1]) * SLOT
+    (13, 60, 120)
+    """
+    need = -(-minutes // SLOT)
+    if mask.all():
+        return np.ones(SLOTS, dtype=bool)
+    padded = np.concatenate([mask, mask[:need - 1]]).astype(np.int32)
+    runs = np.convolve(padded, np.ones(need, dtype=np.int32), mode="valid")
+    return np.asarray(runs[:SLOTS] == need)
+
+
 def common_minutes(masks: Iterable[np.ndarray]) -> int:
     """Minutes a week every one of the masks shares."""
     shared = always()
@@ -126,3 +142,69 @@ def local_windows(slots: Iterable[tuple[int, int]], length: int, timezone: str, 
         else:
             windows += [(day, first, 1440), ((day + 1) % 7, 0, first + length - 1440)]
     return windows
+
+
+#: A window is "common" when at least this share of the busiest slot's members are free in it.
+COMMON_SHARE = 0.6
+COMMON_SHOWN = 3
+
+
+def busiest_windows(masks: list[np.ndarray], *, minutes: int = MIN_OVERLAP,
+                    shown: int = COMMON_SHOWN) -> list[tuple[int, int]]:
+    """The weekly windows (UTC minutes ``[start, end)``) when most of the masks are free: runs
+    of at least ``minutes`` where the count stays within ``COMMON_SHARE`` of the busiest slot,
+    best first (most people × longest), at most ``shown``.
+
+    >>> a = slot_mask([(600, 720)]); b = slot_mask([(630, 750)])
+    >>> busiest_windows([a, b, a])
+    [(600, 720)]
+    """
+    if not masks:
+        return []
+    counts = np.sum(masks, axis=0)
+    top = int(counts.max())
+    if top < 2:
+        return []
+    busy = np.concatenate([counts >= max(2, COMMON_SHARE * top), [False]])
+    runs: list[tuple[float, int, int]] = []
+    start = None
+    for i, on in enumerate(busy.tolist()):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            if (i - start) * SLOT >= minutes:
+                runs.append((float(counts[start:i].min()) * (i - start), start * SLOT, i * SLOT))
+            start = None
+    runs.sort(key=lambda run: (-run[0], run[1]))
+    return sorted((a, b) for _, a, b in runs[:shown])
+
+
+def describe_windows(intervals: list[tuple[int, int]], timezone: str, monday: date) -> str:
+    """UTC week intervals in a member's own zone, days with the same hours together:
+    "Tue–Thu 12:00–13:30 or 16:00–17:30" ("" when there are none).
+
+    >>> describe_windows([(1 * 1440 + 720, 1 * 1440 + 810), (2 * 1440 + 720, 2 * 1440 + 810),
+    ...                   (2 * 1440 + 960, 2 * 1440 + 1050)], "Europe/London", date(2026, 1, 5))
+    'Tue–Wed 12:00–13:30 or Wed 16:00–17:30'
+    """
+    zone = ZoneInfo(timezone)
+    origin = datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
+    by_hours: dict[tuple[int, int], list[int]] = {}
+    for start, end in intervals:
+        local = (origin + timedelta(minutes=start)).astimezone(zone)
+        first = local.hour * 60 + local.minute
+        by_hours.setdefault((first, first + end - start), []).append(local.weekday())
+    groups: dict[str, list[str]] = {}
+    for (first, last), days in sorted(by_hours.items(), key=lambda item: min(item[1])):
+        hours = f"{_clock(first % 1440)}–{_clock(last % 1440 if last % 1440 else 1440)}"
+        groups.setdefault(_days(sorted(set(days))), []).append(hours)
+    return " or ".join(f"{days} {' or '.join(hours)}" for days, hours in groups.items())
+
+
+def _days(days: list[int]) -> str:
+    """Weekdays as "Tue–Thu" for a run of days, "Mon, Wed" otherwise."""
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        return f"{WEEKDAY_SHORT[days[0]]}–{WEEKDAY_SHORT[days[-1]]}"
+    if len(days) == 2 and days[1] == days[0] + 1:
+        return f"{WEEKDAY_SHORT[days[0]]}–{WEEKDAY_SHORT[days[1]]}"
+    return ", ".join(WEEKDAY_SHORT[d] for d in days)

@@ -16,14 +16,9 @@ from circles.config import secure_cookies
 from circles.errors import CirclesError, InvalidInput
 from circles.extensions import db, orm
 from circles.formation import prepare_run, solve_run, start_run, store_run
-from circles.formation_runs import (
-    RunPreview,
-    changes_line,
-    next_round,
-    prepare_next_round,
-    preview,
-    publish,
-)
+from circles.formation_edits import prepare_next_round
+from circles.formation_publish import publish
+from circles.formation_runs import FIGURE_LABELS, RunPreview, changes_line, next_round, preview
 from circles.models import Community, FormationRun, Membership, User
 from circles.notification_cli import notify_cli, start_worker
 from circles.server import settle_loaded_objects
@@ -84,12 +79,20 @@ formation_cli = AppGroup("formation", help="Form circles for a community.")
 @click.option("--min-size", default=4, show_default=True, type=int, help="Smallest circle.")
 @click.option("--max-size", default=6, show_default=True, type=int, help="Largest circle.")
 @click.option("--rounds", default=1, show_default=True, type=int, help="Rounds to plan jointly.")
-@click.option("--time-limit", type=float, help="Seconds the solver may search (default 2).")
-@click.option("--seed", type=int, help="Seed for the solver and the random baseline.")
+@click.option("--time-limit", type=float,
+              help="Most seconds the solver may search (default: 10 for 60 members, up to 30).")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Seed of the search and the baselines: the same inputs and seed give the "
+                   "same plan.")
+@click.option("--allow-repeats", is_flag=True,
+              help="Let people who already met meet again where no plan avoids it.")
 @click.option("--publish", "publish_now", is_flag=True, help="Create round 1's circles.")
+@click.option("--accept", multiple=True, metavar="KEY",
+              help="With --publish: accept this named exception (repeatable).")
 def formation_run_command(community_id: int, min_size: int, max_size: int, rounds: int,
-                          time_limit: float | None, seed: int | None, publish_now: bool) -> None:
-    """Form circles for COMMUNITY_ID and print the figures beside a random baseline."""
+                          time_limit: float | None, seed: int, allow_repeats: bool,
+                          publish_now: bool, accept: tuple[str, ...]) -> None:
+    """Form circles for COMMUNITY_ID and print the figures beside random and greedy groupings."""
     session = db()
     community = session.get(Community, community_id)
     if community is None:
@@ -101,8 +104,8 @@ def formation_run_command(community_id: int, min_size: int, max_size: int, round
         raise click.ClickException("The community has no facilitator to run formation.")
     try:
         run = start_run(session, community, creator, min_size=min_size, max_size=max_size,
-                        rounds=rounds)
-        problem = prepare_run(session, run.id, time_limit=time_limit, seed=seed)
+                        rounds=rounds, seed=seed, allow_repeats=allow_repeats)
+        problem = prepare_run(session, run.id, time_limit=time_limit)
         # No transaction stays open through the solve: on SQLite it would hold the database
         # lock and stall a server running beside this command.
         session.commit()
@@ -113,7 +116,7 @@ def formation_run_command(community_id: int, min_size: int, max_size: int, round
             solution = solve_run(problem, progress=progress)
         run = store_run(session, problem, solution)
         shown = preview(session, run)
-        circles = publish(session, run) if publish_now else []
+        circles = publish(session, run, accept=accept) if publish_now else []
     except InvalidInput as exc:
         orm.session.rollback()
         raise click.ClickException("\n".join(f"{k}: {v}" for k, v in exc.errors.items())) from exc
@@ -136,18 +139,18 @@ def formation_run_command(community_id: int, min_size: int, max_size: int, round
 @click.argument("run_id", type=int)
 @click.option("--prepare", is_flag=True,
               help="First take in who joined or left since the round was planned.")
-@click.option("--time-limit", default=2.0, show_default=True, type=float,
-              help="Seconds regrouping may search when preparing.")
-def formation_publish_command(run_id: int, prepare: bool, time_limit: float) -> None:
+@click.option("--accept", multiple=True, metavar="KEY",
+              help="Accept this named exception (repeatable).")
+def formation_publish_command(run_id: int, prepare: bool, accept: tuple[str, ...]) -> None:
     """Publish the next round of formation run RUN_ID and close the round before it."""
     session = db()
     run = session.get(FormationRun, run_id)
     if run is None:
         raise click.ClickException(f"There is no formation run {run_id}.")
     try:
-        changed = prepare_next_round(session, run, time_limit=time_limit) if prepare else None
+        changed = prepare_next_round(session, run) if prepare else None
         upcoming = next_round(session, run)
-        circles = publish(session, run)
+        circles = publish(session, run, accept=accept)
     except CirclesError as exc:
         orm.session.rollback()
         raise click.ClickException(exc.message) from exc
@@ -171,9 +174,18 @@ def _echo_preview(shown: RunPreview) -> None:
         click.echo(f"Not placed: {row['name']} — {row['reason']}")
     for note in shown.notes:
         click.echo(f"Note: {note}")
-    click.echo(f"{'figure':<28}{'this plan':>12}{'random':>12}")
-    for label, mine, baseline in shown.figure_rows():
-        click.echo(f"{label:<28}{mine!s:>12}{baseline!s:>12}")
+    for item in shown.exceptions:
+        how = "accepted (--allow-repeats)" if item["accepted"] else (
+            f"accept with --accept {item['key']}" if item["acceptable"] else "cannot be accepted")
+        click.echo(f"Breaks a rule: {item['text']} [{how}]")
+    rounds = [f"round {row_no}" for row_no in range(1, len(shown.by_round) + 1)]
+    click.echo(f"{'figure':<32}{'this plan':>10}" + "".join(f"{r:>10}" for r in rounds)
+               + f"{'random':>10}{'greedy':>10}")
+    for key, label in FIGURE_LABELS.items():
+        cells = [shown.figures.get(key), *(row.get(key) for row in shown.by_round),
+                 shown.baseline.get(key), shown.greedy.get(key)]
+        click.echo(f"{label:<32}" + "".join(f"{'—' if v is None else v!s:>10}" for v in cells))
+    click.echo(f"Seed {shown.run.params.get('seed')}: the same inputs and seed give the same plan.")
 
 
 def init_app(app: Flask) -> None:

@@ -1,16 +1,17 @@
 """Formation runs: choose sizes, rounds and weights, then solve for circles that widen networks.
 
-``start_run`` validates and records a draft; ``compute_run`` builds the pair utilities and
-hard constraints, hands plain data to ``graph/`` and stores the plan, what was left out and
-why, and the figures beside a random baseline. Preview, hand edits and publishing live in
-``circles.formation_runs``.
+``start_run`` validates, checks before any solving that the rules can hold for the rounds
+asked for, and records a draft. ``prepare_run`` reads what a solve needs, ``solve_run``
+plans every round at once (``circles.formation_solve``), and ``store_run`` keeps the plan,
+who was left out and why, the rules it could not keep, and the figures per round and for
+the whole plan beside a random and a greedy grouping. Preview, hand edits and publishing
+live in ``circles.formation_runs``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -20,17 +21,17 @@ from sqlalchemy.orm import Session
 from circles.availability import week_of
 from circles.circle import GROUP_MAX
 from circles.errors import Conflict, InvalidInput, NotFound
-from circles.figures import plan_figures, random_rounds
-from circles.formation_constraints import Constraints, constraints_for, fix_common_time
-from circles.models import Community, FormationRun, Membership, User
+from circles.figures import counts_by_round, from_counts, random_rounds, total
+from circles.formation_constraints import cohort_rounds, constraints_for, short_of_new_people
+from circles.formation_solve import Problem, Solved, bounds_for, greedy, solve, time_cap
+from circles.models import Community, FormationRun, Membership, User, utcnow
 from circles.utility import DEFAULT_WEIGHTS, Utilities, pair_utilities
-from graph.errors import FormationError, InfeasibleError
-from graph.sizes import group_bounds
+from graph.errors import InfeasibleError
 
 MAX_ROUNDS = 12
 MAX_WEIGHT = 100.0
-DEFAULT_TIME_LIMIT = 2.0
-LOCK_BONUS = 1e6  # keeps a locked pair together where a solver takes no ``locked`` argument
+DEFAULT_SEED = 1
+MAX_SEED = 2**31 - 1
 
 __all__ = ["DEFAULT_WEIGHTS", "community_weights", "compute_run", "pool_ids", "start_run"]
 
@@ -76,7 +77,7 @@ def _whole(errors: dict[str, str], field: str, value: Any, lo: int, hi: int, wha
     return number
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
     """A solver message as a sentence for the form: capital first, full stop last."""
     return f"{text[:1].upper()}{text[1:].rstrip('.')}."
 
@@ -91,32 +92,27 @@ def pool_ids(db: Session, community_id: int) -> list[int]:
         .order_by(User.id)))
 
 
-def bounds_for(n: int, min_size: int, max_size: int) -> list[tuple[int, int]]:
-    """Group bounds; pairs with an odd count get one trio rather than a refusal."""
-    if min_size == max_size == 2 and n >= 3 and n % 2:
-        return [(2, 2)] * (n // 2 - 1) + [(3, 3)]
-    return group_bounds(n, min_size=min_size, max_size=max_size)
-
-
 def start_run(db: Session, community: Community, creator: User, *, min_size: Any, max_size: Any,
               rounds: Any = 1, weights: dict[str, Any] | None = None,
+              allow_repeats: bool = False, seed: Any = None,
               today: date | None = None) -> FormationRun:
-    """Record a draft run after checking every field; the chosen weights become the
-    community's. Raises InvalidInput naming min_size, max_size, rounds or a weight key."""
+    """Record a draft run after checking every field and that the rounds asked for can keep
+    everyone meeting new people (unless ``allow_repeats``); the chosen weights become the
+    community's. Raises InvalidInput naming min_size, max_size, rounds, seed or a weight."""
     errors: dict[str, str] = {}
     low = _whole(errors, "min_size", min_size, 2, GROUP_MAX, "members")
     high = _whole(errors, "max_size", max_size, 2, GROUP_MAX, "members")
     count = _whole(errors, "rounds", rounds, 1, MAX_ROUNDS, "rounds")
+    chosen_seed = DEFAULT_SEED if seed in (None, "") else _whole(
+        errors, "seed", seed, 0, MAX_SEED, "for the seed")
     if not errors.keys() & {"min_size", "max_size"} and low > high:
         errors["max_size"] = "The largest size must be at least the smallest."
     chosen, weight_errors = check_weights(weights or {})
     errors.update(weight_errors)
     pool = pool_ids(db, community.id)
-    if not errors.keys() & {"min_size", "max_size"}:
-        try:
-            bounds_for(len(pool), low, high)
-        except InfeasibleError as exc:
-            errors["min_size"] = _sentence(str(exc))
+    monday = week_of(today or date.today())
+    if not errors:
+        _check_feasible(db, community.id, pool, monday, low, high, count, allow_repeats, errors)
     if errors:
         raise InvalidInput(errors)
     community.formation_weights = {**(community.formation_weights or {}), **chosen}
@@ -125,11 +121,39 @@ def start_run(db: Session, community: Community, creator: User, *, min_size: Any
         locked=[], figures={}, excluded=[],
         params={"min_size": low, "max_size": high, "rounds": count,
                 "weights": community_weights(community), "member_ids": pool,
-                "week_of": week_of(today or date.today()).isoformat()},
+                "week_of": monday.isoformat(), "seed": chosen_seed,
+                "allow_repeats": bool(allow_repeats), "pins": []},
     )
     db.add(run)
     db.flush()
     return run
+
+
+def _check_feasible(db: Session, community_id: int, pool: list[int], monday: date, low: int,
+                    high: int, rounds: int, allow_repeats: bool, errors: dict[str, str]) -> None:
+    """Before solving: sizes that cover the pool, and few enough rounds that the cohort can
+    still meet only new people (each round takes ``smallest - 1`` new people from everyone
+    a member has not met; members who cannot be placed at all are left out of the count)."""
+    try:
+        bounds = bounds_for(len(pool), low, high, rounds)
+    except InfeasibleError as exc:
+        errors["min_size"] = sentence(str(exc))
+        return
+    if rounds == 1 or allow_repeats:
+        return
+    _, util = pair_utilities(db, community_id, pool, {}, monday=monday, with_matrix=False)
+    smallest = min(lo for lo, _ in bounds)
+    rules = constraints_for(db, community_id, util, min_size=low)
+    rows = [i for i in range(len(pool)) if i not in rules.excluded]
+    most = cohort_rounds(rules, len(pool), rows, smallest)
+    if len(bounds) < smallest:  # a later circle takes at most one from each earlier circle
+        most = min(most, 1)
+    if rounds > most:
+        errors["rounds"] = (
+            f"{len(rows)} members in circles of {smallest}{'' if low == high else ' or more'} "
+            f"can meet only new people for at most {most} round{'s' if most != 1 else ''}: "
+            f"plan {max(most, 1)} or fewer, or let people meet again where there is no "
+            "other way.")
 
 
 def draft_run(db: Session, run_id: int) -> FormationRun:
@@ -155,24 +179,37 @@ def current_members(db: Session, run: FormationRun) -> list[int]:
     return [uid for uid in run.params["member_ids"] if uid in still]
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Everything a run's solve needs, read from the database as plain data (no session)."""
-
-    run_id: int
-    params: dict[str, Any]
-    locked: list[list[int]]
-    matrix: np.ndarray
-    util: Utilities
-    rules: Constraints
-    placed: list[int]
+def problem_for(db: Session, run: FormationRun, member_ids: list[int],
+                pins: dict[tuple[int, int], int] | None = None, *,
+                exclude: bool = True) -> Problem:
+    """The solve's inputs for ``member_ids``: utilities, rules, who can be placed (everyone
+    when not ``exclude``: to check a plan as it stands), pins."""
+    _, util = run_utilities(db, run, member_ids)
+    rules = constraints_for(db, run.community_id, util, min_size=run.params["min_size"])
+    placed = [i for i in range(len(util.members)) if not exclude or i not in rules.excluded]
+    return Problem(run.id, dict(run.params), util, rules, placed, pins or {})
 
 
-@dataclass(frozen=True)
-class Solution:
-    rounds: list[list[list[int]]]
-    unscheduled: list[list[int]]
-    softened: bool
+def smallest_circle(n: int, min_size: int, max_size: int, rounds: int = 1) -> int:
+    """The smallest circle the sizes give ``n`` members (``min_size`` when none fit)."""
+    try:
+        return min(lo for lo, _ in bounds_for(n, min_size, max_size, rounds))
+    except InfeasibleError:
+        return min_size
+
+
+def short_notes(problem: Problem) -> list[str]:
+    """Before solving, in words: members who cannot meet only new people in every round."""
+    rounds = problem.params["rounds"]
+    if rounds < 2:
+        return []
+    smallest = smallest_circle(len(problem.placed), problem.params["min_size"],
+                               problem.params["max_size"], rounds)
+    short = short_of_new_people(problem.rules, len(problem.util.members), problem.placed,
+                                smallest, rounds)
+    return [f"{problem.util.members[row].name} shares an hour with too few people they have "
+            f"not met to meet only new people in all {rounds} rounds (at most {most}); "
+            "they may meet someone again." for row, most in sorted(short.items())]
 
 
 def prepare_run(db: Session, run_id: int, *, time_limit: float | None = None,
@@ -180,51 +217,108 @@ def prepare_run(db: Session, run_id: int, *, time_limit: float | None = None,
     """Read what solving the run needs and check its sizes can cover the pool; writes nothing,
     so the caller can end the transaction before a solve of several seconds."""
     run = draft_run(db, run_id)
-    params = dict(run.params)
-    params["seed"] = seed if seed is not None else params.get("seed", 0)
-    params["time_limit"] = time_limit if time_limit is not None else params.get(
-        "time_limit", DEFAULT_TIME_LIMIT)
-    matrix, util = run_utilities(db, run)
-    rules = constraints_for(db, run.community_id, util)
-    placed = [i for i in range(len(util.members)) if i not in rules.excluded]
+    problem = problem_for(db, run, current_members(db, run), lock_pins(run))
+    params = problem.params
+    params["seed"] = seed if seed is not None else params.get("seed", DEFAULT_SEED)
+    params["time_limit"] = time_limit if time_limit is not None else time_cap(len(problem.placed))
     try:
-        bounds_for(len(placed), params["min_size"], params["max_size"])
+        bounds_for(len(problem.placed), params["min_size"], params["max_size"], params["rounds"])
     except InfeasibleError as exc:
+        util = problem.util
         aside = [f"{util.members[i].name} ({why.split(': ', 1)[-1].rstrip('.')})"
-                 for i, why in sorted(rules.excluded.items())]
+                 for i, why in sorted(problem.rules.excluded.items())]
         prefix = f"with {'; '.join(aside[:3])}{' …' if len(aside) > 3 else ''} set aside, " \
             if aside else ""
-        raise InvalidInput.field("min_size", _sentence(prefix + str(exc))) from exc
-    return Problem(run.id, params, [list(pair) for pair in run.locked], matrix, util, rules,
-                   placed)
+        raise InvalidInput.field("min_size", sentence(prefix + str(exc))) from exc
+    return problem
 
 
-def solve_run(problem: Problem, progress: Callable[[float], None] | None = None) -> Solution:
+def lock_pins(run: FormationRun) -> dict[tuple[int, int], int]:
+    """Round 1 pins for a fresh solve: each locked pair (or chain of pairs) in a circle of its
+    own."""
+    pins: dict[tuple[int, int], int] = {}
+    circle_of: dict[int, int] = {}
+    for a, b in run.locked:
+        home = circle_of.get(a, circle_of.get(b, len(set(circle_of.values()))))
+        circle_of[a] = circle_of[b] = home
+    for uid, g in circle_of.items():
+        pins[(0, uid)] = g
+    return pins
+
+
+def solve_run(problem: Problem, progress: Callable[[float], None] | None = None) -> Solved:
     """Solve a prepared run; touches no database."""
-    rounds, softened = _solve_or_soften(problem, progress)
-    sizes = (problem.params["min_size"], problem.params["max_size"])
-    unscheduled = [fix_common_time(circles, problem.util, problem.rules, sizes)
-                   for circles in rounds]
-    if progress is not None:
-        progress(1.0)
-    return Solution(rounds, unscheduled, softened)
+    params = problem.params
+    return solve(problem, params["rounds"], seed=params["seed"],
+                 time_limit=params["time_limit"], progress=progress)
 
 
-def store_run(db: Session, problem: Problem, solution: Solution) -> FormationRun:
-    """Write the solved plan, its exclusions (with reasons) and its figures onto the run."""
+def store_run(db: Session, problem: Problem, solution: Solved) -> FormationRun:
+    """Write the plan, its exclusions (with reasons), the rules it breaks and its figures."""
     run = draft_run(db, problem.run_id)
     util = problem.util
-    run.params = problem.params
+    run.params = {**problem.params, "pins": [[r + 1, uid, g] for (r, uid), g
+                                             in sorted(problem.pins.items())]}
     run.plan = {"rounds": solution.rounds}
     run.excluded = [{"user_id": util.members[i].id, "reason": reason}
                     for i, reason in sorted(problem.rules.excluded.items())]
-    run.figures = describe(solution.rounds, util, seed=problem.params["seed"],
-                           unscheduled=solution.unscheduled)
-    if solution.softened:
-        run.figures["notes"].insert(0, "Weekly availability left no way to keep every pair "
-                                    "that shares no hour apart; such pairs were avoided "
-                                    "where possible instead.")
+    seed = problem.params["seed"]
+    baselines = {"random": random_rounds(solution.rounds, seed=seed),
+                 "greedy": greedy(problem, len(solution.rounds), seed=seed)}
+    run.figures = {"baselines": {name: [from_counts(c) | {"counts": c}
+                                        for c in counts_by_round(plan, util)]
+                                 for name, plan in baselines.items()},
+                   "complete": solution.complete, "before": short_notes(problem)}
+    keep_set_aside(run, solution.set_aside, first=1)
+    refresh_figures(run, solution.rounds, util, solution.breaks, first=1)
     return run
+
+
+def keep_set_aside(run: FormationRun, found: dict[int, dict[int, str]], *, first: int) -> None:
+    """Store who is set aside in which round (rounds before ``first`` keep theirs)."""
+    kept = {k: v for k, v in (run.figures.get("set_aside") or {}).items() if int(k) < first}
+    kept.update({str(r): {str(uid): why for uid, why in members.items()}
+                 for r, members in found.items()})
+    run.figures = {**run.figures, "set_aside": kept}
+
+
+def set_aside_in(run: FormationRun, round_no: int) -> list[dict[str, Any]]:
+    """Everyone not placed in round ``round_no``: left out of the whole plan, or only this
+    round (``{user_id, reason}``)."""
+    rows = [dict(row) for row in run.excluded]
+    for uid, why in (run.figures.get("set_aside") or {}).get(str(round_no), {}).items():
+        rows.append({"user_id": int(uid), "reason": why, "round": round_no})
+    return rows
+
+
+def refresh_figures(run: FormationRun, rounds: list[list[list[int]]], util: Utilities,
+                    breaks: list[Any], *, first: int) -> None:
+    """Figures of rounds ``first`` on (earlier rounds keep the figures they were published
+    with), the plan's totals, the rules it breaks, and the notes; a new dict, so it is saved."""
+    figures = dict(run.figures)
+    fresh = counts_by_round(rounds[first - 1:], util)
+    kept = list(figures.get("rounds", []))[: first - 1]
+    rows = kept + [from_counts(c) | {"counts": c} for c in fresh]
+    figures["rounds"] = rows
+    figures["plan"] = from_counts(total([row["counts"] for row in rows]))
+    for name, values in figures.get("baselines", {}).items():
+        figures[name if name != "random" else "baseline"] = from_counts(
+            total([row["counts"] for row in values]))
+    figures["breaks"] = [b.as_dict() for b in breaks]
+    figures["notes"] = _notes(util, figures)
+    run.figures = figures
+
+
+def _notes(util: Utilities, figures: dict[str, Any]) -> list[str]:
+    notes: list[str] = list(figures.get("before", []))
+    free = [m.name for m in util.members if not m.has_availability]
+    if free:
+        notes.append(f"{len(free)} member{'s' if len(free) != 1 else ''} gave no weekly "
+                     "availability and count as free at any time.")
+    if figures.get("complete") is False:
+        notes.append("The search stopped at its time limit before its usual number of steps: "
+                     "the same seed may give a slightly different plan.")
+    return notes
 
 
 def compute_run(db: Session, run_id: int, *, progress: Callable[[float], None] | None = None,
@@ -234,85 +328,61 @@ def compute_run(db: Session, run_id: int, *, progress: Callable[[float], None] |
     return store_run(db, problem, solve_run(problem, progress))
 
 
-def _solve_or_soften(problem: Problem, progress: Callable[[float], None] | None,
-                     ) -> tuple[list[list[list[int]]], bool]:
-    """Solve with every forbidden pair; if availability makes that impossible, keep
-    separations and ended circles hard and turn "no shared hour" into a strong penalty."""
-    rules = problem.rules
-    try:
-        return _solve(problem, problem.matrix, rules.forbidden, progress), False
-    except InfeasibleError:
-        soft = {pair for pair, cause in rules.causes.items() if cause == "time"}
-        if not soft:
-            raise InvalidInput.field("min_size", "Separations and ended circles leave no way to "
-                                     "form circles of these sizes: try other sizes.") from None
-    # As strong as a new tie: shared time is then preferred, not bought at any price (the
-    # circle-level check below still reports circles without an hour in common).
-    penalised = problem.matrix.copy()
-    penalty = max(problem.params["weights"]["new_tie"], 1.0)
-    for a, b in soft:
-        penalised[a, b] = penalised[b, a] = -penalty
-    try:
-        return _solve(problem, penalised, rules.forbidden - soft, progress), True
-    except FormationError as exc:
-        raise InvalidInput.field("min_size", "Separations and ended circles leave no way to "
-                                 "form circles of these sizes: try other sizes.") from exc
+# --- runs interrupted by a crash -----------------------------------------------------------
+
+#: A run still computing this long after its time cap was lost with its process.
+LOST_AFTER = timedelta(seconds=60)
+LOST = ("The server stopped while it was forming these circles, so the run did not finish. "
+        "Retry it: the same settings and seed give the same plan.")
 
 
-def _solve(problem: Problem, matrix: np.ndarray, forbidden_rows: set[tuple[int, int]],
-           progress: Callable[[float], None] | None) -> list[list[list[int]]]:
-    """Hand the solvers plain data for the placed members; answer in user ids."""
-    params, util, placed = problem.params, problem.util, problem.placed
-    sub = matrix[np.ix_(placed, placed)].copy()
-    local = {g: k for k, g in enumerate(placed)}
-    forbidden = [(local[a], local[b]) for a, b in forbidden_rows if a in local and b in local]
-    locked = [[local[util.index[uid]] for uid in pair if util.index.get(uid) in local]
-              for pair in problem.locked]
-    locked = [pair for pair in locked if len(pair) == 2]
-    bounds = bounds_for(len(placed), params["min_size"], params["max_size"])
-    pairs = params["min_size"] == params["max_size"] == 2
-    options: dict[str, Any] = {"seed": params["seed"], "forbidden": forbidden}
-    if params["rounds"] > 1 or pairs:
-        for a, b in locked:
-            sub[a, b] = sub[b, a] = LOCK_BONUS
-    if params["rounds"] > 1:
-        from graph.rounds import plan_rounds
-
-        # A pair meeting again in the plan still scores its utility, new-tie bonus included;
-        # the penalty takes that bonus back as well as charging for the repeat.
-        w = params["weights"]
-        repeat = w["repeat_penalty"] + w["new_tie"] * (1 + w["equity"])
-        plans = plan_rounds(sub, bounds, params["rounds"], time_limit=params["time_limit"],
-                            repeat_penalty=repeat, progress=progress, **options)
-        local_rounds = [plan.groups for plan in plans]
-    elif pairs:
-        from graph.pairs import pair_up
-
-        local_rounds = [pair_up(sub, **options)]
-    else:
-        from graph.mdgp import solve_groups
-
-        local_rounds = [solve_groups(sub, bounds, time_limit=params["time_limit"], locked=locked,
-                                     progress=progress, **options).groups]
-    return [[sorted(util.members[placed[k]].id for k in circle) for circle in circles]
-            for circles in local_rounds]
+def mark_computing(run: FormationRun, process_id: str | None,
+                   time_limit: float | None = None) -> None:
+    """Note who computes the run, since when and for how long at most, so a crash can be
+    told from slowness."""
+    cap = time_limit or time_cap(len(run.params.get("member_ids", [])))
+    run.params = {**run.params, "computing": {"process": process_id, "cap": cap,
+                                              "since": utcnow().isoformat()}}
 
 
-def describe(rounds: list[list[list[int]]], util: Utilities, *, seed: int,
-             unscheduled: list[list[int]], first_round: int = 1) -> dict[str, Any]:
-    """Figures of the plan beside a seeded random grouping of the same sizes, and notes.
+def interrupted(run: FormationRun, *, alive: Callable[[str], bool],
+                now: Any = None) -> bool:
+    """Whether a draft with no plan lost the process computing it: that process is gone
+    (``alive`` says no) or the run is past its time cap by ``LOST_AFTER``."""
+    if run.status != "draft" or (run.plan or {}).get("rounds"):
+        return False
+    computing = run.params.get("computing")
+    if not computing:
+        return False
+    since = datetime.fromisoformat(computing["since"])
+    cap = timedelta(seconds=float(computing.get("cap") or 30.0))
+    late = (now or utcnow()) - since > cap + LOST_AFTER
+    process = computing.get("process")
+    return late or (process is not None and not alive(process))
 
-    ``rounds`` starts at round ``first_round``: once earlier rounds are published they are
-    circles in the database, so the utilities already count them as meetings."""
-    notes: list[str] = []
-    free = [m.name for m in util.members if not m.has_availability]
-    if free:
-        notes.append(f"{len(free)} member{'s' if len(free) != 1 else ''} gave no weekly "
-                     "availability and count as free at any time.")
-    for round_no, circles in enumerate(unscheduled, start=first_round):
-        for index in circles:
-            notes.append(f"Round {round_no} · Circle {index + 1} has no hour a week that "
-                         "everyone shares: move a member by hand.")
-    return {"plan": plan_figures(rounds, util),
-            "baseline": plan_figures(random_rounds(rounds, seed=seed), util),
-            "notes": notes, "unscheduled": unscheduled}
+
+def fail(run: FormationRun, error: str) -> None:
+    """Mark a draft as failed with the reason; ``retry`` starts it again."""
+    run.status = "failed"
+    run.params = {**run.params, "error": error}
+
+
+def retry(db: Session, run_id: int) -> FormationRun:
+    """A failed run back to a draft with no plan, ready to compute again (same seed)."""
+    run = db.get(FormationRun, run_id)
+    if run is None:
+        raise NotFound("formation run")
+    if run.status != "failed":
+        raise Conflict(f"This formation run is {run.status}; only a failed run is retried.")
+    run.status, run.plan = "draft", {}
+    run.params = {k: v for k, v in run.params.items() if k not in ("error", "computing")}
+    return run
+
+
+def fail_lost(db: Session, *, alive: Callable[[str], bool]) -> int:
+    """Mark every draft lost with the process computing it as failed; returns how many."""
+    found = [run for run in db.scalars(select(FormationRun).where(FormationRun.status == "draft"))
+             if interrupted(run, alive=alive)]
+    for run in found:
+        fail(run, LOST)
+    return len(found)

@@ -1,23 +1,28 @@
-"""Hard constraints of formation: who must never share a circle, who cannot be placed, and
-circles that must share an hour a week."""
+"""The hard rules of formation, read from the community: who must never share a circle, who
+already met, when each member could meet, and who cannot be placed at all (with why).
+
+The rules, in the order they give way when not all can hold (docs/formation.md):
+
+- **never relaxed**: a facilitator's separation, and a circle someone called it a day in
+  (unless both say they are open to meeting again);
+- **first to give way, only where the facilitator agrees**: nobody meets someone they already
+  shared a circle with in this community, in an earlier round or in another round of the plan;
+- **then**: every circle shares an hour a week (members who gave no hours count as free).
+"""
 
 from __future__ import annotations
 
-import functools
-import itertools
-import operator
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circles.availability import MIN_OVERLAP, SLOT, SLOTS, overlap_minutes
+from circles.availability import meeting_starts
 from circles.models import Circle, CircleMember, RegroupConsent, Separation
 from circles.utility import Utilities
 
+Pair = tuple[int, int]
 CAUSES = {
     "time": "no weekly hour in common with {n}",
     "separation": "separated by a facilitator from {n}",
@@ -27,47 +32,53 @@ CAUSES = {
 
 @dataclass
 class Constraints:
-    """Forbidden pairs (row indices, low first) with their cause, and excluded rows with why."""
+    """Rules over the rows of a ``Utilities``: forbidden pairs (low row first) with their
+    cause, pairs who already shared a circle, each member's possible meeting starts, and the
+    rows set aside with why."""
 
-    causes: dict[tuple[int, int], str] = field(default_factory=dict)
+    causes: dict[Pair, str] = field(default_factory=dict)
+    met: set[Pair] = field(default_factory=set)
+    starts: np.ndarray | None = None  # rows × SLOTS; None when nobody gave weekly hours
     excluded: dict[int, str] = field(default_factory=dict)
 
     @property
-    def forbidden(self) -> set[tuple[int, int]]:
+    def forbidden(self) -> set[Pair]:
         return set(self.causes)
 
     def allows(self, a: int, b: int) -> bool:
         return (min(a, b), max(a, b)) not in self.causes
 
 
-def _pair(a: int, b: int) -> tuple[int, int]:
+def _pair(a: int, b: int) -> Pair:
     return (a, b) if a < b else (b, a)
 
 
-def constraints_for(db: Session, community_id: int, util: Utilities) -> Constraints:
-    """Separations, ended circles and availability as forbidden pairs; members who cannot be
-    placed with anyone are excluded, with the reason."""
+def constraints_for(db: Session, community_id: int, util: Utilities, *,
+                    min_size: int = 2) -> Constraints:
+    """Separations and ended circles as forbidden pairs, earlier circles as pairs who met,
+    availability as meeting starts; members who cannot sit in a circle of ``min_size``
+    whose members share an hour are excluded, with the reason."""
     rules = Constraints()
     index = util.index
     for low, high in db.execute(select(Separation.low_id, Separation.high_id)
                                 .where(Separation.community_id == community_id)):
         if low in index and high in index:
             rules.causes[_pair(index[low], index[high])] = "separation"
-    for leaver, others in _ended(db, community_id):
+    for leaver, others in ended_pairs(db, community_id):
         for other in others:
             if leaver in index and other in index and leaver != other:
                 rules.causes.setdefault(_pair(index[leaver], index[other]), "ended")
-    known = [i for i, m in enumerate(util.members) if m.has_availability]
-    if len(known) > 1:
-        masks = np.array([util.members[i].mask for i in known])
-        shared = overlap_minutes(masks)
-        for x, y in zip(*np.nonzero(np.triu(shared < MIN_OVERLAP, k=1)), strict=True):
-            rules.causes.setdefault(_pair(known[x], known[y]), "time")
-    _exclude(rules, len(util.members))
+    open_again = consented_pairs(db, community_id)
+    rows, cols = np.nonzero(np.triu(util.shared_circle, k=1))
+    rules.met = {(int(a), int(b)) for a, b in zip(rows, cols, strict=True)
+                 if (util.members[a].id, util.members[b].id) not in open_again}
+    if any(m.has_availability for m in util.members):
+        rules.starts = np.array([meeting_starts(m.mask) for m in util.members])
+    _exclude(rules, util, min_size)
     return rules
 
 
-def _ended(db: Session, community_id: int) -> list[tuple[int, list[int]]]:
+def ended_pairs(db: Session, community_id: int) -> list[tuple[int, list[int]]]:
     """(member who left a circle early, the people who sat in it with them and have not both
     agreed to be grouped again)."""
     rows = db.execute(select(CircleMember.circle_id, CircleMember.user_id, CircleMember.left_at,
@@ -79,123 +90,119 @@ def _ended(db: Session, community_id: int) -> list[tuple[int, list[int]]]:
         seats.setdefault(circle_id, []).append(user_id)
         if left_at is not None and (closed_at is None or left_at < closed_at):
             leavers.append((circle_id, user_id))
-    # Both said they are open to it: that circle no longer keeps the two apart.
-    consents = {(c, u, o) for c, u, o in db.execute(
-        select(RegroupConsent.circle_id, RegroupConsent.user_id, RegroupConsent.other_id)
-        .join(Circle).where(Circle.community_id == community_id))}
+    consents = _consents(db, community_id)
     return [(user_id, [other for other in seats[circle_id]
                        if not {(circle_id, user_id, other), (circle_id, other, user_id)} <= consents])
             for circle_id, user_id in leavers]
 
 
-def _exclude(rules: Constraints, n: int) -> None:
-    """Repeatedly set aside anyone forbidden with everyone still in the pool."""
-    remaining = set(range(n))
-    while len(remaining) > 1:
-        stuck = [i for i in sorted(remaining)
-                 if all(not rules.allows(i, j) for j in remaining if j != i)]
+def _consents(db: Session, community_id: int) -> set[tuple[int, int, int]]:
+    return {(c, u, o) for c, u, o in db.execute(
+        select(RegroupConsent.circle_id, RegroupConsent.user_id, RegroupConsent.other_id)
+        .join(Circle).where(Circle.community_id == community_id))}
+
+
+def consented_pairs(db: Session, community_id: int) -> set[Pair]:
+    """(user, other) both ways for pairs who both said they are open to a circle together
+    again: meeting again is what they asked for, so it is no repeat."""
+    consents = _consents(db, community_id)
+    both = {(u, o) for c, u, o in consents if (c, o, u) in consents}
+    return both | {(o, u) for u, o in both}
+
+
+def time_overlap(starts: np.ndarray) -> np.ndarray:
+    """Rows × rows: True where two members share at least one meeting start.
+
+    Identical columns are merged first, so the product stays small for a week of 5-minute
+    slots."""
+    used = starts[:, starts.any(axis=0)]
+    if used.size:
+        used = np.unique(used, axis=1)
+    as_float = used.astype(np.float32)
+    return np.asarray(np.matmul(as_float, as_float.T) > 0, dtype=bool)
+
+
+def _codes(rules: Constraints, n: int) -> np.ndarray:
+    """Rows × rows: 0 where a pair may meet, else 1 separation, 2 ended, 3 no shared hour."""
+    codes = np.zeros((n, n), dtype=np.int8)
+    if rules.starts is not None:
+        codes[~time_overlap(rules.starts)] = 3
+    for (a, b), cause in rules.causes.items():
+        codes[a, b] = codes[b, a] = 1 if cause == "separation" else 2
+    np.fill_diagonal(codes, 0)
+    return codes
+
+
+def _exclude(rules: Constraints, util: Utilities, min_size: int) -> None:
+    """Set aside, until nothing changes, anyone forbidden with everyone still in the pool or
+    with no meeting start at which ``min_size - 1`` others in the pool are free."""
+    n = len(util.members)
+    codes = _codes(rules, n)
+    names = {1: "separation", 2: "ended", 3: "time"}
+    remaining = np.ones(n, dtype=bool)
+    while remaining.sum() > 1:
+        stuck: dict[int, str] = {}
+        others = remaining.sum() - 1
+        blocked = (codes[:, remaining] != 0).sum(axis=1)
+        for i in np.flatnonzero(remaining & (blocked == others)):
+            counts = np.bincount(codes[i, remaining], minlength=4)
+            parts = [CAUSES[names[c]].format(n=_people(int(counts[c])))
+                     for c in sorted((1, 2, 3), key=lambda c: -counts[c]) if counts[c]]
+            stuck[int(i)] = "Cannot be placed with anyone: " + ", ".join(parts) + "."
+        if not stuck and rules.starts is not None and 2 < min_size <= remaining.sum():
+            stuck = _no_common_start(rules.starts, remaining, min_size)
         if not stuck:
             return
-        for i in stuck:
-            causes = Counter(rules.causes[_pair(i, j)] for j in remaining if j != i)
-            parts = [CAUSES[c].format(n=_people(k)) for c, k in causes.most_common()]
-            rules.excluded[i] = "Cannot be placed with anyone: " + ", ".join(parts) + "."
-        remaining -= set(stuck)
+        rules.excluded.update(stuck)
+        remaining[list(stuck)] = False
+
+
+def _no_common_start(starts: np.ndarray, remaining: np.ndarray,
+                     min_size: int) -> dict[int, str]:
+    """Members with no meeting start at which ``min_size - 1`` others are free too."""
+    free = starts[remaining].sum(axis=0)
+    best = np.where(starts, free[None, :] - 1, 0).max(axis=1)
+    return {int(i): (f"No hour a week when {min_size - 1} others are free at the same time as "
+                     f"them (at most {_people(int(best[i]))}; circles here have at least "
+                     f"{min_size}).")
+            for i in np.flatnonzero(remaining & (best < min_size - 1))}
 
 
 def _people(k: int) -> str:
     return "1 other member" if k == 1 else f"{k} other members"
 
 
-def _bits(mask: np.ndarray) -> int:
-    """A slot mask as one integer, so a circle's shared time is a few ANDs and a popcount."""
-    return int.from_bytes(np.packbits(mask).tobytes(), "big")
+def _may_meet(rules: Constraints, n: int, rows: list[int]) -> np.ndarray:
+    """Rows × rows (of ``rows``): True where two members may still share a circle."""
+    may = _codes(rules, n) == 0
+    for a, b in rules.met:
+        may[a, b] = may[b, a] = False
+    sub: np.ndarray = may[np.ix_(rows, rows)]
+    np.fill_diagonal(sub, False)
+    return sub
 
 
-def fix_common_time(circles: list[list[int]], util: Utilities, rules: Constraints,
-                    sizes: tuple[int, int] | None = None) -> list[int]:
-    """Swap members between circles until each shares an hour a week (in place); answer the
-    indices of circles that still do not. Each swap fixes one circle and breaks none. Where
-    no swap does and ``sizes`` (min, max) leave room, one member moves to another circle."""
-    bits = {u: _bits(util.members[util.index[u]].mask) for circle in circles for u in circle}
-    everyone = (1 << SLOTS) - 1
-    need = MIN_OVERLAP // SLOT
+def cohort_rounds(rules: Constraints, n: int, rows: list[int], smallest: int) -> int:
+    """How many rounds the cohort could meet only new people in circles of at least
+    ``smallest``: each round takes ``smallest - 1`` new people from everyone a member may
+    still meet, so the median member's count bounds the cohort (an upper bound).
 
-    def shared(members: list[int]) -> int:
-        return functools.reduce(operator.and_, (bits[u] for u in members), everyone)
-
-    def without(circle: list[int]) -> dict[int, int]:
-        return {x: shared([u for u in circle if u != x]) for x in circle}
-
-    def fits(u: int, others: list[int]) -> bool:
-        return all(rules.allows(util.index[u], util.index[o]) for o in others)
-
-    def gain(x: int, y: int, c: list[int], d: list[int]) -> float:
-        m, i = util.matrix, util.index
-        return float(sum(m[i[y], i[u]] - m[i[x], i[u]] for u in c if u != x)
-                     + sum(m[i[x], i[u]] - m[i[y], i[u]] for u in d if u != y))
-
-    given_up: set[int] = set()
-    while True:
-        failing = [c for c, circle in enumerate(circles)
-                   if c not in given_up and shared(circle).bit_count() < need]
-        if not failing:
-            return sorted(given_up)
-        c = failing[0]
-        rest_c = without(circles[c])
-        best: tuple[float, int, int, int] | None = None
-        for d, other in enumerate(circles):
-            if d == c:
-                continue
-            rest_d, other_ok = without(other), shared(other).bit_count() >= need
-            for x, y in itertools.product(circles[c], other):
-                if (rest_c[x] & bits[y]).bit_count() < need:
-                    continue
-                if other_ok and (rest_d[y] & bits[x]).bit_count() < need:
-                    continue
-                stay_c = [u for u in circles[c] if u != x]
-                stay_d = [u for u in other if u != y]
-                if fits(y, stay_c) and fits(x, stay_d):
-                    value = gain(x, y, circles[c], other)
-                    if best is None or value > best[0]:
-                        best = (value, d, x, y)
-        if best is None and sizes is not None:
-            moved = _move_out(circles, c, sizes, need, shared, fits, util)
-            if moved:
-                continue
-        if best is None:
-            given_up.add(c)
-            continue
-        _, d, x, y = best
-        circles[c] = sorted([u for u in circles[c] if u != x] + [y])
-        circles[d] = sorted([u for u in circles[d] if u != y] + [x])
+    >>> rules = Constraints()
+    >>> cohort_rounds(rules, 60, list(range(60)), 6)
+    11
+    """
+    if smallest < 2 or len(rows) < 2:
+        return 0
+    allowed = _may_meet(rules, n, rows).sum(axis=1)
+    return int(np.median(allowed)) // (smallest - 1)
 
 
-def _move_out(circles: list[list[int]], c: int, sizes: tuple[int, int], need: int,
-              shared: Callable[[list[int]], int], fits: Callable[[int, list[int]], bool],
-              util: Utilities) -> bool:
-    """Move the member of circle ``c`` whose absence gives it a shared hour into a circle
-    with room that keeps (or gains) one; the best such move by utility. False if none."""
-    low, high = sizes
-    if len(circles[c]) - 1 < low:
-        return False
-    m, i = util.matrix, util.index
-    best: tuple[float, int, int] | None = None
-    for x in circles[c]:
-        rest = [u for u in circles[c] if u != x]
-        if shared(rest).bit_count() < need:
-            continue
-        for d, other in enumerate(circles):
-            if d == c or len(other) + 1 > high or not fits(x, other):
-                continue
-            if shared([*other, x]).bit_count() < need:
-                continue
-            value = float(sum(m[i[x], i[u]] for u in other) - sum(m[i[x], i[u]] for u in rest))
-            if best is None or value > best[0]:
-                best = (value, d, x)
-    if best is None:
-        return False
-    _, d, x = best
-    circles[c] = [u for u in circles[c] if u != x]
-    circles[d] = sorted([*circles[d], x])
-    return True
+def short_of_new_people(rules: Constraints, n: int, rows: list[int], smallest: int,
+                        rounds: int) -> dict[int, int]:
+    """Rows who cannot meet only new people in every one of ``rounds`` rounds (too few
+    people they share an hour with and have not met), with how many rounds they can."""
+    if smallest < 2 or len(rows) < 2:
+        return {}
+    allowed = _may_meet(rules, n, rows).sum(axis=1)
+    return {rows[k]: int(c) // (smallest - 1) for k, c in enumerate(allowed)
+            if int(c) // (smallest - 1) < rounds}

@@ -13,8 +13,9 @@ under its row lock, re-read after the lock is taken.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import NamedTuple
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -44,6 +45,26 @@ def beat(db: Session, process_id: str, *, now: datetime | None = None) -> bool:
     done = db.execute(update(LiveProcess).where(LiveProcess.id == process_id)
                       .values(beat_at=now or utcnow()))
     return bool(getattr(done, "rowcount", 0))
+
+
+def alive(db: Session, process_id: str, stale_before: datetime) -> bool:
+    """Whether the process's row is there and it beat since ``stale_before``."""
+    beat_at = db.scalar(select(LiveProcess.beat_at).where(LiveProcess.id == process_id))
+    if beat_at is None:
+        return False
+    if beat_at.tzinfo is None:
+        stale_before = stale_before.replace(tzinfo=None)
+    return bool(beat_at >= stale_before)
+
+
+#: Beats without a renewal after which a process counts as dead.
+STALE_BEATS = 3
+
+
+def checker(db: Session, config: Mapping[str, Any]) -> Callable[[str], bool]:
+    """``alive(process_id)`` for this configuration's beat."""
+    stale = utcnow() - timedelta(seconds=STALE_BEATS * float(config["LIVE_PROCESS_BEAT"]))
+    return lambda process_id: alive(db, process_id, stale)
 
 
 def reap(db: Session, stale_before: datetime) -> list[DeadProcess]:

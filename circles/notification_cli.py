@@ -10,7 +10,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from circles import live_processes
 from circles.extensions import db, orm
+from circles.formation import fail_lost
 from circles.mail import send_outbox
 from circles.models import utcnow
 from circles.pulse import notify_all_at_risk
@@ -41,12 +43,14 @@ def send_command() -> None:
 
 
 def tick(app: Flask) -> tuple[int, int]:
-    """One round of the background worker: reminders and at-risk checks, then the outbox,
-    each committed."""
+    """One round of the background worker: reminders and at-risk checks, formation runs lost
+    with a crashed process marked failed, then the outbox, each committed."""
     with app.app_context():
         try:
             now = utcnow()
             sent = send_due_reminders(db(), now) + notify_all_at_risk(db(), now)
+            orm.session.commit()
+            fail_lost(db(), alive=live_processes.checker(db(), app.config))
             orm.session.commit()
             mailed = send_outbox(db(), app.config)
             orm.session.commit()

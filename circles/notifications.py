@@ -40,10 +40,12 @@ LABELS = {
     "at_risk": "A circle you facilitate may be at risk",
     "goal_checkin": "Goal check-ins",
     "circle_change": "Someone left or closed your circle",
+    "not_placed": "You could not be placed in a circle",
 }
 #: Kinds sent by e-mail unless the member switches them off; the rest are in-app only.
 EMAIL_BY_DEFAULT = frozenset({"new_circle", "upcoming_session", "commitment_due",
-                              "introduction", "at_risk", "circle_change"})
+                              "introduction", "at_risk", "circle_change",
+                              "not_placed"})
 PAGE_SIZE = 50
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import InvalidInput
-from circles.models import Membership, Topic
+from circles.models import Membership, Topic, TopicAlias
 
 MAX_TOPIC = 80
 _EDGE_PUNCTUATION = " .,;:!?-_/"
@@ -78,3 +78,12 @@ def add_topic(db: Session, community_id: int, raw: str) -> Topic:
     db.add(topic)
     db.flush()
     return topic
+
+
+def topic_aliases(db: Session, community_id: int) -> dict[str, str]:
+    """The community's mappings: a typed topic's key → the key of the vocabulary topic it
+    counts as."""
+    rows = db.execute(select(TopicAlias.key, Topic.key)
+                      .join(Topic, TopicAlias.topic_id == Topic.id)
+                      .where(TopicAlias.community_id == community_id))
+    return {alias: key for alias, key in rows}

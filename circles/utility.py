@@ -20,15 +20,21 @@ from sqlalchemy.orm import Session, selectinload
 from circles.availability import always, slot_mask, weekly_utc
 from circles.models import Circle, Membership, Tie, User
 from circles.profiles import BACKGROUND_FIELDS
+from circles.topics import topic_aliases
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "new_tie": 10.0,  # bonus for two people who have never met, at the largest distance
+    "coverage": 50.0,  # per member whose top question a circle-mate answers (others count less)
     "complementarity": 3.0,  # per strength that answers the other's question or goal
     "diversity": 2.0,  # per differing organisation / department (background counts a quarter)
     "equity": 0.5,  # extra share of the new-tie bonus for members with the smallest networks
-    "repeat_penalty": 10.0,  # × (recency-weighted meetings)² for pairs who met before
+    "repeat_penalty": 30.0,  # × (recency-weighted meetings)² for pairs who met (a tie: 1)
 }
 FAR = 4  # tie-network distance from which two people count as fully "far apart"
+#: Need weights: the member's first question counts 1, each later one ``LATER`` of the one
+#: before; learning goals count ``GOAL_SHARE`` of a question in the same place.
+LATER = 0.3
+GOAL_SHARE = 0.3
 HALF_LIFE_DAYS = 365.0  # a meeting a year ago weighs half as much as one today
 
 
@@ -46,6 +52,7 @@ class MemberFacts:
     questions: list[tuple[str, str, str]]  # (topic key, topic label, text), top first
     mask: np.ndarray = field(repr=False)
     has_availability: bool = True
+    goal_order: list[str] = field(default_factory=list)  # learning-goal topic keys, in order
 
     @property
     def first_name(self) -> str:
@@ -64,30 +71,59 @@ class MemberFacts:
     def department_key(self) -> tuple[str, str]:
         return (self.organisation, self.department)
 
+    @property
+    def weighted_needs(self) -> dict[str, float]:
+        """Each needed topic with its weight: questions 1, 0.3, 0.09 … in order, learning goals
+        0.3 of that; a topic asked twice counts at its highest weight.
 
-def load_members(db: Session, member_ids: list[int], *, monday: date) -> list[MemberFacts]:
-    """Facts for the given members, in the given order (one query per profile list)."""
+        >>> facts = MemberFacts(1, "A", "", "", {}, {}, {"b": "B"}, [("a", "A", "?"), ("b", "B", "?")],
+        ...                     mask=always(), goal_order=["b"])
+        >>> facts.weighted_needs
+        {'a': 1.0, 'b': 0.3}
+        """
+        weights: dict[str, float] = {}
+        keys = [(key, 1.0) for key, _, _ in self.questions] + \
+            [(key, GOAL_SHARE) for key in (self.goal_order or list(self.goals))]
+        place: dict[float, int] = {}
+        for key, share in keys:
+            rank = place.get(share, 0)
+            place[share] = rank + 1
+            if key:
+                weights[key] = max(weights.get(key, 0.0), share * LATER ** rank)
+        return weights
+
+
+def load_members(db: Session, member_ids: list[int], *, monday: date,
+                 aliases: dict[str, str] | None = None) -> list[MemberFacts]:
+    """Facts for the given members, in the given order (one query per profile list); topic
+    keys a community mapped to one of its own (``aliases``) count as that topic."""
     users = {u.id: u for u in db.scalars(
         select(User).where(User.id.in_(member_ids)).options(
             selectinload(User.strengths), selectinload(User.questions),
             selectinload(User.learning_goals), selectinload(User.boundaries),
             selectinload(User.availability)))}
-    return [_facts(users[uid], monday) for uid in member_ids]
+    return [_facts(users[uid], monday, aliases or {}) for uid in member_ids]
 
 
-def _facts(user: User, monday: date) -> MemberFacts:
-    boundaries = {b.topic_key for b in user.boundaries}
+def _facts(user: User, monday: date, aliases: dict[str, str]) -> MemberFacts:
+    def key(raw: str) -> str:
+        return aliases.get(raw, raw)
+
+    boundaries = {key(b.topic_key) for b in user.boundaries}
     windows = [(w.weekday, w.start_minute, w.end_minute) for w in user.availability]
     background = {k: str(v) for k, v in (user.background or {}).items()
                   if user.background_consent and k in BACKGROUND_FIELDS and v}
     return MemberFacts(
         id=user.id, name=user.display_name, organisation=user.organisation.strip(),
         department=user.department.strip(), background=background,
-        strengths={s.topic_key: s.topic for s in user.strengths if s.topic_key not in boundaries},
-        goals={g.topic_key: g.topic for g in user.learning_goals},
-        questions=[(q.topic_key, q.topic, q.text) for q in user.questions],
+        strengths={key(s.topic_key): s.topic for s in user.strengths
+                   if key(s.topic_key) not in boundaries},
+        goals={key(g.topic_key): g.topic for g in user.learning_goals},
+        questions=[(key(q.topic_key) if q.topic_key else "", q.topic, q.text)
+                   for q in user.questions],
         mask=slot_mask(weekly_utc(windows, user.timezone, monday)) if windows else always(),
         has_availability=bool(windows),
+        goal_order=[key(g.topic_key) for g in user.learning_goals],
     )
 
 
@@ -175,28 +211,36 @@ class Utilities:
 
 
 def pair_utilities(db: Session, community_id: int, member_ids: list[int],
-                   weights: dict[str, float], *, monday: date,
-                   now: datetime | None = None) -> tuple[np.ndarray, Utilities]:
-    """Pair utilities for ``member_ids`` (rows in that order) and the facts behind them."""
-    members = load_members(db, member_ids, monday=monday)
+                   weights: dict[str, float], *, monday: date, now: datetime | None = None,
+                   with_matrix: bool = True) -> tuple[np.ndarray, Utilities]:
+    """Pair utilities for ``member_ids`` (rows in that order) and the facts behind them.
+
+    ``with_matrix=False`` reads only the facts and who already met (for checks before a
+    solve): the matrix is left at zero and distances are not computed."""
+    members = load_members(db, member_ids, monday=monday,
+                           aliases=topic_aliases(db, community_id))
     graph = member_graph(db, community_id)
     now = now or datetime.now(UTC)
-    w = {**DEFAULT_WEIGHTS, **weights}
     n = len(members)
+    index = {m.id: i for i, m in enumerate(members)}
     met = np.zeros((n, n))
     shared_circle = np.zeros((n, n), dtype=bool)
     distance = np.full((n, n), float(FAR))
-    index = {m.id: i for i, m in enumerate(members)}
+    cutoff = FAR if with_matrix else 1
     for i, member in enumerate(members):
         if member.id not in graph:
             continue
-        for other, hops in nx.single_source_shortest_path_length(graph, member.id, cutoff=FAR).items():
+        reach = nx.single_source_shortest_path_length(graph, member.id, cutoff=cutoff)
+        for other, hops in reach.items():
             j = index.get(other)
             if j is not None and j != i:
                 distance[i, j] = hops
                 edge = graph.edges[member.id, other] if hops == 1 else None
                 met[i, j] = met_weight(edge, now=now)
                 shared_circle[i, j] = bool(edge and edge["meetings"])
+    if not with_matrix:
+        return np.zeros((n, n)), Utilities(np.zeros((n, n)), members, met, index, shared_circle)
+    w = {**DEFAULT_WEIGHTS, **weights}
     factor = np.vectorize(distance_factor, otypes=[float])(distance.astype(int))
     ranks = degree_ranks([graph.degree(m.id) if m.id in graph else 0 for m in members])
     equity = 1 + w["equity"] * (1 - (ranks[:, None] + ranks[None, :]) / 2)

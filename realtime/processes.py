@@ -28,7 +28,7 @@ from circles.extensions import db, orm
 from circles.models import utcnow
 
 EXTENSION = "circles.processes"
-STALE_BEATS = 3  # beats without a renewal after which a process counts as dead
+STALE_BEATS = live_processes.STALE_BEATS
 
 
 class ServerProcess:

@@ -143,43 +143,76 @@
     }
   }
 
+  /* The whole round as the server re-formed it: every member's row goes to the circle the
+   * answer lists them in (the move re-optimises the other circles too), each row's "Move to"
+   * offers the other circles, and every circle's reasons and rule breaks are redrawn. */
   function applyMove(form, answer) {
     var row = form.closest("li");
     var select = form.querySelector("select[name=to_circle]");
     var round = form.querySelector("input[name=round_no]").value;
-    var target = select.value;
-    var into = document.querySelector(
-      'article[data-round="' + round + '"][data-index="' + target + '"] ul.members');
-    if (!row || !into) {
+    if (!row || !Array.isArray(answer.circles)) {
       return false;
     }
+    var rows = {};
+    document.querySelectorAll('article[data-round="' + round + '"] ul.members > li')
+      .forEach(function (item) {
+        var uid = item.querySelector("input[name=user_id]");
+        if (uid) {
+          rows[uid.value] = item;
+        }
+      });
     clearError(row, select);
-    into.appendChild(row);
-    var details = row.querySelector("details");
-    if (details) {
-      details.open = false;
-    }
-    var options = [];
     answer.circles.forEach(function (circle) {
       var article = document.querySelector(
         'article[data-round="' + round + '"][data-index="' + Number(circle.index) + '"]');
-      if (article) {
-        textItems(article.querySelector("ul.why"), circle.why);
+      if (!article) {
+        return;
       }
-      if (String(circle.index) !== target) {
-        var option = document.createElement("option");
-        option.value = String(Number(circle.index));
-        option.textContent = String(circle.name);
-        options.push(option);
+      var list = article.querySelector("ul.members");
+      circle.member_ids.forEach(function (uid) {
+        var item = rows[String(uid)];
+        if (item) {
+          list.appendChild(item);
+          var options = answer.circles.filter(function (other) {
+            return other.index !== circle.index;
+          }).map(function (other) {
+            var option = document.createElement("option");
+            option.value = String(Number(other.index));
+            option.textContent = String(other.name);
+            return option;
+          });
+          var choice = item.querySelector("select[name=to_circle]");
+          if (choice) {
+            choice.replaceChildren.apply(choice, options);
+          }
+          var details = item.querySelector("details");
+          if (details) {
+            details.open = false;
+          }
+        }
+      });
+      textItems(article.querySelector("ul.why"), circle.why);
+      var breaks = article.querySelector("ul.breaks");
+      if (breaks) {
+        textItems(breaks, circle.breaks || []);
+        breaks.hidden = !(circle.breaks && circle.breaks.length);
       }
     });
-    select.replaceChildren.apply(select, options);
-    answer.figures.forEach(function (figure, i) {
-      var tableRow = document.querySelector('tr[data-figure-row="' + i + '"]');
-      if (tableRow) {
-        tableRow.querySelector('[data-figure="plan"]').textContent = String(figure.plan);
-        tableRow.querySelector('[data-figure="baseline"]').textContent = String(figure.baseline);
+    (answer.figures || []).forEach(function (figure) {
+      var tableRow = document.querySelector('tr[data-figure-key="' + figure.key + '"]');
+      if (!tableRow) {
+        return;
       }
+      var cells = { plan: figure.plan, baseline: figure.random, greedy: figure.greedy };
+      (figure.rounds || []).forEach(function (value, i) {
+        cells["round-" + (i + 1)] = value;
+      });
+      Object.keys(cells).forEach(function (name) {
+        var cell = tableRow.querySelector('[data-figure="' + name + '"]');
+        if (cell) {
+          cell.textContent = String(cells[name]);
+        }
+      });
     });
     say(answer.message);
     return true;

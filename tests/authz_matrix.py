@@ -162,6 +162,7 @@ MATRIX.update({
     ("formation.move", "POST"): Row(ONLY_FACILITATOR),
     ("formation.prepare", "POST"): Row(ONLY_FACILITATOR),
     ("formation.publish", "POST"): Row(ONLY_FACILITATOR),
+    ("formation.retry", "POST"): Row(ONLY_FACILITATOR),
     # Site administration
     ("admin.index", "GET"): Row(frozenset({ADMIN}), vary=False),
     ("admin.accounts", "GET"): Row(frozenset({ADMIN}), vary=False),

@@ -19,7 +19,8 @@ from tests.conftest import AuthActions, post_form
 ORGS = ("Acme", "Globex", "Initech")
 DEPARTMENTS = ("Finance", "Legal", "Platform", "Sales")
 SETTINGS = {"format": "range", "size": "4", "min_size": "4", "max_size": "6", "rounds": "1",
-            "new_tie": "10", "complementarity": "3", "diversity": "2", "equity": "0.5",
+            "new_tie": "10", "coverage": "50", "complementarity": "3", "diversity": "2",
+            "equity": "0.5",
             "repeat_penalty": "10", "time_limit": "0.2"}
 WHO = ("facilitator", "member", "outsider", "other_facilitator", "anonymous")
 

@@ -16,7 +16,7 @@ from circles.circle import create_circle
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import orm
 from circles.formation import pool_ids
-from circles.formation_constraints import _ended
+from circles.formation_constraints import ended_pairs
 from circles.models import (
     Circle,
     CircleMember,
@@ -53,7 +53,7 @@ def notes_of(db: Any, user_id: int) -> list[Notification]:
 
 def together_forbidden(db: Any, community_id: int, a: int, b: int) -> bool:
     return any((leaver == a and b in others) or (leaver == b and a in others)
-               for leaver, others in _ended(db, community_id))
+               for leaver, others in ended_pairs(db, community_id))
 
 
 # --- call it a day --------------------------------------------------------------------------

@@ -12,10 +12,8 @@ import numpy as np
 import pytest
 
 from circles.availability import MIN_OVERLAP, always, overlap_minutes, slot_mask, weekly_utc
-from circles.formation_constraints import Constraints, fix_common_time
 from circles.utility import (
     MemberFacts,
-    Utilities,
     complementarity,
     degree_ranks,
     distance_factor,
@@ -136,25 +134,3 @@ def test_same_local_hour_far_apart_shares_nothing() -> None:
     berlin = slot_mask(weekly_utc([(2, 18 * 60, 19 * 60)], "Europe/Berlin", WINTER))
     tokyo = slot_mask(weekly_utc([(2, 18 * 60, 19 * 60)], "Asia/Tokyo", WINTER))
     assert overlap_minutes(np.array([berlin, tokyo]))[0, 1] < MIN_OVERLAP
-
-
-def test_a_circle_whose_pairs_overlap_but_not_all_three_is_fixed_by_a_swap() -> None:
-    def at(*spans: tuple[int, int]) -> np.ndarray:
-        return slot_mask([(start * 60, end * 60) for start, end in spans])
-
-    # A∩B = 10–11, A∩C = 9–10, B∩C = 11–12: every pair shares an hour, the trio none.
-    masks = [at((9, 11)), at((10, 12)), at((9, 10), (11, 12)), at((9, 12)), at((9, 12)), at((9, 12))]
-    members = [facts(i, mask=m) for i, m in enumerate(masks)]
-    util = Utilities(np.zeros((6, 6)), members, np.zeros((6, 6)), {i: i for i in range(6)},
-                     np.zeros((6, 6), dtype=bool))
-    circles = [[0, 1, 2], [3, 4, 5]]
-    assert fix_common_time(circles, util, Constraints()) == []
-    assert circles != [[0, 1, 2], [3, 4, 5]] and len(circles[0]) == len(circles[1]) == 3
-    from circles.availability import common_minutes
-
-    assert all(common_minutes(masks[u] for u in circle) >= MIN_OVERLAP for circle in circles)
-    # With the only helpful swaps forbidden, the circle is reported instead.
-    circles = [[0, 1, 2], [3, 4, 5]]
-    blocked = Constraints(causes={(k, m): "separation" for k in (0, 1, 2) for m in (3, 4, 5)})
-    assert fix_common_time(circles, util, blocked) == [0]
-    assert circles == [[0, 1, 2], [3, 4, 5]]

@@ -4,7 +4,7 @@ from circles.models.accounts import LoginSession, User
 from circles.models.api import ApiToken
 from circles.models.base import Base, utcnow
 from circles.models.circles import Circle, CircleMember
-from circles.models.communities import Community, Membership, Topic
+from circles.models.communities import Community, Membership, Topic, TopicAlias
 from circles.models.ending import ClosingReflection, Departure, RegroupConsent
 from circles.models.formation import FormationRun, Separation
 from circles.models.goals import CircleGoal, GoalCheckin
@@ -84,6 +84,7 @@ __all__ = [
     "SuccessCriterion",
     "Tie",
     "Topic",
+    "TopicAlias",
     "User",
     "utcnow",
 ]

@@ -65,3 +65,18 @@ class Topic(Base):
     key: Mapped[str] = mapped_column(String(80))
 
     community: Mapped[Community] = relationship(back_populates="topics")
+
+
+class TopicAlias(Base):
+    """A facilitator's mapping of a topic members typed (``key``, normalised) to one of the
+    community's own topics, so formation counts it as that topic."""
+
+    __tablename__ = "topic_alias"
+    __table_args__ = (UniqueConstraint("community_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
+
+    topic: Mapped[Topic] = relationship()

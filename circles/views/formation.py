@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
-from circles import communities, formation, formation_runs
+from circles import communities, formation, formation_edits, formation_publish, formation_runs
 from circles.errors import CirclesError, InvalidInput, NotFound
 from circles.extensions import db
 from circles.models import Community, FormationRun
@@ -22,8 +22,6 @@ from circles.views.forms import render_form, submit
 from realtime import broadcast
 
 bp = Blueprint("formation", __name__)
-#: Seconds regrouping a round may search; short, as it runs inside the request.
-PREPARE_TIME_LIMIT = 1.0
 
 
 def _run(run_id: int) -> tuple[FormationRun, Community]:
@@ -48,7 +46,8 @@ def _start(form: FormationForm, community: Community) -> FormationRun:
     try:
         return formation.start_run(db(), community, current_user, min_size=min_size,
                                    max_size=max_size, rounds=form.rounds.data or 0,
-                                   weights=form.weights())
+                                   weights=form.weights(), seed=form.seed.data,
+                                   allow_repeats=bool(form.allow_repeats.data))
     except InvalidInput as exc:
         fields = {form.size_field_for(name.removeprefix("weights.")): problem
                   for name, problem in exc.errors.items()}
@@ -80,6 +79,8 @@ def status(run_id: int) -> ResponseReturnValue:
     progress = formation_runner.progress_of(run.id)
     if progress is not None and progress.error:
         return {"status": "failed", "fraction": 1.0, "error": progress.error}
+    if progress is None and formation_runner.lost(run):
+        return {"status": "failed", "fraction": 1.0, "error": formation_runner.LOST}
     return {"status": "computing", "fraction": progress.fraction if progress else 0.0}
 
 
@@ -88,15 +89,37 @@ def status(run_id: int) -> ResponseReturnValue:
 def show(run_id: int) -> ResponseReturnValue:
     """A progress bar while the run computes, then its preview."""
     run, community = _run(run_id)
-    if not _computed(run) and run.status == "draft":
+    if not _computed(run) and run.status in ("draft", "failed"):
+        progress = formation_runner.progress_of(run.id)
+        failed = run.params.get("error") if run.status == "failed" else (
+            formation_runner.LOST if progress is None and formation_runner.lost(run) else None)
         return render_template("formation/progress.html", run=run, community=community,
-                               progress=formation_runner.progress_of(run.id))
+                               progress=progress, failed=failed)
     return _preview(run, community)
 
 
-def _figure_rows(view: formation_runs.RunPreview) -> list[tuple[str, str, str]]:
-    """(label, this plan, random baseline) per figure, as people read them."""
-    return [(label, _figure(key, view.figures.get(key)), _figure(key, view.baseline.get(key)))
+@bp.post("/formation/<int:run_id>/retry")
+@login_required
+def retry(run_id: int) -> ResponseReturnValue:
+    """Compute a run again that failed or was interrupted by a crash (same settings and seed)."""
+    run, _ = _run(run_id)
+    try:
+        formation_runner.retry(run)
+    except CirclesError as exc:
+        db().rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("formation.show", run_id=run_id))
+    formation_runner.start(run_id, current_user.id, time_limit=run.params.get("time_limit"))
+    return redirect(url_for("formation.show", run_id=run_id))
+
+
+def _figure_table(view: formation_runs.RunPreview) -> list[dict[str, Any]]:
+    """Every figure for the whole plan, each round, and both baselines, with its meaning."""
+    return [{"key": key, "label": label, "meaning": formation_runs.FIGURE_MEANINGS[key],
+             "plan": _figure(key, view.figures.get(key)),
+             "rounds": [_figure(key, row.get(key)) for row in view.by_round],
+             "random": _figure(key, view.baseline.get(key)),
+             "greedy": _figure(key, view.greedy.get(key))}
             for key, label in formation_runs.FIGURE_LABELS.items()]
 
 
@@ -104,7 +127,7 @@ def _figure(key: str, value: Any) -> str:
     """A figure as people read it: shares in per cent, means with one decimal."""
     if value is None:
         return "—"
-    if key.endswith(("_ratio", "_coverage")):
+    if key.endswith(("_ratio", "_coverage", "_answered")):
         return f"{float(value):.0%}"
     if isinstance(value, float):
         return f"{value:.1f}"
@@ -126,8 +149,8 @@ def _preview(run: FormationRun, community: Community, status: int = 200,
     context: dict[str, Any] = {"move_errors": {}, "pair_errors": [], "publish_errors": []}
     context.update(errors)
     return render_template("formation/preview.html", run=run, community=community, view=view,
-                           names=names, round_one=round_one, figures=_figure_rows(view),
-                           why=_why, **context), status
+                           names=names, round_one=round_one,
+                           table=_figure_table(view), why=_why, **context), status
 
 
 def _wants_json() -> bool:
@@ -137,10 +160,10 @@ def _wants_json() -> bool:
 def _moved_json(run: FormationRun, round_no: int, message: str) -> ResponseReturnValue:
     """What the preview page needs to refresh itself after a move, without a reload."""
     view = formation_runs.preview(db(), run)
-    circles = [{"index": c.index, "name": c.name, "member_ids": c.member_ids, "why": _why(c)}
+    circles = [{"index": c.index, "name": c.name, "member_ids": c.member_ids, "why": _why(c),
+                "breaks": c.breaks}
                for c in view.circles if c.round_no == round_no]
-    figures = [{"label": label, "plan": plan, "baseline": baseline}
-               for label, plan, baseline in _figure_rows(view)]
+    figures = _figure_table(view)
     return {"ok": True, "message": message, "circles": circles, "figures": figures}
 
 
@@ -163,13 +186,14 @@ def move(run_id: int) -> ResponseReturnValue:
     """Move a member to another circle of the same round; the figures are recomputed."""
     run, community = _run(run_id)
     form = MoveForm()
-    if not _adjust(form, lambda: formation_runs.move_member(
+    if not _adjust(form, lambda: formation_edits.move_member(
             db(), run, form.user_id.data or 0, form.round_no.data or 0, form.to_circle.data or 0)):
         if _wants_json():
             return {"ok": False, "errors": _problems(form)}, 422
         key = (form.round_no.data, form.user_id.data)
         return _preview(run, community, 422, move_errors={key: _problems(form)})
-    message = "Moved; the figures are recomputed."
+    message = ("Moved; the other circles were re-formed around the move and the figures are "
+               "recomputed.")
     if _wants_json():
         return _moved_json(run, form.round_no.data or 0, message)
     flash(message, "ok")
@@ -180,14 +204,16 @@ def move(run_id: int) -> ResponseReturnValue:
 @login_required
 def lock(run_id: int) -> ResponseReturnValue:
     """Lock two members together in every round of the plan; the figures are recomputed."""
-    return _pair_change(run_id, formation_runs.lock_pair, "Locked: those two stay together.")
+    return _pair_change(run_id, formation_edits.lock_pair,
+                        "Locked: those two stay together; the other circles were re-formed "
+                        "around them.")
 
 
 @bp.post("/formation/<int:run_id>/unlock")
 @login_required
 def unlock(run_id: int) -> ResponseReturnValue:
     """Release a locked pair."""
-    return _pair_change(run_id, formation_runs.unlock_pair, "Unlocked.")
+    return _pair_change(run_id, formation_edits.unlock_pair, "Unlocked.")
 
 
 def _pair_change(run_id: int, change: Callable[[Session, FormationRun, int, int], object],
@@ -219,8 +245,7 @@ def prepare(run_id: int) -> ResponseReturnValue:
     if refused is not None:
         return refused
     try:
-        changes = formation_runs.prepare_next_round(db(), run, round_no=round_no,
-                                                    time_limit=PREPARE_TIME_LIMIT)
+        changes = formation_edits.prepare_next_round(db(), run, round_no=round_no)
         db().commit()
     except CirclesError as exc:
         db().rollback()
@@ -238,7 +263,8 @@ def publish(run_id: int) -> ResponseReturnValue:
     if refused is not None:
         return refused
     try:
-        created = formation_runs.publish(db(), run, round_no=round_no)
+        created = formation_publish.publish(db(), run, round_no=round_no,
+                                            accept=request.form.getlist("accept"))
         db().commit()
     except CirclesError as exc:
         db().rollback()
@@ -257,7 +283,7 @@ def discard(run_id: int) -> ResponseReturnValue:
     """Throw the plan away; nothing is published."""
     run, community = _run(run_id)
     try:
-        formation_runs.discard(db(), run)
+        formation_publish.discard(db(), run)
         db().commit()
     except CirclesError as exc:
         db().rollback()

@@ -7,7 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import FloatField, HiddenField, IntegerField, RadioField, SelectChoice
+from wtforms import (
+    BooleanField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+)
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import NumberInput
 
@@ -22,16 +29,19 @@ FORMATS = [
 #: Weight fields, in the order they are shown, with what each one rewards.
 WEIGHTS = {
     "new_tie": ("New ties", "People who have never met, far apart in the tie network."),
+    "coverage": ("Questions answered",
+                 ("Each member's questions and learning goals answered by someone in their "
+                  "circle (the top question counts most; a second answer adds little).")),
     "complementarity": ("Complementarity",
                         "One member's strengths answer another's questions, both ways."),
     "diversity": ("Diversity",
                   "Different organisations, departments and (with consent) backgrounds."),
     "equity": ("Equity", "Members with the smallest networks get the strongest new ties first."),
-    "repeat_penalty": ("Repeat penalty", "How strongly to avoid people meeting again."),
+    "repeat_penalty": ("Known pairs", ("How strongly to keep apart people who already know "
+                                       "each other (a tie, or an earlier circle).")),
 }
 
-DEFAULT_TIME_LIMIT = 3.0  # seconds; the solver stops earlier when it has converged
-MAX_TIME_LIMIT = 120.0
+MAX_TIME_LIMIT = 120.0  # a test or an expert may cap the search; empty: it grows with the cohort
 SIZE_FIELDS = ("size", "min_size", "max_size")
 SIZE_LIMITS = {"min": 2, "max": GROUP_MAX}  # a hint to the browser; the domain decides
 
@@ -62,11 +72,21 @@ class FormationForm(FlaskForm):
                     NumberRange(min=1, max=MAX_ROUNDS,
                                 message=f"Plan between 1 and {MAX_ROUNDS} rounds.")])
     new_tie = _weight("new_tie")
+    coverage = _weight("coverage")
     complementarity = _weight("complementarity")
     diversity = _weight("diversity")
     equity = _weight("equity")
     repeat_penalty = _weight("repeat_penalty")
-    time_limit = HiddenField(default=str(DEFAULT_TIME_LIMIT))
+    allow_repeats = BooleanField(
+        "Let people who already met meet again, where no plan avoids it",
+        description="Off: nobody meets someone they already shared a circle with; a round "
+                    "that cannot keep this to everyone is refused before solving, and any "
+                    "pair that still meets again needs your agreement before publishing.")
+    seed = IntegerField("Seed", validators=[Optional(), NumberRange(
+        min=0, max=2**31 - 1, message="Give a whole number from 0 to 2147483647.")],
+        description="The same members, settings and seed give the same plan; another seed "
+                    "gives another plan that is just as good. Empty: 1.")
+    time_limit = HiddenField(default="")
 
     @classmethod
     def prefilled(cls, weights: Mapping[str, float]) -> FormationForm:
@@ -83,7 +103,7 @@ class FormationForm(FlaskForm):
             for field in (self.min_size, self.max_size):
                 if field.data is None and not field.errors:
                     field.errors.append("Give a size.")
-        if self.time_limit_seconds() is None:
+        if self.time_limit_seconds() == 0.0:
             self.form_errors.append("The time limit must be a number of seconds up to "
                                     f"{MAX_TIME_LIMIT:g}. Reload the page and try again.")
         return valid and not self.errors and not self.form_errors
@@ -100,12 +120,15 @@ class FormationForm(FlaskForm):
         return {name: float(self[name].data or 0.0) for name in WEIGHTS}
 
     def time_limit_seconds(self) -> float | None:
-        """The hidden time limit in seconds, or None when it is not a sensible number."""
-        try:
-            seconds = float(self.time_limit.data or DEFAULT_TIME_LIMIT)
-        except ValueError:
+        """The hidden time cap in seconds (None: the default cap for the cohort's size), or
+        0 when it is not a sensible number."""
+        if not self.time_limit.data:
             return None
-        return seconds if 0 < seconds <= MAX_TIME_LIMIT else None
+        try:
+            seconds = float(self.time_limit.data)
+        except ValueError:
+            return 0.0
+        return seconds if 0 < seconds <= MAX_TIME_LIMIT else 0.0
 
     def size_field_for(self, domain_field: str) -> str:
         """The form field that shows a size problem the domain reported as ``domain_field``."""

@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from circles import formation
+from circles import formation, live_processes
 from circles.errors import CirclesError
 from circles.extensions import orm
-from realtime import broadcast
+from circles.models import FormationRun
+from graph.errors import FormationError
+from realtime import broadcast, processes
 
 log = logging.getLogger(__name__)
 UNEXPECTED = "Forming the circles failed unexpectedly. Try again, or with a smaller format."
+LOST = formation.LOST
 #: Seconds between two progress messages; the solver may report more often than people read.
 REPORT_EVERY = 0.2
 
@@ -56,6 +59,10 @@ def start(run_id: int, user_id: int, *, time_limit: float | None) -> None:
     """Compute ``run_id`` in a background task (inline when ``FORMATION_RUN_INLINE``)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     _record(run_id, fraction=0.0, done=False, error=None)
+    run = orm.session.get(FormationRun, run_id)
+    if run is not None:
+        formation.mark_computing(run, None if app.config.get("FORMATION_RUN_INLINE")
+                                 else processes.started(), time_limit)
     # End the request's transaction first: on SQLite it holds the lock the computing session
     # needs (a deadlock when computing inline, a wait otherwise).
     orm.session.commit()
@@ -95,12 +102,37 @@ def compute(app: Flask, run_id: int, user_id: int, *, time_limit: float | None) 
             with Session(orm.engine) as db:
                 formation.store_run(db, problem, solution)
                 db.commit()
+        except FormationError as exc:  # carries a readable message
+            error = str(exc)
         except CirclesError as exc:  # infeasible sizes, availability: said to the facilitator
             error = exc.message
-        except ValueError as exc:  # graph.errors.FormationError carries a readable message
-            error = str(exc)
         except Exception:  # a thread that dies silently would leave the page waiting forever
             log.exception("formation run %s failed", run_id)
             error = UNEXPECTED
+        if error is not None:
+            _persist_failure(run_id, error)
         _record(run_id, fraction=1.0, done=True, error=error)
         broadcast.formation_progress(user_id, run_id, 1.0, done=True, error=error)
+
+
+def _persist_failure(run_id: int, error: str) -> None:
+    """Keep a failure on the run, so it still shows (with a retry) after a restart."""
+    with Session(orm.engine) as db:
+        run = db.get(FormationRun, run_id)
+        if run is not None and run.status == "draft" and not (run.plan or {}).get("rounds"):
+            formation.fail(run, error)
+            db.commit()
+
+
+def lost(run: FormationRun) -> bool:
+    """Whether ``run`` was being computed by a process that is gone (read only)."""
+    alive = live_processes.checker(orm.session(), current_app.config)
+    return progress_of(run.id) is None and formation.interrupted(run, alive=alive)
+
+
+def retry(run: FormationRun) -> None:
+    """A failed or lost run back to a draft, committed, ready for ``start``."""
+    if run.status == "draft" and lost(run):
+        formation.fail(run, LOST)
+    formation.retry(orm.session(), run.id)
+    orm.session.commit()
