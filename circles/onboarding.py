@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 from circles.accounts import normalise_email
 from circles.errors import Conflict, InvalidInput
 from circles.models import Community, Membership, Tie, User
+from circles.profiles import (
+    add_availability,
+    add_learning_goal,
+    add_question,
+    add_strength,
+    format_clock,
+)
 from circles.roster_csv import Report, read_table
+from circles.roster_profiles import PROFILE_COLUMNS, ProfileCells, read_profile
 from circles.ties import ordered
 
 MAX_MEMBERS = 5_000
@@ -30,13 +38,15 @@ OK = "ok"
 ALREADY_MEMBER = "already a member"
 EXISTING_ACCOUNT = "existing account — will be added to the community"
 
-MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
+BASIC_COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("name", "full name", "display name", "member name"),
     "email": ("email", "e mail", "mail", "email address", "e mail address"),
     "organisation": ("organisation", "organization", "company", "org"),
     "department": ("department", "dept", "division", "unit"),
     "team": ("team", "existing team", "team code", "hr team"),
 }
+MEMBER_COLUMNS = {**BASIC_COLUMNS, **PROFILE_COLUMNS}
+PROFILE_KEPT = "existing account — will be added to the community; its own profile stands"
 TIE_COLUMNS: dict[str, tuple[str, ...]] = {
     "email_a": ("email a", "email 1", "person", "person a", "member", "from"),
     "email_b": ("email b", "email 2", "knows", "person b", "colleague", "works with", "to"),
@@ -54,6 +64,13 @@ class MemberRow:
     email_valid: bool = False
     problems: list[str] = field(default_factory=list)
     status: str = OK
+    profile: ProfileCells = field(default_factory=ProfileCells)
+
+    @property
+    def team_key(self) -> tuple[str, str, str]:
+        """A team is one within its organisation and department: "FIN-1" in two
+        organisations is two teams."""
+        return (self.organisation.casefold(), self.department.casefold(), self.team.casefold())
 
 
 @dataclass
@@ -122,14 +139,18 @@ def parse_members_csv(text: str | bytes) -> MembersReport:
     """Check a members file row by row; needs no database (see ``check_import`` for that)."""
     report = MembersReport()
     table = read_table(report, text, MEMBER_COLUMNS, required=("name", "email"),
-                       max_rows=MAX_MEMBERS, noun="members")
+                       max_rows=MAX_MEMBERS, noun="members", example=tuple(BASIC_COLUMNS))
     first_line: dict[str, int] = {}
     for line, cells in table.rows:
         name, raw_email, organisation, department, team = (
-            _cell(cells, table.columns.get(column)) for column in MEMBER_COLUMNS)
+            _cell(cells, table.columns.get(column)) for column in BASIC_COLUMNS)
         row = MemberRow(line, name, "", organisation, department, team)
         problem = partial(table.flag, row)
         table.flag_stray(row, cells)
+        row.profile, profile_problems = read_profile(
+            {column: _cell(cells, table.columns.get(column)) for column in PROFILE_COLUMNS})
+        for column, message in profile_problems.items():
+            problem(column, message)
         if not row.name:
             problem("name", "a name is required")
         if not raw_email:
@@ -200,10 +221,10 @@ def _member_ids(db: Session, community_id: int) -> set[int]:
 
 def _teams(report: MembersReport) -> list[list[MemberRow]]:
     """Rows grouped by existing team (case and spacing ignored); oversized teams are problems."""
-    teams: dict[str, list[MemberRow]] = defaultdict(list)
+    teams: dict[tuple[str, str, str], list[MemberRow]] = defaultdict(list)
     for row in report.rows:
         if row.team:
-            teams[row.team.casefold()].append(row)
+            teams[row.team_key].append(row)
     for rows in teams.values():
         if len(rows) > MAX_TEAM:
             report.file_problems.append(
@@ -224,7 +245,8 @@ def check_import(db: Session, community: Community, members: str | bytes,
     for row in report.rows:
         user = users.get(row.email) if not row.problems else None
         if user is not None:
-            row.status = ALREADY_MEMBER if user.id in member_ids else EXISTING_ACCOUNT
+            row.status = ALREADY_MEMBER if user.id in member_ids else (
+                EXISTING_ACCOUNT if row.profile.empty else PROFILE_KEPT)
     tie_report = None
     if ties is not None:
         in_community = db.scalars(
@@ -244,16 +266,20 @@ def import_members(db: Session, community: Community, members_text: str,
     users = _users_by_email(db, (row.email for row in preview.members.rows))
     member_ids = _member_ids(db, community.id)
     result = ImportResult()
+    fresh: list[tuple[User, ProfileCells]] = []
     for row in preview.members.rows:
         user = users.get(row.email)
         if user is None:
             user = users[row.email] = User(
                 email=row.email, password_hash=None, display_name=row.name,
                 organisation=row.organisation, department=row.department,
-                claim_token=secrets.token_urlsafe(32),
+                timezone=row.profile.timezone, claim_token=secrets.token_urlsafe(32),
+                strengths=[], questions=[], learning_goals=[], boundaries=[],
+                success_criteria=[], availability=[],
             )
             db.add(user)
             result.new_accounts.append(NewAccount(row.name, row.email, user.claim_token or ""))
+            fresh.append((user, row.profile))
         elif user.id in member_ids:
             result.already_members += 1
             continue
@@ -264,12 +290,30 @@ def import_members(db: Session, community: Community, members_text: str,
     except IntegrityError as exc:
         raise Conflict("Someone joined or signed up with one of these e-mails during the import. "
                        "Upload the file again to see who is new.") from exc
+    with db.no_autoflush:
+        for user, profile in fresh:
+            fill_profile(db, user, profile)
+    db.flush()
     pairs = {ordered(users[t.email_a].id, users[t.email_b].id) for t in
              (preview.ties.rows if preview.ties else [])}
     for team in _teams(preview.members):
         pairs.update(ordered(users[a.email].id, users[b.email].id) for a, b in combinations(team, 2))
     result.ties = _record_ties(db, community, pairs)
     return result
+
+
+def fill_profile(db: Session, user: User, profile: ProfileCells) -> None:
+    """A new account's profile from its row, through the same checks as the profile page
+    (topics take the community vocabulary's spelling)."""
+    for topic in profile.strengths:
+        add_strength(db, user, topic=topic)
+    for topic, text in profile.questions:
+        add_question(db, user, text=text, topic=topic)
+    for topic in profile.learning_goals:
+        add_learning_goal(db, user, topic=topic)
+    for weekday, start, end in profile.windows:
+        add_availability(db, user, weekday=weekday, start=format_clock(start),
+                         end=format_clock(end))
 
 
 def _record_ties(db: Session, community: Community, pairs: set[tuple[int, int]]) -> int:

@@ -103,11 +103,11 @@ def _records(text: str) -> list[tuple[int, list[str]]]:
 
 
 def _map_header(table: Table, header: list[str], aliases: dict[str, tuple[str, ...]],
-                required: tuple[str, ...]) -> list[str]:
+                required: tuple[str, ...], example: tuple[str, ...]) -> list[str]:
     data_cell = next((cell.strip() for cell in header if "@" in cell), None)
     if data_cell is not None:
         return [(f"The first row looks like data ('{data_cell}'): add a header row naming the "
-                 f"columns, e.g. {','.join(aliases)}.")]
+                 f"columns, e.g. {','.join(example)}.")]
     lookup = {alias: name for name, names in aliases.items() for alias in (name, *names)}
     problems, unknown = [], []
     for index, raw in enumerate(header):
@@ -128,14 +128,16 @@ def _map_header(table: Table, header: list[str], aliases: dict[str, tuple[str, .
     if missing:
         problems.append(f"Missing required column{'s' * (len(missing) > 1)}: "
                         f"{', '.join(missing)}. The first row must name the columns, e.g. "
-                        f"{','.join(aliases)}.")
+                        f"{','.join(example)}.")
     return problems
 
 
 def read_table(report: Report[R], data: str | bytes, aliases: dict[str, tuple[str, ...]], *,
-               required: tuple[str, ...], max_rows: int, noun: str) -> Table:
+               required: tuple[str, ...], max_rows: int, noun: str,
+               example: tuple[str, ...] = ()) -> Table:
     """Decode ``data`` into ``report.text`` and map its header; problems of the whole file
-    go to ``report.file_problems`` and leave the table without rows."""
+    go to ``report.file_problems`` and leave the table without rows. ``example`` is the
+    header row suggested to a file without one (default: every accepted column)."""
     table = Table()
     report.text, problem = decode(data)
     if problem is None and not report.text.strip():
@@ -148,7 +150,7 @@ def read_table(report: Report[R], data: str | bytes, aliases: dict[str, tuple[st
         report.file_problems.append(problem)
         return table
     (_, header), *rows = records
-    problems = _map_header(table, header, aliases, required)
+    problems = _map_header(table, header, aliases, required, example or tuple(aliases))
     if not problems and not rows:
         problems.append(f"The file has a header row but no {noun}.")
     elif not problems and len(rows) > max_rows:

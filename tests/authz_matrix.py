@@ -141,6 +141,8 @@ MATRIX.update({
     # Running a community: its facilitators
     ("communities.show", "GET"): Row(COMMUNITY),
     ("communities.add_topic", "POST"): Row(ONLY_FACILITATOR),
+    ("communities.map_typed_topic", "POST"): Row(ONLY_FACILITATOR),
+    ("communities.adopt_typed_topic", "POST"): Row(ONLY_FACILITATOR),
     ("communities.new_invite", "POST"): Row(ONLY_FACILITATOR),
     ("communities.set_role", "POST"): Row(ONLY_FACILITATOR, data={"role": "facilitator"}),
     ("circles.new", "GET"): Row(ONLY_FACILITATOR),

@@ -10,8 +10,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from circles import circle, communities, topics
 from circles.errors import Conflict, InvalidInput, NotFound
@@ -42,6 +42,13 @@ class RoleForm(FlaskForm):
 
 class TopicForm(FlaskForm):
     label = StringField("New topic", validators=[DataRequired(message="Name a topic.")])
+
+
+class TypedTopicForm(FlaskForm):
+    """Map a topic members typed to a vocabulary topic, or adopt it as one."""
+
+    key = StringField(validators=[DataRequired(message="Choose a typed topic.")])
+    topic_id = IntegerField("Counts as", validators=[Optional()])
 
 
 def code_from(pasted: str) -> str:
@@ -85,6 +92,8 @@ def _show(community: Community, membership: Membership, status: int = 200,
             all_circles=circle.circles_in(db(), community.id),
             invite_url=url_for("communities.join", code=community.invite_code, _external=True),
             topic_form=extra.pop("topic_form", None) or TopicForm(formdata=None),
+            typed_topics=topics.typed_topics(db(), community.id),
+            typed_errors=extra.pop("typed_errors", {}),
             role_errors=extra.pop("role_errors", {}),
         )
     return render_template("communities/show.html", **context, **extra), status
@@ -144,6 +153,35 @@ def add_topic(community_id: int) -> ResponseReturnValue:
         return _show(community, membership, 422, topic_form=form)
     flash(f"“{topic.label}” is in the vocabulary.", "ok")
     return redirect(url_for("communities.show", community_id=community.id))
+
+
+@bp.post("/communities/<int:community_id>/topics/typed/map")
+@login_required
+def map_typed_topic(community_id: int) -> ResponseReturnValue:
+    """A facilitator counts a topic members typed as one of the vocabulary's, from now on."""
+    community, membership = _facilitated(community_id)
+    form = TypedTopicForm()
+    alias = submit(form, lambda: topics.map_topic(db(), community.id, form.key.data or "",
+                                                  form.topic_id.data or 0))
+    if alias is None:
+        return _show(community, membership, 422, typed_errors={
+            form.key.data: [e for f in form for e in f.errors] or ["Choose a topic."]})
+    flash(f"Members' “{alias.key}” now counts as “{alias.topic.label}”, also in formation.", "ok")
+    return redirect(url_for("communities.show", community_id=community.id, _anchor="typed"))
+
+
+@bp.post("/communities/<int:community_id>/topics/typed/adopt")
+@login_required
+def adopt_typed_topic(community_id: int) -> ResponseReturnValue:
+    """A facilitator adds a topic members typed to the vocabulary as it stands."""
+    community, membership = _facilitated(community_id)
+    form = TypedTopicForm()
+    topic = submit(form, lambda: topics.adopt_topic(db(), community.id, form.key.data or ""))
+    if topic is None:
+        return _show(community, membership, 422, typed_errors={
+            form.key.data: [e for f in form for e in f.errors] or ["Choose a typed topic."]})
+    flash(f"“{topic.label}” is in the vocabulary.", "ok")
+    return redirect(url_for("communities.show", community_id=community.id, _anchor="typed"))
 
 
 def _join_pasted(form: JoinForm) -> Community:

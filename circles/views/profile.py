@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from circles import profiles, ties, topics
+from circles import meeting_hours, profiles, ties, topics
 from circles.errors import NotFound
 from circles.extensions import db
 from circles.models import User
@@ -52,6 +52,8 @@ def _page(submitted: SectionForm | None = None) -> ResponseReturnValue:
             forms[name] = submitted
     context = {
         "user": me, "vocabulary": topics.vocabulary_for(db(), me.id),
+        "unmatched": topics.unmatched(db(), me.id),
+        "hours_hint": meeting_hours.hours_hint(db(), me),
         "known": ties.people_known_by(db(), me.id), "weekdays": profiles.WEEKDAYS,
         "clock": profiles.format_clock, "background_fields": profiles.BACKGROUND_FIELDS,
         **forms,
@@ -63,9 +65,15 @@ def _page(submitted: SectionForm | None = None) -> ResponseReturnValue:
 
 def _save(form: SectionForm, anchor: str, message: str,
           operation: Callable[[], object]) -> ResponseReturnValue:
-    if submit(form, operation) is None:
+    saved = submit(form, operation)
+    if saved is None:
         return _page(form)
     flash(message, "ok")
+    key = getattr(saved, "topic_key", "")
+    if key and key in topics.unmatched(db(), _me().id):
+        flash(f"“{getattr(saved, 'topic', key)}” is not a topic your community uses yet, so "
+              "nobody can be matched with you on it: see the suggestions beside it, or leave "
+              "it for your facilitator to map.", "warning")
     return redirect(url_for("profile.edit", _anchor=anchor))
 
 
