@@ -19,6 +19,7 @@ from circles.formation import prepare_run, solve_run, start_run, store_run
 from circles.formation_edits import prepare_next_round
 from circles.formation_publish import publish
 from circles.formation_runs import FIGURE_LABELS, RunPreview, changes_line, next_round, preview
+from circles.members_cli import members_cli
 from circles.models import Community, FormationRun, Membership, User
 from circles.notification_cli import notify_cli, start_worker
 from circles.server import settle_loaded_objects
@@ -193,3 +194,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(formation_cli)
     app.cli.add_command(serve_command)
     app.cli.add_command(notify_cli)
+    app.cli.add_command(members_cli)

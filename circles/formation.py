@@ -131,20 +131,20 @@ def start_run(db: Session, community: Community, creator: User, *, min_size: Any
 
 def _check_feasible(db: Session, community_id: int, pool: list[int], monday: date, low: int,
                     high: int, rounds: int, allow_repeats: bool, errors: dict[str, str]) -> None:
-    """Before solving: sizes that cover the pool, and few enough rounds that the cohort can
-    still meet only new people (each round takes ``smallest - 1`` new people from everyone
-    a member has not met; members who cannot be placed at all are left out of the count)."""
+    """Before solving: sizes that cover everyone who can be placed (those who cannot are
+    named, with why), and few enough rounds that the cohort can still meet only new people
+    (each round takes ``smallest - 1`` new people from everyone a member has not met)."""
+    _, util = pair_utilities(db, community_id, pool, {}, monday=monday, with_matrix=False)
+    rules = constraints_for(db, community_id, util, min_size=low)
+    rows = [i for i in range(len(pool)) if i not in rules.excluded]
     try:
-        bounds = bounds_for(len(pool), low, high, rounds)
+        bounds = bounds_for(len(rows), low, high, rounds)
     except InfeasibleError as exc:
-        errors["min_size"] = sentence(str(exc))
+        errors["min_size"] = sentence(set_aside_prefix(util, rules.excluded) + str(exc))
         return
     if rounds == 1 or allow_repeats:
         return
-    _, util = pair_utilities(db, community_id, pool, {}, monday=monday, with_matrix=False)
     smallest = min(lo for lo, _ in bounds)
-    rules = constraints_for(db, community_id, util, min_size=low)
-    rows = [i for i in range(len(pool)) if i not in rules.excluded]
     most = cohort_rounds(rules, len(pool), rows, smallest)
     if len(bounds) < smallest:  # a later circle takes at most one from each earlier circle
         most = min(most, 1)
@@ -154,6 +154,15 @@ def _check_feasible(db: Session, community_id: int, pool: list[int], monday: dat
             f"can meet only new people for at most {most} round{'s' if most != 1 else ''}: "
             f"plan {max(most, 1)} or fewer, or let people meet again where there is no "
             "other way.")
+
+
+def set_aside_prefix(util: Utilities, excluded: dict[int, str]) -> str:
+    """"with Nia (no weekly hour in common with 3 other members) set aside, " — or ""."""
+    aside = [f"{util.members[i].name} ({why.split(': ', 1)[-1].rstrip('.')})"
+             for i, why in sorted(excluded.items())]
+    if not aside:
+        return ""
+    return f"with {'; '.join(aside[:3])}{' …' if len(aside) > 3 else ''} set aside, "
 
 
 def draft_run(db: Session, run_id: int) -> FormationRun:
@@ -224,11 +233,7 @@ def prepare_run(db: Session, run_id: int, *, time_limit: float | None = None,
     try:
         bounds_for(len(problem.placed), params["min_size"], params["max_size"], params["rounds"])
     except InfeasibleError as exc:
-        util = problem.util
-        aside = [f"{util.members[i].name} ({why.split(': ', 1)[-1].rstrip('.')})"
-                 for i, why in sorted(problem.rules.excluded.items())]
-        prefix = f"with {'; '.join(aside[:3])}{' …' if len(aside) > 3 else ''} set aside, " \
-            if aside else ""
+        prefix = set_aside_prefix(problem.util, problem.rules.excluded)
         raise InvalidInput.field("min_size", sentence(prefix + str(exc))) from exc
     return problem
 

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from circles.availability import describe_common
 from circles.errors import Conflict, NotFound
 from circles.figures import circle_reasons
-from circles.formation import run_utilities, set_aside_in
+from circles.formation import problem_for, run_utilities, set_aside_in
 from circles.formation_repair import changed_ids, describe_changes
-from circles.formation_solve import RULE_WORDS, Break
+from circles.formation_solve import RULE_WORDS, Break, check
 from circles.meeting_hours import placement_fix
 from circles.models import Circle, FormationRun, User
 
@@ -145,14 +145,24 @@ def stored_breaks(run: FormationRun) -> list[Break]:
     return [Break.from_dict(row) for row in (run.figures or {}).get("breaks", [])]
 
 
-def exceptions(run: FormationRun, names: dict[int, str]) -> list[dict[str, Any]]:
-    """The plan's rule breaks as exceptions the facilitator may accept before publishing
-    (a pair that must be kept apart never may); repeats are accepted already when the run
-    was started with "let people meet again"."""
+def current_breaks(db: Session, run: FormationRun, rounds: list[list[list[int]]],
+                   done: int) -> list[Break]:
+    """The rules the rounds still to publish break now, checked against the community as it
+    is (a separation, an ended circle or new hours since the plan was made count)."""
+    ids = planned_ids(rounds[done:])
+    if not ids:
+        return []
+    return check(problem_for(db, run, ids, exclude=False), rounds[done:], first_round=done + 1)
+
+
+def exceptions(run: FormationRun, breaks: list[Break],
+               names: dict[int, str]) -> list[dict[str, Any]]:
+    """Rule breaks as exceptions the facilitator may accept before publishing (a pair that
+    must be kept apart never may); repeats are accepted already when the run was started
+    with "let people meet again"."""
     allow = bool(run.params.get("allow_repeats"))
     return [{"key": b.key, "text": break_words(b, names), "acceptable": b.acceptable,
-             "round": b.round_no, "accepted": allow and b.rule == "repeat"}
-            for b in stored_breaks(run)]
+             "round": b.round_no, "accepted": allow and b.rule == "repeat"} for b in breaks]
 
 
 def preview(db: Session, run: FormationRun) -> RunPreview:
@@ -160,7 +170,7 @@ def preview(db: Session, run: FormationRun) -> RunPreview:
     rounds = planned(run)
     done = published_round(db, run)
     ids = planned_ids(rounds[done:])
-    breaks = stored_breaks(run)
+    breaks = current_breaks(db, run, rounds, done)
     names = names_of(db, set(ids) | {uid for b in breaks for uid in b.members}
                      | {row["user_id"] for row in run.excluded})
     circles = _circles(db, run, rounds, done, ids, breaks, names)
@@ -176,7 +186,7 @@ def preview(db: Session, run: FormationRun) -> RunPreview:
     return RunPreview(run, circles, run.figures.get("plan", {}), run.figures.get("baseline", {}),
                       excluded, list(run.figures.get("notes", [])), done, len(rounds),
                       describe_changes(changes, names),
-                      [e for e in exceptions(run, names) if e["round"] > done],
+                      exceptions(run, breaks, names),
                       run.figures.get("greedy", {}), list(run.figures.get("rounds", [])))
 
 

@@ -59,7 +59,7 @@ def _topics(cell: str, column: str, problems: dict[str, str]) -> list[str]:
         try:
             label = tidy_label(entry, field=column)
         except InvalidInput as exc:
-            problems[column] = f"'{entry}': {exc.message}"
+            problems[column] = f"'{entry}': {next(iter(exc.errors.values()))}"
             continue
         if label.casefold() not in {known.casefold() for known in labels}:
             labels.append(label)

@@ -185,8 +185,12 @@ def _start(n: int, bounds: list[Pair], rounds: int, pinned: np.ndarray,
             row[m], load[g] = g, load[g] + 1
         for short_group in np.flatnonzero(load < lo):  # an initial plan left a group short
             while load[short_group] < lo[short_group]:
-                donor = max((k for k in range(groups) if load[k] > lo[k]),
-                            key=lambda k: load[k] - lo[k])
+                donors = [k for k in range(groups) if load[k] > lo[k]
+                          and (pinned[r][row == k] < 0).any()]
+                if not donors:
+                    raise InfeasibleError(f"group {short_group} cannot reach {lo[short_group]} "
+                                          "members: everyone who could join it is pinned")
+                donor = max(donors, key=lambda k: load[k] - lo[k])
                 taken = next(k for k in np.flatnonzero(row == donor) if pinned[r, k] < 0)
                 row[taken] = short_group
                 load[short_group] += 1

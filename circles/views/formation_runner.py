@@ -38,19 +38,25 @@ class Progress:
 
 
 _lock = threading.Lock()
-_progress: dict[int, Progress] = {}
+#: Where an app keeps the progress of the runs its process computes (run id → Progress).
+EXTENSION = "circles.formation_progress"
+
+
+def _runs(app: Flask) -> dict[int, Progress]:
+    runs: dict[int, Progress] = app.extensions.setdefault(EXTENSION, {})
+    return runs
 
 
 def progress_of(run_id: int) -> Progress | None:
     """How far this process has got computing ``run_id`` (None: not computed here)."""
     with _lock:
-        found = _progress.get(run_id)
+        found = _runs(current_app).get(run_id)
         return Progress(found.fraction, found.done, found.error) if found else None
 
 
-def _record(run_id: int, **changes: object) -> None:
+def _record(app: Flask, run_id: int, **changes: object) -> None:
     with _lock:
-        progress = _progress.setdefault(run_id, Progress())
+        progress = _runs(app).setdefault(run_id, Progress())
         for name, value in changes.items():
             setattr(progress, name, value)
 
@@ -58,7 +64,7 @@ def _record(run_id: int, **changes: object) -> None:
 def start(run_id: int, user_id: int, *, time_limit: float | None) -> None:
     """Compute ``run_id`` in a background task (inline when ``FORMATION_RUN_INLINE``)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    _record(run_id, fraction=0.0, done=False, error=None)
+    _record(app, run_id, fraction=0.0, done=False, error=None)
     run = orm.session.get(FormationRun, run_id)
     if run is not None:
         formation.mark_computing(run, None if app.config.get("FORMATION_RUN_INLINE")
@@ -87,7 +93,7 @@ def compute(app: Flask, run_id: int, user_id: int, *, time_limit: float | None) 
         # A solver may start a later phase from 0; a bar that runs backwards misleads.
         nonlocal last, highest
         highest = fraction = max(highest, min(fraction, 1.0))
-        _record(run_id, fraction=fraction)
+        _record(app, run_id, fraction=fraction)
         now = time.monotonic()
         if now - last >= REPORT_EVERY:
             last = now
@@ -111,7 +117,7 @@ def compute(app: Flask, run_id: int, user_id: int, *, time_limit: float | None) 
             error = UNEXPECTED
         if error is not None:
             _persist_failure(run_id, error)
-        _record(run_id, fraction=1.0, done=True, error=error)
+        _record(app, run_id, fraction=1.0, done=True, error=error)
         broadcast.formation_progress(user_id, run_id, 1.0, done=True, error=error)
 
 

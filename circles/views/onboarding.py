@@ -33,7 +33,8 @@ class UploadForm(FlaskForm):
     members_csv = FileField(
         "Members (CSV)", validators=[FileRequired("Choose the CSV file of members."), CSV_ONLY],
         render_kw=ACCEPT,
-        description="Columns: name, email, and optionally organisation, department, team.",
+        description=("Columns: name, email, and optionally organisation, department, team, "
+                     "strengths, questions, learning goals, availability, time zone."),
     )
     ties_csv = FileField(
         "Existing ties (CSV, optional)", validators=[CSV_ONLY], render_kw=ACCEPT,
