@@ -320,6 +320,11 @@ def _notes(util: Utilities, figures: dict[str, Any]) -> list[str]:
     if free:
         notes.append(f"{len(free)} member{'s' if len(free) != 1 else ''} gave no weekly "
                      "availability and count as free at any time.")
+    aside = {uid for members in (figures.get("set_aside") or {}).values() for uid in members}
+    if aside:
+        notes.append(f"{len(aside)} member{'s' if len(aside) != 1 else ''} sit at least one "
+                     "round out: no circle of people new to them shared their hours there. "
+                     "Fewer rounds, or letting people meet again, would place more of them.")
     if figures.get("complete") is False:
         notes.append("The search stopped at its time limit before its usual number of steps: "
                      "the same seed may give a slightly different plan.")

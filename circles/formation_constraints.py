@@ -185,7 +185,8 @@ def _may_meet(rules: Constraints, n: int, rows: list[int]) -> np.ndarray:
 def cohort_rounds(rules: Constraints, n: int, rows: list[int], smallest: int) -> int:
     """How many rounds the cohort could meet only new people in circles of at least
     ``smallest``: each round takes ``smallest - 1`` new people from everyone a member may
-    still meet, so the median member's count bounds the cohort (an upper bound).
+    still meet; the bound is the count of the member at the first quartile (members below it
+    are named separately by ``short_of_new_people``).
 
     >>> rules = Constraints()
     >>> cohort_rounds(rules, 60, list(range(60)), 6)
@@ -194,7 +195,7 @@ def cohort_rounds(rules: Constraints, n: int, rows: list[int], smallest: int) ->
     if smallest < 2 or len(rows) < 2:
         return 0
     allowed = _may_meet(rules, n, rows).sum(axis=1)
-    return int(np.median(allowed)) // (smallest - 1)
+    return int(np.percentile(allowed, 25)) // (smallest - 1)
 
 
 def short_of_new_people(rules: Constraints, n: int, rows: list[int], smallest: int,

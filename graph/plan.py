@@ -359,7 +359,10 @@ def plan_circles(weights: np.ndarray, bounds: list[Pair], rounds: int = 1, *,
     own = max((float(tc[tp[i]:tp[i + 1]].sum()) for i in range(n)), default=0.0)
     cover = cover_weight * (own * float(ret[-1]) + width * float(tc.max(initial=0.0)))
     costs = (PENALTY[0], RELAXED_REPEAT if relax_repeats else PENALTY[1], *PENALTY[2:])
-    penalties = np.array(costs) * (4.0 * (top + cover + keep) + 1.0)
+    # Sitting out round 1 costs up to twice as much as the last round: a later round is
+    # prepared again with the community as it is then, and may place them after all.
+    early = [1.0 + (rounds - 1 - r) / rounds for r in range(rounds)]
+    penalties = np.array([*np.array(costs) * (4.0 * (top + cover + keep) + 1.0), *early])
     movable = np.zeros((rounds, n), dtype=np.int64)
     nfree = np.zeros(rounds, dtype=np.int64)
     for r in range(rounds):

@@ -228,7 +228,7 @@ def _try(r: int, i: int, j: int, g: int, h: int, assign: np.ndarray, members: np
     """Move i from g to h (j = -1), or swap i (in g) with j (in h), in round r, if the
     annealing rule accepts; the value change (0 if not). Either group may be -1 (out of the
     round). ``pen`` = per forbidden pair, repeat, unit of window deficit, member out of the
-    round; ``strict``: a step that breaks a rule is refused before coverage is even valued."""
+    round, then (optionally) a factor on the last for each round; ``strict``: a step that breaks a rule is refused before coverage is even valued."""
     new_g = _deficit(cnt, count, cols, r, g, i, j)
     new_h = _deficit(cnt, count, cols, r, h, j, i)
     windows = new_g + new_h - _now(deficit, r, g) - _now(deficit, r, h)
@@ -240,6 +240,8 @@ def _try(r: int, i: int, j: int, g: int, h: int, assign: np.ndarray, members: np
         u3, b3, q3 = _pairs_with(r, h, j, -1, False, members, count, w, hard, meets)
         u4, b4, q4 = _pairs_with(r, g, j, i, True, members, count, w, hard, meets)
     aside = 0.0 if j >= 0 else _one(h < 0) - _one(g < 0)
+    if aside != 0.0 and pen.shape[0] > 4 + r:  # sitting out an early round costs more
+        aside *= pen[4 + r]
     rules = (pen[0] * (b2 + b4 - b1 - b3) + pen[1] * (q2 + q4 - q1 - q3) + pen[2] * windows
              + pen[3] * aside)
     if strict and rules > 0:
@@ -323,7 +325,7 @@ def anneal(assign: np.ndarray, pinned: np.ndarray, lo: np.ndarray, hi: np.ndarra
             scale = 1.0
             if ramp > 0 and step < ramp * total:
                 scale = 0.001 ** (1.0 - step / (ramp * total))
-            pen[:] = penalties * scale
+            pen[:4] = penalties[:4] * scale
             strict = scale == 1.0
         r = np.random.randint(rounds)
         if nfree[r] < 1:

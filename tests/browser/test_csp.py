@@ -111,4 +111,7 @@ def test_an_injected_inline_script_is_blocked_and_reported(live: LiveServer,
     while not reports and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     assert reports, "the browser sent no report to /csp-report"
+    deadline = time.monotonic() + 5  # the request left the browser: wait for the server's log
+    while "csp_violation" not in live.log() and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
     assert "csp_violation" in live.log()
