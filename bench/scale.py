@@ -1,7 +1,10 @@
-"""Scale: 2,000 members into circles of 4–6 (solve_groups) and 10,000 into pairs (pair_up).
+"""Scale: 2,000 members into circles of 4–6 with coverage (the formation engine,
+``graph.plan``), the same without coverage (``solve_groups``), and 10,000 into pairs (pair_up).
 
-Random symmetric utilities in [0, 1); prints seconds and the objective beside a random
-grouping of the same sizes, median over runs.
+Random symmetric utilities in [0, 1); for the engine also needs and strengths over 40 topics
+with Zipf-skewed demand (a top question, two more, strengths more likely on popular topics).
+Prints seconds, the objective and top-question coverage beside a random grouping of the same
+sizes, median over runs.
 
     .venv/bin/python bench/scale.py [--runs 3] [--groups-n 2000] [--pairs-n 10000]
 """
@@ -23,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from graph.compile import compile_kernels
 from graph.mdgp import objective, solve_groups
 from graph.pairs import pair_up
+from graph.plan import plan_circles
 from graph.sizes import group_bounds
 
 
@@ -50,6 +54,43 @@ def groups_run(n: int, seed: int, limit: float) -> tuple[float, float, float]:
     seconds = time.perf_counter() - started
     baseline = objective(w, random_groups(n, [len(g) for g in found.groups], seed))
     return seconds, found.objective, baseline
+
+
+def topics_of(n: int, seed: int) -> tuple[list[dict[int, float]], list[set[int]], list[int]]:
+    """Needs (top question 1, later ones 0.3 and 0.09) and 3–5 strengths per member."""
+    rng = np.random.default_rng(seed)
+    demand = 1.0 / np.arange(1, 41) ** 1.1
+    demand /= demand.sum()
+    supply = demand**0.7 + 0.05
+    supply /= supply.sum()
+    needs, gives, tops = [], [], []
+    for _ in range(n):
+        asked = rng.choice(40, size=3, replace=False, p=demand)
+        offered = set(rng.choice(40, size=int(rng.integers(3, 6)), replace=False, p=supply).tolist())
+        offered -= set(asked.tolist())
+        needs.append({int(t): 0.3**k for k, t in enumerate(asked)})
+        gives.append(offered)
+        tops.append(int(asked[0]))
+    return needs, gives, tops
+
+
+def coverage(groups: list[list[int]], gives: list[set[int]], tops: list[int]) -> float:
+    answered = sum(any(tops[i] in gives[j] for j in g if j != i) for g in groups for i in g)
+    return answered / sum(len(g) for g in groups)
+
+
+def plan_run(n: int, seed: int, limit: float) -> tuple[float, float, float, float, float]:
+    w = utilities(n, seed)
+    needs, gives, tops = topics_of(n, seed)
+    bounds = group_bounds(n, min_size=4, max_size=6)
+    started = time.perf_counter()
+    found = plan_circles(w, bounds, needs=needs, gives=gives, cover_weight=5.0, seed=seed,
+                         time_limit=limit)
+    seconds = time.perf_counter() - started
+    groups = found.rounds[0]
+    base = random_groups(n, [len(g) for g in groups], seed)
+    return (seconds, objective(w, groups), objective(w, base), coverage(groups, gives, tops),
+            coverage(base, gives, tops))
 
 
 def pairs_run(n: int, seed: int) -> tuple[float, float, float]:
@@ -80,6 +121,10 @@ def main() -> None:
     print(f"solver kernels loaded in {compile_kernels():.1f} s (not counted below)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {platform.system()} {platform.release()}")
+    runs = [plan_run(args.groups_n, seed, 30.0) for seed in range(args.runs)]
+    report(f"{args.groups_n} into circles of 4–6, coverage", [r[:3] for r in runs])
+    print(f"{'':<32} top-question coverage median {statistics.median(r[3] for r in runs):.3f} "
+          f"(random {statistics.median(r[4] for r in runs):.3f})", flush=True)
     report(f"{args.groups_n} into circles of 4–6",
            [groups_run(args.groups_n, seed, args.time_limit) for seed in range(args.runs)])
     report(f"{args.pairs_n} into pairs",

@@ -31,9 +31,9 @@ KEEP_SHARE = {"edit": 0.2, "prepare": 10.0}
 #: Steps (per member and round) when re-optimising around an edit: a second or two at most.
 EDIT_STEPS = 600
 #: Steps of a first plan: per member and round, and at most this many per second of the time
-#: cap (about half the cap on the project's 2-core machine, docs/benchmarks.md).
+#: cap (at 2,000 members about three quarters of it on the project's 2-core machine).
 STEPS_PER_MEMBER = 30_000
-STEPS_PER_SECOND = 600_000
+STEPS_PER_SECOND = 450_000
 SET_ASIDE = ("Could not be placed in round {round_no}: every circle that shares an hour a week "
              "with them already holds someone they met, or is full.")
 RULE_WORDS = {

@@ -8,15 +8,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import networkx as nx
 import numpy as np
 import pytest
 
 from circles.availability import MIN_OVERLAP, always, overlap_minutes, slot_mask, weekly_utc
 from circles.utility import (
+    FAR,
     MemberFacts,
     complementarity,
     degree_ranks,
     distance_factor,
+    distances,
     diversity,
     met_weight,
     pair_utilities,
@@ -81,9 +84,23 @@ def test_met_weight_grows_with_meetings_and_fades_with_age() -> None:
 
 
 def test_distance_and_degree_ranks() -> None:
-    assert distance_factor(2) == pytest.approx(0.6)  # (1 + 4·2/4) / 5
-    assert distance_factor(None) == 1.0
+    assert distance_factor(np.array([2, FAR])).tolist() == pytest.approx([0.6, 1.0])  # (1+4·2/4)/5
     assert degree_ranks([5, 1, 1]).tolist() == [1.0, 0.25, 0.25]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_distances_match_a_breadth_first_search(seed: int) -> None:
+    """The matrix products give networkx's hop counts up to FAR (FAR beyond, or unconnected),
+    on graphs with hubs and members who are not in the graph at all."""
+    graph = nx.gnp_random_graph(60, 0.04, seed=seed)
+    graph.add_edges_from((0, k) for k in range(1, 60, 3))  # a hub
+    ids = [*range(0, 60, 2), 1000]  # 1000: nobody knows them yet
+    hops = distances(graph, ids)
+    for i, a in enumerate(ids):
+        known = nx.single_source_shortest_path_length(graph, a, cutoff=FAR) if a in graph else {}
+        for j, b in enumerate(ids):
+            expected = 0 if a == b else min(known.get(b, FAR), FAR)
+            assert hops[i, j] == expected
 
 
 def test_pair_utilities_reward_strangers_and_penalise_a_tie(db: Any) -> None:
