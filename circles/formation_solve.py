@@ -30,10 +30,20 @@ MIN_SECONDS, MAX_SECONDS = 10.0, 30.0
 KEEP_SHARE = {"edit": 0.2, "prepare": 10.0}
 #: Steps (per member and round) when re-optimising around an edit: a second or two at most.
 EDIT_STEPS = 600
-#: Steps of a first plan: per member and round, and at most this many per second of the time
-#: cap (at 2,000 members about three quarters of it on the project's 2-core machine).
-STEPS_PER_MEMBER = 30_000
-STEPS_PER_SECOND = 450_000
+#: Steps of a first plan: per member and round, and at most ``steps_per_second(n)`` for each
+#: second of the time cap — a count, not a time, so a seed gives one plan; on the project's
+#: 2-core machine the search then ends at about three quarters of its cap.
+STEPS_PER_MEMBER = 50_000
+
+
+def steps_per_second(members: int) -> int:
+    """Steps a chain makes per second on the project's machine, slower as the pair matrix
+    outgrows the caches.
+
+    >>> steps_per_second(60), steps_per_second(2000)
+    (886500, 450000)
+    """
+    return int(900_000 * max(0.5, 1 - members / 4000))
 SET_ASIDE = ("Could not be placed in round {round_no}: every circle that shares an hour a week "
              "with them already holds someone they met, or is full.")
 RULE_WORDS = {
@@ -173,7 +183,7 @@ def solve(problem: Problem, rounds: int, *, first_round: int = 1, initial: Round
             if initial else 0.0)
     cap = time_limit or time_cap(n)
     steps = EDIT_STEPS * n * rounds if editing else min(
-        STEPS_PER_MEMBER * n * rounds, int(STEPS_PER_SECOND * cap))
+        STEPS_PER_MEMBER * n * rounds, int(steps_per_second(n) * cap))
     plan = plan_circles(**inputs, rounds=rounds, pinned=pins, initial=start, keep=keep,
                         set_aside=problem.params["min_size"],
                         relax_repeats=bool(problem.params.get("allow_repeats")),

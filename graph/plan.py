@@ -52,6 +52,8 @@ RAMP = 0.5
 #: member of a group who shares none of its windows, member sitting a round out. A repeat
 #: costs more than sitting a round out unless repeats are relaxed (``RELAXED_REPEAT``).
 PENALTY = (1000.0, 10.0, 30.0, 3.0)
+#: How much more sitting out the first round costs than a later one.
+FIRST_ROUND_ASIDE = 5.0
 RELAXED_REPEAT = 1.0
 #: Share of steps aimed at a need nobody in the member's group answers (see the kernel).
 DIRECTED = 0.5
@@ -359,9 +361,9 @@ def plan_circles(weights: np.ndarray, bounds: list[Pair], rounds: int = 1, *,
     own = max((float(tc[tp[i]:tp[i + 1]].sum()) for i in range(n)), default=0.0)
     cover = cover_weight * (own * float(ret[-1]) + width * float(tc.max(initial=0.0)))
     costs = (PENALTY[0], RELAXED_REPEAT if relax_repeats else PENALTY[1], *PENALTY[2:])
-    # Sitting out round 1 costs up to twice as much as the last round: a later round is
+    # Sitting out round 1 costs several times more than a later round: a later round is
     # prepared again with the community as it is then, and may place them after all.
-    early = [1.0 + (rounds - 1 - r) / rounds for r in range(rounds)]
+    early = [FIRST_ROUND_ASIDE if r == 0 else 1.0 for r in range(rounds)]
     penalties = np.array([*np.array(costs) * (4.0 * (top + cover + keep) + 1.0), *early])
     movable = np.zeros((rounds, n), dtype=np.int64)
     nfree = np.zeros(rounds, dtype=np.int64)
