@@ -17,6 +17,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -95,30 +97,33 @@ def main() -> None:
     cases = [] if args.only_demo else [(size, avail) for size in args.sizes
                                        for avail in (True, False)]
     for size, availability in cases:
-        with tempfile.TemporaryDirectory() as tmp:
-            app = create_app({"SECRET_KEY": "bench",
-                              "DATABASE_URL": f"sqlite:///{Path(tmp) / 'c.sqlite3'}"})
-            with app.app_context():
-                orm.create_all()
-                db = orm.session()
-                cid = build_cohort(db, size, random.Random(args.community_seed + size),
-                                   availability=availability)
-                db.commit()
-                runs = [form(db, cid, args.rounds, seed) for seed in range(1, args.runs + 1)]
+        with scratch_database() as db:
+            cid = build_cohort(db, size, random.Random(args.community_seed + size),
+                               availability=availability)
+            db.commit()
+            runs = [form(db, cid, args.rounds, seed) for seed in range(1, args.runs + 1)]
         report(f"cohort of {size}, {'with' if availability else 'no'} availability", runs,
                coverage=0.93, ratio=0.97, hour=availability)
     if args.demo or args.only_demo:
-        with tempfile.TemporaryDirectory() as tmp:
-            app = create_app({"SECRET_KEY": "bench",
-                              "DATABASE_URL": f"sqlite:///{Path(tmp) / 'd.sqlite3'}"})
-            with app.app_context():
-                orm.create_all()
-                db = orm.session()
-                load_demo(db)
-                db.commit()
-                cid = db.scalar(select(Community.id).order_by(Community.id).limit(1))
-                runs = [form(db, cid, args.rounds, seed) for seed in range(1, args.runs + 1)]
+        with scratch_database() as db:
+            load_demo(db)
+            db.commit()
+            cid = db.scalar(select(Community.id).order_by(Community.id).limit(1))
+            runs = [form(db, cid, args.rounds, seed) for seed in range(1, args.runs + 1)]
         report("demo community", runs, coverage=0.90, ratio=0.95, hour=True)
+
+
+@contextmanager
+def scratch_database() -> Iterator[Any]:
+    """A session on a fresh SQLite file in a temporary folder, removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"SECRET_KEY": "bench",
+                          "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"})
+        with app.app_context():
+            orm.create_all()
+            yield orm.session()
+            orm.session.remove()
+            orm.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -88,14 +88,6 @@ def meeting_starts(mask: np.ndarray, minutes: int = MIN_OVERLAP) -> np.ndarray:
     return np.asarray(runs[:SLOTS] == need)
 
 
-def common_minutes(masks: Iterable[np.ndarray]) -> int:
-    """Minutes a week every one of the masks shares."""
-    shared = always()
-    for mask in masks:
-        shared = shared & mask
-    return int(shared.sum()) * SLOT
-
-
 def describe_common(masks: Iterable[np.ndarray]) -> str:
     """The longest shared window, e.g. "Tue 17:00–18:00 UTC", or "" when there is none."""
     shared = always()

@@ -100,11 +100,6 @@ def total(rows: list[dict[str, int]]) -> dict[str, int]:
     return {key: sum(row[key] for row in rows) for key in COUNTS}
 
 
-def plan_figures(rounds: Rounds, util: Utilities) -> dict[str, Any]:
-    """The figures of a plan over all its rounds (see ``from_counts``)."""
-    return from_counts(total(counts_by_round(rounds, util)))
-
-
 def random_rounds(rounds: Rounds, *, seed: int | None) -> Rounds:
     """The baseline: each round's members shuffled (seeded) into circles of the same sizes."""
     rng = random.Random(seed)

@@ -45,9 +45,6 @@ class Constraints:
     def forbidden(self) -> set[Pair]:
         return set(self.causes)
 
-    def allows(self, a: int, b: int) -> bool:
-        return (min(a, b), max(a, b)) not in self.causes
-
 
 def _pair(a: int, b: int) -> Pair:
     return (a, b) if a < b else (b, a)

@@ -53,7 +53,7 @@ RAMP = 0.5
 #: costs more than sitting a round out unless repeats are relaxed (``RELAXED_REPEAT``).
 PENALTY = (1000.0, 10.0, 30.0, 3.0)
 #: How much more sitting out the first round costs than a later one.
-FIRST_ROUND_ASIDE = 5.0
+FIRST_ROUND_ASIDE = 2.0
 RELAXED_REPEAT = 1.0
 #: Share of steps aimed at a need nobody in the member's group answers (see the kernel).
 DIRECTED = 0.5
@@ -361,7 +361,7 @@ def plan_circles(weights: np.ndarray, bounds: list[Pair], rounds: int = 1, *,
     own = max((float(tc[tp[i]:tp[i + 1]].sum()) for i in range(n)), default=0.0)
     cover = cover_weight * (own * float(ret[-1]) + width * float(tc.max(initial=0.0)))
     costs = (PENALTY[0], RELAXED_REPEAT if relax_repeats else PENALTY[1], *PENALTY[2:])
-    # Sitting out round 1 costs several times more than a later round: a later round is
+    # Sitting out round 1 costs twice as much as a later round (still less than a repeat): a later round is
     # prepared again with the community as it is then, and may place them after all.
     early = [FIRST_ROUND_ASIDE if r == 0 else 1.0 for r in range(rounds)]
     penalties = np.array([*np.array(costs) * (4.0 * (top + cover + keep) + 1.0), *early])

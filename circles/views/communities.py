@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -159,28 +160,31 @@ def add_topic(community_id: int) -> ResponseReturnValue:
 @login_required
 def map_typed_topic(community_id: int) -> ResponseReturnValue:
     """A facilitator counts a topic members typed as one of the vocabulary's, from now on."""
-    community, membership = _facilitated(community_id)
-    form = TypedTopicForm()
-    alias = submit(form, lambda: topics.map_topic(db(), community.id, form.key.data or "",
-                                                  form.topic_id.data or 0))
-    if alias is None:
-        return _show(community, membership, 422, typed_errors={
-            form.key.data: [e for f in form for e in f.errors] or ["Choose a topic."]})
-    flash(f"Members' “{alias.key}” now counts as “{alias.topic.label}”, also in formation.", "ok")
-    return redirect(url_for("communities.show", community_id=community.id, _anchor="typed"))
+    return _typed_change(community_id, lambda community, form: topics.map_topic(
+        db(), community.id, form.key.data or "", form.topic_id.data or 0),
+        lambda alias: f"Members' “{alias.key}” now counts as “{alias.topic.label}”, also in "
+                      "formation.")
 
 
 @bp.post("/communities/<int:community_id>/topics/typed/adopt")
 @login_required
 def adopt_typed_topic(community_id: int) -> ResponseReturnValue:
     """A facilitator adds a topic members typed to the vocabulary as it stands."""
+    return _typed_change(community_id, lambda community, form: topics.adopt_topic(
+        db(), community.id, form.key.data or ""),
+        lambda topic: f"“{topic.label}” is in the vocabulary.")
+
+
+def _typed_change(community_id: int, change: Callable[[Community, TypedTopicForm], Any],
+                  said: Callable[[Any], str]) -> ResponseReturnValue:
+    """Map or adopt a typed topic; its problems go next to that topic's row."""
     community, membership = _facilitated(community_id)
     form = TypedTopicForm()
-    topic = submit(form, lambda: topics.adopt_topic(db(), community.id, form.key.data or ""))
-    if topic is None:
+    done = submit(form, lambda: change(community, form))
+    if done is None:
         return _show(community, membership, 422, typed_errors={
-            form.key.data: [e for f in form for e in f.errors] or ["Choose a typed topic."]})
-    flash(f"“{topic.label}” is in the vocabulary.", "ok")
+            form.key.data: [e for f in form for e in f.errors] or ["Choose a topic."]})
+    flash(said(done), "ok")
     return redirect(url_for("communities.show", community_id=community.id, _anchor="typed"))
 
 
