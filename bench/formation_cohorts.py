@@ -50,6 +50,7 @@ def form(db: Any, community_id: int, rounds: int, seed: int) -> tuple[dict[str, 
     figures = dict(run.figures)
     figures["placed"] = len({u for c in run.plan["rounds"][0] for u in c})
     figures["excluded"] = len(run.excluded)
+    figures["ceiling"] = run.figures["ceiling"]
     db.rollback()
     return figures, seconds
 
@@ -79,6 +80,9 @@ def report(label: str, runs: list[tuple[dict[str, Any], float]], **target: Any) 
                 figures["plan"][key], figures["baseline"][key], figures["greedy"][key]]
             name = f"{key} (seed {seed})"
             print(f"  {name:<30}" + "".join(f"{c!s:>9}" for c in cells))
+    ceiling = runs[0][0]["ceiling"]["complementarity_coverage"]
+    print(f"  ceiling: with everyone seated in every round and nobody meeting again, at most "
+          f"{ceiling} of top questions can be answered")
     verdicts = [held(f, **target) for f, _ in runs]
     print(f"  targets held: {sum(verdicts)}/{len(verdicts)} runs")
 

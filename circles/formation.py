@@ -22,7 +22,13 @@ from circles.availability import week_of
 from circles.circle import GROUP_MAX
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.figures import counts_by_round, from_counts, random_rounds, total
-from circles.formation_constraints import cohort_rounds, constraints_for, short_of_new_people
+from circles.formation_constraints import (
+    answerable,
+    ceiling_note,
+    cohort_rounds,
+    constraints_for,
+    short_of_new_people,
+)
 from circles.formation_solve import Problem, Solved, bounds_for, greedy, solve, time_cap
 from circles.models import Community, FormationRun, Membership, User, utcnow
 from circles.utility import DEFAULT_WEIGHTS, Utilities, pair_utilities
@@ -274,6 +280,9 @@ def store_run(db: Session, problem: Problem, solution: Solved) -> FormationRun:
                                         for c in counts_by_round(plan, util)]
                                  for name, plan in baselines.items()},
                    "complete": solution.complete, "before": short_notes(problem)}
+    ceiling, short = answerable(problem.rules, util, problem.placed, len(solution.rounds))
+    run.figures["ceiling"] = {"complementarity_coverage": ceiling}
+    run.figures["before"] += ceiling_note(ceiling, short, len(solution.rounds))
     keep_set_aside(run, solution.set_aside, first=1)
     refresh_figures(run, solution.rounds, util, solution.breaks, first=1)
     return run

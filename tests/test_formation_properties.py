@@ -209,3 +209,27 @@ def test_the_availability_form_shows_when_the_community_meets(client: Any, auth:
     page = client.get("/profile").get_data(as_text=True)
     assert f"Most members of {community.name} are free Tue 17:30–19:00 (your time)" in page
 
+
+
+def test_the_plan_says_how_many_top_questions_any_plan_could_answer(db: Any) -> None:
+    """Two askers of "negotiation", which one member offers: over two rounds without meeting
+    again, each can be answered in one round at most, so no plan answers every top question
+    in every round; the run stores that ceiling and says why, by topic."""
+    community, lead = community_with(db)
+    person(db, community, "Nia Giver", strengths=["negotiation"], questions=[("sql", "Joins?")])
+    for name in ("Ana Asker", "Ben Asker"):
+        person(db, community, name, strengths=["sql"],
+               questions=[("negotiation", "How do I ask for more?")])
+    for k in range(5):
+        person(db, community, f"Other {k}", strengths=["sql"], questions=[("sql", "Indexes?")])
+    run = compute_run(db, start_run(db, community, lead, min_size=2, max_size=4,
+                                    rounds=2).id, **FAST)
+    # 8 askers × 2 rounds: Nia has 7 givers of sql (2), each Asker 1 of negotiation (1 each),
+    # the five Others 7 givers of sql minus themselves (2 each): (2 + 1 + 1 + 10) / 16.
+    assert run.figures["ceiling"]["complementarity_coverage"] == round(14 / 16, 4)
+    assert any("With everyone seated, at most 88% of top questions can be answered in these rounds: 2 members ask "
+               "about a topic that fewer than 2 people they can meet offer as a strength — "
+               "Negotiation (2)" in note for note in run.figures["notes"])
+    for row in run.figures["rounds"]:
+        assert row["complementarity_coverage"] <= 1.0
+    assert run.figures["plan"]["complementarity_coverage"] <= 14 / 16
