@@ -31,11 +31,10 @@ from datetime import date
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from circles.availability import local_windows, week_of
-from circles.communities import create_community
-from circles.demo_content import TOPICS
-from circles.models import Community, Membership, Tie, Topic, TopicAlias, User
-from circles.profiles import (
+from circles.communities.community import create_community
+from circles.demo.content import TOPICS
+from circles.members.availability import local_windows, week_of
+from circles.members.profiles import (
     add_availability,
     add_boundary,
     add_learning_goal,
@@ -43,7 +42,8 @@ from circles.profiles import (
     add_strength,
     format_clock,
 )
-from circles.topics import add_topic, topic_key
+from circles.members.topics import add_topic, topic_key
+from circles.models import Community, Membership, Tie, Topic, TopicAlias, User
 
 EXTRA_TOPICS = ("Strategy", "Influencing", "Resilience", "Presenting data", "Hiring",
                 "Coaching", "Research methods", "Budget planning", "Writing", "Delegation")

@@ -29,9 +29,9 @@ from sqlalchemy import select
 from bench.cohorts import build_cohort
 from bench.machine import machine
 from circles import create_app
-from circles.demo import load_demo
+from circles.demo.community import load_demo
 from circles.extensions import orm
-from circles.formation import compute_run, start_run
+from circles.formation.runs import compute_run, start_run
 from circles.models import Community, Membership, User
 from graph.compile import compile_kernels
 

@@ -26,14 +26,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles import create_app
-from circles.availability import local_windows, week_of
-from circles.communities import create_community
-from circles.demo_content import ORGANISATIONS, TOPICS
+from circles.communities.community import create_community
+from circles.demo.content import ORGANISATIONS, TOPICS
 from circles.extensions import orm
-from circles.formation import compute_run, start_run
-from circles.formation_runs import FIGURE_LABELS, preview
-from circles.models import Community, Membership, User
-from circles.profiles import (
+from circles.formation.preview import FIGURE_LABELS, preview
+from circles.formation.runs import compute_run, start_run
+from circles.members.availability import local_windows, week_of
+from circles.members.profiles import (
     add_availability,
     add_boundary,
     add_learning_goal,
@@ -41,8 +40,9 @@ from circles.profiles import (
     add_strength,
     format_clock,
 )
-from circles.ties import add_tie
-from circles.topics import add_topic
+from circles.members.topics import add_topic
+from circles.models import Community, Membership, User
+from circles.network.ties import add_tie
 
 TEAM = 5
 # The programme's session slots (London time): Tue–Thu at 12:00 and 16:00, 90 minutes each;

@@ -27,11 +27,11 @@ from sqlalchemy import create_engine, text
 from werkzeug.security import generate_password_hash
 
 from circles import create_app
-from circles.accounts import start_login
-from circles.circle import create_circle
-from circles.communities import create_community
+from circles.communities.circle import create_circle
+from circles.communities.community import create_community
 from circles.config import database_uri
 from circles.extensions import orm
+from circles.members.accounts import start_login
 from circles.models import CircleSession, Membership, SessionRole, User, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -52,8 +52,8 @@ from circles.models import (
     Tie,
     User,
 )
-from circles.network import my_network
-from circles.network_community import community_report
+from circles.network.community import community_report
+from circles.network.ego import my_network
 
 POSTGRES = os.environ.get("CIRCLES_BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 SCHEMA = "circles_bench_network"

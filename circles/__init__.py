@@ -34,12 +34,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from circles import api, cli, security, views
+    from circles import api, security, views
+    from circles.cli import commands
 
     views.init_app(app)
     api.init_app(app)  # the JSON API under /api/v1 (docs/api.md)
     security.init_app(app)  # headers on every response, CSP nonce, /csp-report
-    cli.init_app(app)
+    commands.init_app(app)
 
     # The composition root is the one place the app is wired to its realtime edge;
     # domain modules in circles/ never import realtime/.

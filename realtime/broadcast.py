@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app, url_for
 from flask_socketio import SocketIO
 
-from circles import live_log
 from circles.extensions import db, orm
+from circles.live import log
 from realtime.connection import member_room
 
 if TYPE_CHECKING:
-    from circles.live_room import Change
+    from circles.live.room import Change
     from circles.models import Circle
 
 
@@ -58,7 +58,7 @@ def commit_live(changes: list[Change], *, author_id: int | None = None,
     order every edge follows (a broadcast is at most once; the log is what clients catch
     up from). ``author_id`` and ``op`` identify a member's event, for its retries."""
     for change in changes:
-        live_log.record(db(), change, author_id=author_id, op=op)
+        log.record(db(), change, author_id=author_id, op=op)
     orm.session.commit()
     for change in changes:
         live_changed(change)
@@ -68,7 +68,7 @@ def live_changed(change: Change) -> None:
     """Tell a live session's room what changed (one ``live:changed`` per change) and each
     member concerned their private part (``live:private``).
 
-    The change must be in the session's event log already (``circles.live_log.record``):
+    The change must be in the session's event log already (``circles.live.log.record``):
     a broadcast is at most once, the log is what a client that missed it catches up from.
     """
     if not change.recorded:

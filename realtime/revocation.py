@@ -25,8 +25,8 @@ from redis.client import PubSub
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, SessionTransaction
 
-from circles import live_presence
 from circles.extensions import orm
+from circles.live import presence
 from circles.models import User
 
 Instruction = dict[str, Any]
@@ -182,7 +182,7 @@ def left_circle(db: Session, circle_id: int, member_id: int) -> None:
     sees their connections go, then their sockets leave the circle's session rooms."""
     from realtime.broadcast import commit_live  # here: realtime.connection imports us
 
-    session_ids, changes = live_presence.depart(
+    session_ids, changes = presence.depart(
         db, member_id, circle_id, away_grace=float(current_app.config["LIVE_FACILITATOR_GRACE"]))
     commit_live(changes)
     leave_sessions(member_id, session_ids)

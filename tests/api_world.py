@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask
 
 from circles.api import tokens
-from circles.circle import create_circle
+from circles.communities.circle import create_circle
 from circles.extensions import orm
 from circles.models import (
     CircleSession,

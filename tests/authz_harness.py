@@ -26,9 +26,10 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
-from circles import accounts, create_app
+from circles import create_app
 from circles.api.tokens import create_token
 from circles.extensions import orm
+from circles.members import accounts
 from circles.models import User, utcnow
 from tests.authz_world import ROLES, World, build
 from tests.conftest import AuthActions, csrf_token

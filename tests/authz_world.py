@@ -21,10 +21,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from circles import accounts, ics, live, live_agenda
-from circles.circle import create_circle
-from circles.communities import create_community
+from circles.communities.circle import create_circle
+from circles.communities.community import create_community
 from circles.extensions import orm
+from circles.live import agenda, phases
+from circles.members import accounts
 from circles.models import (
     CircleGoal,
     Commitment,
@@ -44,6 +45,7 @@ from circles.models import (
 )
 from circles.models.sessions import CircleSession, SessionRole
 from circles.models.ties import Tie
+from circles.sessions import calendar
 from tests.live_room import new_session
 
 ROLES = ("owner", "peer", "stranger", "facilitator", "other_facilitator", "admin", "anonymous")
@@ -92,8 +94,8 @@ def build(app: Flask) -> World:
         ids: dict[str, Any] = {"community": one.id, "other_community": two.id,
                                "circle": circle_a.id, "circle_b": circle_b.id,
                                "circle_c": circle_c.id, "invite_code": one.invite_code}
-        ics.reset_feed(db, ola)
-        ids["feed_token"] = ics.feed_token(app.config["SECRET_KEY"], ola)
+        calendar.reset_feed(db, ola)
+        ids["feed_token"] = calendar.feed_token(app.config["SECRET_KEY"], ola)
         people["pending"].claim_token = "claim-me-please-0123456789"
         ids["claim_token"] = people["pending"].claim_token
 
@@ -128,10 +130,10 @@ def build(app: Flask) -> World:
     with app.app_context():
         db = orm.session
         ola = db.get_one(User, users["owner"])
-        live.start(db, ola, session_id)
-        change = live_agenda.add_item(db, ola, session_id, "Saying no", 10, None)
+        phases.start(db, ola, session_id)
+        change = agenda.add_item(db, ola, session_id, "Saying no", 10, None)
         ids["agenda_item"] = change.result["item_id"]
-        said = live_agenda.contribute(db, ola, session_id, "checkin", "Glad to be here")
+        said = agenda.contribute(db, ola, session_id, "checkin", "Glad to be here")
         ids["contribution"] = said.result["contribution_id"]
         session = db.get_one(CircleSession, session_id)
         db.add(Note(session_id=session_id, slot=ola.id, private=True, author_id=ola.id,

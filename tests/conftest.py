@@ -20,10 +20,11 @@ from sqlalchemy import create_engine, text
 from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
-from circles import accounts, create_app
-from circles.circle import create_circle
-from circles.communities import create_community
+from circles import create_app
+from circles.communities.circle import create_circle
+from circles.communities.community import create_community
 from circles.extensions import orm
+from circles.members import accounts
 from circles.models import Circle, Community, Membership, User
 from tests.services import POSTGRES_URL, reachable, require_postgres
 

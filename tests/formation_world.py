@@ -7,9 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from circles.communities import create_community
-from circles.models import Community, Membership, User
-from circles.profiles import (
+from circles.communities.community import create_community
+from circles.members.profiles import (
     add_availability,
     add_boundary,
     add_learning_goal,
@@ -17,7 +16,8 @@ from circles.profiles import (
     add_strength,
     format_clock,
 )
-from circles.ties import add_tie
+from circles.models import Community, Membership, User
+from circles.network.ties import add_tie
 
 MONDAY_1700_UTC = [(0, 17 * 60, 19 * 60)]  # a window everyone in UTC shares by default
 

@@ -19,10 +19,10 @@ from flask import Flask
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from circles import live_agenda, live_log
-from circles.circle import create_circle
-from circles.communities import create_community
+from circles.communities.circle import create_circle
+from circles.communities.community import create_community
 from circles.extensions import db, orm
+from circles.live import agenda, log
 from circles.models import CircleSession, LiveEvent, Membership, SessionRole, User, utcnow
 from realtime.client import LiveClient
 from tests.live import LiveServer, app_on, http_session
@@ -105,8 +105,8 @@ def unbroadcast_item(app: Flask, circle: LiveCircle, name: str, title: str) -> i
     with app.app_context():
         try:
             member = db().get_one(User, circle.ids[name])
-            change = live_agenda.add_item(db(), member, circle.session_id, title)
-            live_log.record(db(), change, author_id=member.id)
+            change = agenda.add_item(db(), member, circle.session_id, title)
+            log.record(db(), change, author_id=member.id)
             db().commit()
             return change.version
         finally:

@@ -17,10 +17,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from circles.circle import create_circle
-from circles.communities import create_community
+from circles.communities.circle import create_circle
+from circles.communities.community import create_community
 from circles.extensions import orm
-from circles.formation import start_run
+from circles.formation.runs import start_run
+from circles.growth.pulse import notify_all_at_risk
 from circles.models import (
     AgendaItem,
     Attendance,
@@ -64,7 +65,6 @@ from circles.models import (
     utcnow,
 )
 from circles.models.api import ApiToken
-from circles.pulse import notify_all_at_risk
 
 MARK = "qqzedmarkzz"
 OTHERS = "annbobwordsyy"  # private words of Ann and Bob, which must stay

@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from circles import profiles
 from circles.extensions import orm
+from circles.members import profiles
 from circles.models import Circle, CircleMember, User
 from tests.conftest import AuthActions, post_form
 from tests.world import (

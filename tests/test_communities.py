@@ -298,7 +298,7 @@ def test_welcome_offers_sign_up_and_lists_demo_logins(client: FlaskClient,
     html = client.get("/").get_data(as_text=True)
     assert 'href="/signup"' in html and 'href="/login"' in html
     assert "Try the demo" not in html
-    monkeypatch.setattr("circles.demo.demo_logins",
+    monkeypatch.setattr("circles.demo.community.demo_logins",
                         lambda db: [("ana@demo.circles.example", "circles-demo", "facilitator")])
     html = client.get("/").get_data(as_text=True)
     assert "Try the demo" in html and "ana@demo.circles.example" in html and "circles-demo" in html

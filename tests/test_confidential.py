@@ -25,10 +25,10 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 from sqlalchemy import select
 
-from circles import ics
 from circles.api.tokens import create_token
 from circles.extensions import orm
 from circles.models import CircleSession, Community, FormationRun, Introduction, Pulse, User, utcnow
+from circles.sessions import calendar
 from tests.conftest import AuthActions
 from tests.privacy_world import MARK, OTHERS, PrivacyWorld, build_privacy_world
 
@@ -78,9 +78,9 @@ def arguments(app: Flask, world: PrivacyWorld, viewer: int) -> dict[str, list[An
     with app.app_context():
         db = orm.session()
         me = db.get_one(User, viewer)
-        ics.reset_feed(db, me)
+        calendar.reset_feed(db, me)
         db.commit()
-        feed = ics.feed_token(app.config["SECRET_KEY"], me)
+        feed = calendar.feed_token(app.config["SECRET_KEY"], me)
         community = db.get_one(Community, world.community_id)
         return {
             "circle_id": [world.circle_id, world.pair_id],

@@ -12,12 +12,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from circles import demo
-from circles.circle import circles_of
+from circles.communities.circle import circles_of
+from circles.demo import community as demo
 from circles.errors import Conflict
 from circles.extensions import db, orm
+from circles.members.topics import topic_key
 from circles.models import Circle, Community, Membership, Tie, Topic, User
-from circles.topics import topic_key
 from tests.conftest import post_form
 
 

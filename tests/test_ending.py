@@ -11,12 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from circles import ending
-from circles.circle import create_circle
+from circles.communities import ending
+from circles.communities.circle import create_circle
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import orm
-from circles.formation import pool_ids
-from circles.formation_constraints import ended_pairs
+from circles.formation.constraints import ended_pairs
+from circles.formation.runs import pool_ids
 from circles.models import (
     Circle,
     CircleMember,

@@ -16,9 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import JSON, String, select, update
 
-from circles import erasure
 from circles.errors import Conflict
 from circles.extensions import orm
+from circles.members import erasure
 from circles.models import (
     AgendaItem,
     Base,

@@ -2,7 +2,7 @@
 
 Zed's world (tests/privacy_world.py) holds his words in every table; Ann and Bob's private
 words carry ``OTHERS``. Every table with a column pointing at ``user.id`` is either exported
-or listed with a reason in ``circles.account_data`` — a new table fails here until it is.
+or listed with a reason in ``circles.members.export`` — a new table fails here until it is.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from circles import account_data
+from circles.members import export
 from circles.models import Base
 from tests.conftest import AuthActions
 from tests.privacy_world import MARK, OTHERS, PrivacyWorld, build_privacy_world
@@ -43,17 +43,17 @@ def download(app: Flask, email: str) -> tuple[dict[str, Any], str]:
 
 
 def test_every_table_holding_a_member_is_exported_or_says_why_not() -> None:
-    exported, skipped = set(account_data.EXPORTED), set(account_data.NOT_EXPORTED)
+    exported, skipped = set(export.EXPORTED), set(export.NOT_EXPORTED)
     assert exported & skipped == set()
     assert user_fk_tables() - exported - skipped == set(), "decide: export it, or say why not"
     assert (exported | skipped) - user_fk_tables() == set(), "a table that is gone"
-    assert all(reason.strip() for reason in account_data.NOT_EXPORTED.values())
+    assert all(reason.strip() for reason in export.NOT_EXPORTED.values())
 
 
 def test_the_export_holds_everything_zed_wrote_and_received(app: Flask,
                                                             world: PrivacyWorld) -> None:
     data, text = download(app, world.zed_email)
-    assert data["format"] == account_data.FORMAT and data["exported_at"]
+    assert data["format"] == export.FORMAT and data["exported_at"]
     assert data["member"]["email"] == world.zed_email
     for words in ("bio", "org", "dept", "offer", "question", "note", "criterion", "agenda",
                   "story", "gave", "suggest", "commit", "reflection", "private", "goal",

@@ -14,7 +14,7 @@ import socketio
 from flask import Flask
 from flask_socketio import SocketIOTestClient
 
-from circles import accounts
+from circles.members import accounts
 from realtime import flood
 from realtime.flood import FloodGuard, Limits, TokenBucket, Verdict
 from tests.conftest import AuthActions

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from circles.errors import Conflict, InvalidInput
-from circles.formation import DEFAULT_WEIGHTS, compute_run, start_run
-from circles.formation_edits import lock_pair, move_member
-from circles.formation_publish import publish
-from circles.formation_runs import preview
+from circles.formation.edits import lock_pair, move_member
+from circles.formation.preview import preview
+from circles.formation.publish import publish
+from circles.formation.runs import DEFAULT_WEIGHTS, compute_run, start_run
 from circles.models import Circle, CircleMember, Membership, Separation
 from tests.formation_world import MONDAY_1700_UTC, community_with, person, teams
 
@@ -94,7 +94,7 @@ def test_separations_are_never_grouped(db: Any, cohort: Any) -> None:
 
 
 def test_called_it_a_day_pairs_are_not_grouped_again(db: Any, cohort: Any) -> None:
-    from circles.circle import create_circle, leave_circle
+    from circles.communities.circle import create_circle, leave_circle
 
     community, lead, team_list = cohort
     a, b = team_list[0][0], team_list[1][0]

@@ -12,9 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from circles import ties
 from circles.extensions import orm
 from circles.models import Separation
+from circles.network import ties
 from tests.conftest import AuthActions, post_form
 from tests.formation_cohort import Cohort, log_in, plan_of, post, run_row, start
 

@@ -17,14 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from circles.circle import create_circle, leave_circle
+from circles.communities.circle import create_circle, leave_circle
 from circles.errors import CirclesError, InvalidInput
-from circles.formation import compute_run, pool_ids, problem_for, start_run
-from circles.formation_edits import lock_pair, move_member
-from circles.formation_publish import publish
-from circles.formation_solve import check
+from circles.formation.edits import lock_pair, move_member
+from circles.formation.publish import publish
+from circles.formation.runs import compute_run, pool_ids, problem_for, start_run
+from circles.formation.solve import check
 from circles.models import Notification, Separation, User
-from circles.ties import add_tie
+from circles.network.ties import add_tie
 from tests.formation_world import community_with, person
 
 FAST = {"time_limit": 0.3}
@@ -170,7 +170,7 @@ def test_everyone_is_seated_or_told_why_not(db: Any, drawn: dict[str, Any]) -> N
 def test_a_member_left_out_is_told_why_and_when_the_community_meets(db: Any) -> None:
     """A newcomer whose hours match nobody: the facilitator sees why and what would fix it,
     and the member is told the same, in the app and by e-mail, in their own time zone."""
-    from circles.formation_runs import preview
+    from circles.formation.preview import preview
     from circles.models import OutboxMessage
 
     community, lead = community_with(db)
@@ -195,7 +195,7 @@ def test_the_availability_form_shows_when_the_community_meets(client: Any, auth:
                                                               make_user: Any,
                                                               make_community: Any) -> None:
     from circles.extensions import orm
-    from circles.profiles import add_availability
+    from circles.members.profiles import add_availability
 
     me = make_user(display_name="Mo Member", timezone="Asia/Kolkata")
     others = [make_user() for _ in range(3)]

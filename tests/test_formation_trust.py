@@ -16,10 +16,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bench.cohorts import build_cohort
-from circles import formation
 from circles.extensions import orm
-from circles.formation import compute_run, fail_lost, interrupted, mark_computing, start_run
-from circles.formation_publish import publish
+from circles.formation import runs as formation
+from circles.formation.publish import publish
+from circles.formation.runs import compute_run, fail_lost, interrupted, mark_computing, start_run
 from circles.models import Community, FormationRun, Membership, User, utcnow
 from tests.conftest import AuthActions, post_form
 from tests.formation_cohort import Cohort, log_in, run_row

@@ -1,6 +1,6 @@
 """Pair utility on tiny hand-checked cases; availability across time zones.
 
-Expected numbers come from the formulas in circles/utility.py, worked by hand in comments.
+Expected numbers come from the formulas in circles/formation/pair_utility.py, worked by hand in comments.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from circles.availability import MIN_OVERLAP, always, overlap_minutes, slot_mask, weekly_utc
-from circles.utility import (
+from circles.formation.pair_utility import (
     FAR,
     MemberFacts,
     complementarity,
@@ -24,6 +23,7 @@ from circles.utility import (
     met_weight,
     pair_utilities,
 )
+from circles.members.availability import MIN_OVERLAP, always, overlap_minutes, slot_mask, weekly_utc
 from tests.formation_world import community_with, person
 
 WINTER, SUMMER, US_ONLY_DST = date(2026, 1, 5), date(2026, 7, 6), date(2026, 3, 9)
@@ -106,7 +106,7 @@ def test_distances_match_a_breadth_first_search(seed: int) -> None:
 def test_pair_utilities_reward_strangers_and_penalise_a_tie(db: Any) -> None:
     community, _ = community_with(db)
     ana, ben, cem = (person(db, community, n) for n in ("Ana A", "Ben B", "Cem C"))
-    from circles.ties import add_tie
+    from circles.network.ties import add_tie
 
     add_tie(db, ana.id, ben.id, source="declared")
     weights = {"new_tie": 10, "complementarity": 0, "diversity": 0, "equity": 0, "repeat_penalty": 7}
@@ -122,7 +122,7 @@ def test_pair_utilities_reward_strangers_and_penalise_a_tie(db: Any) -> None:
 def test_equity_boosts_new_ties_of_members_with_small_networks(db: Any) -> None:
     community, _ = community_with(db)
     hub, loner, a, b = (person(db, community, n) for n in ("Hub H", "Lone L", "Al A", "Bo B"))
-    from circles.ties import add_tie
+    from circles.network.ties import add_tie
 
     add_tie(db, hub.id, a.id, source="declared")
     add_tie(db, hub.id, b.id, source="declared")

@@ -10,12 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from circles import commitments, goals
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import orm
+from circles.growth import commitments, goals
 from circles.models import Circle, CircleGoal, Commitment, GoalCheckin, User, utcnow
 from circles.models.notifications import Notification
-from circles.scheduling import as_utc
+from circles.sessions.scheduling import as_utc
 from tests.conftest import AuthActions, post_form
 from tests.goals_cast import Cast, build_cast
 

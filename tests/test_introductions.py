@@ -20,12 +20,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from circles import introductions, profiles
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import orm
-from circles.introductions import NOT_AHEAD
+from circles.members import profiles
 from circles.models import Interaction, Introduction, Tie, User
-from circles.ties import add_tie
+from circles.network import introductions
+from circles.network.introductions import NOT_AHEAD
+from circles.network.ties import add_tie
 from tests.conftest import AuthActions, post_form
 
 STRENGTHS = {  # who offers what; Ann needs negotiation and public speaking

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from circles import goals, journal
 from circles.extensions import orm
+from circles.growth import goals, journal
 from circles.models import Commitment, Feedback, User
 from tests.conftest import AuthActions
 from tests.goals_cast import Cast, build_cast

@@ -15,10 +15,12 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circles import live, live_agenda, live_feedback, live_notes, live_presence
 from circles.errors import Conflict, InvalidInput, NotFound
-from circles.live_room import current_phase, current_stage
-from circles.live_snapshot import snapshot
+from circles.live import agenda as live_agenda
+from circles.live import feedback, notes, presence
+from circles.live import phases as live
+from circles.live.room import current_phase, current_stage
+from circles.live.snapshot import snapshot
 from circles.models import (
     Attendance,
     CircleSession,
@@ -49,7 +51,7 @@ def version(db: Session, session_id: int) -> int:
 
 def join_all(db: Session, room: Room, names: tuple[str, ...] = NAMES) -> None:
     for name in names:
-        live_presence.join(db, who(db, room.ids[name]), room.session_id, f"sid-{name}")
+        presence.join(db, who(db, room.ids[name]), room.session_id, f"sid-{name}")
     db.commit()
 
 
@@ -90,7 +92,7 @@ def test_start_builds_phases_in_order_with_a_check_in_turn_per_present_member(
     assert [s["focus_user_id"] for s in checkin["stages"]] == [room.ada, room.ben, room.cy]
     assert checkin["status"] == "active" and checkin["stages"][0]["status"] == "active"
     # A late arrival still gets a check-in turn.
-    late = live_presence.join(db, who(db, room.di), room.session_id, "sid-di")
+    late = presence.join(db, who(db, room.di), room.session_id, "sid-di")
     assert late.change is not None
     assert [s["focus_user_id"] for s in late.change["phases"][0]["stages"]][-1] == room.di
 
@@ -146,7 +148,7 @@ def test_advance_walks_every_phase_and_builds_focus_rounds_from_the_agenda(
 def test_advance_clears_ready_flags_and_refuses_a_stale_version(db: Session,
                                                                 room: Room) -> None:
     started(db, room)
-    live_presence.ready(db, who(db, room.ben), room.session_id, True)
+    presence.ready(db, who(db, room.ben), room.session_id, True)
     db.commit()
     ben = next(m for m in snapshot(db, who(db, room.ada), room.session_id)["members"]
                if m["id"] == room.ben)
@@ -350,9 +352,9 @@ def test_only_the_focus_member_marks_what_helped(db: Session, room: Room) -> Non
 def test_feedback_is_read_by_its_receiver_alone(db: Session, room: Room) -> None:
     started(db, room)
     with pytest.raises(Conflict, match="feedback phase"):
-        live_feedback.give_feedback(db, who(db, room.ben), room.session_id, room.di, "a", "b")
+        feedback.give_feedback(db, who(db, room.ben), room.session_id, room.di, "a", "b")
     advance_to(db, room, "feedback")
-    change = live_feedback.give_feedback(db, who(db, room.ben), room.session_id, room.di,
+    change = feedback.give_feedback(db, who(db, room.ben), room.session_id, room.di,
                                          "You listen closely", "Speak up sooner")
     db.commit()
     assert change.change == {"type": "feedback", "giver_id": room.ben, "receiver_id": room.di}
@@ -382,7 +384,7 @@ def test_feedback_goes_to_another_current_member_with_content(
     advance_to(db, room, "feedback")
     target = None if receiver is None else room.ids[receiver]
     with pytest.raises(error, match=match):
-        live_feedback.give_feedback(db, who(db, room.ben), room.session_id, target, strength,
+        feedback.give_feedback(db, who(db, room.ben), room.session_id, target, strength,
                                     "A suggestion")
 
 
@@ -393,7 +395,7 @@ def test_commitments_of_one_session_come_up_for_review_in_the_next(
         app: Flask, db: Session, room: Room) -> None:
     started(db, room)
     advance_to(db, room, "commitments")
-    made = live_feedback.commit(db, who(db, room.di), room.session_id,
+    made = feedback.commit(db, who(db, room.di), room.session_id,
                                 "Ask my manager for a stretch project",
                                 (utcnow() + timedelta(days=14)).date().isoformat())
     db.commit()
@@ -404,7 +406,7 @@ def test_commitments_of_one_session_come_up_for_review_in_the_next(
     second = new_session(app, room.circle_id, {"facilitator": room.ben, "timekeeper": room.ada},
                          days_ahead=14)
     for name in NAMES:
-        live_presence.join(db, who(db, room.ids[name]), second, f"sid2-{name}")
+        presence.join(db, who(db, room.ids[name]), second, f"sid2-{name}")
     live.start(db, who(db, room.ben), second)
     db.commit()
     to_review = snapshot(db, who(db, room.cy), second)["commitments"]["to_review"]
@@ -414,10 +416,10 @@ def test_commitments_of_one_session_come_up_for_review_in_the_next(
     review_stage = current_stage(db, second)
     assert review_stage is not None and review_stage.focus_user_id == room.di
     with pytest.raises(Conflict, match="Only its owner reviews"):
-        live_feedback.review(db, who(db, room.cy), second, made.result["commitment_id"], "kept")
+        feedback.review(db, who(db, room.cy), second, made.result["commitment_id"], "kept")
     with pytest.raises(InvalidInput, match="Choose one of: kept, partly, missed, dropped"):
-        live_feedback.review(db, who(db, room.di), second, made.result["commitment_id"], "open")
-    change = live_feedback.review(db, who(db, room.di), second, made.result["commitment_id"],
+        feedback.review(db, who(db, room.di), second, made.result["commitment_id"], "open")
+    change = feedback.review(db, who(db, room.di), second, made.result["commitment_id"],
                                   "partly", "Asked, but not yet agreed")
     db.commit()
     assert change.change["commitment"]["status"] == "partly"  # type: ignore[index]
@@ -438,7 +440,7 @@ def test_commitments_are_validated(db: Session, room: Room, text: str, due_on: o
     if due_on == "2099-01-01":
         due_on = (utcnow() + timedelta(days=30)).date().isoformat()
     with pytest.raises(InvalidInput, match=problem) as caught:
-        live_feedback.commit(db, who(db, room.di), room.session_id, text, due_on)
+        feedback.commit(db, who(db, room.di), room.session_id, text, due_on)
     assert list(caught.value.errors) == [field]
 
 
@@ -447,18 +449,18 @@ def test_commitments_are_validated(db: Session, room: Room, text: str, due_on: o
 
 def test_shared_note_autosaves_with_optimistic_versions(db: Session, room: Room) -> None:
     started(db, room)
-    saved = live_notes.save_note(db, who(db, room.cy), room.session_id, False, "Agenda:\n", 0)
+    saved = notes.save_note(db, who(db, room.cy), room.session_id, False, "Agenda:\n", 0)
     assert saved.result["note"]["version"] == 1 and saved.change is not None
-    live_notes.save_note(db, who(db, room.di), room.session_id, False, "Agenda:\n- x\n", 1)
+    notes.save_note(db, who(db, room.di), room.session_id, False, "Agenda:\n- x\n", 1)
     with pytest.raises(Conflict, match="changed meanwhile \\(now version 2\\)"):
-        live_notes.save_note(db, who(db, room.cy), room.session_id, False, "Overwrite", 1)
+        notes.save_note(db, who(db, room.cy), room.session_id, False, "Overwrite", 1)
     db.commit()
     shared = snapshot(db, who(db, room.ada), room.session_id)["notes"]["shared"]
     assert (shared["body"], shared["version"]) == ("Agenda:\n- x\n", 2)
 
 
 def test_a_shared_note_saved_before_the_start_survives_the_start(db: Session, room: Room) -> None:
-    live_notes.save_note(db, who(db, room.cy), room.session_id, False, "Ideas for today", 0)
+    notes.save_note(db, who(db, room.cy), room.session_id, False, "Ideas for today", 0)
     db.commit()
     started(db, room)
     shared = snapshot(db, who(db, room.ada), room.session_id)["notes"]["shared"]
@@ -469,7 +471,7 @@ def test_private_note_is_its_authors_alone_and_bumps_no_version(db: Session,
                                                                 room: Room) -> None:
     started(db, room)
     before = version(db, room.session_id)
-    saved = live_notes.save_note(db, who(db, room.di), room.session_id, True, "I felt unheard", 0)
+    saved = notes.save_note(db, who(db, room.di), room.session_id, True, "I felt unheard", 0)
     db.commit()
     assert saved.change is None and saved.private[0][0] == room.di
     assert version(db, room.session_id) == before
@@ -486,8 +488,8 @@ def test_private_note_is_its_authors_alone_and_bumps_no_version(db: Session,
 def test_two_tabs_are_one_person_who_shows_away_only_after_the_grace(db: Session,
                                                                      room: Room) -> None:
     di, t0 = who(db, room.di), utcnow()
-    live_presence.join(db, di, room.session_id, "tab-1", now=t0)
-    live_presence.join(db, di, room.session_id, "tab-2", now=t0)
+    presence.join(db, di, room.session_id, "tab-1", now=t0)
+    presence.join(db, di, room.session_id, "tab-2", now=t0)
     db.commit()
 
     def di_seen(at: Any) -> dict[str, Any]:
@@ -495,27 +497,27 @@ def test_two_tabs_are_one_person_who_shows_away_only_after_the_grace(db: Session
         return next(m for m in state["members"] if m["id"] == room.di)
 
     assert (di_seen(t0)["presence"], di_seen(t0)["connections"]) == ("here", 2)
-    [change] = live_presence.disconnect(db, "tab-1", away_grace=30, now=t0)
+    [change] = presence.disconnect(db, "tab-1", away_grace=30, now=t0)
     assert change.change["member"]["presence"] == "here"  # type: ignore[index]
-    [change] = live_presence.disconnect(db, "tab-2", away_grace=30, now=t0)
+    [change] = presence.disconnect(db, "tab-2", away_grace=30, now=t0)
     db.commit()
     assert change.change["member"]["presence"] == "reconnecting"  # type: ignore[index]
     assert di_seen(t0 + timedelta(seconds=29))["presence"] == "reconnecting"
     assert di_seen(t0 + timedelta(seconds=31))["presence"] == "away"
-    assert live_presence.disconnect(db, "tab-2") == []  # an unknown sid changes nothing
+    assert presence.disconnect(db, "tab-2") == []  # an unknown sid changes nothing
 
 
 def test_raise_hand_queue_in_order_and_the_facilitator_lowers_hands(db: Session,
                                                                     room: Room) -> None:
     started(db, room)
     t0 = utcnow()
-    live_presence.hand(db, who(db, room.di), room.session_id, True, now=t0)
-    change = live_presence.hand(db, who(db, room.ben), room.session_id, True,
+    presence.hand(db, who(db, room.di), room.session_id, True, now=t0)
+    change = presence.hand(db, who(db, room.ben), room.session_id, True,
                                 now=t0 + timedelta(seconds=1))
     assert change.change == {"type": "hands", "hands": [room.di, room.ben]}
     with pytest.raises(Conflict, match="Only the facilitator can lower"):
-        live_presence.hand(db, who(db, room.cy), room.session_id, False, room.di)
-    change = live_presence.hand(db, who(db, room.ada), room.session_id, False, room.di)
+        presence.hand(db, who(db, room.cy), room.session_id, False, room.di)
+    change = presence.hand(db, who(db, room.ada), room.session_id, False, room.di)
     assert change.change == {"type": "hands", "hands": [room.ben]}
 
 
@@ -524,20 +526,20 @@ def test_takeover_waits_for_the_grace_and_a_paused_timer_then_can_be_taken_back(
     started(db, room)
     ada, ben = who(db, room.ada), who(db, room.ben)
     with pytest.raises(Conflict, match="The facilitator is here"):
-        live_presence.take_over(db, ben, room.session_id, grace=30)
+        presence.take_over(db, ben, room.session_id, grace=30)
     t0 = utcnow()
-    live_presence.disconnect(db, "sid-ada", now=t0)
+    presence.disconnect(db, "sid-ada", now=t0)
     db.commit()
     with pytest.raises(Conflict, match="may be reconnecting; you can take over in 30 s"):
-        live_presence.take_over(db, ben, room.session_id, grace=30, now=t0)
+        presence.take_over(db, ben, room.session_id, grace=30, now=t0)
     live.timer(db, ben, room.session_id, "start", 300, now=t0)
     later = t0 + timedelta(seconds=31)
     with pytest.raises(Conflict, match="The timer is running: pause it first"):
-        live_presence.take_over(db, ben, room.session_id, grace=30, now=later)
+        presence.take_over(db, ben, room.session_id, grace=30, now=later)
     with pytest.raises(Conflict, match="Only the timekeeper can take over"):
-        live_presence.take_over(db, who(db, room.cy), room.session_id, grace=30, now=later)
+        presence.take_over(db, who(db, room.cy), room.session_id, grace=30, now=later)
     live.timer(db, ben, room.session_id, "pause", now=later)
-    change = live_presence.take_over(db, ben, room.session_id, grace=30, now=later)
+    change = presence.take_over(db, ben, room.session_id, grace=30, now=later)
     db.commit()
     roles = change.change["roles"]  # type: ignore[index]
     assert (roles["facilitator"], roles["timekeeper"]) == (room.ben, room.ben)
@@ -546,9 +548,9 @@ def test_takeover_waits_for_the_grace_and_a_paused_timer_then_can_be_taken_back(
     with pytest.raises(Conflict, match="Only the facilitator can advance"):
         live.advance(db, ada, room.session_id)
     with pytest.raises(Conflict, match="no facilitation of yours to take back"):
-        live_presence.take_back(db, who(db, room.cy), room.session_id)
-    live_presence.join(db, ada, room.session_id, "sid-ada-again")
-    back = live_presence.take_back(db, ada, room.session_id)
+        presence.take_back(db, who(db, room.cy), room.session_id)
+    presence.join(db, ada, room.session_id, "sid-ada-again")
+    back = presence.take_back(db, ada, room.session_id)
     db.commit()
     assert back.change["roles"]["facilitator"] == room.ada  # type: ignore[index]
     assert back.change["roles"]["handover"] is None  # type: ignore[index]
@@ -562,8 +564,8 @@ def test_end_closes_attendance_writes_interactions_and_keeps_feedback_private(
     join_all(db, room, ("ada", "ben", "cy"))
     live.start(db, who(db, room.ada), room.session_id)
     advance_to(db, room, "feedback")
-    live_feedback.give_feedback(db, who(db, room.ben), room.session_id, room.cy, "Calm", "Ask")
-    live_feedback.give_feedback(db, who(db, room.cy), room.session_id, room.ben, "Warm", "Pace")
+    feedback.give_feedback(db, who(db, room.ben), room.session_id, room.cy, "Calm", "Ask")
+    feedback.give_feedback(db, who(db, room.cy), room.session_id, room.ben, "Warm", "Pace")
     db.commit()
     change = live.end(db, who(db, room.ada), room.session_id)
     db.commit()
@@ -592,17 +594,17 @@ def test_end_closes_attendance_writes_interactions_and_keeps_feedback_private(
 
 OPERATIONS: dict[str, Callable[[Session, User, int], object]] = {
     "snapshot": lambda db, u, s: snapshot(db, u, s),
-    "join": lambda db, u, s: live_presence.join(db, u, s, "sid-x"),
+    "join": lambda db, u, s: presence.join(db, u, s, "sid-x"),
     "start": lambda db, u, s: live.start(db, u, s),
     "advance": lambda db, u, s: live.advance(db, u, s),
     "timer": lambda db, u, s: live.timer(db, u, s, "start", 60),
     "agenda": lambda db, u, s: live_agenda.add_item(db, u, s, "Mine"),
     "contribute": lambda db, u, s: live_agenda.contribute(db, u, s, "checkin", "Hi"),
-    "feedback": lambda db, u, s: live_feedback.give_feedback(db, u, s, 1, "a", "b"),
-    "commit": lambda db, u, s: live_feedback.commit(db, u, s, "x", "2099-01-01"),
-    "note": lambda db, u, s: live_notes.save_note(db, u, s, False, "x", 0),
-    "hand": lambda db, u, s: live_presence.hand(db, u, s, True),
-    "take_over": lambda db, u, s: live_presence.take_over(db, u, s),
+    "feedback": lambda db, u, s: feedback.give_feedback(db, u, s, 1, "a", "b"),
+    "commit": lambda db, u, s: feedback.commit(db, u, s, "x", "2099-01-01"),
+    "note": lambda db, u, s: notes.save_note(db, u, s, False, "x", 0),
+    "hand": lambda db, u, s: presence.hand(db, u, s, True),
+    "take_over": lambda db, u, s: presence.take_over(db, u, s),
 }
 
 
@@ -624,7 +626,7 @@ def test_every_change_bumps_the_version_once(db: Session, room: Room) -> None:
     for step in (
         lambda: live_agenda.add_item(db, who(db, room.di), room.session_id, "One"),
         lambda: live.start(db, who(db, room.ada), room.session_id),
-        lambda: live_presence.ready(db, who(db, room.cy), room.session_id, True),
+        lambda: presence.ready(db, who(db, room.cy), room.session_id, True),
         lambda: live.timer(db, who(db, room.ben), room.session_id, "start", 60),
         lambda: live_agenda.contribute(db, who(db, room.ada), room.session_id, "checkin", "Hi"),
         lambda: live.advance(db, who(db, room.ada), room.session_id),

@@ -19,9 +19,10 @@ from flask_socketio import SocketIOTestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from circles import live_presence, live_processes
 from circles.extensions import orm
-from circles.live_room import Change, as_utc
+from circles.live import presence as live_presence
+from circles.live import processes as live_processes
+from circles.live.room import Change, as_utc
 from circles.models import (
     CircleSession,
     Contribution,

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from circles.circle import create_circle
-from circles.communities import create_community
+from circles.communities.circle import create_circle
+from circles.communities.community import create_community
 from circles.models import CircleSession, Membership, SessionRole, User, utcnow
 from tests.live import LiveServer, ServerFactory, http_session
 from tests.live_socket import WAIT, Member

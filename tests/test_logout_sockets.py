@@ -20,8 +20,8 @@ from flask import Flask
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from circles import live_presence
 from circles.extensions import orm
+from circles.live import presence
 from circles.models import CircleSession, Presence, SessionRole, User, utcnow
 from realtime import revocation
 from tests.live import LiveServer, LiveSession, app_on, http_session, server_pool
@@ -260,11 +260,11 @@ def test_departing_drops_the_members_connections_in_that_circles_sessions_only(
     with app.app_context():
         db = orm.session()
         for name, sid in (("di", "di-tab-1"), ("di", "di-tab-2"), ("ada", "ada-tab")):
-            live_presence.join(db, db.get_one(User, room.ids[name]), room.session_id, sid)
+            presence.join(db, db.get_one(User, room.ids[name]), room.session_id, sid)
         db.commit()
         before = db.get_one(CircleSession, room.session_id).version
 
-        session_ids, changes = live_presence.depart(db, room.di, room.circle_id)
+        session_ids, changes = presence.depart(db, room.di, room.circle_id)
         db.commit()
 
         assert session_ids == [room.session_id]
@@ -273,4 +273,4 @@ def test_departing_drops_the_members_connections_in_that_circles_sessions_only(
         assert [(m["id"], m["connections"]) for m in members] == [(room.di, 1), (room.di, 0)]
         left = db.scalars(select(Presence.sid).where(Presence.session_id == room.session_id))
         assert sorted(left) == ["ada-tab"]
-        assert live_presence.depart(db, room.di, room.circle_id) == ([room.session_id], [])
+        assert presence.depart(db, room.di, room.circle_id) == ([room.session_id], [])

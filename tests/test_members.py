@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from circles import profiles
 from circles.extensions import orm
+from circles.members import profiles
 from circles.models import Community, Tie, User
 from tests.conftest import AuthActions, post_form
 

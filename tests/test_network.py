@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from circles import profiles
 from circles.errors import InvalidInput, NotFound
+from circles.members import profiles
 from circles.models import Circle, CircleMember, ExternalContact, Interaction, Tie, User
-from circles.network import (
+from circles.network.ego import (
     add_external,
     ego_network,
     export_graphml,
@@ -28,7 +28,7 @@ from circles.network import (
     remove_external,
     update_external,
 )
-from circles.ties import ordered
+from circles.network.ties import ordered
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # before any circle
 R1 = T0 + timedelta(days=30)  # round 1 placement

@@ -12,8 +12,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from circles.models import Circle, CircleMember, Membership, Tie, User
-from circles.network import add_external
-from circles.network_community import community_report, spread
+from circles.network.community import community_report, spread
+from circles.network.ego import add_external
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 R1 = T0 + timedelta(days=30)

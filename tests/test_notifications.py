@@ -19,11 +19,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from circles import introductions, live, live_feedback, live_presence, notifications
+from circles.cli.notify import start_worker, tick
 from circles.errors import InvalidInput, NotFound
 from circles.extensions import orm
-from circles.live_room import current_phase
-from circles.mail import send_outbox
+from circles.live import feedback, phases, presence
+from circles.live.room import current_phase
 from circles.models import (
     CircleGoal,
     CircleMember,
@@ -35,10 +35,12 @@ from circles.models import (
     User,
     utcnow,
 )
-from circles.notification_cli import start_worker, tick
-from circles.notifications import notify, preferences, set_preferences
-from circles.reminders import send_due_reminders
-from circles.ties import add_tie
+from circles.network import introductions
+from circles.network.ties import add_tie
+from circles.notify import notifications
+from circles.notify.mail import send_outbox
+from circles.notify.notifications import notify, preferences, set_preferences
+from circles.sessions.reminders import send_due_reminders
 from tests.conftest import AuthActions, post_form
 from tests.live_room import build_room
 
@@ -455,18 +457,18 @@ def test_ending_a_session_tells_each_receiver_of_feedback(
         app: Flask, db: Session, make_user: Any, make_community: Any, make_circle: Any) -> None:
     room = build_room(app, make_user, make_community, make_circle)
     for name in ("ada", "ben", "cy"):
-        live_presence.join(db, db.get_one(User, room.ids[name]), room.session_id, f"sid-{name}")
-    live.start(db, db.get_one(User, room.ada), room.session_id)
+        presence.join(db, db.get_one(User, room.ids[name]), room.session_id, f"sid-{name}")
+    phases.start(db, db.get_one(User, room.ada), room.session_id)
     db.commit()
     for _ in range(30):
         if (phase := current_phase(db, room.session_id)) and phase.kind == "feedback":
             break
-        live.advance(db, db.get_one(User, room.ada), room.session_id)
+        phases.advance(db, db.get_one(User, room.ada), room.session_id)
         db.commit()
-    live_feedback.give_feedback(db, db.get_one(User, room.ben), room.session_id, room.cy,
+    feedback.give_feedback(db, db.get_one(User, room.ben), room.session_id, room.cy,
                                 "Calm", "Ask more")
     db.commit()
-    live.end(db, db.get_one(User, room.ada), room.session_id)
+    phases.end(db, db.get_one(User, room.ada), room.session_id)
     db.commit()
     [told] = notifications.inbox(db, room.cy)
     assert told.kind == "feedback" and told.link == f"/sessions/{room.session_id}/live"

@@ -10,10 +10,10 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from circles import onboarding
 from circles.errors import InvalidInput
 from circles.models import Community, Membership, Tie, User
-from circles.ties import find_tie
+from circles.network.ties import find_tie
+from circles.onboarding import roster
 
 HEADER = "name,email,organisation,department,team\n"
 
@@ -23,7 +23,7 @@ def people(n: int, start: int = 1, team: str = "") -> str:
 
 
 def problems(text: str | bytes) -> list[str]:
-    return onboarding.parse_members_csv(text).problems
+    return roster.parse_members_csv(text).problems
 
 
 # --- checking a members file (no database) ---------------------------------------------------
@@ -74,7 +74,7 @@ def test_problems_of_the_whole_file(data: bytes, message: str) -> None:
 
 def test_aliases_bom_semicolons_and_spacing_are_accepted() -> None:
     text = "\ufeff Full Name ;E-Mail;Company;Dept;TEAM\r\nÁine  Ní Bhriain;Aine@Example.ORG;Acme;R&D;x\r\n"
-    report = onboarding.parse_members_csv(text.encode())
+    report = roster.parse_members_csv(text.encode())
     assert report.ok, report.problems
     row = report.rows[0]
     assert (row.line, row.name, row.email, row.organisation, row.department, row.team) == (
@@ -96,12 +96,12 @@ def test_problem_names_the_column_as_the_file_does() -> None:
     ("a@example.org,\n", "line 2, knows: an e-mail address is required"),
 ])
 def test_each_bad_tie_is_reported_with_its_line(body: str, message: str) -> None:
-    report = onboarding.parse_ties_csv("person,knows\n" + body, {"a@example.org", "b@example.org"})
+    report = roster.parse_ties_csv("person,knows\n" + body, {"a@example.org", "b@example.org"})
     assert report.problems == [message]
 
 
 def test_ties_file_needs_two_email_columns() -> None:
-    report = onboarding.parse_ties_csv("email_a,name\na@example.org,Ann\n", {"a@example.org"})
+    report = roster.parse_ties_csv("email_a,name\na@example.org,Ann\n", {"a@example.org"})
     assert report.problems[0] == "Unknown column 'name'. Accepted columns: email_a, email_b; " \
                                  "rename or remove the others."
     assert "Missing required column: email_b." in report.problems[1]
@@ -129,7 +129,7 @@ def setup(app: Flask, make_user: Callable[..., User], make_community: Callable[.
 
 def test_report_tells_new_existing_and_already_members(db: Session, setup: dict[str, Any]) -> None:
     text = HEADER + "New One,new@example.org\nOtto,OUT@example.org\nMia,member@example.org\n"
-    preview = onboarding.check_import(db, setup["community"], text,
+    preview = roster.check_import(db, setup["community"], text,
                                       "email_a,email_b\nnew@example.org,member@example.org\n")
     assert [row.status for row in preview.members.rows] == [
         "ok", "existing account — will be added to the community", "already a member"]
@@ -141,7 +141,7 @@ def test_one_bad_row_imports_nothing(db: Session, setup: dict[str, Any]) -> None
     ties = "email_a,email_b\np1@example.org,p2@example.org\n"
     before = counts(db)
     with pytest.raises(InvalidInput, match=r"line 7, email: 'broken@' is not a valid e-mail"):
-        onboarding.import_members(db, setup["community"], text, ties)
+        roster.import_members(db, setup["community"], text, ties)
     db.rollback()
     assert counts(db) == before
 
@@ -149,7 +149,7 @@ def test_one_bad_row_imports_nothing(db: Session, setup: dict[str, Any]) -> None
 def test_bad_ties_file_imports_nothing(db: Session, setup: dict[str, Any]) -> None:
     before = counts(db)
     with pytest.raises(InvalidInput, match="out@example.org' is neither in the members file"):
-        onboarding.import_members(db, setup["community"], HEADER + people(3),
+        roster.import_members(db, setup["community"], HEADER + people(3),
                                   "email_a,email_b\np1@example.org,out@example.org\n")
     db.rollback()
     assert counts(db) == before
@@ -161,7 +161,7 @@ def test_import_creates_members_ties_and_team_ties(db: Session, setup: dict[str,
             "Finance,fin \nCy Dee,cy@example.org,Globex,Research,\n"
             "Otto Renamed,out@example.org,Other,Other,FIN\nMia,member@example.org,,,\n")
     ties = "person,knows\ncy@example.org,member@example.org\nana@example.org,bo@example.org\n"
-    result = onboarding.import_members(db, community, text, ties)
+    result = roster.import_members(db, community, text, ties)
     db.commit()
     assert [a.email for a in result.new_accounts] == ["ana@example.org", "bo@example.org",
                                                       "cy@example.org"]
@@ -187,16 +187,16 @@ def test_import_creates_members_ties_and_team_ties(db: Session, setup: dict[str,
     assert find_tie(db, ids["ana@example.org"], ids["out@example.org"]) is None
     assert counts(db)[2] == 2
 
-    again = onboarding.import_members(db, community, text, ties)
+    again = roster.import_members(db, community, text, ties)
     assert (len(again.new_accounts), again.added_members, again.already_members, again.ties) == (
         0, 0, 5, 0)
     assert counts(db)[2] == 2
-    assert [u.email for u in onboarding.pending_claims(db, community.id)] == [
+    assert [u.email for u in roster.pending_claims(db, community.id)] == [
         "ana@example.org", "bo@example.org", "cy@example.org"]
 
 
 def test_oversized_team_is_a_problem(db: Session, setup: dict[str, Any]) -> None:
-    preview = onboarding.check_import(db, setup["community"], HEADER + people(51, team="All"))
+    preview = roster.check_import(db, setup["community"], HEADER + people(51, team="All"))
     assert preview.members.problems == [(
         "Team 'All' has 51 people; existing-team ties are meant for people who work closely, at "
         "most 50. Put larger groups in the department column instead.")]

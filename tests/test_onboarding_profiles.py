@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from circles import onboarding
-from circles.communities import create_community
+from circles.communities.community import create_community
 from circles.errors import InvalidInput
+from circles.members.topics import add_topic
 from circles.models import Availability, Question, Strength, User
-from circles.roster_profiles import read_profile
-from circles.topics import add_topic
+from circles.onboarding import roster
+from circles.onboarding.profile_columns import read_profile
 
 HEADER = "name,email,strengths,questions,goals,availability,time zone\n"
 
@@ -54,7 +54,7 @@ def test_profile_cells_are_read(cells: dict[str, str], expected: dict[str, Any])
 ])
 def test_each_bad_profile_cell_is_reported_with_its_line_and_column(body: str,
                                                                    message: str) -> None:
-    found = onboarding.parse_members_csv(HEADER + body).problems
+    found = roster.parse_members_csv(HEADER + body).problems
     assert len(found) == 1 and found[0].startswith(message), found
 
 
@@ -73,7 +73,7 @@ def test_new_accounts_get_their_profile_in_the_vocabularys_spelling(db: Session,
     text = (HEADER + "Ana Silva,ana@example.org,public SPEAKING;Budgets,"
             '"Public speaking: How do I open a talk? | Budgets: Where do I start?",'
             "Negotiation,Tue 12:00-13:30,Europe/Berlin\n")
-    onboarding.import_members(db, community, text)
+    roster.import_members(db, community, text)
     ana = db.scalars(select(User).where(User.email == "ana@example.org")).one()
     assert ana.timezone == "Europe/Berlin"
     assert [s.topic for s in ana.strengths] == ["Public speaking", "Budgets"]
@@ -90,9 +90,9 @@ def test_an_existing_account_keeps_its_own_profile(db: Session, community: Any) 
                 availability=[]))
     db.flush()
     text = HEADER + "Bo Chen,bo@example.org,Python,,,Mon 09:00-10:00,Asia/Tokyo\n"
-    preview = onboarding.check_import(db, community, text)
-    assert preview.members.rows[0].status == onboarding.PROFILE_KEPT
-    onboarding.import_members(db, community, text)
+    preview = roster.check_import(db, community, text)
+    assert preview.members.rows[0].status == roster.PROFILE_KEPT
+    roster.import_members(db, community, text)
     bo = db.scalars(select(User).where(User.email == "bo@example.org")).one()
     assert (bo.timezone, bo.strengths, bo.availability) == ("UTC", [], [])
 
@@ -101,7 +101,7 @@ def test_a_bad_profile_cell_imports_nothing(db: Session, community: Any) -> None
     text = (HEADER + "Ana,ana@example.org,Python,,,Tue 12:00-13:00,\n"
             "Bo,bo@example.org,Python,,,Tue 12:00,\n")
     with pytest.raises(InvalidInput, match="line 3, availability"):
-        onboarding.import_members(db, community, text)
+        roster.import_members(db, community, text)
     db.rollback()
     for model in (User, Strength, Question, Availability):
         assert db.scalar(select(func.count()).select_from(model).where(

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from circles import live
 from circles.extensions import orm
+from circles.live import phases
 from circles.models import SessionPhase, User
 from circles.models.live import PHASE_KINDS
 from tests.conftest import AuthActions, post_form
@@ -41,7 +41,7 @@ def form(order: list[str], **places: str) -> dict[str, str]:
 
 def saved_order(app: Flask, room: Room) -> list[str]:
     with app.app_context():
-        return live.phase_order(orm.session, room.circle_id)
+        return phases.phase_order(orm.session, room.circle_id)
 
 
 def test_a_member_sees_all_phases_kept_in_the_default_order(client: FlaskClient,
@@ -76,7 +76,7 @@ def test_a_saved_order_is_used_by_the_next_session_started(app: Flask, client: F
     assert shown == [("agenda", "1"), ("checkin", "2"), ("focus", "3"), ("commitments", "4"),
                      ("close", "5"), ("review", ""), ("feedback", "")]
     with app.app_context():
-        live.start(orm.session, orm.session.get_one(User, room.ada), room.session_id)
+        phases.start(orm.session, orm.session.get_one(User, room.ada), room.session_id)
         orm.session.commit()
         kinds = list(orm.session.scalars(select(SessionPhase.kind).where(
             SessionPhase.session_id == room.session_id).order_by(SessionPhase.position)))

@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from circles import pulse
-from circles.circle import leave_circle
+from circles.communities.circle import leave_circle
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import orm
+from circles.growth import pulse
 from circles.models import Attendance, Circle, CircleSession, Notification, Pulse, User, utcnow
 from tests.conftest import AuthActions, post_form
 

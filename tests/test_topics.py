@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from circles.errors import InvalidInput
 from circles.extensions import orm
+from circles.members.topics import add_topic, tidy_label, topic_key
 from circles.models import Community, LearningGoal, Question, Strength, User
-from circles.topics import add_topic, tidy_label, topic_key
 from tests.conftest import AuthActions, post_form
 
 

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 
 from circles.errors import InvalidInput
 from circles.extensions import orm
-from circles.formation import run_utilities, start_run
+from circles.formation.runs import run_utilities, start_run
+from circles.members.topics import add_topic, adopt_topic, map_topic, typed_topics, unmatched
 from circles.models import Topic
-from circles.topics import add_topic, adopt_topic, map_topic, typed_topics, unmatched
 from tests.conftest import AuthActions, post_form
 from tests.formation_world import community_with, person
 

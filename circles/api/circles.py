@@ -10,10 +10,10 @@ from circles.api.blueprint import ID, bp, me
 from circles.api.pagination import PageArgs, page, paginate
 from circles.api.responses import errors
 from circles.api.schemas import CirclePage, CircleSchema, SessionPage, SessionSchema
-from circles.circle import circle_for_viewer
+from circles.communities.circle import circle_for_viewer
 from circles.extensions import db
 from circles.models import Circle, CircleMember, CircleSession
-from circles.scheduling import as_utc, ends_at, session_for_member
+from circles.sessions.scheduling import as_utc, ends_at, session_for_member
 
 
 def _moment(value: Any) -> Any:

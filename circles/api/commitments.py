@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from circles import commitments
 from circles.api.blueprint import ID, bp, me
 from circles.api.pagination import page, paginate
 from circles.api.responses import errors
@@ -18,8 +17,9 @@ from circles.api.schemas import (
     CommitmentUpdateSchema,
 )
 from circles.extensions import db, orm
+from circles.growth import commitments
 from circles.models import Commitment
-from circles.scheduling import as_utc
+from circles.sessions.scheduling import as_utc
 
 
 def commitment_json(item: Commitment) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from circles.api.blueprint import ID, bp, me
 from circles.api.pagination import PageArgs, page, paginate
 from circles.api.responses import errors
 from circles.api.schemas import CommunityPage, CommunitySchema
-from circles.communities import community_for_member
+from circles.communities.community import community_for_member
 from circles.extensions import db
 from circles.models import Membership
-from circles.scheduling import as_utc
+from circles.sessions.scheduling import as_utc
 
 
 def _community(membership: Membership) -> dict[str, Any]:

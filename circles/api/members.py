@@ -7,15 +7,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from circles import network
 from circles.api.blueprint import ID, bp, me
 from circles.api.pagination import PageArgs, page, paginate
 from circles.api.responses import errors
 from circles.api.schemas import MemberPage, MeSchema, NetworkSchema
-from circles.communities import community_for_member
+from circles.communities.community import community_for_member
 from circles.extensions import db
 from circles.models import Membership, Strength
-from circles.scheduling import as_utc
+from circles.network import ego
+from circles.sessions.scheduling import as_utc
 
 
 @bp.get("/me", tags=["members"])
@@ -61,7 +61,7 @@ def list_members(community_id: int, limit: int, cursor: str | None = None) -> di
 def get_network() -> dict[str, Any]:
     """My developmental network now: people, ties with their strengths, and the metrics
     (the data of my network page, without my outside contacts' private notes)."""
-    data = network.my_network(db(), me().id)
+    data = ego.my_network(db(), me().id)
     return {
         "ego": data["ego"], "round": data["round"],
         "nodes": [{key: node.get(key) for key in (

@@ -12,7 +12,7 @@ from marshmallow import fields as f
 from marshmallow.validate import Length, OneOf
 
 from circles.api.pagination import PageArgs, page_of
-from circles.commitments import REFLECTION_MAX
+from circles.growth.commitments import REFLECTION_MAX
 from circles.models.live import COMMITMENT_STATUSES
 from circles.models.sessions import ROLES, SESSION_STATUSES
 

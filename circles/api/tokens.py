@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from circles.errors import InvalidInput, NotFound
 from circles.models import ApiToken, User
-from circles.scheduling import as_utc
+from circles.sessions.scheduling import as_utc
 
 PREFIX = "circ_"
 NAME_MAX = 80

@@ -17,7 +17,7 @@ class FormationRun(Timestamped, Base):
     """One attempt at forming circles: parameters, the plan per round, and its figures.
 
     ``plan`` is ``{"rounds": [[[user_id, ...], ...], ...]}``; publishing turns one round at a
-    time into circles (see ``circles.formation_runs``), later rounds stay planned here.
+    time into circles (see ``circles.formation.preview``), later rounds stay planned here.
     """
 
     __tablename__ = "formation_run"

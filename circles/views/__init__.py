@@ -7,10 +7,10 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from circles import accounts
-from circles.api import errors as api_errors
+from circles.api import errors
 from circles.errors import CirclesError, NotFound
 from circles.extensions import db, login_manager, orm
+from circles.members import accounts
 from circles.models import User
 from circles.security_log import security_event
 
@@ -71,7 +71,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> ResponseReturnValue:
         if request.path.startswith("/api/"):  # a URL no API route could parse: still JSON
-            return api_errors.http_error(exc)
+            return errors.http_error(exc)
         return _error_page(exc.code or 500, exc.description or exc.name)
 
 

@@ -21,8 +21,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
-from circles import account_data, erasure
 from circles.extensions import db, limiter
+from circles.members import erasure
+from circles.members import export as account_data
 from circles.models import User
 from circles.security_log import security_event
 from circles.views.forms import render_form, submit

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from circles import accounts
 from circles.extensions import db, limiter, orm
+from circles.members import accounts
+from circles.members.profiles import all_timezones
 from circles.models import User
-from circles.profiles import all_timezones
 from circles.security_log import security_event
 from circles.views.forms import render_form, submit
 from realtime import revocation

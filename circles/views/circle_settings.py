@@ -12,10 +12,11 @@ from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.utils import unset_value
 
-from circles import live, scheduling
 from circles.extensions import db
+from circles.live import phases as live
 from circles.models import Circle, User
 from circles.models.live import PHASE_KINDS
+from circles.sessions import scheduling
 from circles.views.forms import render_form, submit
 
 bp = Blueprint("circle_settings", __name__)

@@ -11,7 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from circles import circle, communities
+from circles.communities import circle
+from circles.communities import community as communities
 from circles.errors import NotFound
 from circles.extensions import db
 from circles.models import Circle, Membership

@@ -14,9 +14,11 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from circles import circle, communities, topics
+from circles.communities import circle
+from circles.communities import community as communities
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import db
+from circles.members import topics
 from circles.models import Community, Membership
 from circles.security_log import security_event
 from circles.views.forms import render_form, submit

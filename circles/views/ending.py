@@ -10,7 +10,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import Length
 
-from circles import circle, ending
+from circles.communities import circle, ending
 from circles.errors import NotFound
 from circles.extensions import db, orm
 from circles.models import Circle, Membership

@@ -12,9 +12,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
-from circles import communities, formation, formation_edits, formation_publish, formation_runs
+from circles.communities import community as communities
 from circles.errors import CirclesError, InvalidInput, NotFound
 from circles.extensions import db
+from circles.formation import edits, runs
+from circles.formation import preview as formation_runs
+from circles.formation import publish as formation_publish
 from circles.models import Community, FormationRun
 from circles.views import formation_runner
 from circles.views.formation_forms import FormationForm, MoveForm, PairForm, RoundForm
@@ -44,7 +47,7 @@ def _start(form: FormationForm, community: Community) -> FormationRun:
     """Create the run; size problems are shown next to the field the chosen format uses."""
     min_size, max_size = form.sizes()
     try:
-        return formation.start_run(db(), community, current_user, min_size=min_size,
+        return runs.start_run(db(), community, current_user, min_size=min_size,
                                    max_size=max_size, rounds=form.rounds.data or 0,
                                    weights=form.weights(), seed=form.seed.data,
                                    allow_repeats=bool(form.allow_repeats.data))
@@ -59,7 +62,7 @@ def _start(form: FormationForm, community: Community) -> FormationRun:
 def new(community_id: int) -> ResponseReturnValue:
     """A facilitator chooses format, rounds and weights, and starts forming circles."""
     community = communities.community_for_facilitator(db(), current_user, community_id)
-    form = FormationForm.prefilled(formation.community_weights(community))
+    form = FormationForm.prefilled(runs.community_weights(community))
     user_id = current_user.id
     run = submit(form, lambda: _start(form, community))
     if run is None:
@@ -186,7 +189,7 @@ def move(run_id: int) -> ResponseReturnValue:
     """Move a member to another circle of the same round; the figures are recomputed."""
     run, community = _run(run_id)
     form = MoveForm()
-    if not _adjust(form, lambda: formation_edits.move_member(
+    if not _adjust(form, lambda: edits.move_member(
             db(), run, form.user_id.data or 0, form.round_no.data or 0, form.to_circle.data or 0)):
         if _wants_json():
             return {"ok": False, "errors": _problems(form)}, 422
@@ -204,7 +207,7 @@ def move(run_id: int) -> ResponseReturnValue:
 @login_required
 def lock(run_id: int) -> ResponseReturnValue:
     """Lock two members together in every round of the plan; the figures are recomputed."""
-    return _pair_change(run_id, formation_edits.lock_pair,
+    return _pair_change(run_id, edits.lock_pair,
                         "Locked: those two stay together; the other circles were re-formed "
                         "around them.")
 
@@ -213,7 +216,7 @@ def lock(run_id: int) -> ResponseReturnValue:
 @login_required
 def unlock(run_id: int) -> ResponseReturnValue:
     """Release a locked pair."""
-    return _pair_change(run_id, formation_edits.unlock_pair, "Unlocked.")
+    return _pair_change(run_id, edits.unlock_pair, "Unlocked.")
 
 
 def _pair_change(run_id: int, change: Callable[[Session, FormationRun, int, int], object],
@@ -245,7 +248,7 @@ def prepare(run_id: int) -> ResponseReturnValue:
     if refused is not None:
         return refused
     try:
-        changes = formation_edits.prepare_next_round(db(), run, round_no=round_no)
+        changes = edits.prepare_next_round(db(), run, round_no=round_no)
         db().commit()
     except CirclesError as exc:
         db().rollback()

@@ -18,8 +18,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import NumberInput
 
-from circles.circle import GROUP_MAX
-from circles.formation import MAX_ROUNDS
+from circles.communities.circle import GROUP_MAX
+from circles.formation.runs import MAX_ROUNDS
 
 FORMATS = [
     SelectChoice("pairs", "Pairs"),

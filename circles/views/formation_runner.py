@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from circles import formation, live_processes
 from circles.errors import CirclesError
 from circles.extensions import orm
+from circles.formation import runs as formation
+from circles.live import processes as live_processes
 from circles.models import FormationRun
 from graph.errors import FormationError
 from realtime import broadcast, processes

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from circles import goals
-from circles.commitments import STATUS_WORDS
+from circles.growth import goals
+from circles.growth.commitments import STATUS_WORDS
 from circles.models import Circle, CircleGoal, Commitment, GoalCheckin, SuccessCriterion, User
 
 RATING_CHOICES = [SelectChoice("", "Choose…")] + [

@@ -8,10 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from circles import commitments, goals, journal, scheduling
 from circles.errors import NotFound
 from circles.extensions import db
+from circles.growth import commitments, goals, journal
 from circles.models import Circle, User
+from circles.sessions import scheduling
 from circles.views.forms import render_form, submit
 from circles.views.goal_forms import CheckinForm, CircleGoalForm, CommitmentForm, GoalsPage
 

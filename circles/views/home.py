@@ -6,7 +6,9 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from circles import circle, communities, demo
+from circles.communities import circle
+from circles.communities import community as communities
+from circles.demo import community as demo
 from circles.extensions import db
 
 bp = Blueprint("home", __name__)

@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, IntegerField, TextAreaField
 from wtforms.validators import Optional
 
-from circles import introductions
 from circles.errors import Conflict, InvalidInput
 from circles.extensions import db, orm
-from circles.introductions import Panel, Suggestion
 from circles.models import Introduction, User
+from circles.network import introductions
+from circles.network.introductions import Panel, Suggestion
 from circles.views.forms import render_form, submit
 from realtime import broadcast
 

@@ -6,9 +6,9 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from circles import scheduling
 from circles.extensions import db
 from circles.models import User
+from circles.sessions import scheduling
 
 bp = Blueprint("live_room", __name__)
 

@@ -32,10 +32,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from circles import communities, external_contacts, network, network_community
+from circles.communities import community as communities
 from circles.extensions import db, orm
 from circles.models import User
 from circles.models.network import SUPPORT_KINDS, ExternalContact
+from circles.network import community as network_community
+from circles.network import contacts as external_contacts
+from circles.network import ego
 from circles.views.forms import submit
 
 bp = Blueprint("network", __name__)
@@ -115,7 +118,7 @@ def show() -> ResponseReturnValue:
 def data() -> ResponseReturnValue:
     """Everything the page draws, for the logged-in member only."""
     second_ring = request.args.get("second_ring") == "1"
-    response = jsonify(network.my_network(db(), _me().id, second_ring=second_ring))
+    response = jsonify(ego.my_network(db(), _me().id, second_ring=second_ring))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -131,7 +134,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 @login_required
 def export_graphml() -> ResponseReturnValue:
     """My network as GraphML, for Gephi, yEd or networkx."""
-    body = network.export_graphml(network.ego_network(db(), _me().id))
+    body = ego.export_graphml(ego.ego_network(db(), _me().id))
     return _download(body, "application/graphml+xml", "my-network.graphml")
 
 
@@ -139,7 +142,7 @@ def export_graphml() -> ResponseReturnValue:
 @login_required
 def export_json() -> ResponseReturnValue:
     """My network as JSON, with the history of each tie."""
-    body = json.dumps(network.export_json(db(), _me().id), indent=2, default=str)
+    body = json.dumps(ego.export_json(db(), _me().id), indent=2, default=str)
     return _download(body.encode(), "application/json", "my-network.json")
 
 

@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from circles import notifications
 from circles.extensions import db, orm
 from circles.models import OutboxMessage, User
+from circles.notify import notifications
 from circles.views.forms import render_form, submit
 
 bp = Blueprint("notifications", __name__)

@@ -16,10 +16,10 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import Field
 
-from circles import onboarding
-from circles.communities import community_for_facilitator
+from circles.communities.community import community_for_facilitator
 from circles.extensions import db
 from circles.models import Community
+from circles.onboarding import roster
 from circles.security_log import security_event
 from circles.views.forms import render_form, submit
 
@@ -94,14 +94,14 @@ def import_members(community_id: int) -> ResponseReturnValue:
     form = UploadForm()
     if not form.validate_on_submit():
         return render_form("onboarding/upload.html", form, community=community)
-    preview = onboarding.check_import(db(), community, _read(form.members_csv.data) or b"",
+    preview = roster.check_import(db(), community, _read(form.members_csv.data) or b"",
                                       _read(form.ties_csv.data))
     confirm = ConfirmForm(formdata=None, members_text=preview.members.text,
                           ties_text=preview.ties.text if preview.ties else "")
     return _preview_page(community, preview, confirm)
 
 
-def _preview_page(community: Community, preview: onboarding.ImportPreview,
+def _preview_page(community: Community, preview: roster.ImportPreview,
                   confirm: ConfirmForm) -> ResponseReturnValue:
     page = render_template("onboarding/preview.html", community=community, preview=preview,
                            confirm=confirm, upload=UploadForm(formdata=None))
@@ -115,9 +115,9 @@ def confirm_import(community_id: int) -> ResponseReturnValue:
     community = _community(community_id)
     form = ConfirmForm()
     members, ties = form.members_text.data or "", form.ties_text.data or None
-    result = submit(form, lambda: onboarding.import_members(db(), community, members, ties))
+    result = submit(form, lambda: roster.import_members(db(), community, members, ties))
     if result is None:
-        preview = onboarding.check_import(db(), community, members, ties)
+        preview = roster.check_import(db(), community, members, ties)
         return _preview_page(community, preview, form)
     if result.new_accounts:
         security_event("user_created", level=logging.INFO, count=len(result.new_accounts),
@@ -141,7 +141,7 @@ def claim_links(community_id: int) -> ResponseReturnValue:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["name", "email", "link"])
-    for user in onboarding.pending_claims(db(), community.id):
+    for user in roster.pending_claims(db(), community.id):
         link = url_for("auth.claim", token=user.claim_token, _external=True)
         writer.writerow([_spreadsheet_safe(user.display_name), _spreadsheet_safe(user.email), link])
     return Response(

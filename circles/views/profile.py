@@ -9,10 +9,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from circles import meeting_hours, profiles, ties, topics
 from circles.errors import NotFound
 from circles.extensions import db
+from circles.members import meeting_hours, profiles, topics
 from circles.models import User
+from circles.network import ties
 from circles.views.forms import render_form, submit
 from circles.views.profile_forms import (
     SECTION_FORMS,

@@ -16,9 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
+from circles.members.profiles import BACKGROUND_FIELDS, WEEKDAYS, all_timezones
 from circles.models import User
 from circles.models.profiles import LEVELS
-from circles.profiles import BACKGROUND_FIELDS, WEEKDAYS, all_timezones
 
 
 class SectionForm(FlaskForm):

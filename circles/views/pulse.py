@@ -11,13 +11,13 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 
-from circles import pulse
-from circles.circle import circles_in
-from circles.communities import membership_of
+from circles.communities.circle import circles_in
+from circles.communities.community import membership_of
 from circles.errors import NotFound
 from circles.extensions import db, orm
+from circles.growth import pulse
+from circles.growth.pulse import COMMENT_MAX, OPTIONS, Due, Health
 from circles.models import Circle, Community, Pulse, User, utcnow
-from circles.pulse import COMMENT_MAX, OPTIONS, Due, Health
 from circles.views.forms import render_form, submit
 
 bp = Blueprint("pulse", __name__)

@@ -11,11 +11,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import IntegerField, SelectChoice, SelectField, StringField
 
-from circles import roles, scheduling
+from circles.members.profiles import all_timezones
 from circles.models import Circle, CircleSession, SessionRole, User, utcnow
-from circles.profiles import all_timezones
-from circles.roles import ROLE_NAMES
-from circles.scheduling import as_utc
+from circles.sessions import roles, scheduling
+from circles.sessions.roles import ROLE_NAMES
+from circles.sessions.scheduling import as_utc
 
 REPEATS = [SelectChoice("", "Does not repeat"), SelectChoice("weekly", "Every week"),
            SelectChoice("fortnightly", "Every two weeks"), SelectChoice("monthly", "Every month")]

@@ -21,10 +21,11 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-from circles import ics, roles, scheduling
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import db, orm
 from circles.models import Circle, CircleSession, SessionRole, User, utcnow
+from circles.sessions import calendar as ics
+from circles.sessions import roles, scheduling
 from circles.views.forms import render_form, submit
 from circles.views.session_forms import (
     RescheduleForm,

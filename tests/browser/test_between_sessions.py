@@ -26,9 +26,10 @@ REASON = "I clash with the Tuesday slot and feel I hold the others back"
 SEED = f"""
 import json
 from datetime import timedelta
-from circles import accounts, create_app
-from circles.circle import create_circle
-from circles.communities import create_community
+from circles import create_app
+from circles.members import accounts
+from circles.communities.circle import create_circle
+from circles.communities.community import create_community
 from circles.extensions import orm
 from circles.models import CircleSession, Commitment, Membership, SuccessCriterion, utcnow
 

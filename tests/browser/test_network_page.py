@@ -12,11 +12,13 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from circles import accounts, create_app, profiles, ties
-from circles.circle import create_circle
-from circles.communities import create_community
+from circles import create_app
+from circles.communities.circle import create_circle
+from circles.communities.community import create_community
 from circles.extensions import orm
+from circles.members import accounts, profiles
 from circles.models import Membership, User
+from circles.network import ties
 from tests.browser.conftest import NewPage
 from tests.browser.pages import log_in
 from tests.live import PASSWORD, LiveServer

@@ -20,11 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page, expect
 
-from circles import accounts, live, live_agenda, live_feedback, live_notes
-from circles.circle import create_circle
-from circles.communities import create_community
+from circles.communities.circle import create_circle
+from circles.communities.community import create_community
 from circles.extensions import orm
-from circles.live_room import current_phase
+from circles.live import agenda, feedback, notes, phases
+from circles.live.room import current_phase
+from circles.members import accounts
 from circles.models import (
     CircleGoal,
     Commitment,
@@ -127,14 +128,14 @@ def store(stage: Stage, text: str) -> int:
                           target_date=date.today() + timedelta(days=30)))
         db.add(Commitment(circle_id=stage.circle_id, session_id=session_id,
                           user_id=ola.id, text=text[:500], due_on=date.today()))
-        live.start(db, ola, session_id)
-        live_agenda.add_item(db, pia, session_id, text[:200], 10, None)
-        live_agenda.contribute(db, pia, session_id, "checkin", text)
-        live_notes.save_note(db, ola, session_id, False, text, 0)
-        live_notes.save_note(db, ola, session_id, True, text, 0)
+        phases.start(db, ola, session_id)
+        agenda.add_item(db, pia, session_id, text[:200], 10, None)
+        agenda.contribute(db, pia, session_id, "checkin", text)
+        notes.save_note(db, ola, session_id, False, text, 0)
+        notes.save_note(db, ola, session_id, True, text, 0)
         while current_phase(db, session_id).kind != "feedback":  # type: ignore[union-attr]
-            live.advance(db, ola, session_id)
-        live_feedback.give_feedback(db, pia, session_id, ola.id, text[:1000], text[:1000])
+            phases.advance(db, ola, session_id)
+        feedback.give_feedback(db, pia, session_id, ola.id, text[:1000], text[:1000])
         db.commit()
     return session_id
 

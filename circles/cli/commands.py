@@ -1,0 +1,197 @@
+"""``flask`` commands: the demo community, formation, and the Socket.IO-aware development server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from circles.cli.members import members_cli
+from circles.cli.notify import notify_cli, start_worker
+from circles.config import secure_cookies
+from circles.demo import community as demo
+from circles.errors import CirclesError, InvalidInput
+from circles.extensions import db, orm
+from circles.formation.edits import prepare_next_round
+from circles.formation.preview import FIGURE_LABELS, RunPreview, changes_line, next_round, preview
+from circles.formation.publish import publish
+from circles.formation.runs import prepare_run, solve_run, start_run, store_run
+from circles.models import Community, FormationRun, Membership, User
+from circles.server import settle_loaded_objects
+from graph.errors import FormationError
+
+demo_cli = AppGroup("demo", help="The demo community.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@click.option("--seed", default=7, show_default=True, help="Seed for the generated community.")
+def load_command(if_empty: bool, seed: int) -> None:
+    """Load the demo community and print its logins."""
+    if if_empty and not demo.database_is_empty(db()):
+        click.echo("Database already has members; demo not loaded.")
+    else:
+        try:
+            demo.load_demo(db(), seed=seed)
+        except CirclesError as exc:
+            orm.session.rollback()
+            raise click.ClickException(exc.message) from exc
+        orm.session.commit()
+        click.echo("Demo community loaded.")
+    logins = demo.demo_logins(db())
+    if logins:
+        click.echo("Demo logins:")
+    for email, password, role in logins:
+        click.echo(f"  {role:<12} {email}  password: {password}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve Circles with Socket.IO (threading mode) on the development server."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    socketio = app.extensions["socketio"]
+    secure_cookies(app, plain_http=True)  # this server speaks http (docs/security.md#cookies)
+    click.echo(f"Circles is running on http://{host}:{port}")
+    start_worker(app)  # reminders and e-mail every NOTIFY_INTERVAL_SECONDS
+    # The flask CLI sets this so that a stray app.run() in an imported module does not block
+    # a command; here running the server *is* the command, and socketio.run calls app.run.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    # SIGTERM (systemd, a test stopping its server) ends the process through sys.exit, so
+    # exit hooks run: the process's live connections are dropped at once, not after a sweep.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    settle_loaded_objects()
+    # The reloader would fork a second process that loads the app (and its sockets) twice.
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+
+
+formation_cli = AppGroup("formation", help="Form circles for a community.")
+
+
+@formation_cli.command("run")
+@click.argument("community_id", type=int)
+@click.option("--min-size", default=4, show_default=True, type=int, help="Smallest circle.")
+@click.option("--max-size", default=6, show_default=True, type=int, help="Largest circle.")
+@click.option("--rounds", default=1, show_default=True, type=int, help="Rounds to plan jointly.")
+@click.option("--time-limit", type=float,
+              help="Most seconds the solver may search (default: 10 for 60 members, up to 30).")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Seed of the search and the baselines: the same inputs and seed give the "
+                   "same plan.")
+@click.option("--allow-repeats", is_flag=True,
+              help="Let people who already met meet again where no plan avoids it.")
+@click.option("--publish", "publish_now", is_flag=True, help="Create round 1's circles.")
+@click.option("--accept", multiple=True, metavar="KEY",
+              help="With --publish: accept this named exception (repeatable).")
+def formation_run_command(community_id: int, min_size: int, max_size: int, rounds: int,
+                          time_limit: float | None, seed: int, allow_repeats: bool,
+                          publish_now: bool, accept: tuple[str, ...]) -> None:
+    """Form circles for COMMUNITY_ID and print the figures beside random and greedy groupings."""
+    session = db()
+    community = session.get(Community, community_id)
+    if community is None:
+        raise click.ClickException(f"There is no community {community_id}.")
+    creator = session.scalar(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.community_id == community_id, Membership.role == "facilitator")
+        .order_by(Membership.id).limit(1))
+    if creator is None:
+        raise click.ClickException("The community has no facilitator to run formation.")
+    try:
+        run = start_run(session, community, creator, min_size=min_size, max_size=max_size,
+                        rounds=rounds, seed=seed, allow_repeats=allow_repeats)
+        problem = prepare_run(session, run.id, time_limit=time_limit)
+        # No transaction stays open through the solve: on SQLite it would hold the database
+        # lock and stall a server running beside this command.
+        session.commit()
+        with click.progressbar(length=100, label="Forming circles") as bar:
+            def progress(fraction: float) -> None:
+                bar.update(max(0, round(fraction * 100) - bar.pos))
+
+            solution = solve_run(problem, progress=progress)
+        run = store_run(session, problem, solution)
+        shown = preview(session, run)
+        circles = publish(session, run, accept=accept) if publish_now else []
+    except InvalidInput as exc:
+        orm.session.rollback()
+        raise click.ClickException("\n".join(f"{k}: {v}" for k, v in exc.errors.items())) from exc
+    except CirclesError as exc:
+        orm.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    except FormationError as exc:
+        orm.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    orm.session.commit()
+    _echo_preview(shown)
+    if circles:
+        click.echo(f"Published {len(circles)} circles (formation run {run.id}).")
+    else:
+        click.echo(f"Draft formation run {run.id}; publish it from the Form circles page "
+                   "or rerun with --publish.")
+
+
+@formation_cli.command("publish")
+@click.argument("run_id", type=int)
+@click.option("--prepare", is_flag=True,
+              help="First take in who joined or left since the round was planned.")
+@click.option("--accept", multiple=True, metavar="KEY",
+              help="Accept this named exception (repeatable).")
+def formation_publish_command(run_id: int, prepare: bool, accept: tuple[str, ...]) -> None:
+    """Publish the next round of formation run RUN_ID and close the round before it."""
+    session = db()
+    run = session.get(FormationRun, run_id)
+    if run is None:
+        raise click.ClickException(f"There is no formation run {run_id}.")
+    try:
+        changed = prepare_next_round(session, run) if prepare else None
+        upcoming = next_round(session, run)
+        circles = publish(session, run, accept=accept)
+    except CirclesError as exc:
+        orm.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    orm.session.commit()
+    if changed is not None:
+        click.echo(f"Prepared round {upcoming}: {changes_line(session, changed)}.")
+    for circle in circles:
+        click.echo(f"{circle.name}: {', '.join(s.user.display_name for s in circle.seats)}")
+    closed = f"; round {upcoming - 1} is closed" if upcoming and upcoming > 1 else ""
+    click.echo(f"Published round {upcoming}: {len(circles)} circles (formation run {run_id}){closed}.")
+    later = next_round(session, run)
+    click.echo(f"Round {later} stays planned; publish it when its time comes." if later
+               else "That was the last planned round.")
+
+
+def _echo_preview(shown: RunPreview) -> None:
+    for circle in shown.circles:
+        click.echo(f"{circle.name}: {', '.join(circle.names)}")
+        click.echo(f"    {' · '.join(circle.reasons)}")
+    for row in shown.excluded:
+        click.echo(f"Not placed: {row['name']} — {row['reason']}")
+    for note in shown.notes:
+        click.echo(f"Note: {note}")
+    for item in shown.exceptions:
+        how = "accepted (--allow-repeats)" if item["accepted"] else (
+            f"accept with --accept {item['key']}" if item["acceptable"] else "cannot be accepted")
+        click.echo(f"Breaks a rule: {item['text']} [{how}]")
+    rounds = [f"round {row_no}" for row_no in range(1, len(shown.by_round) + 1)]
+    click.echo(f"{'figure':<32}{'this plan':>10}" + "".join(f"{r:>10}" for r in rounds)
+               + f"{'random':>10}{'greedy':>10}")
+    for key, label in FIGURE_LABELS.items():
+        cells = [shown.figures.get(key), *(row.get(key) for row in shown.by_round),
+                 shown.baseline.get(key), shown.greedy.get(key)]
+        click.echo(f"{label:<32}" + "".join(f"{'—' if v is None else v!s:>10}" for v in cells))
+    click.echo(f"Seed {shown.run.params.get('seed')}: the same inputs and seed give the same plan.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(formation_cli)
+    app.cli.add_command(serve_command)
+    app.cli.add_command(notify_cli)
+    app.cli.add_command(members_cli)

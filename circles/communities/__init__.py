@@ -1,0 +1,1 @@
+"""Communities and their circles: joining, roles, membership, and ending a circle."""

@@ -1,0 +1,107 @@
+"""Circles: pairs and small groups inside a community, with their membership history."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circles.communities.community import membership_of
+from circles.errors import Conflict, InvalidInput, NotFound
+from circles.models import Circle, CircleMember, Community, User, utcnow
+from circles.sessions.roles import vacate_future_roles
+
+GROUP_MAX = 8
+
+
+def create_circle(
+    db: Session, community: Community, creator: User, *, name: str, member_ids: list[int]
+) -> Circle:
+    """Form a circle by hand: two members make a pair, three to eight a group."""
+    errors: dict[str, str] = {}
+    name = " ".join(name.split())
+    unique_ids = list(dict.fromkeys(member_ids))
+    if len(name) > 120:
+        errors["name"] = "Keep the name under 120 characters."
+    if len(unique_ids) < 2:
+        errors["members"] = "Choose at least two members."
+    elif len(unique_ids) > GROUP_MAX:
+        errors["members"] = f"A circle has at most {GROUP_MAX} members ({len(unique_ids)} chosen)."
+    outsiders = [uid for uid in unique_ids if membership_of(db, uid, community.id) is None]
+    if outsiders and "members" not in errors:
+        errors["members"] = "Everyone in a circle must belong to this community."
+    if errors:
+        raise InvalidInput(errors)
+    users = [db.get_one(User, uid) for uid in unique_ids]
+    circle = Circle(
+        community_id=community.id,
+        name=name or " & ".join(u.display_name.split()[0] for u in users)[:120],
+        kind="pair" if len(users) == 2 else "group",
+        created_by_id=creator.id,
+    )
+    circle.seats = [CircleMember(user=user) for user in users]
+    db.add(circle)
+    db.flush()
+    return circle
+
+
+def circles_of(db: Session, user_id: int) -> list[Circle]:
+    """Circles the user sits in now (a closed circle, e.g. an earlier round's, is history)."""
+    return list(
+        db.scalars(
+            select(Circle)
+            .join(CircleMember)
+            .where(CircleMember.user_id == user_id, CircleMember.left_at.is_(None),
+                   Circle.closed_at.is_(None))
+            .order_by(Circle.created_at.desc())
+        )
+    )
+
+
+def circles_in(db: Session, community_id: int) -> list[Circle]:
+    return list(
+        db.scalars(
+            select(Circle).where(Circle.community_id == community_id).order_by(Circle.created_at.desc())
+        )
+    )
+
+
+def circle_for_viewer(db: Session, user: User, circle_id: int) -> Circle:
+    """A circle its current members and its community's facilitators may see; others 404."""
+    circle = db.get(Circle, circle_id)
+    if circle is None:
+        raise NotFound("circle")
+    if any(seat.user_id == user.id for seat in circle.current_seats):
+        return circle
+    membership = membership_of(db, user.id, circle.community_id)
+    if membership is not None and membership.role == "facilitator":
+        return circle
+    raise NotFound("circle")
+
+
+def add_to_circle(db: Session, circle: Circle, user_id: int) -> CircleMember:
+    if membership_of(db, user_id, circle.community_id) is None:
+        raise NotFound("member")
+    if any(seat.user_id == user_id for seat in circle.current_seats):
+        raise Conflict("Already in this circle.")
+    if len(circle.current_seats) >= GROUP_MAX:
+        raise InvalidInput.field("member", f"A circle has at most {GROUP_MAX} members.")
+    seat = CircleMember(user_id=user_id)
+    circle.seats.append(seat)
+    circle.kind = "pair" if len(circle.current_seats) == 2 else "group"
+    db.flush()
+    return seat
+
+
+def leave_circle(db: Session, circle: Circle, user_id: int, *, reason: str = "") -> CircleMember:
+    """End a member's stay; the history keeps when and why."""
+    if len(reason) > 500:
+        raise InvalidInput.field("reason", "Keep the reason under 500 characters.")
+    seat = next((s for s in circle.current_seats if s.user_id == user_id), None)
+    if seat is None:
+        raise NotFound("member")
+    seat.left_at = utcnow()
+    seat.left_reason = reason.strip()
+    vacate_future_roles(db, circle, user_id, now=seat.left_at)
+    if len(circle.current_seats) >= 2:
+        circle.kind = "pair" if len(circle.current_seats) == 2 else "group"
+    return seat

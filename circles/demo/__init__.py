@@ -1,0 +1,1 @@
+"""The demo community a newcomer sees on first run."""

@@ -1,0 +1,245 @@
+"""The hard rules of formation, read from the community: who must never share a circle, who
+already met, when each member could meet, and who cannot be placed at all (with why).
+
+The rules, in the order they give way when not all can hold (docs/formation.md):
+
+- **never relaxed**: a facilitator's separation, and a circle someone called it a day in
+  (unless both say they are open to meeting again);
+- **first to give way, only where the facilitator agrees**: nobody meets someone they already
+  shared a circle with in this community, in an earlier round or in another round of the plan;
+- **then**: every circle shares an hour a week (members who gave no hours count as free).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circles.formation.pair_utility import Utilities
+from circles.members.availability import meeting_starts
+from circles.models import Circle, CircleMember, RegroupConsent, Separation
+
+Pair = tuple[int, int]
+CAUSES = {
+    "time": "no weekly hour in common with {n}",
+    "separation": "separated by a facilitator from {n}",
+    "ended": "called it a day in a circle with {n}",
+}
+
+
+@dataclass
+class Constraints:
+    """Rules over the rows of a ``Utilities``: forbidden pairs (low row first) with their
+    cause, pairs who already shared a circle, each member's possible meeting starts, and the
+    rows set aside with why."""
+
+    causes: dict[Pair, str] = field(default_factory=dict)
+    met: set[Pair] = field(default_factory=set)
+    starts: np.ndarray | None = None  # rows × SLOTS; None when nobody gave weekly hours
+    excluded: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def forbidden(self) -> set[Pair]:
+        return set(self.causes)
+
+
+def _pair(a: int, b: int) -> Pair:
+    return (a, b) if a < b else (b, a)
+
+
+def constraints_for(db: Session, community_id: int, util: Utilities, *,
+                    min_size: int = 2) -> Constraints:
+    """Separations and ended circles as forbidden pairs, earlier circles as pairs who met,
+    availability as meeting starts; members who cannot sit in a circle of ``min_size``
+    whose members share an hour are excluded, with the reason."""
+    rules = Constraints()
+    index = util.index
+    for low, high in db.execute(select(Separation.low_id, Separation.high_id)
+                                .where(Separation.community_id == community_id)):
+        if low in index and high in index:
+            rules.causes[_pair(index[low], index[high])] = "separation"
+    for leaver, others in ended_pairs(db, community_id):
+        for other in others:
+            if leaver in index and other in index and leaver != other:
+                rules.causes.setdefault(_pair(index[leaver], index[other]), "ended")
+    open_again = consented_pairs(db, community_id)
+    rows, cols = np.nonzero(np.triu(util.shared_circle, k=1))
+    rules.met = {(int(a), int(b)) for a, b in zip(rows, cols, strict=True)
+                 if (util.members[a].id, util.members[b].id) not in open_again}
+    if any(m.has_availability for m in util.members):
+        rules.starts = np.array([meeting_starts(m.mask) for m in util.members])
+    _exclude(rules, util, min_size)
+    return rules
+
+
+def ended_pairs(db: Session, community_id: int) -> list[tuple[int, list[int]]]:
+    """(member who left a circle early, the people who sat in it with them and have not both
+    agreed to be grouped again)."""
+    rows = db.execute(select(CircleMember.circle_id, CircleMember.user_id, CircleMember.left_at,
+                             Circle.closed_at).join(Circle)
+                      .where(Circle.community_id == community_id))
+    seats: dict[int, list[int]] = {}
+    leavers: list[tuple[int, int]] = []
+    for circle_id, user_id, left_at, closed_at in rows:
+        seats.setdefault(circle_id, []).append(user_id)
+        if left_at is not None and (closed_at is None or left_at < closed_at):
+            leavers.append((circle_id, user_id))
+    consents = _consents(db, community_id)
+    return [(user_id, [other for other in seats[circle_id]
+                       if not {(circle_id, user_id, other), (circle_id, other, user_id)} <= consents])
+            for circle_id, user_id in leavers]
+
+
+def _consents(db: Session, community_id: int) -> set[tuple[int, int, int]]:
+    return {(c, u, o) for c, u, o in db.execute(
+        select(RegroupConsent.circle_id, RegroupConsent.user_id, RegroupConsent.other_id)
+        .join(Circle).where(Circle.community_id == community_id))}
+
+
+def consented_pairs(db: Session, community_id: int) -> set[Pair]:
+    """(user, other) both ways for pairs who both said they are open to a circle together
+    again: meeting again is what they asked for, so it is no repeat."""
+    consents = _consents(db, community_id)
+    both = {(u, o) for c, u, o in consents if (c, o, u) in consents}
+    return both | {(o, u) for u, o in both}
+
+
+def time_overlap(starts: np.ndarray) -> np.ndarray:
+    """Rows × rows: True where two members share at least one meeting start.
+
+    Identical columns are merged first, so the product stays small for a week of 5-minute
+    slots."""
+    used = starts[:, starts.any(axis=0)]
+    if used.size:
+        used = np.unique(used, axis=1)
+    as_float = used.astype(np.float32)
+    return np.asarray(np.matmul(as_float, as_float.T) > 0, dtype=bool)
+
+
+def _codes(rules: Constraints, n: int) -> np.ndarray:
+    """Rows × rows: 0 where a pair may meet, else 1 separation, 2 ended, 3 no shared hour."""
+    codes = np.zeros((n, n), dtype=np.int8)
+    if rules.starts is not None:
+        codes[~time_overlap(rules.starts)] = 3
+    for (a, b), cause in rules.causes.items():
+        codes[a, b] = codes[b, a] = 1 if cause == "separation" else 2
+    np.fill_diagonal(codes, 0)
+    return codes
+
+
+def _exclude(rules: Constraints, util: Utilities, min_size: int) -> None:
+    """Set aside, until nothing changes, anyone forbidden with everyone still in the pool or
+    with no meeting start at which ``min_size - 1`` others in the pool are free."""
+    n = len(util.members)
+    codes = _codes(rules, n)
+    names = {1: "separation", 2: "ended", 3: "time"}
+    remaining = np.ones(n, dtype=bool)
+    while remaining.sum() > 1:
+        stuck: dict[int, str] = {}
+        others = remaining.sum() - 1
+        blocked = (codes[:, remaining] != 0).sum(axis=1)
+        for i in np.flatnonzero(remaining & (blocked == others)):
+            counts = np.bincount(codes[i, remaining], minlength=4)
+            parts = [CAUSES[names[c]].format(n=_people(int(counts[c])))
+                     for c in sorted((1, 2, 3), key=lambda c: -counts[c]) if counts[c]]
+            stuck[int(i)] = "Cannot be placed with anyone: " + ", ".join(parts) + "."
+        if not stuck and rules.starts is not None and 2 < min_size <= remaining.sum():
+            stuck = _no_common_start(rules.starts, remaining, min_size)
+        if not stuck:
+            return
+        rules.excluded.update(stuck)
+        remaining[list(stuck)] = False
+
+
+def _no_common_start(starts: np.ndarray, remaining: np.ndarray,
+                     min_size: int) -> dict[int, str]:
+    """Members with no meeting start at which ``min_size - 1`` others are free too."""
+    free = starts[remaining].sum(axis=0)
+    best = np.where(starts, free[None, :] - 1, 0).max(axis=1)
+    return {int(i): (f"No hour a week when {min_size - 1} others are free at the same time as "
+                     f"them (at most {_people(int(best[i]))}; circles here have at least "
+                     f"{min_size}).")
+            for i in np.flatnonzero(remaining & (best < min_size - 1))}
+
+
+def _people(k: int) -> str:
+    return "1 other member" if k == 1 else f"{k} other members"
+
+
+def _may_meet(rules: Constraints, n: int, rows: list[int]) -> np.ndarray:
+    """Rows × rows (of ``rows``): True where two members may still share a circle."""
+    may = _codes(rules, n) == 0
+    for a, b in rules.met:
+        may[a, b] = may[b, a] = False
+    sub: np.ndarray = may[np.ix_(rows, rows)]
+    np.fill_diagonal(sub, False)
+    return sub
+
+
+def cohort_rounds(rules: Constraints, n: int, rows: list[int], smallest: int) -> int:
+    """How many rounds the cohort could meet only new people in circles of at least
+    ``smallest``: each round takes ``smallest - 1`` new people from everyone a member may
+    still meet; the bound is the count of the member at the first quartile (members below it
+    are named separately by ``short_of_new_people``).
+
+    >>> rules = Constraints()
+    >>> cohort_rounds(rules, 60, list(range(60)), 6)
+    11
+    """
+    if smallest < 2 or len(rows) < 2:
+        return 0
+    allowed = _may_meet(rules, n, rows).sum(axis=1)
+    return int(np.percentile(allowed, 25)) // (smallest - 1)
+
+
+def short_of_new_people(rules: Constraints, n: int, rows: list[int], smallest: int,
+                        rounds: int) -> dict[int, int]:
+    """Rows who cannot meet only new people in every one of ``rounds`` rounds (too few
+    people they share an hour with and have not met), with how many rounds they can."""
+    if smallest < 2 or len(rows) < 2:
+        return {}
+    allowed = _may_meet(rules, n, rows).sum(axis=1)
+    return {rows[k]: int(c) // (smallest - 1) for k, c in enumerate(allowed)
+            if int(c) // (smallest - 1) < rounds}
+
+
+def answerable(rules: Constraints, util: Utilities, rows: list[int],
+               rounds: int) -> tuple[float, dict[str, int]]:
+    """The most top questions a plan of ``rounds`` rounds could answer without anyone meeting
+    again: a member whose top topic is a strength of ``g`` people they may meet is answered in
+    at most ``min(rounds, g)`` rounds. Returns that share of the askers' rounds, and how many
+    askers fall short, by topic label."""
+    if not rows or rounds < 1:
+        return 1.0, {}
+    may = _may_meet(rules, len(util.members), rows)
+    members = [util.members[row] for row in rows]
+    reach = asked = 0
+    short: dict[str, int] = {}
+    for k, member in enumerate(members):
+        topic = member.top_topic
+        if not topic:
+            continue
+        givers = sum(1 for j in np.flatnonzero(may[k]) if topic in members[j].strengths)
+        asked += rounds
+        reach += min(rounds, givers)
+        if givers < rounds:
+            label = member.questions[0][1]
+            short[label] = short.get(label, 0) + 1
+    return (round(reach / asked, 4) if asked else 1.0), short
+
+
+def ceiling_note(ceiling: float, short: dict[str, int], rounds: int) -> list[str]:
+    """In words: why no plan can answer every top question in every round."""
+    if not short:
+        return []
+    topics = ", ".join(f"{label} ({count})" for label, count
+                       in sorted(short.items(), key=lambda item: (-item[1], item[0]))[:5])
+    few = f"fewer than {rounds} people" if rounds > 1 else "nobody"
+    return [(f"With everyone seated, at most {ceiling:.0%} of top questions can be answered in "
+             f"{'these rounds' if rounds > 1 else 'this round'}: {sum(short.values())} members "
+             f"ask about a topic that {few} they can meet offer{'s' if rounds == 1 else ''} "
+             f"as a strength — {topics}.")]
+

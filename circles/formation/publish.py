@@ -1,0 +1,137 @@
+"""Publishing a planned round: every rule checked again against the community as it is now,
+exceptions only where the facilitator accepted each one by name, circles and seats created,
+the round before closed, and everyone told — placed members of their circle, and members who
+could not be placed of why and what would fix it (in the app and by e-mail)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circles.errors import Conflict, NotFound
+from circles.formation.edits import upcoming_round
+from circles.formation.preview import break_words, circle_name, names_of, planned, planned_ids
+from circles.formation.runs import draft_run, problem_for, set_aside_in
+from circles.formation.solve import Break, check
+from circles.members.meeting_hours import placement_fix
+from circles.models import Circle, CircleMember, Community, FormationRun, Membership, User, utcnow
+from circles.notify.notifications import notify
+
+
+def publish(db: Session, run: FormationRun, *, round_no: int | None = None,
+            accept: Iterable[str] = ()) -> list[Circle]:
+    """Create the next round's circles and seats in one go, and close the round before it.
+
+    ``round_no`` is the round the caller meant (the page's button): a round published
+    meanwhile is refused, never followed by the next one. Refuses a discarded or finished run,
+    a round in which someone left the community since it was planned, two members who must be
+    kept apart in one circle, and any other broken rule (a repeat, a circle with no shared
+    hour) whose key is not in ``accept``. Closed circles keep their seats (history and ties)."""
+    locked = db.get(FormationRun, run.id, with_for_update=True, populate_existing=True)
+    if locked is None:
+        raise NotFound("formation run")
+    rounds = planned(locked)
+    upcoming = upcoming_round(db, locked, round_no, rounds)
+    circles_planned = rounds[upcoming - 1]
+    _check_present(db, locked.community_id, circles_planned, upcoming)
+    accepted = _check_rules(db, locked, circles_planned, upcoming, set(accept))
+    now = utcnow()
+    for closing in db.scalars(select(Circle).where(
+            Circle.formation_run_id == locked.id, Circle.round_no == upcoming - 1,
+            Circle.closed_at.is_(None))):
+        closing.closed_at = now
+    circles = [
+        Circle(community_id=locked.community_id, name=circle_name(upcoming, index),
+               kind="pair" if len(members) == 2 else "group", created_by_id=locked.created_by_id,
+               formation_run_id=locked.id, round_no=upcoming,
+               seats=[CircleMember(user_id=uid) for uid in members])
+        for index, members in enumerate(circles_planned)
+    ]
+    db.add_all(circles)
+    if locked.status == "draft":
+        locked.status, locked.published_at = "published", now
+    db.flush()
+    for circle in circles:
+        for seat in circle.seats:
+            notify(db, seat.user_id, "new_circle", f"You are in a new circle: {circle.name}.",
+                   f"/circles/{circle.id}", key=f"new_circle:{circle.id}")
+    tell_not_placed(db, locked, upcoming)
+    locked.figures = {**locked.figures, "accepted": sorted(
+        set(locked.figures.get("accepted", [])) | accepted)}
+    return circles
+
+
+def _check_present(db: Session, community_id: int, circles: list[list[int]], round_no: int) -> None:
+    """Everyone planned is still in the community: refuse rather than seat a former member."""
+    ids = planned_ids([circles])
+    present = set(db.scalars(select(Membership.user_id).where(
+        Membership.community_id == community_id, Membership.user_id.in_(ids))))
+    gone = [uid for uid in ids if uid not in present]
+    if gone:
+        names = db.scalars(select(User.display_name).where(User.id.in_(gone)).order_by(User.id))
+        again = "run formation again" if round_no == 1 else f"prepare round {round_no} again"
+        raise Conflict(f"{', '.join(names) or 'A member'} left the community after this plan "
+                       f"was made: {again} before publishing.")
+
+
+def _check_rules(db: Session, run: FormationRun, circles: list[list[int]], round_no: int,
+                 accept: set[str]) -> set[str]:
+    """Check every rule again with the community as it is now; returns the keys of the
+    exceptions accepted. A separation or an ended circle can never be accepted."""
+    problem = problem_for(db, run, planned_ids([circles]), exclude=False)
+    found = check(problem, [circles], first_round=round_no)
+    names = names_of(db, {uid for b in found for uid in b.members})
+    index = problem.util.index
+    for item in found:
+        if not item.acceptable:
+            a, b = item.members
+            low, high = sorted((index[a], index[b]))
+            cause = problem.rules.causes.get((low, high), "")
+            why = " again (one called it a day in a circle with the other)" \
+                if cause == "ended" else ""
+            raise Conflict(f"{names.get(a, 'A member')} and {names.get(b, 'a member')} must "
+                           f"not be grouped{why} but share "
+                           f"{circle_name(round_no, item.circle)}: move one of them first.")
+    allow = bool(run.params.get("allow_repeats"))
+    open_ = [b for b in found if b.key not in accept and not (allow and b.rule == "repeat")]
+    if open_:
+        listed = " ".join(break_words(b, names) for b in open_)
+        raise Conflict(f"This round breaks {_count(open_)}: {listed} Accept each one below, "
+                       "or change the circles, before publishing.")
+    _store_breaks(db, run, found, round_no)
+    return {b.key for b in found}
+
+
+def _count(found: list[Break]) -> str:
+    return "a rule" if len(found) == 1 else f"{len(found)} rules"
+
+
+def _store_breaks(db: Session, run: FormationRun, found: list[Break], round_no: int) -> None:
+    """Keep the round's breaks as published (what was accepted stays on record)."""
+    others = [row for row in run.figures.get("breaks", []) if row["round"] != round_no]
+    run.figures = {**run.figures, "breaks": others + [b.as_dict() for b in found]}
+
+
+def tell_not_placed(db: Session, run: FormationRun, round_no: int) -> None:
+    """Tell each member left out of round ``round_no`` why, and what would fix it."""
+    community = db.get(Community, run.community_id)
+    name = community.name if community else "your community"
+    for row in set_aside_in(run, round_no):
+        user = db.get(User, row["user_id"])
+        if user is None or not user.is_active:
+            continue
+        fix = placement_fix(db, run.community_id, user, row["reason"])
+        reason = row["reason"].split(": ", 1)[-1]
+        notify(db, user.id, "not_placed",
+               f"You were not placed in a circle in round {round_no} of {name}: "
+               f"{reason[:1].lower()}{reason[1:]} {fix}", "/profile#availability",
+               key=f"not_placed:{run.id}:{round_no}")
+
+
+def discard(db: Session, run: FormationRun) -> FormationRun:
+    """Throw the plan away; nothing is published."""
+    draft_run(db, run.id)
+    run.status = "discarded"
+    return run

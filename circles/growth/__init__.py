@@ -1,0 +1,1 @@
+"""What members grow between sessions: goals, commitments, journal and pulse."""

@@ -1,0 +1,198 @@
+"""The agenda built together, and what members contribute to each stage.
+
+Any member adds, reorders and timeboxes items until the agenda phase is done (then its
+focus rounds are built from it); only an item's author renames or removes it. A
+contribution goes to the current stage with a kind that suits its phase; only the focus
+member of a round marks what helped.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from circles.errors import Conflict, InvalidInput, NotFound
+from circles.live.room import (
+    Change,
+    bump,
+    choice,
+    current_phase,
+    ident,
+    integer,
+    require_live,
+    session_for_member,
+    text,
+)
+from circles.live.snapshot import agenda_view, contribution_view
+from circles.models import (
+    AgendaItem,
+    CircleSession,
+    Contribution,
+    Question,
+    SessionPhase,
+    SessionStage,
+    User,
+)
+from circles.models.live import CONTRIBUTION_KINDS
+
+#: The kinds of contribution each phase takes (we teach how to think, not what to think).
+KINDS_BY_PHASE = {
+    "checkin": ("checkin",),
+    "review": ("reflection",),
+    "focus": ("question", "story", "resource", "idea"),
+    "close": ("appreciation", "reflection"),
+}
+TITLE_MAX = 200
+TEXT_MAX = 2000
+
+
+def _open_agenda(db: Session, user: User, session_id: object) -> CircleSession:
+    session = session_for_member(db, user.id, session_id)
+    if session.status not in ("scheduled", "live"):
+        raise Conflict(f"The session is {session.status}; its agenda is closed.")
+    done = db.scalar(select(SessionPhase.id).where(
+        SessionPhase.session_id == session.id, SessionPhase.kind == "agenda",
+        SessionPhase.status == "done"))
+    if done is not None:
+        raise Conflict("The agenda phase is over; its focus rounds are under way.")
+    return session
+
+
+def _item(db: Session, session: CircleSession, item_id: object) -> AgendaItem:
+    item = db.get(AgendaItem, ident("item_id", item_id))
+    if item is None or item.session_id != session.id:
+        raise NotFound("agenda item")
+    return item
+
+
+def _agenda_change(db: Session, session: CircleSession, **result: object) -> Change:
+    db.flush()
+    return Change(session.id, bump(session),
+                  {"type": "agenda", "agenda": agenda_view(db, session.id)}, result=dict(result))
+
+
+def add_item(db: Session, user: User, session_id: object, title: object = None,
+             timebox_minutes: object = 10, question_id: object = None) -> Change:
+    """Add an item, or turn one of the caller's current questions into one."""
+    session = _open_agenda(db, user, session_id)
+    question = None
+    if question_id is not None:
+        question = db.get(Question, ident("question_id", question_id))
+        if question is None or question.user_id != user.id:
+            raise NotFound("question")
+        if title is None:
+            title = question.text[:TITLE_MAX]
+    item = AgendaItem(
+        session_id=session.id, author_id=user.id,
+        title=text("title", title if title is not None else "", max_len=TITLE_MAX),
+        timebox_minutes=integer("timebox_minutes", timebox_minutes, low=1, high=60),
+        source_question_id=None if question is None else question.id,
+        position=(db.scalar(select(func.max(AgendaItem.position))
+                            .where(AgendaItem.session_id == session.id)) or 0) + 1)
+    db.add(item)
+    db.flush()
+    return _agenda_change(db, session, item_id=item.id)
+
+
+def rename_item(db: Session, user: User, session_id: object, item_id: object,
+                title: object) -> Change:
+    session = _open_agenda(db, user, session_id)
+    item = _item(db, session, item_id)
+    if item.author_id != user.id:
+        raise Conflict("Only the item's author can rename it.")
+    item.title = text("title", title, max_len=TITLE_MAX)
+    return _agenda_change(db, session)
+
+
+def remove_item(db: Session, user: User, session_id: object, item_id: object) -> Change:
+    session = _open_agenda(db, user, session_id)
+    item = _item(db, session, item_id)
+    if item.author_id != user.id:
+        raise Conflict("Only the item's author can remove it.")
+    db.delete(item)
+    return _agenda_change(db, session)
+
+
+def timebox_item(db: Session, user: User, session_id: object, item_id: object,
+                 minutes: object) -> Change:
+    """Any member sets an item's timebox (1–60 minutes)."""
+    session = _open_agenda(db, user, session_id)
+    _item(db, session, item_id).timebox_minutes = integer("timebox_minutes", minutes,
+                                                          low=1, high=60)
+    return _agenda_change(db, session)
+
+
+def reorder(db: Session, user: User, session_id: object, item_ids: object) -> Change:
+    """Any member reorders the agenda by giving every item's id in the new order."""
+    session = _open_agenda(db, user, session_id)
+    items = {i.id: i for i in db.scalars(select(AgendaItem)
+                                         .where(AgendaItem.session_id == session.id))}
+    if (not isinstance(item_ids, list) or len(item_ids) != len(items)
+            or not all(isinstance(i, int) and not isinstance(i, bool) for i in item_ids)
+            or set(item_ids) != set(items)):
+        raise InvalidInput.field("item_ids", "List every agenda item's id once, in the new order.")
+    for position, item_id in enumerate(item_ids, start=1):
+        items[item_id].position = position
+    return _agenda_change(db, session)
+
+
+# --- contributions ------------------------------------------------------------------------
+
+
+def contribute(db: Session, user: User, session_id: object, kind: object,
+               body: object) -> Change:
+    """Add a question, story, resource or idea (or check-in, reflection, appreciation) to
+    the current stage."""
+    session = session_for_member(db, user.id, session_id)
+    require_live(session)
+    phase = current_phase(db, session.id)
+    if phase is None or phase.kind not in KINDS_BY_PHASE:
+        raise Conflict("This phase takes no contributions.")
+    allowed = KINDS_BY_PHASE[phase.kind]
+    chosen = choice("kind", kind, CONTRIBUTION_KINDS)
+    if chosen not in allowed:
+        raise InvalidInput.field("kind", f"The {phase.kind} phase takes {', '.join(allowed)}.")
+    stage = next(s for s in phase.stages if s.status == "active")
+    item = Contribution(stage_id=stage.id, author_id=user.id, kind=chosen,
+                        text=text("text", body, max_len=TEXT_MAX))
+    db.add(item)
+    db.flush()
+    return Change(session.id, bump(session),
+                  {"type": "contribution", "contribution": contribution_view(item)},
+                  result={"contribution_id": item.id})
+
+
+def _contribution(db: Session, session: CircleSession,
+                  contribution_id: object) -> tuple[Contribution, SessionStage]:
+    item = db.get(Contribution, ident("contribution_id", contribution_id))
+    stage = None if item is None else db.get(SessionStage, item.stage_id)
+    if item is None or stage is None or stage.phase.session_id != session.id:
+        raise NotFound("contribution")
+    return item, stage
+
+
+def edit_contribution(db: Session, user: User, session_id: object, contribution_id: object,
+                      body: object) -> Change:
+    session = session_for_member(db, user.id, session_id)
+    require_live(session)
+    item, _stage = _contribution(db, session, contribution_id)
+    if item.author_id != user.id:
+        raise Conflict("Only its author can edit a contribution.")
+    item.text = text("text", body, max_len=TEXT_MAX)
+    return Change(session.id, bump(session),
+                  {"type": "contribution", "contribution": contribution_view(item)})
+
+
+def mark_helped(db: Session, user: User, session_id: object, contribution_id: object,
+                helped: object) -> Change:
+    """The focus member of a round marks (or unmarks) a contribution that helped them."""
+    session = session_for_member(db, user.id, session_id)
+    require_live(session)
+    item, stage = _contribution(db, session, contribution_id)
+    if stage.phase.kind != "focus" or stage.focus_user_id != user.id:
+        raise Conflict("Only the focus member of that round can mark what helped.")
+    if not isinstance(helped, bool):
+        raise InvalidInput.field("helped", "Give true or false.")
+    item.helped = helped
+    return Change(session.id, bump(session),
+                  {"type": "contribution", "contribution": contribution_view(item)})

@@ -1,0 +1,60 @@
+"""Session notes: one shared note (everyone may edit, the note-taker leads) and one private
+note per member that only its author can ever read.
+
+Clients autosave the whole body with the version it was based on; a save based on an older
+version is refused (optimistic concurrency) so no one's typing silently overwrites another's.
+A private note is nobody else's business: saving it does not bump the session's version.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circles.errors import Conflict, InvalidInput
+from circles.live.room import Change, bump, flag, integer, session_for_member
+from circles.live.snapshot import note_view
+from circles.models import Note, User, utcnow
+from circles.models.live import SHARED_NOTE
+
+NOTE_MAX = 20_000
+
+
+def save_note(db: Session, user: User, session_id: object, private: object, body: object,
+              base_version: object, *, now: datetime | None = None) -> Change:
+    """Save the shared note or the caller's private note, if ``base_version`` is current."""
+    session = session_for_member(db, user.id, session_id)
+    if session.status == "cancelled":
+        raise Conflict("The session was cancelled.")
+    mine = flag("private", private)
+    content = _body(body)
+    based_on = integer("base_version", base_version, low=0, high=2**31)
+    slot = user.id if mine else SHARED_NOTE
+    note = db.scalar(select(Note).where(Note.session_id == session.id, Note.slot == slot))
+    if note is None:
+        note = Note(session_id=session.id, slot=slot, private=mine, body="", version=0)
+        db.add(note)
+    if note.version != based_on:
+        raise Conflict(f"The note changed meanwhile (now version {note.version}); "
+                       "reload it and apply your edit again.")
+    note.body, note.author_id = content, user.id
+    note.version += 1
+    note.updated_at = now or utcnow()
+    db.flush()
+    view = note_view(note)
+    if mine:
+        return Change(session.id, session.version, None,
+                      private=[(user.id, {"type": "note", "note": view})], result={"note": view})
+    return Change(session.id, bump(session), {"type": "note", "note": view},
+                  result={"note": view})
+
+
+def _body(body: object) -> str:
+    """The note as typed: whitespace is kept, or autosave would eat the newline just typed."""
+    if not isinstance(body, str):
+        raise InvalidInput.field("body", "Give text.")
+    if len(body) > NOTE_MAX:
+        raise InvalidInput.field("body", f"Keep it to {NOTE_MAX} characters (this is {len(body)}).")
+    return body

@@ -1,0 +1,339 @@
+"""Running a live session: the circle's phase order, start, advance, timer, prompt and end.
+
+Plain functions on a ``db`` session (see ``circles.live.room`` for the ground rules they
+share); the Socket.IO edge in ``realtime/live.py`` commits and broadcasts what they return.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from itertools import combinations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from circles.errors import Conflict, InvalidInput, NotFound
+from circles.live.room import (
+    Change,
+    as_utc,
+    bump,
+    choice,
+    current_phase,
+    ident,
+    integer,
+    is_member,
+    member_ids,
+    phases,
+    require_live,
+    require_phase,
+    require_role,
+    session_for_member,
+    text,
+)
+from circles.live.snapshot import phase_views, private_summary, shared_summary, timer_view
+from circles.models import (
+    AgendaItem,
+    Attendance,
+    CirclePhaseOrder,
+    CircleSession,
+    Commitment,
+    Feedback,
+    Interaction,
+    Note,
+    Presence,
+    SessionPhase,
+    SessionRole,
+    SessionStage,
+    User,
+    utcnow,
+)
+from circles.models.live import PHASE_KINDS, SHARED_NOTE
+from circles.notify.notifications import notify
+
+TIMER_ACTIONS = ("start", "pause", "resume", "extend", "stop")
+MAX_TIMER_SECONDS = 3600
+MAX_EXTEND_SECONDS = 1800
+
+
+# --- the circle's phase order ---------------------------------------------------------------
+
+
+def phase_order(db: Session, circle_id: int) -> list[str]:
+    """The circle's phases in order; all seven by default."""
+    saved = db.get(CirclePhaseOrder, circle_id)
+    return saved.kinds if saved is not None else list(PHASE_KINDS)
+
+
+def phase_order_for_member(db: Session, user: User, circle_id: object) -> list[str]:
+    """The circle's phase order, for a member of it."""
+    return phase_order(db, _circle_of_member(db, user, circle_id))
+
+
+def _circle_of_member(db: Session, user: User, circle_id: object) -> int:
+    wanted = ident("circle_id", circle_id)
+    if not is_member(db, user.id, wanted):
+        raise NotFound("circle")
+    return wanted
+
+
+def set_phase_order(db: Session, user: User, circle_id: object, kinds: object) -> list[str]:
+    """Let a member of the circle reorder or skip phases for its next sessions.
+
+    Close stays, and last (it produces the summary); focus rounds need the agenda before them.
+    """
+    circle = _circle_of_member(db, user, circle_id)
+    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+        raise InvalidInput.field("phases", "Give the phases as a list of names.")
+    unknown = [k for k in kinds if k not in PHASE_KINDS]
+    if unknown:
+        raise InvalidInput.field("phases", f"Unknown phase {unknown[0]!r}; choose from "
+                                           f"{', '.join(PHASE_KINDS)}.")
+    if len(set(kinds)) != len(kinds):
+        raise InvalidInput.field("phases", "Each phase can appear only once.")
+    if not kinds or kinds[-1] != "close":
+        raise InvalidInput.field("phases", "Close must be the last phase.")
+    if "focus" in kinds and ("agenda" not in kinds or kinds.index("agenda") > kinds.index("focus")):
+        raise InvalidInput.field("phases", "Focus rounds need the agenda phase before them.")
+    saved = db.get(CirclePhaseOrder, circle)
+    if saved is None:
+        db.add(CirclePhaseOrder(circle_id=circle, phases=",".join(kinds)))
+    else:
+        saved.phases = ",".join(kinds)
+    db.flush()
+    return list(kinds)
+
+
+# --- start ------------------------------------------------------------------------------------
+
+
+def start(db: Session, user: User, session_id: object, *, now: datetime | None = None) -> Change:
+    """The facilitator starts the session (a member may claim a vacant facilitator role by
+    starting it): phases are built from the circle's order and the first one begins."""
+    session = session_for_member(db, user.id, session_id)
+    if session.status != "scheduled":
+        raise Conflict(f"The session is already {session.status}.")
+    _claim_vacant_facilitator(db, session, user.id)
+    require_role(session, user.id, ("facilitator",), "start the session")
+    now = now or utcnow()
+    for position, kind in enumerate(phase_order(db, session.circle_id)):
+        phase = SessionPhase(session_id=session.id, kind=kind, position=position)
+        phase.stages = [SessionStage(position=n, focus_user_id=uid)
+                        for n, uid in enumerate(_turns(db, session, kind))]
+        db.add(phase)
+    if db.scalar(select(Note.id).where(Note.session_id == session.id,
+                                       Note.slot == SHARED_NOTE)) is None:
+        db.add(Note(session_id=session.id, slot=SHARED_NOTE, private=False))  # may exist already
+    session.status, session.started_at = "live", now
+    db.flush()
+    _enter(db, session, 0)
+    return Change(session.id, bump(session), {
+        "type": "started", "status": "live", "started_at": as_utc(now).isoformat(),
+        "phases": phase_views(db, session.id, now)})
+
+
+def _claim_vacant_facilitator(db: Session, session: CircleSession, user_id: int) -> None:
+    role = next((r for r in session.roles if r.role == "facilitator"), None)
+    if role is None:
+        session.roles.append(SessionRole(role="facilitator", user_id=user_id))
+        db.flush()
+    elif role.user_id is None:
+        role.user_id = user_id
+
+
+def _turns(db: Session, session: CircleSession, kind: str) -> list[int | None]:
+    """Who each stage of a phase belongs to (None: a stage for everyone at once)."""
+    members = member_ids(db, session.circle_id)
+    if kind == "checkin":
+        present = set(db.scalars(select(Presence.user_id)
+                                 .where(Presence.session_id == session.id)))
+        return [uid for uid in members if uid in present] or list(members)
+    if kind == "review":
+        owing = set(db.scalars(select(Commitment.user_id).where(
+            Commitment.circle_id == session.circle_id, Commitment.status == "open",
+            Commitment.session_id != session.id)))
+        return [uid for uid in members if uid in owing]
+    if kind == "focus":
+        return []  # built from the agenda once the agenda phase is done
+    return [None]
+
+
+def _enter(db: Session, session: CircleSession, position: int) -> SessionPhase | None:
+    """Make the first phase at or after ``position`` that has stages active; phases without
+    stages (no commitments to review, an empty agenda) are passed as done."""
+    for phase in phases(db, session.id)[position:]:
+        if phase.kind == "focus" and not phase.stages:
+            items = db.scalars(select(AgendaItem).where(AgendaItem.session_id == session.id)
+                               .order_by(AgendaItem.position, AgendaItem.id))
+            phase.stages = [SessionStage(position=n, focus_user_id=item.author_id,
+                                         agenda_item_id=item.id)
+                            for n, item in enumerate(items)]
+            db.flush()
+        if not phase.stages:
+            phase.status = "done"
+            continue
+        phase.status = "active"
+        phase.stages[0].status = "active"
+        return phase
+    return None
+
+
+# --- advance ----------------------------------------------------------------------------------
+
+
+def advance(db: Session, user: User, session_id: object, *, expected_version: object = None,
+            now: datetime | None = None) -> Change:
+    """The facilitator moves on to the next stage (or phase); ready flags are cleared.
+
+    With ``expected_version`` the step is taken only if nothing changed meanwhile, so a
+    double click cannot skip a stage.
+    """
+    session = session_for_member(db, user.id, session_id)
+    require_live(session)
+    require_role(session, user.id, ("facilitator",), "advance the session")
+    if expected_version is not None and integer(
+            "version", expected_version, low=0, high=2**31) != session.version:
+        raise Conflict(f"The session changed meanwhile (now version {session.version}); "
+                       "nothing was advanced.")
+    phase = current_phase(db, session.id)
+    if phase is None:
+        raise Conflict("There is nothing left to advance to; end the session.")
+    stage = next(s for s in phase.stages if s.status == "active")
+    following = [s for s in phase.stages if s.position > stage.position]
+    later = [p for p in phases(db, session.id) if p.position > phase.position]
+    if not following and not any(p.kind == "focus" or p.stages for p in later):
+        raise Conflict("This is the last stage; end the session to close it.")
+    _finish(db, stage)
+    if following:
+        following[0].status = "active"
+    else:
+        phase.status = "done"
+        _enter(db, session, phase.position + 1)
+    for attendance in db.scalars(select(Attendance).where(Attendance.session_id == session.id)):
+        attendance.ready = False
+    now = now or utcnow()
+    return Change(session.id, bump(session), {"type": "advanced",
+                                              "phases": phase_views(db, session.id, now)})
+
+
+def _finish(db: Session, stage: SessionStage) -> None:
+    stage.status = "done"
+    stage.ends_at = stage.paused_remaining_ms = None
+    if stage.agenda_item_id is not None:
+        item = db.get(AgendaItem, stage.agenda_item_id)
+        if item is not None:
+            item.covered = True
+
+
+# --- timer and prompt -------------------------------------------------------------------------
+
+
+def timer(db: Session, user: User, session_id: object, action: object,
+          seconds: object = None, *, now: datetime | None = None) -> Change:
+    """The timekeeper (or facilitator) starts, pauses, resumes, extends or stops the timer of
+    the current stage; the server holds the absolute end time."""
+    session = session_for_member(db, user.id, session_id)
+    require_live(session)
+    require_role(session, user.id, ("timekeeper", "facilitator"), "run the timer")
+    verb = choice("action", action, TIMER_ACTIONS)
+    phase = current_phase(db, session.id)
+    stage = next((s for s in phase.stages if s.status == "active"), None) if phase else None
+    if stage is None:
+        raise Conflict("No stage is under way to time.")
+    now = now or utcnow()
+    if verb == "start":
+        stage.ends_at = now + timedelta(seconds=_start_seconds(db, stage, seconds))
+        stage.paused_remaining_ms, stage.started_by_id = None, user.id
+    elif verb == "pause":
+        if stage.ends_at is None:
+            raise Conflict("The timer is not running.")
+        left = as_utc(stage.ends_at) - now
+        stage.paused_remaining_ms = max(0, int(left.total_seconds() * 1000))
+        stage.ends_at = None
+    elif verb == "resume":
+        if stage.paused_remaining_ms is None:
+            raise Conflict("The timer is not paused.")
+        stage.ends_at = now + timedelta(milliseconds=stage.paused_remaining_ms)
+        stage.paused_remaining_ms = None
+    elif verb == "extend":
+        extra = integer("seconds", seconds, low=1, high=MAX_EXTEND_SECONDS)
+        if stage.ends_at is not None:
+            stage.ends_at = as_utc(stage.ends_at) + timedelta(seconds=extra)
+        elif stage.paused_remaining_ms is not None:
+            stage.paused_remaining_ms += extra * 1000
+        else:
+            raise Conflict("Start the timer before extending it.")
+    else:
+        stage.ends_at = stage.paused_remaining_ms = None
+    return Change(session.id, bump(session), {"type": "timer", "stage_id": stage.id,
+                                              "timer": timer_view(stage, now)})
+
+
+def _start_seconds(db: Session, stage: SessionStage, seconds: object) -> int:
+    if seconds is None and stage.agenda_item_id is not None:
+        item = db.get(AgendaItem, stage.agenda_item_id)
+        if item is not None:
+            return item.timebox_minutes * 60
+    if seconds is None:
+        raise InvalidInput.field("seconds", "Say how many seconds to time.")
+    return integer("seconds", seconds, low=1, high=MAX_TIMER_SECONDS)
+
+
+def set_prompt(db: Session, user: User, session_id: object, prompt: object) -> Change:
+    """The facilitator changes the check-in prompt."""
+    session = session_for_member(db, user.id, session_id)
+    require_role(session, user.id, ("facilitator",), "change the check-in prompt")
+    phase = require_phase(db, session, "checkin")
+    phase.prompt = text("prompt", prompt, max_len=200, required=False)
+    return Change(session.id, bump(session), {"type": "prompt", "phase_id": phase.id,
+                                              "prompt": phase.prompt})
+
+
+# --- end --------------------------------------------------------------------------------------
+
+
+def end(db: Session, user: User, session_id: object, *, now: datetime | None = None) -> Change:
+    """The facilitator ends the session: attendance closed, interactions recorded, a summary
+    for the room and each member's own feedback for them alone."""
+    session = session_for_member(db, user.id, session_id)
+    require_live(session)
+    require_role(session, user.id, ("facilitator",), "end the session")
+    now = now or utcnow()
+    for phase in phases(db, session.id):
+        for stage in phase.stages:
+            if stage.status == "active":
+                _finish(db, stage)
+        if phase.status == "active":
+            phase.status = "done"
+    attendees = sorted(set(db.scalars(select(Attendance.user_id)
+                                      .where(Attendance.session_id == session.id))))
+    for attendance in db.scalars(select(Attendance).where(Attendance.session_id == session.id,
+                                                          Attendance.left_at.is_(None))):
+        attendance.left_at = attendance.last_seen = now
+        attendance.ready, attendance.hand_raised_at = False, None
+    db.execute(delete(Presence).where(Presence.session_id == session.id))
+    _record_interactions(db, session.id, attendees, now)
+    session.status, session.ended_at = "ended", now
+    db.flush()
+    for receiver in sorted(set(db.scalars(select(Feedback.receiver_id)
+                                          .where(Feedback.session_id == session.id)))):
+        notify(db, receiver, "feedback", f"You received feedback in {session.circle.name}.",
+               f"/sessions/{session.id}/live", key=f"feedback:{session.id}")
+    members = member_ids(db, session.circle_id)
+    return Change(session.id, bump(session),
+                  {"type": "ended", "status": "ended", "ended_at": as_utc(now).isoformat(),
+                   "summary": shared_summary(db, session)},
+                  private=[(uid, {"type": "summary_feedback",
+                                  "feedback": private_summary(db, session.id, uid)})
+                           for uid in members])
+
+
+def _record_interactions(db: Session, session_id: int, attendees: list[int],
+                         now: datetime) -> None:
+    for low, high in combinations(attendees, 2):
+        db.add(Interaction(low_id=low, high_id=high, kind="session", session_id=session_id,
+                           at=now))
+    for given in db.scalars(select(Feedback).where(Feedback.session_id == session_id)):
+        low, high = sorted((given.giver_id, given.receiver_id))
+        db.add(Interaction(low_id=low, high_id=high, kind="feedback", session_id=session_id,
+                           at=now))
+

@@ -1,0 +1,1 @@
+"""Members: accounts, profiles, weekly availability, topics, their data export and erasure."""

@@ -1,0 +1,136 @@
+"""Accounts: sign-up, password checks and server-side login sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from circles.errors import Conflict, InvalidInput, NotFound
+from circles.members.profiles import check_timezone
+from circles.models import LoginSession, User, utcnow
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+# Hash used when the e-mail is unknown, so a failed log-in costs the same either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-" + secrets.token_hex(8))
+
+
+def normalise_email(raw: str) -> str:
+    """Check an address's syntax (no DNS look-up) and return it in its normal form."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise InvalidInput.field("email", str(exc)) from exc
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput.field("password", f"Use at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput.field("password", f"Use at most {MAX_PASSWORD} characters.")
+
+
+def sign_up(
+    db: Session, *, email: str, password: str, display_name: str, timezone: str = "UTC"
+) -> User:
+    """Create an account; an imported member claims theirs with a claim link instead."""
+    email = normalise_email(email)
+    check_password(password)
+    name = " ".join(display_name.split())
+    if not name:
+        raise InvalidInput.field("display_name", "Tell us the name your circle should see.")
+    check_timezone(timezone)
+    if db.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("An account with this e-mail already exists; log in instead.")
+    user = User(
+        email=email,
+        password_hash=generate_password_hash(password),
+        display_name=name[:80],
+        timezone=timezone,
+    )
+    db.add(user)
+    db.flush()
+    return user
+
+
+def authenticate(db: Session, *, email: str, password: str) -> User:
+    """The active user with this e-mail and password; one vague error for every failure."""
+    user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    if not check_password_hash(stored, password) or user is None or not user.is_active:
+        raise InvalidInput.field("password", "That e-mail and password do not match.")
+    return user
+
+
+def invited_user(db: Session, token: str) -> User:
+    """The imported member a claim link belongs to; an unknown or used link is not found."""
+    user = db.scalar(select(User).where(User.claim_token == token)) if token else None
+    if user is None:
+        raise NotFound("invitation")
+    return user
+
+
+def claim_account(db: Session, *, token: str, password: str, display_name: str) -> User:
+    """Let an imported member set their password through the link their facilitator sent."""
+    user = invited_user(db, token)
+    check_password(password)
+    if display_name.strip():
+        user.display_name = " ".join(display_name.split())[:80]
+    user.password_hash = generate_password_hash(password)
+    user.claim_token = None
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login(db: Session, user: User, *, user_agent: str = "") -> str:
+    """Open a login session and return its token (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.add(
+        LoginSession(
+            token_hash=_digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            user_agent=user_agent[:255],
+        )
+    )
+    user.login_token = token
+    return token
+
+
+def load_login(db: Session, token: str) -> User | None:
+    """The user of a live login session, or None when the token is unknown or revoked."""
+    # One query: it runs on every page and every live event (revocation is checked each time).
+    user = db.scalar(
+        select(User).join(LoginSession, LoginSession.user_id == User.id).where(
+            LoginSession.token_hash == _digest(token), LoginSession.revoked_at.is_(None),
+            User.is_active.is_(True))
+    )
+    if user is None:
+        return None
+    user.login_token = token
+    return user
+
+
+def login_owner(db: Session, token: str) -> int | None:
+    """Whose login session ``token`` was, revoked or not (None for an unknown token)."""
+    return db.scalar(select(LoginSession.user_id).where(LoginSession.token_hash == _digest(token)))
+
+
+def end_login(db: Session, token: str, *, at: datetime | None = None) -> None:
+    """Revoke one login session: its cookie no longer signs anyone in."""
+    db.execute(
+        update(LoginSession)
+        .where(LoginSession.token_hash == _digest(token), LoginSession.revoked_at.is_(None))
+        .values(revoked_at=at or utcnow())
+    )

@@ -1,0 +1,218 @@
+"""Tie history: every dated event that makes two members a tie, and the rounds they fall in.
+
+A tie between two members is the sum of its events (see ``WEIGHTS``): an existing tie
+(declared or imported: strong from the start; made through an introduction: weak), each
+circle they shared, each session they attended together and each feedback they exchanged.
+Events keep their time, so the network at any past moment is the events before it.
+
+The loaders take a pair filter and run one indexed query per source (Tie, Interaction,
+CircleMember pairs); they are shared by a member's network (``circles.network.ego``) and the
+facilitator's aggregates (``circles.network.community``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, bindparam, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from circles.models import Circle, CircleMember, Interaction, Membership, Tie
+
+# What each event adds to a tie's strength; graph.network.STRONG (3) makes a tie strong.
+WEIGHTS = {
+    "declared": 3.0,  # "we already know each other well"
+    "imported": 3.0,
+    "introduction": 1.0,  # a new acquaintance: weak until they meet
+    "circle": 1.0,  # shared a circle
+    "session": 1.0,  # attended a session together (Interaction written when it ends)
+    "feedback": 1.0,  # exchanged feedback in a session
+}
+INTERACTION_WEIGHTED = ("session", "feedback")
+MAX_STRENGTH = 10.0  # a long shared history should not swamp every other tie's weight
+
+Pair = tuple[int, int]
+Event = tuple[datetime, str]
+Events = dict[Pair, list[Event]]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes (UTC); everything here compares aware UTC. The bulk
+    loaders below inline the naive case: it runs once per event."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def pair(a: int, b: int) -> Pair:
+    return (a, b) if a < b else (b, a)
+
+
+def strength(events: list[Event], before: datetime | None = None) -> float:
+    """A tie's strength from its events before ``before`` (all when None): their weights,
+    at least 1 and at most MAX_STRENGTH; 0 when there is no event yet."""
+    weights = [WEIGHTS.get(kind, 0.0) for at, kind in events if before is None or at < before]
+    return max(1.0, min(sum(weights), MAX_STRENGTH)) if weights else 0.0
+
+
+def first_met(events: list[Event]) -> datetime:
+    return min(at for at, _ in events)
+
+
+def one_of(db: Session, column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """``column IN ids``; on PostgreSQL as ``= ANY(array)``: one parameter instead of one per
+    id, which psycopg and SQLAlchemy handle far faster for hundreds of ids (same index use)."""
+    clause: ColumnElement[bool]
+    if db.get_bind().dialect.name == "postgresql":
+        clause = column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    else:
+        clause = column.in_(list(ids))
+    return clause
+
+
+def _pairs_where(db: Session, low: Any, high: Any, *, ego: int | None,
+                 among: list[int] | None, touching: bool) -> ColumnElement[bool]:
+    if ego is not None:
+        return or_(low == ego, high == ego)
+    assert among is not None
+    if touching:
+        return or_(one_of(db, low, among), one_of(db, high, among))
+    return and_(one_of(db, low, among), one_of(db, high, among))
+
+
+def load_events(db: Session, *, ego: int | None = None, among: list[int] | None = None,
+                touching: bool = False, community_id: int | None = None) -> Events:
+    """Events of the pairs that involve ``ego``; or lie within ``among`` (``touching``: have
+    one end in it); or lie within the members of ``community_id``."""
+    events: Events = defaultdict(list)
+    if among is not None and not among:
+        return events
+
+    def where(low: Any, high: Any) -> list[ColumnElement[bool]]:
+        if community_id is not None:
+            m1, m2 = aliased(Membership), aliased(Membership)
+            return [
+                select(m1.id).where(m1.community_id == community_id, m1.user_id == low).exists(),
+                select(m2.id).where(m2.community_id == community_id, m2.user_id == high).exists(),
+            ]
+        return [_pairs_where(db, low, high, ego=ego, among=among, touching=touching)]
+
+    tie_where = where(Tie.low_id, Tie.high_id)
+    wanted: set[int] | None = None
+    if among is not None and not touching and community_id is None:
+        # Given two IN lists, SQLite probes the (low_id, high_id) unique index for every
+        # pair of ids (n² lookups); one list and a check here is n lookups.
+        tie_where, wanted = [one_of(db, Tie.low_id, among)], set(among)
+    rows = db.connection().execute  # Core rows: no ORM result processing for bulk reads
+    for low, high, source, at in rows(
+            select(Tie.low_id, Tie.high_id, Tie.source, Tie.created_at).where(*tie_where)):
+        if wanted is None or high in wanted:
+            events[(low, high)].append((at if at.tzinfo else at.replace(tzinfo=UTC), source))
+    for low, high, kind, at in rows(
+            select(Interaction.low_id, Interaction.high_id, Interaction.kind, Interaction.at)
+            .where(*where(Interaction.low_id, Interaction.high_id))):
+        # Other kinds (the "introduction" recorded beside an introduction's Tie) add nothing.
+        events[(low, high)].append((at if at.tzinfo else at.replace(tzinfo=UTC),
+                                    kind if kind in INTERACTION_WEIGHTED else "noted"))
+    _circle_events(db, events, ego=ego, among=among, touching=touching,
+                   community_id=community_id)
+    return events
+
+
+def _circle_events(db: Session, events: Events, *, ego: int | None, among: list[int] | None,
+                   touching: bool, community_id: int | None) -> None:
+    """One "circle" event per circle two people sat in at the same time, when the later
+    of them joined."""
+    a, b = aliased(CircleMember), aliased(CircleMember)
+    query = (select(a.circle_id, a.user_id, a.joined_at, a.left_at,
+                    b.user_id, b.joined_at, b.left_at)
+             .join(b, and_(b.circle_id == a.circle_id, b.user_id != a.user_id)))
+    if community_id is not None:
+        query = query.join(Circle, Circle.id == a.circle_id).where(
+            Circle.community_id == community_id, a.user_id < b.user_id)
+    elif ego is not None:
+        query = query.where(a.user_id == ego)
+    else:
+        assert among is not None
+        query = query.where(one_of(db, a.user_id, among))
+        if not touching:
+            query = query.where(one_of(db, b.user_id, among), a.user_id < b.user_id)
+    met: dict[tuple[int, Pair], datetime] = {}
+    for circle_id, ua, ja, la, ub, jb, lb in db.connection().execute(query):
+        start = max(as_utc(ja), as_utc(jb))
+        ends = [as_utc(t) for t in (la, lb) if t is not None]
+        if ends and min(ends) <= start:
+            continue  # they sat in the circle at different times
+        key = (circle_id, pair(ua, ub))
+        if key not in met or start < met[key]:
+            met[key] = start  # several stays in one circle: the earliest meeting counts
+    for (_, p), start in met.items():
+        events[p].append((start, "circle"))
+
+
+@dataclass(frozen=True)
+class Round:
+    """A point of a timeline: the network as it stood at the end of a round.
+
+    ``at`` is when the round began (None for "Before Circles"), ``until`` when the next one
+    did (None for the round running now).
+    """
+
+    number: int
+    label: str
+    at: datetime | None
+    until: datetime | None
+
+    def contains(self, moment: datetime) -> bool:
+        started = self.at is None or self.at <= moment
+        return started and (self.until is None or moment < self.until)
+
+
+def timeline(starts: list[datetime]) -> list[Round]:
+    """"Before Circles", then one round per start (sorted, distinct), the last one "Now"."""
+    starts = sorted(set(starts))
+    if not starts:
+        return [Round(0, "Now", None, None)]
+    ends: list[datetime | None] = [*starts[1:], None]
+    rounds = [Round(0, "Before Circles", None, starts[0])]
+    for number, (at, until) in enumerate(zip(starts, ends, strict=True), start=1):
+        label = f"Round {number}" if until is not None else f"Round {number} (now)"
+        rounds.append(Round(number, label, at, until))
+    return rounds
+
+
+def placements(db: Session, user_id: int) -> dict[datetime, list[int]]:
+    """When the member was placed in circles: round start → the circles placed then.
+
+    Circles from one formation round (same run and ``round_no``) are one placement; each
+    circle formed by hand is its own. A placement starts when the member took the seat.
+    """
+    groups: dict[Any, tuple[datetime, list[int]]] = {}
+    for circle_id, run_id, round_no, joined in db.execute(
+            select(CircleMember.circle_id, Circle.formation_run_id, Circle.round_no,
+                   CircleMember.joined_at)
+            .join(Circle, Circle.id == CircleMember.circle_id)
+            .where(CircleMember.user_id == user_id)):
+        key = (run_id, round_no) if round_no is not None else ("circle", circle_id)
+        start = as_utc(joined)
+        earlier, circles = groups.get(key, (start, []))
+        groups[key] = (min(earlier, start), [*circles, circle_id])
+    result: dict[datetime, list[int]] = defaultdict(list)
+    for start, circles in groups.values():
+        result[start].extend(circles)
+    return dict(result)
+
+
+def community_starts(db: Session, community_id: int) -> list[datetime]:
+    """When each of a community's rounds began: one per formation round (run, round_no),
+    one per day on which circles were formed by hand."""
+    starts: dict[Any, datetime] = {}
+    for run_id, round_no, created in db.execute(
+            select(Circle.formation_run_id, Circle.round_no, Circle.created_at)
+            .where(Circle.community_id == community_id)):
+        at = as_utc(created)
+        key = (run_id, round_no) if round_no is not None else ("hand", at.date())
+        starts[key] = min(starts.get(key, at), at)
+    return sorted(set(starts.values()))

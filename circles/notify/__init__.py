@@ -1,0 +1,1 @@
+"""Telling members: in-app notifications and e-mail."""

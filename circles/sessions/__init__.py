@@ -1,0 +1,1 @@
+"""Sessions of a circle: scheduling, rotating roles, calendar files and reminders."""

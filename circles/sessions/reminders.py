@@ -1,0 +1,121 @@
+"""Reminders: commitments coming due or overdue, sessions starting within a day, and a
+goal check-in after each session (so progress check-ins follow the circle's own cadence).
+
+Each reminder has a key, so running ``send_due_reminders`` every few minutes (the
+background thread of ``flask serve``, or ``flask notify reminders`` from cron) tells a
+member once per commitment stage and once per session time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from circles.models import (
+    Circle,
+    CircleGoal,
+    CircleMember,
+    CircleSession,
+    Commitment,
+    SuccessCriterion,
+    User,
+)
+from circles.notify.notifications import notify
+from circles.sessions.scheduling import as_utc
+
+DUE_SOON = timedelta(days=2)
+SESSION_AHEAD = timedelta(hours=24)
+CHECKIN_AFTER = timedelta(days=3)  # how long after a session its check-in prompt still goes out
+
+
+def send_due_reminders(db: Session, now: datetime) -> int:
+    """Notify members of due commitments and upcoming sessions; returns how many were new."""
+    return _commitments(db, now) + _sessions(db, now) + _goal_checkins(db, now)
+
+
+def _commitments(db: Session, now: datetime) -> int:
+    today = now.date()
+    rows = db.execute(
+        select(Commitment, Circle.name)
+        .join(Circle, Circle.id == Commitment.circle_id)
+        .join(CircleMember, (CircleMember.circle_id == Commitment.circle_id)
+              & (CircleMember.user_id == Commitment.user_id) & CircleMember.left_at.is_(None))
+        .where(Commitment.status == "open", Commitment.due_on.is_not(None),
+               Commitment.due_on <= today + DUE_SOON, Circle.closed_at.is_(None))
+        .order_by(Commitment.id)
+    ).all()
+    sent = 0
+    for commitment, circle_name in rows:
+        due = commitment.due_on
+        assert due is not None
+        stage = "overdue" if due < today else "soon"
+        when = ("was due" if stage == "overdue" else "is due") + f" on {due:%a %d %b}"
+        text = f"Your commitment in {circle_name} {when}: {commitment.text}"
+        key = f"commitment_due:{commitment.id}:{due.isoformat()}:{stage}"
+        if notify(db, commitment.user_id, "commitment_due", text, "/commitments", key=key):
+            sent += 1
+    return sent
+
+
+def _sessions(db: Session, now: datetime) -> int:
+    sessions = db.scalars(
+        select(CircleSession)
+        .join(Circle, Circle.id == CircleSession.circle_id)
+        .options(joinedload(CircleSession.circle).selectinload(Circle.seats)
+                 .joinedload(CircleMember.user))
+        .where(CircleSession.status == "scheduled", CircleSession.starts_at > now,
+               CircleSession.starts_at <= now + SESSION_AHEAD, Circle.closed_at.is_(None))
+        .order_by(CircleSession.starts_at)
+    ).unique().all()
+    sent = 0
+    for session in sessions:
+        starts = as_utc(session.starts_at)
+        key = f"upcoming_session:{session.id}:{starts.isoformat()}"
+        for seat in session.circle.current_seats:
+            text = (f"{session.circle.name}: {session.title or 'session'} starts "
+                    f"{_local(starts, seat.user)}")
+            if notify(db, seat.user_id, "upcoming_session", text,
+                      f"/circles/{session.circle_id}", key=key):
+                sent += 1
+    return sent
+
+
+def _local(moment: datetime, user: User) -> str:
+    try:
+        zone = ZoneInfo(user.timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = moment.astimezone(zone)
+    return f"{local:%a %d %b at %H:%M} ({user.timezone})"
+
+
+def _goal_checkins(db: Session, now: datetime) -> int:
+    """After each session that ended in the last few days, ask every current member who has a
+    goal (a success criterion still running, or an open goal of that circle) to check in."""
+    sessions = db.scalars(
+        select(CircleSession)
+        .join(Circle, Circle.id == CircleSession.circle_id)
+        .options(joinedload(CircleSession.circle).selectinload(Circle.seats))
+        .where(CircleSession.status == "ended", CircleSession.ended_at.is_not(None),
+               CircleSession.ended_at >= now - CHECKIN_AFTER, Circle.closed_at.is_(None))
+        .order_by(CircleSession.ended_at)
+    ).unique().all()
+    sent = 0
+    for session in sessions:
+        members = [seat.user_id for seat in session.circle.current_seats]
+        circle_goal = db.scalar(select(CircleGoal.id).where(
+            CircleGoal.circle_id == session.circle_id, CircleGoal.closed_at.is_(None)).limit(1))
+        running = set(db.scalars(select(SuccessCriterion.user_id).where(
+            SuccessCriterion.user_id.in_(members), SuccessCriterion.target_date >= now.date())))
+        for user_id in members:
+            if circle_goal is None and user_id not in running:
+                continue
+            text = (f"After today's session of {session.circle.name}: how are your goals "
+                    "going? A rating and a line is enough.")
+            if notify(db, user_id, "goal_checkin", text, "/goals",
+                      key=f"goal_checkin:{session.id}"):
+                sent += 1
+    return sent
