@@ -31,7 +31,8 @@ from bench.machine import machine
 from circles import create_app
 from circles.demo.community import load_demo
 from circles.extensions import orm
-from circles.formation.runs import compute_run, start_run
+from circles.formation.plan import compute_run
+from circles.formation.start import start_run
 from circles.models import Community, Membership, User
 from graph.compile import compile_kernels
 

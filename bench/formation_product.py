@@ -29,8 +29,10 @@ from circles import create_app
 from circles.communities.community import create_community
 from circles.demo.content import ORGANISATIONS, TOPICS
 from circles.extensions import orm
-from circles.formation.preview import FIGURE_LABELS, preview
-from circles.formation.runs import compute_run, start_run
+from circles.formation.figures import FIGURE_LABELS
+from circles.formation.plan import compute_run
+from circles.formation.preview import preview
+from circles.formation.start import start_run
 from circles.members.availability import local_windows, week_of
 from circles.members.profiles import (
     add_availability,

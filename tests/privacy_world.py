@@ -20,7 +20,7 @@ from sqlalchemy import select
 from circles.communities.circle import create_circle
 from circles.communities.community import create_community
 from circles.extensions import orm
-from circles.formation.runs import start_run
+from circles.formation.start import start_run
 from circles.growth.pulse import notify_all_at_risk
 from circles.models import (
     AgendaItem,

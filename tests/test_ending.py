@@ -16,7 +16,7 @@ from circles.communities.circle import create_circle
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import orm
 from circles.formation.constraints import ended_pairs
-from circles.formation.runs import pool_ids
+from circles.formation.start import pool_ids
 from circles.models import (
     Circle,
     CircleMember,

@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 
 from circles.errors import Conflict, InvalidInput
 from circles.formation.edits import lock_pair, move_member
+from circles.formation.pair_utility import DEFAULT_WEIGHTS
+from circles.formation.plan import compute_run
 from circles.formation.preview import preview
 from circles.formation.publish import publish
-from circles.formation.runs import DEFAULT_WEIGHTS, compute_run, start_run
+from circles.formation.start import start_run
 from circles.models import Circle, CircleMember, Membership, Separation
 from tests.formation_world import MONDAY_1700_UTC, community_with, person, teams
 

@@ -20,9 +20,10 @@ from sqlalchemy import select
 from circles.communities.circle import create_circle, leave_circle
 from circles.errors import CirclesError, InvalidInput
 from circles.formation.edits import lock_pair, move_member
+from circles.formation.plan import compute_run, problem_for
 from circles.formation.publish import publish
-from circles.formation.runs import compute_run, pool_ids, problem_for, start_run
 from circles.formation.solve import check
+from circles.formation.start import pool_ids, start_run
 from circles.models import Notification, Separation, User
 from circles.network.ties import add_tie
 from tests.formation_world import community_with, person

@@ -16,10 +16,13 @@ from sqlalchemy import func, select
 from circles.communities.circle import create_circle, leave_circle
 from circles.errors import Conflict
 from circles.extensions import orm
-from circles.formation.edits import lock_pair, move_member, prepare_next_round
-from circles.formation.preview import next_round, preview
+from circles.formation.edits import lock_pair, move_member
+from circles.formation.next_round import prepare_next_round
+from circles.formation.plan import compute_run
+from circles.formation.preview import preview
 from circles.formation.publish import publish
-from circles.formation.runs import compute_run, start_run
+from circles.formation.start import start_run
+from circles.formation.stored import next_round
 from circles.models import Circle, CircleMember, FormationRun, Membership, User
 from tests.conftest import AuthActions
 from tests.formation_cohort import WHO, Cohort, log_in, plan_of, post, run_row, start

@@ -12,17 +12,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from circles.formation.pair_utility import (
-    FAR,
-    MemberFacts,
-    complementarity,
-    degree_ranks,
-    distance_factor,
-    distances,
-    diversity,
-    met_weight,
-    pair_utilities,
-)
+from circles.formation.distances import FAR, degree_ranks, distance_factor, distances, met_weight
+from circles.formation.facts import MemberFacts
+from circles.formation.pair_utility import complementarity, diversity, pair_utilities
 from circles.members.availability import MIN_OVERLAP, always, overlap_minutes, slot_mask, weekly_utc
 from tests.formation_world import community_with, person
 

@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 
 from circles.errors import InvalidInput
 from circles.extensions import orm
-from circles.formation.runs import run_utilities, start_run
+from circles.formation.plan import run_utilities
+from circles.formation.start import start_run
 from circles.members.topics import add_topic, adopt_topic, map_topic, typed_topics, unmatched
 from circles.models import Topic
 from tests.conftest import AuthActions, post_form

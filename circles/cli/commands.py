@@ -17,10 +17,13 @@ from circles.config import secure_cookies
 from circles.demo import community as demo
 from circles.errors import CirclesError, InvalidInput
 from circles.extensions import db, orm
-from circles.formation.edits import prepare_next_round
-from circles.formation.preview import FIGURE_LABELS, RunPreview, changes_line, next_round, preview
+from circles.formation.figures import FIGURE_LABELS
+from circles.formation.next_round import prepare_next_round
+from circles.formation.plan import prepare_run, solve_run, store_run
+from circles.formation.preview import RunPreview, changes_line, preview
 from circles.formation.publish import publish
-from circles.formation.runs import prepare_run, solve_run, start_run, store_run
+from circles.formation.start import start_run
+from circles.formation.stored import next_round
 from circles.models import Community, FormationRun, Membership, User
 from circles.server import settle_loaded_objects
 from graph.errors import FormationError

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from circles.extensions import db, orm
-from circles.formation.runs import fail_lost
+from circles.formation.recovery import fail_lost
 from circles.growth.pulse import notify_all_at_risk
 from circles.live import processes
 from circles.models import utcnow

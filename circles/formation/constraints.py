@@ -1,14 +1,6 @@
-"""The hard rules of formation, read from the community: who must never share a circle, who
-already met, when each member could meet, and who cannot be placed at all (with why).
-
-The rules, in the order they give way when not all can hold (docs/formation.md):
-
-- **never relaxed**: a facilitator's separation, and a circle someone called it a day in
-  (unless both say they are open to meeting again);
-- **first to give way, only where the facilitator agrees**: nobody meets someone they already
-  shared a circle with in this community, in an earlier round or in another round of the plan;
-- **then**: every circle shares an hour a week (members who gave no hours count as free).
-"""
+"""The rules formation keeps, read from the community: separations and circles someone called
+it a day in (forbidden pairs), earlier circles (pairs who met), and weekly hours; members who
+cannot sit in any circle are set aside with the reason."""
 
 from __future__ import annotations
 
@@ -23,6 +15,8 @@ from circles.members.availability import meeting_starts
 from circles.models import Circle, CircleMember, RegroupConsent, Separation
 
 Pair = tuple[int, int]
+
+
 CAUSES = {
     "time": "no weekly hour in common with {n}",
     "separation": "separated by a facilitator from {n}",
@@ -119,7 +113,7 @@ def time_overlap(starts: np.ndarray) -> np.ndarray:
     return np.asarray(np.matmul(as_float, as_float.T) > 0, dtype=bool)
 
 
-def _codes(rules: Constraints, n: int) -> np.ndarray:
+def pair_codes(rules: Constraints, n: int) -> np.ndarray:
     """Rows × rows: 0 where a pair may meet, else 1 separation, 2 ended, 3 no shared hour."""
     codes = np.zeros((n, n), dtype=np.int8)
     if rules.starts is not None:
@@ -134,7 +128,7 @@ def _exclude(rules: Constraints, util: Utilities, min_size: int) -> None:
     """Set aside, until nothing changes, anyone forbidden with everyone still in the pool or
     with no meeting start at which ``min_size - 1`` others in the pool are free."""
     n = len(util.members)
-    codes = _codes(rules, n)
+    codes = pair_codes(rules, n)
     names = {1: "separation", 2: "ended", 3: "time"}
     remaining = np.ones(n, dtype=bool)
     while remaining.sum() > 1:
@@ -167,79 +161,3 @@ def _no_common_start(starts: np.ndarray, remaining: np.ndarray,
 
 def _people(k: int) -> str:
     return "1 other member" if k == 1 else f"{k} other members"
-
-
-def _may_meet(rules: Constraints, n: int, rows: list[int]) -> np.ndarray:
-    """Rows × rows (of ``rows``): True where two members may still share a circle."""
-    may = _codes(rules, n) == 0
-    for a, b in rules.met:
-        may[a, b] = may[b, a] = False
-    sub: np.ndarray = may[np.ix_(rows, rows)]
-    np.fill_diagonal(sub, False)
-    return sub
-
-
-def cohort_rounds(rules: Constraints, n: int, rows: list[int], smallest: int) -> int:
-    """How many rounds the cohort could meet only new people in circles of at least
-    ``smallest``: each round takes ``smallest - 1`` new people from everyone a member may
-    still meet; the bound is the count of the member at the first quartile (members below it
-    are named separately by ``short_of_new_people``).
-
-    >>> rules = Constraints()
-    >>> cohort_rounds(rules, 60, list(range(60)), 6)
-    11
-    """
-    if smallest < 2 or len(rows) < 2:
-        return 0
-    allowed = _may_meet(rules, n, rows).sum(axis=1)
-    return int(np.percentile(allowed, 25)) // (smallest - 1)
-
-
-def short_of_new_people(rules: Constraints, n: int, rows: list[int], smallest: int,
-                        rounds: int) -> dict[int, int]:
-    """Rows who cannot meet only new people in every one of ``rounds`` rounds (too few
-    people they share an hour with and have not met), with how many rounds they can."""
-    if smallest < 2 or len(rows) < 2:
-        return {}
-    allowed = _may_meet(rules, n, rows).sum(axis=1)
-    return {rows[k]: int(c) // (smallest - 1) for k, c in enumerate(allowed)
-            if int(c) // (smallest - 1) < rounds}
-
-
-def answerable(rules: Constraints, util: Utilities, rows: list[int],
-               rounds: int) -> tuple[float, dict[str, int]]:
-    """The most top questions a plan of ``rounds`` rounds could answer without anyone meeting
-    again: a member whose top topic is a strength of ``g`` people they may meet is answered in
-    at most ``min(rounds, g)`` rounds. Returns that share of the askers' rounds, and how many
-    askers fall short, by topic label."""
-    if not rows or rounds < 1:
-        return 1.0, {}
-    may = _may_meet(rules, len(util.members), rows)
-    members = [util.members[row] for row in rows]
-    reach = asked = 0
-    short: dict[str, int] = {}
-    for k, member in enumerate(members):
-        topic = member.top_topic
-        if not topic:
-            continue
-        givers = sum(1 for j in np.flatnonzero(may[k]) if topic in members[j].strengths)
-        asked += rounds
-        reach += min(rounds, givers)
-        if givers < rounds:
-            label = member.questions[0][1]
-            short[label] = short.get(label, 0) + 1
-    return (round(reach / asked, 4) if asked else 1.0), short
-
-
-def ceiling_note(ceiling: float, short: dict[str, int], rounds: int) -> list[str]:
-    """In words: why no plan can answer every top question in every round."""
-    if not short:
-        return []
-    topics = ", ".join(f"{label} ({count})" for label, count
-                       in sorted(short.items(), key=lambda item: (-item[1], item[0]))[:5])
-    few = f"fewer than {rounds} people" if rounds > 1 else "nobody"
-    return [(f"With everyone seated, at most {ceiling:.0%} of top questions can be answered in "
-             f"{'these rounds' if rounds > 1 else 'this round'}: {sum(short.values())} members "
-             f"ask about a topic that {few} they can meet offer{'s' if rounds == 1 else ''} "
-             f"as a strength — {topics}.")]
-

@@ -1,4 +1,4 @@
-"""What a plan achieves, in figures and in words, beside a random grouping of the same sizes."""
+"""What a plan achieves, in figures, beside a random grouping of the same sizes."""
 
 from __future__ import annotations
 
@@ -6,15 +6,43 @@ import itertools
 import random
 from typing import Any
 
-from circles.formation.pair_utility import MemberFacts, Utilities
+from circles.formation.facts import MemberFacts
+from circles.formation.pair_utility import Utilities
 from circles.members.availability import always, meeting_starts
 
 Rounds = list[list[list[int]]]  # round -> circle -> user ids
+
+
 FIGURES = ("new_tie_ratio", "complementarity_coverage", "questions_answered", "mean_departments",
            "repeated_pairs", "members_without_new_tie", "circles_without_shared_hour")
-ANSWERS_SHOWN = 2
+
+
 COUNTS = ("pairs", "new", "repeated", "asked", "answered", "needs", "met_needs", "departments",
           "circles", "members", "no_new_tie", "no_hour")
+
+#: Figures in the order shown, with what each one means (the page explains every figure).
+FIGURE_LABELS = {
+    "new_tie_ratio": "New-tie ratio",
+    "complementarity_coverage": "Complementarity coverage",
+    "questions_answered": "Questions and goals answered",
+    "mean_departments": "Departments per circle",
+    "repeated_pairs": "Repeated pairs",
+    "members_without_new_tie": "Members without a new tie",
+    "circles_without_shared_hour": "Circles without a shared hour",
+}
+FIGURE_MEANINGS = {
+    "new_tie_ratio": "Share of pairs in a circle who had never met (no tie, no earlier circle, "
+                     "not in an earlier round of this plan).",
+    "complementarity_coverage": "Share of members whose top question a circle-mate's strength "
+                                "answers.",
+    "questions_answered": "Share of all questions and learning goals with a topic that a "
+                          "circle-mate's strength answers.",
+    "mean_departments": "Distinct departments in a circle, on average.",
+    "repeated_pairs": "Pairs who already shared a circle, or meet in two rounds of this plan.",
+    "members_without_new_tie": "Members whose circle holds nobody new to them.",
+    "circles_without_shared_hour": "Circles whose members share no hour a week.",
+}
+
 
 
 def round_counts(circles: list[list[int]], util: Utilities,
@@ -110,58 +138,3 @@ def random_rounds(rounds: Rounds, *, seed: int | None) -> Rounds:
         cut = list(itertools.accumulate(len(c) for c in circles))
         baseline.append([pool[a:b] for a, b in zip([0, *cut[:-1]], cut, strict=True)])
     return baseline
-
-
-def _names(members: list[MemberFacts]) -> dict[int, str]:
-    """First names, or full names where two in the circle share a first name."""
-    firsts = [m.first_name for m in members]
-    return {m.id: m.first_name if firsts.count(m.first_name) == 1 else m.name for m in members}
-
-
-def _quote(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
-    return f"“{text if len(text) <= limit else text[: limit - 1].rstrip() + '…'}”"
-
-
-def circle_reasons(circle: list[int], util: Utilities) -> list[str]:
-    """Why this circle, in words: new ties, whose strength answers whose question, spread."""
-    members = [util.members[util.index[uid]] for uid in circle]
-    names = _names(members)
-    reasons: list[str] = []
-    idx = [util.index[uid] for uid in circle]
-    new = sum(util.met[i, j] == 0 for i, j in itertools.combinations(idx, 2))
-    reasons.append(f"{new} new tie{'s' if new != 1 else ''}")
-    if new < len(idx) * (len(idx) - 1) // 2:
-        known = len(idx) * (len(idx) - 1) // 2 - new
-        reasons.append(f"{known} pair{'s' if known != 1 else ''} already know each other")
-    reasons.extend(_answers(members, names))
-    departments = len({m.department_key for m in members if m.department})
-    organisations = len({m.organisation for m in members if m.organisation})
-    spread = [f"{departments} department{'s' if departments != 1 else ''}"] if departments else []
-    if organisations:
-        spread.append(f"{organisations} organisation{'s' if organisations != 1 else ''}")
-    if spread:
-        reasons.append(" · ".join(spread))
-    return reasons
-
-
-def _answers(members: list[MemberFacts], names: dict[int, str]) -> list[str]:
-    """Top questions answered first, then other questions, then learning goals."""
-    found: list[str] = []
-    for asker in members:
-        for key, label, text in asker.questions:
-            giver = next((m for m in members if m is not asker and key and key in m.strengths), None)
-            if giver is not None:
-                found.append(f"{names[giver.id]}'s strength in {giver.strengths[key]} answers "
-                             f"{names[asker.id]}'s question {_quote(text)}")
-                break
-        if len(found) == ANSWERS_SHOWN:
-            return found
-    for asker in members:
-        for key, label in asker.goals.items():
-            giver = next((m for m in members if m is not asker and key in m.strengths), None)
-            if giver is not None and len(found) < ANSWERS_SHOWN:
-                found.append(f"{names[giver.id]}'s strength in {giver.strengths[key]} meets "
-                             f"{names[asker.id]}'s learning goal {label}")
-                break
-    return found

@@ -1,26 +1,28 @@
 """Pair utility: how much two members gain from sharing a circle, and why.
 
-Formation hands ``graph/`` a plain n × n matrix; this module builds it from profiles and the
-existing network (the DB → networkx adapter lives here, on the circles side) and keeps the
-facts needed to explain a circle in words.
-"""
+Formation hands ``graph/`` a plain n × n matrix; this module builds it from the members'
+facts (``circles.formation.facts``) and the existing network
+(``circles.formation.distances``), and keeps the facts needed to explain a circle in words."""
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import networkx as nx
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from circles.members.availability import always, slot_mask, weekly_utc
+from circles.formation.distances import (
+    degree_ranks,
+    distance_factor,
+    distances,
+    member_graph,
+    met_weight,
+)
+from circles.formation.facts import MemberFacts, load_members
 from circles.members.profiles import BACKGROUND_FIELDS
 from circles.members.topics import topic_aliases
-from circles.models import Circle, Membership, Tie, User
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "new_tie": 10.0,  # bonus for two people who have never met, at the largest distance
@@ -30,171 +32,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "equity": 0.5,  # extra share of the new-tie bonus for members with the smallest networks
     "repeat_penalty": 30.0,  # × (recency-weighted meetings)² for pairs who met (a tie: 1)
 }
-FAR = 4  # tie-network distance from which two people count as fully "far apart"
-#: Need weights: the member's first question counts 1, each later one ``LATER`` of the one
-#: before; learning goals count ``GOAL_SHARE`` of a question in the same place.
-LATER = 0.3
-GOAL_SHARE = 0.3
-HALF_LIFE_DAYS = 365.0  # a meeting a year ago weighs half as much as one today
-
-
-@dataclass
-class MemberFacts:
-    """What formation knows about one member, flattened from their profile."""
-
-    id: int
-    name: str
-    organisation: str
-    department: str
-    background: dict[str, str]
-    strengths: dict[str, str]  # topic key -> label, minus the member's boundaries
-    goals: dict[str, str]  # learning-goal topic key -> label
-    questions: list[tuple[str, str, str]]  # (topic key, topic label, text), top first
-    mask: np.ndarray = field(repr=False)
-    has_availability: bool = True
-    goal_order: list[str] = field(default_factory=list)  # learning-goal topic keys, in order
-
-    @property
-    def first_name(self) -> str:
-        return self.name.split()[0] if self.name.split() else self.name
-
-    @property
-    def top_topic(self) -> str:
-        """The topic key of the member's top (first) question, or "" when it has none."""
-        return self.questions[0][0] if self.questions else ""
-
-    @property
-    def needs(self) -> set[str]:
-        return {key for key, _, _ in self.questions if key} | set(self.goals)
-
-    @property
-    def department_key(self) -> tuple[str, str]:
-        return (self.organisation, self.department)
-
-    @property
-    def weighted_needs(self) -> dict[str, float]:
-        """Each needed topic with its weight: questions 1, 0.3, 0.09 … in order, learning goals
-        0.3 of that; a topic asked twice counts at its highest weight.
-
-        >>> facts = MemberFacts(1, "A", "", "", {}, {}, {"b": "B"}, [("a", "A", "?"), ("b", "B", "?")],
-        ...                     mask=always(), goal_order=["b"])
-        >>> facts.weighted_needs
-        {'a': 1.0, 'b': 0.3}
-        """
-        weights: dict[str, float] = {}
-        keys = [(key, 1.0) for key, _, _ in self.questions] + \
-            [(key, GOAL_SHARE) for key in (self.goal_order or list(self.goals))]
-        place: dict[float, int] = {}
-        for key, share in keys:
-            rank = place.get(share, 0)
-            place[share] = rank + 1
-            if key:
-                weights[key] = max(weights.get(key, 0.0), share * LATER ** rank)
-        return weights
-
-
-def load_members(db: Session, member_ids: list[int], *, monday: date,
-                 aliases: dict[str, str] | None = None) -> list[MemberFacts]:
-    """Facts for the given members, in the given order (one query per profile list); topic
-    keys a community mapped to one of its own (``aliases``) count as that topic."""
-    users = {u.id: u for u in db.scalars(
-        select(User).where(User.id.in_(member_ids)).options(
-            selectinload(User.strengths), selectinload(User.questions),
-            selectinload(User.learning_goals), selectinload(User.boundaries),
-            selectinload(User.availability)))}
-    return [_facts(users[uid], monday, aliases or {}) for uid in member_ids]
-
-
-def _facts(user: User, monday: date, aliases: dict[str, str]) -> MemberFacts:
-    def key(raw: str) -> str:
-        return aliases.get(raw, raw)
-
-    boundaries = {key(b.topic_key) for b in user.boundaries}
-    windows = [(w.weekday, w.start_minute, w.end_minute) for w in user.availability]
-    background = {k: str(v) for k, v in (user.background or {}).items()
-                  if user.background_consent and k in BACKGROUND_FIELDS and v}
-    return MemberFacts(
-        id=user.id, name=user.display_name, organisation=user.organisation.strip(),
-        department=user.department.strip(), background=background,
-        strengths={key(s.topic_key): s.topic for s in user.strengths
-                   if key(s.topic_key) not in boundaries},
-        goals={key(g.topic_key): g.topic for g in user.learning_goals},
-        questions=[(key(q.topic_key) if q.topic_key else "", q.topic, q.text)
-                   for q in user.questions],
-        mask=slot_mask(weekly_utc(windows, user.timezone, monday)) if windows else always(),
-        has_availability=bool(windows),
-        goal_order=[key(g.topic_key) for g in user.learning_goals],
-    )
-
-
-def member_graph(db: Session, community_id: int) -> nx.Graph:
-    """The community's existing network: members, their ties, and who met in which circle.
-
-    Nodes are user ids with ``organisation`` and ``department``; an edge has ``tie`` (a
-    declared or imported tie), ``meetings`` (circles shared) and ``last_met`` (latest start).
-    """
-    graph = nx.Graph()
-    rows = db.execute(select(User.id, User.organisation, User.department).join(
-        Membership, Membership.user_id == User.id).where(Membership.community_id == community_id))
-    for uid, organisation, department in rows:
-        graph.add_node(uid, organisation=organisation, department=department)
-    members = set(graph.nodes)
-    for low, high in db.execute(select(Tie.low_id, Tie.high_id).where(
-            Tie.low_id.in_(members), Tie.high_id.in_(members))):
-        graph.add_edge(low, high, tie=True, meetings=0, last_met=None)
-    circles = db.scalars(select(Circle).where(Circle.community_id == community_id)
-                         .options(selectinload(Circle.seats)))
-    for circle in circles:
-        seated = sorted({s.user_id for s in circle.seats} & members)
-        for a, b in itertools.combinations(seated, 2):
-            if not graph.has_edge(a, b):
-                graph.add_edge(a, b, tie=False, meetings=0, last_met=None)
-            edge = graph.edges[a, b]
-            edge["meetings"] += 1
-            when = circle.created_at if circle.created_at.tzinfo else circle.created_at.replace(tzinfo=UTC)
-            edge["last_met"] = max(filter(None, (edge["last_met"], when)))
-    return graph
-
-
-def met_weight(edge: dict[str, Any] | None, *, now: datetime) -> float:
-    """How much two people have met: a tie counts one, each shared circle decays with age.
-
-    >>> met_weight({"tie": True, "meetings": 0, "last_met": None}, now=datetime.now(UTC))
-    1.0
-    >>> met_weight(None, now=datetime.now(UTC))
-    0.0
-    """
-    if edge is None:
-        return 0.0
-    weight = 1.0 if edge.get("tie") else 0.0
-    if edge.get("meetings"):
-        age_days = max((now - edge["last_met"]).total_seconds() / 86400, 0.0)
-        weight += edge["meetings"] * 0.5 ** (age_days / HALF_LIFE_DAYS)
-    return weight
-
-
-def distance_factor(distance: np.ndarray) -> np.ndarray:
-    """Share of the new-tie bonus for strangers ``distance`` hops apart (``FAR``: unconnected).
-
-    >>> distance_factor(np.array([2, 3, 4, 9])).round(2).tolist()
-    [0.6, 0.8, 1.0, 1.0]
-    """
-    return np.asarray(np.where(distance >= FAR, 1.0, (1 + 4 * distance / FAR) / 5))
-
-
-def degree_ranks(degrees: list[int]) -> np.ndarray:
-    """Each degree's rank in [0, 1] (0 = smallest network; ties share their mean rank).
-
-    >>> degree_ranks([0, 3, 3, 9]).tolist()
-    [0.0, 0.5, 0.5, 1.0]
-    """
-    values = np.asarray(degrees, dtype=float)
-    n = len(values)
-    if n < 2:
-        return np.zeros(n)
-    below = (values[None, :] < values[:, None]).sum(axis=1)
-    same = (values[None, :] == values[:, None]).sum(axis=1) - 1
-    return np.asarray((below + same / 2) / (n - 1))
 
 
 @dataclass
@@ -240,43 +77,6 @@ def pair_utilities(db: Session, community_id: int, member_ids: list[int],
         + w["diversity"] * diversity(members)
     np.fill_diagonal(matrix, 0.0)
     return matrix, Utilities(matrix, members, met, index, shared_circle)
-
-
-def distances(graph: nx.Graph, ids: list[int]) -> np.ndarray:
-    """Hops between the given members in the tie network, ``FAR`` for FAR or more (or none).
-
-    Breadth first for every member at once, as products of the adjacency matrix: a few dense
-    matrix products instead of a Python search per member (2,000 members in about a second).
-
-    >>> g = nx.path_graph(6)
-    >>> distances(g, [0, 1, 3, 5])[0].tolist()
-    [0.0, 1.0, 3.0, 4.0]
-    """
-    nodes = list(graph.nodes)
-    position = {node: k for k, node in enumerate(nodes)}
-    adjacency = np.zeros((len(nodes), len(nodes)), dtype=np.float32)
-    for a, b in graph.edges:
-        adjacency[position[a], position[b]] = adjacency[position[b], position[a]] = 1.0
-    rows = np.array([position.get(uid, -1) for uid in ids])
-    known = rows >= 0
-    hops = np.full((len(ids), len(ids)), float(FAR))
-    if not known.any():
-        np.fill_diagonal(hops, 0.0)
-        return hops
-    reached = adjacency[rows[known]] > 0
-    found = np.full((len(ids), len(nodes)), float(FAR))
-    found[np.flatnonzero(known)] = np.where(reached, 1.0, float(FAR))
-    frontier = reached.astype(np.float32)
-    for step in range(2, FAR):
-        frontier = (frontier @ adjacency > 0).astype(np.float32)
-        fresh = (frontier > 0) & ~reached
-        found[np.flatnonzero(known)] = np.where(fresh, float(step), found[np.flatnonzero(known)])
-        reached |= frontier > 0
-    hops[:, known] = found[:, rows[known]]
-    hops[~known] = float(FAR)
-    hops[:, ~known] = float(FAR)
-    np.fill_diagonal(hops, 0.0)
-    return hops
 
 
 def complementarity(members: list[MemberFacts]) -> np.ndarray:

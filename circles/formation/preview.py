@@ -1,57 +1,33 @@
-"""A formation run after solving: what the facilitator sees before publishing — every circle
-still to publish with why it was formed and any rule it breaks, the figures per round and for
-the whole plan beside a random and a greedy grouping, and who could not be placed.
+"""The preview of a run for its facilitator: each round's circles with why they were formed,
+the figures beside random and greedy groupings (each explained), the rules the plan breaks
+as named exceptions to accept, and who is not placed with what would place them.
 
-Round 1 is published from the draft. After round k is out, round k+1 stays planned on the run.
-Which rounds are out is read from the circles themselves (``Circle.formation_run_id``,
-``Circle.round_no``). Hand edits live in ``circles.formation.edits``, publishing in
-``circles.formation.publish``.
-"""
+Hand edits live in ``circles.formation.edits``, publishing in ``circles.formation.publish``."""
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from circles.errors import Conflict, NotFound
-from circles.formation.figures import circle_reasons
-from circles.formation.repair import changed_ids, describe_changes
-from circles.formation.runs import problem_for, run_utilities, set_aside_in
-from circles.formation.solve import RULE_WORDS, Break, check
+from circles.formation.changes import changed_ids, describe_changes
+from circles.formation.figures import FIGURE_LABELS
+from circles.formation.plan import problem_for, run_utilities
+from circles.formation.problem import RULE_WORDS, Break
+from circles.formation.reasons import circle_reasons
+from circles.formation.report import set_aside_in
+from circles.formation.solve import check
+from circles.formation.stored import (
+    circle_name,
+    names_of,
+    planned,
+    planned_ids,
+    published_round,
+)
 from circles.members.availability import describe_common
 from circles.members.meeting_hours import placement_fix
-from circles.models import Circle, FormationRun, User
-
-#: Figures in the order shown, with what each one means (the page explains every figure).
-FIGURE_LABELS = {
-    "new_tie_ratio": "New-tie ratio",
-    "complementarity_coverage": "Complementarity coverage",
-    "questions_answered": "Questions and goals answered",
-    "mean_departments": "Departments per circle",
-    "repeated_pairs": "Repeated pairs",
-    "members_without_new_tie": "Members without a new tie",
-    "circles_without_shared_hour": "Circles without a shared hour",
-}
-FIGURE_MEANINGS = {
-    "new_tie_ratio": "Share of pairs in a circle who had never met (no tie, no earlier circle, "
-                     "not in an earlier round of this plan).",
-    "complementarity_coverage": "Share of members whose top question a circle-mate's strength "
-                                "answers.",
-    "questions_answered": "Share of all questions and learning goals with a topic that a "
-                          "circle-mate's strength answers.",
-    "mean_departments": "Distinct departments in a circle, on average.",
-    "repeated_pairs": "Pairs who already shared a circle, or meet in two rounds of this plan.",
-    "members_without_new_tie": "Members whose circle holds nobody new to them.",
-    "circles_without_shared_hour": "Circles whose members share no hour a week.",
-}
-
-
-def circle_name(round_no: int, index: int) -> str:
-    return f"Round {round_no} · Circle {index + 1}"
+from circles.models import FormationRun, User
 
 
 @dataclass
@@ -93,42 +69,6 @@ class RunPreview:
                 for key, label in FIGURE_LABELS.items()]
 
 
-def planned(run: FormationRun) -> list[list[list[int]]]:
-    """A copy of the run's plan, round by round (refuses a run with no plan yet)."""
-    rounds = (run.plan or {}).get("rounds")
-    if not rounds:
-        raise Conflict("This run has no plan yet: run formation first.")
-    return copy.deepcopy(rounds)
-
-
-def planned_ids(rounds: list[list[list[int]]]) -> list[int]:
-    return sorted({uid for circles in rounds for circle in circles for uid in circle})
-
-
-def published_round(db: Session, run: FormationRun) -> int:
-    """The last round of ``run`` published as circles (0 when none is)."""
-    return db.scalar(select(func.max(Circle.round_no))
-                     .where(Circle.formation_run_id == run.id)) or 0
-
-
-def next_round(db: Session, run: FormationRun) -> int | None:
-    """The round ``publish`` would create: 1 for a draft, k+1 once round k is out, None when
-    every planned round is out, or the run was discarded or failed."""
-    if run.status in ("discarded", "failed"):
-        return None
-    if run.status == "draft":
-        return 1
-    upcoming = published_round(db, run) + 1
-    return upcoming if upcoming <= len((run.plan or {}).get("rounds") or []) else None
-
-
-def names_of(db: Session, ids: list[int] | set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {uid: name for uid, name in db.execute(
-        select(User.id, User.display_name).where(User.id.in_(sorted(ids))))}
-
-
 def break_words(item: Break, names: dict[int, str]) -> str:
     """A rule break as a sentence: "Round 1 · Circle 8: its members share no hour a week"."""
     where = circle_name(item.round_no, item.circle)
@@ -139,10 +79,6 @@ def break_words(item: Break, names: dict[int, str]) -> str:
         return f"{where}: {who} already shared a circle and would meet again."
     return (f"{where}: {who} must not share a circle (separated by a facilitator, or one "
             "called it a day in a circle with the other).")
-
-
-def stored_breaks(run: FormationRun) -> list[Break]:
-    return [Break.from_dict(row) for row in (run.figures or {}).get("breaks", [])]
 
 
 def current_breaks(db: Session, run: FormationRun, rounds: list[list[list[int]]],
@@ -213,20 +149,6 @@ def _circles(db: Session, run: FormationRun, rounds: list[list[list[int]]], done
         for round_no, plan in enumerate(rounds[done:], start=done + 1)
         for index, circle in enumerate(plan)
     ]
-
-
-def editable(db: Session, run_id: int) -> tuple[FormationRun, int]:
-    """The run and the first round hand edits may change: any of a draft's, or the rounds
-    after the last one published."""
-    run = db.get(FormationRun, run_id)
-    if run is None:
-        raise NotFound("formation run")
-    upcoming = next_round(db, run)
-    if upcoming is None:
-        raise Conflict(f"This formation run is {run.status}: nothing is left to change."
-                       if run.status in ("discarded", "failed")
-                       else "Every round of this plan is published: nothing is left to change.")
-    return run, upcoming
 
 
 def changes_line(db: Session, changes: dict[str, Any]) -> str:

@@ -11,10 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, NotFound
-from circles.formation.edits import upcoming_round
-from circles.formation.preview import break_words, circle_name, names_of, planned, planned_ids
-from circles.formation.runs import draft_run, problem_for, set_aside_in
-from circles.formation.solve import Break, check
+from circles.formation.next_round import upcoming_round
+from circles.formation.plan import draft_run, problem_for
+from circles.formation.preview import break_words
+from circles.formation.problem import Break
+from circles.formation.report import set_aside_in
+from circles.formation.solve import check
+from circles.formation.stored import circle_name, names_of, planned, planned_ids
 from circles.members.meeting_hours import placement_fix
 from circles.models import Circle, CircleMember, Community, FormationRun, Membership, User, utcnow
 from circles.notify.notifications import notify

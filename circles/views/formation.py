@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from circles.communities import community as communities
 from circles.errors import CirclesError, InvalidInput, NotFound
 from circles.extensions import db
-from circles.formation import edits, runs
+from circles.formation import edits, next_round, start, weights
 from circles.formation import preview as formation_runs
 from circles.formation import publish as formation_publish
+from circles.formation.figures import FIGURE_LABELS, FIGURE_MEANINGS
 from circles.models import Community, FormationRun
 from circles.views import formation_runner
 from circles.views.formation_forms import FormationForm, MoveForm, PairForm, RoundForm
@@ -47,7 +48,7 @@ def _start(form: FormationForm, community: Community) -> FormationRun:
     """Create the run; size problems are shown next to the field the chosen format uses."""
     min_size, max_size = form.sizes()
     try:
-        return runs.start_run(db(), community, current_user, min_size=min_size,
+        return start.start_run(db(), community, current_user, min_size=min_size,
                                    max_size=max_size, rounds=form.rounds.data or 0,
                                    weights=form.weights(), seed=form.seed.data,
                                    allow_repeats=bool(form.allow_repeats.data))
@@ -62,7 +63,7 @@ def _start(form: FormationForm, community: Community) -> FormationRun:
 def new(community_id: int) -> ResponseReturnValue:
     """A facilitator chooses format, rounds and weights, and starts forming circles."""
     community = communities.community_for_facilitator(db(), current_user, community_id)
-    form = FormationForm.prefilled(runs.community_weights(community))
+    form = FormationForm.prefilled(weights.community_weights(community))
     user_id = current_user.id
     run = submit(form, lambda: _start(form, community))
     if run is None:
@@ -118,12 +119,12 @@ def retry(run_id: int) -> ResponseReturnValue:
 
 def _figure_table(view: formation_runs.RunPreview) -> list[dict[str, Any]]:
     """Every figure for the whole plan, each round, and both baselines, with its meaning."""
-    return [{"key": key, "label": label, "meaning": formation_runs.FIGURE_MEANINGS[key],
+    return [{"key": key, "label": label, "meaning": FIGURE_MEANINGS[key],
              "plan": _figure(key, view.figures.get(key)),
              "rounds": [_figure(key, row.get(key)) for row in view.by_round],
              "random": _figure(key, view.baseline.get(key)),
              "greedy": _figure(key, view.greedy.get(key))}
-            for key, label in formation_runs.FIGURE_LABELS.items()]
+            for key, label in FIGURE_LABELS.items()]
 
 
 def _figure(key: str, value: Any) -> str:
@@ -248,7 +249,7 @@ def prepare(run_id: int) -> ResponseReturnValue:
     if refused is not None:
         return refused
     try:
-        changes = edits.prepare_next_round(db(), run, round_no=round_no)
+        changes = next_round.prepare_next_round(db(), run, round_no=round_no)
         db().commit()
     except CirclesError as exc:
         db().rollback()

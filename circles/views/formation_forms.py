@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import NumberInput
 
 from circles.communities.circle import GROUP_MAX
-from circles.formation.runs import MAX_ROUNDS
+from circles.formation.start import MAX_ROUNDS
 
 FORMATS = [
     SelectChoice("pairs", "Pairs"),

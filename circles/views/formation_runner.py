@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from circles.errors import CirclesError
 from circles.extensions import orm
-from circles.formation import runs as formation
+from circles.formation import plan, recovery
 from circles.live import processes as live_processes
 from circles.models import FormationRun
 from graph.errors import FormationError
@@ -26,7 +26,7 @@ from realtime import broadcast, processes
 
 log = logging.getLogger(__name__)
 UNEXPECTED = "Forming the circles failed unexpectedly. Try again, or with a smaller format."
-LOST = formation.LOST
+LOST = recovery.LOST
 #: Seconds between two progress messages; the solver may report more often than people read.
 REPORT_EVERY = 0.2
 
@@ -68,7 +68,7 @@ def start(run_id: int, user_id: int, *, time_limit: float | None) -> None:
     _record(app, run_id, fraction=0.0, done=False, error=None)
     run = orm.session.get(FormationRun, run_id)
     if run is not None:
-        formation.mark_computing(run, None if app.config.get("FORMATION_RUN_INLINE")
+        recovery.mark_computing(run, None if app.config.get("FORMATION_RUN_INLINE")
                                  else processes.started(), time_limit)
     # End the request's transaction first: on SQLite it holds the lock the computing session
     # needs (a deadlock when computing inline, a wait otherwise).
@@ -104,10 +104,10 @@ def compute(app: Flask, run_id: int, user_id: int, *, time_limit: float | None) 
     with app.app_context():
         try:
             with Session(orm.engine) as db:
-                problem = formation.prepare_run(db, run_id, time_limit=time_limit)
-            solution = formation.solve_run(problem, progress=report)
+                problem = plan.prepare_run(db, run_id, time_limit=time_limit)
+            solution = plan.solve_run(problem, progress=report)
             with Session(orm.engine) as db:
-                formation.store_run(db, problem, solution)
+                plan.store_run(db, problem, solution)
                 db.commit()
         except FormationError as exc:  # carries a readable message
             error = str(exc)
@@ -127,19 +127,19 @@ def _persist_failure(run_id: int, error: str) -> None:
     with Session(orm.engine) as db:
         run = db.get(FormationRun, run_id)
         if run is not None and run.status == "draft" and not (run.plan or {}).get("rounds"):
-            formation.fail(run, error)
+            recovery.fail(run, error)
             db.commit()
 
 
 def lost(run: FormationRun) -> bool:
     """Whether ``run`` was being computed by a process that is gone (read only)."""
     alive = live_processes.checker(orm.session(), current_app.config)
-    return progress_of(run.id) is None and formation.interrupted(run, alive=alive)
+    return progress_of(run.id) is None and recovery.interrupted(run, alive=alive)
 
 
 def retry(run: FormationRun) -> None:
     """A failed or lost run back to a draft, committed, ready for ``start``."""
     if run.status == "draft" and lost(run):
-        formation.fail(run, LOST)
-    formation.retry(orm.session(), run.id)
+        recovery.fail(run, LOST)
+    recovery.retry(orm.session(), run.id)
     orm.session.commit()

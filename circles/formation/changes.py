@@ -1,8 +1,8 @@
 """What preparing a planned round changed, in words for the facilitator: who left, who
 joined, who was moved or set aside, and how many circles stayed as planned.
 
-``circles.formation.edits.prepare_next_round`` re-optimises the round; the functions here
-take plain values (user ids and the changes it recorded).
+``circles.formation.next_round.prepare_next_round`` re-optimises the round; the functions
+here take plain values (user ids and the changes it recorded).
 """
 
 from __future__ import annotations
