@@ -26,9 +26,9 @@ from circles.communities.community import create_community
 from circles.extensions import orm
 from circles.members import accounts
 from circles.models import Circle, Community, Membership, User
-from tests.services import POSTGRES_URL, reachable, require_postgres
+from tests.support.services import POSTGRES_URL, reachable, require_postgres
 
-pytest_plugins = ["tests.live"]
+pytest_plugins = ["tests.support.live"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct horse battery"

@@ -24,8 +24,8 @@ from flask.testing import FlaskClient
 
 from circles import create_app
 from tests.conftest import app_config
-from tests.live import LiveServer, ServerFactory, free_port
-from tests.services import REDIS_URL, require_program, require_redis
+from tests.support.live import LiveServer, ServerFactory, free_port
+from tests.support.services import REDIS_URL, require_program, require_redis
 
 HEARTBEAT = 0.3  # seconds between heartbeats of the test servers
 

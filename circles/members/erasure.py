@@ -8,7 +8,7 @@ member"), their name and e-mail are taken out of texts the system wrote for othe
 circles is dropped (it is a cache of what rooms were told; clients take a snapshot). Their
 logins end with the ``User`` row, and ``realtime.revocation`` ends their open sockets after
 the commit. ``POLICY`` names what happens to every table with a column pointing at
-``user.id``; tests/test_erasure.py fails when a new one is missing.
+``user.id``; tests/members/test_erasure.py fails when a new one is missing.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Everything a member wrote or that is about them, and nothing that is someone els
 confidence: feedback between two other members, another member's private note or pulse
 comment never appear. Every table with a column pointing at ``user.id`` is named below,
 either in ``EXPORTED`` (with the section that carries it) or in ``NOT_EXPORTED`` (with the
-reason), and tests/test_export.py fails when a new table is in neither.
+reason), and tests/members/test_export.py fails when a new table is in neither.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ import subprocess
 
 from playwright.sync_api import Browser, Page, Playwright, expect
 
-from tests.live import ROOT, LiveServer, flask_command
-from tests.services import require_chromium
+from tests.support.live import ROOT, LiveServer, flask_command
+from tests.support.services import require_chromium
 
 # Debian's Chromium, never a downloaded one (`playwright install` is not used): headless,
 # no sandbox (containers), and nothing that phones home during a test.

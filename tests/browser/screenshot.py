@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.sync_api import ViewportSize, expect, sync_playwright
 
 from tests.browser.pages import demo_login, launch_chromium, load_demo, log_in
-from tests.live import ROOT, LiveServer
+from tests.support.live import ROOT, LiveServer
 
 TARGET = ROOT / "docs" / "screenshot.png"
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}

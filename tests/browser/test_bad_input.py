@@ -8,7 +8,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import NewPage
 from tests.browser.pages import log_in, sign_up
-from tests.live import LiveServer
+from tests.support.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import NewPage
 from tests.browser.pages import log_in
-from tests.live import PASSWORD, ROOT, LiveServer, flask_command
+from tests.support.live import PASSWORD, ROOT, LiveServer, flask_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, WebSocket, expect
 
 from tests.browser.conftest import NewPage
 from tests.browser.pages import demo_login, load_demo, log_in
-from tests.live import LiveServer, app_on
-from tests.live_room import new_session
+from tests.support.live import LiveServer, app_on
+from tests.support.live_room import new_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import ARTIFACTS, NewPage
 from tests.browser.pages import demo_login, load_demo, log_in
 from tests.browser.test_formation_flow import SOLVE_TIMEOUT_MS, form_groups_of_four_to_six
-from tests.live import LiveServer
+from tests.support.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, Page, Response, expect
 
 from tests.browser.conftest import NewPage
 from tests.browser.pages import demo_login, load_demo, log_in
-from tests.live import LiveServer
+from tests.support.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -21,7 +21,7 @@ from circles.communities.circle import create_circle
 from circles.communities.community import create_community
 from circles.models import CircleSession, Membership, Question, SessionRole, User, utcnow
 from tests.browser.conftest import NewPage
-from tests.live import PASSWORD, LiveServer, ServerFactory, http_session
+from tests.support.live import PASSWORD, LiveServer, ServerFactory, http_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -21,7 +21,7 @@ from circles.models import Membership, User
 from circles.network import ties
 from tests.browser.conftest import NewPage
 from tests.browser.pages import log_in
-from tests.live import PASSWORD, LiveServer
+from tests.support.live import PASSWORD, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import NewPage
 from tests.browser.pages import demo_login, load_demo, log_in, sign_up
-from tests.live import LiveServer
+from tests.support.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

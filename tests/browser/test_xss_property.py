@@ -35,8 +35,8 @@ from circles.models import (
     User,
 )
 from tests.browser.pages import log_in
-from tests.live import LiveServer, app_on, copy_sqlite
-from tests.live_room import new_session
+from tests.support.live import LiveServer, app_on, copy_sqlite
+from tests.support.live_room import new_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.services import _missing
+from tests.support.services import _missing
 
 MDGPLIB = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "mdgplib"
 

@@ -1,0 +1,56 @@
+"""A real python-socketio client for live servers, holding a member's cookie like a browser."""
+
+from __future__ import annotations
+
+import functools
+import queue
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import socketio
+
+from tests.support.live import LiveServer, LiveSession
+
+WAIT = 5.0  # seconds any single event or ack may take
+
+
+class Member:
+    """A real Socket.IO client holding a member's cookie, recording what it receives."""
+
+    def __init__(self, server: LiveServer, cookie: str | None) -> None:
+        self.client = socketio.Client(reconnection=False)
+        self.server = server
+        self.cookie = cookie
+        self.refusals: list[Any] = []
+        self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.client.on("connect_error", self.refusals.append)
+        self.client.on("*", lambda event, data: self.events.put((event, data)))
+
+    def connect(self) -> None:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        self.client.connect(self.server.url, headers=headers, wait_timeout=WAIT)
+
+    def call(self, event: str, data: Any = None) -> Any:
+        return self.client.call(event, data, timeout=WAIT)
+
+    def next_event(self) -> tuple[str, Any]:
+        return self.events.get(timeout=WAIT)
+
+    def disconnect(self) -> None:
+        ws = getattr(self.client.eio, "ws", None)
+        if self.client.eio.current_transport == "websocket" and ws is not None:
+            # python-engineio's reader thread takes the server's close frame, so the
+            # websocket's own close() would wait out its 3 s timeout for it: 0.2 s is plenty.
+            ws.close = functools.partial(ws.close, timeout=0.2)
+        self.client.disconnect()
+
+
+@contextmanager
+def connected(server: LiveServer, session: LiveSession) -> Iterator[Member]:
+    member = Member(server, session.cookie_header())
+    member.connect()
+    try:
+        yield member
+    finally:
+        member.disconnect()
