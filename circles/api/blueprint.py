@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 from circles.api import errors, tokens
 from circles.api.errors import ApiParser, unauthorized
 from circles.errors import NotFound
-from circles.extensions import db, orm
+from circles.extensions import db
 from circles.models import User, utcnow
 from circles.security_log import security_event
 
@@ -54,7 +54,7 @@ def authenticate() -> None:
         security_event("authn_login_fail", user="anonymous",
                        reason="API token unknown, expired or revoked")
         raise unauthorized("That token is unknown, expired or revoked.")
-    orm.session.commit()  # last_used_at
+    db().commit()  # last_used_at
     g.api_user = user
     values = (request.view_args or {}).values()
     if any(isinstance(v, int) and not 1 <= v <= ID_MAX for v in values):

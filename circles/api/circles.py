@@ -12,8 +12,8 @@ from circles.api.responses import errors
 from circles.api.schemas import CirclePage, CircleSchema, SessionPage, SessionSchema
 from circles.communities.circle import circle_for_viewer
 from circles.extensions import db
-from circles.models import Circle, CircleMember, CircleSession
-from circles.sessions.scheduling import as_utc, ends_at, session_for_member
+from circles.models import Circle, CircleMember, CircleSession, as_utc
+from circles.sessions.scheduling import ends_at, session_for_member
 
 
 def _moment(value: Any) -> Any:

@@ -16,10 +16,9 @@ from circles.api.schemas import (
     CommitmentSchema,
     CommitmentUpdateSchema,
 )
-from circles.extensions import db, orm
+from circles.extensions import db
 from circles.growth import commitments
-from circles.models import Commitment
-from circles.sessions.scheduling import as_utc
+from circles.models import Commitment, as_utc
 
 
 def commitment_json(item: Commitment) -> dict[str, Any]:
@@ -53,5 +52,5 @@ def update_commitment(commitment_id: int, **changes: Any) -> dict[str, Any]:
         db(), me(), commitment_id, status=changes.get("status", item.status),
         reflection=changes.get("reflection", item.reflection),
         due_on=changes.get("due_on"), today=date.today())
-    orm.session.commit()
+    db().commit()
     return commitment_json(updated)

@@ -12,8 +12,7 @@ from circles.api.responses import errors
 from circles.api.schemas import CommunityPage, CommunitySchema
 from circles.communities.community import community_for_member
 from circles.extensions import db
-from circles.models import Membership
-from circles.sessions.scheduling import as_utc
+from circles.models import Membership, as_utc
 
 
 def _community(membership: Membership) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from circles.errors import CirclesError, InvalidInput, NotFound
-from circles.extensions import orm
+from circles.extensions import db
 from circles.security_log import security_event
 
 REALM = 'Bearer realm="circles"'
@@ -81,7 +81,7 @@ def api_error(exc: ApiError) -> Response:
 
 
 def domain_error(exc: CirclesError) -> Response:
-    orm.session.rollback()
+    db().rollback()
     if isinstance(exc, NotFound):
         _log_not_found()
     if isinstance(exc, InvalidInput):

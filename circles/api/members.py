@@ -13,9 +13,8 @@ from circles.api.responses import errors
 from circles.api.schemas import MemberPage, MeSchema, NetworkSchema
 from circles.communities.community import community_for_member
 from circles.extensions import db
-from circles.models import Membership, Strength
+from circles.models import Membership, Strength, as_utc
 from circles.network import ego
-from circles.sessions.scheduling import as_utc
 
 
 @bp.get("/me", tags=["members"])

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from circles.api.errors import ApiError
-from circles.sessions.scheduling import as_utc
+from circles.models import as_utc
 
 LIMIT_PROBLEM = "Give a number from 1 to 100."
 CURSOR_PROBLEM = "Use the next_cursor of the previous page, unchanged."

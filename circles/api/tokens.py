@@ -14,8 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import InvalidInput, NotFound
-from circles.models import ApiToken, User
-from circles.sessions.scheduling import as_utc
+from circles.models import ApiToken, User, as_utc
 
 PREFIX = "circ_"
 NAME_MAX = 80

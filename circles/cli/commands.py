@@ -16,7 +16,7 @@ from circles.cli.notify import notify_cli, start_worker
 from circles.config import secure_cookies
 from circles.demo import community as demo
 from circles.errors import CirclesError, InvalidInput
-from circles.extensions import db, orm
+from circles.extensions import db
 from circles.formation.figures import FIGURE_LABELS
 from circles.formation.next_round import prepare_next_round
 from circles.formation.plan import prepare_run, solve_run, store_run
@@ -42,9 +42,9 @@ def load_command(if_empty: bool, seed: int) -> None:
         try:
             demo.load_demo(db(), seed=seed)
         except CirclesError as exc:
-            orm.session.rollback()
+            db().rollback()
             raise click.ClickException(exc.message) from exc
-        orm.session.commit()
+        db().commit()
         click.echo("Demo community loaded.")
     logins = demo.demo_logins(db())
     if logins:
@@ -122,15 +122,15 @@ def formation_run_command(community_id: int, min_size: int, max_size: int, round
         shown = preview(session, run)
         circles = publish(session, run, accept=accept) if publish_now else []
     except InvalidInput as exc:
-        orm.session.rollback()
+        db().rollback()
         raise click.ClickException("\n".join(f"{k}: {v}" for k, v in exc.errors.items())) from exc
     except CirclesError as exc:
-        orm.session.rollback()
+        db().rollback()
         raise click.ClickException(exc.message) from exc
     except FormationError as exc:
-        orm.session.rollback()
+        db().rollback()
         raise click.ClickException(str(exc)) from exc
-    orm.session.commit()
+    db().commit()
     _echo_preview(shown)
     if circles:
         click.echo(f"Published {len(circles)} circles (formation run {run.id}).")
@@ -156,9 +156,9 @@ def formation_publish_command(run_id: int, prepare: bool, accept: tuple[str, ...
         upcoming = next_round(session, run)
         circles = publish(session, run, accept=accept)
     except CirclesError as exc:
-        orm.session.rollback()
+        db().rollback()
         raise click.ClickException(exc.message) from exc
-    orm.session.commit()
+    db().commit()
     if changed is not None:
         click.echo(f"Prepared round {upcoming}: {changes_line(session, changed)}.")
     for circle in circles:

@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from circles.errors import CirclesError
-from circles.extensions import db, orm
+from circles.extensions import db
 from circles.models import Community
 from circles.onboarding import roster
 
@@ -74,9 +74,9 @@ def import_command(community_id: int, file: Path, ties_file: Path | None, dry_ru
         result = roster.import_members(db(), community, preview.members.text,
                                            preview.ties.text if preview.ties else None)
     except CirclesError as exc:
-        orm.session.rollback()
+        db().rollback()
         raise click.ClickException(exc.message) from exc
-    orm.session.commit()
+    db().commit()
     click.echo(f"Imported into {community.name}: {result.added_members} members added "
                f"({len(result.new_accounts)} new accounts), {result.already_members} already "
                f"members, {result.ties} new ties.")

@@ -26,9 +26,9 @@ notify_cli = AppGroup("notify", help="Reminders and e-mail.")
 def reminders_command() -> None:
     """Notify members of due commitments and sessions within a day, then send e-mail."""
     sent = send_due_reminders(db(), utcnow())
-    orm.session.commit()
+    db().commit()
     mailed = send_outbox(db(), current_app.config)
-    orm.session.commit()
+    db().commit()
     click.echo(f"{sent} reminder(s) created, {mailed} e-mail(s) sent.")
 
 
@@ -38,7 +38,7 @@ def send_command() -> None:
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("MAIL_SERVER is not set: messages stay in the outbox (/dev/outbox).")
     mailed = send_outbox(db(), current_app.config)
-    orm.session.commit()
+    db().commit()
     click.echo(f"{mailed} e-mail(s) sent.")
 
 
@@ -49,11 +49,11 @@ def tick(app: Flask) -> tuple[int, int]:
         try:
             now = utcnow()
             sent = send_due_reminders(db(), now) + notify_all_at_risk(db(), now)
-            orm.session.commit()
+            db().commit()
             fail_lost(db(), alive=processes.checker(db(), app.config))
-            orm.session.commit()
+            db().commit()
             mailed = send_outbox(db(), app.config)
-            orm.session.commit()
+            db().commit()
             return sent, mailed
         finally:
             orm.session.remove()

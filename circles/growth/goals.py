@@ -22,10 +22,10 @@ from circles.models import (
     GoalCheckin,
     SuccessCriterion,
     User,
+    as_utc,
     utcnow,
 )
 from circles.notify.notifications import notify
-from circles.sessions.scheduling import as_utc
 
 TEXT_MAX = 300
 RATINGS = range(1, 6)

@@ -26,10 +26,10 @@ from circles.models import (
     Membership,
     Pulse,
     User,
+    as_utc,
     utcnow,
 )
 from circles.notify.notifications import notify
-from circles.sessions.scheduling import as_utc
 
 COMMENT_MAX = 500
 MONTHLY = timedelta(days=30)

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.live.room import (
     Change,
-    as_utc,
     bump,
     choice,
     current_phase,
@@ -45,6 +44,7 @@ from circles.models import (
     SessionRole,
     SessionStage,
     User,
+    as_utc,
     utcnow,
 )
 from circles.models.live import PHASE_KINDS, SHARED_NOTE

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from circles.errors import Conflict
 from circles.live.room import (
     Change,
-    as_utc,
     bump,
     current_phase,
     current_stage,
@@ -38,6 +37,7 @@ from circles.models import (
     SessionRole,
     SessionStage,
     User,
+    as_utc,
     utcnow,
 )
 

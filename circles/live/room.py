@@ -9,14 +9,14 @@ session's room and, for private things, to single members.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
-from circles.models import CircleMember, CircleSession, SessionPhase, SessionStage
+from circles.models import CircleMember, CircleSession, SessionPhase, SessionStage, as_utc
 
 ROLE_NAMES = {"facilitator": "the facilitator", "timekeeper": "the timekeeper",
               "note_taker": "the note-taker"}
@@ -38,10 +38,6 @@ class Change:
     #: Set by ``live_log.record``: a change must be in the log before it is broadcast.
     recorded: bool = False
 
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands timestamps back naive; they were stored as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from circles.live.room import as_utc, holder, iso, member_ids, phases, session_for_member
+from circles.live.room import holder, iso, member_ids, phases, session_for_member
 from circles.models import (
     AgendaItem,
     Attendance,
@@ -27,6 +27,7 @@ from circles.models import (
     SessionPhase,
     SessionStage,
     User,
+    as_utc,
     utcnow,
 )
 from circles.models.live import SHARED_NOTE

@@ -2,7 +2,7 @@
 
 from circles.models.accounts import LoginSession, User
 from circles.models.api import ApiToken
-from circles.models.base import Base, utcnow
+from circles.models.base import Base, as_utc, utcnow
 from circles.models.circles import Circle, CircleMember
 from circles.models.communities import Community, Membership, Topic, TopicAlias
 from circles.models.ending import ClosingReflection, Departure, RegroupConsent
@@ -86,5 +86,6 @@ __all__ = [
     "Topic",
     "TopicAlias",
     "User",
+    "as_utc",
     "utcnow",
 ]

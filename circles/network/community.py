@@ -24,7 +24,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circles.models import Membership, User
+from circles.models import Membership, User, as_utc
 from circles.network.ego import system_of
 from circles.network.history import (
     MAX_STRENGTH,
@@ -32,7 +32,6 @@ from circles.network.history import (
     Events,
     Pair,
     Round,
-    as_utc,
     community_starts,
     first_met,
     load_events,

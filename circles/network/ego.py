@@ -32,6 +32,7 @@ from circles.models import (
     Question,
     Strength,
     User,
+    as_utc,
     utcnow,
 )
 from circles.network.contacts import (
@@ -45,7 +46,6 @@ from circles.network.history import (
     Events,
     Pair,
     Round,
-    as_utc,
     first_met,
     load_events,
     one_of,

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from circles.models import Circle, CircleMember, Interaction, Membership, Tie
+from circles.models import Circle, CircleMember, Interaction, Membership, Tie, as_utc
 
 # What each event adds to a tie's strength; graph.network.STRONG (3) makes a tie strong.
 WEIGHTS = {
@@ -39,11 +39,6 @@ Pair = tuple[int, int]
 Event = tuple[datetime, str]
 Events = dict[Pair, list[Event]]
 
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes (UTC); everything here compares aware UTC. The bulk
-    loaders below inline the naive case: it runs once per event."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def pair(a: int, b: int) -> Pair:

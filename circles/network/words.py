@@ -53,9 +53,26 @@ def explain(m: dict[str, Any], *, round_label: str, externals: int, strong: int,
 
     ``m`` holds ``graph.network.ego_metrics`` plus ``new_ties`` and ``novelty``.
     """
+    sentences = {**_reach(m, round_label=round_label, externals=externals, mates=mates,
+                          new_mates=new_mates, new_systems=new_systems),
+                 **_shape(m, strong=strong, covered=covered, needs=needs)}
+    display = {
+        "novelty": pct(m["novelty"]), "blau": f"{m['blau']:.2f}",
+        "strong_share": pct(m["strong_share"]), "effective_size": f"{m['effective_size']:.1f}",
+        "efficiency": pct(m["efficiency"]), "constraint": f"{m['constraint']:.2f}",
+        "coverage": pct(m["coverage"]), "hk_type": str(m["hk_type"]).capitalize(),
+    }
+    return {key: {"label": LABELS[key], "value": m[key],
+                  "display": display.get(key, str(m[key])), "explanation": text}
+            for key, text in sentences.items()}
+
+
+def _reach(m: dict[str, Any], *, round_label: str, externals: int, mates: int, new_mates: int,
+           new_systems: list[str]) -> dict[str, str]:
+    """How far the network reaches: its size, new ties, novelty and range."""
     size = int(m["size"])
     from_circles = size - externals
-    sentences = {
+    return {
         "size": f"Size {size}: {_count(size, 'person')} in your developmental network"
                 .replace("persons", "people")
                 + (f" — {from_circles} from Circles and {externals} from outside."
@@ -71,6 +88,13 @@ def explain(m: dict[str, Any], *, round_label: str, externals: int, strong: int,
                  f"or the context of someone outside Circles); {RANGE_CUT} or more is a wide "
                  "network."
                  + (f" New this round: {', '.join(new_systems)}." if new_systems else ""),
+    }
+
+
+def _shape(m: dict[str, Any], *, strong: int, covered: int, needs: int) -> dict[str, str]:
+    """What shape the network has: diversity, tie strength, redundancy, coverage, type."""
+    size = int(m["size"])
+    return {
         "blau": f"Diversity {m['blau']:.2f} (0 to 1): the chance that two of your contacts "
                 "picked at random come from different social systems.",
         "strong_share": f"{_count(strong, 'strong tie')} and {_count(size - strong, 'weak tie')} "
@@ -91,12 +115,3 @@ def explain(m: dict[str, Any], *, round_label: str, externals: int, strong: int,
                      "a topic to your profile to see who in your network can help."),
         "hk_type": HK_TEXT[str(m["hk_type"])],
     }
-    display = {
-        "novelty": pct(m["novelty"]), "blau": f"{m['blau']:.2f}",
-        "strong_share": pct(m["strong_share"]), "effective_size": f"{m['effective_size']:.1f}",
-        "efficiency": pct(m["efficiency"]), "constraint": f"{m['constraint']:.2f}",
-        "coverage": pct(m["coverage"]), "hk_type": str(m["hk_type"]).capitalize(),
-    }
-    return {key: {"label": LABELS[key], "value": m[key],
-                  "display": display.get(key, str(m[key])), "explanation": text}
-            for key, text in sentences.items()}

@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
-from circles.models import CircleSession, User
+from circles.models import CircleSession, User, as_utc
 from circles.sessions.roles import ROLE_NAMES, in_order
-from circles.sessions.scheduling import as_utc
 
 PRODID = "-//Circles//Co-mentoring sessions//EN"
 

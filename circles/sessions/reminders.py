@@ -22,9 +22,9 @@ from circles.models import (
     Commitment,
     SuccessCriterion,
     User,
+    as_utc,
 )
 from circles.notify.notifications import notify
-from circles.sessions.scheduling import as_utc
 
 DUE_SOON = timedelta(days=2)
 SESSION_AHEAD = timedelta(hours=24)

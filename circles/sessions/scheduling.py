@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.members.profiles import check_timezone
-from circles.models import Circle, CircleMember, CircleSession, SessionSeries, User, utcnow
+from circles.models import Circle, CircleMember, CircleSession, SessionSeries, User, as_utc, utcnow
 from circles.models.sessions import CADENCES
 from circles.sessions.roles import assign_roles, clear_swaps
 
@@ -26,10 +26,6 @@ COUNT_MAX = 26
 TITLE_MAX = 120
 HORIZON_DAYS = 2 * 366  # how far ahead a first session may be planned
 
-
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` as an aware UTC datetime (SQLite hands stored UTC values back naive)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def ends_at(session: CircleSession) -> datetime:

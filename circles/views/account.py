@@ -16,12 +16,12 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, logout_user
+from flask_login import login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
-from circles.extensions import db, limiter
+from circles.extensions import current_member, db, limiter
 from circles.members import erasure
 from circles.members import export as account_data
 from circles.models import User
@@ -37,23 +37,19 @@ class DeleteForm(FlaskForm):
                                          "delete your account.")
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
-
 
 @bp.get("")
 @login_required
 def index() -> ResponseReturnValue:
     """What the member can do with their data: download it, or delete the account."""
-    return render_template("account/index.html", user=_me())
+    return render_template("account/index.html", user=current_member())
 
 
 @bp.get("/export")
 @login_required
 def export() -> ResponseReturnValue:
     """All of the member's data as one JSON file, for them alone."""
-    me = _me()
+    me = current_member()
     data = account_data.export(db(), me)
     # Not an OWASP vocabulary name: the cheat sheet has no event for a member's own export.
     security_event("user_data_exported", level=logging.INFO, user=me.id)
@@ -68,7 +64,7 @@ def export() -> ResponseReturnValue:
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def delete() -> ResponseReturnValue:
     """Explain what deleting removes and what stays; delete after the password is given."""
-    me = _me()
+    me = current_member()
     form = DeleteForm()
     blocked = erasure.handover_needed(db(), me)
     user_id = me.id
@@ -76,7 +72,7 @@ def delete() -> ResponseReturnValue:
     if done is None:
         return render_form("account/delete.html", form, blocked=blocked,
                            tombstone=erasure.TOMBSTONE)
-    security_event("user_deleted", user=user_id)  # he is gone: no current_user to ask
+    security_event("user_deleted", user=user_id)  # he is gone: no current_member() to ask
     logout_user()
     session.clear()
     flash("Your account and your data are deleted. Thank you for the time you gave "

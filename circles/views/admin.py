@@ -7,12 +7,12 @@ import logging
 import click
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 
 from circles import admin
 from circles.errors import CirclesError
-from circles.extensions import db, orm
+from circles.extensions import current_member, db
 from circles.models import User
 from circles.security_log import security_event
 
@@ -20,7 +20,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _admin() -> User:
-    user: User = current_user._get_current_object()
+    user = current_member()
     admin.require_admin(user)
     return user
 
@@ -51,7 +51,7 @@ def set_active(user_id: int, action: str) -> ResponseReturnValue:
     form = FlaskForm()
     if form.validate_on_submit():
         user = admin.set_active(db(), me, user_id, action == "enable")
-        orm.session.commit()
+        db().commit()
         security_event("authz_admin", level=logging.INFO, action=f"account_{action}",
                        target=user.id)
         flash(f"{user.display_name}'s account is {'enabled' if user.is_active else 'disabled'}.",
@@ -77,9 +77,9 @@ def _set_site_admin(email: str, granted: bool) -> None:
     try:
         user = admin.set_site_admin(db(), email, granted)
     except CirclesError as exc:
-        orm.session.rollback()
+        db().rollback()
         raise click.ClickException(exc.message) from exc
-    orm.session.commit()
+    db().commit()
     security_event("authz_admin", level=logging.INFO,
                    action="site_admin_grant" if granted else "site_admin_revoke", target=user.id)
     click.echo(f"{user.email} is {'now' if granted else 'no longer'} a site administrator.")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
 from circles.api import tokens
-from circles.extensions import db, orm
-from circles.models import User, utcnow
+from circles.extensions import current_member, db
+from circles.models import utcnow
 from circles.security_log import security_event
 from circles.views.forms import submit
 
@@ -33,16 +33,12 @@ class RevokeForm(FlaskForm):
     pass
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
-
 
 def _page(form: TokenForm, created: str | None = None) -> ResponseReturnValue:
     """The tokens page; never cached, since it may carry a new token's secret."""
     now = utcnow()
     items = [(t, "revoked" if t.revoked_at else "active" if tokens.is_live(t, now)
-              else "expired") for t in tokens.tokens_of(db(), _me().id)]
+              else "expired") for t in tokens.tokens_of(db(), current_member().id)]
     status = 422 if form.errors or form.form_errors else 200
     body = render_template("api_tokens/index.html", form=form, created=created, items=items)
     return body, status, {"Cache-Control": "no-store"}
@@ -55,7 +51,7 @@ def index() -> ResponseReturnValue:
     form = TokenForm()
     lifetime = form.lifetime.data
     made = submit(form, lambda: tokens.create_token(
-        db(), _me(), name=form.name.data or "", now=utcnow(),
+        db(), current_member(), name=form.name.data or "", now=utcnow(),
         expires_in_days=None if lifetime == "never" else int(lifetime or 30)))
     if made is None:
         return _page(form)
@@ -70,8 +66,8 @@ def revoke(token_id: int) -> ResponseReturnValue:
     """Revoke one of the member's tokens: it stops working at once."""
     form = RevokeForm()
     if form.validate_on_submit():
-        token = tokens.revoke_token(db(), _me(), token_id, now=utcnow())
-        orm.session.commit()
+        token = tokens.revoke_token(db(), current_member(), token_id, now=utcnow())
+        db().commit()
         security_event("authn_token_revoked", token_id=token.id)
         flash(f"“{token.name}” is revoked.", "ok")
     return redirect(url_for("api_tokens.index"))

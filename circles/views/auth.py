@@ -14,7 +14,7 @@ from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from circles.extensions import db, limiter, orm
+from circles.extensions import db, limiter
 from circles.members import accounts
 from circles.members.profiles import all_timezones
 from circles.models import User
@@ -67,7 +67,7 @@ def _sign_in(user: User) -> None:
                        reason="replaced by a new login")
     session.clear()
     accounts.start_login(db(), user, user_agent=request.user_agent.string)
-    orm.session.commit()
+    db().commit()
     if previous is not None:
         revocation.end_login(previous)
     login_user(user)
@@ -123,7 +123,7 @@ def logout() -> ResponseReturnValue:
     """Log out and revoke this login session on the server, and end its open sockets."""
     token = current_user.get_id()
     accounts.end_login(db(), token)
-    orm.session.commit()
+    db().commit()
     revocation.end_login(token)
     security_event("session_expired", level=logging.INFO, reason="logout")
     logout_user()

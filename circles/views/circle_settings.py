@@ -7,14 +7,14 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.utils import unset_value
 
-from circles.extensions import db
+from circles.extensions import current_member, db
 from circles.live import phases as live
-from circles.models import Circle, User
+from circles.models import Circle
 from circles.models.live import PHASE_KINDS
 from circles.sessions import scheduling
 from circles.views.forms import render_form, submit
@@ -97,10 +97,6 @@ class PhaseOrderForm(FlaskForm):
     phases = PhaseOrderField("Phases")
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
-
 
 @bp.app_template_global()
 def circle_phase_names(circle: Circle) -> list[str]:
@@ -112,9 +108,9 @@ def circle_phase_names(circle: Circle) -> list[str]:
 @login_required
 def phases(circle_id: int) -> ResponseReturnValue:
     """A member skips or reorders the phases that the circle's next sessions run."""
-    circle = scheduling.member_circle(db(), _me(), circle_id)
+    circle = scheduling.member_circle(db(), current_member(), circle_id)
     form = PhaseOrderForm(data={"phases": live.phase_order(db(), circle.id)})
-    saved = submit(form, lambda: live.set_phase_order(db(), _me(), circle.id, form.phases.data))
+    saved = submit(form, lambda: live.set_phase_order(db(), current_member(), circle.id, form.phases.data))
     if saved is None:
         return render_form("circle_settings/phases.html", form, circle=circle)
     flash(f"From the next session on: {' → '.join(PHASE_NAMES[k] for k in saved)}.", "ok")

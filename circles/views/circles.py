@@ -14,7 +14,7 @@ from wtforms.validators import Length
 from circles.communities import circle
 from circles.communities import community as communities
 from circles.errors import NotFound
-from circles.extensions import db
+from circles.extensions import current_member, db
 from circles.models import Circle, Membership
 from circles.views.forms import render_form, submit
 from realtime import broadcast, revocation
@@ -42,10 +42,10 @@ class RemoveMemberForm(FlaskForm):
 @login_required
 def new(community_id: int) -> ResponseReturnValue:
     """A facilitator forms a circle by hand from the community's members."""
-    community = communities.community_for_facilitator(db(), current_user, community_id)
+    community = communities.community_for_facilitator(db(), current_member(), community_id)
     form = CircleForm()
     created = submit(form, lambda: circle.create_circle(
-        db(), community, current_user, name=form.name.data or "",
+        db(), community, current_member(), name=form.name.data or "",
         member_ids=list(form.members.data or []),
     ))
     if created is None:
@@ -87,11 +87,11 @@ def _label(membership: Membership) -> str:
 @login_required
 def show(circle_id: int) -> ResponseReturnValue:
     """A circle's members side by side: strengths, questions, goals and boundaries."""
-    return _show(circle.circle_for_viewer(db(), current_user, circle_id))
+    return _show(circle.circle_for_viewer(db(), current_member(), circle_id))
 
 
 def _facilitated_circle(circle_id: int) -> Circle:
-    circle_row = circle.circle_for_viewer(db(), current_user, circle_id)
+    circle_row = circle.circle_for_viewer(db(), current_member(), circle_id)
     if not _facilitates(circle_row):
         raise NotFound("page")
     return circle_row

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from circles.communities import circle
 from circles.communities import community as communities
 from circles.errors import Conflict, InvalidInput, NotFound
-from circles.extensions import db
+from circles.extensions import current_member, db
 from circles.members import topics
 from circles.models import Community, Membership
 from circles.security_log import security_event
@@ -69,7 +69,7 @@ def new() -> ResponseReturnValue:
     """Start a community; its creator becomes its facilitator."""
     form = CommunityForm()
     community = submit(form, lambda: communities.create_community(
-        db(), current_user, name=form.name.data or "",
+        db(), current_member(), name=form.name.data or "",
         description=form.description.data or "",
     ))
     if community is None:
@@ -106,12 +106,12 @@ def _show(community: Community, membership: Membership, status: int = 200,
 @login_required
 def show(community_id: int) -> ResponseReturnValue:
     """A community's page: its members and your circles; facilitators also run it from here."""
-    community, membership = communities.community_for_member(db(), current_user, community_id)
+    community, membership = communities.community_for_member(db(), current_member(), community_id)
     return _show(community, membership)
 
 
 def _facilitated(community_id: int) -> tuple[Community, Membership]:
-    community = communities.community_for_facilitator(db(), current_user, community_id)
+    community = communities.community_for_facilitator(db(), current_member(), community_id)
     membership = communities.membership_of(db(), current_user.id, community_id)
     assert membership is not None
     return community, membership
@@ -231,7 +231,7 @@ def join_post(code: str) -> ResponseReturnValue:
 def _join(code: str) -> ResponseReturnValue:
     community = communities.community_by_invite(db(), code)
     try:
-        communities.join_by_invite(db(), current_user, code)
+        communities.join_by_invite(db(), current_member(), code)
         db().commit()
         flash(f"Welcome to {community.name}! Your facilitator will place you in a circle.", "ok")
     except Conflict as exc:  # already a member: say so kindly and take them there

@@ -12,7 +12,7 @@ from wtforms.validators import Length
 
 from circles.communities import circle, ending
 from circles.errors import NotFound
-from circles.extensions import db, orm
+from circles.extensions import current_member, db
 from circles.models import Circle, Membership
 from circles.models.ending import MAX_REFLECTION
 from circles.views.forms import render_form, submit
@@ -39,8 +39,8 @@ class ReflectionForm(FlaskForm):
 
 def _my_circle(circle_id: int) -> Circle:
     """A circle the viewer sits in now; anyone else (facilitators too) gets 404."""
-    circle_row = circle.circle_for_viewer(db(), current_user, circle_id)
-    if not ending.seated(circle_row, current_user):
+    circle_row = circle.circle_for_viewer(db(), current_member(), circle_id)
+    if not ending.seated(circle_row, current_member()):
         raise NotFound("circle")
     return circle_row
 
@@ -52,7 +52,7 @@ def leave(circle_id: int) -> ResponseReturnValue:
     circle_row = _my_circle(circle_id)
     form = LeaveForm()
     seat = submit(form, lambda: ending.call_it_a_day(
-        db(), current_user, circle_row, form.reason.data or "", rematch=bool(form.rematch.data)))
+        db(), current_member(), circle_row, form.reason.data or "", rematch=bool(form.rematch.data)))
     if seat is None:
         return render_form("ending/leave.html", form, circle=circle_row)
     revocation.left_circle(db(), circle_row.id, current_user.id)
@@ -68,7 +68,7 @@ def closing(circle_id: int) -> ResponseReturnValue:
 
 
 def _closing(circle_row: Circle, form: ReflectionForm) -> ResponseReturnValue:
-    rows = ending.reflections(db(), current_user, circle_row)
+    rows = ending.reflections(db(), current_member(), circle_row)
     mine = next((r for r in rows if r.user_id == current_user.id), None)
     if mine is not None and not form.is_submitted():
         form.learned.data, form.appreciated.data = mine.learned, mine.appreciated
@@ -81,7 +81,7 @@ def reflect(circle_id: int) -> ResponseReturnValue:
     """A member writes (or rewrites) what they learned and appreciated."""
     circle_row = _my_circle(circle_id)
     form = ReflectionForm()
-    row = submit(form, lambda: ending.reflect(db(), current_user, circle_row,
+    row = submit(form, lambda: ending.reflect(db(), current_member(), circle_row,
                                               learned=form.learned.data or "",
                                               appreciated=form.appreciated.data or ""))
     if row is None:
@@ -94,11 +94,11 @@ def reflect(circle_id: int) -> ResponseReturnValue:
 @login_required
 def close(circle_id: int) -> ResponseReturnValue:
     """A member or a facilitator closes the circle; its history and ties stay."""
-    circle_row = circle.circle_for_viewer(db(), current_user, circle_id)
-    ending.close_circle(db(), current_user, circle_row)
-    orm.session.commit()
+    circle_row = circle.circle_for_viewer(db(), current_member(), circle_id)
+    ending.close_circle(db(), current_member(), circle_row)
+    db().commit()
     flash(f"{circle_row.name} is closed. Its history and your ties stay.", "ok")
-    if ending.seated(circle_row, current_user):
+    if ending.seated(circle_row, current_member()):
         return redirect(url_for("ending.closing", circle_id=circle_id))
     return redirect(url_for("circles.show", circle_id=circle_id))
 
@@ -109,9 +109,9 @@ def endings() -> ResponseReturnValue:
     """Circles that ended early for the viewer: re-group consent, rematch choice, own reasons."""
     memberships = db().scalars(select(Membership).where(
         Membership.user_id == current_user.id, Membership.role == "member")).all()
-    return render_template("ending/endings.html", ties=ending.ended_ties(db(), current_user),
+    return render_template("ending/endings.html", ties=ending.ended_ties(db(), current_member()),
                            memberships=memberships,
-                           departures=ending.my_departures(db(), current_user))
+                           departures=ending.my_departures(db(), current_member()))
 
 
 def _choice() -> bool:
@@ -125,8 +125,8 @@ def _choice() -> bool:
 @login_required
 def rematch(community_id: int) -> ResponseReturnValue:
     """Join or step out of the community's next formation round."""
-    membership = ending.set_rematch(db(), current_user, community_id, _choice())
-    orm.session.commit()
+    membership = ending.set_rematch(db(), current_member(), community_id, _choice())
+    db().commit()
     flash("You are in the next formation round." if membership.wants_rematch else
           "You are taking a break: the next formation round will leave you out.", "ok")
     return redirect(url_for("ending.endings"))
@@ -136,8 +136,8 @@ def rematch(community_id: int) -> ResponseReturnValue:
 @login_required
 def regroup(circle_id: int, other_id: int) -> ResponseReturnValue:
     """Say (or withdraw) that one is open to a circle with someone again."""
-    both = ending.set_regroup_consent(db(), current_user, circle_id, other_id, _choice())
-    orm.session.commit()
+    both = ending.set_regroup_consent(db(), current_member(), circle_id, other_id, _choice())
+    db().commit()
     flash("You are both open to it: formation may group you again." if both else
           "Saved. Formation keeps you apart unless you both say yes.", "ok")
     return redirect(url_for("ending.endings"))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from circles.communities import community as communities
 from circles.errors import CirclesError, InvalidInput, NotFound
-from circles.extensions import db
+from circles.extensions import current_member, db
 from circles.formation import edits, next_round, start, weights
 from circles.formation import preview as formation_runs
 from circles.formation import publish as formation_publish
@@ -34,7 +34,7 @@ def _run(run_id: int) -> tuple[FormationRun, Community]:
     if run is None:
         raise NotFound("formation run")
     try:
-        community = communities.community_for_facilitator(db(), current_user, run.community_id)
+        community = communities.community_for_facilitator(db(), current_member(), run.community_id)
     except NotFound as exc:
         raise NotFound("formation run") from exc
     return run, community
@@ -48,7 +48,7 @@ def _start(form: FormationForm, community: Community) -> FormationRun:
     """Create the run; size problems are shown next to the field the chosen format uses."""
     min_size, max_size = form.sizes()
     try:
-        return start.start_run(db(), community, current_user, min_size=min_size,
+        return start.start_run(db(), community, current_member(), min_size=min_size,
                                    max_size=max_size, rounds=form.rounds.data or 0,
                                    weights=form.weights(), seed=form.seed.data,
                                    allow_repeats=bool(form.allow_repeats.data))
@@ -62,7 +62,7 @@ def _start(form: FormationForm, community: Community) -> FormationRun:
 @login_required
 def new(community_id: int) -> ResponseReturnValue:
     """A facilitator chooses format, rounds and weights, and starts forming circles."""
-    community = communities.community_for_facilitator(db(), current_user, community_id)
+    community = communities.community_for_facilitator(db(), current_member(), community_id)
     form = FormationForm.prefilled(weights.community_weights(community))
     user_id = current_user.id
     run = submit(form, lambda: _start(form, community))

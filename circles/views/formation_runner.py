@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from circles.errors import CirclesError
-from circles.extensions import orm
+from circles.extensions import db, orm
 from circles.formation import plan, recovery
 from circles.live import processes as live_processes
 from circles.models import FormationRun
@@ -66,13 +66,13 @@ def start(run_id: int, user_id: int, *, time_limit: float | None) -> None:
     """Compute ``run_id`` in a background task (inline when ``FORMATION_RUN_INLINE``)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     _record(app, run_id, fraction=0.0, done=False, error=None)
-    run = orm.session.get(FormationRun, run_id)
+    run = db().get(FormationRun, run_id)
     if run is not None:
         recovery.mark_computing(run, None if app.config.get("FORMATION_RUN_INLINE")
                                  else processes.started(), time_limit)
     # End the request's transaction first: on SQLite it holds the lock the computing session
     # needs (a deadlock when computing inline, a wait otherwise).
-    orm.session.commit()
+    db().commit()
     if app.config.get("FORMATION_RUN_INLINE"):
         compute(app, run_id, user_id, time_limit=time_limit)
     else:
@@ -133,7 +133,7 @@ def _persist_failure(run_id: int, error: str) -> None:
 
 def lost(run: FormationRun) -> bool:
     """Whether ``run`` was being computed by a process that is gone (read only)."""
-    alive = live_processes.checker(orm.session(), current_app.config)
+    alive = live_processes.checker(db(), current_app.config)
     return progress_of(run.id) is None and recovery.interrupted(run, alive=alive)
 
 
@@ -141,5 +141,5 @@ def retry(run: FormationRun) -> None:
     """A failed or lost run back to a draft, committed, ready for ``start``."""
     if run.status == "draft" and lost(run):
         recovery.fail(run, LOST)
-    recovery.retry(orm.session(), run.id)
-    orm.session.commit()
+    recovery.retry(db(), run.id)
+    db().commit()

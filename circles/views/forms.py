@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from circles.errors import Conflict, InvalidInput
-from circles.extensions import orm
+from circles.extensions import db
 
 T = TypeVar("T")
 
@@ -22,9 +22,9 @@ def submit(form: FlaskForm, operation: Callable[[], T]) -> T | None:
         return None
     try:
         result = operation()
-        orm.session.commit()
+        db().commit()
     except InvalidInput as exc:
-        orm.session.rollback()
+        db().rollback()
         for name, problem in exc.errors.items():
             field = form._fields.get(name)
             if field is not None:
@@ -33,7 +33,7 @@ def submit(form: FlaskForm, operation: Callable[[], T]) -> T | None:
                 form.form_errors.append(problem)
         return None
     except Conflict as exc:
-        orm.session.rollback()
+        db().rollback()
         form.form_errors.append(exc.message)
         return None
     return result

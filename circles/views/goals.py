@@ -6,10 +6,10 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from circles.errors import NotFound
-from circles.extensions import db
+from circles.extensions import current_member, db
 from circles.growth import commitments, goals, journal
 from circles.models import Circle, User
 from circles.sessions import scheduling
@@ -19,10 +19,6 @@ from circles.views.goal_forms import CheckinForm, CircleGoalForm, CommitmentForm
 bp = Blueprint("goals", __name__)
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
-
 
 @bp.app_template_global()
 def circle_goals(circle: Circle, viewer: User) -> goals.CirclePanel | None:
@@ -31,7 +27,7 @@ def circle_goals(circle: Circle, viewer: User) -> goals.CirclePanel | None:
 
 
 def _goals_page(failed: CheckinForm | None = None) -> ResponseReturnValue:
-    page = GoalsPage.of(db(), _me(), failed)
+    page = GoalsPage.of(db(), current_member(), failed)
     if failed is None:
         return render_template("goals/index.html", page=page)
     return render_form("goals/index.html", failed, page=page)
@@ -52,7 +48,7 @@ def checkin(kind: str, goal_id: int) -> ResponseReturnValue:
         raise NotFound("goal")
     form = CheckinForm(prefix=f"{kind}-{goal_id}")
     done = submit(form, lambda: goals.check_in(
-        db(), _me(), kind=kind, goal_id=goal_id, rating=form.rating.data or "",
+        db(), current_member(), kind=kind, goal_id=goal_id, rating=form.rating.data or "",
         line=form.line.data or "", private=bool(form.private.data)))
     if done is None:
         return _goals_page(form)
@@ -64,8 +60,8 @@ def checkin(kind: str, goal_id: int) -> ResponseReturnValue:
 @login_required
 def share(criterion_id: int) -> ResponseReturnValue:
     """Share a success criterion with my circles, or make it private again."""
-    criterion = goals.own_criterion(db(), _me(), criterion_id)
-    goals.share_criterion(db(), _me(), criterion.id, not criterion.shared)
+    criterion = goals.own_criterion(db(), current_member(), criterion_id)
+    goals.share_criterion(db(), current_member(), criterion.id, not criterion.shared)
     db().commit()
     flash("Shared with your circles." if criterion.shared else "Now private: only you see it.",
           "ok")
@@ -76,10 +72,10 @@ def share(criterion_id: int) -> ResponseReturnValue:
 @login_required
 def new_circle_goal(circle_id: int) -> ResponseReturnValue:
     """A member sets a goal for the whole circle, with a target date."""
-    circle = scheduling.member_circle(db(), _me(), circle_id)
+    circle = scheduling.member_circle(db(), current_member(), circle_id)
     form = CircleGoalForm()
     made = submit(form, lambda: goals.add_circle_goal(
-        db(), _me(), circle, text=form.text.data or "", target_date=form.target_date.data))
+        db(), current_member(), circle, text=form.text.data or "", target_date=form.target_date.data))
     if made is None:
         return render_form("goals/new_circle_goal.html", form, circle=circle)
     flash("Goal added for the circle.", "ok")
@@ -90,8 +86,8 @@ def new_circle_goal(circle_id: int) -> ResponseReturnValue:
 @login_required
 def close_goal(goal_id: int) -> ResponseReturnValue:
     """Any member of the circle marks a circle goal as done with."""
-    goal = goals.circle_goal_for_member(db(), _me(), goal_id)
-    goals.close_circle_goal(db(), _me(), goal)
+    goal = goals.circle_goal_for_member(db(), current_member(), goal_id)
+    goals.close_circle_goal(db(), current_member(), goal)
     db().commit()
     flash("Goal closed; its check-ins stay.", "ok")
     return redirect(url_for("circles.show", circle_id=goal.circle_id, _anchor="goals"))
@@ -99,7 +95,7 @@ def close_goal(goal_id: int) -> ResponseReturnValue:
 
 def _commitments_page(failed: CommitmentForm | None = None,
                       failed_id: int | None = None) -> ResponseReturnValue:
-    board = commitments.my_commitments(db(), _me(), date.today())
+    board = commitments.my_commitments(db(), current_member(), date.today())
     context = {"board": board, "failed": failed, "failed_id": failed_id,
                "form_for": CommitmentForm.of, "words": commitments.STATUS_WORDS}
     if failed is None:
@@ -118,10 +114,10 @@ def my_commitments() -> ResponseReturnValue:
 @login_required
 def update_commitment(commitment_id: int) -> ResponseReturnValue:
     """The owner updates a commitment's status, reflection or due date."""
-    commitments.own_commitment(db(), _me(), commitment_id)
+    commitments.own_commitment(db(), current_member(), commitment_id)
     form = CommitmentForm(prefix=f"c{commitment_id}")
     done = submit(form, lambda: commitments.update_commitment(
-        db(), _me(), commitment_id, status=form.status.data or "",
+        db(), current_member(), commitment_id, status=form.status.data or "",
         reflection=form.reflection.data or "", due_on=form.due_on.data, today=date.today()))
     if done is None:
         return _commitments_page(form, commitment_id)
@@ -133,4 +129,4 @@ def update_commitment(commitment_id: int) -> ResponseReturnValue:
 @login_required
 def growth_journal() -> ResponseReturnValue:
     """My growth journal: feedback received, commitments kept, goal progress (mine only)."""
-    return render_template("goals/journal.html", book=journal.journal(db(), _me()))
+    return render_template("goals/journal.html", book=journal.journal(db(), current_member()))

@@ -7,14 +7,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, IntegerField, TextAreaField
 from wtforms.validators import Optional
 
 from circles.errors import Conflict, InvalidInput
-from circles.extensions import db, orm
+from circles.extensions import current_member, db
 from circles.models import Introduction, User
 from circles.network import introductions
 from circles.network.introductions import Panel, Suggestion
@@ -37,10 +37,6 @@ class AgreeForm(FlaskForm):
                          description="They both read it (under 500 characters).")
     next = HiddenField()
 
-
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
 
 
 @bp.app_template_global()
@@ -77,7 +73,7 @@ def index() -> ResponseReturnValue:
 
 
 def _suggestion(target_id: int | None, broker_id: int | None) -> Suggestion | None:
-    return next((s for s in introductions.suggestions(db(), _me().id, limit=50)
+    return next((s for s in introductions.suggestions(db(), current_member().id, limit=50)
                  if s.target_id == target_id and s.broker_id == broker_id), None)
 
 
@@ -92,10 +88,10 @@ def request_introduction() -> ResponseReturnValue:
         form.next.data = request.args.get("next", "")
     try:
         made = submit(form, lambda: introductions.request_introduction(
-            db(), _me(), form.target_id.data or 0, form.broker_id.data or 0,
+            db(), current_member(), form.target_id.data or 0, form.broker_id.data or 0,
             form.reason.data or ""))
     except IntegrityError:  # a second submit raced the first one: it is already asked
-        orm.session.rollback()
+        db().rollback()
         form.target_id.errors = ["You already asked for this introduction; it is still open."]
         made = None
     if made is None:
@@ -111,11 +107,11 @@ def request_introduction() -> ResponseReturnValue:
 @login_required
 def agree(intro_id: int) -> ResponseReturnValue:
     """The mutual contact agrees to introduce the two and writes them a line."""
-    intro = introductions.introduction_for(db(), _me(), intro_id, "broker")
+    intro = introductions.introduction_for(db(), current_member(), intro_id, "broker")
     form = AgreeForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    done = submit(form, lambda: introductions.broker_agree(db(), _me(), intro_id,
+    done = submit(form, lambda: introductions.broker_agree(db(), current_member(), intro_id,
                                                            form.note.data or ""))
     if done is None:
         return render_form("introductions/agree.html", form, intro=intro)
@@ -129,9 +125,9 @@ def _act(operation: Callable[[], Introduction], done: str,
     """A one-button step: commit and say so, or roll back and say why not."""
     try:
         intro = operation()
-        orm.session.commit()
+        db().commit()
     except (Conflict, InvalidInput) as exc:
-        orm.session.rollback()
+        db().rollback()
         flash(exc.message, "error")
         return _back()
     if after is not None:
@@ -144,7 +140,7 @@ def _act(operation: Callable[[], Introduction], done: str,
 @login_required
 def decline(intro_id: int) -> ResponseReturnValue:
     """The mutual contact or the person asked about declines; nobody is told who or why."""
-    return _act(lambda: introductions.decline(db(), _me(), intro_id),
+    return _act(lambda: introductions.decline(db(), current_member(), intro_id),
                 "Declined. The others only learn that it did not go ahead.")
 
 
@@ -152,7 +148,7 @@ def decline(intro_id: int) -> ResponseReturnValue:
 @login_required
 def accept(intro_id: int) -> ResponseReturnValue:
     """The person asked about accepts: the two are now connected."""
-    return _act(lambda: introductions.target_accept(db(), _me(), intro_id),
+    return _act(lambda: introductions.target_accept(db(), current_member(), intro_id),
                 "Accepted: you are now connected.",
                 lambda intro: _nudge(intro, intro.requester_id, intro.broker_id))
 
@@ -161,4 +157,4 @@ def accept(intro_id: int) -> ResponseReturnValue:
 @login_required
 def withdraw(intro_id: int) -> ResponseReturnValue:
     """The requester withdraws an open request."""
-    return _act(lambda: introductions.withdraw(db(), _me(), intro_id), "Request withdrawn.")
+    return _act(lambda: introductions.withdraw(db(), current_member(), intro_id), "Request withdrawn.")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from circles.extensions import db
-from circles.models import User
+from circles.extensions import current_member, db
 from circles.sessions import scheduling
 
 bp = Blueprint("live_room", __name__)
@@ -17,7 +16,7 @@ bp = Blueprint("live_room", __name__)
 @login_required
 def room(session_id: int) -> ResponseReturnValue:
     """A member of the session's circle opens its live room (anyone else: not found)."""
-    me: User = current_user._get_current_object()
+    me = current_member()
     session = scheduling.session_for_member(db(), me, session_id)
     # The member's own current questions, so one click turns one into an agenda item; the
     # live state itself (agenda, people, timer…) arrives with the socket's snapshot.

@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import (
     SelectChoice,
@@ -33,8 +33,7 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from circles.communities import community as communities
-from circles.extensions import db, orm
-from circles.models import User
+from circles.extensions import current_member, db
 from circles.models.network import SUPPORT_KINDS, ExternalContact
 from circles.network import community as network_community
 from circles.network import contacts as external_contacts
@@ -83,15 +82,11 @@ class ExternalContactForm(FlaskForm):
                 "support": list(self.support.data or []), "note": self.note.data or ""}
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
-
 
 def _page(form: ExternalContactForm | None = None,
           editing: int | None = None) -> ResponseReturnValue:
     """The network page; a submitted form keeps what was typed and its errors (422)."""
-    me = _me()
+    me = current_member()
     contacts = external_contacts.external_contacts(db(), me.id)
     context: dict[str, Any] = {
         "contacts": contacts,
@@ -118,7 +113,7 @@ def show() -> ResponseReturnValue:
 def data() -> ResponseReturnValue:
     """Everything the page draws, for the logged-in member only."""
     second_ring = request.args.get("second_ring") == "1"
-    response = jsonify(ego.my_network(db(), _me().id, second_ring=second_ring))
+    response = jsonify(ego.my_network(db(), current_member().id, second_ring=second_ring))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -134,7 +129,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 @login_required
 def export_graphml() -> ResponseReturnValue:
     """My network as GraphML, for Gephi, yEd or networkx."""
-    body = ego.export_graphml(ego.ego_network(db(), _me().id))
+    body = ego.export_graphml(ego.ego_network(db(), current_member().id))
     return _download(body, "application/graphml+xml", "my-network.graphml")
 
 
@@ -142,7 +137,7 @@ def export_graphml() -> ResponseReturnValue:
 @login_required
 def export_json() -> ResponseReturnValue:
     """My network as JSON, with the history of each tie."""
-    body = json.dumps(ego.export_json(db(), _me().id), indent=2, default=str)
+    body = json.dumps(ego.export_json(db(), current_member().id), indent=2, default=str)
     return _download(body.encode(), "application/json", "my-network.json")
 
 
@@ -151,7 +146,7 @@ def export_json() -> ResponseReturnValue:
 def add_contact() -> ResponseReturnValue:
     """Add someone outside Circles who supports me; only I ever see them."""
     form = ExternalContactForm()
-    contact = submit(form, lambda: external_contacts.add_external(db(), _me(), **form.values()))
+    contact = submit(form, lambda: external_contacts.add_external(db(), current_member(), **form.values()))
     if contact is None:
         return _page(form)
     flash(f"Added {contact.name} to your network.", "ok")
@@ -162,10 +157,10 @@ def add_contact() -> ResponseReturnValue:
 @login_required
 def update_contact(contact_id: int) -> ResponseReturnValue:
     """Change one of my outside contacts (404 when it is not mine)."""
-    external_contacts.external_contact(db(), _me(), contact_id)  # not mine: 404 before any form
+    external_contacts.external_contact(db(), current_member(), contact_id)  # not mine: 404 before any form
     form = ExternalContactForm(prefix=f"c{contact_id}")
     contact = submit(form, lambda: external_contacts.update_external(
-        db(), _me(), contact_id, **form.values()))
+        db(), current_member(), contact_id, **form.values()))
     if contact is None:
         return _page(form, editing=contact_id)
     flash(f"Saved {contact.name}.", "ok")
@@ -176,8 +171,8 @@ def update_contact(contact_id: int) -> ResponseReturnValue:
 @login_required
 def remove_contact(contact_id: int) -> ResponseReturnValue:
     """Remove one of my outside contacts (404 when it is not mine)."""
-    external_contacts.remove_external(db(), _me(), contact_id)
-    orm.session.commit()
+    external_contacts.remove_external(db(), current_member(), contact_id)
+    db().commit()
     flash("Removed that contact from your network.", "ok")
     return redirect(url_for("network.show", _anchor="outside"))
 
@@ -186,7 +181,7 @@ def remove_contact(contact_id: int) -> ResponseReturnValue:
 @login_required
 def community(community_id: int) -> ResponseReturnValue:
     """How the community's networks widen, round by round: aggregates only, for facilitators."""
-    place = communities.community_for_facilitator(db(), _me(), community_id)
+    place = communities.community_for_facilitator(db(), current_member(), community_id)
     report = network_community.community_report(db(), place.id)
     chart = [{"label": r["label"], "mean_new_ties": r["new_ties"]["mean"],
               "p10_new_ties": r["new_ties"]["p10"],

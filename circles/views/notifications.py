@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from circles.extensions import db, orm
+from circles.extensions import current_member, db
 from circles.models import OutboxMessage, User
 from circles.notify import notifications
 from circles.views.forms import render_form, submit
@@ -21,10 +21,6 @@ class CsrfForm(FlaskForm):
     """The checkboxes are read as lists (one per kind); the form carries only the CSRF token."""
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
-
 
 @bp.app_template_global()
 def unread_notifications(user: User) -> int:
@@ -36,7 +32,7 @@ def unread_notifications(user: User) -> int:
 @login_required
 def index() -> ResponseReturnValue:
     """The member's notification centre, newest first."""
-    items = notifications.inbox(db(), _me().id)
+    items = notifications.inbox(db(), current_member().id)
     return render_template("notifications/index.html", items=items, form=CsrfForm())
 
 
@@ -47,8 +43,8 @@ def read(notification_id: int) -> ResponseReturnValue:
     form = CsrfForm()
     if not form.validate_on_submit():
         abort(400, "The form had expired. Reload the page and try again.")
-    note = notifications.mark_read(db(), _me().id, notification_id)
-    orm.session.commit()
+    note = notifications.mark_read(db(), current_member().id, notification_id)
+    db().commit()
     if request.form.get("open") and note.link.startswith("/") and not note.link.startswith("//"):
         return redirect(note.link)
     return redirect(url_for("notifications.index"))
@@ -61,8 +57,8 @@ def read_all() -> ResponseReturnValue:
     form = CsrfForm()
     if not form.validate_on_submit():
         abort(400, "The form had expired. Reload the page and try again.")
-    count = notifications.mark_all_read(db(), _me().id)
-    orm.session.commit()
+    count = notifications.mark_all_read(db(), current_member().id)
+    db().commit()
     flash(f"Marked {count} notification{'' if count == 1 else 's'} read.", "success")
     return redirect(url_for("notifications.index"))
 
@@ -72,7 +68,7 @@ def read_all() -> ResponseReturnValue:
 def settings() -> ResponseReturnValue:
     """Which kinds of notice the member receives in the app and by e-mail."""
     form = CsrfForm()
-    user = _me()
+    user = current_member()
 
     def save() -> bool:
         notifications.set_preferences(db(), user.id, set(request.form.getlist("in_app")),
@@ -93,7 +89,7 @@ def outbox() -> ResponseReturnValue:
     """Development outbox: the e-mails written for the logged-in member (404 in production)."""
     if not (current_app.debug or current_app.config.get("SHOW_DEV_OUTBOX")):
         abort(404)
-    messages = db().scalars(select(OutboxMessage).where(OutboxMessage.to == _me().email)
+    messages = db().scalars(select(OutboxMessage).where(OutboxMessage.to == current_member().email)
                             .order_by(OutboxMessage.id.desc()).limit(OUTBOX_PAGE)).all()
     return render_template("notifications/outbox.html", messages=messages,
                            mail_on=bool(current_app.config.get("MAIL_SERVER")),

@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import Field
 
 from circles.communities.community import community_for_facilitator
-from circles.extensions import db
+from circles.extensions import current_member, db
 from circles.models import Community
 from circles.onboarding import roster
 from circles.security_log import security_event
@@ -69,7 +69,7 @@ class ConfirmForm(FlaskForm):
 
 
 def _community(community_id: int) -> Community:
-    return community_for_facilitator(db(), current_user, community_id)
+    return community_for_facilitator(db(), current_member(), community_id)
 
 
 def _read(upload: FileStorage | None) -> bytes | None:

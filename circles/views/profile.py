@@ -7,12 +7,11 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from circles.errors import NotFound
-from circles.extensions import db
+from circles.extensions import current_member, db
 from circles.members import meeting_hours, profiles, topics
-from circles.models import User
 from circles.network import ties
 from circles.views.forms import render_form, submit
 from circles.views.profile_forms import (
@@ -38,14 +37,10 @@ ANCHORS = {
 }
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
-
 
 def _page(submitted: SectionForm | None = None) -> ResponseReturnValue:
     """The whole profile page; the submitted form keeps what was typed and its errors."""
-    me = _me()
+    me = current_member()
     forms: dict[str, Any] = {"about_form": AboutForm.of(me)}
     forms.update({name: cls(formdata=None) for name, cls in SECTION_FORMS.items()})
     for name, form in forms.items():
@@ -71,7 +66,7 @@ def _save(form: SectionForm, anchor: str, message: str,
         return _page(form)
     flash(message, "ok")
     key = getattr(saved, "topic_key", "")
-    if key and key in topics.unmatched(db(), _me().id):
+    if key and key in topics.unmatched(db(), current_member().id):
         flash(f"“{getattr(saved, 'topic', key)}” is not a topic your community uses yet, so "
               "nobody can be matched with you on it: see the suggestions beside it, or leave "
               "it for your facilitator to map.", "warning")
@@ -91,7 +86,7 @@ def about() -> ResponseReturnValue:
     """Save name, time zone, organisation, bio and the consented background."""
     form = AboutForm()
     return _save(form, "about", "Your details are saved.",
-                 lambda: profiles.update_profile(db(), _me(), form.data))
+                 lambda: profiles.update_profile(db(), current_member(), form.data))
 
 
 @bp.post("/profile/strengths")
@@ -100,7 +95,7 @@ def add_strength() -> ResponseReturnValue:
     """Add a strength: a topic, what I can offer on it and how experienced I am."""
     form = StrengthForm()
     return _save(form, "strengths", "Strength added.", lambda: profiles.add_strength(
-        db(), _me(), topic=form.topic.data or "", offer=form.offer.data or "",
+        db(), current_member(), topic=form.topic.data or "", offer=form.offer.data or "",
         level=form.level.data or ""))
 
 
@@ -110,7 +105,7 @@ def add_question() -> ResponseReturnValue:
     """Add a question the member is working on now."""
     form = QuestionForm()
     return _save(form, "questions", "Question added.", lambda: profiles.add_question(
-        db(), _me(), text=form.text.data or "", topic=form.topic.data or ""))
+        db(), current_member(), text=form.text.data or "", topic=form.topic.data or ""))
 
 
 @bp.post("/profile/learning-goals")
@@ -119,7 +114,7 @@ def add_learning_goal() -> ResponseReturnValue:
     """Add a topic the member wants to learn about."""
     form = LearningGoalForm()
     return _save(form, "learning-goals", "Learning goal added.", lambda: profiles.add_learning_goal(
-        db(), _me(), topic=form.topic.data or "", note=form.note.data or ""))
+        db(), current_member(), topic=form.topic.data or "", note=form.note.data or ""))
 
 
 @bp.post("/profile/boundaries")
@@ -128,7 +123,7 @@ def add_boundary() -> ResponseReturnValue:
     """Add a topic the member cannot advise on."""
     form = BoundaryForm()
     return _save(form, "boundaries", "Boundary added.", lambda: profiles.add_boundary(
-        db(), _me(), topic=form.topic.data or ""))
+        db(), current_member(), topic=form.topic.data or ""))
 
 
 @bp.post("/profile/success-criteria")
@@ -138,7 +133,7 @@ def add_success_criterion() -> ResponseReturnValue:
     form = SuccessCriterionForm()
     return _save(form, "success-criteria", "Success criterion added.",
                  lambda: profiles.add_success_criterion(
-                     db(), _me(), text=form.text.data or "", target_date=form.target_date.data))
+                     db(), current_member(), text=form.text.data or "", target_date=form.target_date.data))
 
 
 @bp.post("/profile/availability")
@@ -148,7 +143,7 @@ def add_availability() -> ResponseReturnValue:
     form = AvailabilityForm()
     return _save(form, "availability", "Availability window added.",
                  lambda: profiles.add_availability(
-                     db(), _me(), weekday=form.weekday.data if form.weekday.data is not None else -1,
+                     db(), current_member(), weekday=form.weekday.data if form.weekday.data is not None else -1,
                      start=form.start.data or "", end=form.end.data or ""))
 
 
@@ -158,7 +153,7 @@ def remove_item(kind: str, item_id: int) -> ResponseReturnValue:
     """Remove one of the member's own profile items; anyone else's is not found."""
     if kind not in ANCHORS:
         abort(404)
-    profiles.remove_item(db(), _me(), kind, item_id)
+    profiles.remove_item(db(), current_member(), kind, item_id)
     db().commit()
     anchor, label = ANCHORS[kind]
     flash(f"{label} removed.", "ok")
@@ -169,7 +164,7 @@ def remove_item(kind: str, item_id: int) -> ResponseReturnValue:
 @login_required
 def remove_tie(tie_id: int) -> ResponseReturnValue:
     """Withdraw a tie the member declared themselves."""
-    ties.remove_declared_tie(db(), _me(), tie_id)
+    ties.remove_declared_tie(db(), current_member(), tie_id)
     db().commit()
     flash("Removed from the people you already know well.", "ok")
     return redirect(url_for("profile.edit", _anchor="ties"))
@@ -179,7 +174,7 @@ def remove_tie(tie_id: int) -> ResponseReturnValue:
 @login_required
 def member(user_id: int) -> ResponseReturnValue:
     """Another member's public profile, for people who share a community with them."""
-    me = _me()
+    me = current_member()
     person = profiles.visible_member(db(), me, user_id)
     tie = ties.find_tie(db(), me.id, person.id) if person.id != me.id else None
     return render_template("profile/member.html", person=person, tie=tie, is_me=person.id == me.id)
@@ -189,7 +184,7 @@ def member(user_id: int) -> ResponseReturnValue:
 @login_required
 def declare_tie(user_id: int) -> ResponseReturnValue:
     """Say "I already know them well", in a community both people share."""
-    me = _me()
+    me = current_member()
     shared = ties.shared_communities(db(), me.id, user_id)
     if not shared or user_id == me.id:
         raise NotFound("member")

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 import click
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 
 from circles.communities.circle import circles_in
 from circles.communities.community import membership_of
 from circles.errors import NotFound
-from circles.extensions import db, orm
+from circles.extensions import current_member, db
 from circles.growth import pulse
 from circles.growth.pulse import COMMENT_MAX, OPTIONS, Due, Health
 from circles.models import Circle, Community, Pulse, User, utcnow
@@ -52,20 +52,16 @@ class CirclePulse:
     health: Health | None  # facilitators only
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
-
 
 def _facilitates(community_id: int) -> bool:
-    membership = membership_of(db(), _me().id, community_id)
+    membership = membership_of(db(), current_member().id, community_id)
     return membership is not None and membership.role == "facilitator"
 
 
 def _seated_circle(circle_id: int) -> Circle:
     """A circle the member sits in now (closed ones too, to say they are closed); else 404."""
     circle = db().get(Circle, circle_id)
-    if circle is None or not any(s.user_id == _me().id for s in circle.current_seats):
+    if circle is None or not any(s.user_id == current_member().id for s in circle.current_seats):
         raise NotFound("circle")
     return circle
 
@@ -79,7 +75,7 @@ def pulse_prompt(user: User) -> list[Due]:
 @bp.app_template_global()
 def circle_pulse(circle: Circle) -> CirclePulse:
     """The circle page's pulse prompt, at-risk suggestions, and aggregates for facilitators."""
-    me = _me()
+    me = current_member()
     seated = any(s.user_id == me.id for s in circle.current_seats)
     facilitating = _facilitates(circle.community_id)
     if not (seated or facilitating):
@@ -107,15 +103,15 @@ def check(circle_id: int) -> ResponseReturnValue:
     form = PulseForm()
 
     def answer() -> Pulse:
-        saved = pulse.record_pulse(db(), _me(), circle, score=form.score.data,
+        saved = pulse.record_pulse(db(), current_member(), circle, score=form.score.data,
                                    comment=form.comment.data or "")
         pulse.notify_at_risk(db(), circle)
         return saved
 
     if submit(form, answer) is None:
-        due = pulse.due_in(db(), _me(), circle, utcnow())
+        due = pulse.due_in(db(), current_member(), circle, utcnow())
         return render_form("pulse/form.html", form, circle=circle, due=due,
-                           mine=pulse.own_pulses(db(), _me(), circle))
+                           mine=pulse.own_pulses(db(), current_member(), circle))
     flash("Thank you. Your answer counts towards the circle's health; your comment stays "
           "with you.", "ok")
     return redirect(url_for("circles.show", circle_id=circle.id))
@@ -125,7 +121,7 @@ def check(circle_id: int) -> ResponseReturnValue:
 @login_required
 def show(pulse_id: int) -> ResponseReturnValue:
     """One pulse answer, for its author only (everyone else, facilitators too, gets 404)."""
-    answer = pulse.own_pulse(db(), _me(), pulse_id)
+    answer = pulse.own_pulse(db(), current_member(), pulse_id)
     return render_template("pulse/show.html", answer=answer,
                            circle=db().get_one(Circle, answer.circle_id))
 
@@ -134,5 +130,5 @@ def show(pulse_id: int) -> ResponseReturnValue:
 def risks_command() -> None:
     """Tell facilitators about circles at risk (each reason once); prints how many notices."""
     sent = pulse.notify_all_at_risk(db())
-    orm.session.commit()
+    db().commit()
     click.echo(f"{sent} at-risk notification{'' if sent == 1 else 's'} sent.")

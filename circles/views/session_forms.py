@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from wtforms import IntegerField, SelectChoice, SelectField, StringField
 
 from circles.members.profiles import all_timezones
-from circles.models import Circle, CircleSession, SessionRole, User, utcnow
+from circles.models import Circle, CircleSession, SessionRole, User, as_utc, utcnow
 from circles.sessions import roles, scheduling
 from circles.sessions.roles import ROLE_NAMES
-from circles.sessions.scheduling import as_utc
+from circles.views.dates import local
 
 REPEATS = [SelectChoice("", "Does not repeat"), SelectChoice("weekly", "Every week"),
            SelectChoice("fortnightly", "Every two weeks"), SelectChoice("monthly", "Every month")]
@@ -54,15 +54,6 @@ class RescheduleForm(_WhenForm):
         return form
 
 
-def in_zone(moment: datetime, zone: str, minutes: int | None = None) -> str:
-    """``Tue 25 Mar 2025, 18:00–19:30`` in the viewer's zone (the end only when given)."""
-    local = as_utc(moment).astimezone(ZoneInfo(zone))
-    text = f"{local:%a %d %b %Y, %H:%M}"
-    if minutes is not None:
-        end = local + timedelta(minutes=minutes)
-        text += f"–{end:%H:%M}" if end.date() == local.date() else f" – {end:%a %d %b, %H:%M}"
-    return text
-
 
 @dataclass
 class SessionsPanel:
@@ -88,7 +79,7 @@ class SessionsPanel:
         return roles.in_order(session)
 
     def when(self, session: CircleSession) -> str:
-        return in_zone(session.starts_at, self.zone)
+        return local(session.starts_at, "session", zone=self.zone)
 
     def label(self, role: SessionRole) -> str:
         """``Ben — timekeeper, Thu 03 Dec 2026, 18:00``"""

@@ -17,21 +17,21 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from circles.errors import Conflict, InvalidInput, NotFound
-from circles.extensions import db, orm
-from circles.models import Circle, CircleSession, SessionRole, User, utcnow
+from circles.extensions import current_member, db
+from circles.models import Circle, CircleSession, SessionRole, utcnow
 from circles.sessions import calendar as ics
 from circles.sessions import roles, scheduling
+from circles.views.dates import local
 from circles.views.forms import render_form, submit
 from circles.views.session_forms import (
     RescheduleForm,
     ScheduleForm,
     SessionsPanel,
-    in_zone,
     sessions_panel,
 )
 
@@ -43,18 +43,13 @@ class SwapForm(FlaskForm):
     swap_with = SelectField("Swap with", coerce=int, validate_choice=False)
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
-
 
 @bp.app_template_global()
 def circle_sessions(circle: Circle) -> SessionsPanel:
     """The sessions section of the circle page (templates/sessions/_panel.html)."""
-    return sessions_panel(db(), circle, _me())
+    return sessions_panel(db(), circle, current_member())
 
 
-bp.add_app_template_filter(in_zone, "in_zone")
 
 
 def _back(session: CircleSession) -> ResponseReturnValue:
@@ -65,10 +60,10 @@ def _act(session: CircleSession, operation: Callable[[], Any], done: str) -> Res
     """Run a one-button action: commit and say so, or roll back and say why not."""
     try:
         operation()
-        orm.session.commit()
+        db().commit()
         flash(done, "ok")
     except (Conflict, InvalidInput) as exc:
-        orm.session.rollback()
+        db().rollback()
         flash(exc.message if isinstance(exc, Conflict) else "; ".join(exc.errors.values()),
               "error")
     return _back(session)
@@ -78,10 +73,10 @@ def _act(session: CircleSession, operation: Callable[[], Any], done: str) -> Res
 @login_required
 def new(circle_id: int) -> ResponseReturnValue:
     """A member plans a session, or a series that keeps its local time."""
-    circle = scheduling.member_circle(db(), _me(), circle_id)
-    form = ScheduleForm(zone=_me().timezone)
+    circle = scheduling.member_circle(db(), current_member(), circle_id)
+    form = ScheduleForm(zone=current_member().timezone)
     planned = submit(form, lambda: scheduling.schedule(
-        db(), circle, _me(), date=form.date.data or "", time=form.time.data or "",
+        db(), circle, current_member(), date=form.date.data or "", time=form.time.data or "",
         timezone=form.timezone.data or "", duration_minutes=form.duration_minutes.data,
         title=form.title.data or "", cadence=form.cadence.data or None, count=form.count.data,
     ))
@@ -89,7 +84,7 @@ def new(circle_id: int) -> ResponseReturnValue:
         return render_form("sessions/new.html", form, circle=circle)
     first = planned[0]
     flash(f"Planned {len(planned)} session{'s' if len(planned) > 1 else ''}, the first on "
-          f"{in_zone(first.starts_at, _me().timezone)} ({_me().timezone}).", "ok")
+          f"{local(first.starts_at, 'session')} ({current_member().timezone}).", "ok")
     return _back(first)
 
 
@@ -97,15 +92,15 @@ def new(circle_id: int) -> ResponseReturnValue:
 @login_required
 def reschedule(session_id: int) -> ResponseReturnValue:
     """A member moves one planned session; its roles stay."""
-    session = scheduling.session_for_member(db(), _me(), session_id)
-    form = (RescheduleForm(zone=_me().timezone) if request.method == "POST"
-            else RescheduleForm.of(session, _me().timezone))
+    session = scheduling.session_for_member(db(), current_member(), session_id)
+    form = (RescheduleForm(zone=current_member().timezone) if request.method == "POST"
+            else RescheduleForm.of(session, current_member().timezone))
     moved = submit(form, lambda: scheduling.reschedule(
-        db(), session, _me(), date=form.date.data or "", time=form.time.data or "",
+        db(), session, current_member(), date=form.date.data or "", time=form.time.data or "",
         timezone=form.timezone.data or "", duration_minutes=form.duration_minutes.data))
     if moved is None:
         return render_form("sessions/reschedule.html", form, session=session)
-    flash(f"Moved to {in_zone(moved.starts_at, _me().timezone)} ({_me().timezone}).", "ok")
+    flash(f"Moved to {local(moved.starts_at, 'session')} ({current_member().timezone}).", "ok")
     return _back(moved)
 
 
@@ -113,16 +108,16 @@ def reschedule(session_id: int) -> ResponseReturnValue:
 @login_required
 def cancel(session_id: int) -> ResponseReturnValue:
     """A member calls off a planned session; it stays listed as cancelled."""
-    session = scheduling.session_for_member(db(), _me(), session_id)
-    return _act(session, lambda: scheduling.cancel(db(), session, _me()), "Session cancelled.")
+    session = scheduling.session_for_member(db(), current_member(), session_id)
+    return _act(session, lambda: scheduling.cancel(db(), session, current_member()), "Session cancelled.")
 
 
 @bp.post("/sessions/<int:session_id>/roles/<role>/claim")
 @login_required
 def claim(session_id: int, role: str) -> ResponseReturnValue:
     """A member takes a vacant role."""
-    session = scheduling.session_for_member(db(), _me(), session_id)
-    return _act(session, lambda: roles.claim_role(db(), session, role, _me()),
+    session = scheduling.session_for_member(db(), current_member(), session_id)
+    return _act(session, lambda: roles.claim_role(db(), session, role, current_member()),
                 f"You are the {roles.ROLE_NAMES.get(role, role)}.")
 
 
@@ -130,8 +125,8 @@ def claim(session_id: int, role: str) -> ResponseReturnValue:
 @login_required
 def release(session_id: int, role: str) -> ResponseReturnValue:
     """A member gives up their role; it is vacant for anyone to claim."""
-    session = scheduling.session_for_member(db(), _me(), session_id)
-    return _act(session, lambda: roles.release_role(db(), session, role, _me()),
+    session = scheduling.session_for_member(db(), current_member(), session_id)
+    return _act(session, lambda: roles.release_role(db(), session, role, current_member()),
                 f"The {roles.ROLE_NAMES.get(role, role)} role is now vacant.")
 
 
@@ -139,7 +134,7 @@ def _role_for_member(role_id: int) -> SessionRole:
     row = db().get(SessionRole, role_id)
     if row is None:
         raise NotFound("role")
-    scheduling.session_for_member(db(), _me(), row.session_id)
+    scheduling.session_for_member(db(), current_member(), row.session_id)
     return row
 
 
@@ -153,7 +148,7 @@ def propose_swap(role_id: int) -> ResponseReturnValue:
         flash("Choose a role to swap with.", "error")
         return _back(row.session)
     target = form.swap_with.data
-    return _act(row.session, lambda: roles.propose_swap(db(), row, _me(), target),
+    return _act(row.session, lambda: roles.propose_swap(db(), row, current_member(), target),
                 "Swap proposed; it happens when they accept.")
 
 
@@ -162,7 +157,7 @@ def propose_swap(role_id: int) -> ResponseReturnValue:
 def accept_swap(role_id: int) -> ResponseReturnValue:
     """The member asked accepts a swap: the two roles change hands."""
     row = _role_for_member(role_id)
-    return _act(row.session, lambda: roles.accept_swap(db(), row, _me()), "Roles swapped.")
+    return _act(row.session, lambda: roles.accept_swap(db(), row, current_member()), "Roles swapped.")
 
 
 @bp.post("/roles/<int:role_id>/swap/decline")
@@ -170,9 +165,9 @@ def accept_swap(role_id: int) -> ResponseReturnValue:
 def decline_swap(role_id: int) -> ResponseReturnValue:
     """The member asked declines a swap, or its proposer withdraws it."""
     row = _role_for_member(role_id)
-    done = ("Swap proposal withdrawn." if row.swap_proposed_by_id == _me().id
+    done = ("Swap proposal withdrawn." if row.swap_proposed_by_id == current_member().id
             else "Swap declined; the roles stay as they were.")
-    return _act(row.session, lambda: roles.decline_swap(db(), row, _me()), done)
+    return _act(row.session, lambda: roles.decline_swap(db(), row, current_member()), done)
 
 
 def _ics(data: bytes, filename: str | None = None) -> Response:
@@ -193,7 +188,7 @@ def _calendar(sessions: list[CircleSession], name: str) -> bytes:
 @login_required
 def session_ics(session_id: int) -> ResponseReturnValue:
     """One session as a calendar file, for its circle's members."""
-    session = scheduling.session_for_member(db(), _me(), session_id)
+    session = scheduling.session_for_member(db(), current_member(), session_id)
     return _ics(_calendar([session], session.circle.name), f"circle-session-{session.id}.ics")
 
 
@@ -211,7 +206,7 @@ def feed(token: str) -> ResponseReturnValue:
 @login_required
 def calendar_page() -> ResponseReturnValue:
     """Where a member finds (or retires) the address of their calendar feed."""
-    token = ics.feed_token(current_app.config["SECRET_KEY"], _me())
+    token = ics.feed_token(current_app.config["SECRET_KEY"], current_member())
     url = url_for("sessions.feed", token=token, _external=True) if token else None
     return render_template("sessions/calendar.html", feed_url=url)
 
@@ -220,9 +215,9 @@ def calendar_page() -> ResponseReturnValue:
 @login_required
 def reset_calendar() -> ResponseReturnValue:
     """Give the member a new feed address; the old one stops working."""
-    had_feed = _me().calendar_nonce is not None
-    ics.reset_feed(db(), _me())
-    orm.session.commit()
+    had_feed = current_member().calendar_nonce is not None
+    ics.reset_feed(db(), current_member())
+    db().commit()
     flash("New feed address made; the old one no longer works." if had_feed
           else "Your calendar feed is ready.", "ok")
     return redirect(url_for("sessions.calendar_page"))

@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import orm
 from circles.growth import commitments, goals
-from circles.models import Circle, CircleGoal, Commitment, GoalCheckin, User, utcnow
+from circles.models import Circle, CircleGoal, Commitment, GoalCheckin, User, as_utc, utcnow
 from circles.models.notifications import Notification
-from circles.sessions.scheduling import as_utc
 from tests.conftest import AuthActions, post_form
 from tests.support.goals_cast import Cast, build_cast
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from circles.extensions import orm
 from circles.live import presence as live_presence
 from circles.live import processes as live_processes
-from circles.live.room import Change, as_utc
+from circles.live.room import Change
 from circles.models import (
     CircleSession,
     Contribution,
@@ -30,6 +30,7 @@ from circles.models import (
     LiveProcess,
     Presence,
     User,
+    as_utc,
     utcnow,
 )
 from realtime import processes

@@ -13,10 +13,9 @@ from sqlalchemy.orm import scoped_session
 
 from circles.communities.circle import add_to_circle, leave_circle
 from circles.errors import Conflict, InvalidInput, NotFound
-from circles.models import Circle, CircleSession, SessionRole, User
+from circles.models import Circle, CircleSession, SessionRole, User, as_utc
 from circles.models.sessions import ROLES
 from circles.sessions import roles, scheduling
-from circles.sessions.scheduling import as_utc
 
 # Fixed dates in 2030 keep the daylight-saving changes known: Europe/Berlin springs forward on
 # 31 March 2030 (02:00 → 03:00) and falls back on 27 October; New York on 10 March / 3 Nov.
