@@ -33,8 +33,11 @@ run: migrate  ## serve the app with the demo community on http://127.0.0.1:5000
 	$(FLASK) demo load --if-empty
 	$(FLASK) serve --host $(HOST) --port $(PORT)
 
+# One pytest worker per core (pytest-xdist); PYTEST_WORKERS=0 runs in this process only.
+PYTEST_WORKERS ?= auto
+
 test: setup  ## the whole suite (PostgreSQL, Redis and browser tests skip with a reason if absent, outside CI)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check circles graph realtime tests bench
