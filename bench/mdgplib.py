@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.machine import machine
 from graph.compile import compile_kernels
 from graph.mdgp import solve_groups
-from graph.mdgplib import read_instance, reference_optima
+from graph.mdgp.mdgplib import read_instance, reference_optima
 
 ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "mdgplib"
 LIMITS = {30: 1.0, 60: 1.0, 120: 3.0, 240: 20.0, 480: 120.0}

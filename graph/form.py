@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from graph.errors import FormationError
 from graph.mdgp import solve_groups
-from graph.mdgplib import read_instance
+from graph.mdgp.mdgplib import read_instance
 
 
 def progress_bar(stream: TextIO, width: int = 30) -> Callable[[float], None]:

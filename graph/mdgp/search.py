@@ -298,7 +298,7 @@ def iterated_search(
     3 s budget); it stops after ``5·m`` (min 50)
     iterations without a new best, after ``iterations`` in all, or at ``deadline``.
     """
-    from graph.mdgp_tabu import tabu_units  # the tabu module builds on this one
+    from graph.mdgp.tabu import tabu_units  # the tabu module builds on this one
 
     started = time.monotonic()
     current = problem.start(rng, initial)

@@ -1,5 +1,6 @@
-"""Maximally Diverse Grouping: split members into groups of bounded sizes, maximising the
-sum of pair utilities inside groups (the model behind circle formation)."""
+"""The MDGP entry points: :func:`solve_groups` (iterated local search, with locked and
+forbidden pairs) and :func:`solve_exact` (dynamic programming, small n), and the
+:func:`objective` they maximise."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph.errors import InfeasibleError
-from graph.mdgp_exact import exact_assignment
-from graph.mdgp_search import Problem, iterated_search
+from graph.mdgp.exact import exact_assignment
+from graph.mdgp.search import Problem, iterated_search
 
 
 @dataclass(frozen=True)

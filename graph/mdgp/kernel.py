@@ -1,6 +1,6 @@
 """Compiled tabu search for MDGP with one-member nodes (numba).
 
-The step of :func:`graph.mdgp_tabu.tabu_units` — value every swap and every one-move, take
+The step of :func:`graph.mdgp.tabu.tabu_units` — value every swap and every one-move, take
 the best non-tabu one (or a tabu one that beats the best seen) — is a pair of tight loops
 with a bound that skips most swaps. Compiled, a step costs a few microseconds instead of the
 ~0.3 ms numpy needed for all n² swaps, so the same time limit buys a hundred times more

@@ -1,4 +1,4 @@
-"""Tabu search for one-member nodes, driving the compiled steps of :mod:`graph.mdgp_kernel`.
+"""Tabu search for one-member nodes, driving the compiled steps of :mod:`graph.mdgp.kernel`.
 
 Each step takes the best swap or one-move whose members are not tabu (or any move that beats
 the best value seen); moved members stay tabu for a random tenure of 2–10 % of the nodes.
@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from graph.mdgp_kernel import gains_of, tabu_steps
-from graph.mdgp_search import TENURE, Problem, State
+from graph.mdgp.kernel import gains_of, tabu_steps
+from graph.mdgp.search import TENURE, Problem, State
 
 # Tabu steps between two looks at the clock: a step costs at most ~3 ns per pair of nodes
 # (far less once the bound prunes), so a batch of WORK // m² steps stays within tens of
