@@ -12,7 +12,8 @@ import numpy as np
 
 from graph.errors import InfeasibleError
 from graph.mdgp.exact import exact_assignment
-from graph.mdgp.search import Problem, iterated_search
+from graph.mdgp.problem import Problem
+from graph.mdgp.search import iterated_search
 
 
 @dataclass(frozen=True)
@@ -182,20 +183,8 @@ def solve_groups(
         block_of[block] = index
     original = w.copy()
     pairs = _forbid(w, forbidden, block_of)
-    membership = np.zeros((n, len(blocks)))
-    membership[np.arange(n), block_of] = 1.0
-    contracted = membership.T @ w @ membership
-    np.fill_diagonal(contracted, 0.0)
-    sizes = np.array([len(block) for block in blocks], dtype=np.int64)
-    problem = Problem(contracted, sizes, bounds)
-    start = None
-    if initial is not None:
-        start = np.full(len(blocks), -1, dtype=np.int64)
-        for g, group in enumerate(initial[: len(bounds)]):
-            for member in group:
-                if 0 <= member < n:
-                    start[block_of[member]] = g
-    state = iterated_search(problem, np.random.default_rng(seed),
+    start = None if initial is None else _block_start(initial, block_of, len(blocks), bounds)
+    state = iterated_search(_contract(w, blocks, block_of, bounds), np.random.default_rng(seed),
                             deadline=started + time_limit, iterations=iterations,
                             initial=start, progress=progress)
     groups = [sorted(m for b in np.flatnonzero(state.assign == g) for m in blocks[b])
@@ -208,6 +197,28 @@ def solve_groups(
     if progress is not None:
         progress(1.0)
     return Grouping(groups, objective(original, groups), time.monotonic() - started)
+
+
+def _contract(w: np.ndarray, blocks: list[list[int]], block_of: np.ndarray,
+              bounds: list[tuple[int, int]]) -> Problem:
+    """The problem on blocks: a block's weight to another is the sum over their members."""
+    membership = np.zeros((len(w), len(blocks)))
+    membership[np.arange(len(w)), block_of] = 1.0
+    contracted = membership.T @ w @ membership
+    np.fill_diagonal(contracted, 0.0)
+    sizes = np.array([len(block) for block in blocks], dtype=np.int64)
+    return Problem(contracted, sizes, bounds)
+
+
+def _block_start(initial: list[list[int]], block_of: np.ndarray, blocks: int,
+                 bounds: list[tuple[int, int]]) -> np.ndarray:
+    """A group per block from a grouping of members (-1 where ``initial`` says nothing)."""
+    start = np.full(blocks, -1, dtype=np.int64)
+    for g, group in enumerate(initial[: len(bounds)]):
+        for member in group:
+            if 0 <= member < len(block_of):
+                start[block_of[member]] = g
+    return start
 
 
 def solve_exact(weights: np.ndarray, bounds: list[tuple[int, int]]) -> Grouping:

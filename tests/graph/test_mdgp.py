@@ -177,7 +177,7 @@ def test_compiled_tabu_steps_keep_gains_value_and_sizes_exact(bounds: list[tuple
     """After many compiled tabu steps the kept-up-to-date gains, loads and value equal the
     ones rebuilt from scratch, sizes stay in bounds, and the best value is the best's."""
     from graph.mdgp.kernel import gains_of, tabu_steps
-    from graph.mdgp.search import Problem
+    from graph.mdgp.problem import Problem
 
     rng = np.random.default_rng(5)
     w = rng.random((30, 30))
@@ -204,7 +204,7 @@ def test_pruned_step_takes_the_best_move_a_full_scan_finds(seed: int) -> None:
     """The first tabu step from a random grouping gains exactly the best swap or one-move
     that numpy finds by valuing all of them: the bound skips pairs, never the best one."""
     from graph.mdgp.kernel import gains_of, tabu_steps
-    from graph.mdgp.search import Problem
+    from graph.mdgp.problem import Problem
 
     rng = np.random.default_rng(seed)
     w = rng.integers(-20, 100, size=(40, 40)).astype(float)
