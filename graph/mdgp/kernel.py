@@ -17,10 +17,37 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+__all__ = ["gains_of", "tabu_steps"]
+
 
 @njit(cache=True)
 def gains_of(w: np.ndarray, assign: np.ndarray, groups: int) -> np.ndarray:
-    """``gain[i, g]`` from scratch, O(m²)."""
+    """``gain[i, g]``: the sum of ``w[i, j]`` over the other nodes j in group g, from scratch.
+
+    Parameters
+    ----------
+    w : ndarray
+        m×m weights.
+    assign : ndarray of int64
+        Each node's group.
+    groups : int
+        Number of groups.
+
+    Returns
+    -------
+    ndarray
+        m × groups, node-major.
+
+    Examples
+    --------
+    >>> w = np.array([[0, 5, 1], [5, 0, 2], [1, 2, 0]], dtype=float)
+    >>> gains_of(w, np.array([0, 0, 1]), 2).tolist()
+    [[5.0, 1.0], [5.0, 2.0], [3.0, 0.0]]
+
+    Notes
+    -----
+    O(m²).
+    """
     m = len(assign)
     gain = np.zeros((m, groups))
     for i in range(m):
@@ -75,15 +102,55 @@ def tabu_steps(w: np.ndarray, wmin2: float, lo: np.ndarray, hi: np.ndarray,
                eps: float, slack: bool, seed: int) -> tuple[float, float, int, int, bool]:
     """Run at most ``steps`` tabu steps (the caller checks the clock between calls).
 
-    Arrays are updated in place; returns ``(value, best_value, step, since, stuck)`` where
-    ``stuck`` means no move was possible at all. ``wmin2`` is twice the smallest weight.
-
     The swap scan goes group pair by group pair. Member i of group g swapping with j of
     group h gains ``move[i, h] + move[j, g] − 2·w[i, j]``, at most
     ``move[i, h] + top[h, g] − wmin2`` where ``top[h, g]`` is the best ``move[j, g]`` in h:
     when that bound cannot beat the moves already found (nor trigger aspiration), the
     whole of h is skipped for i. Near a local optimum this skips almost every pair (~50×
     fewer evaluations at n = 480) and finds exactly the move a full scan would.
+
+    Parameters
+    ----------
+    w : ndarray
+        m×m weights.
+    wmin2 : float
+        Twice the smallest weight between two nodes.
+    lo, hi : ndarray of int64
+        Size bounds of the groups.
+    assign, load, gain : ndarray
+        Each node's group, group sizes and the node-major gain matrix (:func:`gains_of`),
+        updated in place.
+    value : float
+        The grouping's objective.
+    until : ndarray of int64
+        The step until which each node is tabu, updated in place.
+    best_assign : ndarray of int64
+        The best grouping seen, updated in place.
+    best_value : float
+        Its objective.
+    step, since : int
+        Steps so far, and steps since a new best.
+    stall : int
+        Steps without a new best after which to stop.
+    steps : int
+        Steps to run in this call.
+    tenure_low, tenure_high : int
+        Range of the random tabu tenure, in steps.
+    eps : float
+        Smallest gain that counts as an improvement.
+    slack : bool
+        Whether some group's bounds differ (then one-moves are tried as well as swaps).
+    seed : int
+        Seeds numba's random generator for this call.
+
+    Returns
+    -------
+    (float, float, int, int, bool)
+        ``value``, ``best_value``, ``step``, ``since``, and ``stuck``: no move was possible.
+
+    Notes
+    -----
+    A step costs O(m·G) for the move gains plus the pruned swap scan (O(m²) at worst).
     """
     np.random.seed(seed)
     m, groups = gain.shape

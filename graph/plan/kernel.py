@@ -1,26 +1,13 @@
-"""Compiled simulated annealing over a plan of circles (numba), for :mod:`graph.plan`.
-
-The state is a group per (round, member), or -1 for a member sitting a round out. Its value is
-the sum of pair utilities inside groups plus **coverage**, a set function of each group —
-every member's needs (topic, weight) count once a group-mate gives that topic, with
-diminishing returns ``ret[k]`` for ``k`` givers — minus the rule breaks, each tier at its own
-cost: forbidden pairs sharing a group, pairs meeting more than once (prior meetings count),
-the **window deficit** of each group (how many of its members would have to leave for the
-rest to share one of the ``cols`` start columns: 0 when they share one, and one step smaller
-for every member who leaves the wrong group), and members sitting a round out.
-
-A move is one member to another group of the same round (or out of the round, or back in),
-or a swap of two members of different groups in one round. Every delta is read in
-O(group size + the member's topics + columns) from per-group member lists and sums:
-``sup[r, g, t]`` givers of t, ``dn[r, g, t]`` / ``ds[r, g, t]`` need weights of members who
-do not / do give t themselves (a member never answers their own need), ``cnt[r, g, c]``
-members free at column c. Coverage of a group is ``Σ_t dn·ret[sup] + ds·ret[sup − 1]``.
-"""
+"""Compiled simulated annealing over a plan of circles (numba), for :mod:`graph.plan`: a
+plan's state (:func:`build`), its value (:func:`score`), and steps valued by deltas
+(:func:`anneal`)."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+__all__ = ["anneal", "build", "score"]
 
 #: Share of steps that try setting a member aside for a round (or back), when allowed.
 ASIDE_SHARE = 0.02
@@ -43,8 +30,7 @@ def _topic_value(dn: float, ds: float, k: int, ret: np.ndarray) -> float:
 def _cover(r: int, g: int, i: int, sign: int, sup: np.ndarray, dn: np.ndarray, ds: np.ndarray,
            tp: np.ndarray, tt: np.ndarray, ts: np.ndarray, tc: np.ndarray,
            ret: np.ndarray) -> float:
-    """Add (sign 1) or remove (sign -1) member i's topics to group (r, g); the coverage change
-    (nothing for g = -1, the members sitting the round out)."""
+    """Add (sign 1) or remove (-1) member i's topics in group (r, g) (-1: none); the change."""
     delta = 0.0
     if g < 0:
         return delta
@@ -65,8 +51,7 @@ def _cover(r: int, g: int, i: int, sign: int, sup: np.ndarray, dn: np.ndarray, d
 @njit(cache=True)
 def _deficit(cnt: np.ndarray, count: np.ndarray, cols: np.ndarray, r: int, g: int, out: int,
              into: int) -> int:
-    """Window deficit of group (r, g) with member ``out`` gone and ``into`` added (-1: none):
-    its size less the most members free at one column (0 for g = -1)."""
+    """Group (r, g)'s size less its most members free at a column, ``out`` gone, ``into`` in."""
     if g < 0:
         return 0
     size = count[r, g] - (1 if out >= 0 else 0) + (1 if into >= 0 else 0)
@@ -83,10 +68,33 @@ def _deficit(cnt: np.ndarray, count: np.ndarray, cols: np.ndarray, r: int, g: in
 
 
 @njit(cache=True)
-def build(assign: np.ndarray, groups: int, width: int, topics: int, tp: np.ndarray,
-          tt: np.ndarray, ts: np.ndarray, tc: np.ndarray, ret: np.ndarray, cols: np.ndarray,
+def build(assign: np.ndarray, groups: int, width: int, topics: int, tp: np.ndarray, tt: np.ndarray,
+          ts: np.ndarray, tc: np.ndarray, ret: np.ndarray, cols: np.ndarray,
           prior: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Member lists, topic sums, column counts, meet counts and window deficits of ``assign``."""
+    """The state of a plan, from which every step's change in value is read.
+
+    Parameters
+    ----------
+    assign : ndarray of int64
+        rounds × n groups (-1: out of the round).
+    groups, width, topics : int
+        Groups per round, room in a member list (largest size + 1), topics.
+    tp, tt, ts, tc, ret, cols, prior : ndarray
+        Topic lists and returns (:mod:`graph.plan.coverage`), start columns, prior meetings.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``members[r, g, :count[r, g]]`` and each member's ``slot`` there; per group and
+        topic t, ``sup`` givers and ``dn`` / ``ds`` need weights of members who do not / do
+        give t (nobody answers their own need: coverage is ``Σ_t dn·ret[sup] +
+        ds·ret[sup − 1]``); ``cnt[r, g, c]`` members free at column c; ``meets``; each
+        group's window ``deficit``: members who must leave for the rest to share a column.
+
+    Notes
+    -----
+    O(R·n·(T + U) + R·G·S² + n²) for T topics a member has, U columns, group size S.
+    """
     rounds, n = assign.shape
     members = np.full((rounds, groups, width), -1, dtype=np.int64)
     count = np.zeros((rounds, groups), dtype=np.int64)
@@ -124,9 +132,26 @@ def build(assign: np.ndarray, groups: int, width: int, topics: int, tp: np.ndarr
 def score(assign: np.ndarray, groups: int, w: np.ndarray, hard: np.ndarray, prior: np.ndarray,
           tp: np.ndarray, tt: np.ndarray, ts: np.ndarray, tc: np.ndarray, ret: np.ndarray,
           topics: int, cols: np.ndarray) -> np.ndarray:
-    """``[pair utility, coverage, forbidden pairs, repeated meetings, window deficit, members
-    sitting a round out]`` of a plan, from scratch (the reference the incremental deltas are
-    tested against)."""
+    """The parts of a plan's value from scratch (the reference the deltas are tested against).
+
+    Parameters
+    ----------
+    assign : ndarray of int64
+        rounds × n groups (-1: out of the round).
+    groups, topics : int
+    w, hard, prior, tp, tt, ts, tc, ret, cols : ndarray
+        Pair utilities, forbidden pairs, prior meetings, as for :func:`build`.
+
+    Returns
+    -------
+    ndarray
+        ``[pair utility, coverage, forbidden pairs, repeated meetings, window deficit,
+        members sitting a round out]``.
+
+    Notes
+    -----
+    As :func:`build`, plus O(R·G·T) for coverage.
+    """
     rounds, n = assign.shape
     members, count, _, sup, dn, ds, _, meets, deficit = build(
         assign, groups, n + 1, topics, tp, tt, ts, tc, ret, cols, prior)
@@ -208,30 +233,20 @@ def _accept(delta: float, temp: float) -> bool:
 
 
 @njit(cache=True)
-def _set(deficit: np.ndarray, r: int, g: int, value: int) -> None:
-    if g >= 0:
-        deficit[r, g] = value
-
-
-@njit(cache=True)
-def _now(deficit: np.ndarray, r: int, g: int) -> int:
-    return 0 if g < 0 else deficit[r, g]
-
-
-@njit(cache=True)
 def _try(r: int, i: int, j: int, g: int, h: int, assign: np.ndarray, members: np.ndarray,
          count: np.ndarray, slot: np.ndarray, sup: np.ndarray, dn: np.ndarray, ds: np.ndarray,
-         cnt: np.ndarray, meets: np.ndarray, deficit: np.ndarray, w: np.ndarray,
-         hard: np.ndarray, tp: np.ndarray, tt: np.ndarray, ts: np.ndarray, tc: np.ndarray,
-         ret: np.ndarray, cols: np.ndarray, cover_weight: float, pen: np.ndarray,
-         strict: bool, home: np.ndarray, keep: float, temp: float) -> float:
+         cnt: np.ndarray, meets: np.ndarray, deficit: np.ndarray, w: np.ndarray, hard: np.ndarray,
+         tp: np.ndarray, tt: np.ndarray, ts: np.ndarray, tc: np.ndarray, ret: np.ndarray,
+         cols: np.ndarray, cover_weight: float, pen: np.ndarray, strict: bool, home: np.ndarray,
+         keep: float, temp: float) -> float:
     """Move i from g to h (j = -1), or swap i (in g) with j (in h), in round r, if the
     annealing rule accepts; the value change (0 if not). Either group may be -1 (out of the
-    round). ``pen`` = per forbidden pair, repeat, unit of window deficit, member out of the
-    round, then (optionally) a factor on the last for each round; ``strict``: a step that breaks a rule is refused before coverage is even valued."""
+    round). ``pen``: as ``penalties`` of :func:`anneal`; ``strict``: a step that breaks a
+    rule is refused before coverage is even valued."""
     new_g = _deficit(cnt, count, cols, r, g, i, j)
     new_h = _deficit(cnt, count, cols, r, h, j, i)
-    windows = new_g + new_h - _now(deficit, r, g) - _now(deficit, r, h)
+    windows = (new_g - (deficit[r, g] if g >= 0 else 0)
+               + new_h - (deficit[r, h] if h >= 0 else 0))
     u1, b1, q1 = _pairs_with(r, g, i, -1, False, members, count, w, hard, meets)
     u2, b2, q2 = _pairs_with(r, h, i, j, True, members, count, w, hard, meets)
     u3, b3, q3 = 0.0, 0.0, 0.0
@@ -259,8 +274,10 @@ def _try(r: int, i: int, j: int, g: int, h: int, assign: np.ndarray, members: np
         _relocate(r, i, g, h, assign, members, count, slot, cnt, cols, meets)
         if j >= 0:
             _relocate(r, j, h, g, assign, members, count, slot, cnt, cols, meets)
-        _set(deficit, r, g, new_g)
-        _set(deficit, r, h, new_h)
+        if g >= 0:
+            deficit[r, g] = new_g
+        if h >= 0:
+            deficit[r, h] = new_h
         return delta
     _cover(r, h, i, -1, sup, dn, ds, tp, tt, ts, tc, ret)
     if j >= 0:
@@ -289,33 +306,53 @@ def _target(r: int, i: int, g: int, groups: int, assign: np.ndarray, sup: np.nda
 @njit(cache=True, nogil=True)
 def anneal(assign: np.ndarray, pinned: np.ndarray, lo: np.ndarray, hi: np.ndarray,
            members: np.ndarray, count: np.ndarray, slot: np.ndarray, sup: np.ndarray,
-           dn: np.ndarray, ds: np.ndarray, cnt: np.ndarray, meets: np.ndarray,
-           deficit: np.ndarray, w: np.ndarray, hard: np.ndarray, tp: np.ndarray,
-           tt: np.ndarray, ts: np.ndarray, tc: np.ndarray, ret: np.ndarray, cols: np.ndarray,
-           cover_weight: float, penalties: np.ndarray, movable: np.ndarray,
-           nfree: np.ndarray, home: np.ndarray, keep: float, value: float, start: int,
-           steps: int, total: int, t0: float, t1: float, seed: int, ramp: float,
-           directed: float, gp: np.ndarray, gi: np.ndarray, aside: bool) -> float:
+           dn: np.ndarray, ds: np.ndarray, cnt: np.ndarray, meets: np.ndarray, deficit: np.ndarray,
+           w: np.ndarray, hard: np.ndarray, tp: np.ndarray, tt: np.ndarray, ts: np.ndarray,
+           tc: np.ndarray, ret: np.ndarray, cols: np.ndarray, cover_weight: float,
+           penalties: np.ndarray, movable: np.ndarray, nfree: np.ndarray, home: np.ndarray,
+           keep: float, value: float, start: int, steps: int, total: int, t0: float, t1: float,
+           seed: int, ramp: float, directed: float, gp: np.ndarray, gi: np.ndarray,
+           aside: bool) -> float:
     """Run annealing steps ``start .. start + steps`` of ``total`` in place; returns the value.
 
-    The temperature falls geometrically from ``t0`` to ``t1`` over ``total`` steps (0 from
-    there on: plain descent). Rule-break costs (``penalties``) rise from 0.1 % to their full
-    weight over the first ``ramp`` of the schedule (early on the search may pass through
-    broken rules), after which a step that breaks a rule is refused outright. With ``aside``
-    a member may sit a round out, at a cost. ``movable[r, :nfree[r]]`` lists the members of
-    round r who are not pinned; ``keep`` is paid for each member in their ``home[r, i]``.
+    A step moves a member to another group of its round (or out, or back in) or swaps two.
+    The temperature falls geometrically from ``t0`` to ``t1`` over ``total`` steps (then 0).
+    Rule-break costs rise from 0.1 % to their full weight over the first ``ramp`` of the
+    schedule, then a step that breaks a rule is refused. A share ``directed`` of the steps
+    takes a member with an unanswered need to the group of someone who gives that topic.
 
-    A share ``directed`` of the steps aims: a member with a need nobody in their group
-    answers moves (or swaps) into the group of someone who gives that topic (``gi[gp[t]:
-    gp[t + 1]]`` lists the givers of topic t); the rest are random moves and swaps.
+    Parameters
+    ----------
+    assign, members, count, slot, sup, dn, ds, cnt, meets, deficit : ndarray
+        The plan and its state (:func:`build`), updated in place.
+    pinned, lo, hi, movable, nfree, home : ndarray
+        Pins (-1: free), size bounds, round r's unpinned members ``movable[r, :nfree[r]]``
+        and each member's group in the plan ``keep`` pays them to stay in.
+    w, hard, tp, tt, ts, tc, ret, cols, gp, gi : ndarray
+        As for :func:`build`; the givers of topic t are ``gi[gp[t]:gp[t + 1]]``.
+    cover_weight, keep, value, t0, t1, ramp, directed : float
+        Weights of coverage and of staying home, the value so far, the schedule.
+    penalties : ndarray
+        Costs of a forbidden pair, a repeat, a unit of window deficit and a member out of a
+        round, then a factor on the last for each round.
+    start, steps, total, seed : int
+        First step, steps to run now, steps in the schedule, seed of this batch.
+    aside : bool
+        Whether a member may sit a round out (at its cost).
+
+    Returns
+    -------
+    float
+        ``value`` plus the changes of the steps taken.
+
+    Notes
+    -----
+    A step costs O(group size + the member's topics + columns).
     """
     np.random.seed(seed)
     rounds = assign.shape[0]
     groups = lo.shape[0]
-    slack = False
-    for g in range(groups):
-        if lo[g] < hi[g]:
-            slack = True
+    slack = bool(np.any(lo < hi))
     ratio = t1 / t0 if t0 > 0 else 0.0
     pen = penalties.copy()
     temp, strict = t0, False
