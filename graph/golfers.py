@@ -24,6 +24,8 @@ from graph.designs import (
 from graph.errors import InfeasibleError
 from graph.schedule import Rounds, ScheduleSearch
 
+__all__ = ["golfers", "greedy_schedule"]
+
 #: Greedy starts the search tries at most.
 RESTARTS = 50
 
@@ -31,7 +33,31 @@ RESTARTS = 50
 def greedy_schedule(groups: int, size: int, rounds: int, rng: np.random.Generator,
                     meets: np.ndarray | None = None) -> Rounds:
     """Fill each round pair by pair with players who have not met (fewest meetings first,
-    then the largest *freedom* — players neither has met yet), ties broken at random."""
+    then the largest *freedom* — players neither has met yet), ties broken at random.
+
+    Parameters
+    ----------
+    groups, size, rounds : int
+        G, S and W (n = G·S players).
+    rng : numpy.random.Generator
+        Breaks ties.
+    meets : ndarray, optional
+        n×n meetings before the schedule (not modified).
+
+    Returns
+    -------
+    list of rounds of groups
+        ``schedule[w][g]`` lists group g's players in round w, sorted.
+
+    Examples
+    --------
+    >>> greedy_schedule(2, 2, 3, np.random.default_rng(0))
+    [[[2, 3], [0, 1]], [[0, 3], [1, 2]], [[0, 2], [1, 3]]]
+
+    Notes
+    -----
+    O(W·n³): each pick scores every pair of free players.
+    """
     n = groups * size
     met = np.zeros((n, n)) if meets is None else meets.copy()
     schedule: Rounds = []

@@ -10,6 +10,8 @@ import numpy as np
 from graph.errors import InfeasibleError
 from graph.mdgp import Grouping, objective, solve_groups
 
+__all__ = ["repair"]
+
 Pair = tuple[int, int]
 
 

@@ -61,6 +61,27 @@ def plan_round_by_round(weights: np.ndarray, bounds: list[Pair], rounds: int, *,
                         repeat_penalty: float | None = None) -> list[Grouping]:
     """The myopic baseline: each round planned alone, avoiding pairs that met already.
 
+    Each round is solved on the weights less ``repeat_penalty × (2·meetings + 1)``, the
+    cost of one more meeting under the squared penalty of :func:`plan_rounds`.
+
+    Parameters
+    ----------
+    weights, bounds, rounds, seed, forbidden, met, repeat_penalty
+        As for :func:`plan_rounds`.
+    time_limit : float
+        Seconds for all the rounds, shared evenly.
+
+    Returns
+    -------
+    list of Grouping
+        One per round; ``objective`` is that round's utility, ``seconds`` the average time
+        per round.
+
+    Raises
+    ------
+    InfeasibleError
+        When the bounds cannot hold the members or forbidden pairs cannot be kept apart.
+
     Examples
     --------
     >>> w = np.zeros((4, 4))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from graph.errors import InfeasibleError
 
+__all__ = ["group_bounds"]
+
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -6,9 +6,32 @@ import numpy as np
 
 from graph.errors import InfeasibleError
 
+__all__ = ["exact_assignment", "subset_values"]
+
 
 def subset_values(weights: np.ndarray) -> np.ndarray:
-    """``values[S]`` = sum of ``weights[i, j]`` over pairs ``i < j`` in the bit set ``S``."""
+    """``values[S]`` = sum of ``weights[i, j]`` over pairs ``i < j`` in the bit set ``S``.
+
+    Parameters
+    ----------
+    weights : ndarray
+        n×n symmetric weights.
+
+    Returns
+    -------
+    ndarray
+        2^n values, indexed by subset bit mask.
+
+    Examples
+    --------
+    >>> w = np.array([[0, 5, 1], [5, 0, 2], [1, 2, 0]], dtype=float)
+    >>> subset_values(w).tolist()  # {}, {0}, {1}, {0, 1}, {2}, {0, 2}, {1, 2}, {0, 1, 2}
+    [0.0, 0.0, 0.0, 5.0, 0.0, 1.0, 2.0, 8.0]
+
+    Notes
+    -----
+    O(2^n) time and memory.
+    """
     n = len(weights)
     values = np.zeros(1)
     for b in range(n):
@@ -20,7 +43,35 @@ def subset_values(weights: np.ndarray) -> np.ndarray:
 
 
 def exact_assignment(weights: np.ndarray, bounds: list[tuple[int, int]]) -> list[list[int]]:
-    """Optimal groups (``groups[g]`` within ``bounds[g]``) by DP over subsets, O(G·3^n)."""
+    """Optimal groups (``groups[g]`` within ``bounds[g]``) by dynamic programming over subsets.
+
+    Parameters
+    ----------
+    weights : ndarray
+        n×n symmetric weights, n ≤ 16.
+    bounds : list of (int, int)
+        ``(min, max)`` size of each group.
+
+    Returns
+    -------
+    list of lists of int
+        ``groups[g]`` in increasing order.
+
+    Raises
+    ------
+    InfeasibleError
+        When n > 16, or the bounds cannot cover the n members.
+
+    Examples
+    --------
+    >>> w = np.array([[0, 5, 1, 1], [5, 0, 1, 1], [1, 1, 0, 5], [1, 1, 5, 0]], dtype=float)
+    >>> exact_assignment(w, [(2, 2), (2, 2)])
+    [[2, 3], [0, 1]]
+
+    Notes
+    -----
+    O(G·3^n) time, O(G·2^n) memory.
+    """
     n = len(weights)
     if n > 16:
         raise InfeasibleError(f"the exact solver handles at most 16 members, not {n}")

@@ -13,6 +13,8 @@ import numpy as np
 
 from graph.errors import FormatError
 
+__all__ = ["Instance", "read_instance", "reference_optima"]
+
 
 @dataclass(frozen=True)
 class Instance:

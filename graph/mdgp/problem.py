@@ -15,6 +15,8 @@ import numpy as np
 
 from graph.errors import InfeasibleError
 
+__all__ = ["Problem", "State"]
+
 # Tuned on MDGPLIB n=120 (3 s): extra random one-moves per perturbation swap; share of
 # starts with the most uneven sizes the bounds allow (when weights are mostly positive).
 MOVES = 0.0
@@ -31,11 +33,49 @@ class State:
     value: float
 
     def copy(self) -> State:
+        """An independent copy, arrays copied in O(m·G).
+
+        Returns
+        -------
+        State
+        """
         return State(self.assign.copy(), self.load.copy(), self.gain.copy(), self.value)
 
 
 class Problem:
-    """Weights, node sizes and group bounds of one contracted MDGP instance."""
+    """Weights, node sizes and group bounds of one contracted MDGP instance, and the moves of
+    a local search over its groupings (each keeps a :class:`State` exact).
+
+    Parameters
+    ----------
+    weights : ndarray
+        m×m symmetric weights between nodes, zero diagonal.
+    sizes : ndarray of int64
+        Members in each node (1, or a locked block's size).
+    bounds : list of (int, int)
+        ``(min, max)`` members of each group.
+
+    Examples
+    --------
+    Pairs (0, 1) and (2, 3) weigh 5, every other pair 1:
+
+    >>> w = np.array([[0, 5, 1, 1], [5, 0, 1, 1], [1, 1, 0, 5], [1, 1, 5, 0]], dtype=float)
+    >>> problem = Problem(w, np.ones(4, dtype=np.int64), [(2, 2), (2, 2)])
+    >>> st = problem.state(np.array([0, 1, 0, 1])); st.value
+    2.0
+    >>> float(problem.swap_gains(st).max())  # swapping 1 and 2 (or 0 and 3)
+    8.0
+    >>> problem.swap(st, 1, 2); st.value, st.assign.tolist()
+    (10.0, [0, 0, 1, 1])
+    >>> float(problem.move_gains(st).max())  # sizes (2, 2): no one-move is allowed
+    -inf
+    >>> problem.perturb(st, 1, np.random.default_rng(2)); st.value
+    2.0
+    >>> problem.descend(st); st.value
+    10.0
+    >>> problem.start(np.random.default_rng(0)).load.tolist()
+    [2, 2]
+    """
 
     def __init__(self, weights: np.ndarray, sizes: np.ndarray, bounds: list[tuple[int, int]]):
         self.w = weights
@@ -52,7 +92,21 @@ class Problem:
         self.positive = float(weights.sum()) > 0
 
     def state(self, assign: np.ndarray) -> State:
-        """The full state of an assignment, computed from scratch (O(m²·G))."""
+        """The full state of an assignment, computed from scratch.
+
+        Parameters
+        ----------
+        assign : ndarray of int64
+            Each node's group (kept, not copied).
+
+        Returns
+        -------
+        State
+
+        Notes
+        -----
+        O(m²·G).
+        """
         onehot = np.zeros((self.groups, self.m))
         onehot[assign, self.nodes] = 1.0
         gain = onehot @ self.w
@@ -61,7 +115,24 @@ class Problem:
         return State(assign, load, gain, value)
 
     def fill(self, assign: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
-        """Place unassigned nodes (-1): groups below their minimum first, then any with room."""
+        """Place unassigned nodes (-1): groups below their minimum first, then any with room.
+
+        Parameters
+        ----------
+        assign : ndarray of int64
+            Each node's group, -1 for nodes to place (not modified).
+        rng : numpy.random.Generator
+            Draws the order of the nodes and the groups among equals.
+
+        Returns
+        -------
+        ndarray or None
+            The completed assignment, or None when the nodes do not fit this way.
+
+        Notes
+        -----
+        O(m·G).
+        """
         assign = assign.copy()
         load = np.bincount(assign[assign >= 0], weights=self.sizes[assign >= 0],
                            minlength=self.groups).astype(np.int64)
@@ -80,7 +151,27 @@ class Problem:
         return assign if bool(np.all(load >= self.lo)) else None
 
     def start(self, rng: np.random.Generator, initial: np.ndarray | None = None) -> State:
-        """A random feasible state, or ``initial`` with its size violations repaired."""
+        """A random feasible state, or ``initial`` with its size violations repaired.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+        initial : ndarray of int64, optional
+            A group per node (-1: anywhere) to start from.
+
+        Returns
+        -------
+        State
+
+        Raises
+        ------
+        InfeasibleError
+            When 50 attempts fit no grouping of the node sizes into the bounds.
+
+        Notes
+        -----
+        O(m²·G) per attempt.
+        """
         if initial is None and self.unit and self.positive and rng.random() < UNEVEN:
             return self.state(self._unbalanced(rng))
         for attempt in range(50):
@@ -125,6 +216,13 @@ class Problem:
 
     # -- moves ---------------------------------------------------------------------------
     def move(self, st: State, node: int, group: int) -> None:
+        """Move ``node`` to ``group`` in ``st``, updated in place in O(m).
+
+        Parameters
+        ----------
+        st : State
+        node, group : int
+        """
         old = st.assign[node]
         st.value += float(st.gain[group, node] - st.gain[old, node])
         column = self.w[node]
@@ -135,6 +233,14 @@ class Problem:
         st.load[group] += self.sizes[node]
 
     def swap(self, st: State, i: int, j: int) -> None:
+        """Swap the groups of nodes ``i`` and ``j`` in ``st``, updated in place in O(m).
+
+        Parameters
+        ----------
+        st : State
+        i, j : int
+            Nodes in different groups.
+        """
         g, h = st.assign[i], st.assign[j]
         st.value += float(st.gain[h, i] - st.gain[g, i] + st.gain[g, j] - st.gain[h, j]
                           - self.w2[i, j])
@@ -148,7 +254,22 @@ class Problem:
 
     # -- neighbourhoods ------------------------------------------------------------------
     def move_gains(self, st: State) -> np.ndarray:
-        """gains[i, h] of moving node i to group h, -inf where infeasible."""
+        """The gain of moving each node to each group.
+
+        Parameters
+        ----------
+        st : State
+
+        Returns
+        -------
+        ndarray
+            m × G: ``gains[i, h]`` of moving node i to group h, -inf where the sizes forbid
+            it and for i's own group.
+
+        Notes
+        -----
+        O(m·G).
+        """
         own = st.gain[st.assign, self.nodes]
         gains = st.gain.T - own[:, None]
         leave = st.load[st.assign] - self.sizes >= self.lo[st.assign]
@@ -158,7 +279,22 @@ class Problem:
         return np.where(ok, gains, -np.inf)
 
     def swap_gains(self, st: State) -> np.ndarray:
-        """gains[i, j] of swapping i and j (only for group(i) < group(j)), -inf elsewhere."""
+        """The gain of swapping each pair of nodes.
+
+        Parameters
+        ----------
+        st : State
+
+        Returns
+        -------
+        ndarray
+            m × m: ``gains[i, j]`` of swapping i and j where group(i) < group(j) and the
+            sizes allow it, -inf elsewhere.
+
+        Notes
+        -----
+        O(m²).
+        """
         a = st.assign
         own = st.gain[a, self.nodes]
         other = st.gain[a]  # other[j, i] = gain of node i towards group(j)
@@ -180,6 +316,17 @@ class Problem:
 
         Each round applies, in decreasing order of gain, every improving move whose two
         groups no earlier move of the round touched — their gains stay exact.
+
+        Parameters
+        ----------
+        st : State
+            Updated in place.
+        deadline : float
+            ``time.monotonic()`` value at which to stop early.
+
+        Notes
+        -----
+        O(m² + m·G) numpy work per round.
         """
         while time.monotonic() < deadline:
             candidates = self._candidates(st)
@@ -211,7 +358,21 @@ class Problem:
         return found
 
     def perturb(self, st: State, strength: int, rng: np.random.Generator) -> None:
-        """``strength`` random swaps between groups (same-size nodes when blocks exist)."""
+        """``strength`` random swaps between groups (same-size nodes when blocks exist), and
+        random one-moves for any swaps not made (with two groups or more).
+
+        Parameters
+        ----------
+        st : State
+            Updated in place.
+        strength : int
+            Swaps to make.
+        rng : numpy.random.Generator
+
+        Notes
+        -----
+        O(strength·m), plus O(m·G) per one-move.
+        """
         pairs = rng.integers(0, self.m, size=(strength * 3, 2))
         done = 0
         for i, j in pairs:

@@ -15,6 +15,8 @@ from graph.mdgp.exact import exact_assignment
 from graph.mdgp.problem import Problem
 from graph.mdgp.search import iterated_search
 
+__all__ = ["Grouping", "objective", "solve_exact", "solve_groups"]
+
 
 @dataclass(frozen=True)
 class Grouping:
