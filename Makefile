@@ -20,7 +20,7 @@ node_modules/.installed: package.json package-lock.json
 
 # numba compiles the solvers' kernels on first use and caches them: do it once here, not in
 # the middle of someone's first formation run (redone whenever a kernel changes).
-$(VENV)/.kernels: $(VENV)/.installed graph/mdgp_kernel.py graph/schedule_kernel.py graph/plan_kernel.py
+$(VENV)/.kernels: $(VENV)/.installed graph/mdgp/kernel.py graph/schedule_kernel.py graph/plan/kernel.py
 	$(BIN)/python -m graph.compile
 	touch $@
 

@@ -1,4 +1,5 @@
-"""MDGP local search on the MDGPLIB subset, against exact optima and best-known values.
+"""MDGP local search on the MDGPLIB subset in ``bench/data/mdgplib``, against exact optima
+and best-known values.
 
 Exact part: every n = 10/12 instance (120) must reach the optimum from REFERENCE.md.
 Timed part: n = 120 / 240 / 480 with the literature's limits (3 / 20 / 120 s), median of
@@ -23,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.machine import machine
 from graph.compile import compile_kernels
 from graph.mdgp import solve_groups
-from graph.mdgplib import read_instance, reference_optima
+from graph.mdgp.mdgplib import read_instance, reference_optima
 
-ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "mdgplib"
+ROOT = Path(__file__).resolve().parent / "data" / "mdgplib"
 LIMITS = {30: 1.0, 60: 1.0, 120: 3.0, 240: 20.0, 480: 120.0}
 # Best-known values and 60 s floors quoted in REFERENCE.md (the prose, not the table).
 REFERENCE = {
@@ -56,6 +57,10 @@ def exact_checks() -> int:
 
 
 def timed(sizes: list[int], seeds: int, match: str) -> None:
+    missing = [size for size in sizes if not any(ROOT.glob(f"*/*_n{size:03d}_*.txt"))]
+    if missing:
+        shown = ", ".join(map(str, missing))
+        sys.exit(f"no instance with n = {shown} in {ROOT} (its README.md says what is kept)")
     print(f"{'instance':22} {'limit':>6} {'median':>12} {'min':>12} {'max':>12} "
           f"{'reference':>11} {'ratio':>8}")
     ratios = []

@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from itertools import combinations
 
+__all__ = [
+    "affine_plane",
+    "binary_spread",
+    "kirkman_rotational",
+    "round_robin",
+    "triples_with_cyclic_symmetry",
+]
+
 Rounds = list[list[list[int]]]
 # GF(4) = {0, 1, a, a+1} encoded 0..3: addition is XOR, multiplication by this table.
 _GF4_MUL = [[0, 0, 0, 0], [0, 1, 2, 3], [0, 2, 3, 1], [0, 3, 1, 2]]
@@ -16,6 +24,17 @@ _GF4_MUL = [[0, 0, 0, 0], [0, 1, 2, 3], [0, 2, 3, 1], [0, 3, 1, 2]]
 
 def round_robin(n: int, rounds: int) -> Rounds:
     """Circle method: ``rounds`` ≤ n − 1 rounds of n/2 pairs, no pair twice (n even).
+
+    Parameters
+    ----------
+    n : int
+        People, an even number.
+    rounds : int
+        Rounds, at most n − 1.
+
+    Returns
+    -------
+    list of rounds of pairs
 
     Examples
     --------
@@ -50,7 +69,20 @@ def affine_plane(q: int, rounds: int) -> Rounds | None:
     """Parallel classes of AG(2, q): q² people in q groups of q, up to q + 1 rounds.
 
     Point (x, y) is person ``q·x + y``; class m holds the lines y = m·x + b, the last class
-    the verticals x = c. Returns None when q is not a prime or 4.
+    the verticals x = c.
+
+    Parameters
+    ----------
+    q : int
+        Group size and number of groups: a prime, or 4.
+    rounds : int
+        Rounds, at most q + 1.
+
+    Returns
+    -------
+    list of rounds of groups, or None
+        ``schedule[w][g]`` lists the people of group g in round w; None when the
+        construction does not apply.
 
     Examples
     --------
@@ -95,6 +127,21 @@ def binary_spread(dimension: int, sub: int, rounds: int, limit: int = 200_000
     groups of 2^sub, each round the cosets of one sub-dimensional subspace; subspaces that
     meet only in 0 never put a pair together twice (e.g. 9 such planes in GF(2)^5 give 32
     people in fours for 9 rounds). Depth-first search, at most ``limit`` nodes.
+
+    Parameters
+    ----------
+    dimension, sub : int
+        2^dimension people (dimension ≤ 6) in groups of 2^sub.
+    rounds : int
+        Rounds wanted.
+    limit : int
+        Search nodes at most.
+
+    Returns
+    -------
+    list of rounds of groups, or None
+        ``schedule[w][g]`` lists the people of group g in round w; None when the
+        construction does not apply.
 
     Examples
     --------
@@ -148,6 +195,19 @@ def kirkman_rotational(n: int, rounds: int) -> Rounds | None:
     People are Z_2m ∪ {∞} with 2m = n − 1 (∞ is person n − 1). The first round holds
     {∞, 0, m} and triples T_j, T_j + m whose differences cover Z_2m ∖ {0, m} exactly once;
     round i adds i to every person. The T_j are found by a small backtracking search.
+
+    Parameters
+    ----------
+    n : int
+        People, n ≡ 3 (mod 6) and n ≤ 33.
+    rounds : int
+        Rounds, at most (n − 1)/2.
+
+    Returns
+    -------
+    list of rounds of groups, or None
+        ``schedule[w][g]`` lists the people of group g in round w; None when the
+        construction does not apply.
 
     Examples
     --------
@@ -213,6 +273,21 @@ def triples_with_cyclic_symmetry(m: int, rounds: int, limit: int = 20_000) -> Ro
     difference exactly once. For m = 7 this is a Kirkman triple system KTS(21): 21 in
     triples for 10 rounds, the maximum (no such schedule exists for m = 4, 5, 6: the
     exhaustive search finds none). Backtracking with at most ``limit`` nodes.
+
+    Parameters
+    ----------
+    m : int
+        Groups per round (3m people), 3 ≤ m ≤ 9.
+    rounds : int
+        Rounds, at most m + ⌊(m − 1)/2⌋.
+    limit : int
+        Search nodes at most.
+
+    Returns
+    -------
+    list of rounds of groups, or None
+        ``schedule[w][g]`` lists the people of group g in round w; None when the
+        construction does not apply.
 
     Examples
     --------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["FormatError", "FormationError", "InfeasibleError"]
+
 
 class FormationError(ValueError):
     """A formation request that cannot be carried out; ``str(error)`` is readable for people."""

@@ -17,7 +17,9 @@ from typing import Any, TextIO
 
 from graph.errors import FormationError
 from graph.mdgp import solve_groups
-from graph.mdgplib import read_instance
+from graph.mdgp.mdgplib import read_instance
+
+__all__ = ["main", "parser", "progress_bar"]
 
 
 def progress_bar(stream: TextIO, width: int = 30) -> Callable[[float], None]:
@@ -78,7 +80,23 @@ def _golfers(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m graph.form``."""
+    """The argument parser of ``python -m graph.form``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        With the subcommands ``mdgp`` and ``golfers``.
+
+    Examples
+    --------
+    >>> args = parser().parse_args(["golfers", "--groups", "5", "--size", "3", "--rounds", "7"])
+    >>> args.command, args.groups, args.time_limit, args.seed
+    ('golfers', 5, 60.0, None)
+
+    Notes
+    -----
+    O(1).
+    """
     main = argparse.ArgumentParser(prog="python -m graph.form", description=__doc__)
     commands = main.add_subparsers(dest="command", required=True)
     mdgp = commands.add_parser("mdgp", help="solve an MDGPLIB instance")
@@ -94,7 +112,28 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line: JSON on stdout, progress and errors on stderr.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments; None reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        0 on success, 2 when the input is unreadable, malformed or infeasible (argparse
+        exits with 2 itself on a usage error).
+
+    Examples
+    --------
+    >>> main(["mdgp", "/nonexistent/instance.txt"])
+    2
+
+    Notes
+    -----
+    As the solver called: :func:`graph.mdgp.solve_groups` or :func:`graph.golfers.golfers`.
+    """
     args = parser().parse_args(argv)
     try:
         answer = _mdgp(args) if args.command == "mdgp" else _golfers(args)

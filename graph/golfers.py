@@ -24,15 +24,40 @@ from graph.designs import (
 from graph.errors import InfeasibleError
 from graph.schedule import Rounds, ScheduleSearch
 
-# GF(4) = {0, 1, a, a+1} encoded 0..3: addition is XOR, multiplication by this table.
+__all__ = ["golfers", "greedy_schedule"]
+
+#: Greedy starts the search tries at most.
 RESTARTS = 50
-_GF4_MUL = [[0, 0, 0, 0], [0, 1, 2, 3], [0, 2, 3, 1], [0, 3, 1, 2]]
 
 
 def greedy_schedule(groups: int, size: int, rounds: int, rng: np.random.Generator,
                     meets: np.ndarray | None = None) -> Rounds:
     """Fill each round pair by pair with players who have not met (fewest meetings first,
-    then the largest *freedom* — players neither has met yet), ties broken at random."""
+    then the largest *freedom* — players neither has met yet), ties broken at random.
+
+    Parameters
+    ----------
+    groups, size, rounds : int
+        G, S and W (n = G·S players).
+    rng : numpy.random.Generator
+        Breaks ties.
+    meets : ndarray, optional
+        n×n meetings before the schedule (not modified).
+
+    Returns
+    -------
+    list of rounds of groups
+        ``schedule[w][g]`` lists group g's players in round w, sorted.
+
+    Examples
+    --------
+    >>> greedy_schedule(2, 2, 3, np.random.default_rng(0))
+    [[[2, 3], [0, 1]], [[0, 3], [1, 2]], [[0, 2], [1, 3]]]
+
+    Notes
+    -----
+    O(W·n³): each pick scores every pair of free players.
+    """
     n = groups * size
     met = np.zeros((n, n)) if meets is None else meets.copy()
     schedule: Rounds = []
@@ -135,11 +160,20 @@ def golfers(groups: int, size: int, rounds: int, *, time_limit: float = 10.0,
     built = _construction(groups, size, rounds)
     if built is not None:
         return built, 0
-    start = time.perf_counter()
     rng = np.random.default_rng(seed)
     n = groups * size
     # Each player meets (S−1)·W others among n − 1: any excess is repeated meetings.
     floor = max(0, n * ((size - 1) * rounds - (n - 1)) // 2)
+    return _restarts(groups, size, rounds, rng, floor=floor, restarts=restarts,
+                     iterations=iterations or 1000 * n, time_limit=time_limit)
+
+
+def _restarts(groups: int, size: int, rounds: int, rng: np.random.Generator, *, floor: int,
+              restarts: int, iterations: int, time_limit: float) -> tuple[Rounds, int]:
+    """The tabu search from up to ``restarts`` greedy starts; the schedule with the fewest
+    repeats, stopping early at ``floor`` repeats or at the time limit."""
+    start = time.perf_counter()
+    n = groups * size
     best: Rounds = []
     best_repeats = -1
     for _ in range(restarts):
@@ -147,7 +181,7 @@ def golfers(groups: int, size: int, rounds: int, *, time_limit: float = 10.0,
         search = ScheduleSearch(initial, n, seed=int(rng.integers(2**31)), patience=100)
         left = time_limit - (time.perf_counter() - start)
         schedule, _ = search.run(time_limit=max(left, 0.0), target=float(floor),
-                                 max_iterations=iterations or 1000 * n)
+                                 max_iterations=iterations)
         search.load(schedule)
         repeats = search.repeated_pairs()
         if best_repeats < 0 or repeats < best_repeats:

@@ -16,6 +16,8 @@ import numpy as np
 
 from graph.errors import InfeasibleError
 
+__all__ = ["EXACT_LIMIT", "pair_up"]
+
 EXACT_LIMIT = 400
 RANDOM_EXTRAS = 3
 

@@ -10,6 +10,8 @@ import numpy as np
 from graph.errors import InfeasibleError
 from graph.mdgp import Grouping, objective, solve_groups
 
+__all__ = ["repair"]
+
 Pair = tuple[int, int]
 
 
@@ -99,20 +101,29 @@ def repair(previous: list[list[int]], present: list[int], weights: np.ndarray,
     before = {m for circle in previous for m in circle}
     newcomers = [index[m] for m in present if m not in before]
     remnants = [[index[m] for m in c] for c in _remnants(previous, present, bounds)]
+    found = _keeping_most(w, bounds, remnants, newcomers, banned, seed=seed,
+                          deadline=started + time_limit)
+    groups = [sorted(present[i] for i in g) for g in found.groups]
+    return Grouping(groups, objective(np.asarray(weights, float), groups),
+                    time.perf_counter() - started)
+
+
+def _keeping_most(w: np.ndarray, bounds: list[Pair], remnants: list[list[int]],
+                  newcomers: list[int], banned: list[Pair], *, seed: int | None,
+                  deadline: float) -> Grouping:
+    """The best grouping that keeps the remnants intact and apart, giving up the smallest
+    remnant for as long as none can be found (each try gets the time left, at least 0.05 s).
+    """
     while True:
         separate = [(a[0], b[0]) for i, a in enumerate(remnants) for b in remnants[i + 1:]]
         kept = {m for c in remnants for m in c} | set(newcomers)
-        others = [i for i in range(len(present)) if i not in kept]
+        others = [i for i in range(len(w)) if i not in kept]
         start = _start(remnants, newcomers, others, w, bounds)
-        left = max(time_limit - (time.perf_counter() - started), 0.05)
+        left = max(deadline - time.perf_counter(), 0.05)
         try:
-            found = solve_groups(w, bounds, time_limit=left, seed=seed, locked=remnants,
-                                 forbidden=banned + separate, initial=start)
-            break
+            return solve_groups(w, bounds, time_limit=left, seed=seed, locked=remnants,
+                                forbidden=banned + separate, initial=start)
         except InfeasibleError:
             if not remnants:
                 raise
             remnants = remnants[:-1]
-    groups = [sorted(present[i] for i in g) for g in found.groups]
-    return Grouping(groups, objective(np.asarray(weights, float), groups),
-                    time.perf_counter() - started)

@@ -61,6 +61,27 @@ def plan_round_by_round(weights: np.ndarray, bounds: list[Pair], rounds: int, *,
                         repeat_penalty: float | None = None) -> list[Grouping]:
     """The myopic baseline: each round planned alone, avoiding pairs that met already.
 
+    Each round is solved on the weights less ``repeat_penalty × (2·meetings + 1)``, the
+    cost of one more meeting under the squared penalty of :func:`plan_rounds`.
+
+    Parameters
+    ----------
+    weights, bounds, rounds, seed, forbidden, met, repeat_penalty
+        As for :func:`plan_rounds`.
+    time_limit : float
+        Seconds for all the rounds, shared evenly.
+
+    Returns
+    -------
+    list of Grouping
+        One per round; ``objective`` is that round's utility, ``seconds`` the average time
+        per round.
+
+    Raises
+    ------
+    InfeasibleError
+        When the bounds cannot hold the members or forbidden pairs cannot be kept apart.
+
     Examples
     --------
     >>> w = np.zeros((4, 4))
@@ -154,25 +175,43 @@ def plan_rounds(weights: np.ndarray, bounds: list[Pair], rounds: int, *,
     w, penalty = _weights(weights), _penalty(weights, repeat_penalty)
     n, banned = len(w), list(forbidden)
     prior = _prior(n, met)
-    starts = [_round_by_round(w, bounds, rounds, prior, penalty, time_limit / 4, seed, banned)]
-    sizes = {lo for lo, hi in bounds if lo == hi}
-    if len(sizes) == 1 and all(lo == hi for lo, hi in bounds) and not banned:
-        starts.append(golfers(len(bounds), sizes.pop(), rounds, time_limit=time_limit / 4,
-                              seed=seed)[0])
+    starts = _starts(w, bounds, rounds, prior, penalty, time_limit / 4, seed, banned)
     utility = w.copy()
     for a, b in banned:
         utility[a, b] = utility[b, a] = -BIG
+    best = _best_schedule(starts, n, utility, prior, penalty, seed=seed,
+                          deadline=started + time_limit, progress=progress)
+    seconds = (time.perf_counter() - started) / rounds
+    return [Grouping([sorted(g) for g in groups], objective(w, groups), seconds)
+            for groups in best]
+
+
+def _starts(w: np.ndarray, bounds: list[Pair], rounds: int, prior: np.ndarray, penalty: float,
+            budget: float, seed: int | None, banned: list[Pair]) -> list[Rounds]:
+    """Where the joint search starts: the round-by-round plan and, for equal group sizes and
+    nothing forbidden, a social-golfer schedule (each given ``budget`` seconds)."""
+    starts = [_round_by_round(w, bounds, rounds, prior, penalty, budget, seed, banned)]
+    sizes = {lo for lo, hi in bounds if lo == hi}
+    if len(sizes) == 1 and all(lo == hi for lo, hi in bounds) and not banned:
+        starts.append(golfers(len(bounds), sizes.pop(), rounds, time_limit=budget,
+                              seed=seed)[0])
+    return starts
+
+
+def _best_schedule(starts: list[Rounds], n: int, utility: np.ndarray, prior: np.ndarray,
+                   penalty: float, *, seed: int | None, deadline: float,
+                   progress: Callable[[float], None] | None) -> Rounds:
+    """The lowest-cost schedule of a joint search from each start (the first on a tie), the
+    time left shared evenly among the starts still to run; progress follows the last."""
     best: tuple[float, Rounds] | None = None
     for index, start in enumerate(starts):
         search = ScheduleSearch(start, n, utility=utility, prior=prior, penalty=penalty,
                                 mode="squared", seed=seed)
-        left = time_limit - (time.perf_counter() - started)
-        share = left / (len(starts) - index)
-        schedule, cost = search.run(time_limit=max(share, 0.0), max_iterations=20 * n * rounds,
+        share = (deadline - time.perf_counter()) / (len(starts) - index)
+        schedule, cost = search.run(time_limit=max(share, 0.0),
+                                    max_iterations=20 * n * len(start),
                                     progress=progress if index == len(starts) - 1 else None)
         if best is None or cost < best[0]:
             best = (cost, schedule)
     assert best is not None
-    seconds = (time.perf_counter() - started) / rounds
-    return [Grouping([sorted(g) for g in groups], objective(w, groups), seconds)
-            for groups in best[1]]
+    return best[1]

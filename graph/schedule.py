@@ -16,7 +16,10 @@ import numpy as np
 
 from graph.schedule_kernel import count_meets, schedule_cost, schedule_steps
 
+__all__ = ["BIG", "Rounds", "ScheduleSearch"]
+
 Rounds = list[list[list[int]]]
+#: Utility of a forbidden pair: no utility elsewhere pays for meeting them.
 BIG = 1e9
 # Compiled iterations between two looks at the clock: one costs O(W·n²), so a batch of
 # WORK // (W·n²) iterations takes a few milliseconds whatever the schedule's size.
@@ -86,24 +89,61 @@ class ScheduleSearch:
         self.meets = count_meets(self.group_of, self.base)
 
     def load(self, rounds: Rounds) -> None:
-        """Replace the state by ``rounds`` (same shape)."""
+        """Replace the schedule by ``rounds``.
+
+        Parameters
+        ----------
+        rounds : list of rounds of groups
+            The same number of rounds and members as the search was built with.
+
+        Notes
+        -----
+        O(W·n²) to count the meetings again.
+        """
         for w, groups in enumerate(rounds):
             for g, members in enumerate(groups):
                 self.group_of[w, members] = g
         self.meets = count_meets(self.group_of, self.base)
 
     def cost(self) -> float:
-        """Penalty minus utility of the current schedule (lower is better)."""
+        """Penalty minus utility of the current schedule (lower is better).
+
+        Returns
+        -------
+        float
+
+        Notes
+        -----
+        O(W·n²).
+        """
         return float(schedule_cost(self.group_of, self.meets, self.util, self.penalty,
                                    self.mode == "repeats"))
 
     def repeated_pairs(self) -> int:
-        """Number of repeated meetings: Σ_pairs max(0, meetings − 1), prior included."""
+        """Number of repeated meetings: Σ_pairs max(0, meetings − 1), prior included.
+
+        Returns
+        -------
+        int
+
+        Notes
+        -----
+        O(n²).
+        """
         m = self.meets[np.triu_indices(self.n, 1)]
         return int(np.maximum(np.rint(m) - 1, 0).sum())
 
     def snapshot(self) -> Rounds:
-        """The schedule as lists of member lists, in group order."""
+        """The current schedule as lists of member lists, in group order.
+
+        Returns
+        -------
+        list of rounds of groups
+
+        Notes
+        -----
+        O(W·G·n).
+        """
         out: Rounds = []
         for w, groups in enumerate(self.rounds):
             out.append([[int(p) for p in np.flatnonzero(self.group_of[w] == g)]
@@ -116,6 +156,28 @@ class ScheduleSearch:
 
         Stops at ``target`` cost, after ``max_iterations`` or ``time_limit`` seconds (the
         compiled steps run in batches of a few milliseconds between looks at the clock).
+        The search's state ends at the best schedule.
+
+        Parameters
+        ----------
+        time_limit : float
+            Seconds.
+        max_iterations : int
+            Iterations at most (a deterministic budget).
+        target : float
+            A cost at which to stop.
+        progress : callable, optional
+            Called with the fraction of the time limit used (0..1), at most ~10 times a
+            second.
+
+        Returns
+        -------
+        (list of rounds of groups, float)
+            The best schedule and its cost.
+
+        Notes
+        -----
+        O(W·n²) compiled work per iteration (:func:`graph.schedule_kernel.schedule_steps`).
         """
         start = time.perf_counter()
         current = best = self.cost()

@@ -12,10 +12,34 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+__all__ = ["count_meets", "schedule_cost", "schedule_steps"]
+
 
 @njit(cache=True)
 def count_meets(group_of: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """``prior`` plus, for every pair, the rounds in which they share a group."""
+    """``prior`` plus, for every pair, the rounds in which they share a group.
+
+    Parameters
+    ----------
+    group_of : ndarray of int64
+        rounds × n: each member's group in each round.
+    prior : ndarray
+        n×n meetings before the schedule.
+
+    Returns
+    -------
+    ndarray
+        n×n meeting counts (a new array).
+
+    Examples
+    --------
+    >>> count_meets(np.array([[0, 0, 1], [0, 1, 1]]), np.zeros((3, 3))).tolist()
+    [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+
+    Notes
+    -----
+    O(W·n²).
+    """
     rounds, n = group_of.shape
     meets = prior.copy()
     for w in range(rounds):
@@ -30,7 +54,36 @@ def count_meets(group_of: np.ndarray, prior: np.ndarray) -> np.ndarray:
 @njit(cache=True)
 def schedule_cost(group_of: np.ndarray, meets: np.ndarray, util: np.ndarray, penalty: float,
                   repeats: bool) -> float:
-    """``penalty × Σ_pairs f(meets) − utility of pairs sharing a group`` (lower is better)."""
+    """``penalty × Σ_pairs f(meets) − utility of pairs sharing a group`` (lower is better).
+
+    Parameters
+    ----------
+    group_of : ndarray of int64
+        rounds × n: each member's group in each round.
+    meets : ndarray
+        n×n meeting counts (:func:`count_meets`).
+    util : ndarray
+        n×n pair utilities.
+    penalty : float
+        Weight of the meeting term.
+    repeats : bool
+        f(m) = max(0, m − 1) (repeated meetings) if True, else m².
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> group_of = np.array([[0, 0, 1], [0, 0, 1]])
+    >>> meets = count_meets(group_of, np.zeros((3, 3)))
+    >>> schedule_cost(group_of, meets, np.ones((3, 3)), 10.0, True)
+    8.0
+
+    Notes
+    -----
+    O(W·n²).
+    """
     rounds, n = group_of.shape
     total = 0.0
     for a in range(n):
@@ -101,6 +154,42 @@ def schedule_steps(group_of: np.ndarray, meets: np.ndarray, util: np.ndarray,
     seen), ties broken at random; in ``repeats`` mode only swaps moving a member out of a
     repeated meeting are considered. After ``patience`` iterations without a new best, or
     when no swap is allowed, it restarts from the best schedule with a few random swaps.
+
+    Parameters
+    ----------
+    group_of, meets : ndarray
+        The schedule and its meeting counts, updated in place.
+    util, prior : ndarray
+        n×n pair utilities and meetings before the schedule.
+    best_group_of : ndarray
+        The best schedule seen, updated in place.
+    tabu : ndarray of int64
+        rounds × n × n: the iteration until which swapping a pair in a round is tabu.
+    groups : int
+        The most groups in a round.
+    penalty, repeats
+        As for :func:`schedule_cost`.
+    it, current, best, stale : int, float, float, int
+        Iterations so far, current and best cost, iterations since a new best.
+    patience : int
+        Iterations without a new best before a perturbation.
+    tenure_low, tenure_high : int
+        Range of the random tabu tenure.
+    steps : int
+        Iterations to run in this call.
+    target : float
+        Stop once the best cost is at most this.
+    seed : int
+        Seeds numba's random generator for this call.
+
+    Returns
+    -------
+    (int, float, float, int)
+        ``it``, ``current``, ``best`` and ``stale`` after these iterations.
+
+    Notes
+    -----
+    An iteration costs O(W·n²) to value every swap, plus O(n) to apply one.
     """
     np.random.seed(seed)
     rounds, n = group_of.shape

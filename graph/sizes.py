@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from graph.errors import InfeasibleError
 
+__all__ = ["group_bounds"]
+
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
@@ -68,6 +70,14 @@ def group_bounds(n: int, *, min_size: int, max_size: int) -> list[tuple[int, int
     -----
     O(G) time and memory for G groups.
     """
+    _check(n, min_size, max_size)
+    count = -(-n // max_size)
+    lo, hi = max(min_size, n // count), min(max_size, -(-n // count))
+    return [(lo, hi)] * count
+
+
+def _check(n: int, min_size: int, max_size: int) -> None:
+    """Raise, with a way out, unless some number of groups of the allowed sizes holds n."""
     if n <= 0:
         raise InfeasibleError(f"{n} members: nothing to form")
     if min_size < 1:
@@ -77,15 +87,13 @@ def group_bounds(n: int, *, min_size: int, max_size: int) -> list[tuple[int, int
             f"minimum group size {min_size} is larger than maximum group size {max_size}"
         )
     if n < min_size:
+        kind = "exactly" if min_size == max_size else "at least"
         raise InfeasibleError(
-            f"{_plural(n, 'member')} cannot form a group of {'exactly' if min_size == max_size else 'at least'} "
-            f"{min_size}: add {_plural(min_size - n, 'member')} or use a smaller size"
+            f"{_plural(n, 'member')} cannot form a group of {kind} {min_size}: "
+            f"add {_plural(min_size - n, 'member')} or use a smaller size"
         )
     if not _feasible(n, min_size, max_size):
         raise InfeasibleError(
             f"{n} members cannot form groups of {_span(min_size, max_size)}: "
             f"{_suggestion(n, min_size, max_size)}"
         )
-    count = -(-n // max_size)
-    lo, hi = max(min_size, n // count), min(max_size, -(-n // count))
-    return [(lo, hi)] * count

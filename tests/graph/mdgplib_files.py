@@ -1,18 +1,18 @@
-"""Where the MDGPLIB subset is: ``shared/benchmarks/mdgplib`` beside the repository clone."""
+"""Where the MDGPLIB subset is: ``bench/data/mdgplib`` inside the repository."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.services import _missing
+import pytest
 
-MDGPLIB = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "mdgplib"
+MDGPLIB = Path(__file__).resolve().parents[2] / "bench" / "data" / "mdgplib"
 
 
 def require_mdgplib() -> Path:
-    """The MDGPLIB folder; skips (fails in CI) with the reason when it is absent."""
+    """The MDGPLIB folder; fails (never skips) when a broken checkout lacks it."""
     if not (MDGPLIB / "REFERENCE.md").is_file():
-        _missing(f"MDGPLIB subset not found at {MDGPLIB} (clone shared/ beside the repository)")
+        pytest.fail(f"MDGPLIB subset missing at {MDGPLIB}: the checkout is incomplete")
     return MDGPLIB
 
 

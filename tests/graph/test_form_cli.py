@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.mdgplib import read_instance, reference_optima
+from graph.mdgp.mdgplib import read_instance, reference_optima
 from tests.graph.mdgplib_files import instance_path, require_mdgplib
 
 ROOT = Path(__file__).resolve().parents[2]

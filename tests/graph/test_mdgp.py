@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from graph.errors import InfeasibleError
 from graph.mdgp import Grouping, objective, solve_exact, solve_groups
-from graph.mdgplib import read_instance, reference_optima
+from graph.mdgp.mdgplib import read_instance, reference_optima
 from tests.graph.mdgplib_files import instance_path, require_mdgplib
 
 # Hand-checked: pairs (0,1) and (2,3) weigh 5, every other pair 1.
@@ -176,8 +176,8 @@ def test_local_search_matches_exact_on_small_problems(problem: tuple, seed: int)
 def test_compiled_tabu_steps_keep_gains_value_and_sizes_exact(bounds: list[tuple[int, int]]) -> None:
     """After many compiled tabu steps the kept-up-to-date gains, loads and value equal the
     ones rebuilt from scratch, sizes stay in bounds, and the best value is the best's."""
-    from graph.mdgp_kernel import gains_of, tabu_steps
-    from graph.mdgp_search import Problem
+    from graph.mdgp.kernel import gains_of, tabu_steps
+    from graph.mdgp.problem import Problem
 
     rng = np.random.default_rng(5)
     w = rng.random((30, 30))
@@ -203,8 +203,8 @@ def test_compiled_tabu_steps_keep_gains_value_and_sizes_exact(bounds: list[tuple
 def test_pruned_step_takes_the_best_move_a_full_scan_finds(seed: int) -> None:
     """The first tabu step from a random grouping gains exactly the best swap or one-move
     that numpy finds by valuing all of them: the bound skips pairs, never the best one."""
-    from graph.mdgp_kernel import gains_of, tabu_steps
-    from graph.mdgp_search import Problem
+    from graph.mdgp.kernel import gains_of, tabu_steps
+    from graph.mdgp.problem import Problem
 
     rng = np.random.default_rng(seed)
     w = rng.integers(-20, 100, size=(40, 40)).astype(float)

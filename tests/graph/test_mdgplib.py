@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from graph.errors import FormatError
-from graph.mdgplib import read_instance, reference_optima
+from graph.mdgp.mdgplib import read_instance, reference_optima
 from tests.graph.mdgplib_files import instance_path, require_mdgplib
 
 GOOD = "4 2 ds 1 3 2 2\n0 1 1.5\n0 2 2\n0 3 3\n1 2 4\n1 3 5\n2 3 6.25\n"

@@ -12,18 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph.errors import InfeasibleError
-from graph.plan import (
-    _givers,
-    _pairs,
-    _pins,
-    _start,
-    _topics,
-    breaks,
-    columns,
-    greedy_plan,
-    plan_circles,
-)
-from graph.plan_kernel import anneal, build, score
+from graph.plan import breaks, columns, greedy_plan, plan_circles
+from graph.plan.coverage import topic_givers, topic_lists
+from graph.plan.kernel import anneal, build, score
+from graph.plan.rules import pair_matrix, pin_table
+from graph.plan.start import starting_plan
 
 
 def pairs_in(plan: list[list[list[int]]]) -> list[frozenset[int]]:
@@ -151,14 +144,14 @@ def test_the_compiled_steps_keep_their_sums_exact(seed: int, n: int, rounds: int
                                                                         replace=False)}
              for _ in range(n)]
     gives = [set(rng.choice(words, rng.integers(0, 4), replace=False)) for _ in range(n)]
-    tp, tt, ts, tc, topics = _topics(n, needs, gives)
+    tp, tt, ts, tc, topics = topic_lists(n, needs, gives)
     ret = np.array([(1 - 0.25**k) / 0.75 for k in range(12)])
     cols = columns(rng.random((n, 40)) < 0.6)
-    hard = _pairs(n, [tuple(rng.choice(n, 2, replace=False)) for _ in range(4)], "f")
-    prior = _pairs(n, [tuple(rng.choice(n, 2, replace=False)) for _ in range(6)], "m")
+    hard = pair_matrix(n, [tuple(rng.choice(n, 2, replace=False)) for _ in range(4)], "f")
+    prior = pair_matrix(n, [tuple(rng.choice(n, 2, replace=False)) for _ in range(6)], "m")
     prior = prior.astype(np.int32)
-    pins = _pins(n, rounds, groups, {(0, 0): 0, (rounds - 1, 1): 1})
-    assign = _start(n, bounds, rounds, pins, None, rng)
+    pins = pin_table(n, rounds, groups, {(0, 0): 0, (rounds - 1, 1): 1})
+    assign = starting_plan(n, bounds, rounds, pins, None, rng)
     home = assign.copy()
     low = np.minimum(np.array([b[0] for b in bounds]), 2 if aside else 99)
     high = np.array([b[1] for b in bounds])
@@ -177,7 +170,7 @@ def test_the_compiled_steps_keep_their_sums_exact(seed: int, n: int, rounds: int
     for r in range(rounds):
         free = np.flatnonzero(pins[r] < 0)
         movable[r, :len(free)], nfree[r] = free, len(free)
-    gp, gi = _givers(tp, tt, ts, int(topics))
+    gp, gi = topic_givers(tp, tt, ts, int(topics))
     tracked = anneal(assign, pins, low, high, *state, w, hard, tp, tt, ts, tc, ret, cols, 2.5,
                      pen, movable, nfree, home, 0.7, 0.0, 0, 5000, 5000, 5.0, 0.01, seed, 0.0,
                      0.5, gp, gi, aside)
