@@ -4,7 +4,7 @@ The DB → networkx adapter for one member. Nodes are member ids (int) and exter
 ("x<id>"); each carries ``name``, ``system`` (organisation / department, or the contact's
 context), ``kind`` ("member" | "external"), ``organisation``, ``department``, ``new`` (first met
 in the round being pictured) and ``ring`` (0 the ego, 1 alters, 2 the optional second ring).
-Edges carry ``strength`` (see ``circles.network_history.WEIGHTS``), ``first_met`` (ISO),
+Edges carry ``strength`` (see ``circles.network.history.WEIGHTS``), ``first_met`` (ISO),
 ``new`` and, for the ego's own ties, ``how`` (the history in words). Only members sharing a
 community with the ego appear; external contacts appear only in their owner's network.
 
@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import NotFound
-from circles.external_contacts import (
+from circles.network.contacts import (
     add_external,
     external_contact,
     external_contacts,
@@ -41,7 +41,7 @@ from circles.models import (
     User,
     utcnow,
 )
-from circles.network_history import (
+from circles.network.history import (
     Events,
     Pair,
     Round,
@@ -53,7 +53,7 @@ from circles.network_history import (
     strength,
     timeline,
 )
-from circles.network_words import explain
+from circles.network.words import explain
 from graph.network import (
     RANGE_CUT,
     STRONG,

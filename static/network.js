@@ -4,7 +4,7 @@
  *
  * An ES module (templates/network/show.html, community.html); the graph is
  * static/network_graph.js. It reads the keys of /network/data.json as
- * circles.network.my_network() writes them, and the Higgins–Kram cut-offs and the order of
+ * circles.network.ego.my_network() writes them, and the Higgins–Kram cut-offs and the order of
  * the metrics from there too.
  *
  * Every name, organisation and label comes from members, so it reaches the page only as text

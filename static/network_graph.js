@@ -1,6 +1,6 @@
 /* My network's graph: the drawing (cytoscape.js), its legend and the same network as a list
  * in words. Part of static/network.js (the member's network page), from the keys of
- * /network/data.json as circles.network.my_network() writes them.
+ * /network/data.json as circles.network.ego.my_network() writes them.
  *
  * cytoscape.js is third-party code served from /vendor/ as a classic deferred script and read
  * here as window.cytoscape. Names and labels reach the page only as text.

@@ -21,7 +21,7 @@ from circles import create_app
 from circles.config import secure_cookies
 from circles.security_log import LOGGER_NAME, security_event
 from tests.conftest import PASSWORD, AuthActions, csrf_token, post_form
-from tests.world import World, build_world
+from tests.support.world import World, build_world
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from circles.extensions import orm
 from circles.models import CircleSession, utcnow
 from tests.conftest import AuthActions
-from tests.live_room import Room, build_room, new_session
+from tests.support.live_room import Room, build_room, new_session
 
 
 @pytest.fixture

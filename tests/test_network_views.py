@@ -12,12 +12,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from circles import ties
+from circles.network import ties
 from circles.extensions import orm
 from circles.models.network import ExternalContact
 from graph.network import RANGE_CUT, STRONG_CUT
 from tests.conftest import AuthActions, csrf_token, post_form
-from tests.world import World, assert_outcome, build_world, log_in_as, request_as
+from tests.support.world import World, assert_outcome, build_world, log_in_as, request_as
 
 SECRET = "Zelda Outside-Only"
 

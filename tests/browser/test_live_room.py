@@ -17,11 +17,11 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from circles.circle import create_circle
-from circles.communities import create_community
+from circles.communities.circle import create_circle
+from circles.communities.community import create_community
 from circles.models import CircleSession, Membership, Question, SessionRole, User, utcnow
 from tests.browser.conftest import NewPage
-from tests.live import PASSWORD, LiveServer, ServerFactory, http_session
+from tests.support.live import PASSWORD, LiveServer, ServerFactory, http_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
