@@ -2,470 +2,171 @@
  * (plain inline SVG), and the metrics with what they mean; on a community's network page, the
  * facilitator's chart per round. The SVG charts themselves are static/network_charts.js.
  *
+ * An ES module (templates/network/show.html, community.html); the graph is
+ * static/network_graph.js. It reads the keys of /network/data.json as
+ * circles.network.ego.my_network() writes them, and the Higgins–Kram cut-offs and the order of
+ * the metrics from there too.
+ *
  * Every name, organisation and label comes from members, so it reaches the page only as text
  * (textContent, SVG text nodes, cytoscape labels drawn on a canvas), never as HTML.
- * The graph container carries data-node-count / data-edge-count: what is drawn, for people
- * using assistive technology ("n people") and for the browser tests.
  */
-(function () {
-  "use strict";
+import { clear, el, quadrant, roundChart } from "./network_charts.js";
+import { drawGraph, fitGraph } from "./network_graph.js";
 
-  var BIG = 300;          /* from this many people on: concentric rings, labels on demand */
-  var RANGE_CUT = 3;      /* Higgins & Kram: high range from this many social systems on */
-  var STRONG_CUT = 0.5;   /* … and a strong network from this share of strong ties on */
-  /* Colour-blind-safe first (Okabe–Ito), then more distinct hues; grey for the rest. */
-  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-                 "#F0E442", "#7B61FF", "#8C564B", "#17BECF", "#BCBD22", "#E377C2"];
-  var OTHER = "#9CA3AF";
-  var QUADRANTS = {
-    receptive: "Receptive: few social systems, mostly weak ties",
-    traditional: "Traditional: few social systems, mostly strong ties",
-    opportunistic: "Opportunistic: many social systems, mostly weak ties",
-    entrepreneurial: "Entrepreneurial: many social systems, mostly strong ties"
-  };
-  var charts = window.circlesCharts;
-  var el = charts.el, clear = charts.clear, num = charts.num, pick = charts.pick;
-  var formatValue = charts.formatValue;
+var QUADRANTS = {
+  receptive: "Receptive: few social systems, mostly weak ties",
+  traditional: "Traditional: few social systems, mostly strong ties",
+  opportunistic: "Opportunistic: many social systems, mostly weak ties",
+  entrepreneurial: "Entrepreneurial: many social systems, mostly strong ties"
+};
 
-  function say(text) {
-    var status = document.getElementById("network-status");
-    if (status) {
-      status.textContent = text;
-    }
+function say(text) {
+  var status = document.getElementById("network-status");
+  if (status) {
+    status.textContent = text;
   }
+}
 
-  /* ---------- colours by social system ---------- */
-
-  function colourMap(nodes) {
-    var counts = {};
-    nodes.forEach(function (n) {
-      counts[n.system] = (counts[n.system] || 0) + 1;
-    });
-    var systems = Object.keys(counts).sort(function (a, b) {
-      return counts[b] - counts[a] || (a < b ? -1 : 1);
-    });
-    var colours = {};
-    systems.forEach(function (system, i) {
-      colours[system] = i < PALETTE.length ? PALETTE[i] : OTHER;
-    });
-    return { colours: colours, systems: systems, counts: counts };
+function drawGrowth(data) {
+  var box = document.getElementById("network-growth");
+  if (!box) {
+    return;
   }
+  roundChart(box, data.growth, [
+    { key: "new_ties", label: "New ties", kind: "bar", colour: "#F5B700" },
+    { key: "size", label: "Size", kind: "line", colour: "#0072B2" },
+    { key: "range", label: "Range", kind: "line", colour: "#009E73", dash: "6 3" }
+  ], "Size, range and new ties, round by round", true);
+}
 
-  function drawLegend(map) {
-    var legend = document.getElementById("network-legend");
-    if (!legend) {
-      return;
+/* The path through the quadrant: where the network stood at the end of every round. */
+function hkPoints(data) {
+  return data.growth.map(function (r) {
+    return { label: r.label, range: r.range, strong: r.strong_share, type: r.hk_type };
+  });
+}
+
+function drawQuadrant(data) {
+  var box = document.getElementById("network-quadrant");
+  if (!box) {
+    return;
+  }
+  var points = hkPoints(data);
+  var hk = data.hk;
+  quadrant(box, points, { range: hk.range_cut, strong: hk.strong_cut },
+                  "Your Higgins–Kram type, round by round");
+  var type = hk.type;
+  var line = document.getElementById("network-hk");
+  if (line) {
+    line.textContent = type ? "Now: " + (QUADRANTS[type] || type) + "." :
+      "Your type shows once you have ties.";
+  }
+}
+
+/* ---------- metrics ---------- */
+
+/* In the server's order, from the simplest figure to the summary type. */
+function metricRows(data) {
+  return data.metric_order.map(function (key) {
+    return Object.assign({ key: key }, data.metrics[key]);
+  });
+}
+
+function drawMetrics(data) {
+  var list = document.getElementById("network-metrics");
+  if (!list) {
+    return;
+  }
+  clear(list);
+  metricRows(data).forEach(function (m) {
+    var wrap = el("div", null, "metric");
+    wrap.setAttribute("data-metric", m.key);
+    wrap.appendChild(el("dt", m.label));
+    wrap.appendChild(el("dd", m.display, "metric-value"));
+    if (m.explanation) {
+      wrap.appendChild(el("dd", m.explanation, "hint"));
     }
-    clear(legend);
-    var others = 0;
-    map.systems.forEach(function (system, i) {
-      if (i >= PALETTE.length) {
-        others += map.counts[system];
-        return;
+    list.appendChild(wrap);
+  });
+}
+
+/* ---------- pages ---------- */
+
+function load(url) {
+  return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    .then(function (response) {
+      if (!response.ok) {
+        throw new Error("the server answered " + response.status);
       }
-      var item = el("li");
-      var swatch = el("span", null, "swatch");
-      swatch.style.background = map.colours[system];
-      swatch.setAttribute("aria-hidden", "true");
-      item.appendChild(swatch);
-      item.appendChild(document.createTextNode(system + " (" + map.counts[system] + ")"));
-      legend.appendChild(item);
+      return response.json();
     });
-    if (others) {
-      var rest = el("li");
-      var grey = el("span", null, "swatch");
-      grey.style.background = OTHER;
-      rest.appendChild(grey);
-      rest.appendChild(document.createTextNode("Other systems (" + others + ")"));
-      legend.appendChild(rest);
-    }
-  }
+}
 
-  /* ---------- the graph ---------- */
-
-  function normaliseNodes(data) {
-    var ego = String(pick(data, ["ego"], ""));
-    return (data.nodes || []).map(function (n) {
-      var id = String(pick(n, ["id"], ""));
-      var isEgo = id === ego || n.ego === true;
-      return {
-        id: id,
-        name: String(pick(n, ["name", "label"], "?")),
-        system: String(pick(n, ["system"], "") || "No organisation given"),
-        kind: isEgo ? "ego" : String(pick(n, ["kind"], "member")),
-        ring: isEgo ? 0 : num(pick(n, ["ring"], 1), 1),
-        isNew: Boolean(pick(n, ["new", "is_new"], false)),
-        organisation: pick(n, ["organisation"], ""),
-        department: pick(n, ["department"], ""),
-        context: pick(n, ["context", "context_label"], ""),
-        support: pick(n, ["support"], [])
-      };
+function memberPage(root) {
+  var url = root.getAttribute("data-url");
+  var toggle = document.getElementById("network-second-ring");
+  var box = document.getElementById("network-graph");
+  load(url)
+    .then(function (data) {
+      drawGraph(data);
+      drawGrowth(data);
+      drawQuadrant(data);
+      drawMetrics(data);
+      say("");
+      root.setAttribute("data-loaded", "true");
+    })
+    .catch(function (error) {
+      say("Your network could not be loaded (" + error.message + "). Reload to try again.");
+    });
+  if (toggle) {
+    toggle.addEventListener("change", function () {
+      box.setAttribute("data-ready", "false");
+      say(toggle.checked ? "Adding the people two steps away…" : "Back to your own contacts…");
+      load(url + (toggle.checked ? "?second_ring=1" : ""))
+        .then(function (data) {
+          drawGraph(data);
+          say("");
+        })
+        .catch(function (error) {
+          say("That did not load (" + error.message + "). Try again.");
+        });
     });
   }
-
-  function normaliseEdges(data) {
-    return (data.edges || data.links || []).map(function (e, i) {
-      return {
-        id: "e" + i,
-        source: String(pick(e, ["source", "u"], "")),
-        target: String(pick(e, ["target", "v"], "")),
-        strength: Math.max(1, num(pick(e, ["strength", "weight"], 1), 1)),
-        isNew: Boolean(pick(e, ["new", "is_new"], false)),
-        how: pick(e, ["how", "sources", "kinds"], []),
-        since: pick(e, ["first_met_label", "first_met", "since"], "")
-      };
-    });
+  var fit = document.getElementById("network-fit");
+  if (fit) {
+    fit.addEventListener("click", fitGraph);
   }
+}
 
-  function describeNode(node, edgesByNode, names) {
-    var parts = [];
-    if (node.kind === "ego") {
-      return "You. " + (edgesByNode[node.id] || []).length + " people in your network.";
-    }
-    parts.push(node.name);
-    if (node.kind === "external") {
-      parts.push("outside Circles" + (node.system ? " — " + node.system : ""));
-    } else if (node.system) {
-      parts.push(node.system);
-    }
-    var own = (edgesByNode[node.id] || []).map(function (e) {
-      return describeEdge(e, names);
-    });
-    return parts.join(", ") + ". " + (own.length ? own.join(" ") : "");
+function communityPage(root) {
+  var source = document.getElementById("community-network-data");
+  var box = document.getElementById("community-network-chart");
+  if (!source || !box) {
+    return;
   }
+  var rows = JSON.parse(source.textContent || "[]");
+  roundChart(box, rows, [
+    { key: "mean_new_ties", label: "New ties (mean)", kind: "bar", colour: "#0072B2" },
+    { key: "p10_new_ties", label: "New ties (10th percentile)", kind: "bar", colour: "#D55E00" },
+    { key: "mean_range_growth", label: "Range growth (mean)", kind: "line", colour: "#009E73" },
+    { key: "cross_org_ties", label: "Cross-organisation ties", kind: "line",
+      colour: "#CC79A7", dash: "6 3" }
+  ], root.getAttribute("data-title") || "Network widening per round", false);
+}
 
-  function describeEdge(edge, names) {
-    var how = Array.isArray(edge.how) ? edge.how.join(", ") : String(edge.how || "");
-    how = how.charAt(0).toLowerCase() + how.slice(1);
-    var pair = names[edge.source] + " and " + names[edge.target];
-    var text = pair.charAt(0).toUpperCase() + pair.slice(1) + ": "
-      + (how || "connected" + (edge.since ? ", since " + String(edge.since).slice(0, 10) : ""));
-    text = text.replace(/\.$/, "") + " (tie strength " + formatValue(edge.strength) + ")";
-    if (edge.isNew) {
-      text += " — new this round";
-    }
-    return text + ".";
+function start() {
+  var member = document.getElementById("network");
+  if (member) {
+    memberPage(member);
   }
-
-  function peopleList(nodes, edgesByNode, names) {
-    var list = document.getElementById("network-people");
-    if (!list) {
-      return;
-    }
-    clear(list);
-    nodes.filter(function (n) {
-      return n.kind !== "ego";
-    }).sort(function (a, b) {
-      return a.ring - b.ring || (a.name < b.name ? -1 : 1);
-    }).forEach(function (n) {
-      var item = el("li", describeNode(n, edgesByNode, names));
-      if (n.ring === 2) {
-        item.classList.add("second-ring");
-      }
-      list.appendChild(item);
-    });
+  var community = document.getElementById("community-network");
+  if (community) {
+    communityPage(community);
   }
+}
 
-  function graphStyle(big) {
-    return [
-      { selector: "node", style: {
-        "background-color": "data(colour)", "label": big ? "" : "data(name)",
-        "font-size": 10, "text-valign": "bottom", "text-margin-y": 3, "color": "#1f2937",
-        "text-outline-color": "#fff", "text-outline-width": 2, "width": 18, "height": 18,
-        "min-zoomed-font-size": 7 } },
-      { selector: "node[kind = 'ego']", style: {
-        "width": 30, "height": 30, "background-color": "#111827", "label": "You",
-        "font-weight": "bold" } },
-      { selector: "node[kind = 'external']", style: { "shape": "diamond" } },
-      { selector: "node[ring = 2]", style: { "opacity": 0.55, "width": 12, "height": 12 } },
-      { selector: "node[?isNew]", style: { "border-width": 4, "border-color": "#F5B700" } },
-      { selector: "edge", style: {
-        "width": "mapData(strength, 1, 6, 1, 7)", "line-color": "#9CA3AF", "opacity": 0.8,
-        "curve-style": "haystack" } },
-      { selector: "edge[?isNew]", style: { "line-color": "#F5B700", "opacity": 1 } },
-      { selector: ".focus", style: { "label": "data(name)", "z-index": 10 } },
-      { selector: "node.focus", style: { "border-width": 3, "border-color": "#111827" } },
-      { selector: "edge.focus", style: { "line-color": "#111827", "opacity": 1 } }
-    ];
-  }
-
-  function layoutFor(count) {
-    if (count >= BIG) {
-      return { name: "concentric", animate: false, minNodeSpacing: 4,
-               concentric: function (node) {
-                 return 3 - node.data("ring");
-               },
-               levelWidth: function () {
-                 return 1;
-               } };
-    }
-    return { name: "cose", animate: false, randomize: false, nodeRepulsion: function () {
-      return 9000;
-    }, idealEdgeLength: function () {
-      return 70;
-    } };
-  }
-
-  var cy = null;  /* the current drawing, replaced when the second ring is toggled */
-
-  function drawGraph(data) {
-    var box = document.getElementById("network-graph");
-    var detail = document.getElementById("network-detail");
-    var nodes = normaliseNodes(data);
-    var edges = normaliseEdges(data);
-    var names = {};
-    var byId = {};
-    nodes.forEach(function (n) {
-      names[n.id] = n.kind === "ego" ? "you" : n.name;
-      byId[n.id] = n;
-    });
-    var map = colourMap(nodes.filter(function (n) {
-      return n.kind !== "ego";
-    }));
-    var edgesByNode = {};
-    edges.forEach(function (e) {
-      (edgesByNode[e.source] = edgesByNode[e.source] || []).push(e);
-      (edgesByNode[e.target] = edgesByNode[e.target] || []).push(e);
-    });
-    drawLegend(map);
-    peopleList(nodes, edgesByNode, names);
-    box.setAttribute("aria-label", "Drawing of your network: " + Math.max(0, nodes.length - 1)
-      + " people and " + edges.length + " ties; the list below says the same in words.");
-    if (cy) {
-      cy.destroy();
-      cy = null;
-    }
-    if (typeof window.cytoscape !== "function") {
-      box.textContent = "The drawing could not load (cytoscape.js is missing); "
-        + "the list below shows your network.";
-      return;
-    }
-    var elements = nodes.map(function (n) {
-      return { group: "nodes", data: {
-        id: n.id, name: n.name, kind: n.kind, ring: n.ring, isNew: n.isNew,
-        colour: map.colours[n.system] || OTHER } };
-    }).concat(edges.map(function (e) {
-      return { group: "edges", data: {
-        id: e.id, source: e.source, target: e.target, strength: e.strength, isNew: e.isNew } };
-    }));
-    cy = window.cytoscape({
-      container: box, elements: elements, style: graphStyle(nodes.length >= BIG),
-      layout: layoutFor(nodes.length), wheelSensitivity: 0.3, minZoom: 0.1, maxZoom: 4,
-      boxSelectionEnabled: false
-    });
-    var drawing = cy;
-
-    function focus(target) {
-      drawing.elements().removeClass("focus");
-      if (target.isNode()) {
-        target.closedNeighborhood().addClass("focus");
-        detail.textContent = describeNode(byId[target.id()], edgesByNode, names);
-      } else {
-        target.addClass("focus");
-        target.connectedNodes().addClass("focus");
-        detail.textContent = describeEdge(edges[Number(target.id().slice(1))], names);
-      }
-    }
-    drawing.on("tap mouseover", "node, edge", function (event) {
-      focus(event.target);
-    });
-    drawing.on("tap", function (event) {
-      if (event.target === drawing) {
-        drawing.elements().removeClass("focus");
-      }
-    });
-    box.setAttribute("data-node-count", String(drawing.nodes().length));
-    box.setAttribute("data-edge-count", String(drawing.edges().length));
-    box.setAttribute("data-ready", "true");
-  }
-
-  function growthRows(data) {
-    return (pick(data, ["growth", "rounds"], []) || []).map(function (r) {
-      return { label: pick(r, ["label", "round"], ""),
-               size: num(pick(r, ["size"], 0)), range: num(pick(r, ["range"], 0)),
-               new_ties: num(pick(r, ["new_ties", "new"], 0)) };
-    });
-  }
-
-  function drawGrowth(data) {
-    var box = document.getElementById("network-growth");
-    if (!box) {
-      return;
-    }
-    charts.roundChart(box, growthRows(data), [
-      { key: "new_ties", label: "New ties", kind: "bar", colour: "#F5B700" },
-      { key: "size", label: "Size", kind: "line", colour: "#0072B2" },
-      { key: "range", label: "Range", kind: "line", colour: "#009E73", dash: "6 3" }
-    ], "Size, range and new ties, round by round", true);
-  }
-
-  function hkPoints(data) {
-    var path = pick(data, ["hk_path", "path"], null);
-    if (!path) {
-      path = (pick(data, ["growth", "rounds"], []) || []).map(function (r) {
-        return { label: r.label, range: r.range, strong_share: r.strong_share,
-                 hk_type: r.hk_type };
-      });
-    }
-    return path.map(function (p) {
-      return { label: String(pick(p, ["label", "round"], "")),
-               range: num(pick(p, ["range"], 0)),
-               strong: num(pick(p, ["strong_share", "strong"], 0)),
-               type: String(pick(p, ["hk_type", "type"], "")) };
-    });
-  }
-
-  function drawQuadrant(data) {
-    var box = document.getElementById("network-quadrant");
-    if (!box) {
-      return;
-    }
-    var points = hkPoints(data);
-    var hk = data.hk || {};
-    charts.quadrant(box, points, { range: num(pick(hk, ["range_cut"], RANGE_CUT)),
-                                   strong: num(pick(hk, ["strong_cut"], STRONG_CUT)) },
-                    "Your Higgins–Kram type, round by round");
-    var now = points.length ? points[points.length - 1] : null;
-    var type = String(pick(hk, ["type"], "") || (now ? now.type : ""));
-    var line = document.getElementById("network-hk");
-    if (line) {
-      line.textContent = type ? "Now: " + (QUADRANTS[type] || type) + "." :
-        "Your type shows once you have ties.";
-    }
-  }
-
-  /* ---------- metrics ---------- */
-
-  /* From the simplest figure to the summary type; any other key follows in its own order. */
-  var METRIC_ORDER = ["size", "new_ties", "novelty", "range", "blau", "strong_share",
-                      "effective_size", "efficiency", "constraint", "coverage", "hk_type"];
-
-  function metricRows(data) {
-    var metrics = pick(data, ["metrics", "explained"], []);
-    if (Array.isArray(metrics)) {
-      return metrics;
-    }
-    function rank(key) {
-      var at = METRIC_ORDER.indexOf(key);
-      return at < 0 ? METRIC_ORDER.length : at;
-    }
-    return Object.keys(metrics).sort(function (a, b) {
-      return rank(a) - rank(b);
-    }).map(function (key) {
-      var m = metrics[key];
-      return m && typeof m === "object" ? Object.assign({ key: key }, m) : { key: key, value: m };
-    });
-  }
-
-  function drawMetrics(data) {
-    var list = document.getElementById("network-metrics");
-    if (!list) {
-      return;
-    }
-    clear(list);
-    metricRows(data).forEach(function (m) {
-      var wrap = el("div", null, "metric");
-      wrap.setAttribute("data-metric", String(pick(m, ["key", "name"], "")));
-      wrap.appendChild(el("dt", pick(m, ["label", "title", "key"], "")));
-      var value = pick(m, ["display", "text"], null);
-      if (value === null) {
-        value = formatValue(pick(m, ["value"], ""));
-      }
-      wrap.appendChild(el("dd", value, "metric-value"));
-      var explanation = pick(m, ["explanation", "explain", "meaning", "help"], "");
-      if (explanation) {
-        wrap.appendChild(el("dd", explanation, "hint"));
-      }
-      var listed = pick(m, ["items", "new_systems", "list"], null);
-      if (Array.isArray(listed) && listed.length) {
-        wrap.appendChild(el("dd", listed.join(", "), "metric-items"));
-      }
-      list.appendChild(wrap);
-    });
-  }
-
-  /* ---------- pages ---------- */
-
-  function load(url) {
-    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error("the server answered " + response.status);
-        }
-        return response.json();
-      });
-  }
-
-  function memberPage(root) {
-    var url = root.getAttribute("data-url");
-    var toggle = document.getElementById("network-second-ring");
-    var box = document.getElementById("network-graph");
-    load(url)
-      .then(function (data) {
-        drawGraph(data);
-        drawGrowth(data);
-        drawQuadrant(data);
-        drawMetrics(data);
-        say("");
-        root.setAttribute("data-loaded", "true");
-      })
-      .catch(function (error) {
-        say("Your network could not be loaded (" + error.message + "). Reload to try again.");
-      });
-    if (toggle) {
-      toggle.addEventListener("change", function () {
-        box.setAttribute("data-ready", "false");
-        say(toggle.checked ? "Adding the people two steps away…" : "Back to your own contacts…");
-        load(url + (toggle.checked ? "?second_ring=1" : ""))
-          .then(function (data) {
-            drawGraph(data);
-            say("");
-          })
-          .catch(function (error) {
-            say("That did not load (" + error.message + "). Try again.");
-          });
-      });
-    }
-    var fit = document.getElementById("network-fit");
-    if (fit) {
-      fit.addEventListener("click", function () {
-        if (cy) {
-          cy.fit(undefined, 20);
-        }
-      });
-    }
-  }
-
-  function communityPage(root) {
-    var source = document.getElementById("community-network-data");
-    var box = document.getElementById("community-network-chart");
-    if (!source || !box) {
-      return;
-    }
-    var rows = JSON.parse(source.textContent || "[]");
-    charts.roundChart(box, rows, [
-      { key: "mean_new_ties", label: "New ties (mean)", kind: "bar", colour: "#0072B2" },
-      { key: "p10_new_ties", label: "New ties (10th percentile)", kind: "bar", colour: "#D55E00" },
-      { key: "mean_range_growth", label: "Range growth (mean)", kind: "line", colour: "#009E73" },
-      { key: "cross_org_ties", label: "Cross-organisation ties", kind: "line",
-        colour: "#CC79A7", dash: "6 3" }
-    ], root.getAttribute("data-title") || "Network widening per round", false);
-  }
-
-  function start() {
-    var member = document.getElementById("network");
-    if (member) {
-      memberPage(member);
-    }
-    var community = document.getElementById("community-network");
-    if (community) {
-      communityPage(community);
-    }
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
-}());
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", start);
+} else {
+  start();
+}

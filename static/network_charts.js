@@ -1,232 +1,214 @@
 /* Plain inline-SVG charts for the network pages (no chart library): a chart per round
  * (bars and lines over labelled rounds) and the Higgins–Kram quadrant with a path through it.
- * Labels reach the page only as text nodes. Exposed as ``window.circlesCharts``; used by
- * static/network.js, which loads after this file.
+ * Labels reach the page only as text nodes. An ES module, imported by static/network.js.
  */
-(function () {
-  "use strict";
 
-  var SVG = "http://www.w3.org/2000/svg";
+var SVG = "http://www.w3.org/2000/svg";
 
-  function el(tag, text, cls) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) {
-      node.textContent = String(text);
-    }
-    if (cls) {
-      node.className = cls;
-    }
-    return node;
+export function el(tag, text, cls) {
+  var node = document.createElement(tag);
+  if (text !== undefined && text !== null) {
+    node.textContent = String(text);
   }
-
-  function svg(tag, attrs, text) {
-    var node = document.createElementNS(SVG, tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      node.setAttribute(key, String(attrs[key]));
-    });
-    if (text !== undefined && text !== null) {
-      node.textContent = String(text);
-    }
-    return node;
+  if (cls) {
+    node.className = cls;
   }
+  return node;
+}
 
-  function clear(node) {
-    while (node.firstChild) {
-      node.removeChild(node.firstChild);
-    }
+function svg(tag, attrs, text) {
+  var node = document.createElementNS(SVG, tag);
+  Object.keys(attrs || {}).forEach(function (key) {
+    node.setAttribute(key, String(attrs[key]));
+  });
+  if (text !== undefined && text !== null) {
+    node.textContent = String(text);
   }
+  return node;
+}
 
-  function num(value, fallback) {
-    var n = Number(value);
-    return isFinite(n) ? n : (fallback === undefined ? 0 : fallback);
+export function clear(node) {
+  while (node.firstChild) {
+    node.removeChild(node.firstChild);
   }
+}
 
-  function pick(obj, names, fallback) {
-    for (var i = 0; i < names.length; i += 1) {
-      if (obj && obj[names[i]] !== undefined && obj[names[i]] !== null) {
-        return obj[names[i]];
-      }
-    }
-    return fallback;
+function num(value, fallback) {
+  var n = Number(value);
+  return isFinite(n) ? n : (fallback === undefined ? 0 : fallback);
+}
+
+export function formatValue(value) {
+  if (typeof value === "number") {
+    return Number.isInteger(value) ? String(value) : value.toFixed(2);
   }
+  return String(value);
+}
 
-  function formatValue(value) {
-    if (typeof value === "number") {
-      return Number.isInteger(value) ? String(value) : value.toFixed(2);
-    }
-    return String(value);
-  }
-
-  function scale(domainMax, pixels, offset, flip) {
-    var top = domainMax > 0 ? domainMax : 1;
-    return function (value) {
-      var share = value / top;
-      return flip ? offset + pixels - share * pixels : offset + share * pixels;
-    };
-  }
-
-  /**
-   * A chart per round: bars (e.g. new ties) and lines (e.g. size, range) over labelled rounds.
-   * series: [{key, label, kind: "bar"|"line", colour}], rows: [{label, <key>: number}]
-   */
-  function roundChart(container, rows, series, title, withTable) {
-    clear(container);
-    if (!rows.length) {
-      container.appendChild(el("p", "Nothing to chart yet: this fills in as rounds go by.",
-        "muted"));
-      return;
-    }
-    var width = 560, height = 240, left = 40, right = 12, top = 16, bottom = 28;
-    var plotW = width - left - right, plotH = height - top - bottom;
-    var max = 0;
-    rows.forEach(function (row) {
-      series.forEach(function (s) {
-        max = Math.max(max, num(row[s.key]));
-      });
-    });
-    max = Math.max(1, Math.ceil(max));
-    var y = scale(max, plotH, top, true);
-    var step = plotW / rows.length;
-    var chart = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img",
-      "aria-label": title, class: "chart" });
-    chart.appendChild(svg("title", {}, title));
-    [0, Math.round(max / 2), max].forEach(function (tick) {
-      chart.appendChild(svg("line", { x1: left, x2: width - right, y1: y(tick), y2: y(tick),
-        stroke: "#e5e7eb" }));
-      chart.appendChild(svg("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end",
-        "font-size": 11, fill: "#6b7280" }, tick));
-    });
-    var bars = series.filter(function (s) {
-      return s.kind === "bar";
-    });
-    rows.forEach(function (row, i) {
-      var x0 = left + i * step;
-      bars.forEach(function (s, b) {
-        var w = Math.max(2, (step * 0.5) / bars.length);
-        var value = num(row[s.key]);
-        var bar = svg("rect", { x: x0 + step * 0.25 + b * w, y: y(value), width: w,
-          height: Math.max(0, y(0) - y(value)), fill: s.colour, opacity: 0.55 });
-        bar.appendChild(svg("title", {}, row.label + ": " + formatValue(value) + " "
-          + s.label.toLowerCase()));
-        chart.appendChild(bar);
-      });
-      chart.appendChild(svg("text", { x: x0 + step / 2, y: height - bottom + 16,
-        "text-anchor": "middle", "font-size": 11, fill: "#374151" },
-        String(row.label).slice(0, 18)));
-    });
-    series.filter(function (s) {
-      return s.kind === "line";
-    }).forEach(function (s) {
-      var points = rows.map(function (row, i) {
-        return (left + i * step + step / 2) + "," + y(num(row[s.key]));
-      });
-      chart.appendChild(svg("polyline", { points: points.join(" "), fill: "none",
-        stroke: s.colour, "stroke-width": 2.5, "stroke-dasharray": s.dash || "" }));
-      rows.forEach(function (row, i) {
-        var dot = svg("circle", { cx: left + i * step + step / 2, cy: y(num(row[s.key])), r: 4,
-          fill: s.colour });
-        dot.appendChild(svg("title", {}, row.label + ": " + s.label.toLowerCase() + " "
-          + formatValue(num(row[s.key]))));
-        chart.appendChild(dot);
-      });
-    });
-    container.appendChild(chart);
-    container.appendChild(legend(series));
-    if (withTable) {
-      container.appendChild(roundTable(rows, series, title));
-    }
-  }
-
-  /* An HTML legend wraps on a phone, where text inside the SVG would be cut off. */
-  function legend(series) {
-    var list = el("ul", null, "network-legend");
-    series.forEach(function (s) {
-      var item = el("li");
-      var swatch = el("span", null, "swatch" + (s.kind === "line" ? " line" : ""));
-      swatch.style.background = s.colour;
-      swatch.setAttribute("aria-hidden", "true");
-      item.appendChild(swatch);
-      item.appendChild(document.createTextNode(s.label));
-      list.appendChild(item);
-    });
-    return list;
-  }
-
-  function roundTable(rows, series, title) {
-    var details = el("details");
-    details.appendChild(el("summary", "The same figures as a table"));
-    var table = el("table", null, "data");
-    table.appendChild(el("caption", title, "visually-hidden"));
-    var head = el("tr");
-    head.appendChild(el("th", "Round"));
-    series.forEach(function (s) {
-      head.appendChild(el("th", s.label));
-    });
-    table.appendChild(head);
-    rows.forEach(function (row) {
-      var tr = el("tr");
-      tr.appendChild(el("th", row.label));
-      series.forEach(function (s) {
-        tr.appendChild(el("td", formatValue(num(row[s.key]))));
-      });
-      table.appendChild(tr);
-    });
-    details.appendChild(table);
-    return details;
-  }
-
-  /**
-   * The Higgins–Kram quadrant: range (x) against the share of strong ties (y), split at
-   * cuts.range and cuts.strong; points [{label, range, strong, type}] joined in order, the
-   * last one (now) larger.
-   */
-  function quadrant(box, points, cuts, title) {
-    clear(box);
-    var size = 300, pad = 36, plot = size - 2 * pad;
-    var maxRange = Math.max(2 * cuts.range, 1 + Math.max.apply(null, points.map(function (p) {
-      return p.range;
-    }).concat([0])));
-    var x = scale(maxRange, plot, pad, false);
-    var y = scale(1, plot, pad, true);
-    var chart = svg("svg", { viewBox: "0 0 " + size + " " + size, role: "img",
-      "aria-label": title, class: "chart quadrant" });
-    chart.appendChild(svg("title", {}, title));
-    chart.appendChild(svg("rect", { x: pad, y: pad, width: plot, height: plot, fill: "#f9fafb",
-      stroke: "#d1d5db" }));
-    chart.appendChild(svg("line", { x1: x(cuts.range), x2: x(cuts.range), y1: pad, y2: pad + plot,
-      stroke: "#9ca3af", "stroke-dasharray": "4 3" }));
-    chart.appendChild(svg("line", { x1: pad, x2: pad + plot, y1: y(cuts.strong), y2: y(cuts.strong),
-      stroke: "#9ca3af", "stroke-dasharray": "4 3" }));
-    [["Traditional", pad + 4, pad + 14, "start"],
-     ["Entrepreneurial", pad + plot - 4, pad + 14, "end"],
-     ["Receptive", pad + 4, pad + plot - 6, "start"],
-     ["Opportunistic", pad + plot - 4, pad + plot - 6, "end"]].forEach(function (q) {
-      chart.appendChild(svg("text", { x: q[1], y: q[2], "text-anchor": q[3], "font-size": 12,
-        fill: "#6b7280", "font-weight": 600 }, q[0]));
-    });
-    chart.appendChild(svg("text", { x: pad + plot / 2, y: size - 8, "text-anchor": "middle",
-      "font-size": 11, fill: "#374151" }, "Range: social systems reached →"));
-    chart.appendChild(svg("text", { x: 12, y: pad + plot / 2, "text-anchor": "middle",
-      "font-size": 11, fill: "#374151", transform: "rotate(-90 12 " + (pad + plot / 2) + ")" },
-      "Share of strong ties →"));
-    if (points.length) {
-      chart.appendChild(svg("polyline", { points: points.map(function (p) {
-        return x(p.range) + "," + y(p.strong);
-      }).join(" "), fill: "none", stroke: "#0072B2", "stroke-width": 2 }));
-      points.forEach(function (p, i) {
-        var last = i === points.length - 1;
-        var dot = svg("circle", { cx: x(p.range), cy: y(p.strong), r: last ? 7 : 4,
-          fill: last ? "#D55E00" : "#0072B2" });
-        dot.appendChild(svg("title", {}, p.label + ": range " + p.range + ", "
-          + Math.round(p.strong * 100) + " % strong ties" + (p.type ? " (" + p.type + ")" : "")));
-        chart.appendChild(dot);
-      });
-    }
-    box.appendChild(chart);
-  }
-
-  window.circlesCharts = {
-    el: el, svg: svg, clear: clear, num: num, pick: pick, formatValue: formatValue,
-    roundChart: roundChart, quadrant: quadrant
+function scale(domainMax, pixels, offset, flip) {
+  var top = domainMax > 0 ? domainMax : 1;
+  return function (value) {
+    var share = value / top;
+    return flip ? offset + pixels - share * pixels : offset + share * pixels;
   };
-}());
+}
+
+/**
+ * A chart per round: bars (e.g. new ties) and lines (e.g. size, range) over labelled rounds.
+ * series: [{key, label, kind: "bar"|"line", colour}], rows: [{label, <key>: number}]
+ */
+export function roundChart(container, rows, series, title, withTable) {
+  clear(container);
+  if (!rows.length) {
+    container.appendChild(el("p", "Nothing to chart yet: this fills in as rounds go by.",
+      "muted"));
+    return;
+  }
+  var width = 560, height = 240, left = 40, right = 12, top = 16, bottom = 28;
+  var plotW = width - left - right, plotH = height - top - bottom;
+  var max = 0;
+  rows.forEach(function (row) {
+    series.forEach(function (s) {
+      max = Math.max(max, num(row[s.key]));
+    });
+  });
+  max = Math.max(1, Math.ceil(max));
+  var y = scale(max, plotH, top, true);
+  var step = plotW / rows.length;
+  var chart = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img",
+    "aria-label": title, class: "chart" });
+  chart.appendChild(svg("title", {}, title));
+  [0, Math.round(max / 2), max].forEach(function (tick) {
+    chart.appendChild(svg("line", { x1: left, x2: width - right, y1: y(tick), y2: y(tick),
+      stroke: "#e5e7eb" }));
+    chart.appendChild(svg("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end",
+      "font-size": 11, fill: "#6b7280" }, tick));
+  });
+  var bars = series.filter(function (s) {
+    return s.kind === "bar";
+  });
+  rows.forEach(function (row, i) {
+    var x0 = left + i * step;
+    bars.forEach(function (s, b) {
+      var w = Math.max(2, (step * 0.5) / bars.length);
+      var value = num(row[s.key]);
+      var bar = svg("rect", { x: x0 + step * 0.25 + b * w, y: y(value), width: w,
+        height: Math.max(0, y(0) - y(value)), fill: s.colour, opacity: 0.55 });
+      bar.appendChild(svg("title", {}, row.label + ": " + formatValue(value) + " "
+        + s.label.toLowerCase()));
+      chart.appendChild(bar);
+    });
+    chart.appendChild(svg("text", { x: x0 + step / 2, y: height - bottom + 16,
+      "text-anchor": "middle", "font-size": 11, fill: "#374151" },
+      String(row.label).slice(0, 18)));
+  });
+  series.filter(function (s) {
+    return s.kind === "line";
+  }).forEach(function (s) {
+    var points = rows.map(function (row, i) {
+      return (left + i * step + step / 2) + "," + y(num(row[s.key]));
+    });
+    chart.appendChild(svg("polyline", { points: points.join(" "), fill: "none",
+      stroke: s.colour, "stroke-width": 2.5, "stroke-dasharray": s.dash || "" }));
+    rows.forEach(function (row, i) {
+      var dot = svg("circle", { cx: left + i * step + step / 2, cy: y(num(row[s.key])), r: 4,
+        fill: s.colour });
+      dot.appendChild(svg("title", {}, row.label + ": " + s.label.toLowerCase() + " "
+        + formatValue(num(row[s.key]))));
+      chart.appendChild(dot);
+    });
+  });
+  container.appendChild(chart);
+  container.appendChild(legend(series));
+  if (withTable) {
+    container.appendChild(roundTable(rows, series, title));
+  }
+}
+
+/* An HTML legend wraps on a phone, where text inside the SVG would be cut off. */
+function legend(series) {
+  var list = el("ul", null, "network-legend");
+  series.forEach(function (s) {
+    var item = el("li");
+    var swatch = el("span", null, "swatch" + (s.kind === "line" ? " line" : ""));
+    swatch.style.background = s.colour;
+    swatch.setAttribute("aria-hidden", "true");
+    item.appendChild(swatch);
+    item.appendChild(document.createTextNode(s.label));
+    list.appendChild(item);
+  });
+  return list;
+}
+
+function roundTable(rows, series, title) {
+  var details = el("details");
+  details.appendChild(el("summary", "The same figures as a table"));
+  var table = el("table", null, "data");
+  table.appendChild(el("caption", title, "visually-hidden"));
+  var head = el("tr");
+  head.appendChild(el("th", "Round"));
+  series.forEach(function (s) {
+    head.appendChild(el("th", s.label));
+  });
+  table.appendChild(head);
+  rows.forEach(function (row) {
+    var tr = el("tr");
+    tr.appendChild(el("th", row.label));
+    series.forEach(function (s) {
+      tr.appendChild(el("td", formatValue(num(row[s.key]))));
+    });
+    table.appendChild(tr);
+  });
+  details.appendChild(table);
+  return details;
+}
+
+/**
+ * The Higgins–Kram quadrant: range (x) against the share of strong ties (y), split at
+ * cuts.range and cuts.strong; points [{label, range, strong, type}] joined in order, the
+ * last one (now) larger.
+ */
+export function quadrant(box, points, cuts, title) {
+  clear(box);
+  var size = 300, pad = 36, plot = size - 2 * pad;
+  var maxRange = Math.max(2 * cuts.range, 1 + Math.max.apply(null, points.map(function (p) {
+    return p.range;
+  }).concat([0])));
+  var x = scale(maxRange, plot, pad, false);
+  var y = scale(1, plot, pad, true);
+  var chart = svg("svg", { viewBox: "0 0 " + size + " " + size, role: "img",
+    "aria-label": title, class: "chart quadrant" });
+  chart.appendChild(svg("title", {}, title));
+  chart.appendChild(svg("rect", { x: pad, y: pad, width: plot, height: plot, fill: "#f9fafb",
+    stroke: "#d1d5db" }));
+  chart.appendChild(svg("line", { x1: x(cuts.range), x2: x(cuts.range), y1: pad, y2: pad + plot,
+    stroke: "#9ca3af", "stroke-dasharray": "4 3" }));
+  chart.appendChild(svg("line", { x1: pad, x2: pad + plot, y1: y(cuts.strong), y2: y(cuts.strong),
+    stroke: "#9ca3af", "stroke-dasharray": "4 3" }));
+  [["Traditional", pad + 4, pad + 14, "start"],
+   ["Entrepreneurial", pad + plot - 4, pad + 14, "end"],
+   ["Receptive", pad + 4, pad + plot - 6, "start"],
+   ["Opportunistic", pad + plot - 4, pad + plot - 6, "end"]].forEach(function (q) {
+    chart.appendChild(svg("text", { x: q[1], y: q[2], "text-anchor": q[3], "font-size": 12,
+      fill: "#6b7280", "font-weight": 600 }, q[0]));
+  });
+  chart.appendChild(svg("text", { x: pad + plot / 2, y: size - 8, "text-anchor": "middle",
+    "font-size": 11, fill: "#374151" }, "Range: social systems reached →"));
+  chart.appendChild(svg("text", { x: 12, y: pad + plot / 2, "text-anchor": "middle",
+    "font-size": 11, fill: "#374151", transform: "rotate(-90 12 " + (pad + plot / 2) + ")" },
+    "Share of strong ties →"));
+  if (points.length) {
+    chart.appendChild(svg("polyline", { points: points.map(function (p) {
+      return x(p.range) + "," + y(p.strong);
+    }).join(" "), fill: "none", stroke: "#0072B2", "stroke-width": 2 }));
+    points.forEach(function (p, i) {
+      var last = i === points.length - 1;
+      var dot = svg("circle", { cx: x(p.range), cy: y(p.strong), r: last ? 7 : 4,
+        fill: last ? "#D55E00" : "#0072B2" });
+      dot.appendChild(svg("title", {}, p.label + ": range " + p.range + ", "
+        + Math.round(p.strong * 100) + " % strong ties" + (p.type ? " (" + p.type + ")" : "")));
+      chart.appendChild(dot);
+    });
+  }
+  box.appendChild(chart);
+}

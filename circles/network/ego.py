@@ -339,7 +339,8 @@ def my_network(db: Session, user_id: int, *, second_ring: bool = False) -> dict[
     """Everything the member's network page shows, as JSON-able data (see the module doc).
 
     Keys: ``ego``, ``round`` (current), ``nodes``/``edges`` (ids as strings), ``systems``,
-    ``metrics`` (key → label, value, display, explanation), ``growth`` (one entry per round:
+    ``metrics`` (key → label, value, display, explanation), ``metric_order`` (the order to
+    show them in), ``growth`` (one entry per round:
     size, range, new ties, new systems, novelty, strong share, Higgins–Kram type — the path
     through the quadrant), ``hk`` (type and cut-offs), ``coverage`` (which of my topics someone
     covers, and who) and ``novelty``.
@@ -375,6 +376,7 @@ def my_network(db: Session, user_id: int, *, second_ring: bool = False) -> dict[
                   for u, v, d in g.edges(data=True)],
         "systems": sorted({s for _, s in g.nodes(data="system") if s}),
         "metrics": metrics,
+        "metric_order": list(metrics),  # simplest figure first (JSON objects come key-sorted)
         "growth": growth,
         "hk": {"type": m["hk_type"], "range": m["range"], "strong_share": m["strong_share"],
                "range_cut": RANGE_CUT, "strong_cut": STRONG_CUT,

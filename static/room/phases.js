@@ -1,295 +1,281 @@
 /* The live room's per-phase panels: contributions, review, feedback, commitments, the agenda
- * and the summary. Part of static/room.js (see there). */
-(function (R) {
-  "use strict";
+ * and the summary. Part of the live room (static/room.js lists its modules). */
+import {
+  $, KINDS_BY_PHASE, KIND_NAMES, PHASE_HINTS, PHASE_NAMES, REVIEW_STATUSES, activeStage,
+  agendaOpen, byId, call, el, isLive, keyed, nameOf, room, show, showError
+} from "./core.js";
 
-  if (!R) {
+var phaseKindShown = null;
+
+export function renderPhasePanel(phase) {
+  var status = room.state.session.status;
+  var kind = phase ? phase.kind : null;
+  show($("phase-panel"), status === "live" || status === "scheduled");
+  $("phase-title").textContent = status === "scheduled" ? "Waiting to start" :
+    kind ? PHASE_NAMES[kind] || kind : "Ready to close";
+  $("phase-hint").textContent = kind ? PHASE_HINTS[kind] || "" :
+    status === "scheduled" ? "You can already build the agenda below." : "";
+  var prompt = kind === "checkin" && phase.prompt;
+  show($("phase-prompt"), Boolean(prompt));
+  $("phase-prompt").textContent = prompt || "";
+  renderContributions(kind);
+  renderReview(kind);
+  renderFeedback(kind);
+  renderCommitments(kind);
+}
+
+function renderContributions(kind) {
+  var stage = activeStage();
+  var items = stage ? room.state.contributions.filter(function (c) { return c.stage_id === stage.id; }) : [];
+  var focusMine = kind === "focus" && stage && stage.focus_user_id === room.state.me;
+  $("contributions").replaceChildren.apply($("contributions"), items.map(function (c) {
+    var parts = [el("span", { class: "badge kind kind-" + c.kind, text: KIND_NAMES[c.kind] || c.kind }), " ",
+      el("strong", { text: nameOf(c.author_id) + ": " }),
+      el("span", { class: "contribution-text", text: c.text })];
+    if (c.helped) {
+      parts.push(" ", el("span", { class: "badge helped", text: "helped" }));
+    }
+    var item = el("li", { "data-contribution-id": c.id, "data-helped": c.helped ? "true" : "false" }, parts);
+    if (focusMine && isLive()) {
+      var error = el("p", { class: "error", role: "alert", hidden: true });
+      var toggle = el("button", {
+        type: "button", class: "link", "aria-pressed": c.helped ? "true" : "false",
+        text: c.helped ? "Unmark helped" : "This helped"
+      });
+      toggle.addEventListener("click", function () {
+        call("live:helped", { contribution_id: c.id, helped: !c.helped }, error);
+      });
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(toggle);
+      item.appendChild(error);
+    }
+    return item;
+  }));
+  var kinds = isLive() && kind ? KINDS_BY_PHASE[kind] : null;
+  show($("contribute-form"), Boolean(kinds));
+  if (kinds && phaseKindShown !== kind) {
+    phaseKindShown = kind;
+    $("contribute-kind").replaceChildren.apply($("contribute-kind"), kinds.map(function (k) {
+      return el("option", { value: k, text: KIND_NAMES[k] || k });
+    }));
+    showError($("contribute-error"), "");
+  }
+}
+
+function renderReview(kind) {
+  var inReview = isLive() && kind === "review";
+  show($("review-panel"), inReview);
+  if (!inReview) {
     return;
   }
-
-  var PHASE_NAMES = R.PHASE_NAMES, PHASE_HINTS = R.PHASE_HINTS, KINDS_BY_PHASE = R.KINDS_BY_PHASE,
-    KIND_NAMES = R.KIND_NAMES, REVIEW_STATUSES = R.REVIEW_STATUSES, $ = R.$, el = R.el,
-    show = R.show, showError = R.showError, call = R.call, byId = R.byId,
-    activeStage = R.activeStage, nameOf = R.nameOf, isLive = R.isLive, agendaOpen = R.agendaOpen,
-    keyed = R.keyed;
-
-  var phaseKindShown = null;
-
-  function renderPhasePanel(phase) {
-    var status = R.state.session.status;
-    var kind = phase ? phase.kind : null;
-    show($("phase-panel"), status === "live" || status === "scheduled");
-    $("phase-title").textContent = status === "scheduled" ? "Waiting to start" :
-      kind ? PHASE_NAMES[kind] || kind : "Ready to close";
-    $("phase-hint").textContent = kind ? PHASE_HINTS[kind] || "" :
-      status === "scheduled" ? "You can already build the agenda below." : "";
-    var prompt = kind === "checkin" && phase.prompt;
-    show($("phase-prompt"), Boolean(prompt));
-    $("phase-prompt").textContent = prompt || "";
-    renderContributions(kind);
-    renderReview(kind);
-    renderFeedback(kind);
-    renderCommitments(kind);
-  }
-
-  function renderContributions(kind) {
-    var stage = activeStage();
-    var items = stage ? R.state.contributions.filter(function (c) { return c.stage_id === stage.id; }) : [];
-    var focusMine = kind === "focus" && stage && stage.focus_user_id === R.state.me;
-    $("contributions").replaceChildren.apply($("contributions"), items.map(function (c) {
-      var parts = [el("span", { class: "badge kind kind-" + c.kind, text: KIND_NAMES[c.kind] || c.kind }), " ",
-        el("strong", { text: nameOf(c.author_id) + ": " }),
-        el("span", { class: "contribution-text", text: c.text })];
-      if (c.helped) {
-        parts.push(" ", el("span", { class: "badge helped", text: "helped" }));
-      }
-      var item = el("li", { "data-contribution-id": c.id, "data-helped": c.helped ? "true" : "false" }, parts);
-      if (focusMine && isLive()) {
-        var error = el("p", { class: "error", role: "alert", hidden: true });
-        var toggle = el("button", {
-          type: "button", class: "link", "aria-pressed": c.helped ? "true" : "false",
-          text: c.helped ? "Unmark helped" : "This helped"
-        });
-        toggle.addEventListener("click", function () {
-          call("live:helped", { contribution_id: c.id, helped: !c.helped }, error);
-        });
-        item.appendChild(document.createTextNode(" "));
-        item.appendChild(toggle);
-        item.appendChild(error);
-      }
-      return item;
-    }));
-    var kinds = isLive() && kind ? KINDS_BY_PHASE[kind] : null;
-    show($("contribute-form"), Boolean(kinds));
-    if (kinds && phaseKindShown !== kind) {
-      phaseKindShown = kind;
-      $("contribute-kind").replaceChildren.apply($("contribute-kind"), kinds.map(function (k) {
-        return el("option", { value: k, text: KIND_NAMES[k] || k });
-      }));
-      showError($("contribute-error"), "");
-    }
-  }
-
-  function renderReview(kind) {
-    var inReview = isLive() && kind === "review";
-    show($("review-panel"), inReview);
-    if (!inReview) {
-      return;
-    }
-    var items = R.state.commitments.to_review;
-    keyed($("review-list"), items, function (c) { return c.id; }, function (c) {
-      var node = el("li", { "data-commitment-id": c.id });
-      node.appendChild(el("p", { class: "what" }));
-      if (c.user_id === R.state.me) {
-        var form = el("form", { class: "stack review-form" });
-        var select = el("select", { "aria-label": "How did it go?", class: "review-status" },
-          REVIEW_STATUSES.map(function (s) { return el("option", { value: s, text: s }); }));
-        var reflection = el("input", { "aria-label": "A line of reflection", class: "review-reflection", maxlength: 1000, placeholder: "A line of reflection" });
-        var error = el("p", { class: "error", role: "alert", hidden: true });
-        form.appendChild(select);
-        form.appendChild(reflection);
-        form.appendChild(el("button", { type: "submit", class: "button secondary", text: "Save my review" }));
-        form.appendChild(error);
-        form.addEventListener("submit", function (event) {
-          event.preventDefault();
-          call("live:review", { commitment_id: c.id, status: select.value, reflection: reflection.value }, error);
-        });
-        node.appendChild(form);
-      }
-      return node;
-    }, function (node, c) {
-      node.querySelector(".what").textContent = nameOf(c.user_id) + ": " + c.text +
-        (c.due_on ? " (by " + c.due_on + ")" : "") + " — " + (c.status === "open" ? "not reviewed yet" : c.status) +
-        (c.reflection ? ": " + c.reflection : "");
-    });
-  }
-
-  function renderFeedback(kind) {
-    var inFeedback = isLive() && kind === "feedback";
-    show($("feedback-panel"), inFeedback);
-    var received = R.state.feedback.received;
-    show($("feedback-received-box"), received.length > 0 && R.state.session.status !== "ended");
-    $("feedback-received").replaceChildren.apply($("feedback-received"), received.map(feedbackItem));
-    if (!inFeedback) {
-      return;
-    }
-    var others = R.state.members.filter(function (m) { return m.id !== R.state.me; });
-    var everyone = R.state.members.length * (R.state.members.length - 1);
-    $("feedback-progress").textContent = "Feedback given in the circle: " + R.state.feedback.pairs.length +
-      " of " + everyone + ". You have given to " + R.state.feedback.given_to.length + " of " + others.length + ".";
-    keyed($("feedback-forms"), others, function (m) { return m.id; }, function (m) {
-      var form = el("form", { class: "card feedback-form", "data-receiver-id": m.id, "data-testid": "feedback-form" });
-      var legend = el("h3", { class: "to" });
-      var strength = el("textarea", { id: "feedback-strength-" + m.id, class: "strength", maxlength: 1000 });
-      var suggestion = el("textarea", { id: "feedback-suggestion-" + m.id, class: "suggestion", maxlength: 1000 });
+  var items = room.state.commitments.to_review;
+  keyed($("review-list"), items, function (c) { return c.id; }, function (c) {
+    var node = el("li", { "data-commitment-id": c.id });
+    node.appendChild(el("p", { class: "what" }));
+    if (c.user_id === room.state.me) {
+      var form = el("form", { class: "stack review-form" });
+      var select = el("select", { "aria-label": "How did it go?", class: "review-status" },
+        REVIEW_STATUSES.map(function (s) { return el("option", { value: s, text: s }); }));
+      var reflection = el("input", { "aria-label": "A line of reflection", class: "review-reflection", maxlength: 1000, placeholder: "A line of reflection" });
       var error = el("p", { class: "error", role: "alert", hidden: true });
-      var done = el("p", { class: "given muted" });
-      form.appendChild(legend);
-      form.appendChild(el("label", { "for": strength.id, text: "A strength you noticed in " + m.display_name }));
-      form.appendChild(strength);
-      form.appendChild(el("label", { "for": suggestion.id, text: "One suggestion for " + m.display_name }));
-      form.appendChild(suggestion);
-      form.appendChild(el("button", { type: "submit", class: "button", text: "Give feedback to " + m.display_name }));
+      form.appendChild(select);
+      form.appendChild(reflection);
+      form.appendChild(el("button", { type: "submit", class: "button secondary", text: "Save my review" }));
       form.appendChild(error);
-      form.appendChild(done);
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        call("live:feedback", { receiver_id: m.id, strength: strength.value, suggestion: suggestion.value }, error);
+        call("live:review", { commitment_id: c.id, status: select.value, reflection: reflection.value }, error);
       });
-      return form;
-    }, function (form, m) {
-      form.querySelector(".to").textContent = "To " + m.display_name;
-      var given = R.state.feedback.given_to.indexOf(m.id) >= 0;
-      form.setAttribute("data-given", given ? "true" : "false");
-      form.querySelector(".given").textContent = given ? "Given — sending again rewrites it." : "";
-    });
-  }
+      node.appendChild(form);
+    }
+    return node;
+  }, function (node, c) {
+    node.querySelector(".what").textContent = nameOf(c.user_id) + ": " + c.text +
+      (c.due_on ? " (by " + c.due_on + ")" : "") + " — " + (c.status === "open" ? "not reviewed yet" : c.status) +
+      (c.reflection ? ": " + c.reflection : "");
+  });
+}
 
-  function feedbackItem(f) {
-    return el("li", { "data-giver-id": f.giver_id }, [
-      el("strong", { text: "From " + nameOf(f.giver_id) + ". " }),
-      "Strength: ", el("span", { class: "strength", text: f.strength }),
-      " Suggestion: ", el("span", { class: "suggestion", text: f.suggestion })]);
+function renderFeedback(kind) {
+  var inFeedback = isLive() && kind === "feedback";
+  show($("feedback-panel"), inFeedback);
+  var received = room.state.feedback.received;
+  show($("feedback-received-box"), received.length > 0 && room.state.session.status !== "ended");
+  $("feedback-received").replaceChildren.apply($("feedback-received"), received.map(feedbackItem));
+  if (!inFeedback) {
+    return;
   }
-
-  function renderCommitments(kind) {
-    var inPhase = isLive() && kind === "commitments";
-    show($("commitments-panel"), inPhase);
-    var made = R.state.commitments.made;
-    show($("commitments-made-box"), made.length > 0 && R.state.session.status !== "ended");
-    $("commitments-made").replaceChildren.apply($("commitments-made"), made.map(function (c) {
-      var item = el("li", { "data-commitment-id": c.id }, [
-        el("strong", { text: nameOf(c.user_id) + ": " }), c.text + (c.due_on ? " (by " + c.due_on + ")" : "")]);
-      if (inPhase && c.user_id === R.state.me) {
-        var error = el("p", { class: "error", role: "alert", hidden: true });
-        var withdraw = el("button", { type: "button", class: "link", text: "withdraw" });
-        withdraw.addEventListener("click", function () {
-          call("live:commit_withdraw", { commitment_id: c.id }, error);
-        });
-        item.appendChild(document.createTextNode(" "));
-        item.appendChild(withdraw);
-        item.appendChild(error);
-      }
-      return item;
-    }));
-  }
-
-  function renderAgenda() {
-    var open = agendaOpen();
-    show($("agenda-edit"), open);
-    show($("agenda-panel"), R.state.session.status !== "cancelled" && R.state.session.status !== "ended");
-    show($("agenda-empty"), R.state.agenda.length === 0);
-    var stage = activeStage();
-    keyed($("agenda"), R.state.agenda, function (i) { return i.id; }, agendaRow, function (row, item) {
-      var index = R.state.agenda.indexOf(item);
-      row.querySelector(".title").textContent = item.title;
-      row.querySelector(".by").textContent = " — " + nameOf(item.author_id);
-      row.setAttribute("data-covered", item.covered ? "true" : "false");
-      row.setAttribute("data-current", stage && stage.agenda_item_id === item.id ? "true" : "false");
-      row.querySelector(".covered").hidden = !item.covered;
-      var minutes = row.querySelector(".timebox");
-      if (document.activeElement !== minutes) {
-        minutes.value = String(item.timebox_minutes);
-      }
-      minutes.disabled = !open;
-      row.querySelector(".minutes-read").textContent = item.timebox_minutes + " min";
-      row.querySelector(".edit").hidden = !open;
-      row.querySelector(".minutes-read").hidden = open;
-      row.querySelector(".up").disabled = index === 0;
-      row.querySelector(".down").disabled = index === R.state.agenda.length - 1;
-      row.querySelector(".author-only").hidden = !(open && item.author_id === R.state.me);
-    });
-  }
-
-  function agendaRow(item) {
-    var id = item.id;
+  var others = room.state.members.filter(function (m) { return m.id !== room.state.me; });
+  var everyone = room.state.members.length * (room.state.members.length - 1);
+  $("feedback-progress").textContent = "Feedback given in the circle: " + room.state.feedback.pairs.length +
+    " of " + everyone + ". You have given to " + room.state.feedback.given_to.length + " of " + others.length + ".";
+  keyed($("feedback-forms"), others, function (m) { return m.id; }, function (m) {
+    var form = el("form", { class: "card feedback-form", "data-receiver-id": m.id, "data-testid": "feedback-form" });
+    var legend = el("h3", { class: "to" });
+    var strength = el("textarea", { id: "feedback-strength-" + m.id, class: "strength", maxlength: 1000 });
+    var suggestion = el("textarea", { id: "feedback-suggestion-" + m.id, class: "suggestion", maxlength: 1000 });
     var error = el("p", { class: "error", role: "alert", hidden: true });
-    var minutes = el("input", {
-      type: "number", min: 1, max: 60, class: "timebox short", inputmode: "numeric",
-      "aria-label": "Minutes for this item", "data-testid": "agenda-timebox"
-    });
-    minutes.addEventListener("change", function () {
-      var value = Number(minutes.value);
-      call("live:agenda_timebox", { item_id: id, timebox_minutes: Number.isInteger(value) ? value : minutes.value }, error);
-    });
-    var up = el("button", { type: "button", class: "button secondary up", "aria-label": "Move up", "data-testid": "agenda-up", text: "↑" });
-    var down = el("button", { type: "button", class: "button secondary down", "aria-label": "Move down", "data-testid": "agenda-down", text: "↓" });
-    up.addEventListener("click", function () { move(id, -1, error); });
-    down.addEventListener("click", function () { move(id, 1, error); });
-    var rename = el("button", { type: "button", class: "link", text: "rename" });
-    var remove = el("button", { type: "button", class: "link", text: "remove" });
-    var renameForm = el("form", { class: "inline-form", hidden: true }, [
-      el("input", { class: "rename-title", maxlength: 200, "aria-label": "New title" }),
-      el("button", { type: "submit", class: "button secondary", text: "Save" })]);
-    rename.addEventListener("click", function () {
-      renameForm.hidden = !renameForm.hidden;
-      var current = byId(R.state.agenda, id);
-      renameForm.querySelector("input").value = current ? current.title : "";
-    });
-    renameForm.addEventListener("submit", function (event) {
+    var done = el("p", { class: "given muted" });
+    form.appendChild(legend);
+    form.appendChild(el("label", { "for": strength.id, text: "A strength you noticed in " + m.display_name }));
+    form.appendChild(strength);
+    form.appendChild(el("label", { "for": suggestion.id, text: "One suggestion for " + m.display_name }));
+    form.appendChild(suggestion);
+    form.appendChild(el("button", { type: "submit", class: "button", text: "Give feedback to " + m.display_name }));
+    form.appendChild(error);
+    form.appendChild(done);
+    form.addEventListener("submit", function (event) {
       event.preventDefault();
-      call("live:agenda_rename", { item_id: id, title: renameForm.querySelector("input").value }, error,
-        function () { renameForm.hidden = true; });
+      call("live:feedback", { receiver_id: m.id, strength: strength.value, suggestion: suggestion.value }, error);
     });
-    remove.addEventListener("click", function () {
-      call("live:agenda_remove", { item_id: id }, error);
-    });
-    return el("li", { "data-item-id": id, "data-testid": "agenda-item", class: "agenda-item" }, [
-      el("span", { class: "title" }), el("span", { class: "by muted" }), " ",
-      el("span", { class: "badge covered", text: "covered", hidden: true }),
-      el("span", { class: "minutes-read muted" }),
-      el("span", { class: "edit" }, [minutes, " min ", up, down,
-        el("span", { class: "author-only" }, [" ", rename, " ", remove])]),
-      renameForm, error]);
-  }
+    return form;
+  }, function (form, m) {
+    form.querySelector(".to").textContent = "To " + m.display_name;
+    var given = room.state.feedback.given_to.indexOf(m.id) >= 0;
+    form.setAttribute("data-given", given ? "true" : "false");
+    form.querySelector(".given").textContent = given ? "Given — sending again rewrites it." : "";
+  });
+}
 
-  function move(id, step, error) {
-    var ids = R.state.agenda.map(function (i) { return i.id; });
-    var at = ids.indexOf(id);
-    var to = at + step;
-    if (at < 0 || to < 0 || to >= ids.length) {
-      return;
+function feedbackItem(f) {
+  return el("li", { "data-giver-id": f.giver_id }, [
+    el("strong", { text: "From " + nameOf(f.giver_id) + ". " }),
+    "Strength: ", el("span", { class: "strength", text: f.strength }),
+    " Suggestion: ", el("span", { class: "suggestion", text: f.suggestion })]);
+}
+
+function renderCommitments(kind) {
+  var inPhase = isLive() && kind === "commitments";
+  show($("commitments-panel"), inPhase);
+  var made = room.state.commitments.made;
+  show($("commitments-made-box"), made.length > 0 && room.state.session.status !== "ended");
+  $("commitments-made").replaceChildren.apply($("commitments-made"), made.map(function (c) {
+    var item = el("li", { "data-commitment-id": c.id }, [
+      el("strong", { text: nameOf(c.user_id) + ": " }), c.text + (c.due_on ? " (by " + c.due_on + ")" : "")]);
+    if (inPhase && c.user_id === room.state.me) {
+      var error = el("p", { class: "error", role: "alert", hidden: true });
+      var withdraw = el("button", { type: "button", class: "link", text: "withdraw" });
+      withdraw.addEventListener("click", function () {
+        call("live:commit_withdraw", { commitment_id: c.id }, error);
+      });
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(withdraw);
+      item.appendChild(error);
     }
-    ids.splice(at, 1);
-    ids.splice(to, 0, id);
-    call("live:agenda_reorder", { item_ids: ids }, error);
-  }
+    return item;
+  }));
+}
 
-  function renderMyCommitments() {
-    var mine = R.state.commitments.to_review.filter(function (c) { return c.user_id === R.state.me; });
-    $("my-commitments").replaceChildren.apply($("my-commitments"), mine.map(function (c) {
-      return el("li", { "data-commitment-id": c.id }, [c.text + (c.due_on ? " (by " + c.due_on + ")" : "") +
-        " — " + (c.status === "open" ? "open" : c.status) + (c.reflection ? ": " + c.reflection : "")]);
-    }));
-    show($("my-commitments-empty"), mine.length === 0);
-  }
-
-  function renderSummary() {
-    var summary = R.state.summary;
-    var ended = R.state.session.status === "ended" && summary && summary.agenda;
-    show($("summary-panel"), Boolean(ended));
-    if (!ended) {
-      return;
+export function renderAgenda() {
+  var open = agendaOpen();
+  show($("agenda-edit"), open);
+  show($("agenda-panel"), room.state.session.status !== "cancelled" && room.state.session.status !== "ended");
+  show($("agenda-empty"), room.state.agenda.length === 0);
+  var stage = activeStage();
+  keyed($("agenda"), room.state.agenda, function (i) { return i.id; }, agendaRow, function (row, item) {
+    var index = room.state.agenda.indexOf(item);
+    row.querySelector(".title").textContent = item.title;
+    row.querySelector(".by").textContent = " — " + nameOf(item.author_id);
+    row.setAttribute("data-covered", item.covered ? "true" : "false");
+    row.setAttribute("data-current", stage && stage.agenda_item_id === item.id ? "true" : "false");
+    row.querySelector(".covered").hidden = !item.covered;
+    var minutes = row.querySelector(".timebox");
+    if (document.activeElement !== minutes) {
+      minutes.value = String(item.timebox_minutes);
     }
-    $("summary-agenda").replaceChildren.apply($("summary-agenda"), summary.agenda.map(function (i) {
-      return el("li", { "data-covered": i.covered ? "true" : "false" }, [
-        i.title + " — " + nameOf(i.author_id) + ", " + i.timebox_minutes + " min" + (i.covered ? " (covered)" : " (not reached)")]);
-    }));
-    $("summary-contributions").replaceChildren.apply($("summary-contributions"), summary.contributions.map(function (c) {
-      return el("li", {}, [el("span", { class: "badge kind", text: KIND_NAMES[c.kind] || c.kind }), " ",
-        el("strong", { text: nameOf(c.author_id) + ": " }), c.text + (c.helped ? " (helped)" : "")]);
-    }));
-    $("summary-commitments").replaceChildren.apply($("summary-commitments"), summary.commitments.map(function (c) {
-      return el("li", {}, [el("strong", { text: nameOf(c.user_id) + ": " }), c.text + (c.due_on ? " (by " + c.due_on + ")" : "")]);
-    }));
-    $("summary-attendees").textContent = summary.attendees.map(nameOf).join(", ") || "Nobody joined.";
-    var feedback = summary.feedback || [];
-    $("summary-feedback").replaceChildren.apply($("summary-feedback"), feedback.length ? feedback.map(feedbackItem)
-      : [el("li", { class: "muted", text: "None this time." })]);
-  }
+    minutes.disabled = !open;
+    row.querySelector(".minutes-read").textContent = item.timebox_minutes + " min";
+    row.querySelector(".edit").hidden = !open;
+    row.querySelector(".minutes-read").hidden = open;
+    row.querySelector(".up").disabled = index === 0;
+    row.querySelector(".down").disabled = index === room.state.agenda.length - 1;
+    row.querySelector(".author-only").hidden = !(open && item.author_id === room.state.me);
+  });
+}
 
-  R.renderPhasePanel = renderPhasePanel;
-  R.renderAgenda = renderAgenda;
-  R.renderMyCommitments = renderMyCommitments;
-  R.renderSummary = renderSummary;
-})(window.circlesRoom);
+function agendaRow(item) {
+  var id = item.id;
+  var error = el("p", { class: "error", role: "alert", hidden: true });
+  var minutes = el("input", {
+    type: "number", min: 1, max: 60, class: "timebox short", inputmode: "numeric",
+    "aria-label": "Minutes for this item", "data-testid": "agenda-timebox"
+  });
+  minutes.addEventListener("change", function () {
+    var value = Number(minutes.value);
+    call("live:agenda_timebox", { item_id: id, timebox_minutes: Number.isInteger(value) ? value : minutes.value }, error);
+  });
+  var up = el("button", { type: "button", class: "button secondary up", "aria-label": "Move up", "data-testid": "agenda-up", text: "↑" });
+  var down = el("button", { type: "button", class: "button secondary down", "aria-label": "Move down", "data-testid": "agenda-down", text: "↓" });
+  up.addEventListener("click", function () { move(id, -1, error); });
+  down.addEventListener("click", function () { move(id, 1, error); });
+  var rename = el("button", { type: "button", class: "link", text: "rename" });
+  var remove = el("button", { type: "button", class: "link", text: "remove" });
+  var renameForm = el("form", { class: "inline-form", hidden: true }, [
+    el("input", { class: "rename-title", maxlength: 200, "aria-label": "New title" }),
+    el("button", { type: "submit", class: "button secondary", text: "Save" })]);
+  rename.addEventListener("click", function () {
+    renameForm.hidden = !renameForm.hidden;
+    var current = byId(room.state.agenda, id);
+    renameForm.querySelector("input").value = current ? current.title : "";
+  });
+  renameForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    call("live:agenda_rename", { item_id: id, title: renameForm.querySelector("input").value }, error,
+      function () { renameForm.hidden = true; });
+  });
+  remove.addEventListener("click", function () {
+    call("live:agenda_remove", { item_id: id }, error);
+  });
+  return el("li", { "data-item-id": id, "data-testid": "agenda-item", class: "agenda-item" }, [
+    el("span", { class: "title" }), el("span", { class: "by muted" }), " ",
+    el("span", { class: "badge covered", text: "covered", hidden: true }),
+    el("span", { class: "minutes-read muted" }),
+    el("span", { class: "edit" }, [minutes, " min ", up, down,
+      el("span", { class: "author-only" }, [" ", rename, " ", remove])]),
+    renameForm, error]);
+}
+
+function move(id, step, error) {
+  var ids = room.state.agenda.map(function (i) { return i.id; });
+  var at = ids.indexOf(id);
+  var to = at + step;
+  if (at < 0 || to < 0 || to >= ids.length) {
+    return;
+  }
+  ids.splice(at, 1);
+  ids.splice(to, 0, id);
+  call("live:agenda_reorder", { item_ids: ids }, error);
+}
+
+export function renderMyCommitments() {
+  var mine = room.state.commitments.to_review.filter(function (c) { return c.user_id === room.state.me; });
+  $("my-commitments").replaceChildren.apply($("my-commitments"), mine.map(function (c) {
+    return el("li", { "data-commitment-id": c.id }, [c.text + (c.due_on ? " (by " + c.due_on + ")" : "") +
+      " — " + (c.status === "open" ? "open" : c.status) + (c.reflection ? ": " + c.reflection : "")]);
+  }));
+  show($("my-commitments-empty"), mine.length === 0);
+}
+
+export function renderSummary() {
+  var summary = room.state.summary;
+  var ended = room.state.session.status === "ended" && summary && summary.agenda;
+  show($("summary-panel"), Boolean(ended));
+  if (!ended) {
+    return;
+  }
+  $("summary-agenda").replaceChildren.apply($("summary-agenda"), summary.agenda.map(function (i) {
+    return el("li", { "data-covered": i.covered ? "true" : "false" }, [
+      i.title + " — " + nameOf(i.author_id) + ", " + i.timebox_minutes + " min" + (i.covered ? " (covered)" : " (not reached)")]);
+  }));
+  $("summary-contributions").replaceChildren.apply($("summary-contributions"), summary.contributions.map(function (c) {
+    return el("li", {}, [el("span", { class: "badge kind", text: KIND_NAMES[c.kind] || c.kind }), " ",
+      el("strong", { text: nameOf(c.author_id) + ": " }), c.text + (c.helped ? " (helped)" : "")]);
+  }));
+  $("summary-commitments").replaceChildren.apply($("summary-commitments"), summary.commitments.map(function (c) {
+    return el("li", {}, [el("strong", { text: nameOf(c.user_id) + ": " }), c.text + (c.due_on ? " (by " + c.due_on + ")" : "")]);
+  }));
+  $("summary-attendees").textContent = summary.attendees.map(nameOf).join(", ") || "Nobody joined.";
+  var feedback = summary.feedback || [];
+  $("summary-feedback").replaceChildren.apply($("summary-feedback"), feedback.length ? feedback.map(feedbackItem)
+    : [el("li", { class: "muted", text: "None this time." })]);
+}

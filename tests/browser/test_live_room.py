@@ -217,7 +217,7 @@ def build_agenda(seats: dict[str, Seat]) -> None:
 
     # Cy's connection drops: "reconnecting…" until the new join's catch-up, which brings
     # the reorder Ada makes meanwhile (the changes missed, not a whole snapshot).
-    cy.page.evaluate("window.circlesLive.io.engine.close()")
+    cy.page.evaluate("import('/static/live.js').then((live) => live.liveSocket().io.engine.close())")
     expect(cy.page.locator("html")).to_have_attribute("data-room", "reconnecting")
     expect(cy.by_id("room-connection")).to_have_text("Reconnecting…")
     first = ada.by_id("agenda").get_by_test_id("agenda-item").first
@@ -228,12 +228,16 @@ def build_agenda(seats: dict[str, Seat]) -> None:
         expect(agenda_titles(seat)).to_have_text(["Asking for a raise", BEN_QUESTION])
         expect(seat.by_id("members").locator('li[data-presence="here"]')).to_have_count(3)
     # One broadcast never reaches Cy: the next one is held back until the gap is fetched.
-    cy.page.evaluate("""() => {
-        const R = window.circlesRoom;
-        R.socket.off("live:changed", R.onChanged);
-        R.socket.on("live:changed", function lost() {
-            R.socket.off("live:changed", lost);
-            R.socket.on("live:changed", R.onChanged);
+    cy.page.evaluate("""async () => {
+        const socket = (await import("/static/live.js")).liveSocket();
+        const { onChanged } = await import("/static/room/state.js");
+        if (!socket.listeners("live:changed").includes(onChanged)) {
+            throw new Error("not the room's socket and handler");
+        }
+        socket.off("live:changed", onChanged);
+        socket.on("live:changed", function lost() {
+            socket.off("live:changed", lost);
+            socket.on("live:changed", onChanged);
         });
     }""")
     first = ada.by_id("agenda").get_by_test_id("agenda-item").first
@@ -293,8 +297,9 @@ def focus_round_with_the_timer(seats: dict[str, Seat]) -> None:
 
     # A short run of the timer through the same client shows the gentle signal at zero.
     in_step(seats)
-    ack = ben.page.evaluate("""(sid) => new Promise((done) => window.circlesLive.emit(
-        "live:timer", {session_id: sid, action: "start", seconds: 1}, done))""",
+    ack = ben.page.evaluate("""(sid) => import("/static/live.js").then((live) => new Promise(
+        (done) => live.liveSocket().emit("live:timer",
+                                         {session_id: sid, action: "start", seconds: 1}, done)))""",
                             int(ben.room.get_attribute("data-session-id") or 0))
     assert ack["ok"] is True, ack
     for seat in seats.values():

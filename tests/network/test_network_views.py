@@ -15,6 +15,7 @@ from sqlalchemy import select
 from circles.extensions import orm
 from circles.models.network import ExternalContact
 from circles.network import ties
+from graph.network import RANGE_CUT, STRONG_CUT
 from tests.conftest import AuthActions, csrf_token, post_form
 from tests.support.world import World, assert_outcome, build_world, log_in_as, request_as
 
@@ -89,6 +90,32 @@ def test_data_is_always_the_logged_in_members_own(client: FlaskClient, auth: Aut
     log_in_as(auth, world, "member")
     theirs = client.get("/network/data.json").get_json()
     assert node_ids(theirs) == {str(world.id(w)) for w in ("member", "circle_member", "candidate")}
+
+
+def test_data_has_every_key_the_page_reads(client: FlaskClient, auth: AuthActions,
+                                           world: World) -> None:
+    """static/network.js reads these keys as they are, with no fallback: a renamed key
+    must fail here, not leave a blank chart."""
+    log_in_as(auth, world, "circle_member")
+    data = client.get("/network/data.json?second_ring=1").get_json()
+    assert {"nodes", "edges", "growth", "hk", "metrics", "metric_order"} <= set(data)
+    for node in data["nodes"]:
+        assert {"id", "name", "system", "kind", "ring", "new", "ego"} <= set(node)
+        assert isinstance(node["id"], str) and node["kind"] in ("member", "external")
+    assert sum(node["ego"] for node in data["nodes"]) == 1
+    assert {node["ring"] for node in data["nodes"]} == {0, 1, 2}
+    for edge in data["edges"]:
+        assert {"source", "target", "strength", "new", "how"} <= set(edge)
+        assert isinstance(edge["how"], str) and edge["how"]
+    for row in data["growth"]:
+        assert {"label", "size", "range", "new_ties", "strong_share", "hk_type"} <= set(row)
+    assert data["hk"]["range_cut"] == RANGE_CUT and data["hk"]["strong_cut"] == STRONG_CUT
+    assert data["hk"]["type"] in {"receptive", "traditional", "opportunistic", "entrepreneurial"}
+    assert data["metric_order"][0] == "size" and data["metric_order"][-1] == "hk_type"
+    assert sorted(data["metric_order"]) == sorted(data["metrics"])
+    for metric in data["metrics"].values():
+        assert isinstance(metric["label"], str) and isinstance(metric["display"], str)
+        assert metric["explanation"]
 
 
 def test_outside_contacts_are_added_and_seen_only_by_their_owner(

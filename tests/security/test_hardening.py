@@ -332,6 +332,21 @@ def test_scripts_never_insert_html() -> None:
     assert offenders == []
 
 
+def test_own_scripts_are_modules_that_share_nothing_through_window() -> None:
+    """static/ holds ES modules: templates load them as type="module" (imports do the rest),
+    and no script hangs anything on window; third-party libraries are only read from it."""
+    own = re.compile(r"<script\b[^>]*url_for\('static'[^>]*>")
+    classic = [f"{path.relative_to(ROOT)}: {tag}" for path in template_files()
+               for tag in own.findall(path.read_text()) if 'type="module"' not in tag]
+    assert classic == []
+    assigned = re.compile(r"\bwindow\.[\w$]+\s*=(?!=)")
+    offenders = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+                 for path in script_files()
+                 for n, line in enumerate(path.read_text().splitlines(), 1)
+                 if assigned.search(line)]
+    assert offenders == []
+
+
 def test_nothing_marks_text_as_safe_markup() -> None:
     """Autoescape does the work only if nothing opts out: no |safe, Markup() or autoescape off."""
     pattern = re.compile(r"\|\s*safe\b|Markup\(|autoescape\s+false", re.IGNORECASE)

@@ -1,0 +1,262 @@
+/* My network's graph: the drawing (cytoscape.js), its legend and the same network as a list
+ * in words. Part of static/network.js (the member's network page), from the keys of
+ * /network/data.json as circles.network.ego.my_network() writes them.
+ *
+ * cytoscape.js is third-party code served from /vendor/ as a classic deferred script and read
+ * here as window.cytoscape. Names and labels reach the page only as text.
+ * The graph container carries data-node-count / data-edge-count: what is drawn, for people
+ * using assistive technology ("n people") and for the browser tests.
+ */
+import { clear, el, formatValue } from "./network_charts.js";
+
+var BIG = 300;          /* from this many people on: concentric rings, labels on demand */
+/* Colour-blind-safe first (Okabe–Ito), then more distinct hues; grey for the rest. */
+var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+               "#F0E442", "#7B61FF", "#8C564B", "#17BECF", "#BCBD22", "#E377C2"];
+var OTHER = "#9CA3AF";
+
+/* ---------- colours by social system ---------- */
+
+function colourMap(nodes) {
+  var counts = {};
+  nodes.forEach(function (n) {
+    counts[n.system] = (counts[n.system] || 0) + 1;
+  });
+  var systems = Object.keys(counts).sort(function (a, b) {
+    return counts[b] - counts[a] || (a < b ? -1 : 1);
+  });
+  var colours = {};
+  systems.forEach(function (system, i) {
+    colours[system] = i < PALETTE.length ? PALETTE[i] : OTHER;
+  });
+  return { colours: colours, systems: systems, counts: counts };
+}
+
+function drawLegend(map) {
+  var legend = document.getElementById("network-legend");
+  if (!legend) {
+    return;
+  }
+  clear(legend);
+  var others = 0;
+  map.systems.forEach(function (system, i) {
+    if (i >= PALETTE.length) {
+      others += map.counts[system];
+      return;
+    }
+    var item = el("li");
+    var swatch = el("span", null, "swatch");
+    swatch.style.background = map.colours[system];
+    swatch.setAttribute("aria-hidden", "true");
+    item.appendChild(swatch);
+    item.appendChild(document.createTextNode(system + " (" + map.counts[system] + ")"));
+    legend.appendChild(item);
+  });
+  if (others) {
+    var rest = el("li");
+    var grey = el("span", null, "swatch");
+    grey.style.background = OTHER;
+    rest.appendChild(grey);
+    rest.appendChild(document.createTextNode("Other systems (" + others + ")"));
+    legend.appendChild(rest);
+  }
+}
+
+/* ---------- the graph ---------- */
+
+/* Nodes as my_network() gives them: ids are strings, the ego's too ("ego": true). */
+function normaliseNodes(data) {
+  return data.nodes.map(function (n) {
+    return {
+      id: n.id,
+      name: n.name,
+      system: n.system || "No organisation given",
+      kind: n.ego ? "ego" : n.kind,
+      ring: n.ring,
+      isNew: n["new"]
+    };
+  });
+}
+
+/* Edges get ids of their own: "e<index>", so a tapped edge finds its entry again. */
+function normaliseEdges(data) {
+  return data.edges.map(function (e, i) {
+    return {
+      id: "e" + i,
+      source: e.source,
+      target: e.target,
+      strength: Math.max(1, e.strength),
+      isNew: e["new"],
+      how: e.how
+    };
+  });
+}
+
+function describeNode(node, edgesByNode, names) {
+  var parts = [];
+  if (node.kind === "ego") {
+    return "You. " + (edgesByNode[node.id] || []).length + " people in your network.";
+  }
+  parts.push(node.name);
+  if (node.kind === "external") {
+    parts.push("outside Circles" + (node.system ? " — " + node.system : ""));
+  } else if (node.system) {
+    parts.push(node.system);
+  }
+  var own = (edgesByNode[node.id] || []).map(function (e) {
+    return describeEdge(e, names);
+  });
+  return parts.join(", ") + ". " + (own.length ? own.join(" ") : "");
+}
+
+/* ``how`` is the server's sentence: the tie's history for the member's own ties,
+ * "They know each other." for ties among them. */
+function describeEdge(edge, names) {
+  var how = edge.how.charAt(0).toLowerCase() + edge.how.slice(1);
+  var pair = names[edge.source] + " and " + names[edge.target];
+  var text = pair.charAt(0).toUpperCase() + pair.slice(1) + ": " + how;
+  text = text.replace(/\.$/, "") + " (tie strength " + formatValue(edge.strength) + ")";
+  if (edge.isNew) {
+    text += " — new this round";
+  }
+  return text + ".";
+}
+
+function peopleList(nodes, edgesByNode, names) {
+  var list = document.getElementById("network-people");
+  if (!list) {
+    return;
+  }
+  clear(list);
+  nodes.filter(function (n) {
+    return n.kind !== "ego";
+  }).sort(function (a, b) {
+    return a.ring - b.ring || (a.name < b.name ? -1 : 1);
+  }).forEach(function (n) {
+    var item = el("li", describeNode(n, edgesByNode, names));
+    if (n.ring === 2) {
+      item.classList.add("second-ring");
+    }
+    list.appendChild(item);
+  });
+}
+
+function graphStyle(big) {
+  return [
+    { selector: "node", style: {
+      "background-color": "data(colour)", "label": big ? "" : "data(name)",
+      "font-size": 10, "text-valign": "bottom", "text-margin-y": 3, "color": "#1f2937",
+      "text-outline-color": "#fff", "text-outline-width": 2, "width": 18, "height": 18,
+      "min-zoomed-font-size": 7 } },
+    { selector: "node[kind = 'ego']", style: {
+      "width": 30, "height": 30, "background-color": "#111827", "label": "You",
+      "font-weight": "bold" } },
+    { selector: "node[kind = 'external']", style: { "shape": "diamond" } },
+    { selector: "node[ring = 2]", style: { "opacity": 0.55, "width": 12, "height": 12 } },
+    { selector: "node[?isNew]", style: { "border-width": 4, "border-color": "#F5B700" } },
+    { selector: "edge", style: {
+      "width": "mapData(strength, 1, 6, 1, 7)", "line-color": "#9CA3AF", "opacity": 0.8,
+      "curve-style": "haystack" } },
+    { selector: "edge[?isNew]", style: { "line-color": "#F5B700", "opacity": 1 } },
+    { selector: ".focus", style: { "label": "data(name)", "z-index": 10 } },
+    { selector: "node.focus", style: { "border-width": 3, "border-color": "#111827" } },
+    { selector: "edge.focus", style: { "line-color": "#111827", "opacity": 1 } }
+  ];
+}
+
+function layoutFor(count) {
+  if (count >= BIG) {
+    return { name: "concentric", animate: false, minNodeSpacing: 4,
+             concentric: function (node) {
+               return 3 - node.data("ring");
+             },
+             levelWidth: function () {
+               return 1;
+             } };
+  }
+  return { name: "cose", animate: false, randomize: false, nodeRepulsion: function () {
+    return 9000;
+  }, idealEdgeLength: function () {
+    return 70;
+  } };
+}
+
+var cy = null;  /* the current drawing, replaced when the second ring is toggled */
+
+export function drawGraph(data) {
+  var box = document.getElementById("network-graph");
+  var detail = document.getElementById("network-detail");
+  var nodes = normaliseNodes(data);
+  var edges = normaliseEdges(data);
+  var names = {};
+  var byId = {};
+  nodes.forEach(function (n) {
+    names[n.id] = n.kind === "ego" ? "you" : n.name;
+    byId[n.id] = n;
+  });
+  var map = colourMap(nodes.filter(function (n) {
+    return n.kind !== "ego";
+  }));
+  var edgesByNode = {};
+  edges.forEach(function (e) {
+    (edgesByNode[e.source] = edgesByNode[e.source] || []).push(e);
+    (edgesByNode[e.target] = edgesByNode[e.target] || []).push(e);
+  });
+  drawLegend(map);
+  peopleList(nodes, edgesByNode, names);
+  box.setAttribute("aria-label", "Drawing of your network: " + Math.max(0, nodes.length - 1)
+    + " people and " + edges.length + " ties; the list below says the same in words.");
+  if (cy) {
+    cy.destroy();
+    cy = null;
+  }
+  if (typeof window.cytoscape !== "function") {
+    box.textContent = "The drawing could not load (cytoscape.js is missing); "
+      + "the list below shows your network.";
+    return;
+  }
+  var elements = nodes.map(function (n) {
+    return { group: "nodes", data: {
+      id: n.id, name: n.name, kind: n.kind, ring: n.ring, isNew: n.isNew,
+      colour: map.colours[n.system] || OTHER } };
+  }).concat(edges.map(function (e) {
+    return { group: "edges", data: {
+      id: e.id, source: e.source, target: e.target, strength: e.strength, isNew: e.isNew } };
+  }));
+  cy = window.cytoscape({
+    container: box, elements: elements, style: graphStyle(nodes.length >= BIG),
+    layout: layoutFor(nodes.length), wheelSensitivity: 0.3, minZoom: 0.1, maxZoom: 4,
+    boxSelectionEnabled: false
+  });
+  var drawing = cy;
+
+  function focus(target) {
+    drawing.elements().removeClass("focus");
+    if (target.isNode()) {
+      target.closedNeighborhood().addClass("focus");
+      detail.textContent = describeNode(byId[target.id()], edgesByNode, names);
+    } else {
+      target.addClass("focus");
+      target.connectedNodes().addClass("focus");
+      detail.textContent = describeEdge(edges[Number(target.id().slice(1))], names);
+    }
+  }
+  drawing.on("tap mouseover", "node, edge", function (event) {
+    focus(event.target);
+  });
+  drawing.on("tap", function (event) {
+    if (event.target === drawing) {
+      drawing.elements().removeClass("focus");
+    }
+  });
+  box.setAttribute("data-node-count", String(drawing.nodes().length));
+  box.setAttribute("data-edge-count", String(drawing.edges().length));
+  box.setAttribute("data-ready", "true");
+}
+
+/** Fit the current drawing to its box (the "Fit to screen" button). */
+export function fitGraph() {
+  if (cy) {
+    cy.fit(undefined, 20);
+  }
+}
