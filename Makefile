@@ -37,6 +37,7 @@ run: migrate  ## serve the app with the demo community on http://127.0.0.1:5000
 PYTEST_WORKERS ?= auto
 
 test: setup  ## the whole suite (PostgreSQL, Redis and browser tests skip with a reason if absent, outside CI)
+	node --test tests/js/
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
