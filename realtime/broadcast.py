@@ -9,7 +9,7 @@ from flask_socketio import SocketIO
 
 from circles import live_log
 from circles.extensions import db, orm
-from realtime.connection import member_room
+from realtime.rooms import member_room, session_room
 
 if TYPE_CHECKING:
     from circles.live_room import Change
@@ -45,11 +45,6 @@ def formation_progress(user_id: int, run_id: int, fraction: float, *, done: bool
     if error is not None:
         data["error"] = error
     to_member(user_id, "formation_progress", data)
-
-
-def session_room(session_id: int) -> str:
-    """The room of one live session; sockets are put in it only after a membership check."""
-    return f"session:{session_id}"
 
 
 def commit_live(changes: list[Change], *, author_id: int | None = None,

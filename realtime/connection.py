@@ -10,13 +10,9 @@ from socketio.exceptions import ConnectionRefusedError
 
 from realtime import flood, processes, revocation
 from realtime.acks import Ack, acked
+from realtime.rooms import login_room, member_room
 
 LOG_IN_FIRST = "Log in to Circles before connecting for live updates."
-
-
-def member_room(member_id: int) -> str:
-    """The room holding every socket of one member, on whichever process holds it."""
-    return f"member:{member_id}"
 
 
 def register(socketio: SocketIO) -> None:
@@ -38,7 +34,7 @@ def register(socketio: SocketIO) -> None:
             raise ConnectionRefusedError(flood.COOLING_DOWN.format(seconds=wait))
         revocation.opened()
         join_room(member_room(current_user.id))
-        join_room(revocation.login_room(current_user.get_id()))
+        join_room(login_room(current_user.get_id()))
         flood.remember_member(current_user.id)
 
     @socketio.on("whoami")

@@ -24,7 +24,8 @@ from circles.live_snapshot import snapshot
 from circles.models import User
 from realtime import processes
 from realtime.acks import Ack, acked
-from realtime.broadcast import commit_live, session_room
+from realtime.broadcast import commit_live
+from realtime.rooms import session_room
 
 Payload = dict[str, Any]
 Operation = Callable[[User, Payload], Change]

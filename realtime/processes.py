@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from circles import live_processes
 from circles.extensions import db, orm
 from circles.models import utcnow
+from realtime.broadcast import commit_live
 
 EXTENSION = "circles.processes"
 STALE_BEATS = live_processes.STALE_BEATS
@@ -150,8 +151,6 @@ class ServerProcess:
 
 def drop_orphans(session_id: int, grace: float) -> int:
     """Drop one session's orphaned connections: log, commit, then broadcast each change."""
-    from realtime.broadcast import commit_live  # here: realtime.connection imports us
-
     changes = live_processes.drop_orphans(db(), session_id, away_grace=grace)
     commit_live(changes)
     return len(changes)
