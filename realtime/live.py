@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
-from flask_login import current_user
+from flask import current_app
 from flask_socketio import SocketIO, join_room, leave_room
 from sqlalchemy.exc import IntegrityError
 
@@ -22,12 +21,11 @@ from circles.extensions import db, orm
 from circles.live_room import Change
 from circles.live_snapshot import snapshot
 from circles.models import User
-from realtime import processes
+from realtime import broadcast, processes
 from realtime.acks import Ack, acked
-from realtime.broadcast import commit_live
+from realtime.edge import Payload, log_and_commit, me, payload, socket_id
 from realtime.rooms import session_room
 
-Payload = dict[str, Any]
 Operation = Callable[[User, Payload], Change]
 
 #: Events that make one change: each calls its domain operation with the payload's fields.
@@ -83,27 +81,10 @@ def grace() -> float:
     return float(current_app.config["LIVE_FACILITATOR_GRACE"])
 
 
-def payload(data: Any) -> Payload:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InvalidInput.field("payload", "Send an object with the event's fields.")
-    return data
-
-
-def socket_id() -> str:
-    """The server's id of this socket (never taken from a payload)."""
-    return str(request.sid)  # type: ignore[attr-defined]
-
-
-def me() -> User:
-    user: User = current_user._get_current_object()
-    return user
-
-
 def applied(change: Change, *, author_id: int | None = None, op: str | None = None) -> Ack:
     """Log a change, commit it, tell whoever must know, and answer with its version."""
-    commit_live([change], author_id=author_id, op=op)
+    log_and_commit([change], author_id=author_id, op=op)
+    broadcast.live_changes([change])
     return {"version": change.version, **change.result}
 
 
@@ -206,4 +187,6 @@ def register(socketio: SocketIO) -> None:
     @socketio.on("disconnect")
     def on_disconnect(*_reason: Any) -> None:
         """A closed socket leaves its rooms; the others see the member reconnecting."""
-        commit_live(live_presence.disconnect(db(), socket_id(), away_grace=grace()))
+        changes = live_presence.disconnect(db(), socket_id(), away_grace=grace())
+        log_and_commit(changes)
+        broadcast.live_changes(changes)

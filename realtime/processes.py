@@ -26,7 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from circles import live_processes
 from circles.extensions import db, orm
 from circles.models import utcnow
-from realtime.broadcast import commit_live
+from realtime import broadcast
+from realtime.edge import log_and_commit
 
 EXTENSION = "circles.processes"
 STALE_BEATS = live_processes.STALE_BEATS
@@ -152,7 +153,8 @@ class ServerProcess:
 def drop_orphans(session_id: int, grace: float) -> int:
     """Drop one session's orphaned connections: log, commit, then broadcast each change."""
     changes = live_processes.drop_orphans(db(), session_id, away_grace=grace)
-    commit_live(changes)
+    log_and_commit(changes)
+    broadcast.live_changes(changes)
     return len(changes)
 
 

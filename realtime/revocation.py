@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session, SessionTransaction
 from circles import live_presence
 from circles.extensions import orm
 from circles.models import User
-from realtime.broadcast import commit_live
+from realtime import broadcast
+from realtime.edge import log_and_commit
 from realtime.rooms import login_room, member_room, session_room
 
 Instruction = dict[str, Any]
@@ -172,7 +173,8 @@ def left_circle(db: Session, circle_id: int, member_id: int) -> None:
     sees their connections go, then their sockets leave the circle's session rooms."""
     session_ids, changes = live_presence.depart(
         db, member_id, circle_id, away_grace=float(current_app.config["LIVE_FACILITATOR_GRACE"]))
-    commit_live(changes)
+    log_and_commit(changes)
+    broadcast.live_changes(changes)
     leave_sessions(member_id, session_ids)
 
 
