@@ -33,6 +33,11 @@ def payload(data: Any) -> Payload:
     return data
 
 
+def event_name() -> str:
+    """The name of the Socket.IO event being handled (never taken from a payload)."""
+    return str(request.event["message"])  # type: ignore[attr-defined]
+
+
 def socket_id() -> str:
     """The server's id of this socket (never taken from a payload)."""
     return str(request.sid)  # type: ignore[attr-defined]

@@ -130,7 +130,7 @@ class Revoker:
                     server.leave_room(sid, room)
 
 
-def register(app: Flask, socketio: SocketIO) -> None:
+def init_app(app: Flask, socketio: SocketIO) -> None:
     """Give ``app`` its revoker and watch the ORM for disabled or deleted accounts."""
     global _registered
     app.extensions[EXTENSION] = Revoker(app, socketio)
