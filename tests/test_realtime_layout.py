@@ -1,5 +1,6 @@
 """realtime/ reads like the anchors: no import cycle, every event a client emits registered
-by name in one visible place, short modules and functions."""
+by name in one visible place, short modules and functions (docs/realtime.md, "Server
+structure")."""
 
 from __future__ import annotations
 
