@@ -26,7 +26,7 @@ from flask_socketio import SocketIO
 from realtime.rooms import member_room, session_room
 
 if TYPE_CHECKING:
-    from circles.live_room import Change
+    from circles.live.room import Change
     from circles.models import Circle
 
 

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 from flask import request
 from flask_login import current_user
 
-from circles import live_log
+from circles.live import log
 from circles.errors import InvalidInput
 from circles.extensions import db, orm
 from circles.models import User
 
 if TYPE_CHECKING:
-    from circles.live_room import Change
+    from circles.live.room import Change
 
 Payload = dict[str, Any]
 
@@ -55,5 +55,5 @@ def log_and_commit(changes: list[Change], *, author_id: int | None = None,
     broadcasts them (a broadcast is at most once; the log is what clients catch up from).
     ``author_id`` and ``op`` identify a member's event, for its retries."""
     for change in changes:
-        live_log.record(db(), change, author_id=author_id, op=op)
+        log.record(db(), change, author_id=author_id, op=op)
     orm.session.commit()

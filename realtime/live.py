@@ -15,11 +15,11 @@ from flask import current_app
 from flask_socketio import join_room, leave_room
 from sqlalchemy.exc import IntegrityError
 
-from circles import live, live_agenda, live_feedback, live_log, live_notes, live_presence
+from circles.live import phases as live, agenda, feedback, log, notes, presence
 from circles.errors import InvalidInput
 from circles.extensions import db, orm
-from circles.live_room import Change
-from circles.live_snapshot import snapshot
+from circles.live.room import Change
+from circles.live.snapshot import snapshot
 from circles.models import User
 from realtime import broadcast, processes
 from realtime.acks import Ack, acked
@@ -37,42 +37,42 @@ CHANGES: dict[str, Operation] = {
     "live:timer": lambda me, p: live.timer(db(), me, p.get("session_id"), p.get("action"),
                                            p.get("seconds")),
     "live:prompt": lambda me, p: live.set_prompt(db(), me, p.get("session_id"), p.get("prompt")),
-    "live:agenda_add": lambda me, p: live_agenda.add_item(
+    "live:agenda_add": lambda me, p: agenda.add_item(
         db(), me, p.get("session_id"), p.get("title"), p.get("timebox_minutes", 10),
         p.get("question_id")),
-    "live:agenda_rename": lambda me, p: live_agenda.rename_item(
+    "live:agenda_rename": lambda me, p: agenda.rename_item(
         db(), me, p.get("session_id"), p.get("item_id"), p.get("title")),
-    "live:agenda_remove": lambda me, p: live_agenda.remove_item(
+    "live:agenda_remove": lambda me, p: agenda.remove_item(
         db(), me, p.get("session_id"), p.get("item_id")),
-    "live:agenda_timebox": lambda me, p: live_agenda.timebox_item(
+    "live:agenda_timebox": lambda me, p: agenda.timebox_item(
         db(), me, p.get("session_id"), p.get("item_id"), p.get("timebox_minutes")),
-    "live:agenda_reorder": lambda me, p: live_agenda.reorder(
+    "live:agenda_reorder": lambda me, p: agenda.reorder(
         db(), me, p.get("session_id"), p.get("item_ids")),
-    "live:contribute": lambda me, p: live_agenda.contribute(
+    "live:contribute": lambda me, p: agenda.contribute(
         db(), me, p.get("session_id"), p.get("kind"), p.get("text")),
-    "live:contribution_edit": lambda me, p: live_agenda.edit_contribution(
+    "live:contribution_edit": lambda me, p: agenda.edit_contribution(
         db(), me, p.get("session_id"), p.get("contribution_id"), p.get("text")),
-    "live:helped": lambda me, p: live_agenda.mark_helped(
+    "live:helped": lambda me, p: agenda.mark_helped(
         db(), me, p.get("session_id"), p.get("contribution_id"), p.get("helped")),
-    "live:feedback": lambda me, p: live_feedback.give_feedback(
+    "live:feedback": lambda me, p: feedback.give_feedback(
         db(), me, p.get("session_id"), p.get("receiver_id"), p.get("strength"),
         p.get("suggestion")),
-    "live:commit": lambda me, p: live_feedback.commit(
+    "live:commit": lambda me, p: feedback.commit(
         db(), me, p.get("session_id"), p.get("text"), p.get("due_on")),
-    "live:commit_withdraw": lambda me, p: live_feedback.withdraw(
+    "live:commit_withdraw": lambda me, p: feedback.withdraw(
         db(), me, p.get("session_id"), p.get("commitment_id")),
-    "live:review": lambda me, p: live_feedback.review(
+    "live:review": lambda me, p: feedback.review(
         db(), me, p.get("session_id"), p.get("commitment_id"), p.get("status"),
         p.get("reflection", "")),
-    "live:note": lambda me, p: live_notes.save_note(
+    "live:note": lambda me, p: notes.save_note(
         db(), me, p.get("session_id"), p.get("private"), p.get("body"), p.get("base_version")),
-    "live:hand": lambda me, p: live_presence.hand(
+    "live:hand": lambda me, p: presence.hand(
         db(), me, p.get("session_id"), p.get("raised"), p.get("member_id")),
-    "live:ready": lambda me, p: live_presence.ready(
+    "live:ready": lambda me, p: presence.ready(
         db(), me, p.get("session_id"), p.get("ready")),
-    "live:take_over": lambda me, p: live_presence.take_over(
+    "live:take_over": lambda me, p: presence.take_over(
         db(), me, p.get("session_id"), grace=grace()),
-    "live:take_back": lambda me, p: live_presence.take_back(db(), me, p.get("session_id")),
+    "live:take_back": lambda me, p: presence.take_back(db(), me, p.get("session_id")),
 }
 
 
@@ -91,7 +91,7 @@ def on_change(data: Any = None) -> Ack:
     """Make one change to a live session: the event's operation in ``CHANGES``. A retry (an
     ``op_id`` the member already used in the session) gets the first answer again."""
     fields, user = payload(data), me()
-    op = live_log.op_id(fields.get("op_id"))
+    op = log.op_id(fields.get("op_id"))
     earlier = _answered_before(user, fields, op)
     if earlier is not None:
         return earlier
@@ -101,7 +101,7 @@ def on_change(data: Any = None) -> Ack:
     except IntegrityError:
         # The same op_id was logged meanwhile (a retry racing its original): answer it.
         orm.session.rollback()
-        earlier = live_log.earlier_answer(db(), user, fields.get("session_id"), op or "")
+        earlier = log.earlier_answer(db(), user, fields.get("session_id"), op or "")
         if op is None or earlier is None:
             raise
         return earlier
@@ -113,7 +113,7 @@ def _answered_before(user: User, fields: Payload, op: str | None) -> Ack | None:
     """The first answer to the member's event ``op``, if it was made already."""
     if op is None:
         return None
-    earlier = live_log.earlier_answer(db(), user, fields.get("session_id"), op)
+    earlier = log.earlier_answer(db(), user, fields.get("session_id"), op)
     if earlier is not None:
         orm.session.rollback()  # nothing to change: let go of the session's lock
     return earlier
@@ -129,7 +129,7 @@ def on_join(data: Any = None) -> Ack:
     gets twice by version).
     """
     fields = payload(data)
-    change = live_presence.join(db(), me(), fields.get("session_id"), socket_id(),
+    change = presence.join(db(), me(), fields.get("session_id"), socket_id(),
                                 away_grace=grace(), process_id=processes.current().id)
     join_room(session_room(change.session_id))
     log_and_commit([change], author_id=me().id)
@@ -140,7 +140,7 @@ def on_join(data: Any = None) -> Ack:
 @acked
 def on_leave(data: Any = None) -> Ack:
     """Leave a session's room on purpose (the room page is closed)."""
-    change = live_presence.leave(db(), me(), payload(data).get("session_id"), socket_id(),
+    change = presence.leave(db(), me(), payload(data).get("session_id"), socket_id(),
                                  away_grace=grace())
     leave_room(session_room(change.session_id))
     log_and_commit([change], author_id=me().id)
@@ -178,7 +178,7 @@ def on_phase_order(data: Any = None) -> Ack:
 
 def on_disconnect(*_reason: Any) -> None:
     """A closed socket leaves its rooms; the others see the member reconnecting."""
-    changes = live_presence.disconnect(db(), socket_id(), away_grace=grace())
+    changes = presence.disconnect(db(), socket_id(), away_grace=grace())
     log_and_commit(changes)
     broadcast.live_changes(changes)
 
@@ -188,5 +188,5 @@ def state_after(session_id: object, after: Any) -> Ack:
     if after is None:
         state = snapshot(db(), me(), session_id, away_grace=grace())
         return {"version": state["version"], "snapshot": state}
-    return live_log.catch_up(db(), me(), session_id, after, away_grace=grace(),
+    return log.catch_up(db(), me(), session_id, after, away_grace=grace(),
                              limit=resume_limit())

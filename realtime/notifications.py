@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from circles.extensions import orm
-from circles.notifications import PENDING, pending_pushes
+from circles.notify.notifications import PENDING, pending_pushes
 from realtime.broadcast import to_member
 
 _registered = False

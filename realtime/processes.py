@@ -1,5 +1,5 @@
 """This server process among the others: its ``LiveProcess`` row, its beat, and the sweep of
-connections left behind by processes that died (``circles.live_processes``).
+connections left behind by processes that died (``circles.live.processes``).
 
 A process registers when it accepts its first socket (under gunicorn or ``flask serve``
 alike, and after any fork), with a fresh boot id that its ``Presence`` rows carry. A
@@ -23,14 +23,14 @@ from flask import Flask, current_app
 from flask_socketio import SocketIO
 from sqlalchemy.exc import SQLAlchemyError
 
-from circles import live_processes
+from circles.live import processes
 from circles.extensions import db, orm
 from circles.models import utcnow
 from realtime import broadcast
 from realtime.edge import log_and_commit
 
 EXTENSION = "circles.processes"
-STALE_BEATS = live_processes.STALE_BEATS
+STALE_BEATS = processes.STALE_BEATS
 
 
 class ServerProcess:
@@ -58,7 +58,7 @@ class ServerProcess:
         with self._lock:
             if self.id is None:
                 boot_id = uuid.uuid4().hex  # here, not at import: a forked worker gets its own
-                live_processes.register(db(), boot_id, self.host)
+                processes.register(db(), boot_id, self.host)
                 orm.session.commit()
                 self.id, self._last_beat_ok = boot_id, True
                 self.app.logger.info("live_process_started %s (%s)", boot_id, self.host)
@@ -87,9 +87,9 @@ class ServerProcess:
         """
         assert self.id is not None
         try:
-            alive = live_processes.beat(db(), self.id)
+            alive = processes.beat(db(), self.id)
             if not alive:
-                live_processes.register(db(), self.id, self.host)
+                processes.register(db(), self.id, self.host)
             orm.session.commit()
         except SQLAlchemyError:
             orm.session.rollback()
@@ -113,12 +113,12 @@ class ServerProcess:
         """Delete processes silent for ``STALE_BEATS`` beats and drop every connection no live
         process holds; returns how many connections were dropped."""
         stale_before = utcnow() - timedelta(seconds=STALE_BEATS * self.interval)
-        for dead in live_processes.reap(db(), stale_before):
+        for dead in processes.reap(db(), stale_before):
             self.app.logger.warning("live_process_dead %s (%s), last beat %s", dead.id,
                                     dead.host, dead.beat_at)
         orm.session.commit()
         dropped = 0
-        for session_id in live_processes.orphaned_sessions(db()):
+        for session_id in processes.orphaned_sessions(db()):
             dropped += drop_orphans(session_id, self.grace)
         orm.session.rollback()  # end the read of ``orphaned_sessions``
         return dropped
@@ -130,9 +130,9 @@ class ServerProcess:
         self._stopped.set()
         with self.app.app_context():
             try:
-                live_processes.unregister(db(), self.id)
+                processes.unregister(db(), self.id)
                 orm.session.commit()
-                for session_id in live_processes.orphaned_sessions(db()):
+                for session_id in processes.orphaned_sessions(db()):
                     drop_orphans(session_id, self.grace)
             except SQLAlchemyError:
                 self.app.logger.exception("live_process_stop_failed %s", self.id)
@@ -152,7 +152,7 @@ class ServerProcess:
 
 def drop_orphans(session_id: int, grace: float) -> int:
     """Drop one session's orphaned connections: log, commit, then broadcast each change."""
-    changes = live_processes.drop_orphans(db(), session_id, away_grace=grace)
+    changes = processes.drop_orphans(db(), session_id, away_grace=grace)
     log_and_commit(changes)
     broadcast.live_changes(changes)
     return len(changes)

@@ -24,7 +24,7 @@ from redis.client import PubSub
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, SessionTransaction
 
-from circles import live_presence
+from circles.live import presence
 from circles.extensions import orm
 from circles.models import User
 from realtime import broadcast
@@ -171,7 +171,7 @@ def leave_sessions(member_id: int, session_ids: list[int]) -> None:
 def left_circle(db: Session, circle_id: int, member_id: int) -> None:
     """After the commit that took ``member_id`` out of a circle: the rest of each live room
     sees their connections go, then their sockets leave the circle's session rooms."""
-    session_ids, changes = live_presence.depart(
+    session_ids, changes = presence.depart(
         db, member_id, circle_id, away_grace=float(current_app.config["LIVE_FACILITATOR_GRACE"]))
     log_and_commit(changes)
     broadcast.live_changes(changes)
