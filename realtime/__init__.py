@@ -1,4 +1,9 @@
-"""Socket.IO edge: connection auth, handlers and broadcasts, wired in one visible place."""
+"""Socket.IO edge: connection auth, handlers and broadcasts, wired in one visible place.
+
+Every event the server answers is registered by name in ``register_handlers``, each with a
+module-level handler; room names are in ``realtime.rooms``; what leaves the server is emitted
+by ``realtime.broadcast`` (whose docstring lists the three ways a broadcast leaves).
+"""
 
 from __future__ import annotations
 
@@ -40,15 +45,29 @@ def init_app(app: Flask) -> SocketIO:
         max_http_buffer_size=64 * 1024,
         **_queue_options(app),
     )
-    acks.answer_unexpected_errors(socketio)
     flood.init_app(app)
     processes.init_app(app, socketio)
-    connection.register(socketio)
-    live.register(socketio)
-    notifications.register()
-    revocation.register(app, socketio)
+    register_handlers(socketio)
+    notifications.listen()
+    revocation.init_app(app, socketio)
     health.init_app(app, socketio)
     return socketio
+
+
+def register_handlers(socketio: SocketIO) -> None:
+    """Every Socket.IO event the server answers, by name, with its handler (the protocol is
+    docs/realtime.md). Member events answer an ack through ``realtime.acks.acked``."""
+    socketio.on_error_default(acks.unexpected)
+    socketio.on_event("connect", connection.on_connect)
+    socketio.on_event("whoami", connection.whoami)
+    socketio.on_event("disconnect", live.on_disconnect)
+    socketio.on_event("live:join", live.on_join)
+    socketio.on_event("live:leave", live.on_leave)
+    socketio.on_event("live:snapshot", live.on_snapshot)
+    socketio.on_event("live:events", live.on_events)
+    socketio.on_event("live:phase_order", live.on_phase_order)
+    for event in live.CHANGES:  # live:start, live:advance, …: one domain operation each
+        socketio.on_event(event, live.on_change)
 
 
 def _queue_options(app: Flask) -> dict[str, Any]:

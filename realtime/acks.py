@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app, request
 from flask_login import current_user
-from flask_socketio import SocketIO, leave_room, rooms
+from flask_socketio import leave_room, rooms
 
 from circles.errors import CirclesError, NotFound
 from circles.extensions import orm
@@ -63,12 +63,9 @@ def _leave_all_rooms() -> None:
             leave_room(room)
 
 
-def answer_unexpected_errors(socketio: SocketIO) -> None:
+def unexpected(exc: Exception) -> Ack:
     """Answer a handler's bug with a plain error ack (logged) instead of leaving the client
-    waiting for an ack that never comes."""
-
-    @socketio.on_error_default
-    def unexpected(exc: Exception) -> Ack:
-        orm.session.rollback()
-        current_app.logger.exception("socket event %r failed", getattr(request, "event", None))
-        return {"ok": False, "error": UNEXPECTED}
+    waiting for an ack that never comes (the server's default error handler)."""
+    orm.session.rollback()
+    current_app.logger.exception("socket event %r failed", getattr(request, "event", None))
+    return {"ok": False, "error": UNEXPECTED}

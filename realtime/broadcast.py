@@ -1,4 +1,20 @@
-"""Every broadcast goes through here, called by edges after their commit."""
+"""Every emit to clients goes through here; this module only emits, after the edge's commit.
+
+A broadcast leaves the server in one of three ways:
+
+1. **An edge calls a broadcast function after its commit.** HTTP views: a circle formed or
+   joined (``placed_in_circle``), a formation run's progress (``formation_progress``), an
+   introduction (``to_member``).
+2. **A live change, logged and committed first.** The edge — a ``live:*`` handler
+   (``realtime.live``), the sweep of dead processes (``realtime.processes``) or a member
+   leaving a circle (``realtime.revocation.left_circle``) — writes each change to its
+   session's event log and commits (``realtime.edge.log_and_commit``), then calls
+   ``live_changes``. A broadcast is at most once; the log is what clients catch up from.
+3. **An ORM ``after_commit`` hook**, for what any code path may commit: a new notification
+   is pushed to its member (``realtime.notifications``), and the sockets of an account
+   disabled or deleted are ended (``realtime.revocation``: an instruction to the server
+   processes, never an event to clients).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +23,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app, url_for
 from flask_socketio import SocketIO
 
-from circles.extensions import db, orm
-from circles.live import log
-from realtime.connection import member_room
+from realtime.rooms import member_room, session_room
 
 if TYPE_CHECKING:
     from circles.live.room import Change
@@ -47,36 +61,21 @@ def formation_progress(user_id: int, run_id: int, fraction: float, *, done: bool
     to_member(user_id, "formation_progress", data)
 
 
-def session_room(session_id: int) -> str:
-    """The room of one live session; sockets are put in it only after a membership check."""
-    return f"session:{session_id}"
+def live_changes(changes: list[Change]) -> None:
+    """Tell each change's live session room what changed (one ``live:changed`` per change)
+    and each member concerned their private part (``live:private``).
 
-
-def commit_live(changes: list[Change], *, author_id: int | None = None,
-                op: str | None = None) -> None:
-    """Log each change in its session's event log, commit, then broadcast them — the one
-    order every edge follows (a broadcast is at most once; the log is what clients catch
-    up from). ``author_id`` and ``op`` identify a member's event, for its retries."""
-    for change in changes:
-        log.record(db(), change, author_id=author_id, op=op)
-    orm.session.commit()
-    for change in changes:
-        live_changed(change)
-
-
-def live_changed(change: Change) -> None:
-    """Tell a live session's room what changed (one ``live:changed`` per change) and each
-    member concerned their private part (``live:private``).
-
-    The change must be in the session's event log already (``circles.live.log.record``):
+    Each change must be in its session's event log already (``realtime.edge.log_and_commit``):
     a broadcast is at most once, the log is what a client that missed it catches up from.
     """
-    if not change.recorded:
-        raise RuntimeError("A live change was broadcast before it was logged.")
-    if change.change is not None:
-        _socketio().emit("live:changed", {"session_id": change.session_id,
-                                          "version": change.version, "change": change.change},
-                         to=session_room(change.session_id))
-    for member_id, data in change.private:
-        to_member(member_id, "live:private", {"session_id": change.session_id,
-                                              "version": change.version, "change": data})
+    for change in changes:
+        if not change.recorded:
+            raise RuntimeError("A live change was broadcast before it was logged.")
+        if change.change is not None:
+            _socketio().emit("live:changed", {"session_id": change.session_id,
+                                              "version": change.version,
+                                              "change": change.change},
+                             to=session_room(change.session_id))
+        for member_id, data in change.private:
+            to_member(member_id, "live:private", {"session_id": change.session_id,
+                                                  "version": change.version, "change": data})

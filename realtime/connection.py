@@ -5,44 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_socketio import SocketIO, join_room
+from flask_socketio import join_room
 from socketio.exceptions import ConnectionRefusedError
 
 from realtime import flood, processes, revocation
 from realtime.acks import Ack, acked
+from realtime.rooms import login_room, member_room
 
 LOG_IN_FIRST = "Log in to Circles before connecting for live updates."
 
 
-def member_room(member_id: int) -> str:
-    """The room holding every socket of one member, on whichever process holds it."""
-    return f"member:{member_id}"
+def on_connect(auth: Any = None) -> None:
+    """Refuse connect floods, anonymous and logged-out sockets; put a member's sockets in
+    their room and in their login's room (which a logout ends, docs/realtime.md)."""
+    if not flood.admit_connect():  # before any database work
+        raise ConnectionRefusedError(flood.TOO_MANY_CONNECTS)
+    processes.started()  # this process is registered before it holds any connection
+    # The session cookie of the handshake is checked like any page request: a revoked
+    # login (logged out) no longer loads a user, so its replayed cookie is refused here.
+    if not current_user.is_authenticated:
+        raise ConnectionRefusedError(LOG_IN_FIRST)
+    wait = flood.cooldown_left(current_user.id)
+    if wait:  # cut off for flooding a moment ago: reconnecting at once does not reset it
+        raise ConnectionRefusedError(flood.COOLING_DOWN.format(seconds=wait))
+    revocation.opened()
+    join_room(member_room(current_user.id))
+    join_room(login_room(current_user.get_id()))
+    flood.remember_member(current_user.id)
 
 
-def register(socketio: SocketIO) -> None:
-    """Register the connection handlers on ``socketio``."""
-
-    @socketio.on("connect")
-    def on_connect(auth: Any = None) -> None:
-        """Refuse connect floods, anonymous and logged-out sockets; put a member's sockets in
-        their room and in their login's room (which a logout ends, docs/realtime.md)."""
-        if not flood.admit_connect():  # before any database work
-            raise ConnectionRefusedError(flood.TOO_MANY_CONNECTS)
-        processes.started()  # this process is registered before it holds any connection
-        # The session cookie of the handshake is checked like any page request: a revoked
-        # login (logged out) no longer loads a user, so its replayed cookie is refused here.
-        if not current_user.is_authenticated:
-            raise ConnectionRefusedError(LOG_IN_FIRST)
-        wait = flood.cooldown_left(current_user.id)
-        if wait:  # cut off for flooding a moment ago: reconnecting at once does not reset it
-            raise ConnectionRefusedError(flood.COOLING_DOWN.format(seconds=wait))
-        revocation.opened()
-        join_room(member_room(current_user.id))
-        join_room(revocation.login_room(current_user.get_id()))
-        flood.remember_member(current_user.id)
-
-    @socketio.on("whoami")
-    @acked
-    def whoami(_data: Any = None) -> Ack:
-        """Tell a (re)connected client whose live updates it receives."""
-        return {"member_id": current_user.id, "display_name": current_user.display_name}
+@acked
+def whoami(_data: Any = None) -> Ack:
+    """Tell a (re)connected client whose live updates it receives."""
+    return {"member_id": current_user.id, "display_name": current_user.display_name}

@@ -1,9 +1,9 @@
-"""The live room's Socket.IO events (``live:<verb>``), as documented in docs/realtime.md.
+"""The live room's Socket.IO handlers (``live:<verb>``), as documented in docs/realtime.md.
 
-Every event is parse → membership-checked domain call → commit → broadcast → ack. Ids in
-payloads are only ever looked up through the domain call, which answers a non-member as if
-the session did not exist; a socket joins a session's room only after ``live:join`` passed
-that check.
+Every handler is parse → membership-checked domain call → log and commit → broadcast → ack,
+and is registered by name in ``realtime.init_app``. Ids in payloads are only ever looked up
+through the domain call, which answers a non-member as if the session did not exist; a
+socket joins a session's room only after ``live:join`` passed that check.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
-from flask_login import current_user
-from flask_socketio import SocketIO, join_room, leave_room
+from flask import current_app
+from flask_socketio import join_room, leave_room
 from sqlalchemy.exc import IntegrityError
 
 from circles.errors import InvalidInput
@@ -23,11 +22,11 @@ from circles.live import phases as live
 from circles.live.room import Change
 from circles.live.snapshot import snapshot
 from circles.models import User
-from realtime import processes
+from realtime import broadcast, processes
 from realtime.acks import Ack, acked
-from realtime.broadcast import commit_live, session_room
+from realtime.edge import Payload, event_name, log_and_commit, me, payload, socket_id
+from realtime.rooms import session_room
 
-Payload = dict[str, Any]
 Operation = Callable[[User, Payload], Change]
 
 #: Events that make one change: each calls its domain operation with the payload's fields.
@@ -83,55 +82,106 @@ def grace() -> float:
     return float(current_app.config["LIVE_FACILITATOR_GRACE"])
 
 
-def payload(data: Any) -> Payload:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InvalidInput.field("payload", "Send an object with the event's fields.")
-    return data
-
-
-def socket_id() -> str:
-    """The server's id of this socket (never taken from a payload)."""
-    return str(request.sid)  # type: ignore[attr-defined]
-
-
-def me() -> User:
-    user: User = current_user._get_current_object()
-    return user
-
-
-def applied(change: Change, *, author_id: int | None = None, op: str | None = None) -> Ack:
-    """Log a change, commit it, tell whoever must know, and answer with its version."""
-    commit_live([change], author_id=author_id, op=op)
-    return {"version": change.version, **change.result}
-
-
-def _change_handler(operation: Operation) -> Callable[[Any], Ack]:
-    def handle(data: Any = None) -> Ack:
-        fields, user = payload(data), me()
-        op = log.op_id(fields.get("op_id"))
-        if op is not None:
-            earlier = log.earlier_answer(db(), user, fields.get("session_id"), op)
-            if earlier is not None:
-                orm.session.rollback()  # nothing to change: let go of the session's lock
-                return earlier
-        try:
-            return applied(operation(user, fields), author_id=user.id, op=op)
-        except IntegrityError:
-            # The same op_id was logged meanwhile (a retry racing its original): answer it.
-            orm.session.rollback()
-            earlier = log.earlier_answer(db(), user, fields.get("session_id"), op or "")
-            if op is None or earlier is None:
-                raise
-            return earlier
-
-    return handle
-
-
 def resume_limit() -> int:
     """Missing changes beyond which a client gets a snapshot instead of a replay (config)."""
     return int(current_app.config["LIVE_RESUME_LIMIT"])
+
+
+@acked
+def on_change(data: Any = None) -> Ack:
+    """Make one change to a live session: the event's operation in ``CHANGES``. A retry (an
+    ``op_id`` the member already used in the session) gets the first answer again."""
+    fields, user = payload(data), me()
+    op = log.op_id(fields.get("op_id"))
+    earlier = _answered_before(user, fields, op)
+    if earlier is not None:
+        return earlier
+    try:
+        change = CHANGES[event_name()](user, fields)
+        log_and_commit([change], author_id=user.id, op=op)
+    except IntegrityError:
+        # The same op_id was logged meanwhile (a retry racing its original): answer it.
+        orm.session.rollback()
+        earlier = log.earlier_answer(db(), user, fields.get("session_id"), op or "")
+        if op is None or earlier is None:
+            raise
+        return earlier
+    broadcast.live_changes([change])
+    return {"version": change.version, **change.result}
+
+
+def _answered_before(user: User, fields: Payload, op: str | None) -> Ack | None:
+    """The first answer to the member's event ``op``, if it was made already."""
+    if op is None:
+        return None
+    earlier = log.earlier_answer(db(), user, fields.get("session_id"), op)
+    if earlier is not None:
+        orm.session.rollback()  # nothing to change: let go of the session's lock
+    return earlier
+
+
+@acked
+def on_join(data: Any = None) -> Ack:
+    """Enter a session's room (membership checked first). The ack carries the snapshot or,
+    for a client that says which version it ``after`` applied last, what it missed.
+
+    The socket joins the room before the state is read: a change committed after the read
+    is broadcast to it, one committed before is in what is read (the client drops what it
+    gets twice by version).
+    """
+    fields = payload(data)
+    change = presence.join(db(), me(), fields.get("session_id"), socket_id(),
+                                away_grace=grace(), process_id=processes.current().id)
+    join_room(session_room(change.session_id))
+    log_and_commit([change], author_id=me().id)
+    broadcast.live_changes([change])
+    return state_after(change.session_id, fields.get("after"))
+
+
+@acked
+def on_leave(data: Any = None) -> Ack:
+    """Leave a session's room on purpose (the room page is closed)."""
+    change = presence.leave(db(), me(), payload(data).get("session_id"), socket_id(),
+                            away_grace=grace())
+    leave_room(session_room(change.session_id))
+    log_and_commit([change], author_id=me().id)
+    broadcast.live_changes([change])
+    return {"version": change.version, **change.result}
+
+
+@acked
+def on_snapshot(data: Any = None) -> Ack:
+    """Send the full state again, for a client that saw a gap in versions."""
+    return state_after(payload(data).get("session_id"), None)
+
+
+@acked
+def on_events(data: Any = None) -> Ack:
+    """The changes after version ``after`` (a gap to fill, or the quiet-time check), or a
+    snapshot when the log cannot fill it."""
+    fields = payload(data)
+    if fields.get("after") is None:
+        raise InvalidInput.field("after", "Give the last version you applied.")
+    return state_after(fields.get("session_id"), fields["after"])
+
+
+@acked
+def on_phase_order(data: Any = None) -> Ack:
+    """Read, or (with ``phases``) set, the order of phases of a circle's next sessions."""
+    fields = payload(data)
+    circle_id = fields.get("circle_id")
+    if "phases" in fields:
+        phases = live.set_phase_order(db(), me(), circle_id, fields["phases"])
+        orm.session.commit()
+        return {"phases": phases}
+    return {"phases": live.phase_order_for_member(db(), me(), circle_id)}
+
+
+def on_disconnect(*_reason: Any) -> None:
+    """A closed socket leaves its rooms; the others see the member reconnecting."""
+    changes = presence.disconnect(db(), socket_id(), away_grace=grace())
+    log_and_commit(changes)
+    broadcast.live_changes(changes)
 
 
 def state_after(session_id: object, after: Any) -> Ack:
@@ -141,69 +191,3 @@ def state_after(session_id: object, after: Any) -> Ack:
         return {"version": state["version"], "snapshot": state}
     return log.catch_up(db(), me(), session_id, after, away_grace=grace(),
                              limit=resume_limit())
-
-
-def register(socketio: SocketIO) -> None:
-    """Register the live room's handlers on ``socketio``."""
-    for event, operation in CHANGES.items():
-        socketio.on(event)(acked(_change_handler(operation)))
-
-    @socketio.on("live:join")
-    @acked
-    def on_join(data: Any = None) -> Ack:
-        """Enter a session's room (membership checked first). The ack carries the snapshot or,
-        for a client that says which version it ``after`` applied last, what it missed.
-
-        The socket joins the room before the state is read: a change committed after the
-        read is broadcast to it, one committed before is in what is read (the client drops
-        what it gets twice by version).
-        """
-        fields = payload(data)
-        change = presence.join(db(), me(), fields.get("session_id"), socket_id(),
-                                    away_grace=grace(), process_id=processes.current().id)
-        join_room(session_room(change.session_id))
-        applied(change, author_id=me().id)
-        return state_after(change.session_id, fields.get("after"))
-
-    @socketio.on("live:leave")
-    @acked
-    def on_leave(data: Any = None) -> Ack:
-        """Leave a session's room on purpose (the room page is closed)."""
-        change = presence.leave(db(), me(), payload(data).get("session_id"), socket_id(),
-                                     away_grace=grace())
-        leave_room(session_room(change.session_id))
-        return applied(change, author_id=me().id)
-
-    @socketio.on("live:snapshot")
-    @acked
-    def on_snapshot(data: Any = None) -> Ack:
-        """Send the full state again, for a client that saw a gap in versions."""
-        state = snapshot(db(), me(), payload(data).get("session_id"), away_grace=grace())
-        return {"version": state["version"], "snapshot": state}
-
-    @socketio.on("live:events")
-    @acked
-    def on_events(data: Any = None) -> Ack:
-        """The changes after version ``after`` (a gap to fill, or the quiet-time check), or a
-        snapshot when the log cannot fill it."""
-        fields = payload(data)
-        if fields.get("after") is None:
-            raise InvalidInput.field("after", "Give the last version you applied.")
-        return state_after(fields.get("session_id"), fields["after"])
-
-    @socketio.on("live:phase_order")
-    @acked
-    def on_phase_order(data: Any = None) -> Ack:
-        """Read, or (with ``phases``) set, the order of phases of a circle's next sessions."""
-        fields = payload(data)
-        circle_id = fields.get("circle_id")
-        if "phases" in fields:
-            phases = live.set_phase_order(db(), me(), circle_id, fields["phases"])
-            orm.session.commit()
-            return {"phases": phases}
-        return {"phases": live.phase_order_for_member(db(), me(), circle_id)}
-
-    @socketio.on("disconnect")
-    def on_disconnect(*_reason: Any) -> None:
-        """A closed socket leaves its rooms; the others see the member reconnecting."""
-        commit_live(presence.disconnect(db(), socket_id(), away_grace=grace()))

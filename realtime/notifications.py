@@ -15,7 +15,7 @@ from realtime.broadcast import to_member
 _registered = False
 
 
-def register() -> None:
+def listen() -> None:
     """Listen on the app's session once per process (every app shares the scoped session)."""
     global _registered
     if _registered:

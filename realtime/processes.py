@@ -26,6 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from circles.extensions import db, orm
 from circles.live import processes
 from circles.models import utcnow
+from realtime import broadcast
+from realtime.edge import log_and_commit
 
 EXTENSION = "circles.processes"
 STALE_BEATS = processes.STALE_BEATS
@@ -150,10 +152,9 @@ class ServerProcess:
 
 def drop_orphans(session_id: int, grace: float) -> int:
     """Drop one session's orphaned connections: log, commit, then broadcast each change."""
-    from realtime.broadcast import commit_live  # here: realtime.connection imports us
-
     changes = processes.drop_orphans(db(), session_id, away_grace=grace)
-    commit_live(changes)
+    log_and_commit(changes)
+    broadcast.live_changes(changes)
     return len(changes)
 
 

@@ -12,7 +12,6 @@ instruction never travels to clients, so no client can fake or swallow it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -28,6 +27,9 @@ from sqlalchemy.orm import Session, SessionTransaction
 from circles.extensions import orm
 from circles.live import presence
 from circles.models import User
+from realtime import broadcast
+from realtime.edge import log_and_commit
+from realtime.rooms import login_room, member_room, session_room
 
 Instruction = dict[str, Any]
 EXTENSION = "circles_revocation"
@@ -36,12 +38,6 @@ RETRY_SECONDS = 1.0  # pause before subscribing again after losing Redis
 WAIT_SECONDS = 30.0  # longest wait for one instruction (then wait again)
 
 _registered = False
-
-
-def login_room(token: str) -> str:
-    """The room of every socket opened with one login (the token's hash, never the token,
-    travels through Redis)."""
-    return "login:" + hashlib.sha256(token.encode()).hexdigest()
 
 
 class Revoker:
@@ -134,7 +130,7 @@ class Revoker:
                     server.leave_room(sid, room)
 
 
-def register(app: Flask, socketio: SocketIO) -> None:
+def init_app(app: Flask, socketio: SocketIO) -> None:
     """Give ``app`` its revoker and watch the ORM for disabled or deleted accounts."""
     global _registered
     app.extensions[EXTENSION] = Revoker(app, socketio)
@@ -162,17 +158,12 @@ def end_login(token: str) -> None:
 
 def end_member(member_id: int) -> None:
     """End every socket of a member whose account was disabled or deleted."""
-    from realtime.connection import member_room
-
     _revoker().publish({"do": "end", "room": member_room(member_id)})
 
 
 def leave_sessions(member_id: int, session_ids: list[int]) -> None:
     """Take a member who left a circle out of its sessions' rooms; the sockets stay open
     for everything else (other circles, notifications)."""
-    from realtime.broadcast import session_room
-    from realtime.connection import member_room
-
     _revoker().publish({"do": "leave", "room": member_room(member_id),
                         "rooms": [session_room(sid) for sid in session_ids]})
 
@@ -180,11 +171,10 @@ def leave_sessions(member_id: int, session_ids: list[int]) -> None:
 def left_circle(db: Session, circle_id: int, member_id: int) -> None:
     """After the commit that took ``member_id`` out of a circle: the rest of each live room
     sees their connections go, then their sockets leave the circle's session rooms."""
-    from realtime.broadcast import commit_live  # here: realtime.connection imports us
-
     session_ids, changes = presence.depart(
         db, member_id, circle_id, away_grace=float(current_app.config["LIVE_FACILITATOR_GRACE"]))
-    commit_live(changes)
+    log_and_commit(changes)
+    broadcast.live_changes(changes)
     leave_sessions(member_id, session_ids)
 
 

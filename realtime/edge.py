@@ -1,0 +1,59 @@
+"""What every Socket.IO edge shares: reading its payload and caller, and the step that logs
+and commits live changes before they are broadcast.
+
+An edge — a handler, the sweep of dead processes, a member leaving a circle — reads
+parse → domain → log and commit → broadcast → ack, so the parse and the log-and-commit steps
+live here and the broadcast in ``realtime.broadcast``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import request
+from flask_login import current_user
+
+from circles.errors import InvalidInput
+from circles.extensions import db, orm
+from circles.live import log
+from circles.models import User
+
+if TYPE_CHECKING:
+    from circles.live.room import Change
+
+Payload = dict[str, Any]
+
+
+def payload(data: Any) -> Payload:
+    """An event's fields: an object, or nothing (``None``) for an event without any."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidInput.field("payload", "Send an object with the event's fields.")
+    return data
+
+
+def event_name() -> str:
+    """The name of the Socket.IO event being handled (never taken from a payload)."""
+    return str(request.event["message"])  # type: ignore[attr-defined]
+
+
+def socket_id() -> str:
+    """The server's id of this socket (never taken from a payload)."""
+    return str(request.sid)  # type: ignore[attr-defined]
+
+
+def me() -> User:
+    """The member whose socket sent the event."""
+    user: User = current_user._get_current_object()
+    return user
+
+
+def log_and_commit(changes: list[Change], *, author_id: int | None = None,
+                   op: str | None = None) -> None:
+    """Log each change in its session's event log, then commit: what an edge does before it
+    broadcasts them (a broadcast is at most once; the log is what clients catch up from).
+    ``author_id`` and ``op`` identify a member's event, for its retries."""
+    for change in changes:
+        log.record(db(), change, author_id=author_id, op=op)
+    orm.session.commit()
