@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_socketio import leave_room, rooms
 
 from circles.errors import CirclesError, NotFound
-from circles.extensions import orm
+from circles.extensions import db
 from circles.security_log import security_event
 from realtime import flood
 
@@ -46,7 +46,7 @@ def acked(handler: Handler) -> Callable[..., Ack]:
         try:
             result = handler(*args)
         except CirclesError as exc:
-            orm.session.rollback()
+            db().rollback()
             if isinstance(exc, NotFound):
                 security_event("authz_fail", user=current_user.id,
                                socket_event=(getattr(request, "event", None) or {}).get("message"))
@@ -66,6 +66,6 @@ def _leave_all_rooms() -> None:
 def unexpected(exc: Exception) -> Ack:
     """Answer a handler's bug with a plain error ack (logged) instead of leaving the client
     waiting for an ack that never comes (the server's default error handler)."""
-    orm.session.rollback()
+    db().rollback()
     current_app.logger.exception("socket event %r failed", getattr(request, "event", None))
     return {"ok": False, "error": UNEXPECTED}

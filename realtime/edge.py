@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flask import request
-from flask_login import current_user
 
 from circles.errors import InvalidInput
-from circles.extensions import db, orm
+from circles.extensions import current_member, db
 from circles.live import log
 from circles.models import User
 
@@ -45,8 +44,7 @@ def socket_id() -> str:
 
 def me() -> User:
     """The member whose socket sent the event."""
-    user: User = current_user._get_current_object()
-    return user
+    return current_member()
 
 
 def log_and_commit(changes: list[Change], *, author_id: int | None = None,
@@ -56,4 +54,4 @@ def log_and_commit(changes: list[Change], *, author_id: int | None = None,
     ``author_id`` and ``op`` identify a member's event, for its retries."""
     for change in changes:
         log.record(db(), change, author_id=author_id, op=op)
-    orm.session.commit()
+    db().commit()

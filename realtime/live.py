@@ -16,7 +16,7 @@ from flask_socketio import join_room, leave_room
 from sqlalchemy.exc import IntegrityError
 
 from circles.errors import InvalidInput
-from circles.extensions import db, orm
+from circles.extensions import db
 from circles.live import agenda, feedback, log, notes, presence
 from circles.live import phases as live
 from circles.live.room import Change
@@ -101,7 +101,7 @@ def on_change(data: Any = None) -> Ack:
         log_and_commit([change], author_id=user.id, op=op)
     except IntegrityError:
         # The same op_id was logged meanwhile (a retry racing its original): answer it.
-        orm.session.rollback()
+        db().rollback()
         earlier = log.earlier_answer(db(), user, fields.get("session_id"), op or "")
         if op is None or earlier is None:
             raise
@@ -116,7 +116,7 @@ def _answered_before(user: User, fields: Payload, op: str | None) -> Ack | None:
         return None
     earlier = log.earlier_answer(db(), user, fields.get("session_id"), op)
     if earlier is not None:
-        orm.session.rollback()  # nothing to change: let go of the session's lock
+        db().rollback()  # nothing to change: let go of the session's lock
     return earlier
 
 
@@ -172,7 +172,7 @@ def on_phase_order(data: Any = None) -> Ack:
     circle_id = fields.get("circle_id")
     if "phases" in fields:
         phases = live.set_phase_order(db(), me(), circle_id, fields["phases"])
-        orm.session.commit()
+        db().commit()
         return {"phases": phases}
     return {"phases": live.phase_order_for_member(db(), me(), circle_id)}
 
