@@ -4,7 +4,7 @@ from circles.models.accounts import LoginSession, User
 from circles.models.api import ApiToken
 from circles.models.base import Base, as_utc, utcnow
 from circles.models.circles import Circle, CircleMember
-from circles.models.communities import Community, Membership, Topic, TopicAlias
+from circles.models.communities import Community, Invitation, Membership, Topic, TopicAlias
 from circles.models.ending import ClosingReflection, Departure, RegroupConsent
 from circles.models.formation import FormationRun, Separation
 from circles.models.goals import CircleGoal, GoalCheckin
@@ -65,6 +65,7 @@ __all__ = [
     "LiveEvent",
     "LiveProcess",
     "LoginSession",
+    "Invitation",
     "Membership",
     "Note",
     "Notification",

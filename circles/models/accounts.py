@@ -47,6 +47,13 @@ class User(Timestamped, Base):
     # Seed of the calendar feed's capability URL (an HMAC of it with SECRET_KEY); a new
     # nonce retires the old URL. None until the member asks for a feed.
     calendar_nonce: Mapped[str | None] = mapped_column(String(64))
+    # When the member proved they read this address (a link sent to it, or a claim link);
+    # None until then: an unverified account cannot join or be invited into a community.
+    email_verified_at: Mapped[datetime | None]
+    # Two-factor authentication (TOTP, RFC 6238): the base32 secret once confirmed, and the
+    # SHA-256 of each unused recovery code.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     strengths: Mapped[list[Strength]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Strength.position"
@@ -87,6 +94,10 @@ class User(Timestamped, Base):
         return self.login_token
 
     @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
     def has_password(self) -> bool:
         return self.password_hash is not None
 
@@ -106,5 +117,7 @@ class LoginSession(Base):
     last_seen_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     user_agent: Mapped[str] = mapped_column(String(255), default="")
+    # The client address the login was made from, shown on "Where you're logged in".
+    ip_address: Mapped[str] = mapped_column(String(45), default="", server_default="")
 
     user: Mapped[User] = relationship()

@@ -80,3 +80,25 @@ class TopicAlias(Base):
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
 
     topic: Mapped[Topic] = relationship()
+
+
+class Invitation(Base):
+    """A facilitator's invitation of an existing account into a community (a CSV import row
+    whose address already has an account): nothing is added until the person accepts."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("community_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Ties the import declared with this person, applied only if they accept.
+    tie_emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answered_at: Mapped[datetime | None]
+    accepted: Mapped[bool | None]
+
+    community: Mapped[Community] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
