@@ -25,7 +25,7 @@ from circles.communities.circle import create_circle
 from circles.communities.community import create_community
 from circles.extensions import orm
 from circles.members import accounts
-from circles.models import Circle, Community, Membership, User
+from circles.models import Circle, Community, Membership, User, utcnow
 from tests.support.services import POSTGRES_URL, reachable, require_postgres
 
 pytest_plugins = ["tests.support.live"]
@@ -163,7 +163,8 @@ def auth(client: FlaskClient) -> AuthActions:
 def make_user(app: Flask) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
-    def make(**overrides: Any) -> User:
+    def make(*, verified: bool = True, **overrides: Any) -> User:
+        """A member with a password; their e-mail counts as verified unless told otherwise."""
         n = next(counter)
         with app.app_context():
             fields = {"email": f"member{n}@example.org", "password": PASSWORD,
@@ -173,6 +174,8 @@ def make_user(app: Flask) -> Callable[..., User]:
             user = accounts.sign_up(orm.session, **fields)
             for key, value in profile.items():
                 setattr(user, key, value)
+            if verified:
+                user.email_verified_at = utcnow()
             orm.session.commit()
             orm.session.refresh(user)
             orm.session.expunge(user)
