@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.members.logins import end_everything
 from circles.models import Circle, Community, Membership, User
 
 SEARCH_LIMIT = 50
@@ -102,6 +103,8 @@ def set_active(db: Session, admin: User, user_id: int, active: bool) -> User:
     if user.id == admin.id and not active:
         raise Conflict("You cannot disable your own account; ask another administrator.")
     user.is_active = active
+    if not active:  # for good: enabling the account again brings no old login or token back
+        end_everything(db, user.id)
     db.flush()
     return user
 

@@ -62,6 +62,18 @@ class Defaults:
     SESSION_COOKIE_SECURE: bool | None = None
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A login ends after this many days unused, and this many days after it began, whatever
+    # happens (docs/security.md); the member logs in again.
+    LOGIN_IDLE_DAYS = 14
+    LOGIN_MAX_DAYS = 90
+    # Who may create a community: "verified" (any member with a verified e-mail address) or
+    # "admins" (site administrators only).
+    COMMUNITY_CREATORS = "verified"
+    # Links that go by e-mail: asking for a password reset, or a new verification link.
+    RESET_RATE_LIMIT = "5 per minute;20 per hour"
+    RESET_PER_ADDRESS_LIMIT = "3 per hour"
+    # How often a facilitator may preview or run CSV imports.
+    IMPORT_RATE_LIMIT = "10 per minute;100 per day"
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the (revocable) session
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Seconds a member without a connection shows as "reconnecting" before "away"; once the

@@ -29,7 +29,7 @@ from circles.live import presence
 from circles.models import User
 from realtime import broadcast
 from realtime.edge import log_and_commit
-from realtime.rooms import login_room, member_room, session_room
+from realtime.rooms import login_room, login_room_of, member_room, session_room
 
 Instruction = dict[str, Any]
 EXTENSION = "circles_revocation"
@@ -154,6 +154,13 @@ def opened() -> None:
 def end_login(token: str) -> None:
     """End every socket opened with this (just revoked) login, in every process."""
     _revoker().publish({"do": "end", "room": login_room(token)})
+
+
+def end_logins(digests: list[str]) -> None:
+    """End every socket of these revoked logins, known by their stored hashes (a password
+    change, "log out everywhere", one login revoked from the account page)."""
+    for digest in digests:
+        _revoker().publish({"do": "end", "room": login_room_of(digest)})
 
 
 def end_member(member_id: int) -> None:

@@ -17,7 +17,12 @@ def member_room(member_id: int) -> str:
 def login_room(token: str) -> str:
     """The room of every socket opened with one login (the token's hash, never the token,
     travels through Redis)."""
-    return "login:" + hashlib.sha256(token.encode()).hexdigest()
+    return login_room_of(hashlib.sha256(token.encode()).hexdigest())
+
+
+def login_room_of(digest: str) -> str:
+    """The room of one login known by its stored hash (``LoginSession.token_hash``)."""
+    return "login:" + digest
 
 
 def session_room(session_id: int) -> str:

@@ -137,6 +137,20 @@ def post_form(client: FlaskClient, url: str, data: dict[str, Any] | None = None,
     return client.post(url, data=payload, **kwargs)
 
 
+def outbox_link(app: Flask, to: str, prefix: str) -> str:
+    """The path of the newest e-mailed link starting with ``prefix`` sent to ``to``."""
+    from sqlalchemy import select
+
+    from circles.models import OutboxMessage
+
+    with app.app_context():
+        links = orm.session.scalars(select(OutboxMessage.link).where(
+            OutboxMessage.to == to, OutboxMessage.link.startswith(prefix))
+            .order_by(OutboxMessage.id.desc())).all()
+    assert links, f"no e-mail to {to} with a {prefix} link"
+    return str(links[0])
+
+
 class AuthActions:
     def __init__(self, client: FlaskClient) -> None:
         self.client = client

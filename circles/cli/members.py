@@ -37,14 +37,12 @@ def _report(preview: roster.ImportPreview) -> None:
         return
     rows = preview.members.rows
     new = sum(row.status == roster.OK for row in rows)
-    existing = sum(row.status in (roster.EXISTING_ACCOUNT, roster.PROFILE_KEPT)
-                   for row in rows)
     already = sum(row.status == roster.ALREADY_MEMBER for row in rows)
     profiles = sum(row.status == roster.OK and not row.profile.empty for row in rows)
     ties = len(preview.ties.rows) if preview.ties else 0
-    click.echo(f"{len(rows)} rows: {new} new accounts ({profiles} with a profile), {existing} "
-               f"existing accounts to add, {already} already members; {ties} ties from the "
-               f"ties file and {preview.team_ties} between members of the same team.")
+    click.echo(f"{len(rows)} rows: {new} to add or invite ({profiles} with a profile, used for "
+               f"new accounts), {already} already members; {ties} ties from the ties file and "
+               f"{preview.team_ties} between members of the same team.")
 
 
 @members_cli.command("import")
@@ -78,8 +76,10 @@ def import_command(community_id: int, file: Path, ties_file: Path | None, dry_ru
         raise click.ClickException(exc.message) from exc
     db().commit()
     click.echo(f"Imported into {community.name}: {result.added_members} members added "
-               f"({len(result.new_accounts)} new accounts), {result.already_members} already "
-               f"members, {result.ties} new ties.")
+               f"({len(result.new_accounts)} new accounts), {result.invited} people who already "
+               f"had an account invited (they join if they accept), {result.already_members} "
+               f"already members, {result.ties} new ties ({result.ties_waiting} more when "
+               "invited people accept).")
     if claim_links is not None and result.new_accounts:
         _write_links(claim_links, result.new_accounts)
         click.echo(f"Claim links for the new accounts: {claim_links} (each signs its person "

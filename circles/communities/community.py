@@ -15,8 +15,34 @@ def new_invite_code() -> str:
     return secrets.token_urlsafe(9)
 
 
-def create_community(db: Session, owner: User, *, name: str, description: str = "") -> Community:
-    """Create a community; its creator becomes its first facilitator."""
+#: Who may create communities (the ``COMMUNITY_CREATORS`` setting).
+CREATOR_POLICIES = ("verified", "admins")
+VERIFY_FIRST = ("Confirm your e-mail address first: open the link we sent to {email} (or ask "
+                "for a new one on your account page), then join.")
+CREATE_REFUSED = {
+    "verified": "Confirm your e-mail address first: then you can start a community.",
+    "admins": "On this site, only site administrators start communities. Ask one to start "
+              "yours and make you its facilitator.",
+}
+
+
+def may_create(user: User, policy: str) -> str | None:
+    """None when ``user`` may start a community under ``policy``, else why not."""
+    if policy not in CREATOR_POLICIES:
+        raise ValueError(f"COMMUNITY_CREATORS must be one of {CREATOR_POLICIES}, not {policy!r}")
+    if user.is_site_admin or (policy == "verified" and user.email_verified):
+        return None
+    return CREATE_REFUSED[policy if user.email_verified else "verified"]
+
+
+def create_community(db: Session, owner: User, *, name: str, description: str = "",
+                     policy: str | None = None) -> Community:
+    """Create a community; its creator becomes its first facilitator. With ``policy`` (the
+    web's ``COMMUNITY_CREATORS``) the owner must be allowed by it; the CLI and the demo,
+    run by operators, pass none."""
+    refused = may_create(owner, policy) if policy is not None else None
+    if refused:
+        raise Conflict(refused)
     errors: dict[str, str] = {}
     name = " ".join(name.split())
     if not name:
@@ -68,6 +94,8 @@ def community_by_invite(db: Session, code: str) -> Community:
 def join_by_invite(db: Session, user: User, code: str) -> Community:
     """Join through an invite code; counts the use under a row lock (no lost increments)."""
     community = community_by_invite(db, code)
+    if not user.email_verified:
+        raise Conflict(VERIFY_FIRST.format(email=user.email))
     if membership_of(db, user.id, community.id) is not None:
         raise Conflict(f"You are already a member of {community.name}.")
     locked = db.get(Community, community.id, with_for_update=True, populate_existing=True)

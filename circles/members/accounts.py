@@ -1,19 +1,17 @@
-"""Accounts: sign-up, password checks and server-side login sessions."""
+"""Accounts: sign-up, password checks, claiming an imported account."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.members.profiles import check_timezone
-from circles.models import LoginSession, User, utcnow
+from circles.models import User, utcnow
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
@@ -47,7 +45,8 @@ def sign_up(
         raise InvalidInput.field("display_name", "Tell us the name your circle should see.")
     check_timezone(timezone)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("An account with this e-mail already exists; log in instead.")
+        raise Conflict("An account with this e-mail already exists: log in, or reset your "
+                       "password if you forgot it.")
     user = User(
         email=email,
         password_hash=generate_password_hash(password),
@@ -84,53 +83,20 @@ def claim_account(db: Session, *, token: str, password: str, display_name: str) 
         user.display_name = " ".join(display_name.split())[:80]
     user.password_hash = generate_password_hash(password)
     user.claim_token = None
+    user.email_verified_at = user.email_verified_at or utcnow()  # the link came by e-mail
     return user
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def set_password(user: User, password: str) -> None:
+    """Give ``user`` a new password (checked for length); the caller ends other logins."""
+    check_password(password)
+    user.password_hash = generate_password_hash(password)
 
 
-def start_login(db: Session, user: User, *, user_agent: str = "") -> str:
-    """Open a login session and return its token (only its hash is stored)."""
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    db.add(
-        LoginSession(
-            token_hash=_digest(token),
-            user_id=user.id,
-            created_at=now,
-            last_seen_at=now,
-            user_agent=user_agent[:255],
-        )
-    )
-    user.login_token = token
-    return token
-
-
-def load_login(db: Session, token: str) -> User | None:
-    """The user of a live login session, or None when the token is unknown or revoked."""
-    # One query: it runs on every page and every live event (revocation is checked each time).
-    user = db.scalar(
-        select(User).join(LoginSession, LoginSession.user_id == User.id).where(
-            LoginSession.token_hash == _digest(token), LoginSession.revoked_at.is_(None),
-            User.is_active.is_(True))
-    )
-    if user is None:
-        return None
-    user.login_token = token
-    return user
-
-
-def login_owner(db: Session, token: str) -> int | None:
-    """Whose login session ``token`` was, revoked or not (None for an unknown token)."""
-    return db.scalar(select(LoginSession.user_id).where(LoginSession.token_hash == _digest(token)))
-
-
-def end_login(db: Session, token: str, *, at: datetime | None = None) -> None:
-    """Revoke one login session: its cookie no longer signs anyone in."""
-    db.execute(
-        update(LoginSession)
-        .where(LoginSession.token_hash == _digest(token), LoginSession.revoked_at.is_(None))
-        .values(revoked_at=at or utcnow())
-    )
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Change a password the member knows; the caller ends their other logins and tokens."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise InvalidInput.field("current_password", "That is not your current password.")
+    if new == current:
+        raise InvalidInput.field("password", "Choose a password different from the old one.")
+    set_password(user, new)

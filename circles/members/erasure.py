@@ -55,6 +55,8 @@ POLICY: dict[str, str] = {
     "boundary": "deleted",
     "success_criterion": "deleted, with every check-in on it",
     "availability": "deleted",
+    "invitation": "deleted when they were invited; ones they sent as facilitator stay, "
+                  "without their name",
     "membership": "deleted; a community whose only member they were is deleted with them",
     "circle_member": "deleted, with the departure reason kept for them",
     "closing_reflection": "deleted",

@@ -33,6 +33,7 @@ from circles.models import (
     GoalCheckin,
     Interaction,
     Introduction,
+    Invitation,
     LoginSession,
     Membership,
     Note,
@@ -55,6 +56,7 @@ FORMAT = "circles-export/1"
 #: Table → the export section its rows about the member are in.
 EXPORTED: dict[str, str] = {
     "user": "member",
+    "invitation": "invitations (received; ones sent as facilitator belong to the community)",
     "strength": "profile.strengths",
     "question": "profile.questions",
     "learning_goal": "profile.learning_goals",
@@ -153,8 +155,11 @@ def export(db: Session, user: User, *, now: datetime | None = None) -> dict[str,
         "introductions": _introductions(db, user),
         **_network(db, user),
         **_notifications(db, user),
-        "login_sessions": [_row(s, "created_at", "last_seen_at", "revoked_at", "user_agent")
+        "login_sessions": [_row(s, "created_at", "last_seen_at", "revoked_at", "user_agent",
+                                "ip_address")
                            for s in _mine(db, LoginSession, LoginSession.user_id, user)],
+        "invitations": [_row(i, "community_id", "created_at", "answered_at", "accepted")
+                        for i in _mine(db, Invitation, Invitation.user_id, user)],
         # Names and dates only: a token's hash is no use to anyone and stays out of files.
         "api_tokens": [_row(t, "name", "created_at", "last_used_at", "expires_at", "revoked_at")
                        for t in _mine(db, ApiToken, ApiToken.user_id, user)],
@@ -168,7 +173,8 @@ def _mine(db: Session, model: Any, column: Any, user: User) -> list[Any]:
 def _member(user: User) -> dict[str, Any]:
     return _row(user, "id", "email", "display_name", "timezone", "organisation", "department",
                 "bio", "background_consent", "background", "is_active", "is_site_admin",
-                "created_at", has_password=user.has_password,
+                "created_at", "email_verified_at", has_password=user.has_password,
+                two_factor=user.totp_secret is not None,
                 has_calendar_feed=user.calendar_nonce is not None)
 
 

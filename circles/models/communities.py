@@ -94,6 +94,8 @@ class Invitation(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     invited_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"))
+    # The link's secret (as in /claim/<token>): only the invited account can open it.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Ties the import declared with this person, applied only if they accept.
     tie_emails: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -19,6 +19,8 @@ from circles.models import utcnow
 from circles.models.notifications import OutboxMessage
 
 MAX_ATTEMPTS = 5
+#: Links of messages about the account itself (sent whatever the notification settings).
+ACCOUNT_LINKS = ("/verify/", "/reset/", "/account", "/claim/")
 BATCH = 100
 
 
@@ -95,8 +97,12 @@ def _email(message: OutboxMessage, config: Mapping[str, Any]) -> EmailMessage:
     base = str(config.get("MAIL_BASE_URL") or "").rstrip("/")
     if message.link:
         body = f"{body.rstrip()}\n\n{base}{message.link}\n"
-    body += ("\n-- \nYou receive this because of your notification settings; choose what "
-             f"reaches you by e-mail at {base}/notifications/settings\n")
+    if message.link.startswith(ACCOUNT_LINKS) or not message.link:
+        body += ("\n-- \nYou receive this because someone used this address on Circles. "
+                 "If it was not you, you can ignore this message.\n")
+    else:
+        body += ("\n-- \nYou receive this because of your notification settings; choose "
+                 f"what reaches you by e-mail at {base}/notifications/settings\n")
     email.set_content(body)
     return email
 

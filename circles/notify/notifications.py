@@ -41,11 +41,12 @@ LABELS = {
     "goal_checkin": "Goal check-ins",
     "circle_change": "Someone left or closed your circle",
     "not_placed": "You could not be placed in a circle",
+    "invitation": "A community invites you",
 }
 #: Kinds sent by e-mail unless the member switches them off; the rest are in-app only.
 EMAIL_BY_DEFAULT = frozenset({"new_circle", "upcoming_session", "commitment_due",
                               "introduction", "at_risk", "circle_change",
-                              "not_placed"})
+                              "not_placed", "invitation"})
 PAGE_SIZE = 50
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from circles.communities.invitations import invite
 from circles.errors import Conflict, InvalidInput
 from circles.members.accounts import normalise_email
 from circles.members.profiles import (
@@ -23,7 +24,7 @@ from circles.members.profiles import (
     add_strength,
     format_clock,
 )
-from circles.models import Community, Membership, Tie, User
+from circles.models import Community, Invitation, Membership, Tie, User
 from circles.network.ties import ordered
 from circles.onboarding.profile_columns import PROFILE_COLUMNS, ProfileCells, read_profile
 from circles.onboarding.table import Report, read_table
@@ -36,7 +37,6 @@ MAX_TEAM = 50
 LIMITS = {"name": 80, "organisation": 120, "department": 120, "team": 120}
 OK = "ok"
 ALREADY_MEMBER = "already a member"
-EXISTING_ACCOUNT = "existing account — will be added to the community"
 
 BASIC_COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("name", "full name", "display name", "member name"),
@@ -46,7 +46,6 @@ BASIC_COLUMNS: dict[str, tuple[str, ...]] = {
     "team": ("team", "existing team", "team code", "hr team"),
 }
 MEMBER_COLUMNS = {**BASIC_COLUMNS, **PROFILE_COLUMNS}
-PROFILE_KEPT = "existing account — will be added to the community; its own profile stands"
 TIE_COLUMNS: dict[str, tuple[str, ...]] = {
     "email_a": ("email a", "email 1", "person", "person a", "member", "from"),
     "email_b": ("email b", "email 2", "knows", "person b", "colleague", "works with", "to"),
@@ -128,6 +127,15 @@ class ImportResult:
     new_accounts: list[NewAccount] = field(default_factory=list)
     added_members: int = 0
     already_members: int = 0
+    #: People who already had an account: invited, added once they accept.
+    invited: int = 0
+    #: Ties named with invited people, added when (and if) they accept.
+    ties_waiting: int = 0
+
+    @property
+    def to_answer(self) -> int:
+        """Everyone who got a personal link: new accounts to claim and invitations."""
+        return len(self.new_accounts) + self.invited
     ties: int = 0
 
 
@@ -243,10 +251,11 @@ def check_import(db: Session, community: Community, members: str | bytes,
     users = _users_by_email(db, (row.email for row in valid))
     member_ids = _member_ids(db, community.id)
     for row in report.rows:
+        # Only membership of this community shows: whether an address has an account
+        # elsewhere on Circles is nobody's business here (docs/security.md).
         user = users.get(row.email) if not row.problems else None
-        if user is not None:
-            row.status = ALREADY_MEMBER if user.id in member_ids else (
-                EXISTING_ACCOUNT if row.profile.empty else PROFILE_KEPT)
+        if user is not None and user.id in member_ids:
+            row.status = ALREADY_MEMBER
     tie_report = None
     if ties is not None:
         in_community = db.scalars(
@@ -258,33 +267,19 @@ def check_import(db: Session, community: Community, members: str | bytes,
 
 
 def import_members(db: Session, community: Community, members_text: str,
-                   ties_text: str | None = None) -> ImportResult:
-    """Create accounts, memberships and ties for the whole file, or raise and change nothing."""
+                   ties_text: str | None = None, *, invited_by: int | None = None) -> ImportResult:
+    """Create accounts, memberships and ties for the whole file, or raise and change nothing.
+
+    A row whose address already has an account adds nobody: that person is invited, and
+    joins (with the ties the files name) only if they accept."""
     preview = check_import(db, community, members_text, ties_text)
     if not preview.ok:
         raise InvalidInput(preview.errors())
     users = _users_by_email(db, (row.email for row in preview.members.rows))
-    member_ids = _member_ids(db, community.id)
-    result = ImportResult()
-    fresh: list[tuple[User, ProfileCells]] = []
-    for row in preview.members.rows:
-        user = users.get(row.email)
-        if user is None:
-            user = users[row.email] = User(
-                email=row.email, password_hash=None, display_name=row.name,
-                organisation=row.organisation, department=row.department,
-                timezone=row.profile.timezone, claim_token=secrets.token_urlsafe(32),
-                strengths=[], questions=[], learning_goals=[], boundaries=[],
-                success_criteria=[], availability=[],
-            )
-            db.add(user)
-            result.new_accounts.append(NewAccount(row.name, row.email, user.claim_token or ""))
-            fresh.append((user, row.profile))
-        elif user.id in member_ids:
-            result.already_members += 1
-            continue
-        db.add(Membership(community_id=community.id, user=user, role="member"))
-        result.added_members += 1
+    invitees = {email: user for email, user in users.items()
+                if user.id not in _member_ids(db, community.id)}
+    result = ImportResult(already_members=len(users) - len(invitees))
+    fresh = _new_accounts(db, community, preview, users, result)
     try:
         db.flush()
     except IntegrityError as exc:
@@ -294,12 +289,48 @@ def import_members(db: Session, community: Community, members_text: str,
         for user, profile in fresh:
             fill_profile(db, user, profile)
     db.flush()
-    pairs = {ordered(users[t.email_a].id, users[t.email_b].id) for t in
+    pairs = _pairs(preview)
+    users.update(_users_by_email(db, {e for pair in pairs for e in pair} - users.keys()))
+    for email, user in invitees.items():
+        named = {b if a == email else a for a, b in pairs if email in (a, b)}
+        if invite(db, community, user, invited_by=invited_by, tie_emails=named) is not None:
+            result.invited += 1
+    now = {ordered(users[a].id, users[b].id) for a, b in pairs
+           if a not in invitees and b not in invitees}
+    result.ties = _record_ties(db, community, now)
+    result.ties_waiting = len(pairs) - len(now)
+    return result
+
+
+def _new_accounts(db: Session, community: Community, preview: ImportPreview,
+                  users: dict[str, User], result: ImportResult) -> list[tuple[User, ProfileCells]]:
+    """Accounts (to be claimed) and memberships for the addresses new to Circles."""
+    fresh: list[tuple[User, ProfileCells]] = []
+    for row in preview.members.rows:
+        if row.email in users:
+            continue
+        user = users[row.email] = User(
+            email=row.email, password_hash=None, display_name=row.name,
+            organisation=row.organisation, department=row.department,
+            timezone=row.profile.timezone, claim_token=secrets.token_urlsafe(32),
+            strengths=[], questions=[], learning_goals=[], boundaries=[],
+            success_criteria=[], availability=[],
+        )
+        db.add(user)
+        result.new_accounts.append(NewAccount(row.name, row.email, user.claim_token or ""))
+        fresh.append((user, row.profile))
+        db.add(Membership(community_id=community.id, user=user, role="member"))
+        result.added_members += 1
+    return fresh
+
+
+def _pairs(preview: ImportPreview) -> set[tuple[str, str]]:
+    """Every tie the files name, as ordered pairs of addresses (ties file and teams)."""
+    pairs = {tuple(sorted((t.email_a, t.email_b))) for t in
              (preview.ties.rows if preview.ties else [])}
     for team in _teams(preview.members):
-        pairs.update(ordered(users[a.email].id, users[b.email].id) for a, b in combinations(team, 2))
-    result.ties = _record_ties(db, community, pairs)
-    return result
+        pairs.update(tuple(sorted((a.email, b.email))) for a, b in combinations(team, 2))
+    return pairs  # type: ignore[return-value]
 
 
 def fill_profile(db: Session, user: User, profile: ProfileCells) -> None:
@@ -332,6 +363,16 @@ def _record_ties(db: Session, community: Community, pairs: set[tuple[int, int]])
             for low, high in new
         ])
     return len(new)
+
+
+def pending_links(db: Session, community_id: int) -> list[tuple[str, str]]:
+    """(address, token) of everyone the community is waiting for: imported accounts not yet
+    claimed and invitations not yet answered, alike (one link shape, ``/claim/<token>``)."""
+    claims = [(user.email, user.claim_token or "") for user in pending_claims(db, community_id)]
+    invitations = db.execute(
+        select(User.email, Invitation.token).join(Invitation, Invitation.user_id == User.id)
+        .where(Invitation.community_id == community_id, Invitation.answered_at.is_(None)))
+    return sorted([*claims, *((email, token) for email, token in invitations)])
 
 
 def pending_claims(db: Session, community_id: int) -> list[User]:

@@ -3,14 +3,15 @@ one place."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 
 from circles.extensions import db, login_manager
-from circles.members import accounts
+from circles.members import logins
 from circles.models import User
 from circles.security_log import security_event
 from circles.views import (
     account,
+    account_security,
     admin,
     api_tokens,
     auth,
@@ -18,12 +19,14 @@ from circles.views import (
     circles,
     communities,
     dates,
+    email_links,
     ending,
     error_pages,
     formation,
     goals,
     home,
     introductions,
+    invitations,
     live_room,
     network,
     notifications,
@@ -37,17 +40,22 @@ from circles.views import (
 
 def load_user(token: str) -> User | None:
     """The member a login cookie stands for; a revoked or forged one is logged and refused."""
-    user = accounts.load_login(db(), token)
-    if user is None:  # a revoked (logged-out, replaced) or forged login cookie
+    config = current_app.config
+    user = logins.load_login(db(), token, lifetime=logins.Lifetime.days(
+        float(config["LOGIN_IDLE_DAYS"]), float(config["LOGIN_MAX_DAYS"])))
+    if db().info.pop(logins.TOUCHED, False):  # last seen noted, or an expired login ended
+        db().commit()
+    if user is None:  # a revoked (logged-out, replaced, expired) or forged login cookie
         security_event("session_use_after_expire",
-                       user=accounts.login_owner(db(), token) or "unknown")
+                       user=logins.login_owner(db(), token) or "unknown")
     return user
 
 
 def init_app(app: Flask) -> None:
-    for module in (account, admin, api_tokens, auth, circle_settings, circles, communities,
-                   ending, formation, goals, home, introductions, live_room, network,
-                   notifications, onboarding, profile, pulse, sessions, vendor):
+    for module in (account, account_security, admin, api_tokens, auth, circle_settings,
+                   circles, communities, email_links, ending, formation, goals, home,
+                   introductions, invitations, live_room, network, notifications, onboarding, profile,
+                   pulse, sessions, vendor):
         app.register_blueprint(module.bp)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in to see that page."

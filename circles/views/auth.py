@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, flash, redirect, request, session, url_for
@@ -14,8 +15,9 @@ from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from circles.communities import invitations
 from circles.extensions import db, limiter
-from circles.members import accounts
+from circles.members import accounts, credentials, logins, two_factor
 from circles.members.profiles import all_timezones
 from circles.models import User
 from circles.security_log import security_event
@@ -23,6 +25,11 @@ from circles.views.forms import render_form, submit
 from realtime import revocation
 
 bp = Blueprint("auth", __name__)
+
+PENDING = "second_factor"  # session key: who gave the right password, waiting for a code
+CODE_SECONDS = 300
+WRONG_CODE = ("That code does not match. Type the six digits the app shows now, or one of "
+              "your recovery codes.")
 
 
 class SignUpForm(FlaskForm):
@@ -40,6 +47,12 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired()])
 
 
+class CodeForm(FlaskForm):
+    code = StringField("Code from your authenticator app",
+                       validators=[DataRequired(), Length(max=20)],
+                       description="Six digits, or one of your recovery codes.")
+
+
 class ClaimForm(FlaskForm):
     display_name = StringField("Your name", validators=[Length(max=80)])
     password = PasswordField(
@@ -51,22 +64,25 @@ class ClaimForm(FlaskForm):
 def _safe_next(default: str) -> str:
     """Only same-site paths are followed after logging in (no open redirect)."""
     target = request.args.get("next", "")
+    if not target.isprintable() or " " in target or "\\" in target:
+        return default  # a line break or backslash would make a broken or foreign Location
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith("//") and not parts.netloc:
         return target
     return default
 
 
-def _sign_in(user: User) -> None:
+def sign_in(user: User) -> None:
     """Start a new login session: the browser's previous one (if any) is revoked, and the
     cookie is rebuilt from nothing, so no session id or CSRF token survives a login."""
     previous = current_user.get_id() if current_user.is_authenticated else None
     if previous is not None:
-        accounts.end_login(db(), previous)
+        logins.end_login(db(), previous)
         security_event("session_expired", level=logging.INFO, user=current_user.id,
                        reason="replaced by a new login")
     session.clear()
-    accounts.start_login(db(), user, user_agent=request.user_agent.string)
+    logins.start_login(db(), user, user_agent=request.user_agent.string,
+                       ip_address=request.remote_addr or "")
     db().commit()
     if previous is not None:
         revocation.end_login(previous)
@@ -87,16 +103,23 @@ def signup() -> ResponseReturnValue:
     """Create an account and sign straight in."""
     form = SignUpForm()
     form.timezone.choices = all_timezones()
-    user = submit(form, lambda: accounts.sign_up(
-        db(), email=form.email.data or "", password=form.password.data or "",
-        display_name=form.display_name.data or "", timezone=form.timezone.data or "UTC",
-    ))
+    user = submit(form, lambda: _new_account(form))
     if user is None:
         return render_form("auth/signup.html", form)
     security_event("user_created", level=logging.INFO, user=user.id, by="self")
-    _sign_in(user)
-    flash("Welcome to Circles! Start with what you bring and what you are working on.", "ok")
+    sign_in(user)
+    flash(f"Welcome to Circles! We sent a link to {user.email}: open it to confirm the "
+          "address, then you can join communities. Meanwhile, start with what you bring and "
+          "what you are working on.", "ok")
     return redirect(_safe_next(url_for("profile.edit")))
+
+
+def _new_account(form: SignUpForm) -> User:
+    user = accounts.sign_up(
+        db(), email=form.email.data or "", password=form.password.data or "",
+        display_name=form.display_name.data or "", timezone=form.timezone.data or "UTC")
+    credentials.send_verification(db(), user, str(current_app.config["SECRET_KEY"]))
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -112,9 +135,40 @@ def login() -> ResponseReturnValue:
         if request.method == "POST":
             security_event("authn_login_fail", user=_account_id(form.email.data or ""))
         return render_form("auth/login.html", form)
-    _sign_in(user)
+    if user.totp_secret:  # the password was right; the second factor is asked next
+        session.clear()
+        session[PENDING] = {"user": user.id, "at": time.time(),
+                            "next": _safe_next(url_for("home.index"))}
+        return redirect(url_for("auth.second_factor"))
+    sign_in(user)
     security_event("authn_login_success", level=logging.INFO, user=user.id)
     return redirect(_safe_next(url_for("home.index")))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+               on_breach=_locked_out)
+def second_factor() -> ResponseReturnValue:
+    """The second step of a log-in with two-factor on: a code from the app or a recovery
+    code, within a few minutes of the password."""
+    pending = session.get(PENDING) or {}
+    user = db().get(User, pending.get("user") or 0)
+    if not pending and current_user.is_authenticated:
+        return redirect(url_for("home.index"))  # logged in already: nothing to ask
+    if user is None or not user.is_active or time.time() - pending.get("at", 0) > CODE_SECONDS:
+        session.pop(PENDING, None)
+        flash("Log in again: the code must follow the password within a few minutes.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if two_factor.check(user, form.code.data or ""):
+            target = pending.get("next") or url_for("home.index")
+            sign_in(user)  # commits the used-up recovery code with the new login
+            security_event("authn_login_success", level=logging.INFO, user=user.id, mfa=True)
+            return redirect(target)
+        security_event("authn_login_fail", user=user.id, reason="second factor")
+        form.code.errors = [WRONG_CODE]
+    return render_form("auth/code.html", form)
 
 
 @bp.post("/logout")
@@ -122,7 +176,7 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """Log out and revoke this login session on the server, and end its open sockets."""
     token = current_user.get_id()
-    accounts.end_login(db(), token)
+    logins.end_login(db(), token)
     db().commit()
     revocation.end_login(token)
     security_event("session_expired", level=logging.INFO, reason="logout")
@@ -136,7 +190,10 @@ def logout() -> ResponseReturnValue:
 @limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"],
                on_breach=_locked_out)
 def claim(token: str) -> ResponseReturnValue:
-    """An imported member sets their password through their personal link."""
+    """An imported member sets their password through their personal link; the same link
+    shape leads someone who already had an account to their invitation."""
+    if invitations.is_invitation(db(), token):
+        return redirect(url_for("invitations.show", token=token))
     user = accounts.invited_user(db(), token)
     form = ClaimForm(display_name=user.display_name)
     claimed = submit(form, lambda: accounts.claim_account(
@@ -147,7 +204,7 @@ def claim(token: str) -> ResponseReturnValue:
         return render_form("auth/claim.html", form, invited=user)
     security_event("authn_password_change", level=logging.INFO, user=claimed.id,
                    reason="claimed an imported account")
-    _sign_in(claimed)
+    sign_in(claimed)
     flash("Your account is ready. Check your profile so your circle knows you.", "ok")
     return redirect(url_for("profile.edit"))
 

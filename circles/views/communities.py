@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -66,11 +66,15 @@ def code_from(pasted: str) -> str:
 @bp.route("/communities/new", methods=["GET", "POST"])
 @login_required
 def new() -> ResponseReturnValue:
-    """Start a community; its creator becomes its facilitator."""
+    """Start a community; its creator becomes its facilitator (if the site lets them)."""
     form = CommunityForm()
+    policy = str(current_app.config["COMMUNITY_CREATORS"])
+    refused = communities.may_create(current_member(), policy)
+    if refused:
+        return render_template("communities/new.html", form=form, refused=refused), 403
     community = submit(form, lambda: communities.create_community(
         db(), current_member(), name=form.name.data or "",
-        description=form.description.data or "",
+        description=form.description.data or "", policy=policy,
     ))
     if community is None:
         return render_form("communities/new.html", form)
@@ -230,6 +234,9 @@ def join_post(code: str) -> ResponseReturnValue:
 
 def _join(code: str) -> ResponseReturnValue:
     community = communities.community_by_invite(db(), code)
+    if not current_member().email_verified:
+        flash(communities.VERIFY_FIRST.format(email=current_member().email), "info")
+        return redirect(url_for("communities.join", code=code))
     try:
         communities.join_by_invite(db(), current_member(), code)
         db().commit()

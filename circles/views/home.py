@@ -6,10 +6,10 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from circles.communities import circle
+from circles.communities import circle, invitations
 from circles.communities import community as communities
 from circles.demo import community as demo
-from circles.extensions import db
+from circles.extensions import current_member, db
 
 bp = Blueprint("home", __name__)
 
@@ -23,4 +23,5 @@ def index() -> ResponseReturnValue:
         "home/dashboard.html",
         memberships=communities.communities_of(db(), current_user.id),
         my_circles=circle.circles_of(db(), current_user.id),
+        invitations=invitations.pending_for(db(), current_member()),
     )

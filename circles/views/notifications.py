@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
@@ -84,13 +84,15 @@ def settings() -> ResponseReturnValue:
 
 
 @bp.get("/dev/outbox")
-@login_required
 def outbox() -> ResponseReturnValue:
-    """Development outbox: the e-mails written for the logged-in member (404 in production)."""
+    """Development outbox: the e-mails written for the logged-in member, or for the address
+    in ``?to=`` (a reset link for someone logged out); 404 in production."""
     if not (current_app.debug or current_app.config.get("SHOW_DEV_OUTBOX")):
         abort(404)
-    messages = db().scalars(select(OutboxMessage).where(OutboxMessage.to == current_member().email)
+    to = request.args.get("to") or (current_member().email if current_user.is_authenticated
+                                    else "")
+    messages = db().scalars(select(OutboxMessage).where(OutboxMessage.to == to.strip().lower())
                             .order_by(OutboxMessage.id.desc()).limit(OUTBOX_PAGE)).all()
-    return render_template("notifications/outbox.html", messages=messages,
+    return render_template("notifications/outbox.html", messages=messages, to=to,
                            mail_on=bool(current_app.config.get("MAIL_SERVER")),
                            base_url=current_app.config.get("MAIL_BASE_URL", ""))

@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import Field
 
 from circles.communities.community import community_for_facilitator
-from circles.extensions import current_member, db
+from circles.extensions import current_member, db, limiter
 from circles.models import Community
 from circles.onboarding import roster
 from circles.security_log import security_event
@@ -86,8 +86,18 @@ def too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
     return render_template("error.html", status=413, message=message), 413
 
 
+def _facilitator_key() -> str:
+    """Imports are limited per facilitator, wherever they connect from."""
+    return f"import:{current_user.id}" if current_user.is_authenticated else "import:anonymous"
+
+
+def _import_limit() -> str:
+    return str(current_app.config["IMPORT_RATE_LIMIT"])
+
+
 @bp.route("/communities/<int:community_id>/import", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_import_limit, methods=["POST"], key_func=_facilitator_key)
 def import_members(community_id: int) -> ResponseReturnValue:
     """Upload the members (and ties) CSV and see the row-by-row report; nothing is saved yet."""
     community = _community(community_id)
@@ -110,22 +120,27 @@ def _preview_page(community: Community, preview: roster.ImportPreview,
 
 @bp.post("/communities/<int:community_id>/import/confirm")
 @login_required
+@limiter.limit(_import_limit, key_func=_facilitator_key)
 def confirm_import(community_id: int) -> ResponseReturnValue:
     """Check the previewed files again and import them in one transaction, or show why not."""
     community = _community(community_id)
     form = ConfirmForm()
     members, ties = form.members_text.data or "", form.ties_text.data or None
-    result = submit(form, lambda: roster.import_members(db(), community, members, ties))
+    result = submit(form, lambda: roster.import_members(db(), community, members, ties,
+                                                        invited_by=current_user.id))
     if result is None:
         preview = roster.check_import(db(), community, members, ties)
         return _preview_page(community, preview, form)
     if result.new_accounts:
         security_event("user_created", level=logging.INFO, count=len(result.new_accounts),
                        by=current_user.id, community=community.id, how="import")
-    links = [(account, url_for("auth.claim", token=account.claim_token, _external=True))
-             for account in result.new_accounts]
     return render_template("onboarding/result.html", community=community, result=result,
-                           links=links)
+                           links=_links(community))
+
+
+def _links(community: Community) -> list[tuple[str, str]]:
+    return [(email, url_for("auth.claim", token=token, _external=True))
+            for email, token in roster.pending_links(db(), community.id)]
 
 
 def _spreadsheet_safe(value: str) -> str:
@@ -136,14 +151,14 @@ def _spreadsheet_safe(value: str) -> str:
 @bp.get("/communities/<int:community_id>/import/claim-links.csv")
 @login_required
 def claim_links(community_id: int) -> ResponseReturnValue:
-    """Download the claim links of members who were imported and have not set a password."""
+    """Download the personal links of everyone imported who has not answered yet: new
+    accounts to claim and invitations to accept, alike."""
     community = _community(community_id)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["name", "email", "link"])
-    for user in roster.pending_claims(db(), community.id):
-        link = url_for("auth.claim", token=user.claim_token, _external=True)
-        writer.writerow([_spreadsheet_safe(user.display_name), _spreadsheet_safe(user.email), link])
+    writer.writerow(["email", "link"])
+    for email, link in _links(community):
+        writer.writerow([_spreadsheet_safe(email), link])
     return Response(
         "\ufeff" + out.getvalue(),  # the BOM makes Excel read the file as UTF-8
         mimetype="text/csv",

@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('community_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('invited_by_id', sa.Integer(), nullable=True),
+    sa.Column('token', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('tie_emails', sa.JSON(), nullable=False),
     sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
@@ -31,7 +32,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['invited_by_id'], ['user.id'], name=op.f('fk_invitation_invited_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_invitation_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitation')),
-    sa.UniqueConstraint('community_id', 'user_id', name=op.f('uq_invitation_community_id_user_id'))
+    sa.UniqueConstraint('community_id', 'user_id', name=op.f('uq_invitation_community_id_user_id')),
+    sa.UniqueConstraint('token', name=op.f('uq_invitation_token'))
     )
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitation_user_id'), ['user_id'], unique=False)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from circles.extensions import orm
 from circles.models import Community, Membership, Topic
-from tests.conftest import AuthActions, post_form
+from tests.conftest import AuthActions, outbox_link, post_form
 from tests.support.world import (
     ROLES,
     World,
@@ -189,6 +189,13 @@ def test_anonymous_visitor_signs_up_and_comes_back_to_join(
         "email": "newbie@example.org", "password": "correct horse battery",
         "display_name": "Newbie", "timezone": "UTC"})
     assert response.headers["Location"] == back
+    # Until the address is verified, nobody can join under it (issue 16).
+    page = client.get(back).get_data(as_text=True)
+    assert JOIN_BUTTON not in page and "first confirm your e-mail address" in page
+    refused = post_form(client, back)
+    assert refused.headers["Location"] == back
+    assert count(app, Membership, Membership.community_id == world.community_id) == 5
+    assert post_form(client, outbox_link(app, "newbie@example.org", "/verify/")).status_code == 302
     assert JOIN_BUTTON in client.get(back).get_data(as_text=True)
     joined = post_form(client, back)
     assert joined.headers["Location"] == f"/communities/{world.community_id}"

@@ -131,8 +131,8 @@ def test_report_tells_new_existing_and_already_members(db: Session, setup: dict[
     text = HEADER + "New One,new@example.org\nOtto,OUT@example.org\nMia,member@example.org\n"
     preview = roster.check_import(db, setup["community"], text,
                                       "email_a,email_b\nnew@example.org,member@example.org\n")
-    assert [row.status for row in preview.members.rows] == [
-        "ok", "existing account — will be added to the community", "already a member"]
+    # Otto has an account elsewhere on Circles: the preview must not tell (issue 16).
+    assert [row.status for row in preview.members.rows] == ["ok", "ok", "already a member"]
     assert preview.ok and preview.to_add == 2
 
 
@@ -166,7 +166,9 @@ def test_import_creates_members_ties_and_team_ties(db: Session, setup: dict[str,
     assert [a.email for a in result.new_accounts] == ["ana@example.org", "bo@example.org",
                                                       "cy@example.org"]
     # Ana and Bo share team "FIN" in Acme's Finance; Otto's "FIN" is another organisation's.
-    assert (result.added_members, result.already_members, result.ties) == (4, 1, 2)
+    # Otto already had an account: he is invited, not added.
+    assert (result.added_members, result.already_members, result.ties) == (3, 1, 2)
+    assert result.invited == 1
     ana = db.scalars(select(User).where(User.email == "ana@example.org")).one()
     assert (ana.display_name, ana.organisation, ana.department) == ("Ana Silva", "Acme", "Finance")
     assert ana.password_hash is None and ana.claim_token and len(ana.claim_token) >= 43
@@ -176,7 +178,7 @@ def test_import_creates_members_ties_and_team_ties(db: Session, setup: dict[str,
     roles = dict(db.execute(select(User.email, Membership.role).join(Membership)
                             .where(Membership.community_id == community.id)).all())
     assert roles == {"fac@example.org": "facilitator", "member@example.org": "member",
-                     "out@example.org": "member", "ana@example.org": "member",
+                     "ana@example.org": "member",
                      "bo@example.org": "member", "cy@example.org": "member"}
     ids = {u.email: u.id for u in db.scalars(select(User))}
     tied = {frozenset(p) for p in [("cy", "member"), ("ana", "bo")]}
@@ -189,7 +191,8 @@ def test_import_creates_members_ties_and_team_ties(db: Session, setup: dict[str,
 
     again = roster.import_members(db, community, text, ties)
     assert (len(again.new_accounts), again.added_members, again.already_members, again.ties) == (
-        0, 0, 5, 0)
+        0, 0, 4, 0)
+    assert again.invited == 0  # Otto's invitation is still open: not sent twice
     assert counts(db)[2] == 2
     assert [u.email for u in roster.pending_claims(db, community.id)] == [
         "ana@example.org", "bo@example.org", "cy@example.org"]

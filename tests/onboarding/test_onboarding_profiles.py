@@ -91,7 +91,7 @@ def test_an_existing_account_keeps_its_own_profile(db: Session, community: Any) 
     db.flush()
     text = HEADER + "Bo Chen,bo@example.org,Python,,,Mon 09:00-10:00,Asia/Tokyo\n"
     preview = roster.check_import(db, community, text)
-    assert preview.members.rows[0].status == roster.PROFILE_KEPT
+    assert preview.members.rows[0].status == roster.OK  # nothing tells the account exists
     roster.import_members(db, community, text)
     bo = db.scalars(select(User).where(User.email == "bo@example.org")).one()
     assert (bo.timezone, bo.strengths, bo.availability) == ("UTC", [], [])
@@ -133,7 +133,7 @@ def test_the_cli_reports_every_problem_and_imports_nothing(app: Any, runner: Any
                     "Bo,bo@example.org,,,,,\n", encoding="utf-8")
     dry = runner.invoke(args=["members", "import", str(community_id), str(good), "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "2 rows: 2 new accounts (1 with a profile)" in dry.output
+    assert "2 rows: 2 to add or invite (1 with a profile, used for new accounts)" in dry.output
     assert "Dry run: nothing was imported." in dry.output
     links = tmp_path / "links.csv"
     done = runner.invoke(args=["members", "import", str(community_id), str(good),

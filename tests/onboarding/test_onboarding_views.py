@@ -122,8 +122,8 @@ def test_upload_preview_confirm_and_claim(app: Flask, client: FlaskClient, auth:
     download = client.get(world["url"] + "/claim-links.csv")
     assert download.mimetype == "text/csv" and download.headers["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows == [["name", "email", "link"], ["Ana Silva", "ana@example.org", links[0]],
-                    ["Bo Chen", "bo@example.org", links[1]], ["Cy Dee", "cy@example.org", links[2]]]
+    assert rows == [["email", "link"], ["ana@example.org", links[0]],
+                    ["bo@example.org", links[1]], ["cy@example.org", links[2]]]
 
     auth.logout()
     claim = links[0].removeprefix("http://localhost")

@@ -36,6 +36,8 @@ ARGS: dict[str, str] = {
     "filename": "circles.css",
     "rest": "no/such/thing",
     "token_id": "ids.api_token",
+    "login_id": "ids.foreign_login",
+    "choice": "decline",
 }
 
 

@@ -21,11 +21,12 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from circles.communities import invitations
 from circles.communities.circle import create_circle
 from circles.communities.community import create_community
 from circles.extensions import orm
 from circles.live import agenda, phases
-from circles.members import accounts
+from circles.members import accounts, credentials, logins
 from circles.models import (
     CircleGoal,
     Commitment,
@@ -34,9 +35,11 @@ from circles.models import (
     FormationRun,
     GoalCheckin,
     Introduction,
+    LoginSession,
     Membership,
     Note,
     Notification,
+    OutboxMessage,
     Pulse,
     Strength,
     SuccessCriterion,
@@ -65,6 +68,25 @@ class World:
         return f"{who}@example.org"
 
 
+def _account_links(app: Flask, db: Any, people: dict[str, User], two: Any) -> dict[str, Any]:
+    """Ids and links of the account pages: Sam's invitation into community two, a login of
+    Uma's (nobody else's to end), and links e-mailed to Uma."""
+    secret = str(app.config["SECRET_KEY"])
+    invitation = invitations.invite(db, two, people["stranger"], invited_by=None)
+    assert invitation is not None
+    logins.start_login(db, people["uma"], user_agent="world")
+    credentials.send_verification(db, people["uma"], secret)
+    credentials.request_reset(db, people["uma"].email, secret)
+    db.flush()
+    links = db.scalars(select(OutboxMessage.link)
+                       .where(OutboxMessage.to == people["uma"].email)).all()
+    token_of = {link.split("/")[1]: link.rsplit("/", 1)[1] for link in links}
+    return {"invitation_token": invitation.token, "verify_token": token_of["verify"],
+            "reset_token": token_of["reset"], "bogus_token": "no-such-link",
+            "foreign_login": db.scalar(select(LoginSession.id).where(
+                LoginSession.user_id == people["uma"].id))}
+
+
 def build(app: Flask) -> World:
     """Create the world in ``app``'s (empty, migrated) database."""
     with app.app_context():
@@ -73,8 +95,11 @@ def build(app: Flask) -> World:
         for key, name in PEOPLE.items():
             people[key] = accounts.sign_up(db, email=f"{key}@example.org", password=PASSWORD,
                                            display_name=name, timezone="UTC")
+        for person in people.values():
+            person.email_verified_at = utcnow()
         # Imported by a facilitator and not claimed yet: no password, a claim link.
         people["pending"].password_hash = None
+        people["pending"].email_verified_at = None
         people["admin"].is_site_admin = True
         ola, pia, sam, fay, gus = (people[k] for k in ("owner", "peer", "stranger",
                                                        "facilitator", "other_facilitator"))
@@ -118,6 +143,7 @@ def build(app: Flask) -> World:
         db.add_all([goal, contact, note_to_self, intro, run])
         db.flush()
         db.add(GoalCheckin(user_id=ola.id, criterion_id=criterion.id, rating=3, line="ok"))
+        ids.update(_account_links(app, db, people, two))
         db.commit()
         ids.update(strength=strength.id, criterion=criterion.id, tie=tie.id, goal=goal.id,
                    contact=contact.id, notification=note_to_self.id, intro=intro.id,

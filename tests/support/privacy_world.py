@@ -40,6 +40,7 @@ from circles.models import (
     GoalCheckin,
     Interaction,
     Introduction,
+    Invitation,
     LearningGoal,
     LiveEvent,
     LoginSession,
@@ -106,6 +107,9 @@ def build_privacy_world(app: Flask, make_user: Callable[..., Any]) -> PrivacyWor
         circle = create_circle(db, community, z, name="", member_ids=[z.id, a.id, b.id])
         pair = create_circle(db, community, z, name="", member_ids=[z.id, a.id])
         _profile(db, z)
+        # Zed invited Ann into his sandbox (an import naming an existing account).
+        db.add(Invitation(community_id=sandbox.id, user_id=a.id, invited_by_id=z.id,
+                          token=f"invitation-{MARK}"))
         world = PrivacyWorld(z.id, a.id, b.id, f.id, community.id, sandbox.id, circle.id,
                              pair.id, 0, z.email, z.display_name)
         world.session_id = _session(db, world, circle.id, circle.name)

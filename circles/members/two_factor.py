@@ -1,0 +1,81 @@
+"""Optional two-factor authentication: time-based one-time codes (TOTP, RFC 6238, pyotp)
+from an authenticator app, with single-use recovery codes for a lost phone."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import pyotp
+import segno
+from werkzeug.security import check_password_hash
+
+from circles.errors import Conflict, InvalidInput
+from circles.models import User
+
+ISSUER = "Circles"
+RECOVERY_CODES = 10
+#: Codes from the step before and after the current one count too (clocks drift).
+VALID_WINDOW = 1
+
+
+def new_secret() -> str:
+    """A fresh base32 secret for an authenticator app (shown once, kept in the session
+    until the member confirms it with a code)."""
+    return pyotp.random_base32()
+
+
+def setup_uri(user: User, secret: str) -> str:
+    """The ``otpauth://`` URI an authenticator app reads from the QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+
+
+def qr_svg(uri: str) -> str:
+    """The URI as an SVG data URI (an image the page's CSP allows)."""
+    return str(segno.make(uri, error="m").svg_data_uri(scale=5, border=2))
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(_plain(code).encode()).hexdigest()
+
+
+def _plain(code: str) -> str:
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def enable(user: User, secret: str, code: str) -> list[str]:
+    """Turn two-factor on once ``code`` proves the app holds ``secret``; returns the
+    recovery codes, shown to the member once (only their hashes are kept)."""
+    if user.totp_secret:
+        raise Conflict("Two-factor authentication is already on.")
+    if not pyotp.TOTP(secret).verify(_plain(code), valid_window=VALID_WINDOW):
+        raise InvalidInput.field("code", "That code does not match; check the app's clock "
+                                         "and type the six digits it shows now.")
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    user.totp_secret = secret
+    user.recovery_codes = [_hash(code) for code in codes]
+    return codes
+
+
+def disable(user: User, password: str) -> None:
+    """Turn two-factor off after the member's password is given again."""
+    if not user.password_hash or not check_password_hash(user.password_hash, password):
+        raise InvalidInput.field("password", "That is not your current password.")
+    user.totp_secret = None
+    user.recovery_codes = []
+
+
+def check(user: User, code: str) -> bool:
+    """Whether ``code`` is the app's current code or an unused recovery code (which is
+    then used up)."""
+    if not user.totp_secret:
+        return True
+    plain = _plain(code)
+    if plain.isdigit() and pyotp.TOTP(user.totp_secret).verify(plain,
+                                                               valid_window=VALID_WINDOW):
+        return True
+    digest = _hash(code)
+    if digest in (user.recovery_codes or []):
+        user.recovery_codes = [kept for kept in user.recovery_codes if kept != digest]
+        return True
+    return False
