@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 
 from playwright.sync_api import Browser, Page, Playwright, expect
+from sqlalchemy import create_engine, text
 
 from tests.support.live import ROOT, LiveServer, flask_command
 from tests.support.services import require_chromium
@@ -44,6 +45,30 @@ def sign_up(page: Page, *, name: str, email: str, password: str, timezone: str) 
     page.get_by_label("Password").fill(password)
     page.get_by_label("Time zone").select_option(timezone)
     page.get_by_role("button", name="Create my account").click()
+
+
+def emailed_link(server: LiveServer, to: str, prefix: str) -> str:
+    """The newest link starting with ``prefix`` e-mailed to ``to``: what the person finds in
+    their mailbox (the server's outbox, read from its database)."""
+    engine = create_engine(server.env["DATABASE_URL"].replace(
+        "postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            link = conn.execute(text("SELECT link FROM outbox_message WHERE \"to\" = :to AND "
+                                     "link LIKE :prefix ORDER BY id DESC LIMIT 1"),
+                                {"to": to.lower(), "prefix": prefix + "%"}).scalar()
+    finally:
+        engine.dispose()
+    assert link, f"no e-mail to {to} with a {prefix} link"
+    return str(link)
+
+
+def verify_email(page: Page, server: LiveServer, email: str) -> None:
+    """Open the verification link sent at sign-up and press its button."""
+    page.goto(emailed_link(server, email, "/verify/"))
+    page.get_by_role("button", name="Yes, this address is mine").click()
+    expect(page.get_by_role("status").filter(has_text="your e-mail address is verified")
+           ).to_be_visible()
 
 
 def log_in(page: Page, *, email: str, password: str) -> None:

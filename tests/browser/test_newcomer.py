@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import NewPage
-from tests.browser.pages import demo_login, load_demo, log_in, sign_up
+from tests.browser.pages import demo_login, load_demo, log_in, sign_up, verify_email
 from tests.support.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -110,6 +110,11 @@ def test_newcomer_joins_the_demo_and_sees_their_circle_mates_strengths(
 
     newcomer.goto(invite)
     expect(newcomer.get_by_role("heading", level=1)).to_have_text(community)
+    # Nobody joins under an address they have not shown is theirs (issue 16).
+    expect(newcomer.get_by_text("first confirm your e-mail address")).to_be_visible()
+    expect(newcomer.get_by_role("button", name=f"Join {community}")).to_have_count(0)
+    verify_email(newcomer, demo, NEWCOMER["email"])
+    newcomer.goto(invite)
     newcomer.get_by_role("button", name=f"Join {community}").click()
     expect(newcomer.get_by_role("status").filter(has_text=f"Welcome to {community}")).to_be_visible()
 
