@@ -31,7 +31,7 @@ migrate: setup
 
 run: migrate  ## serve the app with the demo community on http://127.0.0.1:5000
 	$(FLASK) demo load --if-empty
-	$(FLASK) serve --host $(HOST) --port $(PORT)
+	FLASK_SHOW_DEV_OUTBOX=$${FLASK_SHOW_DEV_OUTBOX:-true} $(FLASK) serve --host $(HOST) --port $(PORT)
 
 # One pytest worker per core (pytest-xdist); PYTEST_WORKERS=0 runs in this process only.
 PYTEST_WORKERS ?= auto
