@@ -31,7 +31,7 @@ from circles.communities.circle import create_circle
 from circles.communities.community import create_community
 from circles.config import database_uri
 from circles.extensions import orm
-from circles.members.accounts import start_login
+from circles.members.logins import start_login
 from circles.models import CircleSession, Membership, SessionRole, User, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent

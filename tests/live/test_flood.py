@@ -14,7 +14,7 @@ import socketio
 from flask import Flask
 from flask_socketio import SocketIOTestClient
 
-from circles.members import accounts
+from circles.members import logins as login_store
 from realtime import flood
 from realtime.flood import FloodGuard, Limits, TokenBucket, Verdict
 from tests.conftest import AuthActions
@@ -120,9 +120,9 @@ def test_refused_events_load_nothing_and_the_flooder_is_disconnected(
     flood.init_app(app)
     auth.signup()
     logins = []
-    real_load = accounts.load_login
-    monkeypatch.setattr(accounts, "load_login",
-                        lambda db, token: logins.append(token) or real_load(db, token))
+    real_load = login_store.load_login
+    monkeypatch.setattr(login_store, "load_login",
+                        lambda db, token, **kw: logins.append(token) or real_load(db, token, **kw))
     socket: SocketIOTestClient = app.extensions["socketio"].test_client(
         app, flask_test_client=client)
     loads_at_connect = len(logins)
@@ -261,9 +261,9 @@ def test_refused_connects_load_nothing_and_are_logged(
     flood.init_app(app)
     auth.signup()
     logins: list[str] = []
-    real_load = accounts.load_login
-    monkeypatch.setattr(accounts, "load_login",
-                        lambda db, token: logins.append(token) or real_load(db, token))
+    real_load = login_store.load_login
+    monkeypatch.setattr(login_store, "load_login",
+                        lambda db, token, **kw: logins.append(token) or real_load(db, token, **kw))
     socketio_ = app.extensions["socketio"]
     sockets = [socketio_.test_client(app, flask_test_client=client) for _ in range(4)]
     assert [socket.is_connected() for socket in sockets] == [True, True, False, False]
