@@ -10,9 +10,8 @@ from __future__ import annotations
 import subprocess
 
 from playwright.sync_api import Browser, Page, Playwright, expect
-from sqlalchemy import create_engine, text
 
-from tests.support.live import ROOT, LiveServer, flask_command
+from tests.support.live import ROOT, LiveServer, emailed_link, flask_command
 from tests.support.services import require_chromium
 
 # Debian's Chromium, never a downloaded one (`playwright install` is not used): headless,
@@ -45,22 +44,6 @@ def sign_up(page: Page, *, name: str, email: str, password: str, timezone: str) 
     page.get_by_label("Password").fill(password)
     page.get_by_label("Time zone").select_option(timezone)
     page.get_by_role("button", name="Create my account").click()
-
-
-def emailed_link(server: LiveServer, to: str, prefix: str) -> str:
-    """The newest link starting with ``prefix`` e-mailed to ``to``: what the person finds in
-    their mailbox (the server's outbox, read from its database)."""
-    engine = create_engine(server.env["DATABASE_URL"].replace(
-        "postgresql://", "postgresql+psycopg://", 1))
-    try:
-        with engine.connect() as conn:
-            link = conn.execute(text("SELECT link FROM outbox_message WHERE \"to\" = :to AND "
-                                     "link LIKE :prefix ORDER BY id DESC LIMIT 1"),
-                                {"to": to.lower(), "prefix": prefix + "%"}).scalar()
-    finally:
-        engine.dispose()
-    assert link, f"no e-mail to {to} with a {prefix} link"
-    return str(link)
 
 
 def verify_email(page: Page, server: LiveServer, email: str) -> None:

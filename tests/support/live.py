@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0  # seconds until the port must answer
@@ -205,10 +206,15 @@ class LiveSession(requests.Session):
         return self.post(url, data=payload, **kwargs)
 
     def signup(self, email: str, display_name: str = "Live Member",
-               password: str = PASSWORD) -> requests.Response:
+               password: str = PASSWORD, *, verify: bool = True) -> requests.Response:
+        """Sign up, then (unless told not to) open the verification link e-mailed to the
+        address, as the person would."""
         response = self.post_form("/signup", {"email": email, "password": password,
                                               "display_name": display_name, "timezone": "UTC"})
         assert response.status_code in (302, 303), f"sign-up failed ({response.status_code})"
+        if verify:
+            verified = self.post_form(emailed_link(self.server, email, "/verify/"))
+            assert verified.status_code in (302, 303), f"verifying failed ({verified.status_code})"
         return response
 
     def login(self, email: str, password: str = PASSWORD) -> requests.Response:
@@ -222,6 +228,22 @@ class LiveSession(requests.Session):
     def cookie_header(self) -> str:
         """The ``Cookie`` header a browser would send to this server."""
         return "; ".join(f"{c.name}={c.value}" for c in self.cookies if c.value is not None)
+
+
+def emailed_link(server: LiveServer, to: str, prefix: str) -> str:
+    """The newest link starting with ``prefix`` e-mailed to ``to``: what the person finds in
+    their mailbox (the server's outbox, read from its database)."""
+    engine = create_engine(server.env["DATABASE_URL"].replace(
+        "postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            link = conn.execute(text("SELECT link FROM outbox_message WHERE \"to\" = :to AND "
+                                     "link LIKE :prefix ORDER BY id DESC LIMIT 1"),
+                                {"to": to.lower(), "prefix": prefix + "%"}).scalar()
+    finally:
+        engine.dispose()
+    assert link, f"no e-mail to {to} with a {prefix} link"
+    return str(link)
 
 
 def http_session(server: LiveServer) -> LiveSession:
