@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
+from circles.redaction import redact_logs
 from realtime import (
     acks,
     connection,
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> SocketIO:
         **_queue_options(app),
     )
     flood.init_app(app)
+    redact_logs("engineio.server", "socketio.server", sids=True)  # they quote sids
     processes.init_app(app, socketio)
     register_handlers(socketio)
     notifications.listen()
