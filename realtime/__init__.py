@@ -20,6 +20,7 @@ from realtime import (
     health,
     live,
     notifications,
+    ownership,
     processes,
     revocation,
 )
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> SocketIO:
         **_queue_options(app),
     )
     flood.init_app(app)
+    ownership.init_app(app, socketio)  # every Engine.IO request: only the sid's own login
     redact_logs("engineio.server", "socketio.server", sids=True)  # they quote sids
     processes.init_app(app, socketio)
     register_handlers(socketio)

@@ -1,0 +1,144 @@
+"""Live connections only their owner can use, at unit level (docs/security.md, "Live
+connections"): the Engine.IO owner check's decision for every kind of request.
+
+The same promises through real clients against live servers are in
+tests/live/test_live_connections.py.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from circles.extensions import orm
+from circles.members import accounts
+from circles.models import User
+from realtime import ownership
+from realtime.acks import LOGIN_ENDED
+from realtime.ownership import NOT_YOURS, OWNER, OwnerCheck
+from realtime.rooms import login_room
+from tests.conftest import AuthActions
+
+POLL = "/socket.io/?EIO=4&transport=polling"
+
+
+# --- the owner check ------------------------------------------------------------------------
+
+
+def logged_in(app: Flask, user: User) -> tuple[FlaskClient, str]:
+    """A browser logged in as ``user`` through the real form, and its login token."""
+    browser = app.test_client()
+    assert AuthActions(browser).login(user.email).status_code == 302
+    with browser.session_transaction() as cookie:
+        return browser, str(cookie[ownership.SESSION_KEY])
+
+
+def planted(app: Flask, owner: str | None, *, connected: bool = True) -> str:
+    """A connection as python-socketio keeps it: the handshake's environ under its Engine.IO
+    sid (with the owner the check bound it to) and, once connected, a Socket.IO session."""
+    server = app.extensions["socketio"].server
+    eio_sid = secrets.token_urlsafe(15)
+    server.environ[eio_sid] = {OWNER: owner}
+    if connected:
+        server.manager.connect(eio_sid, "/")
+    return eio_sid
+
+
+@pytest.fixture
+def ended(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The Socket.IO sids the check ends (recorded instead of disconnecting a planted one)."""
+    calls: list[str] = []
+    monkeypatch.setattr(OwnerCheck, "end", lambda self, sid: calls.append(sid))
+    return calls
+
+
+def answer(browser: FlaskClient, method: str, eio_sid: str) -> tuple[int, Any]:
+    url = f"{POLL}&sid={eio_sid}"
+    response = (browser.get(url) if method == "GET" else
+                browser.post(url, data='42["whoami"]', content_type="text/plain"))
+    return response.status_code, json.loads(response.data)
+
+
+# Who opened the connection, who asks with its sid, and what the check answers. A request
+# that passes reaches Engine.IO, which does not know a planted sid: 400 "Invalid session".
+CASES = [
+    ("ada", "ada", 400, None),
+    ("ada", None, 403, NOT_YOURS),            # the sid alone, no cookie
+    ("ada", "ben", 403, NOT_YOURS),           # another member's cookie
+    ("ada", "ada's phone", 403, NOT_YOURS),   # the same member's other login
+    (None, None, 400, None),                  # anonymous: the connect handler refuses it
+    (None, "ada", 403, NOT_YOURS),
+]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(("opener", "asker", "status", "message"), CASES)
+def test_only_the_login_that_opened_a_connection_may_use_its_sid(
+        app: Flask, make_user: Callable[..., User], ended: list[str], method: str,
+        opener: str | None, asker: str | None, status: int, message: str | None) -> None:
+    ada, ben = make_user(), make_user()
+    browsers = {"ada": logged_in(app, ada), "ben": logged_in(app, ben),
+                "ada's phone": logged_in(app, ada), None: (app.test_client(), None)}
+    owner_token = browsers[opener][1]
+    eio_sid = planted(app, login_room(owner_token) if owner_token else None)
+    code, body = answer(browsers[asker][0], method, eio_sid)
+    assert code == status
+    assert body == message if message else "Invalid session" in body
+    assert ended == []  # a stranger's request never ends the owner's socket
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_revoked_login_is_refused_and_its_socket_ended(
+        app: Flask, make_user: Callable[..., User], ended: list[str], method: str) -> None:
+    browser, token = logged_in(app, make_user())
+    eio_sid = planted(app, login_room(token))
+    with app.app_context():
+        accounts.end_login(orm.session, token)  # as a logout does, its instruction missed
+        orm.session.commit()
+    assert answer(browser, method, eio_sid) == (403, LOGIN_ENDED)
+    server = app.extensions["socketio"].server
+    assert ended == [server.manager.sid_from_eio_sid(eio_sid, "/")]
+
+
+def test_before_the_connect_a_revoked_login_is_left_to_the_connect_handler(
+        app: Flask, make_user: Callable[..., User], ended: list[str]) -> None:
+    """Its CONNECT packet must arrive, so the client hears why (``connect_error``)."""
+    browser, token = logged_in(app, make_user())
+    eio_sid = planted(app, login_room(token), connected=False)
+    with app.app_context():
+        accounts.end_login(orm.session, token)
+        orm.session.commit()
+    assert answer(browser, "POST", eio_sid)[0] == 400  # passed on to Engine.IO
+    assert ended == []
+
+
+def test_a_handshake_binds_the_new_connection_to_its_cookie(
+        app: Flask, make_user: Callable[..., User]) -> None:
+    browser, token = logged_in(app, make_user())
+    opened = browser.get(POLL)
+    assert opened.status_code == 200
+    eio_sid = json.loads(opened.data[1:])["sid"]  # "0{...}": Engine.IO's open packet
+    assert app.extensions["socketio"].server.environ[eio_sid][OWNER] == login_room(token)
+    stranger = app.test_client().post(f"{POLL}&sid={eio_sid}", data="40",
+                                      content_type="text/plain")
+    assert (stranger.status_code, json.loads(stranger.data)) == (403, NOT_YOURS)
+    connect = browser.post(f"{POLL}&sid={eio_sid}", data="40", content_type="text/plain")
+    assert connect.status_code == 200 and connect.data == b"OK"
+
+
+def test_pages_and_unknown_paths_pass_untouched(client: FlaskClient) -> None:
+    assert client.get("/login").status_code == 200
+    assert client.get("/socket.io.js").status_code == 404  # not the Engine.IO path
+    assert client.options(f"{POLL}&sid=whatever").status_code == 200  # Engine.IO's answer
+
+
+def test_the_check_sits_in_front_of_flask_socketio(app: Flask) -> None:
+    check = app.wsgi_app
+    assert isinstance(check, OwnerCheck) and check.path == "/socket.io/"
+    assert check.wsgi_app is app.extensions["socketio"].sockio_mw
