@@ -1,5 +1,6 @@
 """Live connections only their owner can use, at unit level (docs/security.md, "Live
-connections"): the Engine.IO owner check's decision for every kind of request.
+connections"): the Engine.IO owner check's decision for every kind of request, and socket
+slots counted in one process and across processes through Redis.
 
 The same promises through real clients against live servers are in
 tests/live/test_live_connections.py.
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -22,8 +25,10 @@ from circles.models import User
 from realtime import ownership
 from realtime.acks import LOGIN_ENDED
 from realtime.ownership import NOT_YOURS, OWNER, OwnerCheck
-from realtime.rooms import login_room
+from realtime.rooms import login_room, member_room
+from realtime.slots import TOO_MANY_FOR_LOGIN, TOO_MANY_FOR_MEMBER, Caps, Slot, SocketSlots
 from tests.conftest import AuthActions
+from tests.support.services import REDIS_URL, require_redis
 
 POLL = "/socket.io/?EIO=4&transport=polling"
 
@@ -142,3 +147,112 @@ def test_the_check_sits_in_front_of_flask_socketio(app: Flask) -> None:
     check = app.wsgi_app
     assert isinstance(check, OwnerCheck) and check.path == "/socket.io/"
     assert check.wsgi_app is app.extensions["socketio"].sockio_mw
+
+
+# --- socket slots ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("open_member", "open_login", "refusal"), [
+    (0, 0, None),
+    (2, 2, None),
+    (3, 0, TOO_MANY_FOR_MEMBER.format(cap=3)),
+    (2, 4, TOO_MANY_FOR_LOGIN.format(cap=4)),
+    (5, 5, TOO_MANY_FOR_MEMBER.format(cap=3)),  # the member's cap is named first
+])
+def test_caps_refuse_the_socket_after_the_last(open_member: int, open_login: int,
+                                                refusal: str | None) -> None:
+    assert Caps(member=3, login=4).refusal(open_member, open_login) == refusal
+
+
+def test_a_cap_of_zero_is_no_cap() -> None:
+    assert Caps(member=0, login=0).refusal(10_000, 10_000) is None
+
+
+def test_refusals_say_what_to_do_in_plain_words() -> None:
+    text = TOO_MANY_FOR_MEMBER.format(cap=10)
+    assert text.startswith("You have 10 live connections open already") and "Close" in text
+    assert "This browser has 10" in TOO_MANY_FOR_LOGIN.format(cap=10)
+
+
+def test_one_process_counts_members_and_logins_and_frees_on_give_back() -> None:
+    slots = SocketSlots(Caps(member=3, login=2))
+    ada, phone, laptop = member_room(1), login_room("phone"), login_room("laptop")
+    first, second = slots.take(ada, phone), slots.take(ada, phone)
+    assert isinstance(first, Slot) and isinstance(second, Slot) and not first.shared
+    assert slots.take(ada, phone) == TOO_MANY_FOR_LOGIN.format(cap=2)
+    third = slots.take(ada, laptop)
+    assert isinstance(third, Slot)
+    assert slots.take(ada, laptop) == TOO_MANY_FOR_MEMBER.format(cap=3)
+    assert isinstance(slots.take(member_room(2), laptop), Slot)  # another member is not held up
+    slots.give_back(first)
+    assert slots.open_sockets(ada) == 2 and slots.open_sockets(phone) == 1
+    assert isinstance(slots.take(ada, phone), Slot)
+
+
+@pytest.fixture
+def channel() -> Iterator[str]:
+    """A Redis channel of this test's own (the keys live under it), removed afterwards."""
+    require_redis()
+    name = f"circles-test-slots-{secrets.token_hex(4)}"
+    yield name
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"{name}:*"):
+        client.delete(key)
+    client.delete(f"{name}:sockets")
+
+
+def shared(channel: str, *, member: int = 3, login: int = 10, beat: float = 10.0) -> SocketSlots:
+    return SocketSlots(Caps(member=member, login=login), url=REDIS_URL, channel=channel,
+                       beat=beat)
+
+
+def test_processes_share_the_counts_through_redis(channel: str) -> None:
+    one, two = shared(channel), shared(channel)  # two server processes
+    ada = member_room(1)
+    taken = [one.take(ada, login_room("a")), one.take(ada, login_room("b")),
+             two.take(ada, login_room("c"))]
+    assert all(isinstance(slot, Slot) and slot.shared for slot in taken)
+    assert two.take(ada, login_room("d")) == TOO_MANY_FOR_MEMBER.format(cap=3)
+    assert one.take(ada, login_room("d")) == TOO_MANY_FOR_MEMBER.format(cap=3)
+    assert isinstance(taken[0], Slot)
+    one.give_back(taken[0])  # a socket on process one closes: process two may open one
+    assert isinstance(two.take(ada, login_room("d")), Slot)
+
+
+def test_a_dead_processes_slots_free_themselves_within_three_beats(channel: str) -> None:
+    dying, survivor = shared(channel, beat=0.1), shared(channel)
+    ada = member_room(1)
+    assert all(isinstance(dying.take(ada, login_room(str(n))), Slot) for n in range(3))
+    assert survivor.take(ada, login_room("x")) == TOO_MANY_FOR_MEMBER.format(cap=3)
+    time.sleep(0.5)  # no beat renews the dying process's counts (3 beats: 0.3 s)
+    assert isinstance(survivor.take(ada, login_room("x")), Slot)
+
+
+def test_a_paused_process_writes_its_counts_again_on_its_next_beat(channel: str) -> None:
+    paused, other = shared(channel, beat=0.1), shared(channel)
+    ada = member_room(1)
+    assert all(isinstance(paused.take(ada, login_room(str(n))), Slot) for n in range(3))
+    time.sleep(0.5)  # taken for dead, but its three sockets are still open
+    paused.renew()
+    assert other.take(ada, login_room("x")) == TOO_MANY_FOR_MEMBER.format(cap=3)
+
+
+def test_a_clean_exit_frees_the_process_slots_at_once(channel: str) -> None:
+    leaving, staying = shared(channel), shared(channel)
+    ada = member_room(1)
+    assert all(isinstance(leaving.take(ada, login_room(str(n))), Slot) for n in range(3))
+    leaving.close()
+    assert isinstance(staying.take(ada, login_room("x")), Slot)
+
+
+def test_without_redis_a_process_still_caps_its_own_sockets() -> None:
+    app = Flask(__name__)
+    slots = SocketSlots(Caps(member=2, login=10), url="redis://127.0.0.1:1/0")  # nothing there
+    with app.app_context():
+        taken = [slots.take(member_room(1), login_room(str(n))) for n in range(3)]
+    assert [isinstance(slot, Slot) and not slot.shared for slot in taken[:2]] == [True, True]
+    assert taken[2] == TOO_MANY_FOR_MEMBER.format(cap=2)
+
+
+def test_caps_come_from_config(app: Flask) -> None:
+    assert Caps.from_config(app) == Caps(member=10, login=10)
