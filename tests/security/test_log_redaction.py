@@ -8,16 +8,27 @@ traffic full of secrets.
 from __future__ import annotations
 
 import logging
+import os
+import re
 import runpy
+import secrets
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
 
 from circles.redaction import REDACTED, RedactingFilter, pseudonym, redact_logs, redact_text
+from tests.support.live import LiveSession, ServerFactory, free_port
+from tests.support.live_socket import WAIT, Member
+from tests.support.services import require_program
 
 ROOT = Path(__file__).resolve().parents[2]
 SID = "Pz3dYgOo8Xl1Zpw1AAAB"  # the shape of an Engine.IO sid
@@ -113,3 +124,123 @@ def test_every_gunicorn_access_atom_is_redacted() -> None:
     assert atoms["h"] == "10.0.0.7" and atoms["a"] == "Firefox"
     everything = repr(atoms)
     assert SID not in everything and "secret" not in everything and "tok" not in everything
+
+
+# --- the logs of real servers after traffic full of secrets -------------------------------
+
+
+@dataclass
+class Front:
+    """Where clients send their requests: a live server, or nginx in front of one."""
+
+    url: str
+
+
+def secret_traffic(front: Any) -> list[str]:
+    """Sign up, open a polling socket and an upgraded one, replay a closed sid, and follow
+    capability links with query strings; returns every secret the traffic put in a URL."""
+    found = [secrets.token_urlsafe(12) for _ in range(7)]
+    claim, feed, code, verify, reset, query, other = found
+    browser = LiveSession(front)
+    browser.signup(f"logs-{secrets.token_hex(4)}@example.org", "Log Reader")
+    polling = Member(front, browser.cookie_header(), transports=["polling"])
+    polling.connect()
+    assert polling.call("whoami")["ok"] is True
+    upgraded = Member(front, browser.cookie_header())
+    upgraded.connect()
+    assert upgraded.call("whoami")["ok"] is True
+    found += [polling.client.eio.sid, upgraded.client.eio.sid]
+    polling.disconnect()
+    upgraded.disconnect()
+    base = front.url
+    stale = f"{base}/socket.io/?EIO=4&transport=polling&sid={found[-2]}"
+    assert requests.get(stale, timeout=WAIT).status_code == 400  # Engine.IO logs the sid
+    for path in (f"/claim/{claim}?utm_source={query}", f"/calendar/{feed}.ics?alarm={other}",
+                 f"/join/{code}?ref={query}", f"/verify/{verify}", f"/reset/{reset}",
+                 f"/?q={other}"):
+        requests.get(base + path, timeout=WAIT, headers={"Referer": f"{base}/claim/{claim}"})
+    return found
+
+
+def assert_free_of(log: str, found: list[str], *, request_line: str) -> None:
+    """No secret, no query string; and the request log was written (else this proves
+    nothing): its socket and claim lines are there, redacted."""
+    log = re.sub(r"\x1b\[[0-9;]*m", "", log)  # werkzeug colours a line by its status
+    assert request_line.format(path="/socket.io/") in log, log[-3000:]
+    assert request_line.format(path=f"/claim/{REDACTED}") in log, log[-3000:]
+    leaked = [secret for secret in found if secret in log]
+    assert leaked == [], log[-3000:]
+    assert not any(marker in log for marker in ("EIO=", "sid=", "transport=", "utm_source"))
+
+
+@pytest.mark.live
+def test_the_development_servers_log_is_free_of_sids_and_tokens(
+        live_server_factory: ServerFactory) -> None:
+    server = live_server_factory()
+    found = secret_traffic(server)
+    server.stop()  # everything it wrote is in its log now
+    log = server.log(tail=200_000)
+    assert_free_of(log, found, request_line='"GET {path} HTTP/1.1"')
+    assert f"Invalid session {REDACTED}" in log  # Engine.IO's own error, sid redacted
+
+
+@pytest.mark.live
+def test_gunicorns_access_log_is_free_of_sids_and_tokens(
+        live_server_factory: ServerFactory) -> None:
+    server = live_server_factory(gunicorn=True, GUNICORN_CMD_ARGS="--access-logfile -")
+    found = secret_traffic(server)
+    server.stop()
+    assert_free_of(server.log(tail=200_000), found, request_line='"GET {path} HTTP/1.1"')
+
+
+def nginx_config(folder: Path, upstream: int, port: int) -> Path:
+    """The sample of docs/deploy.md, served on plain http from a folder of its own."""
+    text = (ROOT / "docs" / "deploy.md").read_text()
+    sample = next(block for block in re.findall(r"```nginx\n(.*?)```", text,
+                                                   flags=re.DOTALL)
+                  if "log_format" in block)
+    sample = re.sub(r"(    server 127\.0\.0\.1:\d+ max_fails=0;\n)+",
+                    f"    server 127.0.0.1:{upstream};\n", sample)
+    sample = sample.replace("listen 443 ssl;", f"listen 127.0.0.1:{port};")
+    sample = sample.replace("/var/log/nginx/", f"{folder}/")
+    assert f"listen 127.0.0.1:{port};" in sample and f"{folder}/circles.access.log" in sample
+    temp = " ".join(f"{kind}_temp_path {folder}/{kind};"
+                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    user = "user root;" if os.geteuid() == 0 else ""  # workers must reach the folder
+    path = folder / "nginx.conf"
+    path.write_text(f"daemon off; pid {folder}/nginx.pid; error_log {folder}/error.log; {user}\n"
+                    f"events {{}}\nhttp {{\n{temp}\n{sample}\n}}\n")
+    return path
+
+
+@pytest.mark.live
+def test_the_nginx_samples_access_log_is_free_of_sids_and_tokens(
+        live_server_factory: ServerFactory, tmp_path: Path) -> None:
+    nginx = require_program("nginx", "apt-get install nginx-light")
+    server = live_server_factory()
+    port = free_port()
+    config = nginx_config(tmp_path, server.port, port)
+    checked = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(config)],
+                             capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+    process = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(config)],
+                               stderr=subprocess.DEVNULL)  # it logs to error.log
+    try:
+        wait_for_port(port)
+        found = secret_traffic(Front(f"http://127.0.0.1:{port}"))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    log = (tmp_path / "circles.access.log").read_text()
+    assert_free_of(log, found, request_line='"GET {path} HTTP/1.1"')
+
+
+def wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail(f"nginx did not answer on port {port}")
