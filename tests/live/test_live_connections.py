@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -31,9 +32,11 @@ from circles.communities.circle import create_circle
 from circles.communities.community import create_community
 from circles.models import AgendaItem, CircleSession, Membership, User, utcnow
 from realtime.acks import LOGIN_ENDED
+from realtime.client import LiveClient
 from realtime.ownership import NOT_YOURS
 from realtime.slots import TOO_MANY_FOR_LOGIN, TOO_MANY_FOR_MEMBER
 from tests.live.test_realtime import member_id, signed_up, unique_email
+from tests.support.asyncio_thread import run_async
 from tests.support.live import LiveServer, LiveSession, http_session, server_pool
 from tests.support.live_socket import WAIT, Member
 from tests.support.services import REDIS_URL, require_redis
@@ -189,6 +192,26 @@ def test_after_logout_the_sid_is_dead(server: LiveServer) -> None:
         assert attempt.status_code == 400 or attempt.json() == LOGIN_ENDED
     assert "Posthumous" not in titles_after(server, pair.session_id, "Posthumous")
     victim.client.disconnect()
+
+
+@pytest.mark.live
+def test_the_reference_client_sends_its_login_with_every_polling_request(
+        server: LiveServer) -> None:
+    """Browsers send the cookie by themselves; ``realtime.client.LiveClient`` must too
+    (python-engineio sends connect()'s headers with the handshake only)."""
+    pair = pair_in_a_circle(server)
+
+    async def scenario() -> dict[str, Any]:
+        client = LiveClient(server.url, pair.ada.cookie_header(), pair.session_id,
+                            transports=POLLING, reconnection=False)
+        await client.connect()  # live:join, over polling requests
+        try:
+            return await client.call("live:agenda_add", {"title": "Over polling"})
+        finally:
+            await client.disconnect()
+
+    assert "item_id" in run_async(scenario())
+    assert "Over polling" in agenda_titles(server, pair.session_id)
 
 
 # --- socket caps --------------------------------------------------------------------------
