@@ -18,8 +18,9 @@ slots of a process that died with ``kill -9`` free themselves within 3 beats; a 
 deletes its hash at once. Without a queue there is one process and the counts stay in it.
 
 While Redis does not answer, a process still enforces the caps on its own sockets (its
-local tally) and logs ``socket_slots_unavailable``; when its hash expired meanwhile (the
-process was paused for 3 beats), the next beat writes it again from that tally.
+local tally) and logs ``socket_slots_unavailable``. Every beat writes the process's hash
+again from that tally, which repairs a hash that expired while the process was paused for 3
+beats, and slots taken or given back while Redis was away.
 """
 
 from __future__ import annotations
@@ -117,7 +118,10 @@ class SocketSlots:
         self.expiry_ms = max(1, round(STALE_BEATS * self.beat * 1000))
         self.index = f"{channel}:sockets"
         self.key = f"{self.index}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.redis = redis.Redis.from_url(url) if url else None
+        # Short timeouts: a connect waits for Redis, and a Redis that vanished must not hold
+        # every connect of the process (it then counts its own sockets, see take()).
+        self.redis = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0) \
+            if url else None
         self._take = self.redis.register_script(TAKE) if self.redis else None
         self._give_back = self.redis.register_script(GIVE_BACK) if self.redis else None
         self._lock = threading.Lock()
@@ -125,15 +129,19 @@ class SocketSlots:
         self._renewing = False
 
     def take(self, member: str, login: str) -> Slot | str:
-        """Take a slot of ``member`` and of ``login`` (their room names), or say why not."""
-        answered, refusal = self._take_shared(member, login)
+        """Take a slot of ``member`` and of ``login`` (their room names), or say why not.
+
+        The lock is held over the Redis round trip (well under a millisecond), so this
+        process's hash in Redis always equals its tally and a beat can rewrite it exactly.
+        """
         with self._lock:
+            answered, refusal = self._take_shared(member, login)
             if not answered:  # no queue, or Redis did not answer: this process's count decides
                 refusal = self.caps.refusal(self._tally[member], self._tally[login])
             if refusal is not None:
                 return refusal
             self._tally.update((member, login))
-        return Slot(member, login, shared=answered)
+            return Slot(member, login, shared=answered)
 
     def _take_shared(self, member: str, login: str) -> tuple[bool, str | None]:
         """Redis's verdict over every process (taking the slot when there is room):
@@ -157,11 +165,11 @@ class SocketSlots:
         with self._lock:
             self._tally.subtract((slot.member, slot.login))
             self._tally = +self._tally  # drop fields at zero
-        if slot.shared and self._give_back is not None:
-            try:
-                self._give_back(keys=[self.key], args=[slot.member, slot.login])
-            except redis.RedisError:
-                current_app.logger.exception("socket_slots_unavailable: a slot was not freed")
+            if slot.shared and self._give_back is not None:
+                try:
+                    self._give_back(keys=[self.key], args=[slot.member, slot.login])
+                except redis.RedisError:  # the next beat writes the tally again
+                    current_app.logger.exception("socket_slots_unavailable: slot not freed")
 
     def open_sockets(self, field: str) -> int:
         """This process's open sockets of one member or login (a room name)."""
@@ -169,19 +177,21 @@ class SocketSlots:
             return self._tally[field]
 
     def renew(self) -> None:
-        """One beat: keep this process's counts alive, rewriting them if they expired."""
+        """One beat: write this process's tally as its hash, with a fresh expiry.
+
+        Writing it whole (not only extending it) repairs whatever went astray: a hash that
+        expired while the process was paused for 3 beats, a slot Redis missed while down.
+        """
         if self.redis is None:
             return
-        with self._lock:
-            tally: dict[Any, Any] = dict(self._tally)  # redis-py types keys invariantly
-        if not tally:
-            return
-        if not self.redis.pexpire(self.key, self.expiry_ms):  # gone: we were taken for dead
-            with self.redis.pipeline() as pipe:
-                pipe.hset(self.key, mapping=tally)
+        with self._lock, self.redis.pipeline() as pipe:  # MULTI … EXEC
+            pipe.delete(self.key)
+            if self._tally:
+                mapping: dict[Any, Any] = dict(self._tally)  # redis-py types keys invariantly
+                pipe.hset(self.key, mapping=mapping)
                 pipe.pexpire(self.key, self.expiry_ms)
                 pipe.sadd(self.index, self.key)
-                pipe.execute()
+            pipe.execute()
 
     def start(self, app: Flask, socketio: SocketIO) -> None:
         """From the first socket on (after any fork), renew the counts every beat and free
