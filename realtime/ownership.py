@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 OWNER = "circles.socket_owner"
 #: Where Flask-Login keeps the login token in the session cookie (``login_user``).
 SESSION_KEY = "_user_id"
+UNBOUND = object()  # a connection without an owner (none of ours): nobody's login matches
 NOT_YOURS = "This live connection belongs to another login. Reload the page to connect again."
 CHECKED_METHODS = ("GET", "POST")
 
@@ -93,7 +94,7 @@ class OwnerCheck:
         handshake: dict[str, Any] | None = self.socketio.server.environ.get(sid)
         if handshake is None:
             return None  # not ours: Engine.IO answers "Invalid session" (400)
-        owner = handshake.get(OWNER, NOT_YOURS)  # no binding at all: nobody's
+        owner = handshake.get(OWNER, UNBOUND)
         if cookie_login() != owner:
             security_event("authz_fail", reason="live connection of another login")
             return NOT_YOURS
