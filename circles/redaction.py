@@ -1,8 +1,9 @@
 """What never reaches a log line: query strings, capabilities in paths, live connection ids.
 
 A URL can be a key. Engine.IO's long-polling URLs carry the connection's ``sid``; claim,
-calendar-feed, verification, reset and invitation links carry a token in a path segment
-(``/claim/<token>``, ``/calendar/<token>.ics``, ``/join/<code>`` …). Logs are read by more
+calendar-feed, verification, reset, e-mail change and invitation links carry a token in a
+path segment (``/claim/<token>``, ``/calendar/<token>.ics``, ``/account/email/<token>``,
+``/invitations/<token>``, ``/join/<code>`` …). Logs are read by more
 people, kept longer and copied further than the database, so every log the project writes or
 configures keeps only what identifies the page: the path, with each capability segment
 replaced by ``[redacted]`` and no query string (docs/security.md, "Live connections").
@@ -20,8 +21,10 @@ import hashlib
 import logging
 import re
 
-#: Path segments whose following segment is a capability (a bearer token in the URL).
-CAPABILITY_SEGMENTS = ("claim", "calendar", "verify", "reset", "join")
+#: Path segments whose following segment is a capability (a bearer token in the URL), wherever
+#: they stand in the path. A new link route with a token needs its segment here and in the
+#: nginx sample's ``map`` (docs/deploy.md; a test compares the two).
+CAPABILITY_SEGMENTS = ("claim", "calendar", "verify", "reset", "email", "invitations", "join")
 REDACTED = "[redacted]"
 
 # ``/claim/`` and everything up to the end of the path (a token has no ``/`` in it, but a

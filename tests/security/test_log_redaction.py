@@ -25,7 +25,14 @@ import pytest
 import requests
 from flask import Flask
 
-from circles.redaction import REDACTED, RedactingFilter, pseudonym, redact_logs, redact_text
+from circles.redaction import (
+    CAPABILITY_SEGMENTS,
+    REDACTED,
+    RedactingFilter,
+    pseudonym,
+    redact_logs,
+    redact_text,
+)
 from tests.support.live import LiveSession, ServerFactory, free_port
 from tests.support.live_socket import WAIT, Member
 from tests.support.services import require_program
@@ -41,6 +48,8 @@ SID = "Pz3dYgOo8Xl1Zpw1AAAB"  # the shape of an Engine.IO sid
     ("GET /calendar/k2Jx.ics?alarm=1", f"GET /calendar/{REDACTED}"),
     ("POST /verify/abc/confirm", f"POST /verify/{REDACTED}"),
     ("GET /account/reset/abc", f"GET /account/reset/{REDACTED}"),
+    ("POST /account/email/abc", f"POST /account/email/{REDACTED}"),
+    ("POST /invitations/abc/accept", f"POST /invitations/{REDACTED}"),
     ("referer https://circles.example/join/c0de?x=1", f"referer https://circles.example/join/{REDACTED}"),
     ("Exception on /claim/secret [POST]", f"Exception on /claim/{REDACTED} [POST]"),
     # What stays: paths without a capability, the pages that list them, ordinary words.
@@ -50,6 +59,13 @@ SID = "Pz3dYgOo8Xl1Zpw1AAAB"  # the shape of an Engine.IO sid
 ])
 def test_the_rule_keeps_the_path_and_nothing_secret(line: str, expected: str) -> None:
     assert redact_text(line) == expected
+
+
+def test_the_nginx_sample_redacts_the_same_segments() -> None:
+    sample = (ROOT / "docs" / "deploy.md").read_text()
+    found = re.search(r"\.\*\?/\(\?:([a-z|]+)\)/\)", sample)
+    assert found, "no capability map in the nginx sample"
+    assert sorted(found.group(1).split("|")) == sorted(CAPABILITY_SEGMENTS)
 
 
 def test_sids_are_redacted_only_where_asked() -> None:
@@ -139,8 +155,8 @@ class Front:
 def secret_traffic(front: Any) -> list[str]:
     """Sign up, open a polling socket and an upgraded one, replay a closed sid, and follow
     capability links with query strings; returns every secret the traffic put in a URL."""
-    found = [secrets.token_urlsafe(12) for _ in range(7)]
-    claim, feed, code, verify, reset, query, other = found
+    found = [secrets.token_urlsafe(12) for _ in range(9)]
+    claim, feed, code, verify, reset, email, invitation, query, other = found
     browser = LiveSession(front)
     browser.signup(f"logs-{secrets.token_hex(4)}@example.org", "Log Reader")
     polling = Member(front, browser.cookie_header(), transports=["polling"])
@@ -157,7 +173,7 @@ def secret_traffic(front: Any) -> list[str]:
     assert requests.get(stale, timeout=WAIT).status_code == 400  # Engine.IO logs the sid
     for path in (f"/claim/{claim}?utm_source={query}", f"/calendar/{feed}.ics?alarm={other}",
                  f"/join/{code}?ref={query}", f"/verify/{verify}", f"/reset/{reset}",
-                 f"/?q={other}"):
+                 f"/account/email/{email}", f"/invitations/{invitation}", f"/?q={other}"):
         requests.get(base + path, timeout=WAIT, headers={"Referer": f"{base}/claim/{claim}"})
     return found
 
