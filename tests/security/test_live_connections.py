@@ -19,8 +19,6 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from circles.extensions import orm
-from circles.members import accounts
 from circles.models import User
 from realtime import ownership
 from realtime.acks import LOGIN_ENDED
@@ -98,15 +96,25 @@ def test_only_the_login_that_opened_a_connection_may_use_its_sid(
     assert ended == []  # a stranger's request never ends the owner's socket
 
 
+def logged_out_cookie(app: Flask, browser: FlaskClient) -> FlaskClient:
+    """Log ``browser`` out through the real form, and give back a client that still sends
+    its old cookie (a copied cookie; the socket's revocation instruction never came)."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = browser.get_cookie(name)
+    assert cookie is not None
+    assert AuthActions(browser).logout().status_code == 302
+    replay = app.test_client()
+    replay.set_cookie(name, cookie.value)
+    return replay
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_a_revoked_login_is_refused_and_its_socket_ended(
         app: Flask, make_user: Callable[..., User], ended: list[str], method: str) -> None:
     browser, token = logged_in(app, make_user())
     eio_sid = planted(app, login_room(token))
-    with app.app_context():
-        accounts.end_login(orm.session, token)  # as a logout does, its instruction missed
-        orm.session.commit()
-    assert answer(browser, method, eio_sid) == (403, LOGIN_ENDED)
+    replay = logged_out_cookie(app, browser)
+    assert answer(replay, method, eio_sid) == (403, LOGIN_ENDED)
     server = app.extensions["socketio"].server
     assert ended == [server.manager.sid_from_eio_sid(eio_sid, "/")]
 
@@ -116,10 +124,8 @@ def test_before_the_connect_a_revoked_login_is_left_to_the_connect_handler(
     """Its CONNECT packet must arrive, so the client hears why (``connect_error``)."""
     browser, token = logged_in(app, make_user())
     eio_sid = planted(app, login_room(token), connected=False)
-    with app.app_context():
-        accounts.end_login(orm.session, token)
-        orm.session.commit()
-    assert answer(browser, "POST", eio_sid)[0] == 400  # passed on to Engine.IO
+    replay = logged_out_cookie(app, browser)
+    assert answer(replay, "POST", eio_sid)[0] == 400  # passed on to Engine.IO
     assert ended == []
 
 
