@@ -217,12 +217,23 @@ def test_the_reference_client_sends_its_login_with_every_polling_request(
 # --- socket caps --------------------------------------------------------------------------
 
 
-def open_sockets(server: LiveServer, cookie: str, count: int, stack: ExitStack) -> list[Member]:
-    """``count`` sockets with ``cookie``, each accepted; closed when ``stack`` closes."""
+def open_sockets(server: LiveServer, cookie: str, count: int, stack: ExitStack, *,
+                 within: float = 0.0) -> list[Member]:
+    """``count`` sockets with ``cookie``, each accepted (retried for up to ``within``
+    seconds: sockets closed just before may not have given their slots back yet); closed
+    when ``stack`` closes."""
     sockets = []
     for _ in range(count):
-        socket = Member(server, cookie)
-        socket.connect()
+        deadline = time.monotonic() + within
+        while True:
+            socket = Member(server, cookie)
+            try:
+                socket.connect()
+                break
+            except socketio.exceptions.ConnectionError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.1)
         stack.callback(lambda s=socket: s.client.connected and s.disconnect())
         sockets.append(socket)
     return sockets
@@ -264,7 +275,7 @@ def test_the_eleventh_socket_of_a_member_is_refused_and_a_closed_one_frees_its_s
         assert accepted_within(server, cookie, 2.0)
     # Every socket closed: the member has all ten slots again.
     with ExitStack() as stack:
-        open_sockets(server, cookie, 10, stack)
+        open_sockets(server, cookie, 10, stack, within=3.0)
         assert refusal_of(server, cookie) == full
 
 
@@ -305,7 +316,7 @@ def test_with_redis_the_cap_spans_processes_and_a_killed_ones_slots_come_back(
             a.kill()  # its remaining socket never says goodbye: it counts for 3 more beats
             open_sockets(b, cookie, 1, stack)  # 3 on b + 1 on the dead a: full
             assert accepted_within(b, cookie, 5.0)  # until the dead process's count expired
-            open_sockets(b, cookie, 1, stack)
+            open_sockets(b, cookie, 1, stack, within=2.0)
             assert refusal_of(b, cookie) == full  # and the live ones, renewed, still count
     finally:
         client = redis.Redis.from_url(REDIS_URL)
