@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_socketio import join_room
 from socketio.exceptions import ConnectionRefusedError
 
-from realtime import flood, live, processes, revocation, slots
+from realtime import flood, live, ownership, processes, revocation, slots
 from realtime.acks import Ack, acked
 from realtime.rooms import login_room, member_room
 
@@ -38,6 +38,7 @@ def on_connect(auth: Any = None) -> None:
         join_room(member_room(current_user.id))
         join_room(login_room(current_user.get_id()))
         flood.remember_member(current_user.id)
+        ownership.connected()  # each later request of the connection re-checks the login
     except BaseException:  # refused after all: no disconnect will come to free the slots
         slots.give_back()
         raise

@@ -16,8 +16,8 @@ a sid must never be a credential on its own.
   (``socketio.Server.environ[eio_sid]``, what ``get_environ`` reads). Whether the login is
   valid is the connect handler's question (``realtime.connection``), as before.
 - A GET or POST naming a sid (each poll, each batch of sent packets, the websocket upgrade)
-  passes only when its cookie names that same login **and**, once the socket is connected,
-  the login is still valid; no cookie, another member's or another browser's login gets
+  passes only when its cookie names that same login **and**, once the socket has been
+  connected, the login is still valid; no cookie, another member's or another browser's login gets
   ``403`` with nothing read or delivered (logged as ``authz_fail``). A revoked login (logged
   out, account disabled) gets ``403`` too and its socket is ended, in case the revocation
   instruction missed this process (docs/realtime.md, "Logout and removal"). Before the
@@ -42,7 +42,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from flask import Flask, session
+from flask import Flask, request, session
 from flask_login import current_user
 from flask_socketio import SocketIO
 
@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 
 #: The environ key holding the login a connection was opened with (its room name, or None).
 OWNER = "circles.socket_owner"
+#: Set once the connection's Socket.IO connect was accepted (it stays set after a disconnect).
+CONNECTED = "circles.socket_connected"
 #: Where Flask-Login keeps the login token in the session cookie (``login_user``).
 SESSION_KEY = "_user_id"
 UNBOUND = object()  # a connection without an owner (none of ours): nobody's login matches
@@ -98,20 +100,28 @@ class OwnerCheck:
         if cookie_login() != owner:
             security_event("authz_fail", reason="live connection of another login")
             return NOT_YOURS
-        member_sid = self.socketio.server.manager.sid_from_eio_sid(sid, "/")
-        if owner is None or member_sid is None:
+        if owner is None or not handshake.get(CONNECTED):
             return None  # nobody's, or not connected yet: the connect handler checks the login
-        if not current_user.is_authenticated:
-            # Revoked since the connect (the user loader logged session_use_after_expire).
+        if current_user.is_authenticated:
+            return None
+        # Revoked since the connect (the user loader logged session_use_after_expire). Its
+        # Socket.IO session may be over already while packets wait in the Engine.IO queue.
+        member_sid = self.socketio.server.manager.sid_from_eio_sid(sid, "/")
+        if member_sid is not None:
             self.end(member_sid)
-            return LOGIN_ENDED
-        return None
+        return LOGIN_ENDED
 
     def end(self, member_sid: str) -> None:
         """End the socket of a login that ended, off this request's thread (as a revocation
         instruction would): its rooms, presence and socket slots go now."""
         self.socketio.start_background_task(self.socketio.server.disconnect, member_sid,
                                             namespace="/", ignore_queue=True)
+
+
+def connected() -> None:
+    """In the connect handler, once the socket is accepted: from now on each request of the
+    connection also checks that its login is still valid."""
+    request.environ[CONNECTED] = True
 
 
 def cookie_login() -> str | None:

@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 from circles.models import User
 from realtime import ownership
 from realtime.acks import LOGIN_ENDED
-from realtime.ownership import NOT_YOURS, OWNER, OwnerCheck
+from realtime.ownership import CONNECTED, NOT_YOURS, OWNER, OwnerCheck
 from realtime.rooms import login_room, member_room
 from realtime.slots import TOO_MANY_FOR_LOGIN, TOO_MANY_FOR_MEMBER, Caps, Slot, SocketSlots
 from tests.conftest import AuthActions
@@ -42,13 +42,15 @@ def logged_in(app: Flask, user: User) -> tuple[FlaskClient, str]:
         return browser, str(cookie[ownership.SESSION_KEY])
 
 
-def planted(app: Flask, owner: str | None, *, connected: bool = True) -> str:
+def planted(app: Flask, owner: str | None, *, connected: bool = True,
+            session_over: bool = False) -> str:
     """A connection as python-socketio keeps it: the handshake's environ under its Engine.IO
-    sid (with the owner the check bound it to) and, once connected, a Socket.IO session."""
+    sid (with the owner the check bound it to) and, while connected, a Socket.IO session
+    (``session_over``: connected once, its Socket.IO session ended since)."""
     server = app.extensions["socketio"].server
     eio_sid = secrets.token_urlsafe(15)
-    server.environ[eio_sid] = {OWNER: owner}
-    if connected:
+    server.environ[eio_sid] = {OWNER: owner, **({CONNECTED: True} if connected else {})}
+    if connected and not session_over:
         server.manager.connect(eio_sid, "/")
     return eio_sid
 
@@ -117,6 +119,17 @@ def test_a_revoked_login_is_refused_and_its_socket_ended(
     assert answer(replay, method, eio_sid) == (403, LOGIN_ENDED)
     server = app.extensions["socketio"].server
     assert ended == [server.manager.sid_from_eio_sid(eio_sid, "/")]
+
+
+def test_a_revoked_login_is_refused_after_its_socket_io_session_ended(
+        app: Flask, make_user: Callable[..., User], ended: list[str]) -> None:
+    """The Engine.IO connection outlives the Socket.IO session by a moment, with packets
+    still queued: a revoked login's cookie reads none of them."""
+    browser, token = logged_in(app, make_user())
+    eio_sid = planted(app, login_room(token), session_over=True)
+    replay = logged_out_cookie(app, browser)
+    assert answer(replay, "GET", eio_sid) == (403, LOGIN_ENDED)
+    assert ended == []  # nothing left to end
 
 
 def test_before_the_connect_a_revoked_login_is_left_to_the_connect_handler(
