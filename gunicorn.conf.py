@@ -1,7 +1,8 @@
 """gunicorn's settings for Circles, read from the working directory (README, docs/deploy.md).
 
 The command line gives workers, threads and the address; this file holds what every
-Circles process needs whatever its address.
+Circles process needs whatever its address: the worker's start (below) and a logger that
+keeps URLs' secrets out of the access and error logs.
 """
 
 from __future__ import annotations
@@ -9,6 +10,45 @@ from __future__ import annotations
 import signal
 import threading
 from typing import Any
+
+from gunicorn import glogging
+
+from circles.redaction import RedactingFilter, redact_text
+
+#: Atoms that are credentials whatever the format: request headers ``{name}i``, response
+#: headers ``{name}o``, WSGI environ ``{name}e``. ``q`` is a bare query string.
+SECRET_ATOMS = frozenset({"{cookie}i", "{authorization}i", "{set-cookie}o", "{http_cookie}e",
+                          "{http_authorization}e", "{query_string}e", "q"})
+
+
+class RedactingLogger(glogging.Logger):
+    """gunicorn's logger, with no sid, query string or capability in any line it writes.
+
+    The access log's atoms are redacted before any ``access_log_format`` sees them — the
+    request line ``%(r)s``, path ``%(U)s``, referer ``%(f)s`` and every header or environ
+    atom: the path keeps only its non-secret segments (``circles.redaction``), and
+    cookies, authorization and bare query strings become ``-``. The error log (e.g.
+    "Error handling request /claim/…") passes through the same rule.
+    """
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, RedactingFilter) for f in log.filters):
+                log.addFilter(RedactingFilter())
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any],
+              request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        for name, value in atoms.items():
+            if name in SECRET_ATOMS:
+                atoms[name] = "-"
+            elif isinstance(value, str):
+                atoms[name] = redact_text(value)
+        return atoms
+
+
+logger_class = RedactingLogger
 
 
 def post_worker_init(worker: Any) -> None:

@@ -48,6 +48,10 @@ class Defaults:
     # after a server restart (docs/deploy.md); 0 → no limit.
     SOCKETIO_CONNECT_RATE = 50
     SOCKETIO_CONNECT_BURST = 300
+    # Open sockets one member, and one login (browser), may hold at once, over every server
+    # process (docs/realtime.md, "Live connections"); a tab holds one. 0 → no cap.
+    SOCKETIO_MAX_SOCKETS_PER_MEMBER = 10
+    SOCKETIO_MAX_SOCKETS_PER_LOGIN = 10
     SOCKETIO_HEARTBEAT_SECONDS = 5.0  # heartbeat through the Redis queue, checked by /health
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, Response, g, request
 from flask.typing import ResponseReturnValue
 
 from circles.extensions import csrf
+from circles.redaction import redact_logs
 from circles.security_log import LOGGER_NAME, security_event
 
 #: Endpoints whose responses are public and identical for everyone: caches may keep them.
@@ -118,6 +119,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(csp_nonce)
     app.register_blueprint(bp)
     app.logger  # noqa: B018 - creates Flask's handler on "circles", which our logger reaches
+    redact_logs(app.logger.name)  # "Exception on /claim/<token>": no capability in the log
     security = logging.getLogger(LOGGER_NAME)
     if security.level == logging.NOTSET:  # an operator's logging config wins
         security.setLevel(logging.INFO)

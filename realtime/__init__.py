@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
+from circles.redaction import redact_logs
 from realtime import (
     acks,
     connection,
@@ -19,8 +20,10 @@ from realtime import (
     health,
     live,
     notifications,
+    ownership,
     processes,
     revocation,
+    slots,
 )
 from realtime.heartbeat import HeartbeatRedisManager
 
@@ -46,6 +49,9 @@ def init_app(app: Flask) -> SocketIO:
         **_queue_options(app),
     )
     flood.init_app(app)
+    slots.init_app(app)
+    ownership.init_app(app, socketio)  # every Engine.IO request: only the sid's own login
+    redact_logs("engineio.server", "socketio.server", sids=True)  # they quote sids
     processes.init_app(app, socketio)
     register_handlers(socketio)
     notifications.listen()
@@ -60,7 +66,7 @@ def register_handlers(socketio: SocketIO) -> None:
     socketio.on_error_default(acks.unexpected)
     socketio.on_event("connect", connection.on_connect)
     socketio.on_event("whoami", connection.whoami)
-    socketio.on_event("disconnect", live.on_disconnect)
+    socketio.on_event("disconnect", connection.on_disconnect)
     socketio.on_event("live:join", live.on_join)
     socketio.on_event("live:leave", live.on_leave)
     socketio.on_event("live:snapshot", live.on_snapshot)

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import aiohttp
 import socketio
 
 Ack = dict[str, Any]
@@ -142,7 +143,10 @@ class LiveClient:
         return {"Cookie": self.cookie} if self.cookie else {}
 
     def _new_socket(self) -> Any:
-        sio = socketio.AsyncClient(reconnection=self.reconnection,
+        # Each request carries the login as a browser's do (connect()'s headers: handshake only)
+        sio = socketio.AsyncClient(http_session=lambda: aiohttp.ClientSession(
+                                       headers=self._headers()),
+                                   reconnection=self.reconnection,
                                    reconnection_delay=self.reconnection_delay,
                                    reconnection_delay_max=max(2.0, self.reconnection_delay),
                                    randomization_factor=self.reconnection_delay / 2)

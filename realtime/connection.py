@@ -1,4 +1,5 @@
-"""Connect and whoami: only signed-in members get a socket, each in a personal room."""
+"""Connect, disconnect and whoami: only signed-in members get a socket, each in a personal
+room, within their socket slots."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask_login import current_user
 from flask_socketio import join_room
 from socketio.exceptions import ConnectionRefusedError
 
-from realtime import flood, processes, revocation
+from realtime import flood, live, ownership, processes, revocation, slots
 from realtime.acks import Ack, acked
 from realtime.rooms import login_room, member_room
 
@@ -16,8 +17,9 @@ LOG_IN_FIRST = "Log in to Circles before connecting for live updates."
 
 
 def on_connect(auth: Any = None) -> None:
-    """Refuse connect floods, anonymous and logged-out sockets; put a member's sockets in
-    their room and in their login's room (which a logout ends, docs/realtime.md)."""
+    """Refuse connect floods, anonymous and logged-out sockets and sockets over the member's
+    or login's cap; put a member's sockets in their room and in their login's room (which a
+    logout ends, docs/realtime.md)."""
     if not flood.admit_connect():  # before any database work
         raise ConnectionRefusedError(flood.TOO_MANY_CONNECTS)
     processes.started()  # this process is registered before it holds any connection
@@ -28,10 +30,26 @@ def on_connect(auth: Any = None) -> None:
     wait = flood.cooldown_left(current_user.id)
     if wait:  # cut off for flooding a moment ago: reconnecting at once does not reset it
         raise ConnectionRefusedError(flood.COOLING_DOWN.format(seconds=wait))
-    revocation.opened()
-    join_room(member_room(current_user.id))
-    join_room(login_room(current_user.get_id()))
-    flood.remember_member(current_user.id)
+    refusal = slots.take(current_user.id, current_user.get_id())
+    if refusal is not None:  # one member's sockets cost every member threads and memory
+        raise ConnectionRefusedError(refusal)
+    try:
+        revocation.opened()
+        join_room(member_room(current_user.id))
+        join_room(login_room(current_user.get_id()))
+        flood.remember_member(current_user.id)
+        ownership.connected()  # each later request of the connection re-checks the login
+    except BaseException:  # refused after all: no disconnect will come to free the slots
+        slots.give_back()
+        raise
+
+
+def on_disconnect(*reason: Any) -> None:
+    """A closed socket frees its slots, then leaves its rooms (``live.on_disconnect``)."""
+    try:
+        slots.give_back()
+    finally:
+        live.on_disconnect(*reason)
 
 
 @acked

@@ -25,6 +25,7 @@ from enum import Enum
 from flask import Flask, current_app, request
 from flask_socketio import disconnect
 
+from circles.redaction import pseudonym
 from circles.security_log import security_event
 
 EXTENSION = "circles.flood"
@@ -246,7 +247,8 @@ def screen() -> str | None:
     if verdict is Verdict.PASS:
         return None
     if verdict is Verdict.CUT_OFF:
-        security_event("socket_flood", user=allowance.member_id, socket=sid,
+        # The socket by a pseudonym: a sid is never written to a log (docs/security.md).
+        security_event("socket_flood", user=allowance.member_id, socket=pseudonym(sid),
                        refused_within_1s=allowance.refused)
         disconnect()
     return TOO_FAST

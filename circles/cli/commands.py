@@ -25,6 +25,7 @@ from circles.formation.publish import publish
 from circles.formation.start import start_run
 from circles.formation.stored import next_round
 from circles.models import Community, FormationRun, Membership, User
+from circles.redaction import redact_logs
 from circles.server import settle_loaded_objects
 from graph.errors import FormationError
 
@@ -71,6 +72,8 @@ def serve_command(host: str, port: int) -> None:
     # exit hooks run: the process's live connections are dropped at once, not after a sweep.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     settle_loaded_objects()
+    # The request log names paths only: no sid, no query string, no token (docs/security.md).
+    redact_logs("werkzeug")
     # The reloader would fork a second process that loads the app (and its sockets) twice.
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
 

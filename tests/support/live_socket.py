@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import requests
 import socketio
 
 from tests.support.live import LiveServer, LiveSession
@@ -18,10 +19,17 @@ WAIT = 5.0  # seconds any single event or ack may take
 class Member:
     """A real Socket.IO client holding a member's cookie, recording what it receives."""
 
-    def __init__(self, server: LiveServer, cookie: str | None) -> None:
-        self.client = socketio.Client(reconnection=False)
+    def __init__(self, server: LiveServer, cookie: str | None, *,
+                 transports: list[str] | None = None) -> None:
+        # Like a browser, every request of the connection carries the cookie (python-engineio
+        # sends ``connect``'s headers with the handshake only): long-polling needs it.
+        self.http = requests.Session()
+        if cookie:
+            self.http.headers["Cookie"] = cookie
+        self.client = socketio.Client(reconnection=False, http_session=self.http)
         self.server = server
         self.cookie = cookie
+        self.transports = transports
         self.refusals: list[Any] = []
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.client.on("connect_error", self.refusals.append)
@@ -29,7 +37,8 @@ class Member:
 
     def connect(self) -> None:
         headers = {"Cookie": self.cookie} if self.cookie else {}
-        self.client.connect(self.server.url, headers=headers, wait_timeout=WAIT)
+        self.client.connect(self.server.url, headers=headers, transports=self.transports,
+                            wait_timeout=WAIT)
 
     def call(self, event: str, data: Any = None) -> Any:
         return self.client.call(event, data, timeout=WAIT)
