@@ -12,9 +12,7 @@ hold the server to it (the browser's room script follows the same rule):
   catches a trailing change whose broadcast was lost;
 - every change event carries a fresh ``op_id``; a retry after a timeout or a lost connection
   sends the same one, so the server applies it once.
-
-Nothing here keeps the room's state beyond the last snapshot and the changes applied since:
-``applied`` is what a user interface would have folded into it.
+Nothing is kept beyond the last snapshot and ``applied``, what a UI would have folded in.
 """
 
 from __future__ import annotations
@@ -35,8 +33,7 @@ AppliedHook = Callable[[int, Change, float], None]
 #: ``live:*`` events that change nothing, so carry no ``op_id``.
 READS = frozenset({"live:join", "live:leave", "live:snapshot", "live:events",
                    "live:phase_order"})
-JOIN_TIMEOUT = 5.0  # seconds one live:join may take before it is sent again
-CONNECT_TIMEOUT = 10.0  # seconds connect() may take, handshake and join together
+JOIN_TIMEOUT, CONNECT_TIMEOUT = 5.0, 10.0  # seconds: one live:join; connect() and its join
 
 
 class LiveError(Exception):
@@ -157,13 +154,16 @@ class LiveClient:
         return sio
 
     async def disconnect(self) -> None:
-        """Leave cleanly: the server sees the Socket.IO disconnect; nothing reconnects."""
+        """Leave cleanly: the server sees the Socket.IO disconnect; nothing reconnects; the
+        HTTP session closes (a long-poll in flight would leave a connection open)."""
         self._closed = True
         for task in (self._sync_task, self._gap_task):
             if task is not None:
                 task.cancel()
         if self._sio is not None:
             await self._sio.shutdown()
+            if (http := self._sio.eio.http) is not None and not http.closed:
+                await http.close()
         self.joined.clear()
 
     async def drop(self) -> None:

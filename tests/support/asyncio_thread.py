@@ -8,6 +8,7 @@ gets a fresh loop every time.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -19,9 +20,19 @@ def run_async(work: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(work)`` in a new thread; its result, or its exception re-raised."""
     outcome: dict[str, Any] = {}
 
+    async def settled() -> T:
+        try:
+            return await work
+        finally:
+            # Clients the work dropped close their HTTP sessions (python-engineio does it in
+            # __del__, only while a loop runs): a long-poll's connection is not left for the
+            # garbage collector to report in some later test.
+            gc.collect()
+            await asyncio.sleep(0.05)
+
     def run() -> None:
         try:
-            outcome["value"] = asyncio.run(work)
+            outcome["value"] = asyncio.run(settled())
         except BaseException as exc:  # noqa: BLE001 - handed back to the test's thread below
             outcome["error"] = exc
 
