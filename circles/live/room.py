@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.ids import is_id
 from circles.models import CircleMember, CircleSession, SessionPhase, SessionStage, as_utc
 
 ROLE_NAMES = {"facilitator": "the facilitator", "timekeeper": "the timekeeper",
@@ -137,10 +138,14 @@ def require_phase(db: Session, session: CircleSession, *kinds: str) -> SessionPh
 # --- payload fields -----------------------------------------------------------------------
 
 
-def ident(name: str, value: object) -> int:
-    """A positive integer id."""
+def ident(name: str, value: object, what: str | None = None) -> int:
+    """A positive integer id. One larger than any column holds (``circles.ids``) names
+    nothing: it is answered like a missing ``what`` (the field's name without ``_id``)
+    before any query sees it, since 2**63 does not even fit SQLite's integer."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInput.field(name, "Give a positive whole number (an id).")
+    if not is_id(value):
+        raise NotFound(what or name.removesuffix("_id"))
     return value
 
 
