@@ -8,6 +8,7 @@ session's room and, for private things, to single members.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from circles.errors import Conflict, InvalidInput, NotFound
 from circles.ids import is_id
 from circles.models import CircleMember, CircleSession, SessionPhase, SessionStage, as_utc
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 ROLE_NAMES = {"facilitator": "the facilitator", "timekeeper": "the timekeeper",
               "note_taker": "the note-taker"}
 
@@ -167,11 +169,19 @@ def text(name: str, value: object, *, max_len: int, required: bool = True) -> st
     """Trimmed text of at most ``max_len`` characters (required unless told otherwise)."""
     if not isinstance(value, str):
         raise InvalidInput.field(name, "Give text.")
-    value = value.strip()
+    value = whole_characters(name, value).strip()
     if required and not value:
         raise InvalidInput.field(name, "This cannot be empty.")
     if len(value) > max_len:
         raise InvalidInput.field(name, f"Keep it to {max_len} characters (this is {len(value)}).")
+    return value
+
+
+def whole_characters(name: str, value: str) -> str:
+    """``value``, unless it holds a lone surrogate (JSON's "\\ud800"): no UTF-8 exists for
+    one, so the database driver would raise on writing it."""
+    if LONE_SURROGATE.search(value):
+        raise InvalidInput.field(name, "Send real characters: this text holds a broken one.")
     return value
 
 

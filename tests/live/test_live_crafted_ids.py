@@ -100,3 +100,22 @@ def test_an_id_at_the_bound_is_only_not_found(app: Flask, room: Room) -> None:
                    callback=True)
     assert ack == {"ok": False, "error": "That question was not found."}
     assert UNEXPECTED not in str(ack)
+
+
+@pytest.mark.parametrize("broken", ["\ud800", "before \udfff after", "high \ud83d alone"])
+def test_text_with_a_lone_surrogate_is_refused_by_name(app: Flask, room: Room,
+                                                       broken: str) -> None:
+    """JSON may spell a lone surrogate ("\\ud800"); no UTF-8 exists for it, and writing it
+    made the database driver raise (the generic error ack)."""
+    ada = socket_for(app, room.ada)
+    session = {"session_id": room.session_id}
+    ack = ada.emit("live:agenda_add", {**session, "title": broken}, callback=True)
+    assert ack == {"ok": False, "error": "title: Send real characters: this text holds a "
+                                         "broken one."}
+    ack = ada.emit("live:note", {**session, "private": True, "body": broken, "base_version": 0},
+                   callback=True)
+    assert ack == {"ok": False, "error": "body: Send real characters: this text holds a "
+                                         "broken one."}
+    # A pair is one character once the JSON is read (the test client sends JSON too).
+    ack = ada.emit("live:agenda_add", {**session, "title": "Fine \ud83d\ude00"}, callback=True)
+    assert ack["ok"] is True
