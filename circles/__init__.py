@@ -11,6 +11,7 @@ from flask import Flask
 from circles.config import load_config
 from circles.database import configure_engine
 from circles.extensions import csrf, limiter, login_manager, migrate, orm
+from circles.ids import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    # Before any route exists: every <int:…> of the app is a bounded, ASCII-only id.
+    app.url_map.converters["int"] = IdConverter
     load_config(app, test_config)
 
     orm.init_app(app)

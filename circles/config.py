@@ -57,6 +57,9 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;100 per hour"
     SIGNUP_RATE_LIMIT = "5 per minute;50 per hour"
+    # CSP violation reports per client address: a page breaking the policy sends a few;
+    # beyond this they are refused (429) unread and unlogged, so a flood fills no log.
+    CSP_REPORT_RATE_LIMIT = "30 per minute;300 per hour"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes; a CSV of a few thousand members fits
     SQLITE_BUSY_TIMEOUT_MS = 30_000
     SESSION_COOKIE_HTTPONLY = True

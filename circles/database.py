@@ -100,6 +100,9 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, not left in free space of the file:
+        # an erased member's words must not be readable from the file afterwards.
+        cursor.execute("PRAGMA secure_delete = ON")
         if on_disk:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
@@ -108,3 +111,28 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.connection.dbapi_connection.begin_immediate()
+
+
+def empty_write_ahead_log(engine: Engine, *, timeout_s: float = 30.0) -> bool:
+    """Copy SQLite's write-ahead log into the database file and truncate it to nothing.
+
+    Until a checkpoint, the log keeps earlier versions of every page written, so text
+    deleted (and zeroed, ``secure_delete``) in the database is still in the ``-wal`` file;
+    account erasure calls this after its commit. Writers of this process queue on the
+    writer lock meanwhile; readers and other processes are waited for by SQLite's busy
+    handler. Other backends, and SQLite in memory, have nothing to do. Returns False when
+    a reader kept the log from being emptied (the next checkpoint will do it).
+    """
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return True
+    lock = writer_lock(str(engine.url.database))
+    locked = lock.acquire(timeout=timeout_s)
+    raw = engine.raw_connection()
+    try:
+        busy, _log, _copied = raw.driver_connection.execute(  # type: ignore[union-attr]
+            "PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        raw.close()
+        if locked:
+            lock.release()
+    return bool(busy == 0)

@@ -13,10 +13,10 @@ import json
 import logging
 import secrets
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 
-from circles.extensions import csrf
+from circles.extensions import csrf, limiter
 from circles.redaction import redact_logs
 from circles.security_log import LOGGER_NAME, security_event
 
@@ -87,8 +87,10 @@ def set_headers(response: Response) -> Response:
 
 @bp.post("/csp-report")
 @csrf.exempt
+@limiter.limit(lambda: current_app.config["CSP_REPORT_RATE_LIMIT"])
 def csp_report() -> ResponseReturnValue:
-    """Log a browser's CSP violation report (no cookies needed; the body is size-limited)."""
+    """Log a browser's CSP violation report (no cookies needed; the body is size-limited,
+    and reports beyond ``CSP_REPORT_RATE_LIMIT`` per address are refused before this runs)."""
     if (request.content_length or 0) > MAX_REPORT_BYTES:
         return "", 413
     raw = request.get_data(cache=False)[:MAX_REPORT_BYTES]

@@ -90,8 +90,14 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def app(backend: str, tmp_path: Any) -> Iterator[Flask]:
-    app = create_app(app_config(backend, tmp_path))
+def app_overrides() -> dict[str, Any]:
+    """Configuration a test module adds to the ``app`` fixture's (override it there)."""
+    return {}
+
+
+@pytest.fixture
+def app(backend: str, tmp_path: Any, app_overrides: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app({**app_config(backend, tmp_path), **app_overrides})
     app.instance_path = str(tmp_path)
     with app.app_context():
         orm.drop_all()

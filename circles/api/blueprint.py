@@ -10,18 +10,19 @@ from circles.api import errors, tokens
 from circles.api.errors import ApiParser, unauthorized
 from circles.errors import NotFound
 from circles.extensions import db
+from circles.ids import ID_MAX
 from circles.models import User, utcnow
 from circles.security_log import security_event
 
 ID = "api_id"
-ID_MAX = 2**31 - 1  # ids are 32-bit columns on PostgreSQL
 
 
 class IdConverter(IntegerConverter):
-    """Any run of digits; ids out of range are answered like missing ones (404, logged),
-    not as an unknown route, so huge or zero ids behave like any other hidden id."""
+    """Any run of ASCII digits; ids out of range are answered like missing ones (404,
+    logged), not as an unknown route, so huge or zero ids behave like any other hidden id.
+    Digits of other scripts ("١", which ``\\d`` and ``int()`` read as 1) match no route."""
 
-    regex = r"\d{1,30}"
+    regex = r"[0-9]{1,30}"
 
 
 def id_schema(_: IdConverter) -> dict[str, object]:

@@ -17,11 +17,14 @@ import marshmallow as ma
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from circles.api.bodies import load_json
 from circles.api.errors import ApiError
 from circles.models import as_utc
 
 LIMIT_PROBLEM = "Give a number from 1 to 100."
 CURSOR_PROBLEM = "Use the next_cursor of the previous page, unchanged."
+#: Longest cursor read: ours encode a timestamp and an id in under 100 characters.
+MAX_CURSOR = 200
 
 
 class PageArgs(ma.Schema):
@@ -51,7 +54,9 @@ def _encode(key: Sequence[Any]) -> str:
 
 def _decode(cursor: str, width: int, kinds: Sequence[type]) -> list[Any]:
     try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if len(cursor) > MAX_CURSOR:
+            raise ValueError(cursor)
+        raw = load_json(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != width:
             raise ValueError(cursor)
         values = [datetime.fromisoformat(v) if kind is datetime else v

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from statistics import fmean
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from circles.communities.circle import circles_of
@@ -29,6 +30,7 @@ from circles.models import (
     as_utc,
     utcnow,
 )
+from circles.models.pulse import round_key
 from circles.notify.notifications import notify
 
 COMMENT_MAX = 500
@@ -131,12 +133,35 @@ def pulse_due(db: Session, user: User, now: datetime | None = None) -> list[Due]
 
 def record_pulse(db: Session, user: User, circle: Circle, *, score: object, comment: str = "",
                  now: datetime | None = None) -> Pulse:
-    """Save a member's answer, tied to the session it follows when one is due."""
+    """Save a member's answer in its round: the session it follows when one is due, the
+    month when the monthly one is; with nothing due, the answer revises the member's last
+    one. A round holds one answer per member, so a second answer replaces the first."""
     now = now or utcnow()
     if _seat(circle, user.id) is None:
         raise NotFound("circle")
     if circle.closed_at is not None:
         raise Conflict("This circle has closed, so there are no more pulse checks for it.")
+    value, comment = _checked_answer(score, comment)
+    session_id, key = _round_of_answer(db, user, circle, now)
+    earlier = _answer_in(db, circle, user, key)
+    if earlier is None:
+        try:
+            with db.begin_nested():  # a concurrent answer to the same round may win the race
+                pulse = Pulse(circle_id=circle.id, user_id=user.id, score=value,
+                              comment=comment, session_id=session_id, round_key=key,
+                              created_at=now)
+                db.add(pulse)
+            return pulse
+        except IntegrityError:
+            earlier = _answer_in(db, circle, user, key)
+            if earlier is None:
+                raise
+    earlier.score, earlier.comment = value, comment
+    db.flush()
+    return earlier
+
+
+def _checked_answer(score: object, comment: str) -> tuple[int, str]:
     errors: dict[str, str] = {}
     value = score if isinstance(score, int) and not isinstance(score, bool) else None
     if value is None or not 1 <= value <= 5:
@@ -144,14 +169,27 @@ def record_pulse(db: Session, user: User, circle: Circle, *, score: object, comm
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:
         errors["comment"] = f"Keep the comment under {COMMENT_MAX} characters ({len(comment)} now)."
-    if errors:
+    if errors or value is None:
         raise InvalidInput(errors)
+    return value, comment
+
+
+def _round_of_answer(db: Session, user: User, circle: Circle,
+                     now: datetime) -> tuple[int | None, str]:
+    """The session (if any) and round an answer given ``now`` belongs to."""
     due = due_in(db, user, circle, now)
-    pulse = Pulse(circle_id=circle.id, user_id=user.id, score=value, comment=comment,
-                  session_id=due.session.id if due and due.session else None, created_at=now)
-    db.add(pulse)
-    db.flush()
-    return pulse
+    if due is not None:
+        session_id = due.session.id if due.session is not None else None
+        return session_id, round_key(session_id, now)
+    last = _last_pulse(db, circle, user.id)
+    if last is not None:  # nothing owed: this revises the last answer, in its round
+        return last.session_id, last.round_key
+    return None, round_key(None, now)
+
+
+def _answer_in(db: Session, circle: Circle, user: User, key: str) -> Pulse | None:
+    return db.scalar(select(Pulse).where(Pulse.circle_id == circle.id, Pulse.user_id == user.id,
+                                         Pulse.round_key == key))
 
 
 def own_pulse(db: Session, user: User, pulse_id: int) -> Pulse:
@@ -171,15 +209,12 @@ def own_pulses(db: Session, user: User, circle: Circle) -> list[Pulse]:
 
 def _rounds(db: Session, circle: Circle) -> list[list[int]]:
     """Scores per round in the order rounds began: one round per session, else per month."""
-    rounds: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    began: dict[tuple[object, ...], datetime] = {}
+    rounds: dict[str, list[int]] = defaultdict(list)
+    began: dict[str, datetime] = {}
     for pulse in db.scalars(select(Pulse).where(Pulse.circle_id == circle.id)):
         when = as_utc(pulse.created_at)
-        key: tuple[object, ...] = (
-            ("session", pulse.session_id) if pulse.session_id is not None
-            else ("month", when.year, when.month))
-        rounds[key].append(pulse.score)
-        began[key] = min(began.get(key, when), when)
+        rounds[pulse.round_key].append(pulse.score)
+        began[pulse.round_key] = min(began.get(pulse.round_key, when), when)
     return [rounds[key] for key in sorted(rounds, key=lambda k: began[k])]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.ids import is_id
 from circles.live.room import (
     Change,
     bump,
@@ -59,7 +60,7 @@ def _open_agenda(db: Session, user: User, session_id: object) -> CircleSession:
 
 
 def _item(db: Session, session: CircleSession, item_id: object) -> AgendaItem:
-    item = db.get(AgendaItem, ident("item_id", item_id))
+    item = db.get(AgendaItem, ident("item_id", item_id, "agenda item"))
     if item is None or item.session_id != session.id:
         raise NotFound("agenda item")
     return item
@@ -128,7 +129,7 @@ def reorder(db: Session, user: User, session_id: object, item_ids: object) -> Ch
     items = {i.id: i for i in db.scalars(select(AgendaItem)
                                          .where(AgendaItem.session_id == session.id))}
     if (not isinstance(item_ids, list) or len(item_ids) != len(items)
-            or not all(isinstance(i, int) and not isinstance(i, bool) for i in item_ids)
+            or not all(is_id(i) for i in item_ids)
             or set(item_ids) != set(items)):
         raise InvalidInput.field("item_ids", "List every agenda item's id once, in the new order.")
     for position, item_id in enumerate(item_ids, start=1):

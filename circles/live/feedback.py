@@ -36,7 +36,7 @@ def give_feedback(db: Session, user: User, session_id: object, receiver_id: obje
     """Give (or rewrite) feedback to another member: a strength noticed and one suggestion."""
     session = session_for_member(db, user.id, session_id)
     require_phase(db, session, "feedback")
-    receiver = ident("receiver_id", receiver_id)
+    receiver = ident("receiver_id", receiver_id, "member")
     if receiver == user.id:
         raise InvalidInput.field("receiver_id", "Give feedback to another member.")
     if not is_member(db, receiver, session.circle_id):

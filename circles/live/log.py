@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import InvalidInput
+from circles.ids import is_id
 from circles.live.room import Change, integer, iso, session_for_member
 from circles.live.snapshot import private_view, snapshot
 from circles.models import LiveEvent, User, utcnow
@@ -64,7 +65,7 @@ def earlier_answer(db: Session, user: User, session_id: object, op: str) -> View
     the unique key on (session, author, op_id) when it is logged, and the edge answers it from
     here then. A member who has left the circle is told nothing, as for any other event.
     """
-    if isinstance(session_id, bool) or not isinstance(session_id, int):
+    if not is_id(session_id):
         return None  # the operation explains the bad id
     event = db.scalar(select(LiveEvent).where(
         LiveEvent.session_id == session_id, LiveEvent.author_id == user.id,

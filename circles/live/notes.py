@@ -14,7 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput
-from circles.live.room import Change, bump, flag, integer, session_for_member
+from circles.live.room import (
+    Change,
+    bump,
+    flag,
+    integer,
+    session_for_member,
+    whole_characters,
+)
 from circles.live.snapshot import note_view
 from circles.models import Note, User, utcnow
 from circles.models.live import SHARED_NOTE
@@ -55,6 +62,7 @@ def _body(body: object) -> str:
     """The note as typed: whitespace is kept, or autosave would eat the newline just typed."""
     if not isinstance(body, str):
         raise InvalidInput.field("body", "Give text.")
+    whole_characters("body", body)
     if len(body) > NOTE_MAX:
         raise InvalidInput.field("body", f"Keep it to {NOTE_MAX} characters (this is {len(body)}).")
     return body

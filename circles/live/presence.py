@@ -169,7 +169,7 @@ def hand(db: Session, user: User, session_id: object, raised: object,
     """Raise or lower one's own hand; the facilitator may also lower someone else's."""
     session = session_for_member(db, user.id, session_id)
     up = flag("raised", raised)
-    target = user.id if member_id is None else ident("member_id", member_id)
+    target = user.id if member_id is None else ident("member_id", member_id, "member")
     if target != user.id:
         require_role(session, user.id, ("facilitator",), "lower another member's hand")
         if up:

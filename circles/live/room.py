@@ -8,6 +8,7 @@ session's room and, for private things, to single members.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,8 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.ids import is_id
 from circles.models import CircleMember, CircleSession, SessionPhase, SessionStage, as_utc
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 ROLE_NAMES = {"facilitator": "the facilitator", "timekeeper": "the timekeeper",
               "note_taker": "the note-taker"}
 
@@ -137,10 +140,14 @@ def require_phase(db: Session, session: CircleSession, *kinds: str) -> SessionPh
 # --- payload fields -----------------------------------------------------------------------
 
 
-def ident(name: str, value: object) -> int:
-    """A positive integer id."""
+def ident(name: str, value: object, what: str | None = None) -> int:
+    """A positive integer id. One larger than any column holds (``circles.ids``) names
+    nothing: it is answered like a missing ``what`` (the field's name without ``_id``)
+    before any query sees it, since 2**63 does not even fit SQLite's integer."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInput.field(name, "Give a positive whole number (an id).")
+    if not is_id(value):
+        raise NotFound(what or name.removesuffix("_id"))
     return value
 
 
@@ -162,11 +169,19 @@ def text(name: str, value: object, *, max_len: int, required: bool = True) -> st
     """Trimmed text of at most ``max_len`` characters (required unless told otherwise)."""
     if not isinstance(value, str):
         raise InvalidInput.field(name, "Give text.")
-    value = value.strip()
+    value = whole_characters(name, value).strip()
     if required and not value:
         raise InvalidInput.field(name, "This cannot be empty.")
     if len(value) > max_len:
         raise InvalidInput.field(name, f"Keep it to {max_len} characters (this is {len(value)}).")
+    return value
+
+
+def whole_characters(name: str, value: str) -> str:
+    """``value``, unless it holds a lone surrogate (JSON's "\\ud800"): no UTF-8 exists for
+    one, so the database driver would raise on writing it."""
+    if LONE_SURROGATE.search(value):
+        raise InvalidInput.field(name, "Send real characters: this text holds a broken one.")
     return value
 
 

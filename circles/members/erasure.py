@@ -82,6 +82,7 @@ POLICY: dict[str, str] = {
     "circle": "kept (the circle's); creator cleared, their first name taken out of its name",
     "circle_session": "kept; creator cleared, their name taken out of the title",
     "session_series": "kept; creator cleared",
+    "session_plan": "deleted (the keys of planning forms they sent; the sessions stay)",
     "session_role": "kept as a vacant role",
     "session_stage": "kept; focus and starter cleared",
     "role_handover": "kept; who handed over cleared",

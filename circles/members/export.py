@@ -96,6 +96,8 @@ NOT_EXPORTED: dict[str, str] = {
     "live_event": "a cache of what the room was told, rebuilt from the tables exported here",
     "role_handover": "which role passed between members during a live session: room state",
     "session_series": "the cadence of a circle's sessions; the sessions are exported",
+    "session_plan": "the random key of a planning form, kept so it plans once; the sessions "
+                    "are exported",
     "formation_run": "a facilitator's planning record (member ids and figures); the circles "
                      "it produced are exported",
     "separation": "a facilitator's confidential planning constraint about two members; its "

@@ -35,7 +35,7 @@ from circles.models.profiles import (
     SuccessCriterion,
 )
 from circles.models.pulse import Pulse
-from circles.models.sessions import CircleSession, SessionRole, SessionSeries
+from circles.models.sessions import CircleSession, SessionPlan, SessionRole, SessionSeries
 from circles.models.ties import Interaction, Tie
 
 __all__ = [
@@ -78,6 +78,7 @@ __all__ = [
     "RoleHandover",
     "Separation",
     "SessionPhase",
+    "SessionPlan",
     "SessionRole",
     "SessionSeries",
     "SessionStage",

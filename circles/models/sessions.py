@@ -88,3 +88,20 @@ class SessionRole(Base):
     swap_with: Mapped[SessionRole | None] = relationship(
         remote_side=[id], foreign_keys=[swap_with_id]
     )
+
+
+class SessionPlan(Timestamped, Base):
+    """One "plan a session" form as it was sent: the key the form was shown with, and the
+    first session it planned. The same form sent again (a double click, a retried POST,
+    four tabs at once) finds this row instead of planning its sessions a second time."""
+
+    __tablename__ = "session_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id", ondelete="CASCADE"), index=True)
+    # Set in the transaction that plans the sessions; the plan goes with its first session.
+    first_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("circle_session.id", ondelete="CASCADE"), index=True
+    )

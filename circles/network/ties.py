@@ -44,9 +44,17 @@ def declare_tie(db: Session, user: User, community: Community, other_id: int) ->
                    declared_by_id=user.id)
 
 
+def removable_by(tie: Tie, user_id: int) -> bool:
+    """A declared tie is one person's word about two: either of the two may take it back
+    (its target need not let a claim about them stand). Imported ties come from records
+    and stay; nobody else learns that the tie exists."""
+    return tie.source == "declared" and user_id in (tie.low_id, tie.high_id)
+
+
 def remove_declared_tie(db: Session, user: User, tie_id: int) -> None:
+    """Withdraw a declared tie, by its author or by the member it names; else not found."""
     tie = db.get(Tie, tie_id)
-    if tie is None or tie.declared_by_id != user.id:
+    if tie is None or not removable_by(tie, user.id):
         raise NotFound("tie")
     db.delete(tie)
 

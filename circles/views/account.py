@@ -21,7 +21,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
-from circles.extensions import current_member, db, limiter
+from circles.database import empty_write_ahead_log
+from circles.extensions import current_member, db, limiter, orm
 from circles.members import erasure
 from circles.members import export as account_data
 from circles.models import User
@@ -72,6 +73,10 @@ def delete() -> ResponseReturnValue:
     if done is None:
         return render_form("account/delete.html", form, blocked=blocked,
                            tombstone=erasure.TOMBSTONE)
+    # Committed; before anything opens another transaction, take the erased words out of
+    # SQLite's write-ahead log too (the database file's copies are zeroed: secure_delete).
+    if not empty_write_ahead_log(orm.engine):
+        current_app.logger.warning("write-ahead log not emptied after an erasure (busy)")
     security_event("user_deleted", user=user_id)  # he is gone: no current_member() to ask
     logout_user()
     session.clear()

@@ -3,15 +3,19 @@ becomes a page (or JSON for a client that asks for it, and always under /api/)."
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
+from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException
 
 from circles.api import errors
 from circles.errors import CirclesError, NotFound
 from circles.extensions import db
 from circles.security_log import security_event
+
+BAD_HOST = ("The host name in the address is not valid (each part of it may have at most 63 "
+            "characters). Check the address and try again.")
 
 
 def domain_error(exc: CirclesError) -> ResponseReturnValue:
@@ -31,6 +35,8 @@ def csrf_error(exc: CSRFError) -> ResponseReturnValue:
 
 def http_error(exc: HTTPException) -> ResponseReturnValue:
     """Any other HTTP error; a URL no API route could parse still answers JSON."""
+    if isinstance(exc, BadHost):  # werkzeug's text says only "could not understand"
+        exc = BadHost(BAD_HOST)
     if request.path.startswith("/api/"):
         return errors.http_error(exc)
     return error_page(exc.code or 500, exc.description or exc.name)
@@ -39,6 +45,10 @@ def http_error(exc: HTTPException) -> ResponseReturnValue:
 def error_page(status: int, message: str) -> ResponseReturnValue:
     if request.accept_mimetypes.best == "application/json":
         return {"ok": False, "error": message}, status
+    if request_ctx.url_adapter is None:
+        # The Host could not be bound to the URL map (a 64-character label, say): no page
+        # can link to anything, so the answer is plain text, not a page that fails to build.
+        return Response(f"{message}\n", status, mimetype="text/plain")
     return render_template("error.html", status=status, message=message), status
 
 

@@ -163,7 +163,7 @@ def remove_item(kind: str, item_id: int) -> ResponseReturnValue:
 @bp.post("/profile/ties/<int:tie_id>/delete")
 @login_required
 def remove_tie(tie_id: int) -> ResponseReturnValue:
-    """Withdraw a tie the member declared themselves."""
+    """Withdraw a declared tie: one the member declared, or one declared about them."""
     ties.remove_declared_tie(db(), current_member(), tie_id)
     db().commit()
     flash("Removed from the people you already know well.", "ok")

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
-from wtforms import IntegerField, SelectChoice, SelectField, StringField
+from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField
 
 from circles.members.profiles import all_timezones
 from circles.models import Circle, CircleSession, SessionRole, User, as_utc, utcnow
-from circles.sessions import roles, scheduling
+from circles.sessions import plans, roles, scheduling
 from circles.sessions.roles import ROLE_NAMES
 from circles.views.dates import local
 
@@ -38,6 +38,8 @@ class _WhenForm(FlaskForm):
 
 
 class ScheduleForm(_WhenForm):
+    # One key per showing of the form: sending it twice plans once (circles/sessions/plans.py).
+    form_key = HiddenField(default=plans.new_key)
     title = StringField("Title (optional)", description="e.g. “Kick-off” or “Mid-point review”")
     cadence = SelectField("Repeat", choices=REPEATS, default="", validate_choice=False)
     count = IntegerField("How many sessions", default=1,

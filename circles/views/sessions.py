@@ -25,7 +25,7 @@ from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import current_member, db
 from circles.models import Circle, CircleSession, SessionRole, utcnow
 from circles.sessions import calendar as ics
-from circles.sessions import roles, scheduling
+from circles.sessions import plans, roles, scheduling
 from circles.views.dates import local
 from circles.views.forms import render_form, submit
 from circles.views.session_forms import (
@@ -72,11 +72,13 @@ def _act(session: CircleSession, operation: Callable[[], Any], done: str) -> Res
 @bp.route("/circles/<int:circle_id>/sessions/new", methods=["GET", "POST"])
 @login_required
 def new(circle_id: int) -> ResponseReturnValue:
-    """A member plans a session, or a series that keeps its local time."""
+    """A member plans a session, or a series that keeps its local time; the same form sent
+    again finds what it planned the first time (and says so the same way)."""
     circle = scheduling.member_circle(db(), current_member(), circle_id)
     form = ScheduleForm(zone=current_member().timezone)
-    planned = submit(form, lambda: scheduling.schedule(
-        db(), circle, current_member(), date=form.date.data or "", time=form.time.data or "",
+    planned = submit(form, lambda: plans.schedule_once(
+        db(), circle, current_member(), form_key=form.form_key.data,
+        date=form.date.data or "", time=form.time.data or "",
         timezone=form.timezone.data or "", duration_minutes=form.duration_minutes.data,
         title=form.title.data or "", cadence=form.cadence.data or None, count=form.count.data,
     ))

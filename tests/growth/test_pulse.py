@@ -122,14 +122,14 @@ def test_health_of_a_pair_never_shows_scores(db: Session, people: dict[str, Any]
 def test_group_mean_only_once_three_people_answered(db: Session, people: dict[str, Any]) -> None:
     cat, trio = rows(db, "cat", "group", people)
     dan, eve = db.get_one(User, people["dan"].id), db.get_one(User, people["eve"].id)
-    pulse.record_pulse(db, cat, trio, score=4)
-    pulse.record_pulse(db, cat, trio, score=4)
+    pulse.record_pulse(db, cat, trio, score=1)
+    pulse.record_pulse(db, cat, trio, score=4)  # replaces her first answer: counted once
     pulse.record_pulse(db, dan, trio, score=2)
     health = pulse.circle_health(db, trio)
-    assert (health["count"], health["mean"]) == (3, None)  # two people: a mean would tell
+    assert (health["count"], health["mean"]) == (2, None)  # two people: a mean would tell
     pulse.record_pulse(db, eve, trio, score=5)
     health = pulse.circle_health(db, trio)
-    assert (health["count"], health["mean"]) == (4, 3.8)
+    assert (health["count"], health["mean"]) == (3, 3.7)
     assert "comment" not in str(health) and "user" not in str(health)
 
 

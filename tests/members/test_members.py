@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from circles.extensions import orm
 from circles.members import profiles
 from circles.models import Community, Tie, User
+from circles.network.ties import add_tie
 from tests.conftest import AuthActions, post_form
 
 
@@ -110,17 +111,56 @@ def test_declaring_a_tie_outside_shared_communities_is_not_found(
     assert ties_between(app, me.id, grace.id) == []
 
 
-def test_only_the_declarer_removes_a_tie(app: Flask, client: FlaskClient, auth: AuthActions,
-                                        shared: User, grace: User) -> None:
+def test_the_declarer_removes_a_declared_tie(app: Flask, client: FlaskClient, shared: User,
+                                            grace: User) -> None:
     post_form(client, f"/members/{grace.id}/tie", page=f"/members/{grace.id}")
     (tie,) = ties_between(app, shared.id, grace.id)
-    auth.logout()
-    auth.login(grace.email)
-    assert post_form(client, f"/profile/ties/{tie.id}/delete", page="/profile").status_code == 404
-    auth.logout()
-    auth.login(shared.email)
     response = post_form(client, f"/profile/ties/{tie.id}/delete", page="/profile")
     assert response.status_code == 302 and response.headers["Location"] == "/profile#ties"
     assert ties_between(app, shared.id, grace.id) == []
     with app.app_context():
         assert orm.session.scalar(select(func.count()).select_from(Tie)) == 0
+
+
+def test_the_member_a_tie_names_removes_it_too(app: Flask, client: FlaskClient,
+                                               auth: AuthActions, shared: User,
+                                               grace: User) -> None:
+    """Alan said he knows Grace well; Grace need not let that stand."""
+    post_form(client, f"/members/{grace.id}/tie", page=f"/members/{grace.id}")
+    (tie,) = ties_between(app, shared.id, grace.id)
+    auth.logout()
+    auth.login(grace.email)
+    page = client.get("/profile").get_data(as_text=True)
+    assert "they said so" in page and f"/profile/ties/{tie.id}/delete" in page
+    response = post_form(client, f"/profile/ties/{tie.id}/delete", page="/profile")
+    assert response.status_code == 302 and response.headers["Location"] == "/profile#ties"
+    assert ties_between(app, shared.id, grace.id) == []
+
+
+def test_nobody_else_removes_or_learns_of_a_tie(
+        app: Flask, client: FlaskClient, auth: AuthActions, make_user: Callable[..., User],
+        make_community: Callable[..., Community], shared: User, grace: User) -> None:
+    post_form(client, f"/members/{grace.id}/tie", page=f"/members/{grace.id}")
+    (tie,) = ties_between(app, shared.id, grace.id)
+    third = make_user(display_name="Third Party")
+    make_community(third, members=[grace])  # shares a community with Grace, not the tie
+    auth.logout()
+    auth.login(third.email)
+    response = post_form(client, f"/profile/ties/{tie.id}/delete", page="/profile")
+    missing = post_form(client, f"/profile/ties/{tie.id + 999}/delete", page="/profile")
+    assert response.status_code == missing.status_code == 404
+    assert response.get_data(as_text=True) == missing.get_data(as_text=True)
+    assert len(ties_between(app, shared.id, grace.id)) == 1
+
+
+def test_an_imported_tie_stays_for_both_ends(app: Flask, client: FlaskClient, shared: User,
+                                             grace: User) -> None:
+    with app.app_context():
+        tie = add_tie(orm.session, shared.id, grace.id, source="imported")
+        orm.session.commit()
+        tie_id = tie.id
+    page = client.get("/profile").get_data(as_text=True)
+    assert "from your organisation's records" in page
+    assert f"/profile/ties/{tie_id}/delete" not in page
+    assert post_form(client, f"/profile/ties/{tie_id}/delete", page="/profile").status_code == 404
+    assert len(ties_between(app, shared.id, grace.id)) == 1

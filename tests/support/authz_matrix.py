@@ -98,7 +98,8 @@ MATRIX.update({
     ("network.remove_contact", "POST"): Row(ONLY_OWNER),
     ("notifications.read", "POST"): Row(ONLY_OWNER),
     ("profile.remove_item", "POST"): Row(ONLY_OWNER),
-    ("profile.remove_tie", "POST"): Row(ONLY_OWNER),
+    # Ola declared she knows Sam well: either of the two may withdraw it
+    ("profile.remove_tie", "POST"): Row(frozenset({OWNER, STRANGER})),
     ("pulse.show", "GET"): Row(ONLY_OWNER),
     ("introductions.withdraw", "POST"): Row(ONLY_OWNER),  # Ola asked
     ("introductions.agree", "GET"): Row(frozenset({PEER})),  # Pia is asked to introduce
