@@ -23,8 +23,9 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import aiohttp
 import socketio
+
+from realtime.client_http import session_factory
 
 Ack = dict[str, Any]
 Change = dict[str, Any]
@@ -140,9 +141,7 @@ class LiveClient:
         return {"Cookie": self.cookie} if self.cookie else {}
 
     def _new_socket(self) -> Any:
-        # Each request carries the login as a browser's do (connect()'s headers: handshake only)
-        sio = socketio.AsyncClient(http_session=lambda: aiohttp.ClientSession(
-                                       headers=self._headers()),
+        sio = socketio.AsyncClient(http_session=session_factory(self.cookie),
                                    reconnection=self.reconnection,
                                    reconnection_delay=self.reconnection_delay,
                                    reconnection_delay_max=max(2.0, self.reconnection_delay),

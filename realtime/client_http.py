@@ -1,0 +1,31 @@
+"""The HTTP session under the reference client (realtime/client.py): what a browser does
+that python-engineio's asyncio client does not.
+
+- The login cookie goes with every request, as a browser's does: python-engineio sends
+  ``connect()``'s headers with the handshake only, and every Engine.IO request must carry
+  the login that opened the connection (realtime/ownership.py).
+- Every response is read as soon as it arrives. python-engineio never reads the body of a
+  successful polling POST, which leaves its connection checked out of aiohttp's pool until
+  the garbage collector finds it (and aiohttp warns of an unclosed connection).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+
+class ReadResponse(aiohttp.ClientResponse):
+    """A response whose body is read (and its connection given back) when it starts."""
+
+    async def start(self, connection: Any) -> ReadResponse:
+        await super().start(connection)
+        await self.read()
+        return self
+
+
+def session_factory(cookie: str | None) -> Any:
+    """What ``socketio.AsyncClient(http_session=...)`` calls for each new session."""
+    headers = {"Cookie": cookie} if cookie else {}
+    return lambda: aiohttp.ClientSession(headers=headers, response_class=ReadResponse)
