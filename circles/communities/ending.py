@@ -159,14 +159,21 @@ def close_circle(db: Session, user: User, circle: Circle, now: datetime | None =
         raise NotFound("circle")
     if circle.closed_at is not None:
         raise Conflict("This circle is already closed.")
+    end_circle(db, circle, now)
+    db.flush()
+    return circle
+
+
+def end_circle(db: Session, circle: Circle, now: datetime) -> None:
+    """What closing means, however a circle closes (by hand, or when formation publishes the
+    next round): it is closed from ``now``, and its future sessions are called off (their
+    calendar entries say so: a new ``sequence``)."""
     circle.closed_at = now
     for session in db.scalars(select(CircleSession).where(
             CircleSession.circle_id == circle.id, CircleSession.status == "scheduled",
             CircleSession.starts_at > now)):
         session.status = "cancelled"
         session.sequence += 1
-    db.flush()
-    return circle
 
 
 def reflect(db: Session, user: User, circle: Circle, *, learned: str,

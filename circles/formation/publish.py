@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from circles.communities.ending import end_circle
 from circles.errors import Conflict, NotFound
 from circles.formation.next_round import upcoming_round
 from circles.formation.plan import draft_run, problem_for
@@ -44,7 +45,7 @@ def publish(db: Session, run: FormationRun, *, round_no: int | None = None,
     for closing in db.scalars(select(Circle).where(
             Circle.formation_run_id == locked.id, Circle.round_no == upcoming - 1,
             Circle.closed_at.is_(None))):
-        closing.closed_at = now
+        end_circle(db, closing, now)
     circles = [
         Circle(community_id=locked.community_id, name=circle_name(upcoming, index),
                kind="pair" if len(members) == 2 else "group", created_by_id=locked.created_by_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +24,15 @@ from circles.formation.preview import preview
 from circles.formation.publish import publish
 from circles.formation.start import start_run
 from circles.formation.stored import next_round
-from circles.models import Circle, CircleMember, FormationRun, Membership, User
+from circles.models import (
+    Circle,
+    CircleMember,
+    CircleSession,
+    FormationRun,
+    Membership,
+    User,
+    utcnow,
+)
 from tests.conftest import AuthActions
 from tests.support.formation_cohort import WHO, Cohort, log_in, plan_of, post, run_row, start
 from tests.support.formation_world import MONDAY_1700_UTC, community_with, person, teams
@@ -104,6 +113,25 @@ def test_publishing_round_two_closes_round_one_and_repeats_no_pair(db: Any, run:
     assert sum(len(c.current_seats) for c in first) == 16  # seats stay: history and ties
     assert not pairs_of(seated(made)) & pairs_of(seated(first))
     assert run.status == "published" and next_round(db, run) is None
+
+
+def test_publishing_the_next_round_calls_off_the_closed_circles_future_sessions(
+        db: Any, run: FormationRun) -> None:
+    """A circle closed by formation ends like one closed by hand (docs: "upcoming sessions
+    are called off when a circle closes"): its future sessions are cancelled, with a new
+    calendar sequence; its past ones stay as they were."""
+    circle = round_circles(db, run, 1)[0]
+    now = utcnow()
+    later = CircleSession(circle_id=circle.id, starts_at=now + timedelta(days=7))
+    earlier = CircleSession(circle_id=circle.id, starts_at=now - timedelta(days=7),
+                            status="ended")
+    db.add_all([later, earlier])
+    db.flush()
+    publish(db, run)
+    db.refresh(later)
+    db.refresh(earlier)
+    assert (later.status, later.sequence) == ("cancelled", 1)
+    assert (earlier.status, earlier.sequence) == ("ended", 0)
 
 
 def test_publishing_past_the_last_round_is_a_clear_conflict(db: Any, run: FormationRun) -> None:
