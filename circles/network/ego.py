@@ -7,9 +7,8 @@ in the round being pictured) and ``ring`` (0 the ego, 1 alters, 2 the optional s
 Edges carry ``strength`` (see ``circles.network.history.WEIGHTS``), ``first_met`` (ISO),
 ``new`` and, for the ego's own ties, ``how`` (the history in words). Only members sharing a
 community with the ego appear; external contacts appear only in their owner's network.
-
-Work is proportional to the ego network: every query is by the ego's id or by IN lists of
-its alters (indexed columns), never a scan of the community.
+Work is proportional to the ego network: every query is by the ego's id or by IN lists of its
+alters (indexed columns), never a scan of the community.
 """
 
 from __future__ import annotations
