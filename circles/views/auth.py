@@ -39,7 +39,9 @@ class SignUpForm(FlaskForm):
         "Password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=256)],
         description=f"At least {accounts.MIN_PASSWORD} characters.",
     )
-    timezone = SelectField("Time zone", default="UTC", validate_choice=False)
+    # static/timezone.js puts the browser's own zone here on a first visit.
+    timezone = SelectField("Time zone", default="UTC", validate_choice=False,
+                           render_kw={"data-browser-zone": "", "data-default-zone": "UTC"})
 
 
 class LoginForm(FlaskForm):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import NewPage
 from tests.browser.pages import emailed_link, log_in, sign_up, verify_email
@@ -111,3 +111,24 @@ def test_an_import_invites_an_existing_account_who_joins_by_accepting(
     lead.get_by_role("region", name="My communities").get_by_role(
         "link", name="Harbour cohort").click()
     expect(lead.get_by_text(KIM["name"]).first).to_be_visible()
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/St_Johns"])
+def test_sign_up_starts_in_the_browsers_time_zone(live: LiveServer, browser: Browser,
+                                                  zone: str) -> None:
+    """Issue 17: a browser in Berlin was signed up in UTC. The form now starts in the
+    browser's zone (an odd one too), and the account keeps it."""
+    context = browser.new_context(base_url=live.url, timezone_id=zone)
+    try:
+        page = context.new_page()
+        page.goto("/signup")
+        expect(page.get_by_label("Time zone")).to_have_value(zone)
+        page.get_by_label("Your name").fill("Zoe Zone")
+        page.get_by_label("E-mail").fill(f"zoe.{zone.split('/')[1].lower()}@example.org")
+        page.get_by_label("Password").fill("a long enough secret")
+        page.get_by_role("button", name="Create my account").click()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        page.goto("/profile")
+        expect(page.get_by_label("Time zone", exact=True)).to_have_value(zone)
+    finally:
+        context.close()
