@@ -153,16 +153,13 @@ class LiveClient:
         return sio
 
     async def disconnect(self) -> None:
-        """Leave cleanly: the server sees the Socket.IO disconnect; nothing reconnects; the
-        HTTP session closes (a long-poll in flight would leave a connection open)."""
+        """Leave cleanly: the server sees the Socket.IO disconnect; nothing reconnects."""
         self._closed = True
         for task in (self._sync_task, self._gap_task):
             if task is not None:
                 task.cancel()
         if self._sio is not None:
             await self._sio.shutdown()
-            if (http := self._sio.eio.http) is not None and not http.closed:
-                await http.close()
         self.joined.clear()
 
     async def drop(self) -> None:

@@ -9,12 +9,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, sess
 from flask.typing import ResponseReturnValue
 from flask_login import login_required, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from circles.extensions import current_member, db, limiter
 from circles.members import accounts, credentials, logins, two_factor
 from circles.security_log import security_event
+from circles.views.auth import CodeForm
 from circles.views.forms import render_form, submit
 from realtime import revocation
 
@@ -34,10 +35,6 @@ class PasswordForm(FlaskForm):
 class EmailForm(FlaskForm):
     email = EmailField("New e-mail address", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Your password", validators=[DataRequired()])
-
-
-class CodeForm(FlaskForm):
-    code = StringField("Code from the app", validators=[DataRequired(), Length(max=20)])
 
 
 class ConfirmPasswordForm(FlaskForm):
