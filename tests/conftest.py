@@ -127,6 +127,11 @@ def runner(app: Flask) -> Any:
     return app.test_cli_runner()
 
 
+def without_csrf(html: str) -> str:
+    """A page with its CSRF token blanked, to compare two answers that differ only by the time."""
+    return re.sub(r'(name="csrf[-_]token"[^>]*(?:value|content)=")[^"]+', r"\1", html)
+
+
 def csrf_token(client: FlaskClient, page: str) -> str:
     """Read the CSRF token a real browser would get from ``page``."""
     html = client.get(page).get_data(as_text=True)
