@@ -20,7 +20,7 @@ from contextlib import closing
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
 
 from tests.browser.pages import sign_up, verify_email
 from tests.support.live import LiveServer
@@ -115,8 +115,9 @@ def facilitator_imports_twelve(page: Page, server: LiveServer) -> dict[str, str]
     page.get_by_role("button", name="Create the community").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(COMMUNITY)
     page.get_by_role("link", name=re.compile("Import members")).first.click()
-    page.get_by_label("Members (CSV)").set_input_files(files=[{
-        "name": "members.csv", "mimeType": "text/csv", "buffer": members_csv().encode()}])
+    upload: FilePayload = {"name": "members.csv", "mimeType": "text/csv",
+                           "buffer": members_csv().encode()}
+    page.get_by_label("Members (CSV)").set_input_files(files=[upload])
     page.get_by_role("button", name="Check the files").click()
     page.get_by_role("button", name="Import 12 members").click()
     expect(page.get_by_text("12 people get a personal link")).to_be_visible()
