@@ -103,6 +103,9 @@ class Defaults:
     MAIL_BASE_URL = "http://127.0.0.1:5000"  # links in e-mails start with this
     MAIL_TIMEOUT = 10  # seconds
     SHOW_DEV_OUTBOX = False
+    # A self-hosted Jitsi-style video service (e.g. "https://meet.example.org"): "Create a video
+    # room" then makes an unguessable link there. "" → members paste links of their own.
+    VIDEO_ROOM_BASE_URL = ""
     NOTIFY_INTERVAL_SECONDS = 300  # reminders + outbox round of `flask serve`; 0 → off
 
 

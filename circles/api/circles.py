@@ -32,12 +32,14 @@ def circle_json(circle: Circle) -> dict[str, Any]:
     }
 
 
-def session_json(session: CircleSession) -> dict[str, Any]:
+def session_json(session: CircleSession, *, member: bool = True) -> dict[str, Any]:
+    """A session as the API gives it; its video link only to the circle's own members."""
     return {
         "id": session.id, "circle_id": session.circle_id, "title": session.title,
         "starts_at": as_utc(session.starts_at), "ends_at": ends_at(session),
         "duration_minutes": session.duration_minutes, "status": session.status,
         "started_at": _moment(session.started_at), "ended_at": _moment(session.ended_at),
+        "video_url": session.video_url if member else None, "location": session.location,
         "roles": [{"role": r.role, "user_id": r.user_id,
                    "display_name": r.user.display_name if r.user is not None else None}
                   for r in session.roles],
@@ -75,7 +77,8 @@ def list_sessions(circle_id: int, limit: int, cursor: str | None = None) -> dict
     stmt = select(CircleSession).where(CircleSession.circle_id == circle.id)
     rows, after = paginate(db(), stmt, [CircleSession.starts_at, CircleSession.id],
                            limit=limit, cursor=cursor)
-    return page([session_json(s) for s in rows], after)
+    member = any(seat.user_id == me().id for seat in circle.current_seats)
+    return page([session_json(s, member=member) for s in rows], after)
 
 
 @bp.get(f"/sessions/<{ID}:session_id>", tags=["sessions"])

@@ -76,7 +76,8 @@ class RoleSchema(ma.Schema):
 
 
 class SessionSchema(ma.Schema):
-    """A session's schedule, roles and status (not the live room's contents)."""
+    """A session's schedule, place, roles and status (not the live room's contents).
+    ``missed``: its time passed and a member said the circle did not meet."""
 
     id = f.Integer(required=True)
     circle_id = f.Integer(required=True)
@@ -87,6 +88,9 @@ class SessionSchema(ma.Schema):
     status = f.String(validate=OneOf(SESSION_STATUSES), required=True)
     started_at = f.AwareDateTime(required=True, allow_none=True)
     ended_at = f.AwareDateTime(required=True, allow_none=True)
+    video_url = f.String(required=True, allow_none=True, metadata={
+        "description": "The video-call link (\"\" for none); null unless you sit in the circle."})
+    location = f.String(required=True, metadata={"description": "Room or address; \"\" for none."})
     roles = f.List(f.Nested(RoleSchema), required=True)
 
 

@@ -32,10 +32,12 @@ from circles.models import (
 )
 from circles.models.pulse import round_key
 from circles.notify.notifications import notify
+from circles.sessions.scheduling import ends_at
 
 COMMENT_MAX = 500
 MONTHLY = timedelta(days=30)
 QUIET_DAYS = 45
+UNANSWERED_AFTER = timedelta(days=3)  # a session nobody said they met in counts as not met
 HEALTH_WINDOW = timedelta(days=90)
 RECENT_LEAVE = timedelta(days=30)
 LOW_MEAN = 2.0
@@ -275,6 +277,27 @@ def _no_shows(db: Session, circle: Circle) -> Risk | None:
                 f"no_shows:{ended[start].id}")
 
 
+def _unmet(db: Session, circle: Circle, now: datetime) -> Risk | None:
+    """The last two sessions over by the clock were not held: members said they did not
+    meet, or nobody said they met within ``UNANSWERED_AFTER`` (a session still waiting for
+    its answer is left out until then)."""
+    over = [s for s in db.scalars(
+        select(CircleSession).where(CircleSession.circle_id == circle.id,
+                                    CircleSession.status != "cancelled",
+                                    CircleSession.starts_at <= now)
+        .order_by(CircleSession.starts_at.desc(), CircleSession.id.desc())) if ends_at(s) <= now]
+    settled = [s for s in over
+               if not (s.status == "scheduled" and ends_at(s) + UNANSWERED_AFTER > now)]
+    unmet = [s.status in ("scheduled", "missed") for s in settled]
+    if len(unmet) < 2 or not (unmet[0] and unmet[1]):
+        return None
+    start = 1  # the key names the first session of the run, so one run is notified once
+    while start + 1 < len(unmet) and unmet[start + 1]:
+        start += 1
+    return Risk("unmet", "The last two sessions did not take place, or nobody said they did.",
+                f"unmet:{settled[start].id}")
+
+
 def _quiet(db: Session, circle: Circle, now: datetime) -> Risk | None:
     latest = next(iter(_ended_sessions(db, circle)), None)
     since = _ended_at(latest) if latest is not None else as_utc(circle.created_at)
@@ -303,8 +326,8 @@ def risks(db: Session, circle: Circle, now: datetime) -> list[Risk]:
     """Why an open circle looks at risk (empty when it does not, or is closed)."""
     if circle.closed_at is not None:
         return []
-    found = (_low_pulses(db, circle), _no_shows(db, circle), _quiet(db, circle, now),
-             _departures(circle, now))
+    found = (_low_pulses(db, circle), _no_shows(db, circle), _unmet(db, circle, now),
+             _quiet(db, circle, now), _departures(circle, now))
     return [risk for risk in found if risk is not None]
 
 

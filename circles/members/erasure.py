@@ -72,7 +72,7 @@ POLICY: dict[str, str] = {
     "tie": "deleted",
     "interaction": "deleted",
     "separation": "deleted",
-    "attendance": "deleted",
+    "attendance": "deleted (and cleared as who confirmed others' attendance)",
     "presence": "deleted (and their sockets end)",
     "note": "private notes deleted; the shared note stays the circle's, their name taken out",
     "contribution": "tombstone: text replaced, author cleared",
@@ -80,7 +80,8 @@ POLICY: dict[str, str] = {
     "circle_goal": "tombstone: text replaced, author cleared (others' check-ins stay)",
     "live_event": "every session of their circles loses its log (clients take a snapshot)",
     "circle": "kept (the circle's); creator cleared, their first name taken out of its name",
-    "circle_session": "kept; creator cleared, their name taken out of the title",
+    "circle_session": "kept; creator and who said whether the circle met cleared, their name "
+                      "taken out of the title and the room or address",
     "session_series": "kept; creator cleared",
     "session_plan": "deleted (the keys of planning forms they sent; the sessions stay)",
     "session_role": "kept as a vacant role",
@@ -196,6 +197,7 @@ def _scrub_session_texts(db: Session, session_ids: set[int],
         return
     for session in db.scalars(select(CircleSession).where(CircleSession.id.in_(session_ids))):
         session.title = scrub(session.title)[:120]
+        session.location = scrub(session.location)[:200]
     for phase in db.scalars(select(SessionPhase).where(SessionPhase.session_id.in_(session_ids))):
         phase.prompt = scrub(phase.prompt)[:200]
     for note in db.scalars(select(Note).where(Note.session_id.in_(session_ids),

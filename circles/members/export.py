@@ -228,13 +228,17 @@ def _sessions(db: Session, user: User) -> list[dict[str, Any]]:
         focus[session_id] = focus.get(session_id, 0) + 1
     ids = set(attended) | set(roles) | set(focus)
     sessions = db.scalars(select(CircleSession).where(or_(
-        CircleSession.id.in_(ids), CircleSession.created_by_id == user.id))
+        CircleSession.id.in_(ids), CircleSession.created_by_id == user.id,
+        CircleSession.reported_by_id == user.id))
         .order_by(CircleSession.starts_at, CircleSession.id))
     out = []
     for s in sessions:
         seen = attended.get(s.id)
         out.append(_row(s, "id", "circle_id", "title", "starts_at", "duration_minutes", "status",
+                        "video_url", "location",
                         attended=seen is not None,
+                        attendance_confirmed_afterwards=bool(seen and seen.confirmed_by_id),
+                        said_whether_we_met=s.reported_by_id == user.id,
                         joined_at=seen.joined_at if seen else None,
                         left_at=seen.left_at if seen else None,
                         roles=roles.get(s.id, []), turns_in_focus=focus.get(s.id, 0),

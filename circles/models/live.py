@@ -182,7 +182,8 @@ class Note(Base):
 
 
 class Attendance(Base):
-    """A member's attendance of a session, with their room state (ready, raised hand)."""
+    """A member's attendance of a session, with their room state (ready, raised hand), or
+    as confirmed afterwards for a meeting outside the live room (``confirmed_by_id``)."""
 
     __tablename__ = "attendance"
     __table_args__ = (UniqueConstraint("session_id", "user_id"),)
@@ -197,6 +198,10 @@ class Attendance(Base):
     left_at: Mapped[datetime | None]
     ready: Mapped[bool] = mapped_column(default=False)
     hand_raised_at: Mapped[datetime | None]
+    # Who said this member was there, for a meeting confirmed afterwards; None when the
+    # member joined the live room themselves.
+    confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
 
 
 class Presence(Base):

@@ -3,6 +3,10 @@
 A session is one meeting of a circle (one-off, or one of a ``SessionSeries`` cadence). Its
 live state — phases, stages, agenda, contributions — lives in ``circles.models.live`` and
 hangs off the session; ``version`` is bumped by every change to that live state.
+
+A session has a place (a video-call link, a room or address, or both) and, when it was not
+run in the live room, an answer to "did your circle meet?": ``ended`` with the attendance
+members confirmed, or ``missed`` (``circles.sessions.meetings``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ from circles.models.accounts import User
 from circles.models.base import Base, Timestamped
 from circles.models.circles import Circle
 
-SESSION_STATUSES = ("scheduled", "live", "ended", "cancelled")
+#: ``missed``: its time passed and a member said the circle did not meet.
+SESSION_STATUSES = ("scheduled", "live", "ended", "cancelled", "missed")
+VIDEO_URL_MAX = 500  # long enough for the links of the big video services
+LOCATION_MAX = 200
 ROLES = ("facilitator", "timekeeper", "note_taker")
 CADENCES = ("weekly", "fortnightly", "monthly")
 
@@ -54,8 +61,16 @@ class CircleSession(Timestamped, Base):
     # iCalendar SEQUENCE: bumped when the time or status changes, so calendar apps update.
     sequence: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Where the circle meets; either may be empty (circles.sessions.places).
+    video_url: Mapped[str] = mapped_column(String(VIDEO_URL_MAX), default="", server_default="")
+    location: Mapped[str] = mapped_column(String(LOCATION_MAX), default="", server_default="")
+    # Who first answered "did your circle meet?" for a session not run in the live room.
+    reported_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+    reported_at: Mapped[datetime | None]
 
     circle: Mapped[Circle] = relationship()
+    reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])
     roles: Mapped[list[SessionRole]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="SessionRole.role"
     )

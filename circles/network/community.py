@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import networkx as nx
@@ -24,7 +24,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circles.models import Membership, User, as_utc
+from circles.models import CircleSession, Membership, User, as_utc, utcnow
 from circles.network.ego import system_of
 from circles.network.history import (
     MAX_STRENGTH,
@@ -32,15 +32,17 @@ from circles.network.history import (
     Events,
     Pair,
     Round,
-    community_starts,
     first_met,
     load_events,
+    round_circles,
     timeline,
 )
 from graph.network import higgins_kram, network_range, strong_share
 
 HK_TYPES = ("receptive", "traditional", "opportunistic", "entrepreneurial")
 PERCENTILE = 10
+#: A round's circles are counted as off to a good start when they met within this time.
+EARLY = timedelta(days=14)
 #: Rounds with fewer members than this show only their member count: with two or three
 #: people, a mean or a count of types points straight at individuals.
 MIN_REPORTED = 5
@@ -107,10 +109,13 @@ def community_report(db: Session, community_id: int) -> dict[str, Any]:
     history = {p: evs for p, evs in load_events(db, community_id=community_id).items()
                if p[0] in members and p[1] in members}  # seats of people who since left
     met = {p: first_met(evs) for p, evs in history.items()}
-    rounds = [r for r in timeline(community_starts(db, community_id)) if r.at is not None]
+    circles = round_circles(db, community_id)
+    rounds = [r for r in timeline(list(circles)) if r.at is not None]
     cuts = sorted({t for r in rounds for t in (r.at, r.until) if t is not None})
     sweep = _Sweep(members, history, cuts)
-    report = [_round(r, members, organisations, met, sweep) for r in rounds]
+    early = met_early(db, circles)
+    report = [{**_round(r, members, organisations, met, sweep), "met_early": early[r.at]}
+              for r in rounds if r.at is not None]
     latest = report[-1] if report else None
     return {
         "community_id": community_id,
@@ -122,6 +127,29 @@ def community_report(db: Session, community_id: int) -> dict[str, Any]:
         "percentile": PERCENTILE,
         "min_reported": MIN_REPORTED,
     }
+
+
+def met_early(db: Session, rounds: dict[datetime, list[int]],
+              now: datetime | None = None) -> dict[datetime, dict[str, Any]]:
+    """Per round (by its start): of its circles, how many met within ``EARLY`` of the start
+    (a session held in the live room or confirmed afterwards); ``settled`` once that time
+    is over, so a round still in its first two weeks reads "so far"."""
+    now = now or utcnow()
+    ids = [cid for circles in rounds.values() for cid in circles]
+    first: dict[int, datetime] = {}
+    if ids:
+        for circle_id, starts in db.execute(
+                select(CircleSession.circle_id, CircleSession.starts_at)
+                .where(CircleSession.circle_id.in_(ids),
+                       CircleSession.status.in_(("live", "ended")))):
+            first[circle_id] = min(first.get(circle_id, as_utc(starts)), as_utc(starts))
+    report = {}
+    for began, circles in rounds.items():
+        met = sum(1 for cid in circles if cid in first and first[cid] < began + EARLY)
+        report[began] = {"circles": len(circles), "met": met,
+                         "share": met / len(circles) if circles else None,
+                         "settled": now >= began + EARLY}
+    return report
 
 
 def _round(r: Round, members: dict[int, tuple[str, datetime]], organisations: dict[int, str],

@@ -5,6 +5,11 @@ A tie between two members is the sum of its events (see ``WEIGHTS``): an existin
 circle they shared, each session they attended together and each feedback they exchanged.
 Events keep their time, so the network at any past moment is the events before it.
 
+Sharing a circle makes a tie only once the two have actually met: attended one of its
+sessions together (in the live room, or as the members confirmed afterwards — both leave an
+``Interaction``), or already knew each other (a declared or imported tie). The circle's event
+is dated when they first met in it.
+
 The loaders take a pair filter and run one indexed query per source (Tie, Interaction,
 CircleMember pairs); they are shared by a member's network (``circles.network.ego``) and the
 facilitator's aggregates (``circles.network.community``).
@@ -21,7 +26,15 @@ from typing import Any
 from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from circles.models import Circle, CircleMember, Interaction, Membership, Tie, as_utc
+from circles.models import (
+    Circle,
+    CircleMember,
+    CircleSession,
+    Interaction,
+    Membership,
+    Tie,
+    as_utc,
+)
 
 # What each event adds to a tie's strength; graph.network.STRONG (3) makes a tie strong.
 WEIGHTS = {
@@ -33,11 +46,13 @@ WEIGHTS = {
     "feedback": 1.0,  # exchanged feedback in a session
 }
 INTERACTION_WEIGHTED = ("session", "feedback")
+KNEW = ("declared", "imported")  # ties that say two people have met already
 MAX_STRENGTH = 10.0  # a long shared history should not swamp every other tie's weight
 
 Pair = tuple[int, int]
 Event = tuple[datetime, str]
 Events = dict[Pair, list[Event]]
+Meetings = dict[tuple[int, Pair], datetime]  # (circle id, pair) → first session together
 
 
 
@@ -105,21 +120,28 @@ def load_events(db: Session, *, ego: int | None = None, among: list[int] | None 
             select(Tie.low_id, Tie.high_id, Tie.source, Tie.created_at).where(*tie_where)):
         if wanted is None or high in wanted:
             events[(low, high)].append((at if at.tzinfo else at.replace(tzinfo=UTC), source))
-    for low, high, kind, at in rows(
-            select(Interaction.low_id, Interaction.high_id, Interaction.kind, Interaction.at)
+    met_in: Meetings = {}
+    for low, high, kind, at, circle_id in rows(
+            select(Interaction.low_id, Interaction.high_id, Interaction.kind, Interaction.at,
+                   CircleSession.circle_id)
+            .outerjoin(CircleSession, CircleSession.id == Interaction.session_id)
             .where(*where(Interaction.low_id, Interaction.high_id))):
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
         # Other kinds (the "introduction" recorded beside an introduction's Tie) add nothing.
-        events[(low, high)].append((at if at.tzinfo else at.replace(tzinfo=UTC),
-                                    kind if kind in INTERACTION_WEIGHTED else "noted"))
-    _circle_events(db, events, ego=ego, among=among, touching=touching,
+        events[(low, high)].append((at, kind if kind in INTERACTION_WEIGHTED else "noted"))
+        if kind == "session" and circle_id is not None:
+            key = (circle_id, (low, high))
+            met_in[key] = min(met_in.get(key, at), at)
+    _circle_events(db, events, met_in, ego=ego, among=among, touching=touching,
                    community_id=community_id)
     return events
 
 
-def _circle_events(db: Session, events: Events, *, ego: int | None, among: list[int] | None,
-                   touching: bool, community_id: int | None) -> None:
-    """One "circle" event per circle two people sat in at the same time, when the later
-    of them joined."""
+def _circle_events(db: Session, events: Events, met_in: Meetings, *, ego: int | None,
+                   among: list[int] | None, touching: bool, community_id: int | None) -> None:
+    """One "circle" event per circle two people sat in at the same time and met in: when
+    they first attended one of its sessions together, or, for two who already knew each
+    other (their declared or imported tie is in ``events``), when the later of them joined."""
     a, b = aliased(CircleMember), aliased(CircleMember)
     query = (select(a.circle_id, a.user_id, a.joined_at, a.left_at,
                     b.user_id, b.joined_at, b.left_at)
@@ -143,8 +165,12 @@ def _circle_events(db: Session, events: Events, *, ego: int | None, among: list[
         key = (circle_id, pair(ua, ub))
         if key not in met or start < met[key]:
             met[key] = start  # several stays in one circle: the earliest meeting counts
-    for (_, p), start in met.items():
-        events[p].append((start, "circle"))
+    for (circle_id, p), start in met.items():
+        first = met_in.get((circle_id, p))
+        if first is not None:
+            events[p].append((max(start, first), "circle"))
+        elif any(kind in KNEW for _, kind in events.get(p, ())):
+            events[p].append((start, "circle"))
 
 
 @dataclass(frozen=True)
@@ -200,14 +226,19 @@ def placements(db: Session, user_id: int) -> dict[datetime, list[int]]:
     return dict(result)
 
 
-def community_starts(db: Session, community_id: int) -> list[datetime]:
-    """When each of a community's rounds began: one per formation round (run, round_no),
-    one per day on which circles were formed by hand."""
-    starts: dict[Any, datetime] = {}
-    for run_id, round_no, created in db.execute(
-            select(Circle.formation_run_id, Circle.round_no, Circle.created_at)
+def round_circles(db: Session, community_id: int) -> dict[datetime, list[int]]:
+    """A community's rounds by when each began, with their circles: one round per formation
+    round (run, round_no), one per day on which circles were formed by hand."""
+    rounds: dict[Any, tuple[datetime, list[int]]] = {}
+    for circle_id, run_id, round_no, created in db.execute(
+            select(Circle.id, Circle.formation_run_id, Circle.round_no, Circle.created_at)
             .where(Circle.community_id == community_id)):
         at = as_utc(created)
         key = (run_id, round_no) if round_no is not None else ("hand", at.date())
-        starts[key] = min(starts.get(key, at), at)
-    return sorted(set(starts.values()))
+        began, circles = rounds.get(key, (at, []))
+        rounds[key] = (min(began, at), [*circles, circle_id])
+    by_start: dict[datetime, list[int]] = defaultdict(list)
+    for began, circles in rounds.values():
+        by_start[began].extend(circles)
+    return dict(by_start)
+

@@ -42,11 +42,12 @@ LABELS = {
     "circle_change": "Someone left or closed your circle",
     "not_placed": "You could not be placed in a circle",
     "invitation": "A community invites you",
+    "meeting_check": "Did your circle meet?",
 }
 #: Kinds sent by e-mail unless the member switches them off; the rest are in-app only.
 EMAIL_BY_DEFAULT = frozenset({"new_circle", "upcoming_session", "commitment_due",
                               "introduction", "at_risk", "circle_change",
-                              "not_placed", "invitation"})
+                              "not_placed", "invitation", "meeting_check"})
 PAGE_SIZE = 50
 
 
@@ -83,8 +84,11 @@ def set_preferences(db: Session, user_id: int, in_app: set[str], email: set[str]
 
 
 def notify(db: Session, user_id: int, kind: str, text: str, link: str = "", *,
-           key: str | None = None) -> Notification | None:
+           key: str | None = None, details: str = "") -> Notification | None:
     """Tell member ``user_id`` something, on the channels they chose for ``kind``.
+
+    ``details`` are lines for the e-mail only (a session's video link and address, say),
+    which the in-app line leaves to the page it links to.
 
     Returns the in-app notification, or None when ``key`` was used before for this member
     (a reminder already sent) or they receive ``kind`` in neither the app nor by e-mail, or
@@ -110,7 +114,8 @@ def notify(db: Session, user_id: int, kind: str, text: str, link: str = "", *,
         user = db.get(User, user_id)
         if user is not None and user.is_active:
             queue_email(db, user.email, f"Circles: {LABELS[kind].lower()}",
-                        f"Hello {user.display_name},\n\n{text}\n", note.link)
+                        f"Hello {user.display_name},\n\n{text}\n"
+                        + (f"\n{details.strip()}\n" if details.strip() else ""), note.link)
     if not choice.in_app:
         return None
     db.info.setdefault(PENDING, []).append(

@@ -18,6 +18,7 @@ from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 from circles.models import CircleSession, User, as_utc
+from circles.sessions.places import ics_location, place_lines
 from circles.sessions.roles import ROLE_NAMES, in_order
 
 PRODID = "-//Circles//Co-mentoring sessions//EN"
@@ -56,7 +57,8 @@ def feed_owner(db: Session, secret: str, token: str) -> User | None:
 
 def session_event(session: CircleSession, *, host: str, circle_url: str,
                   stamp: datetime) -> Event:
-    """One VEVENT: stable UID, UTC times, SEQUENCE and STATUS follow the session."""
+    """One VEVENT: stable UID, UTC times, SEQUENCE and STATUS follow the session; LOCATION
+    is its room or address (or its link, when that is all), URL its video-call link."""
     event = Event()
     event.add("uid", f"circles-session-{session.id}@{host}")
     event.add("dtstamp", as_utc(stamp))
@@ -70,8 +72,11 @@ def session_event(session: CircleSession, *, host: str, circle_url: str,
     # Names of circle-mates are shared inside the circle anyway; nothing else is written.
     roles = [f"{ROLE_NAMES[r.role].capitalize()}: {r.user.display_name if r.user else 'vacant'}"
              for r in in_order(session)]
-    event.add("description", "\n".join([*roles, "", f"Circle page: {circle_url}"]))
-    event.add("url", circle_url)
+    event.add("description", "\n".join([*place_lines(session), *roles, "",
+                                         f"Circle page: {circle_url}"]))
+    if ics_location(session):  # icalendar escapes commas, semicolons and newlines of TEXT
+        event.add("location", ics_location(session))
+    event.add("url", session.video_url or circle_url)
     return event
 
 

@@ -1,5 +1,6 @@
-"""Reminders: commitments coming due or overdue, sessions starting within a day, and a
-goal check-in after each session (so progress check-ins follow the circle's own cadence).
+"""Reminders: commitments coming due or overdue, sessions starting within a day, a goal
+check-in after each session (so progress check-ins follow the circle's own cadence), and
+"did your circle meet?" after a session not run in the live room (``meetings.ask_members``).
 
 Each reminder has a key, so running ``send_due_reminders`` every few minutes (the
 background thread of ``flask serve``, or ``flask notify reminders`` from cron) tells a
@@ -25,6 +26,8 @@ from circles.models import (
     as_utc,
 )
 from circles.notify.notifications import notify
+from circles.sessions.meetings import ask_members
+from circles.sessions.places import place_lines
 
 DUE_SOON = timedelta(days=2)
 SESSION_AHEAD = timedelta(hours=24)
@@ -33,7 +36,8 @@ CHECKIN_AFTER = timedelta(days=3)  # how long after a session its check-in promp
 
 def send_due_reminders(db: Session, now: datetime) -> int:
     """Notify members of due commitments and upcoming sessions; returns how many were new."""
-    return _commitments(db, now) + _sessions(db, now) + _goal_checkins(db, now)
+    return (_commitments(db, now) + _sessions(db, now) + _goal_checkins(db, now)
+            + ask_members(db, now))
 
 
 def _commitments(db: Session, now: datetime) -> int:
@@ -76,11 +80,20 @@ def _sessions(db: Session, now: datetime) -> int:
         key = f"upcoming_session:{session.id}:{starts.isoformat()}"
         for seat in session.circle.current_seats:
             text = (f"{session.circle.name}: {session.title or 'session'} starts "
-                    f"{_local(starts, seat.user)}")
+                    f"{_local(starts, seat.user)}{_where(session)}")
             if notify(db, seat.user_id, "upcoming_session", text,
-                      f"/circles/{session.circle_id}", key=key):
+                      f"/circles/{session.circle_id}", key=key,
+                      details="\n".join(place_lines(session))):
                 sent += 1
     return sent
+
+
+def _where(session: CircleSession) -> str:
+    """The place in a few words; the link itself is in the e-mail and on the circle page."""
+    parts = [f"in {session.location}" if session.location else "",
+             "by video call" if session.video_url else ""]
+    said = " and ".join(part for part in parts if part)
+    return f", {said}" if said else ""
 
 
 def _local(moment: datetime, user: User) -> str:

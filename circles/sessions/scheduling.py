@@ -19,6 +19,7 @@ from circles.errors import Conflict, InvalidInput, NotFound
 from circles.members.profiles import check_timezone
 from circles.models import Circle, CircleMember, CircleSession, SessionSeries, User, as_utc, utcnow
 from circles.models.sessions import CADENCES
+from circles.sessions.places import checked_place
 from circles.sessions.roles import assign_roles, clear_swaps
 
 DURATION_MIN, DURATION_MAX = 15, 480
@@ -134,15 +135,22 @@ def _checked_start(errors: dict[str, str], day: str, clock: str, timezone: str,
 
 def schedule(db: Session, circle: Circle, user: User, *, date: str, time: str, timezone: str,
              duration_minutes: int | None, title: str = "", cadence: str | None = None,
-             count: int | None = 1, now: datetime | None = None) -> list[CircleSession]:
+             count: int | None = 1, video_url: str = "", location: str = "",
+             create_room: bool = False, room_base: str = "",
+             now: datetime | None = None) -> list[CircleSession]:
     """Plan one session, or ``count`` sessions on a cadence, and give each its rotating roles.
 
-    ``date`` and ``time`` are the local wall-clock start in ``timezone``, as typed.
+    ``date`` and ``time`` are the local wall-clock start in ``timezone``, as typed. Every
+    session of a series meets at the same place (one video room for all of them).
+    ``create_room`` makes a room on the site's video service at ``room_base``.
     """
     now = now or utcnow()
     circle = member_circle(db, user, circle.id)
     errors: dict[str, str] = {}
     duration, title = _checked_fields(errors, duration_minutes=duration_minutes, title=title)
+    video_url, location = checked_place(errors, video_url=video_url, location=location,
+                                        create_room=create_room, room_base=room_base,
+                                        circle_name=circle.name)
     cadence = cadence or None
     if cadence is not None and cadence not in CADENCES:
         errors["cadence"] = "Choose how it repeats: weekly, fortnightly or monthly."
@@ -170,7 +178,8 @@ def schedule(db: Session, circle: Circle, user: User, *, date: str, time: str, t
     sessions = [
         CircleSession(circle_id=circle.id, circle=circle, series_id=series.id if series else None,
                       title=title, starts_at=start.astimezone(UTC), duration_minutes=duration,
-                      status="scheduled", created_by_id=user.id)
+                      status="scheduled", created_by_id=user.id, video_url=video_url,
+                      location=location)
         for start in starts
     ]
     db.add_all(sessions)
@@ -180,15 +189,21 @@ def schedule(db: Session, circle: Circle, user: User, *, date: str, time: str, t
 
 
 def reschedule(db: Session, session: CircleSession, user: User, *, date: str, time: str,
-               timezone: str, duration_minutes: int | None,
+               timezone: str, duration_minutes: int | None, video_url: str | None = None,
+               location: str | None = None, create_room: bool = False, room_base: str = "",
                now: datetime | None = None) -> CircleSession:
-    """Move one planned session; calendars see a new SEQUENCE. Roles stay as they are."""
+    """Move one planned session, or change its place (None keeps it); calendars see a new
+    SEQUENCE. Roles stay as they are."""
     now = now or utcnow()
     session = session_for_member(db, user, session.id)
     if not is_changeable(session, now):
         raise Conflict("Only a planned session that has not started yet can be moved.")
     errors: dict[str, str] = {}
     duration, _ = _checked_fields(errors, duration_minutes=duration_minutes, title="")
+    place = checked_place(
+        errors, video_url=session.video_url if video_url is None else video_url,
+        location=session.location if location is None else location,
+        create_room=create_room, room_base=room_base, circle_name=session.circle.name)
     local = _checked_start(errors, date, time, timezone, now)
     if local is not None and not errors:
         try:
@@ -199,6 +214,7 @@ def reschedule(db: Session, session: CircleSession, user: User, *, date: str, ti
         raise InvalidInput(errors)
     session.starts_at = local.astimezone(UTC)
     session.duration_minutes = duration
+    session.video_url, session.location = place
     session.sequence += 1
     db.flush()
     return session

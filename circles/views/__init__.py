@@ -28,6 +28,7 @@ from circles.views import (
     introductions,
     invitations,
     live_room,
+    meetings,
     network,
     notifications,
     onboarding,
@@ -54,7 +55,7 @@ def load_user(token: str) -> User | None:
 def init_app(app: Flask) -> None:
     for module in (account, account_security, admin, api_tokens, auth, circle_settings,
                    circles, communities, email_links, ending, formation, goals, home,
-                   introductions, invitations, live_room, network, notifications, onboarding, profile,
+                   introductions, invitations, live_room, meetings, network, notifications, onboarding, profile,
                    pulse, sessions, vendor):
         app.register_blueprint(module.bp)
     login_manager.login_view = "auth.login"

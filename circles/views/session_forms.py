@@ -9,11 +9,18 @@ from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
-from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 
 from circles.members.profiles import all_timezones
 from circles.models import Circle, CircleSession, SessionRole, User, as_utc, utcnow
-from circles.sessions import plans, roles, scheduling
+from circles.sessions import meetings, plans, roles, scheduling
 from circles.sessions.roles import ROLE_NAMES
 from circles.views.dates import local
 
@@ -37,7 +44,18 @@ class _WhenForm(FlaskForm):
             self.timezone.data = zone
 
 
-class ScheduleForm(_WhenForm):
+class _PlaceForm(_WhenForm):
+    # Typed as text too: the domain says in words what a link must look like.
+    video_url = StringField("Video-call link (optional)",
+                            render_kw={"inputmode": "url"},
+                            description="e.g. https://meet.example.org/our-circle")
+    create_room = BooleanField("Create a video room for us",
+                               description="A private link on this site's video service.")
+    location = StringField("Room or address (optional)",
+                           description="e.g. “Room 4.12, Main Street 5” or “by phone”")
+
+
+class ScheduleForm(_PlaceForm):
     # One key per showing of the form: sending it twice plans once (circles/sessions/plans.py).
     form_key = HiddenField(default=plans.new_key)
     title = StringField("Title (optional)", description="e.g. “Kick-off” or “Mid-point review”")
@@ -46,13 +64,15 @@ class ScheduleForm(_WhenForm):
                          description="For a repeating series: 2 to 26 sessions.")
 
 
-class RescheduleForm(_WhenForm):
+class RescheduleForm(_PlaceForm):
     @classmethod
     def of(cls, session: CircleSession, zone: str) -> RescheduleForm:
         local = as_utc(session.starts_at).astimezone(ZoneInfo(zone))
         form = cls(zone=zone, data={"date": f"{local:%Y-%m-%d}", "time": f"{local:%H:%M}",
                                     "timezone": zone,
-                                    "duration_minutes": session.duration_minutes})
+                                    "duration_minutes": session.duration_minutes,
+                                    "video_url": session.video_url,
+                                    "location": session.location})
         return form
 
 
@@ -70,6 +90,15 @@ class SessionsPanel:
     incoming: list[SessionRole] = field(default_factory=list)  # proposals asking the viewer
     outgoing: dict[int, SessionRole] = field(default_factory=dict)  # viewer's role id → target
     now: datetime = field(default_factory=utcnow)
+    # confirmed meetings among the past sessions: session id → who was there
+    attended: dict[int, list[User]] = field(default_factory=dict)
+
+    def awaiting(self, session: CircleSession) -> bool:
+        """Over, not run in the live room, and nobody has said yet whether the circle met."""
+        return meetings.awaiting(session, self.now)
+
+    def confirmed(self, session: CircleSession) -> bool:
+        return meetings.confirmed(session)
 
     def changeable(self, session: CircleSession) -> bool:
         return scheduling.is_changeable(session, self.now)
@@ -95,6 +124,9 @@ def sessions_panel(db: Session, circle: Circle, viewer: User) -> SessionsPanel:
     panel = SessionsPanel(member=member, zone=viewer.timezone or "UTC",
                           upcoming=scheduling.upcoming(db, circle, now),
                           past=scheduling.past(db, circle, now), now=now)
+    names = {seat.user_id: seat.user for seat in circle.seats}
+    panel.attended = {s.id: [names[uid] for uid in meetings.attendee_ids(db, s) if uid in names]
+                      for s in panel.past if meetings.confirmed(s)}
     if member:
         open_roles = [r for s in panel.upcoming if panel.changeable(s) for r in s.roles]
         theirs = [r for r in open_roles if r.user is not None and r.user_id != viewer.id]

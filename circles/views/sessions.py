@@ -52,6 +52,11 @@ def circle_sessions(circle: Circle) -> SessionsPanel:
 
 
 
+def _room_base() -> str:
+    """The site's own video service (``VIDEO_ROOM_BASE_URL``), or "" when it has none."""
+    return str(current_app.config.get("VIDEO_ROOM_BASE_URL") or "")
+
+
 def _back(session: CircleSession) -> ResponseReturnValue:
     return redirect(url_for("circles.show", circle_id=session.circle_id, _anchor="sessions"))
 
@@ -81,9 +86,11 @@ def new(circle_id: int) -> ResponseReturnValue:
         date=form.date.data or "", time=form.time.data or "",
         timezone=form.timezone.data or "", duration_minutes=form.duration_minutes.data,
         title=form.title.data or "", cadence=form.cadence.data or None, count=form.count.data,
+        video_url=form.video_url.data or "", location=form.location.data or "",
+        create_room=bool(form.create_room.data), room_base=_room_base(),
     ))
     if planned is None:
-        return render_form("sessions/new.html", form, circle=circle)
+        return render_form("sessions/new.html", form, circle=circle, room_base=_room_base())
     first = planned[0]
     flash(f"Planned {len(planned)} session{'s' if len(planned) > 1 else ''}, the first on "
           f"{local(first.starts_at, 'session')} ({current_member().timezone}).", "ok")
@@ -93,15 +100,18 @@ def new(circle_id: int) -> ResponseReturnValue:
 @bp.route("/sessions/<int:session_id>/reschedule", methods=["GET", "POST"])
 @login_required
 def reschedule(session_id: int) -> ResponseReturnValue:
-    """A member moves one planned session; its roles stay."""
+    """A member moves one planned session or changes its place; its roles stay."""
     session = scheduling.session_for_member(db(), current_member(), session_id)
     form = (RescheduleForm(zone=current_member().timezone) if request.method == "POST"
             else RescheduleForm.of(session, current_member().timezone))
     moved = submit(form, lambda: scheduling.reschedule(
         db(), session, current_member(), date=form.date.data or "", time=form.time.data or "",
-        timezone=form.timezone.data or "", duration_minutes=form.duration_minutes.data))
+        timezone=form.timezone.data or "", duration_minutes=form.duration_minutes.data,
+        video_url=form.video_url.data or "", location=form.location.data or "",
+        create_room=bool(form.create_room.data), room_base=_room_base()))
     if moved is None:
-        return render_form("sessions/reschedule.html", form, session=session)
+        return render_form("sessions/reschedule.html", form, session=session,
+                           room_base=_room_base())
     flash(f"Moved to {local(moved.starts_at, 'session')} ({current_member().timezone}).", "ok")
     return _back(moved)
 

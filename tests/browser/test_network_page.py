@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -17,8 +18,9 @@ from circles.communities.circle import create_circle
 from circles.communities.community import create_community
 from circles.extensions import orm
 from circles.members import accounts, profiles
-from circles.models import Membership, User
+from circles.models import CircleSession, Membership, User, utcnow
 from circles.network import ties
+from circles.sessions import meetings
 from tests.browser.conftest import NewPage
 from tests.browser.pages import log_in
 from tests.support.live import PASSWORD, LiveServer
@@ -52,7 +54,8 @@ def server_app(server: LiveServer) -> Iterator[Flask]:
 
 
 def seed(server: LiveServer) -> Seeded:
-    """Ana's known network: Ben (a declared tie) and Dev and Eve (her circle of three).
+    """Ana's known network: Ben (a declared tie) and Dev and Eve (her circle of three, who
+    have met).
 
     Ben also knows Cleo well, and Cleo's strength answers Ana's learning goal, so Cleo is
     the one person two steps away worth an introduction through Ben.
@@ -73,8 +76,17 @@ def seed(server: LiveServer) -> Seeded:
         for a, b in (("Ana Asker", "Ben Broker"), ("Ben Broker", "Cleo Target")):
             ties.add_tie(db, users[a].id, users[b].id, source="declared",
                          community_id=community.id)
-        create_circle(db, community, users["Ana Asker"], name="Trio",
-                      member_ids=[users[n].id for n in ("Ana Asker", "Dev Circle", "Eve Circle")])
+        trio = [users[n].id for n in ("Ana Asker", "Dev Circle", "Eve Circle")]
+        circle = create_circle(db, community, users["Ana Asker"], name="Trio", member_ids=trio)
+        # The trio has met (a circle's ties count once its members met): placed ten days
+        # ago, it confirmed its first session afterwards.
+        circle.created_at = utcnow() - timedelta(days=10)
+        for seat in circle.seats:
+            seat.joined_at = circle.created_at
+        met = CircleSession(circle=circle, starts_at=utcnow() - timedelta(days=2))
+        db.add(met)
+        db.flush()
+        meetings.report(db, users["Ana Asker"], met.id, met=True, attended=trio)
         profiles.add_learning_goal(db, users["Ana Asker"], topic="Negotiation",
                                    note="Ask for a budget")
         profiles.add_question(db, users["Ana Asker"], text="How do I negotiate a budget?",

@@ -134,6 +134,8 @@ MATRIX.update({
     ("sessions.reschedule", "POST"): Row(MEMBERS),
     ("sessions.cancel", "POST"): Row(MEMBERS),
     ("sessions.session_ics", "GET"): Row(MEMBERS),
+    ("meetings.meeting", "GET"): Row(MEMBERS),
+    ("meetings.meeting", "POST"): Row(MEMBERS),
     ("sessions.claim", "POST"): Row(MEMBERS),
     ("sessions.release", "POST"): Row(MEMBERS),
     ("sessions.propose_swap", "POST"): Row(MEMBERS),
