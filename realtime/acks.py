@@ -2,7 +2,9 @@
 
 A handler returns a dict of results; the client gets ``{"ok": true, **results}``. A
 ``CirclesError`` becomes ``{"ok": false, "error": message}`` with the transaction rolled back,
-so nothing partial is kept, exactly as a form would show it over HTTP.
+so nothing partial is kept. The message is a sentence for people, never a field name; a
+refused payload field (``InvalidInput``) is named apart, ``"field": name``, so a client shows
+the sentence next to the control that sent it (docs/realtime.md, "Calling events").
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import leave_room, rooms
 
-from circles.errors import CirclesError, NotFound
+from circles.errors import CirclesError, InvalidInput, NotFound
 from circles.extensions import db
 from circles.security_log import security_event
 from realtime import flood
@@ -50,10 +52,18 @@ def acked(handler: Handler) -> Callable[..., Ack]:
             if isinstance(exc, NotFound):
                 security_event("authz_fail", user=current_user.id,
                                socket_event=(getattr(request, "event", None) or {}).get("message"))
-            return {"ok": False, "error": exc.message}
+            return refusal_of(exc)
         return {"ok": True, **(result or {})}
 
     return answer
+
+
+def refusal_of(exc: CirclesError) -> Ack:
+    """The ack for a domain error: its sentence and, for bad input, the field at fault."""
+    if isinstance(exc, InvalidInput):
+        return {"ok": False, "error": " ".join(exc.errors.values()),
+                "field": next(iter(exc.errors))}
+    return {"ok": False, "error": exc.message}
 
 
 def _leave_all_rooms() -> None:

@@ -38,11 +38,13 @@ JOIN_TIMEOUT, CONNECT_TIMEOUT = 5.0, 10.0  # seconds: one live:join; connect() a
 
 
 class LiveError(Exception):
-    """The server refused an event (an ``ok: false`` ack), or the client is not connected."""
+    """The server refused an event (an ``ok: false`` ack), or the client is not connected.
+    ``field`` names the payload field the refusal is about, when it is about one."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class LiveUnanswered(LiveError):
@@ -231,7 +233,7 @@ class LiveClient:
             except (_Unanswered, TimeoutError):
                 continue
             if not ack.get("ok"):
-                raise LiveError(str(ack.get("error")))
+                raise LiveError(str(ack.get("error")), ack.get("field"))
             return ack
         raise LiveUnanswered(f"{event}: no answer after {retries + 1} tries.")
 

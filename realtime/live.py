@@ -36,7 +36,7 @@ CHANGES: dict[str, Operation] = {
                                                expected_version=p.get("version")),
     "live:end": lambda me, p: live.end(db(), me, p.get("session_id")),
     "live:timer": lambda me, p: live.timer(db(), me, p.get("session_id"), p.get("action"),
-                                           p.get("seconds")),
+                                           p.get("seconds"), minutes=p.get("minutes")),
     "live:prompt": lambda me, p: live.set_prompt(db(), me, p.get("session_id"), p.get("prompt")),
     "live:agenda_add": lambda me, p: agenda.add_item(
         db(), me, p.get("session_id"), p.get("title"), p.get("timebox_minutes", 10),

@@ -9,7 +9,10 @@
  *   static/room/state.js     join and catch-up over the socket, by the rule
  *   static/room/phases.js    the per-phase panels, the agenda and the summary
  *   static/room/render.js    render(): phase bar, people, hands, facilitator, timer
- *   static/room/notes.js     the shared and private notes, autosaved
+ *   static/room/refusal.js   where and in which words a refused action is explained: pure,
+ *                            unit-tested by Node
+ *   static/room/autosave.js  when a note is saved (again on reconnect): pure, unit-tested
+ *   static/room/notes.js     the shared and private notes, autosaved, kept as drafts
  *   static/room/controls.js  every button and form that emits an event
  *   static/room.js           this file: wires it all to the socket once the page is ready
  *

@@ -45,6 +45,7 @@ KINDS_BY_PHASE = {
 }
 TITLE_MAX = 200
 TEXT_MAX = 2000
+TIMEBOX_MAX = 60  # minutes
 
 
 def _open_agenda(db: Session, user: User, session_id: object) -> CircleSession:
@@ -85,8 +86,10 @@ def add_item(db: Session, user: User, session_id: object, title: object = None,
             title = question.text[:TITLE_MAX]
     item = AgendaItem(
         session_id=session.id, author_id=user.id,
-        title=text("title", title if title is not None else "", max_len=TITLE_MAX),
-        timebox_minutes=integer("timebox_minutes", timebox_minutes, low=1, high=60),
+        title=text("title", title if title is not None else "", max_len=TITLE_MAX,
+                   what="the title"),
+        timebox_minutes=integer("timebox_minutes", timebox_minutes, low=1, high=TIMEBOX_MAX,
+                                 unit="minutes"),
         source_question_id=None if question is None else question.id,
         position=(db.scalar(select(func.max(AgendaItem.position))
                             .where(AgendaItem.session_id == session.id)) or 0) + 1)
@@ -101,7 +104,7 @@ def rename_item(db: Session, user: User, session_id: object, item_id: object,
     item = _item(db, session, item_id)
     if item.author_id != user.id:
         raise Conflict("Only the item's author can rename it.")
-    item.title = text("title", title, max_len=TITLE_MAX)
+    item.title = text("title", title, max_len=TITLE_MAX, what="the title")
     return _agenda_change(db, session)
 
 
@@ -118,8 +121,8 @@ def timebox_item(db: Session, user: User, session_id: object, item_id: object,
                  minutes: object) -> Change:
     """Any member sets an item's timebox (1–60 minutes)."""
     session = _open_agenda(db, user, session_id)
-    _item(db, session, item_id).timebox_minutes = integer("timebox_minutes", minutes,
-                                                          low=1, high=60)
+    _item(db, session, item_id).timebox_minutes = integer(
+        "timebox_minutes", minutes, low=1, high=TIMEBOX_MAX, unit="minutes")
     return _agenda_change(db, session)
 
 
@@ -128,10 +131,12 @@ def reorder(db: Session, user: User, session_id: object, item_ids: object) -> Ch
     session = _open_agenda(db, user, session_id)
     items = {i.id: i for i in db.scalars(select(AgendaItem)
                                          .where(AgendaItem.session_id == session.id))}
-    if (not isinstance(item_ids, list) or len(item_ids) != len(items)
-            or not all(is_id(i) for i in item_ids)
-            or set(item_ids) != set(items)):
+    if (not isinstance(item_ids, list) or not all(is_id(i) for i in item_ids)
+            or len(set(item_ids)) != len(item_ids)):
         raise InvalidInput.field("item_ids", "List every agenda item's id once, in the new order.")
+    if len(item_ids) != len(items) or set(item_ids) != set(items):
+        raise InvalidInput.field("item_ids", "The agenda changed meanwhile (an item was added "
+                                             "or removed): try the move again.")
     for position, item_id in enumerate(item_ids, start=1):
         items[item_id].position = position
     return _agenda_change(db, session)
@@ -150,12 +155,13 @@ def contribute(db: Session, user: User, session_id: object, kind: object,
     if phase is None or phase.kind not in KINDS_BY_PHASE:
         raise Conflict("This phase takes no contributions.")
     allowed = KINDS_BY_PHASE[phase.kind]
-    chosen = choice("kind", kind, CONTRIBUTION_KINDS)
+    chosen = choice("kind", kind, CONTRIBUTION_KINDS, "a kind")
     if chosen not in allowed:
         raise InvalidInput.field("kind", f"The {phase.kind} phase takes {', '.join(allowed)}.")
     stage = next(s for s in phase.stages if s.status == "active")
     item = Contribution(stage_id=stage.id, author_id=user.id, kind=chosen,
-                        text=text("text", body, max_len=TEXT_MAX))
+                        text=text("text", body, max_len=TEXT_MAX,
+                                  what="your contribution"))
     db.add(item)
     db.flush()
     return Change(session.id, bump(session),
@@ -179,7 +185,7 @@ def edit_contribution(db: Session, user: User, session_id: object, contribution_
     item, _stage = _contribution(db, session, contribution_id)
     if item.author_id != user.id:
         raise Conflict("Only its author can edit a contribution.")
-    item.text = text("text", body, max_len=TEXT_MAX)
+    item.text = text("text", body, max_len=TEXT_MAX, what="your contribution")
     return Change(session.id, bump(session),
                   {"type": "contribution", "contribution": contribution_view(item)})
 

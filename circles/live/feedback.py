@@ -1,8 +1,12 @@
 """Mutual feedback and commitments: honest, kind, two-way; words matched with deeds.
 
-Feedback goes from one current member to another during the feedback phase and is read by
-its receiver alone: the room learns only *that* it was given. Commitments are made in the
-commitments phase and reviewed by their owner in a later session's review phase.
+Feedback goes from one member to another who were both **present** in the session (each has
+an attendance: they joined the room at least once, even if they left before the end) and is
+read by its receiver alone: the room learns only *that* it was given. It is given in the
+feedback phase and, for ``LATE_FEEDBACK_DAYS`` after the session ended, from the ended
+session's page — so a member who left early can still give theirs, and still receive some.
+Commitments are made in the commitments phase and reviewed by their owner in a later
+session's review phase.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.live.room import (
+    LATE_FEEDBACK_DAYS,
     Change,
     bump,
     choice,
+    feedback_open_until,
     ident,
     is_member,
     require_phase,
@@ -24,25 +30,58 @@ from circles.live.room import (
     text,
 )
 from circles.live.snapshot import commitment_view, received_view
-from circles.models import Commitment, Feedback, User, utcnow
+from circles.models import (
+    Attendance,
+    CircleSession,
+    Commitment,
+    Feedback,
+    Interaction,
+    User,
+    utcnow,
+)
+from circles.notify.notifications import notify
 
 FEEDBACK_MAX = 1000
 COMMITMENT_MAX = 500
 REVIEW_STATUSES = ("kept", "partly", "missed", "dropped")
 
+def attended(db: Session, session_id: int, user_id: int) -> bool:
+    """Whether ``user_id`` was present in the session at some point (an attendance)."""
+    return db.scalar(select(Attendance.id).where(Attendance.session_id == session_id,
+                                                 Attendance.user_id == user_id)) is not None
+
+
+def _feedback_time(db: Session, session: CircleSession, now: datetime) -> bool:
+    """Whether feedback may be given now; True when it comes after the session's end."""
+    until = feedback_open_until(session)
+    if until is None:
+        require_phase(db, session, "feedback")
+        return False
+    if now > until:
+        raise Conflict(f"Feedback for this session closed {LATE_FEEDBACK_DAYS} days after "
+                       "it ended.")
+    return True
+
 
 def give_feedback(db: Session, user: User, session_id: object, receiver_id: object,
-                  strength: object, suggestion: object) -> Change:
-    """Give (or rewrite) feedback to another member: a strength noticed and one suggestion."""
+                  strength: object, suggestion: object, *, now: datetime | None = None) -> Change:
+    """Give (or rewrite) feedback to another member who was present: a strength noticed and
+    one suggestion. During the feedback phase, or up to a week after the session ended."""
     session = session_for_member(db, user.id, session_id)
-    require_phase(db, session, "feedback")
+    now = now or utcnow()
+    late = _feedback_time(db, session, now)
     receiver = ident("receiver_id", receiver_id, "member")
     if receiver == user.id:
         raise InvalidInput.field("receiver_id", "Give feedback to another member.")
     if not is_member(db, receiver, session.circle_id):
         raise NotFound("member")
-    noticed = text("strength", strength, max_len=FEEDBACK_MAX)
-    suggested = text("suggestion", suggestion, max_len=FEEDBACK_MAX)
+    if not attended(db, session.id, user.id):
+        raise Conflict("Only members who were in this session give feedback on it.")
+    if not attended(db, session.id, receiver):
+        raise InvalidInput.field("receiver_id", "That member was not in this session, so "
+                                                "there is nothing to give feedback on.")
+    noticed = text("strength", strength, max_len=FEEDBACK_MAX, what="the strength you noticed")
+    suggested = text("suggestion", suggestion, max_len=FEEDBACK_MAX, what="the suggestion")
     given = db.scalar(select(Feedback).where(Feedback.session_id == session.id,
                                              Feedback.giver_id == user.id,
                                              Feedback.receiver_id == receiver))
@@ -50,6 +89,8 @@ def give_feedback(db: Session, user: User, session_id: object, receiver_id: obje
         given = Feedback(session_id=session.id, giver_id=user.id, receiver_id=receiver,
                          strength=noticed, suggestion=suggested)
         db.add(given)
+        if late:
+            _after_the_end(db, session, user.id, receiver, now)
     else:
         given.strength, given.suggestion = noticed, suggested
     db.flush()
@@ -59,13 +100,24 @@ def give_feedback(db: Session, user: User, session_id: object, receiver_id: obje
                                        "feedback": received_view(given)})])
 
 
+def _after_the_end(db: Session, session: CircleSession, giver: int, receiver: int,
+                   now: datetime) -> None:
+    """What the end did for feedback given in the room, for feedback given after it: the
+    receiver is told (once per giver) and the exchange counts in the network."""
+    low, high = sorted((giver, receiver))
+    db.add(Interaction(low_id=low, high_id=high, kind="feedback", session_id=session.id,
+                       at=now))
+    notify(db, receiver, "feedback", f"You received feedback in {session.circle.name}.",
+           f"/sessions/{session.id}/live", key=f"feedback:{session.id}:{giver}")
+
+
 def _due_on(value: object, today: date) -> date:
     if not isinstance(value, str):
-        raise InvalidInput.field("due_on", "Give a date as YYYY-MM-DD.")
+        raise InvalidInput.field("due_on", "Choose the date you will have done it by.")
     try:
         due = date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput.field("due_on", "Give a date as YYYY-MM-DD.") from None
+        raise InvalidInput.field("due_on", "Choose the date you will have done it by.") from None
     if due < today - timedelta(days=1):  # a day's slack for members ahead of UTC
         raise InvalidInput.field("due_on", "Choose a date that is not in the past.")
     if due > today + timedelta(days=366):
@@ -79,7 +131,7 @@ def commit(db: Session, user: User, session_id: object, body: object, due_on: ob
     session = session_for_member(db, user.id, session_id)
     require_phase(db, session, "commitments")
     item = Commitment(circle_id=session.circle_id, session_id=session.id, user_id=user.id,
-                      text=text("text", body, max_len=COMMITMENT_MAX),
+                      text=text("text", body, max_len=COMMITMENT_MAX, what="your commitment"),
                       due_on=_due_on(due_on, (now or utcnow()).date()))
     db.add(item)
     db.flush()
@@ -115,8 +167,9 @@ def review(db: Session, user: User, session_id: object, commitment_id: object, s
         raise Conflict("Only its owner reviews a commitment.")
     if item.status != "open" and item.reviewed_in_id != session.id:
         raise Conflict("That commitment was reviewed in an earlier session.")
-    item.status = choice("status", status, REVIEW_STATUSES)
-    item.reflection = text("reflection", reflection, max_len=FEEDBACK_MAX, required=False)
+    item.status = choice("status", status, REVIEW_STATUSES, "how it went")
+    item.reflection = text("reflection", reflection, max_len=FEEDBACK_MAX, required=False,
+                           what="your reflection")
     item.reviewed_in_id = session.id
     return Change(session.id, bump(session),
                   {"type": "commitment", "commitment": commitment_view(item)})

@@ -37,7 +37,7 @@ def save_note(db: Session, user: User, session_id: object, private: object, body
         raise Conflict("The session was cancelled.")
     mine = flag("private", private)
     content = _body(body)
-    based_on = integer("base_version", base_version, low=0, high=2**31)
+    based_on = integer("base_version", base_version, low=0, high=2**31 - 1)
     slot = user.id if mine else SHARED_NOTE
     note = db.scalar(select(Note).where(Note.session_id == session.id, Note.slot == slot))
     if note is None:
@@ -61,8 +61,9 @@ def save_note(db: Session, user: User, session_id: object, private: object, body
 def _body(body: object) -> str:
     """The note as typed: whitespace is kept, or autosave would eat the newline just typed."""
     if not isinstance(body, str):
-        raise InvalidInput.field("body", "Give text.")
-    whole_characters("body", body)
+        raise InvalidInput.field("body", "Give the note as text.")
+    whole_characters("body", body, "the note")
     if len(body) > NOTE_MAX:
-        raise InvalidInput.field("body", f"Keep it to {NOTE_MAX} characters (this is {len(body)}).")
+        raise InvalidInput.field("body", f"Keep the note to {NOTE_MAX:,} characters "
+                                         f"(it has {len(body):,}).")
     return body

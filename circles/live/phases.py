@@ -6,6 +6,7 @@ share); the Socket.IO edge in ``realtime/live.py`` commits and broadcasts what t
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from itertools import combinations
 
@@ -18,9 +19,11 @@ from circles.live.room import (
     bump,
     choice,
     current_phase,
+    feedback_open_until,
     ident,
     integer,
     is_member,
+    iso,
     member_ids,
     phases,
     require_live,
@@ -191,7 +194,7 @@ def advance(db: Session, user: User, session_id: object, *, expected_version: ob
     require_live(session)
     require_role(session, user.id, ("facilitator",), "advance the session")
     if expected_version is not None and integer(
-            "version", expected_version, low=0, high=2**31) != session.version:
+            "version", expected_version, low=0, high=2**31 - 1) != session.version:
         raise Conflict(f"The session changed meanwhile (now version {session.version}); "
                        "nothing was advanced.")
     phase = current_phase(db, session.id)
@@ -228,20 +231,23 @@ def _finish(db: Session, stage: SessionStage) -> None:
 
 
 def timer(db: Session, user: User, session_id: object, action: object,
-          seconds: object = None, *, now: datetime | None = None) -> Change:
+          seconds: object = None, *, minutes: object = None,
+          now: datetime | None = None) -> Change:
     """The timekeeper (or facilitator) starts, pauses, resumes, extends or stops the timer of
-    the current stage; the server holds the absolute end time."""
+    the current stage; the server holds the absolute end time. A length comes in
+    ``minutes`` or in ``seconds`` (refusals speak in the unit it came in); the timer never
+    holds more than an hour."""
     session = session_for_member(db, user.id, session_id)
     require_live(session)
     require_role(session, user.id, ("timekeeper", "facilitator"), "run the timer")
-    verb = choice("action", action, TIMER_ACTIONS)
+    verb = choice("action", action, TIMER_ACTIONS, "an action")
     phase = current_phase(db, session.id)
     stage = next((s for s in phase.stages if s.status == "active"), None) if phase else None
     if stage is None:
         raise Conflict("No stage is under way to time.")
     now = now or utcnow()
     if verb == "start":
-        stage.ends_at = now + timedelta(seconds=_start_seconds(db, stage, seconds))
+        stage.ends_at = now + timedelta(seconds=_start_seconds(db, stage, seconds, minutes))
         stage.paused_remaining_ms, stage.started_by_id = None, user.id
     elif verb == "pause":
         if stage.ends_at is None:
@@ -255,27 +261,49 @@ def timer(db: Session, user: User, session_id: object, action: object,
         stage.ends_at = now + timedelta(milliseconds=stage.paused_remaining_ms)
         stage.paused_remaining_ms = None
     elif verb == "extend":
-        extra = integer("seconds", seconds, low=1, high=MAX_EXTEND_SECONDS)
-        if stage.ends_at is not None:
-            stage.ends_at = as_utc(stage.ends_at) + timedelta(seconds=extra)
-        elif stage.paused_remaining_ms is not None:
-            stage.paused_remaining_ms += extra * 1000
-        else:
-            raise Conflict("Start the timer before extending it.")
+        _extend(stage, seconds, minutes, now)
     else:
         stage.ends_at = stage.paused_remaining_ms = None
     return Change(session.id, bump(session), {"type": "timer", "stage_id": stage.id,
                                               "timer": timer_view(stage, now)})
 
 
-def _start_seconds(db: Session, stage: SessionStage, seconds: object) -> int:
-    if seconds is None and stage.agenda_item_id is not None:
+def _length(seconds: object, minutes: object, most: int, *, needed: str) -> tuple[int, str]:
+    """Seconds asked for, from ``minutes`` or ``seconds`` (at most ``most`` seconds), and
+    the field it came in."""
+    if minutes is not None:
+        return integer("minutes", minutes, low=1, high=most // 60, unit="minutes") * 60, "minutes"
+    if seconds is not None:
+        return integer("seconds", seconds, low=1, high=most, unit="seconds"), "seconds"
+    raise InvalidInput.field("minutes", needed)
+
+
+def _start_seconds(db: Session, stage: SessionStage, seconds: object, minutes: object) -> int:
+    if seconds is None and minutes is None and stage.agenda_item_id is not None:
         item = db.get(AgendaItem, stage.agenda_item_id)
         if item is not None:
             return item.timebox_minutes * 60
-    if seconds is None:
-        raise InvalidInput.field("seconds", "Say how many seconds to time.")
-    return integer("seconds", seconds, low=1, high=MAX_TIMER_SECONDS)
+    return _length(seconds, minutes, MAX_TIMER_SECONDS, needed="Say how many minutes to time.")[0]
+
+
+def _extend(stage: SessionStage, seconds: object, minutes: object, now: datetime) -> None:
+    extra, field = _length(seconds, minutes, MAX_EXTEND_SECONDS,
+                           needed="Say how many minutes to add.")
+    if stage.ends_at is not None:
+        left = max(0.0, (as_utc(stage.ends_at) - now).total_seconds())
+    elif stage.paused_remaining_ms is not None:
+        left = stage.paused_remaining_ms / 1000
+    else:
+        raise Conflict("Start the timer before extending it.")
+    room = MAX_TIMER_SECONDS - math.ceil(left)
+    if extra > room:
+        unit, size = ("minutes", 60) if field == "minutes" else ("seconds", 1)
+        most = f"add {room // size} {unit} at most" if room >= size else "it cannot take more"
+        raise InvalidInput.field(field, f"The timer holds an hour at most: {most}.")
+    if stage.ends_at is not None:
+        stage.ends_at = as_utc(stage.ends_at) + timedelta(seconds=extra)
+    else:
+        stage.paused_remaining_ms = (stage.paused_remaining_ms or 0) + extra * 1000
 
 
 def set_prompt(db: Session, user: User, session_id: object, prompt: object) -> Change:
@@ -283,7 +311,7 @@ def set_prompt(db: Session, user: User, session_id: object, prompt: object) -> C
     session = session_for_member(db, user.id, session_id)
     require_role(session, user.id, ("facilitator",), "change the check-in prompt")
     phase = require_phase(db, session, "checkin")
-    phase.prompt = text("prompt", prompt, max_len=200, required=False)
+    phase.prompt = text("prompt", prompt, max_len=200, required=False, what="the prompt")
     return Change(session.id, bump(session), {"type": "prompt", "phase_id": phase.id,
                                               "prompt": phase.prompt})
 
@@ -321,6 +349,7 @@ def end(db: Session, user: User, session_id: object, *, now: datetime | None = N
     members = member_ids(db, session.circle_id)
     return Change(session.id, bump(session),
                   {"type": "ended", "status": "ended", "ended_at": as_utc(now).isoformat(),
+                   "feedback_open_until": iso(feedback_open_until(session)),
                    "summary": shared_summary(db, session)},
                   private=[(uid, {"type": "summary_feedback",
                                   "feedback": private_summary(db, session.id, uid)})

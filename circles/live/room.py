@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +21,8 @@ from circles.ids import is_id
 from circles.models import CircleMember, CircleSession, SessionPhase, SessionStage, as_utc
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: How long after its end a session still takes feedback (from its page).
+LATE_FEEDBACK_DAYS = 7
 ROLE_NAMES = {"facilitator": "the facilitator", "timekeeper": "the timekeeper",
               "note_taker": "the note-taker"}
 
@@ -87,6 +89,13 @@ def require_live(session: CircleSession) -> None:
         raise Conflict(f"The session is not live (it is {session.status}).")
 
 
+def feedback_open_until(session: CircleSession) -> datetime | None:
+    """Until when an ended session still takes feedback (None: it has not ended)."""
+    if session.status != "ended" or session.ended_at is None:
+        return None
+    return as_utc(session.ended_at) + timedelta(days=LATE_FEEDBACK_DAYS)
+
+
 def bump(session: CircleSession) -> int:
     """Count one change to the session's live state; the new version is returned."""
     session.version += 1
@@ -144,18 +153,21 @@ def ident(name: str, value: object, what: str | None = None) -> int:
     """A positive integer id. One larger than any column holds (``circles.ids``) names
     nothing: it is answered like a missing ``what`` (the field's name without ``_id``)
     before any query sees it, since 2**63 does not even fit SQLite's integer."""
+    noun = what or name.removesuffix("_id").replace("_", " ")
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInput.field(name, "Give a positive whole number (an id).")
+        raise InvalidInput.field(name, f"Name the {noun} by its id, a positive whole number.")
     if not is_id(value):
-        raise NotFound(what or name.removesuffix("_id"))
+        raise NotFound(noun)
     return value
 
 
-def integer(name: str, value: object, *, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput.field(name, "Give a whole number.")
-    if not low <= value <= high:
-        raise InvalidInput.field(name, f"Give a number from {low} to {high}.")
+def integer(name: str, value: object, *, low: int, high: int, unit: str | None = None) -> int:
+    """A whole number from ``low`` to ``high``; the refusal names ``unit`` (the one the
+    person typed: "minutes"), never the field."""
+    if (isinstance(value, bool) or not isinstance(value, int)
+            or not low <= value <= high):
+        of = f" of {unit}" if unit else ""
+        raise InvalidInput.field(name, f"Give a whole number{of} from {low} to {high}.")
     return value
 
 
@@ -165,27 +177,29 @@ def flag(name: str, value: object) -> bool:
     return value
 
 
-def text(name: str, value: object, *, max_len: int, required: bool = True) -> str:
-    """Trimmed text of at most ``max_len`` characters (required unless told otherwise)."""
+def text(name: str, value: object, *, max_len: int, what: str, required: bool = True) -> str:
+    """Trimmed text of at most ``max_len`` characters (required unless told otherwise).
+    ``what`` names it for people ("the title"): refusals are sentences without field names."""
     if not isinstance(value, str):
-        raise InvalidInput.field(name, "Give text.")
-    value = whole_characters(name, value).strip()
+        raise InvalidInput.field(name, f"Give {what} as text.")
+    value = whole_characters(name, value, what).strip()
     if required and not value:
-        raise InvalidInput.field(name, "This cannot be empty.")
+        raise InvalidInput.field(name, f"{what[0].upper()}{what[1:]} cannot be empty.")
     if len(value) > max_len:
-        raise InvalidInput.field(name, f"Keep it to {max_len} characters (this is {len(value)}).")
+        raise InvalidInput.field(name, f"Keep {what} to {max_len:,} characters "
+                                       f"(it has {len(value):,}).")
     return value
 
 
-def whole_characters(name: str, value: str) -> str:
+def whole_characters(name: str, value: str, what: str = "this text") -> str:
     """``value``, unless it holds a lone surrogate (JSON's "\\ud800"): no UTF-8 exists for
     one, so the database driver would raise on writing it."""
     if LONE_SURROGATE.search(value):
-        raise InvalidInput.field(name, "Send real characters: this text holds a broken one.")
+        raise InvalidInput.field(name, f"Send real characters: {what} holds a broken one.")
     return value
 
 
-def choice(name: str, value: object, options: tuple[str, ...]) -> str:
+def choice(name: str, value: object, options: tuple[str, ...], what: str = "one of") -> str:
     if not isinstance(value, str) or value not in options:
-        raise InvalidInput.field(name, f"Choose one of: {', '.join(options)}.")
+        raise InvalidInput.field(name, f"Choose {what}: {', '.join(options)}.")
     return value

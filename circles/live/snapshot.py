@@ -13,7 +13,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from circles.live.room import holder, iso, member_ids, phases, session_for_member
+from circles.live.room import (
+    feedback_open_until,
+    holder,
+    iso,
+    member_ids,
+    phases,
+    session_for_member,
+)
 from circles.models import (
     AgendaItem,
     Attendance,
@@ -56,7 +63,7 @@ def snapshot(db: Session, user: User, session_id: object, *, away_grace: float =
         "agenda": agenda_view(db, session.id),
         "contributions": contributions_view(db, session.id),
         "commitments": commitments_view(db, session),
-        "feedback": feedback_view(db, session.id, user.id),
+        "feedback": feedback_view(db, session, user.id),
         "notes": notes_view(db, session.id, user.id),
         "summary": None,
     }
@@ -194,14 +201,17 @@ def commitments_view(db: Session, session: CircleSession) -> View:
             "to_review": [commitment_view(c) for c in to_review]}
 
 
-def feedback_view(db: Session, session_id: int, user_id: int) -> View:
-    """Feedback ``user_id`` received (in full), to whom they gave some, and the matrix of
-    who has given to whom (no content) so the room can see the round's progress."""
-    rows = list(db.scalars(select(Feedback).where(Feedback.session_id == session_id)
+def feedback_view(db: Session, session: CircleSession, user_id: int) -> View:
+    """Feedback ``user_id`` received (in full), to whom they gave some, the matrix of who has
+    given to whom (no content) so the room can see the round's progress, and until when an
+    ended session still takes feedback. Feedback goes between members who were present:
+    those whose ``presence`` is not "absent"."""
+    rows = list(db.scalars(select(Feedback).where(Feedback.session_id == session.id)
                            .order_by(Feedback.id)))
     return {"received": [received_view(f) for f in rows if f.receiver_id == user_id],
             "given_to": [f.receiver_id for f in rows if f.giver_id == user_id],
-            "pairs": [[f.giver_id, f.receiver_id] for f in rows]}
+            "pairs": [[f.giver_id, f.receiver_id] for f in rows],
+            "open_until": iso(feedback_open_until(session))}
 
 
 def received_view(item: Feedback) -> View:

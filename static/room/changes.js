@@ -37,6 +37,7 @@ export function apply(change, replayed) {
   } else if (kind === "ended") {
     room.state.session.status = change.status;
     room.state.session.ended_at = change.ended_at;
+    room.state.feedback.open_until = change.feedback_open_until || null;
     room.state.summary = Object.assign({ feedback: room.state.feedback.received }, change.summary,
       room.state.summary && room.state.summary.feedback ? { feedback: room.state.summary.feedback } : {});
     // As the server's snapshot has it after the end: every phase done, everyone gone.
@@ -111,6 +112,9 @@ export function applyPrivate(change) {
     });
     received.push(change.feedback);
     room.state.feedback.received = received;
+    if (room.state.summary) {  // feedback given after the end joins the summary's
+      room.state.summary.feedback = received.slice();
+    }
   } else if (change.type === "summary_feedback") {
     room.state.summary = Object.assign(room.state.summary || {}, { feedback: change.feedback });
   } else if (change.type === "note") {

@@ -1,7 +1,8 @@
 /* The live room's controls: every button and form that emits an event.
  * Part of the live room (static/room.js lists its modules). */
-import { $, byId, call, room, show } from "./core.js";
-import { notes } from "./notes.js";
+import { $, byId, call, clearOnEdit, room, show } from "./core.js";
+import { notes, unsavedNotes } from "./notes.js";
+import { wholeNumber } from "./refusal.js";
 import { unlockAudio } from "./render.js";
 import { currentVersion } from "./state.js";
 
@@ -32,14 +33,16 @@ export function wireControls() {
   onClick("take-over", function () { call("live:take_over", {}, $("takeover-error")); });
   onClick("take-back", function () { call("live:take_back", {}, $("takeover-error")); });
 
+  // The timer is set in minutes, so it is sent in minutes: a refusal speaks in minutes too.
+  var timerErrors = { "": $("timer-error"), minutes: $("timer-minutes-error") };
+  clearOnEdit($("timer-minutes"), [$("timer-minutes-error"), $("timer-error")]);
   onClick("timer-start", function () {
-    var minutes = Number($("timer-minutes").value);
-    call("live:timer", { action: "start", seconds: Number.isFinite(minutes) ? Math.round(minutes * 60) : null },
-      $("timer-error"));
+    call("live:timer", { action: "start", minutes: wholeNumber($("timer-minutes").value) },
+      timerErrors, null, null, { seconds: "minutes" });
   });
   onClick("timer-pause", function () { call("live:timer", { action: "pause" }, $("timer-error")); });
   onClick("timer-resume", function () { call("live:timer", { action: "resume" }, $("timer-error")); });
-  onClick("timer-extend", function () { call("live:timer", { action: "extend", seconds: 60 }, $("timer-error")); });
+  onClick("timer-extend", function () { call("live:timer", { action: "extend", minutes: 1 }, $("timer-error")); });
   onClick("timer-stop", function () { call("live:timer", { action: "stop" }, $("timer-error")); });
 
   onClick("hand-toggle", function () {
@@ -50,16 +53,20 @@ export function wireControls() {
     call("live:ready", { ready: !(me && me.ready) }, $("my-error"));
   });
 
+  clearOnEdit($("contribute-text"), [$("contribute-error")]);
   onSubmit("contribute-form", function () {
     call("live:contribute", { kind: $("contribute-kind").value, text: $("contribute-text").value },
       $("contribute-error"), function () { $("contribute-text").value = ""; });
   });
+  var agendaErrors = { "": $("agenda-add-error"), title: $("agenda-title-error"),
+    timebox_minutes: $("agenda-minutes-error") };
+  clearOnEdit($("agenda-title"), [agendaErrors.title, agendaErrors[""]]);
+  clearOnEdit($("agenda-minutes"), [agendaErrors.timebox_minutes, agendaErrors[""]]);
   onSubmit("agenda-add", function () {
-    var minutes = Number($("agenda-minutes").value);
     call("live:agenda_add", {
       title: $("agenda-title").value,
-      timebox_minutes: Number.isInteger(minutes) ? minutes : $("agenda-minutes").value
-    }, $("agenda-add-error"), function () { $("agenda-title").value = ""; });
+      timebox_minutes: wholeNumber($("agenda-minutes").value)
+    }, agendaErrors, function () { $("agenda-title").value = ""; });
   });
   if ($("agenda-question")) {
     onSubmit("agenda-question", function () {
@@ -67,9 +74,12 @@ export function wireControls() {
         $("agenda-question-error"));
     });
   }
+  var commitErrors = { "": $("commit-error"), text: $("commit-text-error"), due_on: $("commit-due-error") };
+  clearOnEdit($("commit-text"), [commitErrors.text, commitErrors[""]]);
+  clearOnEdit($("commit-due"), [commitErrors.due_on, commitErrors[""]]);
   onSubmit("commit-form", function () {
     call("live:commit", { text: $("commit-text").value, due_on: $("commit-due").value },
-      $("commit-error"), function () { $("commit-text").value = ""; });
+      commitErrors, function () { $("commit-text").value = ""; });
   });
   var due = new Date(Date.now() + 14 * 86400000);
   $("commit-due").value = due.toISOString().slice(0, 10);
@@ -79,5 +89,16 @@ export function wireControls() {
   window.addEventListener("pagehide", function () {
     notes.shared.flush();
     notes["private"].flush();
+  });
+  // Words typed into a note and not saved yet (offline, or a save on its way): the browser
+  // asks before the tab closes. They are in localStorage too, so a reload brings them back.
+  window.addEventListener("beforeunload", function (event) {
+    if (!unsavedNotes()) {
+      return;
+    }
+    notes.shared.flush();
+    notes["private"].flush();
+    event.preventDefault();
+    event.returnValue = "";
   });
 }

@@ -6,6 +6,7 @@
  * applied belongs to the client rule (state.js: currentVersion()).
  */
 import { liveSocket } from "../live.js";
+import { OFFLINE, refusalOf, spotFor } from "./refusal.js";
 
 export const root = document.getElementById("live-room");
 export const html = document.documentElement;
@@ -23,7 +24,7 @@ export const PHASE_HINTS = {
   review: "How did last time's commitments go? Kept, partly, missed or dropped — with a line of reflection.",
   agenda: "Build the agenda together: add items, reorder them, timebox each.",
   focus: "The focus member frames their question; peers answer with questions, stories, resources and ideas. We teach how to think, not what to think.",
-  feedback: "Give every other member a strength you noticed and one suggestion. Only the receiver reads it.",
+  feedback: "Give everyone who was here a strength you noticed and one suggestion. Only the receiver reads it.",
   commitments: "What will you do, and by when? It comes up for review next time.",
   close: "An appreciation round, then the facilitator ends the session."
 };
@@ -104,25 +105,66 @@ function opId() {
   return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
 }
 
-/* Emit with an ack; a refusal is shown in ``errorNode`` (next to the control that caused
- * it) and handed to ``failed`` if given. A change that gets no answer (a timeout, a
- * dropped connection) is sent again once connected, with the same op_id, so the server
- * applies it at most once. */
-export function call(event, fields, errorNode, done, failed) {
-  function refuse(message) {
-    if (errorNode) {
-      showError(errorNode, message);
+/* Every error line showing a refusal of this member's own action. Only the latest refusal
+ * is on screen: an older one, about another control, would be taken for its explanation. */
+var shownErrors = [];
+
+function spotsOf(errors) {
+  if (!errors) {
+    return {};
+  }
+  return errors.nodeType === 1 ? { "": errors } : errors;
+}
+
+function clearSpots(spots) {
+  Object.keys(spots).forEach(function (key) { showError(spots[key], ""); });
+}
+
+/* Show ``message`` in ``node`` and take every other refusal off the screen. */
+function showRefusal(node, message) {
+  shownErrors.forEach(function (other) {
+    if (other !== node) {
+      showError(other, "");
+    }
+  });
+  shownErrors = [node];
+  showError(node, message);
+}
+
+/** Editing ``control`` clears the error lines ``nodes`` (the refusal was about the old value). */
+export function clearOnEdit(control, nodes) {
+  ["input", "change"].forEach(function (type) {
+    control.addEventListener(type, function () {
+      nodes.forEach(function (node) { showError(node, ""); });
+    });
+  });
+}
+
+/* Emit with an ack. ``errors`` says where a refusal is explained: one error line, or
+ * {"": line for the action, <payload field>: line next to that field's control, …}; the
+ * server's ``field`` picks the line (static/room/refusal.js; ``aliases`` maps other fields
+ * onto one). A success clears them all, so no stale error stays. ``failed`` also gets the
+ * message. A change that gets no answer (a timeout, a dropped connection) is sent again
+ * once connected, with the same op_id, so the server applies it at most once. */
+export function call(event, fields, errors, done, failed, aliases) {
+  var spots = spotsOf(errors);
+  function refuse(refusal) {
+    var key = spotFor(refusal.field, spots, aliases);
+    if (spots[key]) {
+      Object.keys(spots).forEach(function (other) {
+        if (other !== key) {
+          showError(spots[other], "");
+        }
+      });
+      showRefusal(spots[key], refusal.message);
     }
     if (failed) {
-      failed(message);
+      failed(refusal.message);
     }
-  }
-  if (errorNode) {
-    showError(errorNode, "");
   }
   var socket = liveSocket();
   if (!socket || !socket.connected) {
-    refuse("Not connected: wait until the room has reconnected, then try again.");
+    refuse({ message: OFFLINE, field: null });
     return;
   }
   var payload = Object.assign({ session_id: SID }, fields || {});
@@ -140,13 +182,14 @@ export function call(event, fields, errorNode, done, failed) {
           }
           return;
         }
-        refuse("No answer from the server; please try again.");
+        refuse(refusalOf(err, null));
         return;
       }
       if (!ack || !ack.ok) {
-        refuse((ack && ack.error) || "That did not work.");
+        refuse(refusalOf(null, ack));
         return;
       }
+      clearSpots(spots);
       if (done) {
         done(ack);
       }

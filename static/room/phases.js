@@ -2,8 +2,9 @@
  * and the summary. Part of the live room (static/room.js lists its modules). */
 import {
   $, KINDS_BY_PHASE, KIND_NAMES, PHASE_HINTS, PHASE_NAMES, REVIEW_STATUSES, activeStage,
-  agendaOpen, byId, call, el, isLive, keyed, nameOf, room, show, showError
+  agendaOpen, byId, call, clearOnEdit, el, isLive, keyed, nameOf, room, serverNow, show, showError
 } from "./core.js";
+import { wholeNumber } from "./refusal.js";
 
 var phaseKindShown = null;
 
@@ -96,45 +97,81 @@ function renderReview(kind) {
   });
 }
 
+/* Feedback goes between members who were in this session (their presence is not "absent":
+ * someone who left early is listed, someone who never came is not), in the feedback phase
+ * and, after the end, until ``feedback.open_until`` (docs/realtime.md). */
+function present() {
+  return room.state.members.filter(function (m) { return m.presence !== "absent"; });
+}
+
+function lateFeedbackOpen() {
+  var until = room.state.feedback.open_until;
+  var me = byId(room.state.members, room.state.me);
+  return room.state.session.status === "ended" && Boolean(until) &&
+    serverNow() < Date.parse(until) && Boolean(me) && me.presence !== "absent";
+}
+
 function renderFeedback(kind) {
   var inFeedback = isLive() && kind === "feedback";
   show($("feedback-panel"), inFeedback);
   var received = room.state.feedback.received;
   show($("feedback-received-box"), received.length > 0 && room.state.session.status !== "ended");
   $("feedback-received").replaceChildren.apply($("feedback-received"), received.map(feedbackItem));
-  if (!inFeedback) {
+  if (inFeedback) {
+    renderFeedbackForms($("feedback-forms"), $("feedback-progress"));
+  }
+}
+
+export function renderLateFeedback() {
+  var open = lateFeedbackOpen();
+  show($("late-feedback"), open);
+  if (!open) {
     return;
   }
-  var others = room.state.members.filter(function (m) { return m.id !== room.state.me; });
-  var everyone = room.state.members.length * (room.state.members.length - 1);
-  $("feedback-progress").textContent = "Feedback given in the circle: " + room.state.feedback.pairs.length +
-    " of " + everyone + ". You have given to " + room.state.feedback.given_to.length + " of " + others.length + ".";
-  keyed($("feedback-forms"), others, function (m) { return m.id; }, function (m) {
-    var form = el("form", { class: "card feedback-form", "data-receiver-id": m.id, "data-testid": "feedback-form" });
-    var legend = el("h3", { class: "to" });
-    var strength = el("textarea", { id: "feedback-strength-" + m.id, class: "strength", maxlength: 1000 });
-    var suggestion = el("textarea", { id: "feedback-suggestion-" + m.id, class: "suggestion", maxlength: 1000 });
-    var error = el("p", { class: "error", role: "alert", hidden: true });
-    var done = el("p", { class: "given muted" });
-    form.appendChild(legend);
-    form.appendChild(el("label", { "for": strength.id, text: "A strength you noticed in " + m.display_name }));
-    form.appendChild(strength);
-    form.appendChild(el("label", { "for": suggestion.id, text: "One suggestion for " + m.display_name }));
-    form.appendChild(suggestion);
-    form.appendChild(el("button", { type: "submit", class: "button", text: "Give feedback to " + m.display_name }));
-    form.appendChild(error);
-    form.appendChild(done);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      call("live:feedback", { receiver_id: m.id, strength: strength.value, suggestion: suggestion.value }, error);
-    });
-    return form;
+  $("late-feedback-until").textContent = new Date(room.state.feedback.open_until).toLocaleDateString(
+    undefined, { weekday: "long", day: "numeric", month: "long" });
+  renderFeedbackForms($("late-feedback-forms"), $("late-feedback-progress"));
+}
+
+function renderFeedbackForms(container, progress) {
+  var here = present();
+  var ids = here.map(function (m) { return m.id; });
+  var others = here.filter(function (m) { return m.id !== room.state.me; });
+  var pairs = room.state.feedback.pairs.filter(function (p) {
+    return ids.indexOf(p[0]) >= 0 && ids.indexOf(p[1]) >= 0;
+  });
+  var given = room.state.feedback.given_to.filter(function (id) { return ids.indexOf(id) >= 0; });
+  progress.textContent = "Feedback given among the " + here.length + " who were here: " + pairs.length +
+    " of " + here.length * (here.length - 1) + ". You have given to " + given.length + " of " + others.length + ".";
+  keyed(container, others, function (m) { return m.id; }, function (m) {
+    return feedbackForm(m, container.id);
   }, function (form, m) {
     form.querySelector(".to").textContent = "To " + m.display_name;
-    var given = room.state.feedback.given_to.indexOf(m.id) >= 0;
-    form.setAttribute("data-given", given ? "true" : "false");
-    form.querySelector(".given").textContent = given ? "Given — sending again rewrites it." : "";
+    var done = room.state.feedback.given_to.indexOf(m.id) >= 0;
+    form.setAttribute("data-given", done ? "true" : "false");
+    form.querySelector(".given").textContent = done ? "Given — sending again rewrites it." : "";
   });
+}
+
+function feedbackForm(m, where) {
+  var form = el("form", { class: "card feedback-form", "data-receiver-id": m.id, "data-testid": "feedback-form", novalidate: true });
+  var strength = el("textarea", { id: where + "-strength-" + m.id, class: "strength", maxlength: 1000 });
+  var suggestion = el("textarea", { id: where + "-suggestion-" + m.id, class: "suggestion", maxlength: 1000 });
+  var errors = { "": el("p", { class: "error", role: "alert", hidden: true }),
+    strength: el("p", { class: "error strength-error", role: "alert", hidden: true }),
+    suggestion: el("p", { class: "error suggestion-error", role: "alert", hidden: true }) };
+  clearOnEdit(strength, [errors.strength, errors[""]]);
+  clearOnEdit(suggestion, [errors.suggestion, errors[""]]);
+  [el("h3", { class: "to" }), el("label", { "for": strength.id, text: "A strength you noticed in " + m.display_name }),
+    strength, errors.strength, el("label", { "for": suggestion.id, text: "One suggestion for " + m.display_name }),
+    suggestion, errors.suggestion,
+    el("button", { type: "submit", class: "button", text: "Give feedback to " + m.display_name }),
+    errors[""], el("p", { class: "given muted" })].forEach(function (part) { form.appendChild(part); });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    call("live:feedback", { receiver_id: m.id, strength: strength.value, suggestion: suggestion.value }, errors);
+  });
+  return form;
 }
 
 function feedbackItem(f) {
@@ -180,7 +217,9 @@ export function renderAgenda() {
     row.setAttribute("data-current", stage && stage.agenda_item_id === item.id ? "true" : "false");
     row.querySelector(".covered").hidden = !item.covered;
     var minutes = row.querySelector(".timebox");
-    if (document.activeElement !== minutes) {
+    // A refused value stays, with its explanation, until it is edited or saved.
+    var refused = !row.querySelector('[data-testid="agenda-timebox-error"]').hidden;
+    if (document.activeElement !== minutes && !refused) {
       minutes.value = String(item.timebox_minutes);
     }
     minutes.disabled = !open;
@@ -195,14 +234,16 @@ export function renderAgenda() {
 
 function agendaRow(item) {
   var id = item.id;
-  var error = el("p", { class: "error", role: "alert", hidden: true });
+  var error = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "agenda-item-error" });
+  var minutesError = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "agenda-timebox-error" });
   var minutes = el("input", {
     type: "number", min: 1, max: 60, class: "timebox short", inputmode: "numeric",
     "aria-label": "Minutes for this item", "data-testid": "agenda-timebox"
   });
+  minutes.addEventListener("input", function () { showError(minutesError, ""); });
   minutes.addEventListener("change", function () {
-    var value = Number(minutes.value);
-    call("live:agenda_timebox", { item_id: id, timebox_minutes: Number.isInteger(value) ? value : minutes.value }, error);
+    call("live:agenda_timebox", { item_id: id, timebox_minutes: wholeNumber(minutes.value) },
+      { "": error, timebox_minutes: minutesError });
   });
   var up = el("button", { type: "button", class: "button secondary up", "aria-label": "Move up", "data-testid": "agenda-up", text: "↑" });
   var down = el("button", { type: "button", class: "button secondary down", "aria-label": "Move down", "data-testid": "agenda-down", text: "↓" });
@@ -210,9 +251,11 @@ function agendaRow(item) {
   down.addEventListener("click", function () { move(id, 1, error); });
   var rename = el("button", { type: "button", class: "link", text: "rename" });
   var remove = el("button", { type: "button", class: "link", text: "remove" });
-  var renameForm = el("form", { class: "inline-form", hidden: true }, [
+  var renameError = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "agenda-rename-error" });
+  var renameForm = el("form", { class: "inline-form", hidden: true, novalidate: true }, [
     el("input", { class: "rename-title", maxlength: 200, "aria-label": "New title" }),
-    el("button", { type: "submit", class: "button secondary", text: "Save" })]);
+    el("button", { type: "submit", class: "button secondary", text: "Save" }), renameError]);
+  clearOnEdit(renameForm.querySelector("input"), [renameError]);
   rename.addEventListener("click", function () {
     renameForm.hidden = !renameForm.hidden;
     var current = byId(room.state.agenda, id);
@@ -220,8 +263,8 @@ function agendaRow(item) {
   });
   renameForm.addEventListener("submit", function (event) {
     event.preventDefault();
-    call("live:agenda_rename", { item_id: id, title: renameForm.querySelector("input").value }, error,
-      function () { renameForm.hidden = true; });
+    call("live:agenda_rename", { item_id: id, title: renameForm.querySelector("input").value },
+      { "": error, title: renameError }, function () { renameForm.hidden = true; });
   });
   remove.addEventListener("click", function () {
     call("live:agenda_remove", { item_id: id }, error);
@@ -232,7 +275,7 @@ function agendaRow(item) {
     el("span", { class: "minutes-read muted" }),
     el("span", { class: "edit" }, [minutes, " min ", up, down,
       el("span", { class: "author-only" }, [" ", rename, " ", remove])]),
-    renameForm, error]);
+    minutesError, renameForm, error]);
 }
 
 function move(id, step, error) {
@@ -257,6 +300,7 @@ export function renderMyCommitments() {
 }
 
 export function renderSummary() {
+  renderLateFeedback();
   var summary = room.state.summary;
   var ended = room.state.session.status === "ended" && summary && summary.agenda;
   show($("summary-panel"), Boolean(ended));

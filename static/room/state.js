@@ -27,6 +27,9 @@ var rule = liveRule({
     showError($("room-error"), "");
     root.setAttribute("data-last-sync", how);
     setRoom("joined", "In the room.");
+    // What was typed into a note while offline is sent now, without another keystroke.
+    notes.shared.resume();
+    notes["private"].resume();
   },
   refused: function (event, error, ack) {
     showError($("room-error"), error ? "The room did not answer; reload the page to try again."

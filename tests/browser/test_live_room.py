@@ -54,18 +54,19 @@ def server(live_server_factory: ServerFactory) -> LiveServer:
     return live_server_factory(FLASK_SIGNUP_RATE_LIMIT="100 per minute")
 
 
-def circle_with_session(server: LiveServer) -> tuple[int, int]:
-    """Sign the three up through the real forms, then give them a circle and a session
-    (Ada facilitates, Ben keeps time, Cy takes notes) and Ben a current question."""
-    for key, name in NAMES.items():
+def circle_with_session(server: LiveServer, names: dict[str, str] = NAMES) -> tuple[int, int]:
+    """Sign ``names`` (the three, and whoever else is given) up through the real forms, then
+    give them a circle and a session (Ada facilitates, Ben keeps time, Cy takes notes) and
+    Ben a current question."""
+    for key, name in names.items():
         http_session(server).signup(f"{key}@example.org", name)
     engine = create_engine(server.env["DATABASE_URL"])
     try:
         with Session(engine) as db:
             ids = {key: db.execute(select(User.id).where(User.email == f"{key}@example.org"))
-                   .scalar_one() for key in NAMES}
+                   .scalar_one() for key in names}
             community = create_community(db, db.get_one(User, ids["ada"]), name="Live cohort")
-            for key in ("ben", "cy"):
+            for key in names.keys() - {"ada"}:
                 db.add(Membership(community=community, user_id=ids[key], role="member"))
             db.flush()
             circle = create_circle(db, community, db.get_one(User, ids["ada"]),
@@ -213,7 +214,7 @@ def build_agenda(seats: dict[str, Seat]) -> None:
     # A refused edit is explained next to the control that caused it.
     ada.by_id("agenda-title").fill("   ")
     ada.by_id("agenda-add").get_by_role("button", name="Add to the agenda").click()
-    expect(ada.by_id("agenda-add-error")).to_have_text("title: This cannot be empty.")
+    expect(ada.by_id("agenda-title-error")).to_have_text("The title cannot be empty.")
 
     # Cy's connection drops: "reconnecting…" until the new join's catch-up, which brings
     # the reorder Ada makes meanwhile (the changes missed, not a whole snapshot).

@@ -213,9 +213,9 @@ def test_timer_start_pause_resume_extend_stop_hold_absolute_times(db: Session,
 
 
 @pytest.mark.parametrize(("action", "seconds", "field", "problem"), [
-    ("explode", 10, "action", "Choose one of: start, pause"),
-    ("start", None, "seconds", "Say how many seconds"),
-    ("start", 0, "seconds", "from 1 to 3600"),
+    ("explode", 10, "action", "Choose an action: start, pause"),
+    ("start", None, "minutes", "Say how many minutes"),
+    ("start", 0, "seconds", "^seconds: Give a whole number of seconds from 1 to 3600"),
     ("start", "60", "seconds", "whole number"),
     ("start", True, "seconds", "whole number"),
 ])
@@ -279,12 +279,12 @@ def test_one_of_my_questions_becomes_an_item_but_not_someone_elses(db: Session,
 
 @pytest.mark.parametrize(("fields", "field", "problem"), [
     ({"title": ""}, "title", "cannot be empty"),
-    ({"title": "x" * 201}, "title", r"Keep it to 200 characters \(this is 201\)"),
-    ({"title": 42}, "title", "Give text"),
-    ({"title": "ok", "timebox_minutes": 0}, "timebox_minutes", "from 1 to 60"),
-    ({"title": "ok", "timebox_minutes": 61}, "timebox_minutes", "from 1 to 60"),
+    ({"title": "x" * 201}, "title", r"Keep the title to 200 characters \(it has 201\)"),
+    ({"title": 42}, "title", "Give the title as text"),
+    ({"title": "ok", "timebox_minutes": 0}, "timebox_minutes", "minutes from 1 to 60"),
+    ({"title": "ok", "timebox_minutes": 61}, "timebox_minutes", "minutes from 1 to 60"),
     ({"title": "ok", "timebox_minutes": "ten"}, "timebox_minutes", "whole number"),
-    ({"title": "ok", "question_id": "1"}, "question_id", "positive whole number"),
+    ({"title": "ok", "question_id": "1"}, "question_id", "question by its id"),
 ])
 def test_agenda_items_are_validated_and_nothing_half_saved(
         db: Session, room: Room, fields: dict[str, Any], field: str, problem: str) -> None:
@@ -299,9 +299,12 @@ def test_agenda_items_are_validated_and_nothing_half_saved(
 
 def test_reorder_needs_every_item_once(db: Session, room: Room) -> None:
     item = live_agenda.add_item(db, who(db, room.di), room.session_id, "One").result["item_id"]
-    for bad in ([item, item], [], [item + 1000], "1", [{"id": item}]):
+    for bad in ([item, item], "1", [{"id": item}], [0]):
         with pytest.raises(InvalidInput, match="every agenda item's id once"):
             live_agenda.reorder(db, who(db, room.di), room.session_id, bad)
+    for stale in ([], [item + 1000], [item, item + 1]):  # an item added or removed meanwhile
+        with pytest.raises(InvalidInput, match="The agenda changed meanwhile"):
+            live_agenda.reorder(db, who(db, room.di), room.session_id, stale)
 
 
 def test_the_agenda_closes_when_its_phase_is_done(db: Session, room: Room) -> None:
@@ -323,9 +326,9 @@ def test_contributions_take_the_kinds_of_their_phase(db: Session, room: Room) ->
     advance_to(db, room, "focus")
     for kind in ("question", "story", "resource", "idea"):
         live_agenda.contribute(db, who(db, room.ben), room.session_id, kind, f"A {kind}")
-    with pytest.raises(InvalidInput, match="Choose one of"):
+    with pytest.raises(InvalidInput, match="Choose a kind: checkin"):
         live_agenda.contribute(db, who(db, room.ben), room.session_id, "advice", "Do this")
-    with pytest.raises(InvalidInput, match="Keep it to 2000 characters"):
+    with pytest.raises(InvalidInput, match="Keep your contribution to 2,000 characters"):
         live_agenda.contribute(db, who(db, room.ben), room.session_id, "idea", "x" * 2001)
 
 
@@ -373,9 +376,9 @@ def test_feedback_is_read_by_its_receiver_alone(db: Session, room: Room) -> None
 @pytest.mark.parametrize(("receiver", "strength", "error", "match"), [
     ("ben", "Kind", InvalidInput, "another member"),
     ("olu", "Kind", NotFound, "member was not found"),
-    (None, "Kind", InvalidInput, "positive whole number"),
-    ("di", "", InvalidInput, "strength: This cannot be empty"),
-    ("di", "x" * 1001, InvalidInput, "strength: Keep it to 1000"),
+    (None, "Kind", InvalidInput, "member by its id, a positive whole number"),
+    ("di", "", InvalidInput, "strength: The strength you noticed cannot be empty"),
+    ("di", "x" * 1001, InvalidInput, "strength: Keep the strength you noticed to 1,000"),
 ])
 def test_feedback_goes_to_another_current_member_with_content(
         db: Session, room: Room, receiver: str | None, strength: str,
@@ -417,7 +420,7 @@ def test_commitments_of_one_session_come_up_for_review_in_the_next(
     assert review_stage is not None and review_stage.focus_user_id == room.di
     with pytest.raises(Conflict, match="Only its owner reviews"):
         feedback.review(db, who(db, room.cy), second, made.result["commitment_id"], "kept")
-    with pytest.raises(InvalidInput, match="Choose one of: kept, partly, missed, dropped"):
+    with pytest.raises(InvalidInput, match="Choose how it went: kept, partly, missed, dropped"):
         feedback.review(db, who(db, room.di), second, made.result["commitment_id"], "open")
     change = feedback.review(db, who(db, room.di), second, made.result["commitment_id"],
                                   "partly", "Asked, but not yet agreed")
@@ -429,8 +432,8 @@ def test_commitments_of_one_session_come_up_for_review_in_the_next(
 @pytest.mark.parametrize(("text", "due_on", "field", "problem"), [
     ("", "2099-01-01", "text", "cannot be empty"),
     ("x" * 501, "2099-01-01", "text", "500 characters"),
-    ("Call Sam", "next week", "due_on", "YYYY-MM-DD"),
-    ("Call Sam", None, "due_on", "YYYY-MM-DD"),
+    ("Call Sam", "next week", "due_on", "Choose the date you will have done it by"),
+    ("Call Sam", None, "due_on", "Choose the date you will have done it by"),
     ("Call Sam", "2001-01-01", "due_on", "not in the past"),
 ])
 def test_commitments_are_validated(db: Session, room: Room, text: str, due_on: object,

@@ -25,7 +25,6 @@ from tests.conftest import AuthActions
 from tests.support.live import MACHINE_SPEED
 from tests.support.live_room import Room, build_room
 
-NOT_AN_ID = "Give a positive whole number (an id)."
 HUGE = [2**63, 2**64 + 1, 10**40, ID_MAX + 1]
 CRAFTED = [*HUGE, -1, 0, "\u0661", "12", "abc", 1.5, True, [1], {"id": 1}]
 SESSION_EVENTS = sorted({*CHANGES, "live:join", "live:leave", "live:snapshot", "live:events"})
@@ -51,8 +50,11 @@ def socket_for(app: Flask, user_id: int) -> SocketIOTestClient:
     return socket
 
 
-def expected_error(field: str, value: object, what: str) -> str:
-    return f"That {what} was not found." if value in HUGE else f"{field}: {NOT_AN_ID}"
+def expected_error(field: str, value: object, what: str) -> dict[str, object]:
+    if value in HUGE:
+        return {"ok": False, "error": f"That {what} was not found."}
+    return {"ok": False, "error": f"Name the {what} by its id, a positive whole number.",
+            "field": field}
 
 
 @pytest.mark.parametrize("value", CRAFTED, ids=repr)
@@ -62,9 +64,7 @@ def test_a_crafted_session_id_is_refused_by_every_session_event(
     for event in SESSION_EVENTS:
         for extra in ({"after": 0}, {"after": 0, "op_id": "retry-1"}):
             ack = ada.emit(event, {"session_id": value, **extra}, callback=True)
-            assert ack == {"ok": False, "error": expected_error("session_id", value,
-                                                                "session")}, (
-                event, extra, ack)
+            assert ack == expected_error("session_id", value, "session"), (event, extra, ack)
 
 
 @pytest.mark.parametrize("value", HUGE)
@@ -80,12 +80,13 @@ def test_huge_ids_in_other_fields_name_the_field(app: Flask, room: Room, value: 
             "live:phase_order": ("circle_id", "circle", {})}
     for event, (field, what, extra) in asks.items():
         ack = ada.emit(event, {**session, **extra, field: value}, callback=True)
-        assert ack == {"ok": False, "error": expected_error(field, value, what)}, (event, ack)
+        assert ack == expected_error(field, value, what), (event, ack)
     ack = ada.emit("live:agenda_reorder", {**session, "item_ids": [value]}, callback=True)
-    assert ack == {"ok": False, "error": "item_ids: List every agenda item's id once, in the "
-                                         "new order."}
+    assert ack == {"ok": False, "error": "List every agenda item's id once, in the new order.",
+                   "field": "item_ids"}
     ack = ada.emit("live:events", {**session, "after": value}, callback=True)
-    assert ack == {"ok": False, "error": "after: Give a number from 0 to 2147483647."}
+    assert ack == {"ok": False, "error": "Give a whole number from 0 to 2147483647.",
+                   "field": "after"}
 
 
 def test_an_id_at_the_bound_is_only_not_found(app: Flask, room: Room) -> None:
@@ -110,12 +111,12 @@ def test_text_with_a_lone_surrogate_is_refused_by_name(app: Flask, room: Room,
     ada = socket_for(app, room.ada)
     session = {"session_id": room.session_id}
     ack = ada.emit("live:agenda_add", {**session, "title": broken}, callback=True)
-    assert ack == {"ok": False, "error": "title: Send real characters: this text holds a "
-                                         "broken one."}
+    assert ack == {"ok": False, "error": "Send real characters: the title holds a broken one.",
+                   "field": "title"}
     ack = ada.emit("live:note", {**session, "private": True, "body": broken, "base_version": 0},
                    callback=True)
-    assert ack == {"ok": False, "error": "body: Send real characters: this text holds a "
-                                         "broken one."}
+    assert ack == {"ok": False, "error": "Send real characters: the note holds a broken one.",
+                   "field": "body"}
     # A pair is one character once the JSON is read (the test client sends JSON too).
     ack = ada.emit("live:agenda_add", {**session, "title": "Fine \ud83d\ude00"}, callback=True)
     assert ack["ok"] is True

@@ -103,20 +103,23 @@ def test_every_change_event_is_acked_and_membership_checked(
     socket = socket_for(app, room.ada)
     assert call(socket, event, {"session_id": room.session_id + 999}) == NOT_FOUND
     assert call(socket, event, {"session_id": "1"}) == {
-        "ok": False, "error": "session_id: Give a positive whole number (an id)."}
+        "ok": False, "error": "Name the session by its id, a positive whole number.",
+        "field": "session_id"}
     assert call(socket, event, ["not", "an", "object"]) == {
-        "ok": False, "error": "payload: Send an object with the event's fields."}
+        "ok": False, "error": "Send an object with the event's fields.", "field": "payload"}
 
 
-def test_validation_errors_name_their_field_and_keep_nothing(
+def test_validation_errors_say_what_is_wrong_name_the_field_apart_and_keep_nothing(
         app: Flask, room: Room, sockets: dict[str, SocketIOTestClient]) -> None:
     before = version_of(app, room.session_id)
     ack = call(sockets["di"], "live:agenda_add", {"session_id": room.session_id,
                                                  "title": "x" * 201, "timebox_minutes": 5})
-    assert ack == {"ok": False, "error": "title: Keep it to 200 characters (this is 201)."}
+    assert ack == {"ok": False, "error": "Keep the title to 200 characters (it has 201).",
+                   "field": "title"}
     ack = call(sockets["di"], "live:agenda_add", {"session_id": room.session_id,
                                                  "title": "Fine", "timebox_minutes": 90})
-    assert ack == {"ok": False, "error": "timebox_minutes: Give a number from 1 to 60."}
+    assert ack == {"ok": False, "error": "Give a whole number of minutes from 1 to 60.",
+                   "field": "timebox_minutes"}
     assert version_of(app, room.session_id) == before
     assert received(sockets["ada"]) == []
 

@@ -108,16 +108,17 @@ def test_too_far_behind_or_ahead_or_unlogged_gets_a_snapshot(
 
 
 @pytest.mark.parametrize(("after", "error"), [
-    (None, "after: Give the last version you applied."),
-    ("3", "after: Give a whole number."),
-    (-1, "after: Give a number from 0 to 2147483647."),
-    (True, "after: Give a whole number."),
+    (None, "Give the last version you applied."),
+    ("3", "Give a whole number from 0 to 2147483647."),
+    (-1, "Give a whole number from 0 to 2147483647."),
+    (True, "Give a whole number from 0 to 2147483647."),
 ])
 def test_bad_after_names_the_field(app: Flask, room: Room,
                                    sockets: dict[str, SocketIOTestClient], after: Any,
                                    error: str) -> None:
     assert call(sockets["ada"], "live:events", {"session_id": room.session_id,
-                                                "after": after}) == {"ok": False, "error": error}
+                                                "after": after}) == {
+        "ok": False, "error": error, "field": "after"}
 
 
 def test_a_stranger_cannot_read_the_log(app: Flask, room: Room,
@@ -156,7 +157,7 @@ def test_a_refused_event_keeps_no_key_so_its_retry_runs(
         app: Flask, room: Room, sockets: dict[str, SocketIOTestClient]) -> None:
     sid = {"session_id": room.session_id, "op_id": "k-1"}
     assert call(sockets["cy"], "live:agenda_add", {**sid, "title": ""}) == {
-        "ok": False, "error": "title: This cannot be empty."}
+        "ok": False, "error": "The title cannot be empty.", "field": "title"}
     assert call(sockets["cy"], "live:agenda_add", {**sid, "title": "Fixed"})["ok"] is True
     assert items(app) == 1
 
@@ -167,7 +168,8 @@ def test_a_bad_op_id_names_the_field_and_saves_nothing(
     before = logged(app, room.session_id)
     ack = call(sockets["cy"], "live:agenda_add", {"session_id": room.session_id,
                                                   "title": "Saying no", "op_id": op_id})
-    assert ack["ok"] is False and ack["error"].startswith("op_id: ")
+    assert ack["ok"] is False and ack["field"] == "op_id"
+    assert ack["error"].startswith("Give 1 to 64 letters")
     assert items(app) == 0 and logged(app, room.session_id) == before
 
 

@@ -118,5 +118,5 @@ def test_other_missing_or_malformed_session_ids_reveal_nothing(
                           callback=True)
         assert ack["ok"] is False, (event, value, ack)
         assert ack["error"] in ("That session was not found.",
-                                "session_id: Give a positive whole number (an id)."), (
+                                "Name the session by its id, a positive whole number."), (
             event, value, ack)

@@ -184,6 +184,6 @@ def test_every_event_answers_a_crafted_id_with_its_error_ack(
         assert ack["ok"] is False and isinstance(ack["error"], str), (event, data, ack)
         if field == "session_id" and not whole:
             assert ack["error"] in ("That session was not found.",
-                                    "session_id: Give a positive whole number (an id)."), ack
+                                    "Name the session by its id, a positive whole number."), ack
 
     refused()
