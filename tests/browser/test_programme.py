@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
@@ -30,6 +31,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 PASSWORD = "a long enough secret"
 SOLVE_TIMEOUT_MS = 90_000
 COMMUNITY = "Harbour programme"
+VIDEO_LINK = "https://meet.example.org/harbour-week-1"
+ROOM = "Room 2, Harbour House"
 TOPICS = ["Negotiation", "Public speaking", "Grant writing", "Hiring", "Feedback",
           "Delegation"]
 
@@ -69,19 +72,22 @@ def database(server: LiveServer) -> sqlite3.Connection:
     return sqlite3.connect(server.env["DATABASE_URL"].removeprefix("sqlite:///"))
 
 
+#: Tables whose times are the server's own present (logins, server processes): left alone.
+LIVING = {"login_session", "live_process", "api_token", "alembic_version"}
+
+
 def weeks_pass(server: LiveServer, days: int) -> None:
-    """Move every stored session, round and circle time back by ``days``: the programme is
-    then as it would be ``days`` later (what was next week is now past)."""
+    """Move every stored time back by ``days`` (not the logins' or the server's own): the
+    programme is then as it would be ``days`` later — what was next week is now past."""
     shift = f"-{days} days"
     with closing(database(server)) as db, db:
-        for table, columns in (("circle_session", ("starts_at", "started_at", "ended_at")),
-                               ("circle", ("created_at",)),
-                               ("formation_run", ("created_at", "published_at"))):
-            present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-            for column in columns:
-                if column in present:
-                    db.execute(f"UPDATE {table} SET {column} = datetime({column}, ?) "
-                               f"WHERE {column} IS NOT NULL", (shift,))
+        tables = [name for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'") if name not in LIVING]
+        for table in tables:
+            for column in (row[1] for row in db.execute(f'PRAGMA table_info("{table}")')
+                           if "DATETIME" in (row[2] or "").upper()):
+                db.execute(f'UPDATE "{table}" SET "{column}" = datetime("{column}", ?) '
+                           f'WHERE "{column}" IS NOT NULL', (shift,))
 
 
 def open_browser(browser: Browser, server: LiveServer, person: Person,
@@ -160,18 +166,144 @@ def my_circles(page: Page) -> list[str]:
     return [name.strip() for name in links.all_inner_texts()]
 
 
+def circle_of(page: Page) -> tuple[int, str]:
+    """The id and name of the one circle the person's dashboard lists."""
+    page.goto("/")
+    link = page.get_by_role("region", name="My circles").locator("a[href^='/circles/']")
+    expect(link).to_have_count(1)
+    href = link.get_attribute("href") or ""
+    return int(href.rsplit("/", 1)[1]), link.inner_text().strip()
+
+
+def plan_session(page: Page, circle: int, *, days: int, title: str, zone: str,
+                 link: str = "", room: str = "") -> None:
+    """Plan one session ``days`` from today at 18:30 in ``zone``, with its place."""
+    page.goto(f"/circles/{circle}")
+    page.get_by_role("link", name="Plan a session").click()
+    page.get_by_label("Date").fill((datetime.now(UTC) + timedelta(days=days)).date().isoformat())
+    page.get_by_label("Start time").fill("18:30")
+    page.get_by_label("Time zone").select_option(zone)
+    page.get_by_label("Title (optional)").fill(title)
+    page.get_by_label("Video-call link (optional)").fill(link)
+    page.get_by_label("Room or address (optional)").fill(room)
+    page.get_by_role("button", name="Plan").click()
+    expect(page.get_by_role("status").filter(has_text="Planned 1 session")).to_be_visible()
+
+
+def feed_of(page: Page) -> str:
+    """The person's calendar feed, as their calendar app reads it (lines unfolded)."""
+    page.goto("/calendar")
+    if page.get_by_role("button", name="Create my feed address").count():
+        page.get_by_role("button", name="Create my feed address").click()
+    url = page.get_by_label("Your feed address").input_value()
+    return page.request.get(url).text().replace("\r\n ", "")
+
+
+def event_of(feed: str, title: str) -> str:
+    """The VEVENT of the feed whose summary names ``title`` ('' when there is none)."""
+    for event in feed.split("BEGIN:VEVENT")[1:]:
+        if title in event.split("END:VEVENT")[0]:
+            return event.split("END:VEVENT")[0]
+    return ""
+
+
+def hand_facilitator_role(server: LiveServer, email: str, title: str) -> None:
+    """The circle agrees that this member facilitates the session called ``title``: their
+    role and the facilitator's change hands (as an accepted swap would)."""
+    with closing(database(server)) as db, db:
+        session_id, user_id = db.execute(
+            'SELECT s.id, u.id FROM circle_session s, "user" u WHERE s.title = ? '
+            "AND u.email = ?", (title, email)).fetchone()
+        roles = dict(db.execute("SELECT role, user_id FROM session_role WHERE session_id = ?",
+                                (session_id,)).fetchall())
+        mine = next((role for role, uid in roles.items() if uid == user_id), None)
+        if mine != "facilitator":
+            db.execute("UPDATE session_role SET user_id = ? WHERE session_id = ? AND role = ?",
+                       (roles.get("facilitator"), session_id, mine))
+            db.execute("UPDATE session_role SET user_id = ? WHERE session_id = ? "
+                       "AND role = 'facilitator'", (user_id, session_id))
+
+
+def meet_in_the_live_room(page: Page, circle: int) -> None:
+    """Open the circle's session in the live room, start it and end it."""
+    page.goto(f"/circles/{circle}")
+    page.get_by_role("link", name="Join live session").first.click()
+    expect(page.locator("html")).to_have_attribute("data-room", "joined")
+    page.locator("#start-session").click()
+    expect(page.locator("#end-session")).to_be_visible()
+    page.locator("#end-session").click()
+    page.locator("#end-confirm").click()
+    expect(page.get_by_test_id("summary")).to_be_visible()
+
+
+def network_people(page: Page) -> str:
+    """The words under My network's graph: everyone in the person's network."""
+    page.goto("/network")
+    people = page.locator("#network-people")
+    expect(page.locator("#network-graph")).to_have_attribute("data-ready", "true")
+    return people.text_content() or ""
+
+
+def names_in(page: Page, circle: int) -> list[str]:
+    """The members a circle page lists (one article per member)."""
+    page.goto(f"/circles/{circle}")
+    return [name.strip() for name in
+            page.locator("article.member > h2 > a").all_inner_texts()]
+
+
 def test_a_programme_over_weeks_holds_together(browser: Browser, live: LiveServer,
                                                people: list[BrowserContext]) -> None:
     fay = open_browser(browser, live, FACILITATOR, people)
     links = facilitator_imports_twelve(fay, live)
     for person in ACTIVE:
         member_claims(open_browser(browser, live, person, people), person, links[person.email])
+    ana, ravi, jo, lee = (person.page for person in ACTIVE)
+    assert ana and ravi and jo and lee
 
     # Round 1: three circles of four; each active member finds exactly one circle.
     form_and_publish_round(fay, 4, 1)
-    round_one = {}
-    for person in ACTIVE:
-        assert person.page is not None
-        circles = my_circles(person.page)
-        assert len(circles) == 1, (person.name, circles)
-        round_one[person.email] = circles[0]
+    round_one = {person.email: circle_of(person.page) for person in ACTIVE if person.page}
+    live_circle = round_one[ACTIVE[0].email][0]
+    other = next(p for p in ACTIVE[1:] if round_one[p.email][0] != live_circle)
+    assert other.page is not None
+    met_circle = round_one[other.email][0]
+
+    # Sessions with a place: Ana's circle meets by video, the other circle in a room; Ana
+    # also plans a later session that round 2 will call off.
+    plan_session(ana, live_circle, days=7, title="Week 1 live", zone=ACTIVE[0].zone,
+                 link=VIDEO_LINK)
+    plan_session(ana, live_circle, days=28, title="Week 4 live", zone=ACTIVE[0].zone)
+    plan_session(other.page, met_circle, days=7, title="Week 1 room", zone=other.zone,
+                 room=ROOM)
+    upcoming = ana.locator("li.session", has_text="Week 1 live")
+    expect(upcoming.get_by_role("link", name="Join the video call")).to_have_attribute(
+        "href", VIDEO_LINK)
+    week_one = event_of(feed_of(ana), "Week 1 live")
+    assert f"URL:{VIDEO_LINK}" in week_one and "STATUS:CONFIRMED" in week_one, week_one
+    assert "LOCATION:Room 2\\, Harbour House" in event_of(feed_of(other.page), "Week 1 room")
+
+    # A week later Ana's circle meets in the live room (she facilitates).
+    weeks_pass(live, 7)
+    hand_facilitator_role(live, ACTIVE[0].email, "Week 1 live")
+    meet_in_the_live_room(ana, live_circle)
+    # Two days on, the other circle (not in the live room) is asked whether it met.
+    weeks_pass(live, 2)
+    other.page.goto("/")
+    question = other.page.get_by_role("region", name="Did your circle meet?")
+    question.get_by_role("button", name="We met").click()
+    expect(other.page.get_by_role("status").filter(
+        has_text="your circle's meeting is recorded")).to_be_visible()
+    ana.goto("/")
+    expect(ana.get_by_role("region", name="Did your circle meet?")).to_have_count(0)
+
+    # Ties count once people have met: the room circle's four met (confirmed); Ana met nobody
+    # in hers (the others never came to the live room).
+    mates = [n for n in names_in(other.page, met_circle) if other.name not in n]
+    assert len(mates) == 3, mates
+    seen = network_people(other.page)
+    for mate in mates:
+        assert mate in seen, (mate, seen)
+    ana_mates = [n for n in names_in(ana, live_circle) if ACTIVE[0].name not in n]
+    seen = network_people(ana)
+    for mate in ana_mates:
+        assert mate not in seen, (mate, seen)
