@@ -23,11 +23,12 @@ from sqlalchemy import func, select
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import orm
 from circles.members import profiles
-from circles.models import Interaction, Introduction, Tie, User
+from circles.models import Interaction, Introduction, Tie, User, utcnow
 from circles.network import introductions
 from circles.network.introductions import NOT_AHEAD
 from circles.network.ties import add_tie
 from tests.conftest import AuthActions, post_form
+from tests.support.meetings import met_at
 
 STRENGTHS = {  # who offers what; Ann needs negotiation and public speaking
     "cat": ["Negotiation", "Public speaking"], "dan": ["Negotiation"], "eve": ["Negotiation"],
@@ -55,9 +56,10 @@ def world(app: Flask, make_user: Any, make_community: Any, make_circle: Any,
     community = make_community(users["otto"], name="Peer Circles",
                                members=[users[n] for n in names if n not in ("fay", "otto")])
     make_community(users["fay"], name="Elsewhere", members=[users["ben"]])
-    make_circle(community, [users["ben"], users["jo"]], name="Ben & Jo")
+    ben_and_jo = make_circle(community, [users["ben"], users["jo"]], name="Ben & Jo")
     with app.app_context():
         db = orm.session
+        met_at(db, ben_and_jo.id, [users["ben"].id, users["jo"].id], utcnow())
         ann = db.get_one(User, users["ann"].id)
         profiles.add_question(db, ann, text="How do I ask for a raise?", topic="negotiation")
         profiles.add_learning_goal(db, ann, topic="Public speaking")

@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 
 from circles.errors import InvalidInput, NotFound
 from circles.members import profiles
-from circles.models import Circle, CircleMember, ExternalContact, Interaction, Tie, User
+from circles.models import (
+    Circle,
+    CircleMember,
+    ExternalContact,
+    Interaction,
+    Tie,
+    User,
+)
 from circles.network.ego import (
     add_external,
     ego_network,
@@ -29,6 +36,7 @@ from circles.network.ego import (
     update_external,
 )
 from circles.network.ties import ordered
+from tests.support.meetings import met_at
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # before any circle
 R1 = T0 + timedelta(days=30)  # round 1 placement
@@ -49,11 +57,13 @@ def interaction(db: Session, a: int, b: int, kind: str, at: datetime) -> None:
 
 def circle_at(db: Session, make_circle: Any, community: Any, people: list[User],
               at: datetime) -> int:
-    """A circle formed by hand, moved back in time to ``at`` (seats too)."""
+    """A circle formed by hand, moved back in time to ``at`` (seats too), whose members met
+    in a session at once (a circle's ties count once its members have met)."""
     circle = make_circle(community, people)
     db.execute(update(Circle).where(Circle.id == circle.id).values(created_at=at))
     db.execute(update(CircleMember).where(CircleMember.circle_id == circle.id)
                .values(joined_at=at))
+    met_at(db, circle.id, [p.id for p in people], at)
     db.commit()
     return int(circle.id)
 
@@ -78,8 +88,7 @@ def test_ties_from_each_source_with_their_strengths(db: Session, people: dict[st
     tie(db, ego, ids["Cai"], "imported", T0)  # 3
     tie(db, ego, ids["Eve"], "introduction", T0)  # an introduction starts weak: 1
     circle_at(db, make_circle, people["community"], [people["ego"], people["Dee"]], R1)
-    interaction(db, ego, ids["Dee"], "session", R1 + timedelta(days=7))
-    interaction(db, ego, ids["Dee"], "session", R1 + timedelta(days=14))
+    interaction(db, ego, ids["Dee"], "session", R1 + timedelta(days=14))  # and one at R1
     interaction(db, ego, ids["Dee"], "feedback", R1 + timedelta(days=14))  # 1 + 2 + 1 = 4
     interaction(db, ego, ids["Fay"], "feedback", R1)  # feedback alone: 1
     tie(db, ids["Ben"], ids["Cai"], "declared", T0)  # between two alters

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from circles.models import Circle, CircleMember, Membership, Tie, User
 from circles.network.community import community_report, spread
 from circles.network.ego import add_external
+from tests.support.meetings import met_at
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 R1 = T0 + timedelta(days=30)
@@ -53,6 +54,7 @@ def cohort(db: Session, make_user: Any, make_community: Any, make_circle: Any) -
         db.execute(update(Circle).where(Circle.id == circle.id).values(created_at=at))
         db.execute(update(CircleMember).where(CircleMember.circle_id == circle.id)
                    .values(joined_at=at))
+        met_at(db, circle.id, [people[n].id for n in names], at)  # ties count once met
         db.commit()  # make_circle writes through its own session
     # A private contact of A's must never reach the report.
     add_external(db, db.get_one(User, people["A"].id), name="Secret Mentor", context="school",
@@ -102,7 +104,8 @@ def test_report_holds_aggregates_only(db: Session, cohort: dict[str, Any]) -> No
     for entry in report["rounds"]:
         assert set(entry) == {"round", "label", "at", "until", "members", "suppressed",
                               "new_ties", "range_growth", "no_new_tie", "ties_created",
-                              "cross_org_ties", "hk_types"}
+                              "cross_org_ties", "hk_types", "met_early"}
+        assert set(entry["met_early"]) == {"circles", "met", "share", "settled"}  # circles only
         assert all(isinstance(v, int | float) for v in entry["new_ties"].values())
 
 
@@ -118,7 +121,7 @@ def test_a_member_who_joined_later_is_not_counted_in_earlier_rounds(
     # Four members are too few to report on without pointing at individuals: the round
     # shows its member count only; round 2 (five) is reported in full.
     assert first == {"round": 1, "label": "Round 1", "at": first["at"], "until": first["until"],
-                     "members": 4, "suppressed": True}
+                     "members": 4, "suppressed": True, "met_early": first["met_early"]}
     assert second["suppressed"] is False and second["no_new_tie"] == 2
     assert report["hk_suppressed"] is False
 

@@ -13,10 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from circles.extensions import orm
+from circles.models import utcnow
 from circles.models.network import ExternalContact
 from circles.network import ties
 from graph.network import RANGE_CUT, STRONG_CUT
 from tests.conftest import AuthActions, csrf_token, post_form
+from tests.support.meetings import met_at
 from tests.support.world import World, assert_outcome, build_world, log_in_as, request_as
 
 SECRET = "Zelda Outside-Only"
@@ -26,13 +28,15 @@ SECRET = "Zelda Outside-Only"
 def world(make_user: Any, make_community: Any, make_circle: Any, app: Flask) -> World:
     """The permission world plus declared ties: Cora–Mona and Mona–Cal.
 
-    Cora's network: Milo (her circle) and Mona (declared); Cal is two steps away.
+    Cora's network: Milo (her circle, met) and Mona (declared); Cal is two steps away.
     """
     built = build_world(make_user, make_community, make_circle)
     with app.app_context():
         for a, b in (("circle_member", "member"), ("member", "candidate")):
             ties.add_tie(orm.session, built.id(a), built.id(b), source="declared",
                          community_id=built.community_id)
+        met_at(orm.session, built.circle_id, [built.id("circle_member"), built.id("mate")],
+               utcnow())  # Cora and Milo have met: their circle makes a tie
         orm.session.commit()
     return built
 

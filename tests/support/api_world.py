@@ -33,6 +33,7 @@ from circles.models import (
     User,
     utcnow,
 )
+from circles.network.ties import add_tie
 from tests.support.world import World, build_world
 
 # Written where only their author (or receiver) may read them; no API answer may hold one.
@@ -93,6 +94,10 @@ def build_api_world(app: Flask, make_user: Callable[..., Any],
                              SessionRole(role="timekeeper", user_id=None)]
         db.add_all(sessions)
         db.flush()
+        # Owner and mate knew each other before: a circle's tie counts once its members
+        # met, or when they had a tie already — so the owner's network shows the mate.
+        add_tie(db, ids["owner"], ids["mate"], source="declared",
+                community_id=world.community_id)
         first = sessions[0].id
         owner_items = [Commitment(circle_id=world.circle_id, session_id=first,
                                   user_id=ids["owner"], text=f"Owner commitment {n}",
