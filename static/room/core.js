@@ -106,7 +106,9 @@ function opId() {
 }
 
 /* Every error line showing a refusal of this member's own action. Only the latest refusal
- * is on screen: an older one, about another control, would be taken for its explanation. */
+ * is on screen: an older one, about another control, would be taken for its explanation.
+ * A note's line (data-sticky) stays: it describes the note as it still is, unsaved, until
+ * the note is edited or saved. */
 var shownErrors = [];
 
 function spotsOf(errors) {
@@ -127,7 +129,7 @@ function showRefusal(node, message) {
       showError(other, "");
     }
   });
-  shownErrors = [node];
+  shownErrors = node.hasAttribute("data-sticky") ? [] : [node];
   showError(node, message);
 }
 

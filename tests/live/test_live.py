@@ -326,7 +326,7 @@ def test_contributions_take_the_kinds_of_their_phase(db: Session, room: Room) ->
     advance_to(db, room, "focus")
     for kind in ("question", "story", "resource", "idea"):
         live_agenda.contribute(db, who(db, room.ben), room.session_id, kind, f"A {kind}")
-    with pytest.raises(InvalidInput, match="Choose a kind: checkin"):
+    with pytest.raises(InvalidInput, match="Choose a kind: question, story"):
         live_agenda.contribute(db, who(db, room.ben), room.session_id, "advice", "Do this")
     with pytest.raises(InvalidInput, match="Keep your contribution to 2,000 characters"):
         live_agenda.contribute(db, who(db, room.ben), room.session_id, "idea", "x" * 2001)

@@ -397,8 +397,9 @@ def test_an_event_sent_again_with_its_op_id_is_applied_once(
         acks["ada"] = await ada.call("live:contribute", fields)  # her own key, her own change
         acks["late"] = await ben.call("live:contribute", {  # ...so its retry runs
             "kind": "checkin", "text": "late", "op_id": "ben-late"})
-        with pytest.raises(LiveError, match="^op_id: "):
+        with pytest.raises(LiveError, match="^Give 1 to 64 letters") as refused:
             await ben.call("live:ready", {"ready": True, "op_id": "no spaces"})
+        assert refused.value.field == "op_id"
         await settled(app, circle, ada, ben)
         acks["ben_seen"] = [c for _, c in ben.applied if c["type"] == "contribution"]
         await ada.disconnect()

@@ -325,7 +325,8 @@ def commitments(circle: Circle) -> None:
     due = (date.today() + timedelta(days=14)).isoformat()
     for name in NAMES:
         circle[name].ok("live:commit", text=f"{name} will ask for one thing", due_on=due)
-    assert "YYYY-MM-DD" in circle["di"].refused("live:commit", text="Soon", due_on="soon")
+    assert circle["di"].refused("live:commit", text="Soon", due_on="soon") == (
+        "Choose the date you will have done it by.")
     circle.advance()
     assert circle.phase() == "close"
 
