@@ -9,7 +9,6 @@ member once per commitment stage and once per session time.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -21,9 +20,9 @@ from circles.models import (
     CircleSession,
     Commitment,
     SuccessCriterion,
-    User,
     as_utc,
 )
+from circles.members.local_time import local_time
 from circles.notify.notifications import notify
 
 DUE_SOON = timedelta(days=2)
@@ -75,21 +74,12 @@ def _sessions(db: Session, now: datetime) -> int:
         starts = as_utc(session.starts_at)
         key = f"upcoming_session:{session.id}:{starts.isoformat()}"
         for seat in session.circle.current_seats:
-            text = (f"{session.circle.name}: {session.title or 'session'} starts "
-                    f"{_local(starts, seat.user)}")
+            when = local_time(starts, "session", zone=seat.user.timezone)
+            text = f"{session.circle.name}: {session.title or 'session'} starts {when}"
             if notify(db, seat.user_id, "upcoming_session", text,
                       f"/circles/{session.circle_id}", key=key):
                 sent += 1
     return sent
-
-
-def _local(moment: datetime, user: User) -> str:
-    try:
-        zone = ZoneInfo(user.timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = moment.astimezone(zone)
-    return f"{local:%a %d %b at %H:%M} ({user.timezone})"
 
 
 def _goal_checkins(db: Session, now: datetime) -> int:

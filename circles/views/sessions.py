@@ -86,7 +86,7 @@ def new(circle_id: int) -> ResponseReturnValue:
         return render_form("sessions/new.html", form, circle=circle)
     first = planned[0]
     flash(f"Planned {len(planned)} session{'s' if len(planned) > 1 else ''}, the first on "
-          f"{local(first.starts_at, 'session')} ({current_member().timezone}).", "ok")
+          f"{local(first.starts_at, 'session')}.", "ok")
     return _back(first)
 
 
@@ -102,7 +102,7 @@ def reschedule(session_id: int) -> ResponseReturnValue:
         timezone=form.timezone.data or "", duration_minutes=form.duration_minutes.data))
     if moved is None:
         return render_form("sessions/reschedule.html", form, session=session)
-    flash(f"Moved to {local(moved.starts_at, 'session')} ({current_member().timezone}).", "ok")
+    flash(f"Moved to {local(moved.starts_at, 'session')}.", "ok")
     return _back(moved)
 
 

@@ -104,7 +104,7 @@ def test_about_saves_and_keeps_background_with_consent(app: Flask, client: Flask
     assert (user.display_name, user.timezone, user.organisation, user.department, user.bio) == (
         "Ada King", "Europe/Paris", "Analytical Engines", "R&D", "Notes on the engine.")
     assert user.background_consent and user.background == {"career_path": "Career changer"}
-    assert "Weekly availability (in your time zone: Europe/Paris)" in client.get("/profile").get_data(as_text=True)
+    assert "Weekly availability, in Paris time" in client.get("/profile").get_data(as_text=True)
 
 
 def test_background_dropped_when_consent_is_off(app: Flask, client: FlaskClient, me: User) -> None:
