@@ -117,6 +117,14 @@ def check(circle_id: int) -> ResponseReturnValue:
     return redirect(url_for("circles.show", circle_id=circle.id))
 
 
+@bp.get("/pulses")
+@login_required
+def mine() -> ResponseReturnValue:
+    """Every pulse answer the member gave, in every circle, each linked to reread it."""
+    return render_template("pulse/mine.html",
+                           answers=pulse.all_own_pulses(db(), current_member()))
+
+
 @bp.get("/pulses/<int:pulse_id>")
 @login_required
 def show(pulse_id: int) -> ResponseReturnValue:

@@ -101,6 +101,7 @@ MATRIX.update({
     # Ola declared she knows Sam well: either of the two may withdraw it
     ("profile.remove_tie", "POST"): Row(frozenset({OWNER, STRANGER})),
     ("pulse.show", "GET"): Row(ONLY_OWNER),
+    ("pulse.mine", "GET"): OWN,  # the list of one's own answers
     ("introductions.withdraw", "POST"): Row(ONLY_OWNER),  # Ola asked
     ("introductions.agree", "GET"): Row(frozenset({PEER})),  # Pia is asked to introduce
     ("introductions.agree", "POST"): Row(frozenset({PEER})),
