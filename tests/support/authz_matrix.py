@@ -108,6 +108,10 @@ MATRIX.update({
     ("introductions.decline", "POST"): Row(frozenset({PEER})),
     # Sam, the one to be introduced, does not learn of the request before Pia agrees
     ("introductions.accept", "POST"): Row(NOBODY),
+    # The introduction's page: the people in it (Sam only once Pia agreed); how to reach each
+    # other, and changing it, only for the two once both said yes (not accepted here: nobody)
+    ("introductions.show", "GET"): Row(frozenset({OWNER, PEER})),
+    ("introductions.contact", "POST"): Row(NOBODY),
     # Members of another member's community see their profile and may declare a tie
     ("profile.member", "GET"): Row(COMMUNITY),
     ("profile.declare_tie", "POST"): Row(COMMUNITY - {PEER}),  # Pia's own page: not to self
