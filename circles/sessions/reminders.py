@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from circles.members.local_time import local_time
 from circles.models import (
     Circle,
     CircleGoal,
@@ -22,7 +23,6 @@ from circles.models import (
     SuccessCriterion,
     as_utc,
 )
-from circles.members.local_time import local_time
 from circles.notify.notifications import notify
 
 DUE_SOON = timedelta(days=2)

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms import (
     HiddenField,
@@ -26,13 +25,13 @@ from circles.models import Introduction, User
 from circles.network import introduction_contacts as contacts
 from circles.network import introductions
 from circles.network.introductions import Panel, Suggestion
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, render_form, submit
 from realtime import broadcast
 
 bp = Blueprint("introductions", __name__)
 
 
-class ShareForm(FlaskForm):
+class ShareForm(PlainForm):
     """What one of the two lets the other reach them by, once both said yes."""
 
     # No default: a client that sends no choice shares nothing (the pages offer e-mail first).
@@ -54,7 +53,7 @@ class RequestForm(ShareForm):
                            description="A line or two for your mutual contact (under 500 characters).")
 
 
-class AgreeForm(FlaskForm):
+class AgreeForm(PlainForm):
     note = TextAreaField("Your line of introduction",
                          description="They both read it (under 500 characters).")
     next = HiddenField()
