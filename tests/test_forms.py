@@ -32,7 +32,7 @@ from tests.support.authz_world import ROLES
 RAW = re.compile(r"This field is required|Not a valid (integer|float|decimal|date|datetime|time)"
                  r" value|Not a valid choice|Invalid Choice|Field must be|Field cannot be"
                  r"|Number must be|Invalid email address|Invalid input\.")
-ERROR = re.compile(r'<p class="error"( id="([^"]+)-error")?[^>]*>(.*?)</p>', re.S)
+ERROR = re.compile(r'<p class="error"( id="([^"]+)-error")?[^>]*>(.*?)</p>', re.DOTALL)
 
 
 def test_every_form_class_is_a_plain_form() -> None:

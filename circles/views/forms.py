@@ -69,7 +69,7 @@ class PlainForm(FlaskForm):
     """A form whose every error is a plain sentence naming its field."""
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
+        valid = bool(super().validate(extra_validators))
         for field in self:
             field.errors = [plain(field, e) for e in field.errors]
         return valid

@@ -46,7 +46,7 @@ EXAMPLE = re.compile(r"(e\.g\.|HH:MM)[^.]{0,12}$")  # a hint on how to type a ti
 def visible_text(page: str) -> str:
     """What a reader sees as times: no scripts, styles, tags or attributes, nor ``<code>``
     (format examples, such as a CSV's "Tue-Thu 12:00-13:30"); entities decoded."""
-    page = re.sub(r"<(script|style|template|code)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r"<(script|style|template|code)\b.*?</\1>", " ", page, flags=re.DOTALL | re.IGNORECASE)
     page = re.sub(r"<[^>]+>", " ", page)
     return " ".join(html.unescape(page).split())
 

@@ -20,7 +20,10 @@ from circles.extensions import orm
 from circles.models import Introduction, Notification, OutboxMessage, User
 from circles.network import introductions
 from tests.conftest import AuthActions, post_form
-from tests.network.test_introductions import World, as_, ask, sent, world  # noqa: F401
+from tests.network import test_introductions as story
+from tests.network.test_introductions import World, as_
+
+world, sent = story.world, story.sent  # the same people and fixtures as the story's tests
 
 PHONE = "+44 20 7946 0000 (evenings)"
 
