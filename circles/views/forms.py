@@ -83,6 +83,7 @@ def checked(check: Callable[[str], object]) -> Callable[[Any, Field], None]:
             check(field.data or "")
         except InvalidInput as exc:
             raise ValidationError(next(iter(exc.errors.values()))) from exc
+    validate.field_flags = {"required": True}  # type: ignore[attr-defined]  # the input says so
     return validate
 
 
