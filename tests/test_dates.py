@@ -16,13 +16,16 @@ MOMENT = datetime(2025, 3, 25, 17, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("moment", "style", "zone", "minutes", "shown"), [
-    (MOMENT, "time", "UTC", None, "25 Mar 2025, 17:00"),
-    (MOMENT, "time", "Asia/Kolkata", None, "25 Mar 2025, 22:30"),  # a half-hour zone
+    (MOMENT, "time", "UTC", None, "25 Mar 2025, 17:00 (UTC)"),
+    (MOMENT, "time", "Asia/Kolkata", None, "25 Mar 2025, 22:30 (Kolkata time)"),  # half-hour
     (MOMENT, "date", "Pacific/Kiritimati", None, "26 Mar 2025"),  # +14: already tomorrow
-    (MOMENT, "session", "Europe/London", 90, "Tue 25 Mar 2025, 17:00–18:30"),
+    (MOMENT, "session", "Europe/London", 90, "Tue 25 Mar 2025, 17:00–18:30 (London time)"),
     (datetime(2025, 3, 30, 0, 30), "session", "Europe/London", 60,  # naive = UTC; DST starts
-     "Sun 30 Mar 2025, 00:30–02:30"),
-    (MOMENT, "session", "America/St_Johns", 600, "Tue 25 Mar 2025, 14:30 – Wed 26 Mar, 00:30"),
+     "Sun 30 Mar 2025, 00:30–02:30 (London time)"),
+    (MOMENT, "session", "America/St_Johns", 600,
+     "Tue 25 Mar 2025, 14:30 – Wed 26 Mar, 00:30 (St Johns time)"),
+    (MOMENT, "time", "Etc/GMT+5", None, "25 Mar 2025, 12:00 (UTC−05:00)"),
+    (MOMENT, "time", "Mars/Olympus", None, "25 Mar 2025, 17:00 (UTC)"),  # unknown: UTC
     (date(2025, 3, 25), "time", "Asia/Tokyo", None, "25 Mar 2025"),  # a date stays that date
     (date(2025, 3, 25), "month", "UTC", None, "March 2025"),
     (None, "date", "UTC", None, ""),
@@ -41,7 +44,7 @@ def test_pages_use_the_viewers_zone(app: Flask, make_user: Any, auth: Any,
                                     client: Any) -> None:
     """A visitor's page shows UTC; a member's notification centre shows their own zone."""
     with app.test_request_context():
-        assert render_template_string("{{ m|local }}", m=MOMENT) == "25 Mar 2025, 17:00"
+        assert render_template_string("{{ m|local }}", m=MOMENT) == "25 Mar 2025, 17:00 (UTC)"
     member = make_user(timezone="Asia/Kolkata")
     with app.app_context():
         from circles.extensions import orm
@@ -54,4 +57,4 @@ def test_pages_use_the_viewers_zone(app: Flask, make_user: Any, auth: Any,
         orm.session.commit()
     auth.login(member.email)
     page = client.get("/notifications").get_data(as_text=True)
-    assert ">25 Mar 2025, 22:30<" in page and ", 17:00" not in page
+    assert ">25 Mar 2025, 22:30 (Kolkata time)<" in page and ", 17:00" not in page

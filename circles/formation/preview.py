@@ -38,7 +38,7 @@ class CirclePreview:
     member_ids: list[int]
     names: list[str]
     reasons: list[str]
-    common_time: str  # longest weekly window all share, e.g. "Tue 17:00–18:00 UTC"
+    common_time: str  # longest weekly window all share, e.g. "Tue 17:00–18:00 (UTC)"
     breaks: list[str] = field(default_factory=list)  # rules it breaks, in words
 
 
@@ -101,15 +101,16 @@ def exceptions(run: FormationRun, breaks: list[Break],
              "round": b.round_no, "accepted": allow and b.rule == "repeat"} for b in breaks]
 
 
-def preview(db: Session, run: FormationRun) -> RunPreview:
-    """Every circle still to publish with why it was formed, and the figures beside the baseline."""
+def preview(db: Session, run: FormationRun, zone: str = "UTC") -> RunPreview:
+    """Every circle still to publish with why it was formed, and the figures beside the
+    baseline; weekly hours are told in ``zone`` (the reader's)."""
     rounds = planned(run)
     done = published_round(db, run)
     ids = planned_ids(rounds[done:])
     breaks = current_breaks(db, run, rounds, done)
     names = names_of(db, set(ids) | {uid for b in breaks for uid in b.members}
                      | {row["user_id"] for row in run.excluded})
-    circles = _circles(db, run, rounds, done, ids, breaks, names)
+    circles = _circles(db, run, rounds, done, ids, breaks, names, zone)
     changes = run.figures.get("changes") or {}
     if changes.get("round") != done + 1:
         changes = {}
@@ -133,7 +134,8 @@ def _fix(db: Session, run: FormationRun, row: dict[str, Any]) -> str:
 
 
 def _circles(db: Session, run: FormationRun, rounds: list[list[list[int]]], done: int,
-             ids: list[int], breaks: list[Break], names: dict[int, str]) -> list[CirclePreview]:
+             ids: list[int], breaks: list[Break], names: dict[int, str],
+             zone: str) -> list[CirclePreview]:
     if not ids:
         return []
     _, util = run_utilities(db, run, ids)
@@ -144,7 +146,8 @@ def _circles(db: Session, run: FormationRun, rounds: list[list[list[int]]], done
         CirclePreview(round_no, index, circle_name(round_no, index), circle,
                       [util.members[util.index[uid]].name for uid in circle],
                       circle_reasons(circle, util),
-                      describe_common(util.members[util.index[uid]].mask for uid in circle),
+                      describe_common((util.members[util.index[uid]].mask for uid in circle),
+                                      zone),
                       broken.get((round_no, index), []))
         for round_no, plan in enumerate(rounds[done:], start=done + 1)
         for index, circle in enumerate(plan)

@@ -209,6 +209,14 @@ def own_pulses(db: Session, user: User, circle: Circle) -> list[Pulse]:
     ))
 
 
+def all_own_pulses(db: Session, user: User) -> list[tuple[Pulse, Circle]]:
+    """Every pulse answer of the member with its circle, newest first (closed circles too)."""
+    return [(p, c) for p, c in db.execute(
+        select(Pulse, Circle).join(Circle, Circle.id == Pulse.circle_id)
+        .where(Pulse.user_id == user.id)
+        .order_by(Pulse.created_at.desc(), Pulse.id.desc()))]
+
+
 def _rounds(db: Session, circle: Circle) -> list[list[int]]:
     """Scores per round in the order rounds began: one round per session, else per month."""
     rounds: dict[str, list[int]] = defaultdict(list)

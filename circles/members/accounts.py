@@ -21,6 +21,8 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-" + secrets.token_hex(
 
 def normalise_email(raw: str) -> str:
     """Check an address's syntax (no DNS look-up) and return it in its normal form."""
+    if not raw.strip():
+        raise InvalidInput.field("email", "Type your e-mail address, e.g. ana@example.org.")
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
@@ -29,7 +31,8 @@ def normalise_email(raw: str) -> str:
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput.field("password", f"Use at least {MIN_PASSWORD} characters.")
+        raise InvalidInput.field("password", f"Choose a password of at least {MIN_PASSWORD} "
+                                             "characters.")
     if len(password) > MAX_PASSWORD:
         raise InvalidInput.field("password", f"Use at most {MAX_PASSWORD} characters.")
 
@@ -38,12 +41,19 @@ def sign_up(
     db: Session, *, email: str, password: str, display_name: str, timezone: str = "UTC"
 ) -> User:
     """Create an account; an imported member claims theirs with a claim link instead."""
-    email = normalise_email(email)
-    check_password(password)
+    errors: dict[str, str] = {}  # every problem at once, not the first one found
+    for check, value in ((normalise_email, email), (check_password, password),
+                         (check_timezone, timezone)):
+        try:
+            check(value)
+        except InvalidInput as exc:
+            errors.update(exc.errors)
     name = " ".join(display_name.split())
     if not name:
-        raise InvalidInput.field("display_name", "Tell us the name your circle should see.")
-    check_timezone(timezone)
+        errors["display_name"] = "Tell us the name your circle should see."
+    if errors:
+        raise InvalidInput(errors)
+    email = normalise_email(email)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict("An account with this e-mail already exists: log in, or reset your "
                        "password if you forgot it.")

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from circles.members.local_time import clock_in
+
 WEEK = 7 * 24 * 60
 SLOT = 5
 SLOTS = WEEK // SLOT
@@ -88,8 +90,15 @@ def meeting_starts(mask: np.ndarray, minutes: int = MIN_OVERLAP) -> np.ndarray:
     return np.asarray(runs[:SLOTS] == need)
 
 
-def describe_common(masks: Iterable[np.ndarray]) -> str:
-    """The longest shared window, e.g. "Tue 17:00–18:00 UTC", or "" when there is none."""
+def describe_common(masks: Iterable[np.ndarray], timezone: str = "UTC",
+                    today: date | None = None) -> str:
+    """The longest shared window in ``timezone``, its zone named, e.g. "Tue 17:00–18:00
+    (UTC)"; "any time" or "" when there is none.
+
+    >>> describe_common([slot_mask([(1440 + 1020, 1440 + 1080)])], "Europe/Berlin",
+    ...                 date(2026, 1, 5))
+    'Tue 18:00–19:00 (Berlin time)'
+    """
     shared = always()
     for mask in masks:
         shared = shared & mask
@@ -105,9 +114,9 @@ def describe_common(masks: Iterable[np.ndarray]) -> str:
             run_start = None
     if best_len == SLOTS:
         return "any time"
-    start, end = best * SLOT, (best + best_len) * SLOT
-    return (f"{WEEKDAY_SHORT[start // 1440]} {_clock(start % 1440)}–"
-            f"{_clock(end % 1440 if end % 1440 else 1440)} UTC")
+    window = (best * SLOT, (best + best_len) * SLOT)
+    return clock_in(timezone, describe_windows([window], timezone,
+                                               week_of(today or date.today())))
 
 
 def _clock(minutes: int) -> str:

@@ -310,8 +310,10 @@ def _introductions(db: Session, user: User) -> list[dict[str, Any]]:
     for r in rows:
         if r.target_id == user.id and r.brokered_at is None:
             continue  # the target is asked only once the broker agreed; until then, no trace
+        mine = ("requester_shares", "requester_contact") if r.requester_id == user.id else (
+            ("target_shares", "target_contact") if r.target_id == user.id else ())
         out.append(_row(r, "id", "community_id", "status", "reason", "broker_note",
-                        "created_at", "brokered_at", "decided_at",
+                        "created_at", "brokered_at", "decided_at", *mine,
                         requester=_person(names, r.requester_id),
                         broker=_person(names, r.broker_id), target=_person(names, r.target_id)))
     return out

@@ -15,6 +15,7 @@ from circles.members.availability import (
     week_of,
     weekly_utc,
 )
+from circles.members.local_time import clock_in
 from circles.models import Community, Membership, User
 
 
@@ -56,5 +57,5 @@ def placement_fix(db: Session, community_id: int, user: User, reason: str, *,
                             user.timezone, monday)
     if not when:
         return "Add more weekly hours to your profile so that a circle can meet with you."
-    return (f"Add an hour on {when} ({user.timezone} time) to your weekly availability, "
+    return (f"Add an hour on {clock_in(user.timezone, when)} to your weekly availability, "
             "and you can be placed next time.")

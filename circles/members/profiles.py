@@ -52,6 +52,8 @@ def all_timezones() -> list[str]:
 
 def check_timezone(name: str) -> None:
     """Only names of the tz database we offer in the menu (no file paths, no "posixrules")."""
+    if not name:
+        raise InvalidInput.field("timezone", "Choose your time zone from the list.")
     if name not in _known_timezones():
         raise InvalidInput.field("timezone", f"{name!r} is not a time zone we know.")
     try:
@@ -60,11 +62,15 @@ def check_timezone(name: str) -> None:
         raise InvalidInput.field("timezone", f"{name!r} is not a time zone we know.") from exc
 
 
+NAME_MISSING = "Tell us the name your circle should see."
+
+
 def _text(errors: dict[str, str], field: str, value: str | None, limit: int, *,
-          required: bool = False) -> str:
+          missing: str = "") -> str:
+    """The text stripped; with ``missing``, an empty one is a problem said in those words."""
     value = (value or "").strip()
-    if required and not value:
-        errors[field] = "This field is required."
+    if missing and not value:
+        errors[field] = missing
     elif len(value) > limit:
         errors[field] = f"Keep this under {limit} characters (it has {len(value)})."
     return value
@@ -74,7 +80,7 @@ def update_profile(db: Session, user: User, fields: dict[str, Any]) -> User:
     """Replace the profile's single-valued fields; nothing changes unless all are valid."""
     errors: dict[str, str] = {}
     name = " ".join(_text(errors, "display_name", fields.get("display_name"), 80,
-                          required=True).split())
+                          missing=NAME_MISSING).split())
     organisation = _text(errors, "organisation", fields.get("organisation"), 120)
     department = _text(errors, "department", fields.get("department"), 120)
     bio = _text(errors, "bio", fields.get("bio"), 2000)
@@ -133,7 +139,7 @@ def add_strength(db: Session, user: User, *, topic: str, offer: str = "", level:
 
 def add_question(db: Session, user: User, *, text: str, topic: str = "") -> Question:
     errors: dict[str, str] = {}
-    text = _text(errors, "text", text, 500, required=True)
+    text = _text(errors, "text", text, 500, missing="Write the question you are working on.")
     label, key = _topic(db, user, errors, topic) if topic.strip() else ("", "")
     if errors:
         raise InvalidInput(errors)
@@ -178,7 +184,7 @@ def add_success_criterion(
     db: Session, user: User, *, text: str, target_date: date | None, today: date | None = None
 ) -> SuccessCriterion:
     errors: dict[str, str] = {}
-    text = _text(errors, "text", text, 500, required=True)
+    text = _text(errors, "text", text, 500, missing="Say what would make this worthwhile.")
     check_target_date(errors, target_date, today or date.today())
     if errors or target_date is None:
         raise InvalidInput(errors)

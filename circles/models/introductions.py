@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 STATUSES = ("requested", "brokered", "accepted", "declined", "withdrawn")
 OPEN = ("requested", "brokered")
 MAX_TEXT = 500
+SHARES = ("email", "other", "none")  # what each of the two lets the other reach them by
+MAX_CONTACT = 200
 
 
 class Introduction(Timestamped, Base):
@@ -40,6 +42,13 @@ class Introduction(Timestamped, Base):
     open_pair: Mapped[str | None] = mapped_column(String(40), unique=True)
     brokered_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
+    # What the requester and the person asked about let the other reach them by, once both
+    # said yes: their account e-mail, another line they typed (a phone, a profile link), or
+    # nothing. Nobody else ever reads it (circles/network/introduction_contacts.py).
+    requester_shares: Mapped[str] = mapped_column(String(8), default="none")
+    requester_contact: Mapped[str] = mapped_column(String(MAX_CONTACT), default="")
+    target_shares: Mapped[str] = mapped_column(String(8), default="none")
+    target_contact: Mapped[str] = mapped_column(String(MAX_CONTACT), default="")
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     broker: Mapped[User] = relationship(foreign_keys=[broker_id])

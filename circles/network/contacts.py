@@ -20,10 +20,11 @@ NAME_MAX, CONTEXT_NAME_MAX, NOTE_MAX = 120, 120, 500
 
 
 def _text(errors: dict[str, str], name: str, value: Any, limit: int, *,
-          required: bool = False) -> str:
+          missing: str = "") -> str:
+    """The text cleaned; with ``missing``, an empty one is a problem said in those words."""
     text = " ".join(str(value or "").split()) if name != "note" else str(value or "").strip()
-    if required and not text:
-        errors[name] = "This field is required."
+    if missing and not text:
+        errors[name] = missing
     elif len(text) > limit:
         errors[name] = f"Keep this under {limit} characters (it has {len(text)})."
     return text
@@ -44,7 +45,8 @@ def _checked(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The contact's fields tidied, or InvalidInput naming every field that is wrong."""
     errors: dict[str, str] = {}
     values = {
-        "name": _text(errors, "name", fields.get("name"), NAME_MAX, required=True),
+        "name": _text(errors, "name", fields.get("name"), NAME_MAX,
+                      missing="Give their name (or a nickname only you will see)."),
         "context": str(fields.get("context") or ""),
         "context_name": _text(errors, "context_name", fields.get("context_name"),
                               CONTEXT_NAME_MAX),

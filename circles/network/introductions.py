@@ -28,6 +28,7 @@ from circles.models import (
 )
 from circles.models.introductions import MAX_TEXT, Introduction
 from circles.network.ego import neighbours
+from circles.network.introduction_contacts import check_contact, contact_of, reach_line, set_contact
 from circles.network.ties import add_tie, ordered
 from circles.notify.notifications import notify
 
@@ -163,10 +164,12 @@ def _text(errors: dict[str, str], name: str, value: str, missing: str) -> str:
 
 
 def request_introduction(db: Session, requester: User, target_id: int, broker_id: int,
-                         reason: str) -> Introduction:
-    """Ask ``broker_id``, a contact of both, to introduce ``requester`` to ``target_id``."""
+                         reason: str, shares: str = "none", contact: str = "") -> Introduction:
+    """Ask ``broker_id``, a contact of both, to introduce ``requester`` to ``target_id``;
+    ``shares``/``contact``: how the other may reach the requester once both said yes."""
     errors: dict[str, str] = {}
     reason = _text(errors, "reason", reason, "Say in a line why you would like to meet them.")
+    shares, contact = check_contact(errors, shares, contact)
     mine = neighbours(db, requester.id)
     target = None if target_id == requester.id else db.get(User, target_id)
     shared = _shared_communities(db, requester.id, target_id) if target is not None else []
@@ -190,7 +193,8 @@ def request_introduction(db: Session, requester: User, target_id: int, broker_id
     community_id = min((c for c in shared if c in with_broker), default=shared[0])
     intro = Introduction(community_id=community_id, requester_id=requester.id,
                          broker_id=broker_id, target_id=target_id, reason=reason,
-                         open_pair=Introduction.pair_key(requester.id, target_id))
+                         open_pair=Introduction.pair_key(requester.id, target_id),
+                         requester_shares=shares, requester_contact=contact)
     db.add(intro)
     db.flush()
     notify(db, broker_id, "introduction", f"{requester.display_name} asks you to introduce "
@@ -253,16 +257,26 @@ def broker_decline(db: Session, broker: User, intro_id: int) -> Introduction:
     return _close(intro, "declined")
 
 
-def target_accept(db: Session, target: User, intro_id: int) -> Introduction:
-    """The person asked about accepts: the two are tied, and the introduction is recorded."""
+def target_accept(db: Session, target: User, intro_id: int, shares: str = "none",
+                  contact: str = "") -> Introduction:
+    """The person asked about accepts, saying how the requester may reach them: the two are
+    tied, the introduction is recorded, and each is told how to reach the other."""
     intro = introduction_for(db, target, intro_id, "target")
     _waiting(intro, "brokered")
+    set_contact(intro, target.id, shares, contact)
     _close(intro, "accepted")
     add_tie(db, intro.requester_id, intro.target_id, source="introduction",
             community_id=intro.community_id)
     low, high = ordered(intro.requester_id, intro.target_id)
     db.add(Interaction(low_id=low, high_id=high, kind="introduction", at=intro.decided_at))
     db.flush()
+    requester, link = intro.requester, f"/introductions/{intro.id}"
+    notify(db, requester.id, "introduction", f"{target.display_name} accepted your "
+           f"introduction. {reach_line(target.display_name, contact_of(intro, 'target'))}",
+           link, key=f"introduction:{intro.id}:accepted")
+    notify(db, target.id, "introduction", f"You and {requester.display_name} are connected. "
+           f"{reach_line(requester.display_name, contact_of(intro, 'requester'))}",
+           link, key=f"introduction:{intro.id}:accepted")
     return intro
 
 

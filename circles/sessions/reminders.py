@@ -10,11 +10,11 @@ member once per commitment stage and once per session time.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from circles.members.local_time import local_time
 from circles.models import (
     Circle,
     CircleGoal,
@@ -22,7 +22,6 @@ from circles.models import (
     CircleSession,
     Commitment,
     SuccessCriterion,
-    User,
     as_utc,
 )
 from circles.notify.notifications import notify
@@ -79,8 +78,9 @@ def _sessions(db: Session, now: datetime) -> int:
         starts = as_utc(session.starts_at)
         key = f"upcoming_session:{session.id}:{starts.isoformat()}"
         for seat in session.circle.current_seats:
+            when = local_time(starts, "session", zone=seat.user.timezone)
             text = (f"{session.circle.name}: {session.title or 'session'} starts "
-                    f"{_local(starts, seat.user)}{_where(session)}")
+                    f"{when}{_where(session)}")
             if notify(db, seat.user_id, "upcoming_session", text,
                       f"/circles/{session.circle_id}", key=key,
                       details="\n".join(place_lines(session))):
@@ -94,15 +94,6 @@ def _where(session: CircleSession) -> str:
              "by video call" if session.video_url else ""]
     said = " and ".join(part for part in parts if part)
     return f", {said}" if said else ""
-
-
-def _local(moment: datetime, user: User) -> str:
-    try:
-        zone = ZoneInfo(user.timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = moment.astimezone(zone)
-    return f"{local:%a %d %b at %H:%M} ({user.timezone})"
 
 
 def _goal_checkins(db: Session, now: datetime) -> int:

@@ -114,7 +114,10 @@ def _checked_fields(errors: dict[str, str], *, duration_minutes: int | None,
     title = " ".join(title.split())
     if len(title) > TITLE_MAX:
         errors["title"] = f"Keep the title under {TITLE_MAX} characters (it has {len(title)})."
-    if duration_minutes is None or not DURATION_MIN <= duration_minutes <= DURATION_MAX:
+    if duration_minutes is None:
+        errors["duration_minutes"] = (f"Choose how many minutes the session lasts: "
+                                      f"{DURATION_MIN} to {DURATION_MAX}.")
+    elif not DURATION_MIN <= duration_minutes <= DURATION_MAX:
         errors["duration_minutes"] = (f"A session lasts {DURATION_MIN} to {DURATION_MAX} minutes "
                                       "(8 hours).")
     return duration_minutes or 0, title

@@ -17,7 +17,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import login_required, logout_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
@@ -27,12 +26,12 @@ from circles.members import erasure
 from circles.members import export as account_data
 from circles.models import User
 from circles.security_log import security_event
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, render_form, submit
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(PlainForm):
     password = PasswordField("Your password", validators=[DataRequired()],
                              description="Asked again so that nobody else at this browser can "
                                          "delete your account.")

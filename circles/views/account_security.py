@@ -10,13 +10,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from circles.extensions import current_member, db, limiter
 from circles.members import accounts, credentials, logins, two_factor
 from circles.security_log import security_event
 from circles.views.auth import CodeForm
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, checked, render_form, submit
 from realtime import revocation
 
 bp = Blueprint("account_security", __name__, url_prefix="/account")
@@ -24,20 +24,22 @@ bp = Blueprint("account_security", __name__, url_prefix="/account")
 SETUP = "totp_setup"  # session key: the secret shown for setup, until confirmed by a code
 
 
-class PasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
+class PasswordForm(PlainForm):
+    current_password = PasswordField("Current password", validators=[
+        DataRequired(message="Type your current password.")])
     password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=256)],
+        "New password", validators=[checked(accounts.check_password)],
         description=f"At least {accounts.MIN_PASSWORD} characters. Every other login of yours "
                     "ends, and your API tokens stop working.")
 
 
-class EmailForm(FlaskForm):
-    email = EmailField("New e-mail address", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Your password", validators=[DataRequired()])
+class EmailForm(PlainForm):
+    email = EmailField("New e-mail address", validators=[checked(accounts.normalise_email)])
+    password = PasswordField("Your password", validators=[
+        DataRequired(message="Type your password to confirm it is you.")])
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(PlainForm):
     password = PasswordField("Your password", validators=[DataRequired()])
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
@@ -13,7 +12,7 @@ from circles.api import tokens
 from circles.extensions import current_member, db
 from circles.models import utcnow
 from circles.security_log import security_event
-from circles.views.forms import submit
+from circles.views.forms import PlainForm, submit
 
 bp = Blueprint("api_tokens", __name__)
 
@@ -22,14 +21,14 @@ LIFETIMES = [SelectChoice("30", "30 days"), SelectChoice("7", "7 days"),
              SelectChoice("never", "never expires")]
 
 
-class TokenForm(FlaskForm):
+class TokenForm(PlainForm):
     name = StringField("Name", validators=[Length(max=tokens.NAME_MAX)],
                        description="What uses it, e.g. “calendar sync” — so you know which "
                                    "to revoke.")
     lifetime = SelectField("Expires after", choices=LIFETIMES, default="30")
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(PlainForm):
     pass
 
 

@@ -10,7 +10,6 @@ from flask import Blueprint, Response, current_app, flash, redirect, request, se
 from flask.typing import ResponseReturnValue
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
@@ -21,7 +20,7 @@ from circles.members import accounts, credentials, logins, two_factor
 from circles.members.profiles import all_timezones
 from circles.models import User
 from circles.security_log import security_event
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, checked, render_form, submit
 from realtime import revocation
 
 bp = Blueprint("auth", __name__)
@@ -32,35 +31,31 @@ WRONG_CODE = ("That code does not match. Type the six digits the app shows now, 
               "your recovery codes.")
 
 
-class SignUpForm(FlaskForm):
-    display_name = StringField("Your name", validators=[DataRequired(), Length(max=80)])
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=256)],
-        description=f"At least {accounts.MIN_PASSWORD} characters.",
-    )
+class SignUpForm(PlainForm):
+    display_name = StringField("Your name", validators=[
+        DataRequired(message="Tell us the name your circle should see."), Length(max=80)])
+    email = EmailField("E-mail", validators=[checked(accounts.normalise_email)])
+    password = PasswordField("Password", validators=[checked(accounts.check_password)],
+                             description=f"At least {accounts.MIN_PASSWORD} characters.")
     # static/timezone.js puts the browser's own zone here on a first visit.
     timezone = SelectField("Time zone", default="UTC", validate_choice=False,
                            render_kw={"data-browser-zone": "", "data-default-zone": "UTC"})
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PlainForm):
     email = EmailField("E-mail", validators=[DataRequired()])
     password = PasswordField("Password", validators=[DataRequired()])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PlainForm):
     code = StringField("Code from your authenticator app",
                        validators=[DataRequired(), Length(max=20)],
                        description="Six digits, or one of your recovery codes.")
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(PlainForm):
     display_name = StringField("Your name", validators=[Length(max=80)])
-    password = PasswordField(
-        "Choose a password",
-        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=256)],
-    )
+    password = PasswordField("Choose a password", validators=[checked(accounts.check_password)])
 
 
 def _safe_next(default: str) -> str:

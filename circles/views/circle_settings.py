@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.utils import unset_value
 
@@ -17,7 +16,7 @@ from circles.live import phases as live
 from circles.models import Circle
 from circles.models.live import PHASE_KINDS
 from circles.sessions import scheduling
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, render_form, submit
 
 bp = Blueprint("circle_settings", __name__)
 
@@ -93,7 +92,7 @@ class PhaseOrderField(Field):
             self.data = [row.kind for row in sorted(kept, key=lambda r: r.number() or 0)]
 
 
-class PhaseOrderForm(FlaskForm):
+class PhaseOrderForm(PlainForm):
     phases = PhaseOrderField("Phases")
 
 

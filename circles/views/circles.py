@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length
 
@@ -16,13 +15,13 @@ from circles.communities import community as communities
 from circles.errors import NotFound
 from circles.extensions import current_member, db
 from circles.models import Circle, Membership
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, render_form, submit
 from realtime import broadcast, revocation
 
 bp = Blueprint("circles", __name__)
 
 
-class CircleForm(FlaskForm):
+class CircleForm(PlainForm):
     name = StringField("Name (optional)", validators=[Length(max=120)],
                        description="Leave empty to name the circle after its members.")
     # Choices are checked by the domain, which explains the problem in words.
@@ -30,11 +29,11 @@ class CircleForm(FlaskForm):
                                   description="Two members make a pair, three to eight a group.")
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(PlainForm):
     member = SelectField("Add a member", coerce=int, validate_choice=False)
 
 
-class RemoveMemberForm(FlaskForm):
+class RemoveMemberForm(PlainForm):
     reason = TextAreaField("Why (optional)", validators=[Length(max=500)])
 
 

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -21,33 +20,33 @@ from circles.extensions import current_member, db
 from circles.members import topics
 from circles.models import Community, Membership
 from circles.security_log import security_event
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, render_form, submit
 
 bp = Blueprint("communities", __name__)
 
 
-class CommunityForm(FlaskForm):
+class CommunityForm(PlainForm):
     name = StringField("Name", validators=[DataRequired(message="Give the community a name.")],
                        description="A programme or cohort, e.g. “Engineering peer circles 2025”.")
     description = TextAreaField("Description", validators=[Length(max=2000)],
                                 description="What the community is for; shown on the invite page.")
 
 
-class JoinForm(FlaskForm):
+class JoinForm(PlainForm):
     code = StringField("Invite code or link",
                        validators=[DataRequired(message="Paste the invite code or link.")],
                        description="The link looks like https://…/join/AbC123xyz.")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PlainForm):
     role = StringField("Role")  # the domain checks it is one of ROLES
 
 
-class TopicForm(FlaskForm):
+class TopicForm(PlainForm):
     label = StringField("New topic", validators=[DataRequired(message="Name a topic.")])
 
 
-class TypedTopicForm(FlaskForm):
+class TypedTopicForm(PlainForm):
     """Map a topic members typed to a vocabulary topic, or adopt it as one."""
 
     key = StringField(validators=[DataRequired(message="Choose a typed topic.")])

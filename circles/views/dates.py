@@ -1,24 +1,15 @@
 """Dates and times on pages, one way: the ``local`` Jinja filter shows a moment in the
-viewer's own time zone (a logged-in member's zone, else UTC), in one of a few styles."""
+viewer's own time zone (a logged-in member's zone, else UTC), the zone named, in the house
+format of circles/members/local_time.py."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask import Flask
 from flask_login import current_user
 
-from circles.models import as_utc
-
-STYLES = {
-    "date": "%d %b %Y",  # 25 Mar 2025
-    "short": "%d %b",  # 25 Mar
-    "month": "%B %Y",  # March 2025
-    "time": "%d %b %Y, %H:%M",  # 25 Mar 2025, 18:00
-    "session": "%a %d %b %Y, %H:%M",  # Tue 25 Mar 2025, 18:00
-}
-DAY_STYLES = ("date", "short", "month")
+from circles.members.local_time import clock_in, local_time, zone_name
 
 
 def viewer_zone() -> str:
@@ -29,24 +20,16 @@ def viewer_zone() -> str:
 
 def local(moment: date | datetime | None, style: str = "time", *, zone: str | None = None,
           minutes: int | None = None) -> str:
-    """``moment`` in ``zone`` (default: the viewer's) in ``style``; with ``minutes``, the end
-    time too (``Tue 25 Mar 2025, 18:00–19:30``). A calendar date is shown as it is.
+    """``moment`` in ``zone`` (default: the viewer's) in ``style``, the zone named; with
+    ``minutes``, the end time too (``Tue 25 Mar 2025, 18:00–19:30 (London time)``).
 
     Raises ``KeyError`` for an unknown style.
     """
-    if moment is None:
-        return ""
-    pattern = STYLES[style]
-    if not isinstance(moment, datetime):
-        return format(moment, STYLES[style if style in DAY_STYLES else "date"])
-    where = ZoneInfo(zone or viewer_zone())
-    here = as_utc(moment).astimezone(where)
-    text = format(here, pattern)
-    if minutes is not None:  # added in UTC: wall-clock sums go wrong across a DST change
-        end = (as_utc(moment) + timedelta(minutes=minutes)).astimezone(where)
-        text += f"–{end:%H:%M}" if end.date() == here.date() else f" – {end:%a %d %b, %H:%M}"
-    return text
+    return local_time(moment, style, zone=zone or viewer_zone(), minutes=minutes)
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(local, "local")
+    # Weekly hours and other wall-clock texts already in the viewer's zone, with it named.
+    app.add_template_filter(lambda text: clock_in(viewer_zone(), text), "in_my_zone")
+    app.add_template_global(lambda: zone_name(viewer_zone()), "my_zone_name")

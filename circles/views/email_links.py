@@ -10,14 +10,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
 
 from circles.errors import Conflict
 from circles.extensions import current_member, db, limiter
 from circles.members import accounts, credentials, logins
 from circles.security_log import security_event
 from circles.views.auth import sign_in
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, checked, render_form, submit
 from realtime import revocation
 
 bp = Blueprint("email_links", __name__)
@@ -26,14 +25,14 @@ SENT = ("If an account uses {email}, we have sent it a link to choose a new pass
         "It works once, within {minutes} minutes.")
 
 
-class ForgotForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+class ForgotForm(PlainForm):
+    email = EmailField("E-mail", validators=[checked(accounts.normalise_email)])
 
 
-class ResetForm(FlaskForm):
+class ResetForm(PlainForm):
     password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=256)],
+        validators=[checked(accounts.check_password)],
         description=f"At least {accounts.MIN_PASSWORD} characters.")
 
 

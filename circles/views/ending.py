@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import Length
@@ -15,24 +14,24 @@ from circles.errors import NotFound
 from circles.extensions import current_member, db
 from circles.models import Circle, Membership
 from circles.models.ending import MAX_REFLECTION
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, render_form, submit
 from realtime import revocation
 
 bp = Blueprint("ending", __name__)
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(PlainForm):
     reason = TextAreaField("Why (optional, private)", validators=[Length(max=500)],
                            description="Only you will ever see this: not the circle, not the "
                                        "facilitators.")
     rematch = BooleanField("Place me in the next formation round", default=True)
 
 
-class ChoiceForm(FlaskForm):
+class ChoiceForm(PlainForm):
     wanted = HiddenField()
 
 
-class ReflectionForm(FlaskForm):
+class ReflectionForm(PlainForm):
     learned = TextAreaField("What I learned", validators=[Length(max=MAX_REFLECTION)])
     appreciated = TextAreaField("What I appreciated", validators=[Length(max=MAX_REFLECTION)])
 

@@ -146,7 +146,7 @@ def _why(circle: formation_runs.CirclePreview) -> list[str]:
 def _preview(run: FormationRun, community: Community, status: int = 200,
              **errors: Any) -> ResponseReturnValue:
     """Render the preview; ``errors`` put problems next to the control that caused them."""
-    view = formation_runs.preview(db(), run)
+    view = formation_runs.preview(db(), run, current_member().timezone)
     names = {uid: name for c in view.circles for uid, name in zip(c.member_ids, c.names, strict=True)}
     round_one = sorted(((uid, names[uid]) for c in view.circles if c.round_no == 1
                         for uid in c.member_ids), key=lambda pair: pair[1].casefold())
@@ -163,7 +163,7 @@ def _wants_json() -> bool:
 
 def _moved_json(run: FormationRun, round_no: int, message: str) -> ResponseReturnValue:
     """What the preview page needs to refresh itself after a move, without a reload."""
-    view = formation_runs.preview(db(), run)
+    view = formation_runs.preview(db(), run, current_member().timezone)
     circles = [{"index": c.index, "name": c.name, "member_ids": c.member_ids, "why": _why(c),
                 "breaks": c.breaks}
                for c in view.circles if c.round_no == round_no]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FloatField,
@@ -20,6 +19,7 @@ from wtforms.widgets import NumberInput
 
 from circles.communities.circle import GROUP_MAX
 from circles.formation.start import MAX_ROUNDS
+from circles.views.forms import PlainForm
 
 FORMATS = [
     SelectChoice("pairs", "Pairs"),
@@ -55,7 +55,7 @@ def _weight(name: str) -> FloatField:
                       ])
 
 
-class FormationForm(FlaskForm):
+class FormationForm(PlainForm):
     """What to form: the format and sizes, how many rounds, and what to optimise for."""
 
     format = RadioField("Format", choices=FORMATS, default="range")
@@ -139,7 +139,7 @@ class FormationForm(FlaskForm):
         return domain_field
 
 
-class AdjustForm(FlaskForm):
+class AdjustForm(PlainForm):
     """Adjustments share one page with many controls, so the page-wide token is used."""
 
     class Meta:

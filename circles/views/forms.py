@@ -1,18 +1,109 @@
-"""Shared form handling for every edge: validate, run the domain call, commit or explain."""
+"""Shared form handling for every edge: validate, run the domain call, commit or explain.
+
+Every form of the app is a ``PlainForm``: each problem is a sentence naming the thing
+("Fill in your name.", "Give “Length (minutes)” as a whole number."), never WTForms' own
+"This field is required." or "Not a valid integer value.". Checks the domain owns (an
+e-mail's syntax, a password's length) run as field validators too (``checked``), so a form
+shows every problem at once instead of one layer's after the other's.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
+from wtforms import Field, StringField
+from wtforms.validators import ValidationError
 
 from circles.errors import Conflict, InvalidInput
 from circles.extensions import db
 
 T = TypeVar("T")
+
+#: WTForms' own messages (English), and the plain sentence each becomes, given the field.
+DEFAULTS: list[tuple[re.Pattern[str], Callable[[str, re.Match[str]], str]]] = [
+    (re.compile(r"This field is required\.$"), lambda what, m: f"Fill in {what}."),
+    (re.compile(r"Not a valid (integer|float|decimal) value\.$"),
+     lambda what, m: f"Give {what} as a number, e.g. 4."),
+    (re.compile(r"Not a valid date value\.$"),
+     lambda what, m: f"Give {what} as a date, e.g. 2030-03-27."),
+    (re.compile(r"Not a valid (datetime|time) value\.$"),
+     lambda what, m: f"Give {what} as a date and time, e.g. 2030-03-27 18:30."),
+    (re.compile(r"Not a valid choice\.?$|Invalid Choice.*"),
+     lambda what, m: f"Choose one of the options for {what}."),
+    (re.compile(r"Field must be between (\d+) and (\d+) characters long\.$"),
+     lambda what, m: f"Keep {what} between {m[1]} and {m[2]} characters."),
+    (re.compile(r"Field must be at least (\d+) characters? long\.$"),
+     lambda what, m: f"Use at least {m[1]} characters for {what}."),
+    (re.compile(r"Field cannot be longer than (\d+) characters?\.$"),
+     lambda what, m: f"Keep {what} under {m[1]} characters."),
+    (re.compile(r"Number must be .*$"), lambda what, m: f"Give {what} within the range shown."),
+    (re.compile(r"Invalid email address\.$"),
+     lambda what, m: f"Give {what} as an address like ana@example.org."),
+    (re.compile(r"Invalid input\.$"), lambda what, m: f"Check {what}."),
+]
+
+
+def _what(field: Field) -> str:
+    """The field as a sentence names it: "your name", "“Length (minutes)”"."""
+    label = str(field.label.text or field.name).strip().rstrip(":")
+    if label.lower().startswith(("your ", "my ")):
+        return "your " + label.split(" ", 1)[1]
+    return f"“{label}”"
+
+
+def plain(field: Field, message: str) -> str:
+    """``message`` as a sentence naming ``field`` when it is one of WTForms' defaults."""
+    for pattern, sentence in DEFAULTS:
+        match = pattern.match(str(message))
+        if match:
+            return sentence(_what(field), match)
+    return str(message)
+
+
+class PlainForm(FlaskForm):
+    """A form whose every error is a plain sentence naming its field."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = bool(super().validate(extra_validators))
+        for field in self:
+            field.errors = [plain(field, e) for e in field.errors]
+        return valid
+
+
+def checked(check: Callable[[str], object]) -> Callable[[Any, Field], None]:
+    """A field validator that asks the domain's own check (which raises ``InvalidInput``), so
+    its words appear beside the field together with every other problem of the form."""
+    def validate(form: Any, field: Field) -> None:
+        try:
+            check(field.data or "")
+        except InvalidInput as exc:
+            raise ValidationError(next(iter(exc.errors.values()))) from exc
+    validate.field_flags = {"required": True}  # type: ignore[attr-defined]  # the input says so
+    return validate
+
+
+class WholeNumberField(StringField):
+    """A whole number typed as text: ``data`` is the int, or None when empty or not a
+    number, and WTForms adds no error of its own — the domain says what it needs (with the
+    form's other problems, all at once)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        self.raw_data = valuelist
+        try:
+            self.data = int(text) if text else None
+        except ValueError:
+            self.data = None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else str(self.data)
 
 
 def submit(form: FlaskForm, operation: Callable[[], T]) -> T | None:

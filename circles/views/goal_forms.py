@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -12,24 +11,25 @@ from wtforms.validators import Optional
 from circles.growth import goals
 from circles.growth.commitments import STATUS_WORDS
 from circles.models import Circle, CircleGoal, Commitment, GoalCheckin, SuccessCriterion, User
+from circles.views.forms import PlainForm
 
 RATING_CHOICES = [SelectChoice("", "Choose…")] + [
     SelectChoice(str(n), f"{n} — {word}") for n, word in goals.RATING_WORDS.items()]
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(PlainForm):
     # Checked by the domain, which explains a missing or bad rating in words.
     rating = SelectField("How is it going?", choices=RATING_CHOICES, validate_choice=False)
     line = StringField("One line on progress (optional)", description="Up to 300 characters.")
     private = BooleanField("Keep this check-in to myself")
 
 
-class CircleGoalForm(FlaskForm):
+class CircleGoalForm(PlainForm):
     text = TextAreaField("What the circle wants to reach", description="Up to 300 characters.")
     target_date = DateField("By when", validators=[Optional()])
 
 
-class CommitmentForm(FlaskForm):
+class CommitmentForm(PlainForm):
     status = SelectField("Status", validate_choice=False,
                          choices=[SelectChoice(k, v) for k, v in STATUS_WORDS.items()])
     reflection = TextAreaField("Reflection", description="How did it go? Up to 500 characters.")

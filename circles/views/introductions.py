@@ -8,31 +8,52 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 
-from circles.errors import Conflict, InvalidInput
+from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import current_member, db
 from circles.models import Introduction, User
+from circles.network import introduction_contacts as contacts
 from circles.network import introductions
 from circles.network.introductions import Panel, Suggestion
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, render_form, submit
 from realtime import broadcast
 
 bp = Blueprint("introductions", __name__)
 
 
-class RequestForm(FlaskForm):
+class ShareForm(PlainForm):
+    """What one of the two lets the other reach them by, once both said yes."""
+
+    # No default: a client that sends no choice shares nothing (the pages offer e-mail first).
+    shares = RadioField("How they can reach you once you are both in",
+                        choices=[SelectChoice("email", "My e-mail address"),
+                                 SelectChoice("other", "Another way (below)"),
+                                 SelectChoice("none", "Nothing for now")],
+                        validate_choice=False)
+    contact = StringField("Another way to reach you",
+                          description="E.g. a phone number or a profile link; only the two of "
+                                      "you ever see it.")
+    next = HiddenField()
+
+
+class RequestForm(ShareForm):
     target_id = IntegerField("Who you would like to meet", validators=[Optional()])
     broker_id = IntegerField("Who could introduce you", validators=[Optional()])
     reason = TextAreaField("Why you would like to meet them",
                            description="A line or two for your mutual contact (under 500 characters).")
-    next = HiddenField()
 
 
-class AgreeForm(FlaskForm):
+class AgreeForm(PlainForm):
     note = TextAreaField("Your line of introduction",
                          description="They both read it (under 500 characters).")
     next = HiddenField()
@@ -86,10 +107,11 @@ def request_introduction() -> ResponseReturnValue:
         form.target_id.data = request.args.get("target", type=int)
         form.broker_id.data = request.args.get("broker", type=int)
         form.next.data = request.args.get("next", "")
+        form.shares.data = "email"
     try:
         made = submit(form, lambda: introductions.request_introduction(
             db(), current_member(), form.target_id.data or 0, form.broker_id.data or 0,
-            form.reason.data or ""))
+            form.reason.data or "", form.shares.data or "none", form.contact.data or ""))
     except IntegrityError:  # a second submit raced the first one: it is already asked
         db().rollback()
         form.target_id.errors = ["You already asked for this introduction; it is still open."]
@@ -147,10 +169,63 @@ def decline(intro_id: int) -> ResponseReturnValue:
 @bp.post("/introductions/<int:intro_id>/accept")
 @login_required
 def accept(intro_id: int) -> ResponseReturnValue:
-    """The person asked about accepts: the two are now connected."""
-    return _act(lambda: introductions.target_accept(db(), current_member(), intro_id),
-                "Accepted: you are now connected.",
-                lambda intro: _nudge(intro, intro.requester_id, intro.broker_id))
+    """The person asked about accepts, saying how they may be reached: the two are connected,
+    and the page of the introduction shows how to reach each other."""
+    form = ShareForm()
+    try:
+        intro = introductions.target_accept(db(), current_member(), intro_id,
+                                            form.shares.data or "none", form.contact.data or "")
+        db().commit()
+    except InvalidInput as exc:
+        db().rollback()
+        for problem in exc.errors.values():  # each problem, in words, on the page it came from
+            flash(problem, "error")
+        return _back()
+    except Conflict as exc:
+        db().rollback()
+        flash(exc.message, "error")
+        return _back()
+    _nudge(intro, intro.requester_id, intro.broker_id)
+    name = intro.requester.display_name
+    flash(f"Accepted: you and {name} are connected. "
+          f"{contacts.reach_line(name, contacts.contact_of(intro, 'requester'))}", "ok")
+    return redirect(url_for("introductions.show", intro_id=intro.id))
+
+
+@bp.get("/introductions/<int:intro_id>")
+@login_required
+def show(intro_id: int) -> ResponseReturnValue:
+    """One introduction for the people in it; how to reach each other, for the two alone."""
+    me = current_member()
+    intro = introductions.introduction_for(db(), me, intro_id)
+    form = ShareForm(formdata=None, data=_sharing(intro, me.id))
+    return render_template("introductions/show.html", intro=intro, form=form,
+                           theirs=contacts.shared_with(intro, me.id))
+
+
+@bp.post("/introductions/<int:intro_id>/contact")
+@login_required
+def contact(intro_id: int) -> ResponseReturnValue:
+    """One of the two changes or withdraws how the other may reach them."""
+    me = current_member()
+    intro = introductions.introduction_for(db(), me, intro_id)
+    if contacts.shared_with(intro, me.id) is None:
+        raise NotFound("introduction")
+    form = ShareForm()
+    if submit(form, lambda: contacts.edit_contact(intro, me, form.shares.data or "",
+                                                  form.contact.data or "")) is None:
+        return render_form("introductions/show.html", form, intro=intro,
+                           theirs=contacts.shared_with(intro, me.id))
+    flash("Saved: this is what they see now.", "ok")
+    return redirect(url_for("introductions.show", intro_id=intro.id))
+
+
+def _sharing(intro: Introduction, user_id: int) -> dict[str, str]:
+    """What ``user_id`` shares now, to fill the form (the two only; else the default)."""
+    if contacts.shared_with(intro, user_id) is None:
+        return {}
+    who = contacts.side(intro, user_id)
+    return {"shares": getattr(intro, f"{who}_shares"), "contact": getattr(intro, f"{who}_contact")}
 
 
 @bp.post("/introductions/<int:intro_id>/withdraw")

@@ -21,7 +21,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import (
     SelectChoice,
     SelectField,
@@ -38,7 +37,7 @@ from circles.models.network import SUPPORT_KINDS, ExternalContact
 from circles.network import community as network_community
 from circles.network import contacts as external_contacts
 from circles.network import ego
-from circles.views.forms import submit
+from circles.views.forms import PlainForm, submit
 
 bp = Blueprint("network", __name__)
 
@@ -53,7 +52,7 @@ SUPPORT = [SelectChoice(value, label) for value, label in (
     ("role_model", "A role model"),
 )]
 
-class ExternalContactForm(FlaskForm):
+class ExternalContactForm(PlainForm):
     """Someone outside Circles the member turns to; the domain checks every rule again."""
 
     name = StringField("Name", validators=[

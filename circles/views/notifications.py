@@ -5,19 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from circles.extensions import current_member, db
 from circles.models import OutboxMessage, User
 from circles.notify import notifications
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, render_form, submit
 
 bp = Blueprint("notifications", __name__)
 OUTBOX_PAGE = 100
 
 
-class CsrfForm(FlaskForm):
+class CsrfForm(PlainForm):
     """The checkboxes are read as lists (one per kind); the form carries only the CSRF token."""
 
 

@@ -10,7 +10,6 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -21,7 +20,7 @@ from circles.extensions import current_member, db, limiter
 from circles.models import Community
 from circles.onboarding import roster
 from circles.security_log import security_event
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, render_form, submit
 
 bp = Blueprint("onboarding", __name__)
 
@@ -29,7 +28,7 @@ CSV_ONLY = FileAllowed(["csv", "txt"], "Upload a .csv (or .txt) file.")
 ACCEPT = {"accept": ".csv,.txt,text/csv"}
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PlainForm):
     members_csv = FileField(
         "Members (CSV)", validators=[FileRequired("Choose the CSV file of members."), CSV_ONLY],
         render_kw=ACCEPT,
@@ -63,7 +62,7 @@ class ChunkedText(Field):
         return [*chunks, current] if current else chunks
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PlainForm):
     members_text = ChunkedText()
     ties_text = ChunkedText()
 

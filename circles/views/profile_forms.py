@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,9 +18,10 @@ from wtforms.validators import Optional
 from circles.members.profiles import BACKGROUND_FIELDS, WEEKDAYS, all_timezones
 from circles.models import User
 from circles.models.profiles import LEVELS
+from circles.views.forms import PlainForm
 
 
-class SectionForm(FlaskForm):
+class SectionForm(PlainForm):
     """Many forms share one page, so the CSRF token is the page-wide ``csrf_token`` input,
     checked for every POST by ``CSRFProtect``; a per-form copy would carry the prefix."""
 

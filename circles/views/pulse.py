@@ -8,7 +8,6 @@ import click
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 
 from circles.communities.circle import circles_in
@@ -18,7 +17,7 @@ from circles.extensions import current_member, db
 from circles.growth import pulse
 from circles.growth.pulse import COMMENT_MAX, OPTIONS, Due, Health
 from circles.models import Circle, Community, Pulse, User, utcnow
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, render_form, submit
 
 bp = Blueprint("pulse", __name__)
 SCORES = [SelectChoice(5, "5 · working very well"), SelectChoice(4, "4 · working"),
@@ -34,7 +33,7 @@ def _score(value: object) -> int | None:
         return None
 
 
-class PulseForm(FlaskForm):
+class PulseForm(PlainForm):
     score = RadioField("Is this circle working for you?", choices=SCORES, coerce=_score,
                        validate_choice=False)
     comment = TextAreaField("Anything to add? (optional)",
@@ -115,6 +114,14 @@ def check(circle_id: int) -> ResponseReturnValue:
     flash("Thank you. Your answer counts towards the circle's health; your comment stays "
           "with you.", "ok")
     return redirect(url_for("circles.show", circle_id=circle.id))
+
+
+@bp.get("/pulses")
+@login_required
+def mine() -> ResponseReturnValue:
+    """Every pulse answer the member gave, in every circle, each linked to reread it."""
+    return render_template("pulse/mine.html",
+                           answers=pulse.all_own_pulses(db(), current_member()))
 
 
 @bp.get("/pulses/<int:pulse_id>")

@@ -7,35 +7,29 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
-from wtforms import (
-    BooleanField,
-    HiddenField,
-    IntegerField,
-    SelectChoice,
-    SelectField,
-    StringField,
-)
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
 
 from circles.members.profiles import all_timezones
 from circles.models import Circle, CircleSession, SessionRole, User, as_utc, utcnow
 from circles.sessions import meetings, plans, roles, scheduling
 from circles.sessions.roles import ROLE_NAMES
 from circles.views.dates import local
+from circles.views.forms import PlainForm, WholeNumberField
 
 REPEATS = [SelectChoice("", "Does not repeat"), SelectChoice("weekly", "Every week"),
            SelectChoice("fortnightly", "Every two weeks"), SelectChoice("monthly", "Every month")]
 
 
-class _WhenForm(FlaskForm):
+class _WhenForm(PlainForm):
     # Typed as text so that the domain explains a bad date or time in words.
     date = StringField("Date", render_kw={"type": "date"}, description="YYYY-MM-DD")
     time = StringField("Start time", render_kw={"type": "time"},
                        description="HH:MM, 24-hour, in the time zone below")
     timezone = SelectField("Time zone", validate_choice=False)
-    duration_minutes = IntegerField("Length (minutes)", default=90,
-                                    description="15 minutes to 8 hours.")
+    duration_minutes = WholeNumberField("Length (minutes)", default=90,
+                                        render_kw={"type": "number", "min": 15, "max": 480},
+                                        description="15 minutes to 8 hours.")
 
     def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,8 +54,9 @@ class ScheduleForm(_PlaceForm):
     form_key = HiddenField(default=plans.new_key)
     title = StringField("Title (optional)", description="e.g. “Kick-off” or “Mid-point review”")
     cadence = SelectField("Repeat", choices=REPEATS, default="", validate_choice=False)
-    count = IntegerField("How many sessions", default=1,
-                         description="For a repeating series: 2 to 26 sessions.")
+    count = WholeNumberField("How many sessions", default=1,
+                             render_kw={"type": "number", "min": 1, "max": 26},
+                             description="For a repeating series: 2 to 26 sessions.")
 
 
 class RescheduleForm(_PlaceForm):

@@ -18,7 +18,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from circles.errors import Conflict, InvalidInput, NotFound
@@ -27,7 +26,7 @@ from circles.models import Circle, CircleSession, SessionRole, utcnow
 from circles.sessions import calendar as ics
 from circles.sessions import plans, roles, scheduling
 from circles.views.dates import local
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, render_form, submit
 from circles.views.session_forms import (
     RescheduleForm,
     ScheduleForm,
@@ -39,7 +38,7 @@ bp = Blueprint("sessions", __name__)
 FEED_PAST_DAYS = 30  # a feed keeps recent sessions, so calendar apps do not drop them at once
 
 
-class SwapForm(FlaskForm):
+class SwapForm(PlainForm):
     swap_with = SelectField("Swap with", coerce=int, validate_choice=False)
 
 
@@ -93,7 +92,7 @@ def new(circle_id: int) -> ResponseReturnValue:
         return render_form("sessions/new.html", form, circle=circle, room_base=_room_base())
     first = planned[0]
     flash(f"Planned {len(planned)} session{'s' if len(planned) > 1 else ''}, the first on "
-          f"{local(first.starts_at, 'session')} ({current_member().timezone}).", "ok")
+          f"{local(first.starts_at, 'session')}.", "ok")
     return _back(first)
 
 
@@ -112,7 +111,7 @@ def reschedule(session_id: int) -> ResponseReturnValue:
     if moved is None:
         return render_form("sessions/reschedule.html", form, session=session,
                            room_base=_room_base())
-    flash(f"Moved to {local(moved.starts_at, 'session')} ({current_member().timezone}).", "ok")
+    flash(f"Moved to {local(moved.starts_at, 'session')}.", "ok")
     return _back(moved)
 
 

@@ -168,5 +168,10 @@ def target_accepts(cleo: Page) -> None:
     open_network(cleo)
     waiting = cleo.locator(".introduction.waiting").filter(has_text="Ana Asker")
     expect(waiting).to_contain_text("you two should talk")
+    expect(waiting.get_by_label("My e-mail address", exact=False)).to_be_checked()
     waiting.get_by_role("button", name="Accept").click()
-    expect(cleo.get_by_role("status").filter(has_text="you are now connected")).to_be_visible()
+    expect(cleo.get_by_role("status").filter(
+        has_text="you and Ana Asker are connected")).to_be_visible()
+    # Issue 17: the page of the introduction says how to reach Ana (she shared her e-mail)
+    expect(cleo.get_by_role("heading", name="How to reach Ana Asker")).to_be_visible()
+    expect(cleo.locator(".contact")).to_contain_text("@")

@@ -119,7 +119,7 @@ def test_create_community_makes_the_creator_its_facilitator(
     ("name", {"name": "   "}, "Give the community a name."),
     ("name", {"name": "x" * 121}, "Keep the name under 120 characters."),
     ("description", {"name": "Fine", "description": "d" * 2001},
-     "Field cannot be longer than 2000 characters."),
+     "Keep “Description” under 2000 characters."),
 ])
 def test_create_community_validation(app: Flask, client: FlaskClient, auth: AuthActions,
                                      make_user: Any, field: str, data: dict[str, str],

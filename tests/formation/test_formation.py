@@ -118,7 +118,9 @@ def test_a_member_who_shares_no_hour_with_anyone_is_excluded_with_the_reason(db:
     placed_once(run, {m.id for m in members})
     shown = preview(db, run)
     assert shown.excluded[0]["name"] == "Nia Night"
-    assert shown.circles[0].common_time == "Mon 17:00–19:00 UTC"
+    assert shown.circles[0].common_time == "Mon 17:00–19:00 (UTC)"
+    # told in the reader's zone (issue 17): a facilitator in Tokyo reads Tokyo hours
+    assert preview(db, run, "Asia/Tokyo").circles[0].common_time == "Tue 02:00–04:00 (Tokyo time)"
 
 
 def test_too_few_left_after_exclusions_is_a_clear_error(db: Any) -> None:

@@ -183,7 +183,7 @@ def test_a_member_left_out_is_told_why_and_when_the_community_meets(db: Any) -> 
     run = compute_run(db, start_run(db, community, lead, min_size=4, max_size=4).id, **FAST)
     row = next(r for r in preview(db, run).excluded if r["user_id"] == newcomer.id)
     assert "no weekly hour in common" in row["reason"]
-    assert row["fix"].startswith("Add an hour on Tue–Thu 07:00–08:30 (America/New_York time)")
+    assert row["fix"].startswith("Add an hour on Tue–Thu 07:00–08:30 (New York time)")
     publish(db, run)
     note = db.scalar(select(Notification).where(Notification.user_id == newcomer.id,
                                                 Notification.kind == "not_placed"))
@@ -208,7 +208,7 @@ def test_the_availability_form_shows_when_the_community_meets(client: Any, auth:
         orm.session.commit()
     auth.login(me.email)
     page = client.get("/profile").get_data(as_text=True)
-    assert f"Most members of {community.name} are free Tue 17:30–19:00 (your time)" in page
+    assert f"Most members of {community.name} are free Tue 17:30–19:00 (Kolkata time)" in page
 
 
 

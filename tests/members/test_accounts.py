@@ -34,8 +34,8 @@ def test_signup_logs_in_and_hashes_password(app: Flask, client: FlaskClient, aut
     ("field", "value", "message"),
     [
         ("email", "not-an-email", "An email address must have an @-sign."),
-        ("password", "short", "Field must be between 10 and 256 characters long."),
-        ("display_name", "", "This field is required."),
+        ("password", "short", "Choose a password of at least 10 characters."),
+        ("display_name", "", "Tell us the name your circle should see."),
         ("timezone", "Mars/Olympus", "is not a time zone we know"),
     ],
 )

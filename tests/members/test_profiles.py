@@ -104,7 +104,7 @@ def test_about_saves_and_keeps_background_with_consent(app: Flask, client: Flask
     assert (user.display_name, user.timezone, user.organisation, user.department, user.bio) == (
         "Ada King", "Europe/Paris", "Analytical Engines", "R&D", "Notes on the engine.")
     assert user.background_consent and user.background == {"career_path": "Career changer"}
-    assert "Weekly availability (in your time zone: Europe/Paris)" in client.get("/profile").get_data(as_text=True)
+    assert "Weekly availability, in Paris time" in client.get("/profile").get_data(as_text=True)
 
 
 def test_background_dropped_when_consent_is_off(app: Flask, client: FlaskClient, me: User) -> None:
@@ -135,7 +135,7 @@ INVALID = [
     ("bad time zone", [], "/profile", {**ABOUT, "about-timezone": "Mars/Olympus"},
      "about-timezone", "'Mars/Olympus' is not a time zone we know.", None),
     ("empty name", [], "/profile", {**ABOUT, "about-display_name": "  "},
-     "about-display_name", "This field is required.", None),
+     "about-display_name", "Tell us the name your circle should see.", None),
     ("past target date", [], "/profile/success-criteria",
      {**SUCCESS, "success-target_date": (TODAY - timedelta(days=1)).isoformat()},
      "success-target_date", "Pick a date after today.", SuccessCriterion),
@@ -152,7 +152,7 @@ INVALID = [
     ("hour out of range", [], "/profile/availability", {**AVAILABILITY, "availability-end": "25:00"},
      "availability-end", "Use a time between 00:00 and 24:00.", Availability),
     ("empty question", [], "/profile/questions", {"question-text": " ", "question-topic": "x"},
-     "question-text", "This field is required.", Question),
+     "question-text", "Write the question you are working on.", Question),
     ("empty boundary", [], "/profile/boundaries", {"boundary-topic": ""},
      "boundary-topic", "Name a topic.", Boundary),
 ]

@@ -227,7 +227,7 @@ VALID = {"name": "Grace", "context": "school", "context_name": "MIT", "support":
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("name", "  ", "required"),
+    ("name", "  ", "Give their name"),
     ("name", "x" * 121, "under 120"),
     ("context", "family", "Choose one of"),
     ("context_name", "y" * 121, "under 120"),

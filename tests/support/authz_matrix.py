@@ -101,12 +101,17 @@ MATRIX.update({
     # Ola declared she knows Sam well: either of the two may withdraw it
     ("profile.remove_tie", "POST"): Row(frozenset({OWNER, STRANGER})),
     ("pulse.show", "GET"): Row(ONLY_OWNER),
+    ("pulse.mine", "GET"): OWN,  # the list of one's own answers
     ("introductions.withdraw", "POST"): Row(ONLY_OWNER),  # Ola asked
     ("introductions.agree", "GET"): Row(frozenset({PEER})),  # Pia is asked to introduce
     ("introductions.agree", "POST"): Row(frozenset({PEER})),
     ("introductions.decline", "POST"): Row(frozenset({PEER})),
     # Sam, the one to be introduced, does not learn of the request before Pia agrees
     ("introductions.accept", "POST"): Row(NOBODY),
+    # The introduction's page: the people in it (Sam only once Pia agreed); how to reach each
+    # other, and changing it, only for the two once both said yes (not accepted here: nobody)
+    ("introductions.show", "GET"): Row(frozenset({OWNER, PEER})),
+    ("introductions.contact", "POST"): Row(NOBODY),
     # Members of another member's community see their profile and may declare a tie
     ("profile.member", "GET"): Row(COMMUNITY),
     ("profile.declare_tie", "POST"): Row(COMMUNITY - {PEER}),  # Pia's own page: not to self
