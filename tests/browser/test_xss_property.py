@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 from circles.communities.circle import create_circle
 from circles.communities.community import create_community
 from circles.extensions import orm
-from circles.live import agenda, feedback, notes, phases
+from circles.live import agenda, feedback, notes, phases, presence
 from circles.live.room import current_phase
 from circles.members import accounts
 from circles.models import (
@@ -128,6 +128,8 @@ def store(stage: Stage, text: str) -> int:
                           target_date=date.today() + timedelta(days=30)))
         db.add(Commitment(circle_id=stage.circle_id, session_id=session_id,
                           user_id=ola.id, text=text[:500], due_on=date.today()))
+        for member in (ola, pia):  # both were there: feedback goes between those present
+            presence.join(db, member, session_id, f"sid-{member.id}-{session_id}")
         phases.start(db, ola, session_id)
         agenda.add_item(db, pia, session_id, text[:200], 10, None)
         agenda.contribute(db, pia, session_id, "checkin", text)
