@@ -175,7 +175,7 @@ def test_reminders_say_where_and_the_email_carries_the_link(app: Flask,
         note_text = db.scalar(select(OutboxMessage.body).where(
             OutboxMessage.to == trio["emails"]["ana"]))
     assert note_text is not None
-    assert "starts Thu 21 Mar at 18:00 (Europe/Berlin), in Room 4 and by video call" in note_text
+    assert "starts Thu 21 Mar 2030, 18:00 (Berlin time), in Room 4 and by video call" in note_text
     assert "\nVideo call: https://zoom.us/j/42\nWhere: Room 4\n" in note_text
 
 
