@@ -85,7 +85,7 @@ export function roundChart(container, rows, series, title, options) {
       "muted"));
     return;
   }
-  var width = 480, height = 220, left = opts.unit ? 56 : 40, right = 12, top = 16, bottom = 28;
+  var width = 480, height = 220, left = opts.unit ? 60 : 44, right = 12, top = 16, bottom = 30;
   var plotW = width - left - right, plotH = height - top - bottom;
   var max = 0;
   rows.forEach(function (row) {
@@ -103,11 +103,11 @@ export function roundChart(container, rows, series, title, options) {
     chart.appendChild(svg("line", { x1: left, x2: width - right, y1: y(tick), y2: y(tick),
       stroke: "#e5e7eb", class: "tick", "data-value": tick }));
     chart.appendChild(svg("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end",
-      "font-size": 11, fill: "#6b7280" }, String(Number(tick.toFixed(2)))));
+      "font-size": 13, fill: "#6b7280" }, String(Number(tick.toFixed(2)))));
   });
   if (opts.unit) {
     chart.appendChild(svg("text", { x: 12, y: top + plotH / 2, "text-anchor": "middle",
-      "font-size": 11, fill: "#374151", class: "axis-title",
+      "font-size": 13, fill: "#374151", class: "axis-title",
       transform: "rotate(-90 12 " + (top + plotH / 2) + ")" }, opts.unit));
   }
   var bars = series.filter(function (s) {
@@ -127,7 +127,7 @@ export function roundChart(container, rows, series, title, options) {
       chart.appendChild(bar);
     });
     chart.appendChild(svg("text", { x: x0 + step / 2, y: height - bottom + 16,
-      "text-anchor": "middle", "font-size": 11, fill: "#374151" },
+      "text-anchor": "middle", "font-size": 13, fill: "#374151" },
       String(row.label).slice(0, 18)));
   });
   series.filter(function (s) {
