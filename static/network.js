@@ -36,7 +36,7 @@ function drawGrowth(data) {
     { key: "new_ties", label: "New ties", kind: "bar", colour: "#F5B700" },
     { key: "size", label: "Size", kind: "line", colour: "#0072B2" },
     { key: "range", label: "Range", kind: "line", colour: "#009E73", dash: "6 3" }
-  ], "Size, range and new ties, round by round", true);
+  ], "Size, range and new ties, round by round", { table: true });
 }
 
 /* The path through the quadrant: where the network stood at the end of every round. */
@@ -136,22 +136,44 @@ function memberPage(root) {
   if (fit) {
     fit.addEventListener("click", fitGraph);
   }
+  /* A phone turned on its side: fit the drawing to its new box once the turn has settled. */
+  var width = window.innerWidth;
+  var pending = null;
+  window.addEventListener("resize", function () {
+    if (window.innerWidth === width) {
+      return;
+    }
+    width = window.innerWidth;
+    clearTimeout(pending);
+    pending = setTimeout(fitGraph, 200);
+  });
 }
 
+/* Two charts, one unit each: figures per member (a mean of 0.7 next to 4.9) would vanish
+ * on the scale of the community's counts (123 ties). */
 function communityPage(root) {
   var source = document.getElementById("community-network-data");
-  var box = document.getElementById("community-network-chart");
-  if (!source || !box) {
+  var perMember = document.getElementById("community-network-chart");
+  var counts = document.getElementById("community-network-counts");
+  if (!source || !perMember) {
     return;
   }
   var rows = JSON.parse(source.textContent || "[]");
-  roundChart(box, rows, [
+  var name = root.getAttribute("data-community") || "the community";
+  roundChart(perMember, rows, [
     { key: "mean_new_ties", label: "New ties (mean)", kind: "bar", colour: "#0072B2" },
     { key: "p10_new_ties", label: "New ties (10th percentile)", kind: "bar", colour: "#D55E00" },
-    { key: "mean_range_growth", label: "Range growth (mean)", kind: "line", colour: "#009E73" },
-    { key: "cross_org_ties", label: "Cross-organisation ties", kind: "line",
-      colour: "#CC79A7", dash: "6 3" }
-  ], root.getAttribute("data-title") || "Network widening per round", false);
+    { key: "mean_range_growth", label: "Range growth (mean)", kind: "line", colour: "#009E73" }
+  ], "New ties and range growth per member, round by round, in " + name,
+  { unit: "per member" });
+  if (counts) {
+    roundChart(counts, rows, [
+      { key: "ties_created", label: "New ties made", kind: "bar", colour: "#0072B2" },
+      { key: "cross_org_ties", label: "Cross-organisation ties", kind: "bar",
+        colour: "#CC79A7" }
+    ], "New ties made in " + name + ", round by round, and how many crossed organisations",
+    { unit: "ties" });
+  }
 }
 
 function start() {

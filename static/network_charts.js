@@ -53,18 +53,39 @@ function scale(domainMax, pixels, offset, flip) {
   };
 }
 
+/** Round tick values from 0 to at least ``max``: steps of 1, 2 or 5 times a power of ten. */
+export function niceTicks(max, count) {
+  var wanted = count || 4;
+  var top = max > 0 ? max : 1;
+  var raw = top / wanted;
+  var power = Math.pow(10, Math.floor(Math.log10(raw)));
+  var step = [1, 2, 5, 10].map(function (m) {
+    return m * power;
+  }).filter(function (candidate) {
+    return candidate >= raw;
+  })[0];
+  var ticks = [];
+  for (var i = 0; ticks.length === 0 || ticks[ticks.length - 1] < top - 1e-9; i++) {
+    ticks.push(Number((i * step).toFixed(10)));
+  }
+  return ticks;
+}
+
 /**
- * A chart per round: bars (e.g. new ties) and lines (e.g. size, range) over labelled rounds.
- * series: [{key, label, kind: "bar"|"line", colour}], rows: [{label, <key>: number}]
+ * A chart per round: bars (e.g. new ties) and lines (e.g. size, range) over labelled rounds,
+ * all on one y scale, so give it only series measured in one unit (``options.unit`` names it
+ * on the axis). series: [{key, label, kind: "bar"|"line", colour}],
+ * rows: [{label, <key>: number}]; options: {unit, table} (table: the figures as a table too).
  */
-export function roundChart(container, rows, series, title, withTable) {
+export function roundChart(container, rows, series, title, options) {
+  var opts = options || {};
   clear(container);
   if (!rows.length) {
     container.appendChild(el("p", "Nothing to chart yet: this fills in as rounds go by.",
       "muted"));
     return;
   }
-  var width = 560, height = 240, left = 40, right = 12, top = 16, bottom = 28;
+  var width = 480, height = 220, left = opts.unit ? 60 : 44, right = 12, top = 16, bottom = 30;
   var plotW = width - left - right, plotH = height - top - bottom;
   var max = 0;
   rows.forEach(function (row) {
@@ -72,34 +93,41 @@ export function roundChart(container, rows, series, title, withTable) {
       max = Math.max(max, num(row[s.key]));
     });
   });
-  max = Math.max(1, Math.ceil(max));
-  var y = scale(max, plotH, top, true);
+  var ticks = niceTicks(max);
+  var y = scale(ticks[ticks.length - 1], plotH, top, true);
   var step = plotW / rows.length;
   var chart = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img",
     "aria-label": title, class: "chart" });
   chart.appendChild(svg("title", {}, title));
-  [0, Math.round(max / 2), max].forEach(function (tick) {
+  ticks.forEach(function (tick) {
     chart.appendChild(svg("line", { x1: left, x2: width - right, y1: y(tick), y2: y(tick),
-      stroke: "#e5e7eb" }));
+      stroke: "#e5e7eb", class: "tick", "data-value": tick }));
     chart.appendChild(svg("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end",
-      "font-size": 11, fill: "#6b7280" }, tick));
+      "font-size": 13, fill: "#6b7280" }, String(Number(tick.toFixed(2)))));
   });
+  if (opts.unit) {
+    chart.appendChild(svg("text", { x: 12, y: top + plotH / 2, "text-anchor": "middle",
+      "font-size": 13, fill: "#374151", class: "axis-title",
+      transform: "rotate(-90 12 " + (top + plotH / 2) + ")" }, opts.unit));
+  }
   var bars = series.filter(function (s) {
     return s.kind === "bar";
   });
   rows.forEach(function (row, i) {
     var x0 = left + i * step;
+    var w = Math.min(28, Math.max(2, (step * 0.5) / Math.max(1, bars.length)));
+    var start = x0 + step / 2 - (w * bars.length) / 2;
     bars.forEach(function (s, b) {
-      var w = Math.max(2, (step * 0.5) / bars.length);
       var value = num(row[s.key]);
-      var bar = svg("rect", { x: x0 + step * 0.25 + b * w, y: y(value), width: w,
-        height: Math.max(0, y(0) - y(value)), fill: s.colour, opacity: 0.55 });
+      var bar = svg("rect", { x: start + b * w, y: y(value), width: w,
+        height: Math.max(0, y(0) - y(value)), fill: s.colour, opacity: 0.75,
+        "data-series": s.key });
       bar.appendChild(svg("title", {}, row.label + ": " + formatValue(value) + " "
         + s.label.toLowerCase()));
       chart.appendChild(bar);
     });
     chart.appendChild(svg("text", { x: x0 + step / 2, y: height - bottom + 16,
-      "text-anchor": "middle", "font-size": 11, fill: "#374151" },
+      "text-anchor": "middle", "font-size": 13, fill: "#374151" },
       String(row.label).slice(0, 18)));
   });
   series.filter(function (s) {
@@ -112,7 +140,7 @@ export function roundChart(container, rows, series, title, withTable) {
       stroke: s.colour, "stroke-width": 2.5, "stroke-dasharray": s.dash || "" }));
     rows.forEach(function (row, i) {
       var dot = svg("circle", { cx: left + i * step + step / 2, cy: y(num(row[s.key])), r: 4,
-        fill: s.colour });
+        fill: s.colour, "data-series": s.key });
       dot.appendChild(svg("title", {}, row.label + ": " + s.label.toLowerCase() + " "
         + formatValue(num(row[s.key]))));
       chart.appendChild(dot);
@@ -120,7 +148,7 @@ export function roundChart(container, rows, series, title, withTable) {
   });
   container.appendChild(chart);
   container.appendChild(legend(series));
-  if (withTable) {
+  if (opts.table) {
     container.appendChild(roundTable(rows, series, title));
   }
 }
@@ -130,7 +158,7 @@ function legend(series) {
   var list = el("ul", null, "network-legend");
   series.forEach(function (s) {
     var item = el("li");
-    var swatch = el("span", null, "swatch" + (s.kind === "line" ? " line" : ""));
+    var swatch = el("span", null, "swatch " + (s.kind === "line" ? "line" : "bar"));
     swatch.style.background = s.colour;
     swatch.setAttribute("aria-hidden", "true");
     item.appendChild(swatch);

@@ -8,8 +8,13 @@
  * using assistive technology ("n people") and for the browser tests.
  */
 import { clear, el, formatValue } from "./network_charts.js";
+import { labelPolicy, openingZoom, orient, separate, shortName } from "./network_layout.js";
 
-var BIG = 300;          /* from this many people on: concentric rings, labels on demand */
+var BIG = 300;          /* from this many people on: concentric rings, no force layout */
+var PADDING = 16;       /* pixels between the drawing and the edge of its box */
+var MAX_SPREAD = 2;     /* how far a small network is spread out to use its box */
+var FONT = 12;          /* name size in the drawing's units */
+var READABLE_ZOOM = 0.9;  /* names of 11 px on screen, where the layout allows it */
 /* Colour-blind-safe first (Okabe–Ito), then more distinct hues; grey for the rest. */
 var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
                "#F0E442", "#7B61FF", "#8C564B", "#17BECF", "#BCBD22", "#E377C2"];
@@ -141,16 +146,15 @@ function peopleList(nodes, edgesByNode, names) {
   });
 }
 
-function graphStyle(big) {
+function graphStyle() {
   return [
     { selector: "node", style: {
-      "background-color": "data(colour)", "label": big ? "" : "data(name)",
-      "font-size": 10, "text-valign": "bottom", "text-margin-y": 3, "color": "#1f2937",
+      "background-color": "data(colour)", "label": "data(label)",
+      "font-size": FONT, "text-valign": "bottom", "text-margin-y": 3, "color": "#1f2937",
       "text-outline-color": "#fff", "text-outline-width": 2, "width": 18, "height": 18,
-      "min-zoomed-font-size": 7 } },
+      "min-zoomed-font-size": 6 } },
     { selector: "node[kind = 'ego']", style: {
-      "width": 30, "height": 30, "background-color": "#111827", "label": "You",
-      "font-weight": "bold" } },
+      "width": 28, "height": 28, "background-color": "#111827", "font-weight": "bold" } },
     { selector: "node[kind = 'external']", style: { "shape": "diamond" } },
     { selector: "node[ring = 2]", style: { "opacity": 0.55, "width": 12, "height": 12 } },
     { selector: "node[?isNew]", style: { "border-width": 4, "border-color": "#F5B700" } },
@@ -164,6 +168,31 @@ function graphStyle(big) {
   ];
 }
 
+/* Where everyone starts before the force layout: the member in the middle, their contacts on
+ * a ring ordered by social system (so colours sit together), people two steps away outside.
+ * Fixed starting places make the same network come out the same on every load. */
+function startingPlaces(nodes, systemOrder) {
+  var places = {};
+  [1, 2].forEach(function (ring) {
+    var around = nodes.filter(function (n) {
+      return n.kind !== "ego" && (n.ring === 2) === (ring === 2);
+    }).sort(function (a, b) {
+      return systemOrder[a.system] - systemOrder[b.system] || (a.name < b.name ? -1 : 1);
+    });
+    var radius = 60 * ring + 6 * around.length;
+    around.forEach(function (n, i) {
+      var angle = 2 * Math.PI * i / Math.max(1, around.length) - Math.PI / 2;
+      places[n.id] = { x: radius * Math.cos(angle), y: radius * Math.sin(angle) };
+    });
+  });
+  nodes.forEach(function (n) {
+    if (n.kind === "ego") {
+      places[n.id] = { x: 0, y: 0 };
+    }
+  });
+  return places;
+}
+
 function layoutFor(count) {
   if (count >= BIG) {
     return { name: "concentric", animate: false, minNodeSpacing: 4,
@@ -174,11 +203,99 @@ function layoutFor(count) {
                return 1;
              } };
   }
-  return { name: "cose", animate: false, randomize: false, nodeRepulsion: function () {
-    return 9000;
-  }, idealEdgeLength: function () {
-    return 70;
-  } };
+  return { name: "cose", animate: false, randomize: false, fit: false,
+           nodeDimensionsIncludeLabels: true, nodeOverlap: 40,
+           nodeRepulsion: function () {
+             return 40000;
+           },
+           idealEdgeLength: function () {
+             return 60 + Math.min(60, count);
+           } };
+}
+
+/* Turn the drawing to the shape of its box, move people until no two names overlap, and open
+ * fitted to the box with a margin: a small network is spread out rather than blown up, a
+ * larger one on a small screen is drawn closer together until its names can be read. Without
+ * names (past LABELLED_UP_TO people) only the turn and the fit: the layout spaces the dots. */
+function arrange(drawing, box, labelled) {
+  var nodes = drawing.nodes();
+  place(nodes, orient(positions(nodes), box.clientWidth, box.clientHeight));
+  if (!labelled) {
+    fitView(drawing);
+    return;
+  }
+  place(nodes, separate(labelBoxes(nodes)));
+  drawing.fit(undefined, PADDING);
+  for (var round = 0; round < 6 && drawing.zoom() < READABLE_ZOOM; round++) {
+    /* Closer together by a quarter, apart again where names now meet: names keep their
+     * size in the drawing, so the fitted zoom (and the names on screen) grow. */
+    var before = drawing.zoom();
+    scale(nodes, 0.75);
+    place(nodes, separate(labelBoxes(nodes)));
+    drawing.fit(undefined, PADDING);
+    if (drawing.zoom() <= before * 1.02) {
+      break;
+    }
+  }
+  var spread = Math.min(MAX_SPREAD, drawing.zoom() / openingZoom(drawing.zoom()));
+  if (spread > 1) {
+    scale(nodes, spread);
+  }
+  fitView(drawing);
+}
+
+function positions(nodes) {
+  return nodes.map(function (n) {
+    return { id: n.id(), x: n.position("x"), y: n.position("y") };
+  });
+}
+
+function place(nodes, points) {
+  var byId = {};
+  points.forEach(function (p) {
+    byId[p.id] = { x: p.x, y: p.y };
+  });
+  nodes.positions(function (n) {
+    return byId[n.id()];
+  });
+}
+
+/* Each person's dot and name as one box around their position (network_layout.js). */
+function labelBoxes(nodes) {
+  return nodes.map(function (n) {
+    var at = n.position();
+    var bb = n.boundingBox({ includeLabels: true, includeOverlays: false });
+    return { id: n.id(), x: at.x, y: at.y, fixed: n.data("kind") === "ego",
+             left: at.x - bb.x1, right: bb.x2 - at.x, top: at.y - bb.y1, bottom: bb.y2 - at.y };
+  });
+}
+
+/* Distances from the middle times ``factor``; the names keep their size. */
+function scale(nodes, factor) {
+  var middle = { x: 0, y: 0 };
+  nodes.forEach(function (n) {
+    middle.x += n.position("x") / nodes.length;
+    middle.y += n.position("y") / nodes.length;
+  });
+  nodes.positions(function (n) {
+    return { x: middle.x + (n.position("x") - middle.x) * factor,
+             y: middle.y + (n.position("y") - middle.y) * factor };
+  });
+}
+
+function fitView(drawing) {
+  drawing.minZoom(1e-3);
+  drawing.maxZoom(1e3);
+  drawing.fit(undefined, PADDING);
+  var fitted = drawing.zoom();
+  var zoom = openingZoom(fitted);
+  if (zoom < fitted) {
+    drawing.zoom(zoom);
+    drawing.center();
+  }
+  /* Zooming out past half the whole network shows nothing more; zooming in stops at 4×. */
+  drawing.minZoom(zoom / 2);
+  drawing.maxZoom(Math.max(4, zoom));
 }
 
 var cy = null;  /* the current drawing, replaced when the second ring is toggled */
@@ -215,20 +332,31 @@ export function drawGraph(data) {
       + "the list below shows your network.";
     return;
   }
+  var policy = labelPolicy(nodes.length);
+  var systemOrder = {};
+  map.systems.forEach(function (system, i) {
+    systemOrder[system] = i;
+  });
+  var places = startingPlaces(nodes, systemOrder);
   var elements = nodes.map(function (n) {
-    return { group: "nodes", data: {
-      id: n.id, name: n.name, kind: n.kind, ring: n.ring, isNew: n.isNew,
+    var label = n.kind === "ego" ? "You" : (policy.labels ? (policy.short ? shortName(n.name)
+      : n.name) : "");
+    return { group: "nodes", position: places[n.id], data: {
+      id: n.id, name: n.name, label: label, kind: n.kind, ring: n.ring, isNew: n.isNew,
       colour: map.colours[n.system] || OTHER } };
   }).concat(edges.map(function (e) {
     return { group: "edges", data: {
       id: e.id, source: e.source, target: e.target, strength: e.strength, isNew: e.isNew } };
   }));
   cy = window.cytoscape({
-    container: box, elements: elements, style: graphStyle(nodes.length >= BIG),
-    layout: layoutFor(nodes.length), wheelSensitivity: 0.3, minZoom: 0.1, maxZoom: 4,
-    boxSelectionEnabled: false
+    container: box, elements: elements, style: graphStyle(),
+    layout: { name: "preset", fit: false }, wheelSensitivity: 0.3, boxSelectionEnabled: false
   });
   var drawing = cy;
+  drawing.layout(layoutFor(nodes.length)).run();
+  arrange(drawing, box, policy.labels);
+  /* For the browser tests and the console: the drawing behind the box. */
+  box.cytoscape = drawing;
 
   function focus(target) {
     drawing.elements().removeClass("focus");
@@ -254,9 +382,10 @@ export function drawGraph(data) {
   box.setAttribute("data-ready", "true");
 }
 
-/** Fit the current drawing to its box (the "Fit to screen" button). */
+/** Fit the current drawing to its box (the "Fit to screen" button, a turned phone). */
 export function fitGraph() {
   if (cy) {
-    cy.fit(undefined, 20);
+    cy.resize();
+    fitView(cy);
   }
 }

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from circles.errors import Conflict, InvalidInput, NotFound
@@ -130,16 +131,45 @@ def set_role(db: Session, community: Community, user_id: int, role: str) -> Memb
     return membership
 
 
-def roster(db: Session, community_id: int) -> list[Membership]:
-    return list(
-        db.scalars(
-            select(Membership)
+def _roster_query(community_id: int) -> Select[Membership]:
+    """A community's members with their accounts, by name (ties broken by id, so pages hold)."""
+    return (select(Membership)
             .join(User)
             .options(contains_eager(Membership.user))  # one query for the whole roster
             .where(Membership.community_id == community_id)
-            .order_by(func.lower(User.display_name))
-        )
-    )
+            .order_by(func.lower(User.display_name), User.id))
+
+
+def roster(db: Session, community_id: int) -> list[Membership]:
+    """Every member of a community, by name."""
+    return list(db.scalars(_roster_query(community_id)))
+
+
+#: Members per page of a community's roster.
+ROSTER_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class RosterPage:
+    """One page of a roster, by name: ``page`` counts from 1 and is within 1..``pages``."""
+
+    members: list[Membership]
+    total: int
+    page: int
+    pages: int
+    first: int  # the position of the page's first member in the whole roster, from 1
+
+
+def roster_page(db: Session, community_id: int, page: int = 1,
+                per_page: int = ROSTER_PAGE_SIZE) -> RosterPage:
+    """Page ``page`` of the roster (a page past the end gives the last one)."""
+    total = db.scalar(select(func.count()).select_from(Membership)
+                      .where(Membership.community_id == community_id)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    members = list(db.scalars(_roster_query(community_id)
+                              .offset((page - 1) * per_page).limit(per_page)))
+    return RosterPage(members, total, page, pages, (page - 1) * per_page + 1)
 
 
 def communities_of(db: Session, user_id: int) -> list[Membership]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from wtforms import IntegerField, StringField, TextAreaField
@@ -81,15 +81,29 @@ def new() -> ResponseReturnValue:
     return redirect(url_for("communities.show", community_id=community.id))
 
 
+def _page_arg(source: Mapping[str, str]) -> int:
+    """The roster page asked for (?page= or a form's page field); 1 when absent or not a number."""
+    value = source.get("page", "")
+    return int(value) if value.isdigit() else 1
+
+
 def _show(community: Community, membership: Membership, status: int = 200,
           **extra: Any) -> ResponseReturnValue:
-    """Render a community page for a member, with facilitator tools when they facilitate."""
+    """Render a community page for a member, with facilitator tools when they facilitate.
+
+    The roster comes a page at a time (?page=); a facilitator changes one member's role on
+    that member's row, opened by its "Change role" link (?role=<user id>)."""
     facilitating = membership.role == "facilitator"
+    page = communities.roster_page(db(), community.id, extra.pop("page", None)
+                                   or _page_arg(request.args))
+    role_errors = extra.pop("role_errors", {})
+    editing = next(iter(role_errors), None) or request.args.get("role", type=int)
     context: dict[str, Any] = {
         "community": community,
         "membership": membership,
         "facilitating": facilitating,
-        "roster": communities.roster(db(), community.id),
+        "roster": page,
+        "editing_role": editing if facilitating else None,
         "my_circles": [c for c in circle.circles_of(db(), current_user.id)
                        if c.community_id == community.id],
     }
@@ -100,7 +114,7 @@ def _show(community: Community, membership: Membership, status: int = 200,
             topic_form=extra.pop("topic_form", None) or TopicForm(formdata=None),
             typed_topics=topics.typed_topics(db(), community.id),
             typed_errors=extra.pop("typed_errors", {}),
-            role_errors=extra.pop("role_errors", {}),
+            role_errors=role_errors,
         )
     return render_template("communities/show.html", **context, **extra), status
 
@@ -128,13 +142,15 @@ def set_role(community_id: int, user_id: int) -> ResponseReturnValue:
     form = RoleForm()
     changed = submit(form, lambda: communities.set_role(
         db(), community, user_id, form.role.data or ""))
+    page = _page_arg(request.form)
     if changed is None:
         problems = [*form.role.errors, *form.form_errors] or ["Choose member or facilitator."]
-        return _show(community, membership, 422, role_errors={user_id: problems})
+        return _show(community, membership, 422, role_errors={user_id: problems}, page=page)
     security_event("authz_change", level=logging.INFO, target=changed.user_id,
                    community=community.id, role=changed.role)
     flash(f"{changed.user.display_name} is now a {changed.role}.", "ok")
-    return redirect(url_for("communities.show", community_id=community.id))
+    return redirect(url_for("communities.show", community_id=community.id,
+                            page=page if page > 1 else None, _anchor=f"member-{user_id}"))
 
 
 @bp.post("/communities/<int:community_id>/invite")

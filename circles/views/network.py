@@ -185,7 +185,7 @@ def community(community_id: int) -> ResponseReturnValue:
     chart = [{"label": r["label"], "mean_new_ties": r["new_ties"]["mean"],
               "p10_new_ties": r["new_ties"]["p10"],
               "mean_range_growth": r["range_growth"]["mean"],
-              "cross_org_ties": r["cross_org_ties"]}
+              "ties_created": r["ties_created"], "cross_org_ties": r["cross_org_ties"]}
              for r in report["rounds"] if not r["suppressed"]]
     return render_template("network/community.html", community=place, report=report,
                            chart=chart)

@@ -141,7 +141,13 @@ def test_facilitator_sees_the_running_tools(client: FlaskClient, auth: AuthActio
     assert world.invite_code in html
     assert "Make a new link" in html
     assert world.email("member") in html
-    assert f'action="/communities/{world.community_id}/members/{world.id("member")}/role"' in html
+    # Roles change on a member's own row, once asked for ("Change role"), not by a select in every row.
+    assert 'name="role"' not in html
+    change = f'href="/communities/{world.community_id}?role={world.id("member")}#member-{world.id("member")}"'
+    assert change in html
+    asked = client.get(f"/communities/{world.community_id}?role={world.id('member')}").get_data(as_text=True)
+    assert asked.count('name="role"') == 1
+    assert f'action="/communities/{world.community_id}/members/{world.id("member")}/role"' in asked
     assert "Add topic" in html
     assert "Cora &amp; Milo" in html  # every circle of the community, though Fay is in none
     assert f'href="/communities/{world.community_id}/circles/new">Form a circle' in html
