@@ -108,7 +108,8 @@ SEVERAL = [
     ("auth.signup", "anonymous", {}, {"display_name": "Ana", "email": "ana-at-example",
                                       "password": "short"},
      {"email", "password"}),
-    ("sessions.new", "owner", {}, {},
+    # as a browser sends a cleared form: every field there, blank
+    ("sessions.new", "owner", {}, {"date": "", "time": "", "duration_minutes": "", "count": ""},
      {"date", "time", "duration_minutes"}),
     ("sessions.new", "owner", {}, {"date": "27/03/2030", "time": "25:00",
                                    "duration_minutes": "ninety", "cadence": "weekly",

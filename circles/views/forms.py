@@ -93,8 +93,9 @@ class WholeNumberField(StringField):
     form's other problems, all at once)."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.raw_data = valuelist
+        if not valuelist:  # not sent at all: the default stands, as for WTForms' own fields
+            return
+        text = str(valuelist[0]).strip()
         try:
             self.data = int(text) if text else None
         except ValueError:
