@@ -414,3 +414,17 @@ def test_the_facilitator_sees_how_many_circles_met_early_in_each_round(
         orm.session.commit()
     page = client.get(url).get_data(as_text=True)
     assert "Circles that met in their first two weeks" in page and "1 of 1 (100%)" in page
+
+
+def test_a_facilitator_sees_that_a_circle_met_but_not_who_was_there(
+        app: Flask, client: FlaskClient, auth: AuthActions, trio: dict[str, Any]) -> None:
+    sid = past_session(app, trio)
+    with app.app_context():
+        meetings.report(orm.session, me(orm.session, trio["ana"]), sid, met=True,
+                        attended=[trio["ana"]])
+        orm.session.commit()
+    auth.login(trio["emails"]["fay"])
+    page = client.get(f"/circles/{trio['circle']}").get_data(as_text=True)
+    assert '<span class="badge">met</span>' in page
+    assert "Who was there" not in page and "I was there too" not in page
+    assert client.get(f"/sessions/{sid}/meeting").status_code == 404
