@@ -119,10 +119,11 @@ def sessions_panel(db: Session, circle: Circle, viewer: User) -> SessionsPanel:
     panel = SessionsPanel(member=member, zone=viewer.timezone or "UTC",
                           upcoming=scheduling.upcoming(db, circle, now),
                           past=scheduling.past(db, circle, now), now=now)
-    names = {seat.user_id: seat.user for seat in circle.seats}
-    panel.attended = {s.id: [names[uid] for uid in meetings.attendee_ids(db, s) if uid in names]
-                      for s in panel.past if meetings.confirmed(s)}
     if member:
+        names = {seat.user_id: seat.user for seat in circle.seats}
+        panel.attended = {s.id: [names[uid] for uid in meetings.attendee_ids(db, s)
+                                 if uid in names]
+                          for s in panel.past if meetings.confirmed(s)}
         open_roles = [r for s in panel.upcoming if panel.changeable(s) for r in s.roles]
         theirs = [r for r in open_roles if r.user is not None and r.user_id != viewer.id]
         panel.swap_choices = {

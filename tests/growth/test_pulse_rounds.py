@@ -46,6 +46,24 @@ def ended_session(db: Session, circle_id: int, ended: datetime, attendees: list[
     return session.id
 
 
+def old_ended_session(db: Session, circle_id: int, ended: datetime, attendees: list[int]) -> int:
+    """``ended_session`` for the schema before pulse rounds: only the columns it had."""
+    sessions = table_of("circle_session", *(column(name) for name in (
+        "id", "circle_id", "title", "starts_at", "duration_minutes", "status", "started_at",
+        "ended_at", "version", "sequence", "created_at")))
+    began = ended - timedelta(hours=1)
+    session_id = int(db.execute(insert(sessions).values(
+        circle_id=circle_id, title="", starts_at=began, duration_minutes=60, status="ended",
+        started_at=began, ended_at=ended, version=0, sequence=0, created_at=began,
+    ).returning(sessions.c.id)).scalar_one())
+    attendance = table_of("attendance", *(column(name) for name in (
+        "session_id", "user_id", "joined_at", "last_seen", "ready")))
+    for uid in attendees:
+        db.execute(insert(attendance).values(session_id=session_id, user_id=uid,
+                                             joined_at=began, last_seen=ended, ready=False))
+    return session_id
+
+
 def answers(db: Session, user_id: int) -> list[tuple[str, int, str]]:
     return [(p.round_key, p.score, p.comment) for p in db.scalars(
         select(Pulse).where(Pulse.user_id == user_id).order_by(Pulse.id))]
@@ -151,7 +169,7 @@ def test_the_migration_keeps_the_latest_answer_of_each_round(app: Flask, make_us
     circle = make_circle(make_community(ann, members=[ben]), [ann, ben])
     with app.app_context():
         db = orm.session()
-        session_id = ended_session(db, circle.id, utcnow(), [ann.id, ben.id])
+        session_id = old_ended_session(db, circle.id, utcnow(), [ann.id, ben.id])
         march = datetime(2026, 3, 1, tzinfo=UTC)
         given = [(ann.id, session_id, march, 1), (ann.id, session_id, march + timedelta(days=1), 4),
                  (ann.id, None, march, 2), (ann.id, None, march + timedelta(days=5), 3),

@@ -42,11 +42,12 @@ def trio(make_user: Callable[..., User], make_community: Any,
          make_circle: Any) -> dict[str, Any]:
     """Ana, Ben and Cy in one circle (ids ascending); Dee in the community, not the circle."""
     ana, ben, cy, dee = (make_user(display_name=n) for n in ("Ana", "Ben", "Cy", "Dee"))
-    community = make_community(make_user(display_name="Fay"), members=[ana, ben, cy, dee])
+    fay = make_user(display_name="Fay")
+    community = make_community(fay, members=[ana, ben, cy, dee])
     circle = make_circle(community, [ana, ben, cy], name="Trio")
     return {"ana": ana.id, "ben": ben.id, "cy": cy.id, "dee": dee.id, "circle": circle.id,
             "community": community.id,
-            "emails": {"ana": ana.email, "ben": ben.email, "dee": dee.email}}
+            "emails": {"ana": ana.email, "ben": ben.email, "dee": dee.email, "fay": fay.email}}
 
 
 def session_at(db: Any, circle_id: int, starts: datetime, status: str = "scheduled") -> int:
@@ -393,3 +394,37 @@ def test_someone_outside_the_circle_finds_nothing(app: Flask, client: FlaskClien
     assert "Did your circle meet?" not in client.get("/").get_data(as_text=True)
     with app.app_context():
         assert orm.session.get_one(CircleSession, sid).status == "scheduled"
+
+
+def test_the_facilitator_sees_how_many_circles_met_early_in_each_round(
+        app: Flask, client: FlaskClient, auth: AuthActions, trio: dict[str, Any]) -> None:
+    with app.app_context():
+        db = orm.session
+        circle = db.get_one(Circle, trio["circle"])
+        circle.created_at = utcnow() - timedelta(days=20)
+        sid = session_at(db, trio["circle"], utcnow() - timedelta(days=15))
+        db.get_one(Circle, trio["circle"]).created_at = utcnow() - timedelta(days=20)
+        db.commit()
+    auth.login(trio["emails"]["fay"])
+    url = f"/communities/{trio['community']}/network"
+    assert "0 of 1 (0%)" in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        meetings.report(orm.session, me(orm.session, trio["ana"]), sid, met=True,
+                        attended=[trio["ana"], trio["ben"]])
+        orm.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "Circles that met in their first two weeks" in page and "1 of 1 (100%)" in page
+
+
+def test_a_facilitator_sees_that_a_circle_met_but_not_who_was_there(
+        app: Flask, client: FlaskClient, auth: AuthActions, trio: dict[str, Any]) -> None:
+    sid = past_session(app, trio)
+    with app.app_context():
+        meetings.report(orm.session, me(orm.session, trio["ana"]), sid, met=True,
+                        attended=[trio["ana"]])
+        orm.session.commit()
+    auth.login(trio["emails"]["fay"])
+    page = client.get(f"/circles/{trio['circle']}").get_data(as_text=True)
+    assert '<span class="badge">met</span>' in page
+    assert "Who was there" not in page and "I was there too" not in page
+    assert client.get(f"/sessions/{sid}/meeting").status_code == 404

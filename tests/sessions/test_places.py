@@ -231,3 +231,15 @@ def test_the_api_gives_the_place_and_the_link_only_to_members(
         "https://zoom.us/j/42", "Room 4")
     theirs = client.get(url, headers={"Authorization": f"Bearer {tokens['fay']}"}).get_json()
     assert (theirs["items"][0]["video_url"], theirs["items"][0]["location"]) == (None, "Room 4")
+
+
+def test_the_live_room_shows_where_the_circle_meets(app: Flask, client: FlaskClient,
+                                                    auth: AuthActions,
+                                                    trio: dict[str, Any]) -> None:
+    with app.app_context():
+        session_id = _plan(orm.session, trio, video_url="https://zoom.us/j/42",
+                           location="Room 4")[0].id
+        orm.session.commit()
+    auth.login(trio["emails"]["ana"])
+    room = client.get(f"/sessions/{session_id}/live").get_data(as_text=True)
+    assert 'href="https://zoom.us/j/42"' in room and "Where: Room 4" in room
