@@ -107,7 +107,8 @@ def community_report(db: Session, community_id: int) -> dict[str, Any]:
     history = {p: evs for p, evs in load_events(db, community_id=community_id).items()
                if p[0] in members and p[1] in members}  # seats of people who since left
     met = {p: first_met(evs) for p, evs in history.items()}
-    rounds = [r for r in timeline(community_starts(db, community_id)) if r.at is not None]
+    starts = community_starts(db, community_id)
+    rounds = [r for r in timeline(list(starts), starts) if r.at is not None]
     cuts = sorted({t for r in rounds for t in (r.at, r.until) if t is not None})
     sweep = _Sweep(members, history, cuts)
     report = [_round(r, members, organisations, met, sweep) for r in rounds]

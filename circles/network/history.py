@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from circles.communities.rounds import round_numbers
 from circles.models import Circle, CircleMember, Interaction, Membership, Tie, as_utc
 
 # What each event adds to a tie's strength; graph.network.STRONG (3) makes a tie strong.
@@ -165,16 +166,19 @@ class Round:
         return started and (self.until is None or moment < self.until)
 
 
-def timeline(starts: list[datetime]) -> list[Round]:
-    """"Before Circles", then one round per start (sorted, distinct), the last one "Now"."""
+def timeline(starts: list[datetime], labels: dict[datetime, str] | None = None) -> list[Round]:
+    """"Before Circles", then one point per start (sorted, distinct), the last one "(now)".
+
+    ``labels`` names a start ("Round 2", "Formed by hand, 03 Dec"); a start without one is
+    numbered in order ("Round 3")."""
     starts = sorted(set(starts))
     if not starts:
         return [Round(0, "Now", None, None)]
     ends: list[datetime | None] = [*starts[1:], None]
     rounds = [Round(0, "Before Circles", None, starts[0])]
     for number, (at, until) in enumerate(zip(starts, ends, strict=True), start=1):
-        label = f"Round {number}" if until is not None else f"Round {number} (now)"
-        rounds.append(Round(number, label, at, until))
+        label = (labels or {}).get(at, f"Round {number}")
+        rounds.append(Round(number, label if until is not None else f"{label} (now)", at, until))
     return rounds
 
 
@@ -200,9 +204,11 @@ def placements(db: Session, user_id: int) -> dict[datetime, list[int]]:
     return dict(result)
 
 
-def community_starts(db: Session, community_id: int) -> list[datetime]:
-    """When each of a community's rounds began: one per formation round (run, round_no),
-    one per day on which circles were formed by hand."""
+def community_starts(db: Session, community_id: int) -> dict[datetime, str]:
+    """When each of a community's rounds began, with its label: one per formation round
+    (numbered as on every other page, ``circles.communities.rounds``), and one per day on
+    which circles were formed by hand (those belong to no round)."""
+    numbers = round_numbers(db, community_id)
     starts: dict[Any, datetime] = {}
     for run_id, round_no, created in db.execute(
             select(Circle.formation_run_id, Circle.round_no, Circle.created_at)
@@ -210,4 +216,11 @@ def community_starts(db: Session, community_id: int) -> list[datetime]:
         at = as_utc(created)
         key = (run_id, round_no) if round_no is not None else ("hand", at.date())
         starts[key] = min(starts.get(key, at), at)
-    return sorted(set(starts.values()))
+    labelled: dict[datetime, str] = {}
+    for key, at in sorted(starts.items(), key=lambda item: item[1]):
+        if key[0] == "hand":
+            label = f"Formed by hand, {at:%d %b}"
+        else:
+            label = f"Round {numbers[key]}"
+        labelled[at] = " · ".join(filter(None, (labelled.get(at), label)))
+    return labelled

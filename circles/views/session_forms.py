@@ -70,6 +70,9 @@ class SessionsPanel:
     incoming: list[SessionRole] = field(default_factory=list)  # proposals asking the viewer
     outgoing: dict[int, SessionRole] = field(default_factory=dict)  # viewer's role id → target
     now: datetime = field(default_factory=utcnow)
+    # A closed circle plans nothing more: what was still ahead when it closed was called off.
+    closed_at: datetime | None = None
+    called_off: list[CircleSession] = field(default_factory=list)
 
     def changeable(self, session: CircleSession) -> bool:
         return scheduling.is_changeable(session, self.now)
@@ -94,8 +97,12 @@ def sessions_panel(db: Session, circle: Circle, viewer: User) -> SessionsPanel:
     now = utcnow()
     panel = SessionsPanel(member=member, zone=viewer.timezone or "UTC",
                           upcoming=scheduling.upcoming(db, circle, now),
-                          past=scheduling.past(db, circle, now), now=now)
-    if member:
+                          past=scheduling.past(db, circle, now), now=now,
+                          closed_at=circle.closed_at)
+    if circle.closed_at is not None:
+        panel.called_off = [s for s in panel.upcoming if s.status == "cancelled"]
+        panel.upcoming = [s for s in panel.upcoming if s.status == "live"]
+    elif member:
         open_roles = [r for s in panel.upcoming if panel.changeable(s) for r in s.roles]
         theirs = [r for r in open_roles if r.user is not None and r.user_id != viewer.id]
         panel.swap_choices = {
