@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
-from datetime import datetime
 
 from circles.communities.community import membership_of
 from circles.communities.names import NAME_MAX

@@ -17,7 +17,9 @@ def round_numbers(db: Session, community_id: int) -> dict[tuple[int, int], int]:
         .where(Circle.community_id == community_id, Circle.formation_run_id.is_not(None),
                Circle.round_no.is_not(None))
         .group_by(Circle.formation_run_id, Circle.round_no)).all()
-    ordered = sorted(rows, key=lambda row: (as_utc(row[2]), row[0], row[1]))
+    ordered = sorted(((run_id, run_round, as_utc(first)) for run_id, run_round, first in rows
+                      if run_id is not None and run_round is not None),
+                     key=lambda row: (row[2], row[0], row[1]))
     return {(run_id, run_round): n for n, (run_id, run_round, _) in enumerate(ordered, start=1)}
 
 

@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circles.communities.ending import end_circle, tell_closed
+from circles.communities.circle import end_circle
+from circles.communities.ending import tell_closed
 from circles.communities.names import fresh_names
 from circles.communities.rounds import round_number
 from circles.errors import Conflict, InvalidInput, NotFound
@@ -28,7 +29,6 @@ from circles.formation.stored import circle_name, names_of, planned, planned_ids
 from circles.members.meeting_hours import placement_fix
 from circles.models import Circle, CircleMember, Community, FormationRun, Membership, User, utcnow
 from circles.notify.notifications import notify
-
 
 OTHERS = ("close", "keep")  # what publishing does to the other circles still open
 

@@ -13,13 +13,13 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from circles.communities import community as communities
+from circles.communities.rounds import round_number, round_offset
 from circles.errors import CirclesError, InvalidInput, NotFound
 from circles.extensions import current_member, db
 from circles.formation import edits, next_round, start, weights
 from circles.formation import preview as formation_runs
 from circles.formation import publish as formation_publish
 from circles.formation.figures import FIGURE_LABELS, FIGURE_MEANINGS
-from circles.communities.rounds import round_number, round_offset
 from circles.models import Circle, Community, FormationRun
 from circles.views import formation_runner
 from circles.views.formation_forms import FormationForm, MoveForm, PairForm, RoundForm
@@ -276,7 +276,8 @@ def publish(run_id: int) -> ResponseReturnValue:
         db().commit()
     except CirclesError as exc:
         db().rollback()
-        return _preview(run, community, exc.status, publish_errors=[exc.message])
+        words = list(exc.errors.values()) if isinstance(exc, InvalidInput) else [exc.message]
+        return _preview(run, community, exc.status, publish_errors=words)
     for made in created:
         broadcast.placed_in_circle(made)
     flash(_published(run, created, closing), "ok")

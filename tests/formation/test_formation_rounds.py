@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from circles.communities.circle import create_circle, leave_circle
+from circles.communities.names import fresh_names
 from circles.errors import Conflict
 from circles.extensions import orm
-from circles.communities.names import fresh_names
 from circles.formation.edits import lock_pair, move_member
 from circles.formation.next_round import prepare_next_round
 from circles.formation.plan import compute_run
