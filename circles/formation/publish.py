@@ -53,6 +53,9 @@ def publish(db: Session, run: FormationRun, *, round_no: int | None = None,
     a round in which someone left the community since it was planned, two members who must be
     kept apart in one circle, and any other broken rule (a repeat, a circle with no shared
     hour) whose key is not in ``accept``. Closed circles keep their seats (history and ties)."""
+    if others not in OTHERS:
+        raise InvalidInput.field("others", "Choose whether the circles still open close or "
+                                           "stay open.")
     locked = db.get(FormationRun, run.id, with_for_update=True, populate_existing=True)
     if locked is None:
         raise NotFound("formation run")
@@ -61,16 +64,14 @@ def publish(db: Session, run: FormationRun, *, round_no: int | None = None,
     circles_planned = rounds[upcoming - 1]
     _check_present(db, locked.community_id, circles_planned, upcoming)
     accepted = _check_rules(db, locked, circles_planned, upcoming, set(accept))
-    if others not in OTHERS:
-        raise InvalidInput.field("others", "Choose whether the circles still open close or "
-                                           "stay open.")
     now = utcnow()
+    # Not the name of any circle open until now, even one this publish closes.
+    names = fresh_names(len(circles_planned), seed=f"{locked.params.get('seed', 1)}:{upcoming}",
+                        taken=list(db.scalars(select(Circle.name).where(
+                            Circle.community_id == locked.community_id,
+                            Circle.closed_at.is_(None)))))
     number = round_number(db, locked, upcoming)
     _close_before(db, locked, upcoming, others, now, f"round {number} was published")
-    names = fresh_names(len(circles_planned), seed=f"{locked.params.get('seed', 1)}:{upcoming}",
-                        taken=db.scalars(select(Circle.name).where(
-                            Circle.community_id == locked.community_id,
-                            Circle.closed_at.is_(None))))
     circles = [
         Circle(community_id=locked.community_id, name=name,
                kind="pair" if len(members) == 2 else "group", created_by_id=locked.created_by_id,
@@ -162,6 +163,7 @@ def tell_not_placed(db: Session, run: FormationRun, round_no: int) -> None:
     """Tell each member left out of round ``round_no`` why, and what would fix it."""
     community = db.get(Community, run.community_id)
     name = community.name if community else "your community"
+    number = round_number(db, run, round_no)
     for row in set_aside_in(run, round_no):
         user = db.get(User, row["user_id"])
         if user is None or not user.is_active:
@@ -169,8 +171,7 @@ def tell_not_placed(db: Session, run: FormationRun, round_no: int) -> None:
         fix = placement_fix(db, run.community_id, user, row["reason"])
         reason = row["reason"].split(": ", 1)[-1]
         notify(db, user.id, "not_placed",
-               f"You were not placed in a circle in round {round_number(db, run, round_no)} "
-               f"of {name}: "
+               f"You were not placed in a circle in round {number} of {name}: "
                f"{reason[:1].lower()}{reason[1:]} {fix}", "/profile#availability",
                key=f"not_placed:{run.id}:{round_no}")
 

@@ -107,7 +107,8 @@ def test_publishing_round_two_closes_round_one_and_repeats_no_pair(db: Any, run:
     made = publish(db, run)
 
     # Pleasant names, fixed by the seed and round, none shared with a circle still open.
-    assert [c.name for c in made] == fresh_names(len(planned_two), seed="1:2", taken=[])
+    assert [c.name for c in made] == fresh_names(len(planned_two), seed="1:2",
+                                                  taken=[c.name for c in first])
     assert not {c.name for c in made} & {c.name for c in first}
     assert all(c.round_no == 2 and c.closed_at is None for c in made)
     assert seated(made) == [sorted(c) for c in planned_two]

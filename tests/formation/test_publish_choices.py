@@ -81,6 +81,7 @@ def test_publish_closes_the_other_open_circles_by_default(
     flashed = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "for round 1 and closed 1 other open circle" in flashed
     assert lantern(app).closed_at is not None
+    assert "Lantern circle" not in [c.name for c in formed(app, run_id)]  # not even a closed one's
     with app.app_context():
         assert orm.session.scalar(select(CircleSession.status)) == "cancelled"
 
