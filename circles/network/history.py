@@ -204,6 +204,28 @@ def placements(db: Session, user_id: int) -> dict[datetime, list[int]]:
     return dict(result)
 
 
+def member_timeline(db: Session, user_id: int) -> list[Round]:
+    """The member's timeline: "Before Circles", one point per placement, the last one now.
+    A formation round is named by the community's number, as on every page ("Round 2"); a
+    circle formed by hand by its name."""
+    starts = placements(db, user_id)
+    circles = {c.id: c for c in db.scalars(select(Circle).where(
+        Circle.id.in_([cid for ids in starts.values() for cid in ids])))}
+    numbers: dict[int, dict[tuple[int, int], int]] = {}
+    labels: dict[datetime, str] = {}
+    for at, ids in starts.items():
+        words = []
+        for circle in (circles[cid] for cid in sorted(ids)):
+            if circle.formation_run_id is None or circle.round_no is None:
+                words.append(circle.name)
+                continue
+            known = numbers.setdefault(circle.community_id,
+                                       round_numbers(db, circle.community_id))
+            words.append(f"Round {known[(circle.formation_run_id, circle.round_no)]}")
+        labels[at] = " · ".join(dict.fromkeys(words))
+    return timeline(list(starts), labels)
+
+
 def community_starts(db: Session, community_id: int) -> dict[datetime, str]:
     """When each of a community's rounds began, with its label: one per formation round
     (numbered as on every other page, ``circles.communities.rounds``), and one per day on

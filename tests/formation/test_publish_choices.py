@@ -19,6 +19,7 @@ from circles.communities.names import WORDS, fresh_names
 from circles.extensions import orm
 from circles.models import Circle, CircleSession, Community, User, utcnow
 from circles.network.community import community_report
+from circles.network.ego import member_rounds
 from tests.conftest import AuthActions, post_form
 from tests.support.formation_cohort import Cohort, log_in, post, start
 
@@ -144,7 +145,9 @@ def test_one_round_number_on_every_page(
     assert "Round 1 (now)" in report and "Round 2" not in report
     with app.app_context():
         labels = [r["label"] for r in community_report(orm.session, cohort.community.id)["rounds"]]
+        mine = [r.label for r in member_rounds(orm.session, cohort.members[0].id)]
     assert labels[-1] == "Round 1 (now)" and labels[0].startswith("Formed by hand")
+    assert mine == ["Before Circles", "Lantern circle", "Round 1 (now)"]  # my network's chart
 
     # A second formation run goes on counting: its first round is the community's round 2.
     second = start(client, cohort, allow_repeats="y")  # twelve people meet again
