@@ -48,8 +48,7 @@ def call_it_a_day(db: Session, user: User, circle: Circle, reason: str = "", *,
     staying = [s.user_id for s in circle.current_seats]
     if len(staying) == 1:  # leave_circle closed it: one person is not a circle
         _offer_rematch(db, staying[0], circle)
-        sessions = ("" if not ahead else " Its upcoming session is called off." if
-                    ahead == 1 else f" Its {ahead} upcoming sessions are called off.")
+        sessions = f" {_called_off(ahead).capitalize()}." if ahead else ""
         notify(db, staying[0], "circle_change",
                f"{user.display_name} has decided to call it a day in {circle.name}, so the "
                f"circle has closed.{sessions} Pairs sometimes run their course and nobody is "
@@ -185,15 +184,18 @@ def close_circle(db: Session, user: User, circle: Circle, now: datetime | None =
 def tell_closed(db: Session, circle: Circle, called_off: list[CircleSession], why: str, *,
                 leaving_out: int | None = None) -> None:
     """Tell the circle's members that it closed and which of its sessions are called off."""
-    sessions = ("" if not called_off else
-                "; its upcoming session is called off" if len(called_off) == 1 else
-                f"; its {len(called_off)} upcoming sessions are called off")
+    sessions = f"; {_called_off(len(called_off))}" if called_off else ""
     for seat in circle.current_seats:
         if seat.user_id != leaving_out:
             notify(db, seat.user_id, "circle_change",
                    f"{circle.name} has closed ({why}){sessions}. Its history, your closing "
                    "reflections and your ties stay.", f"/circles/{circle.id}",
                    key=f"circle_closed:{circle.id}")
+
+
+def _called_off(count: int) -> str:
+    return ("its upcoming session is called off" if count == 1 else
+            f"its {count} upcoming sessions are called off")
 
 
 def reflect(db: Session, user: User, circle: Circle, *, learned: str,
