@@ -52,6 +52,58 @@ function showPlaced(data) {
     message.appendChild(link);
   }
   region.replaceChildren(message);
+  refreshCircles();
+}
+
+/* The dashboard's circle list is fetched again (the new circle in, a closed one out). The
+ * fragment is the server's own page markup, parsed inert (DOMParser runs no script) and
+ * only ever swapped in for the region it replaces. */
+function refreshCircles() {
+  var region = document.getElementById("my-circles-region");
+  var url = region ? region.getAttribute("data-refresh") : null;
+  if (!region || !safePath(url)) {
+    return Promise.resolve(false);
+  }
+  return fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    .then(function (response) {
+      return response.ok ? response.text() : null;
+    })
+    .then(function (html) {
+      var fresh = html && new DOMParser().parseFromString(html, "text/html")
+        .getElementById("my-circles-region");
+      if (!fresh) {
+        return false;
+      }
+      region.replaceChildren.apply(region, Array.from(fresh.childNodes));
+      return true;
+    })
+    .catch(function () {
+      return false;
+    });
+}
+
+/* A new notification: the badge in the menu shows the count that came with it. */
+function showUnread(data) {
+  var count = data && Number.isInteger(data.unread) ? data.unread : null;
+  var link = document.querySelector(".notifications-link");
+  if (count === null || !link) {
+    return;
+  }
+  var badge = link.querySelector(".unread-count");
+  if (count === 0) {
+    if (badge) {
+      badge.remove();
+    }
+    return;
+  }
+  if (!badge) {
+    badge = document.createElement("span");
+    badge.className = "badge unread-count";
+    link.appendChild(document.createTextNode(" "));
+    link.appendChild(badge);
+  }
+  badge.textContent = String(count);
+  badge.setAttribute("aria-label", count + " unread");
 }
 
 /* An introduction waits for this member (or went ahead): only its id and status travel. */
@@ -104,6 +156,7 @@ function open(io) {
     }
   });
   opened.on("circle_placed", showPlaced);
+  opened.on("notification", showUnread);
   opened.on("introduction", showIntroduction);
   return opened;
 }

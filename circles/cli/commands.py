@@ -81,6 +81,11 @@ def serve_command(host: str, port: int) -> None:
 formation_cli = AppGroup("formation", help="Form circles for a community.")
 
 
+KEEP_OPEN = ("Keep the circles this run did not form (formed by hand or by an earlier run) "
+             "open beside the new ones; by default publishing closes them and calls off their "
+             "upcoming sessions.")
+
+
 @formation_cli.command("run")
 @click.argument("community_id", type=int)
 @click.option("--min-size", default=4, show_default=True, type=int, help="Smallest circle.")
@@ -96,9 +101,10 @@ formation_cli = AppGroup("formation", help="Form circles for a community.")
 @click.option("--publish", "publish_now", is_flag=True, help="Create round 1's circles.")
 @click.option("--accept", multiple=True, metavar="KEY",
               help="With --publish: accept this named exception (repeatable).")
+@click.option("--keep-open", is_flag=True, help=KEEP_OPEN)
 def formation_run_command(community_id: int, min_size: int, max_size: int, rounds: int,
                           time_limit: float | None, seed: int, allow_repeats: bool,
-                          publish_now: bool, accept: tuple[str, ...]) -> None:
+                          publish_now: bool, accept: tuple[str, ...], keep_open: bool) -> None:
     """Form circles for COMMUNITY_ID and print the figures beside random and greedy groupings."""
     session = db()
     community = session.get(Community, community_id)
@@ -123,7 +129,8 @@ def formation_run_command(community_id: int, min_size: int, max_size: int, round
             solution = solve_run(problem, progress=progress)
         run = store_run(session, problem, solution)
         shown = preview(session, run)
-        circles = publish(session, run, accept=accept) if publish_now else []
+        circles = (publish(session, run, accept=accept, others="keep" if keep_open else "close")
+                   if publish_now else [])
     except InvalidInput as exc:
         db().rollback()
         raise click.ClickException("\n".join(f"{k}: {v}" for k, v in exc.errors.items())) from exc
@@ -148,7 +155,9 @@ def formation_run_command(community_id: int, min_size: int, max_size: int, round
               help="First take in who joined or left since the round was planned.")
 @click.option("--accept", multiple=True, metavar="KEY",
               help="Accept this named exception (repeatable).")
-def formation_publish_command(run_id: int, prepare: bool, accept: tuple[str, ...]) -> None:
+@click.option("--keep-open", is_flag=True, help=KEEP_OPEN)
+def formation_publish_command(run_id: int, prepare: bool, accept: tuple[str, ...],
+                              keep_open: bool) -> None:
     """Publish the next round of formation run RUN_ID and close the round before it."""
     session = db()
     run = session.get(FormationRun, run_id)
@@ -157,7 +166,7 @@ def formation_publish_command(run_id: int, prepare: bool, accept: tuple[str, ...
     try:
         changed = prepare_next_round(session, run) if prepare else None
         upcoming = next_round(session, run)
-        circles = publish(session, run, accept=accept)
+        circles = publish(session, run, accept=accept, others="keep" if keep_open else "close")
     except CirclesError as exc:
         db().rollback()
         raise click.ClickException(exc.message) from exc

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.communities.community import membership_of
+from circles.communities.names import NAME_MAX
 from circles.errors import Conflict, InvalidInput, NotFound
-from circles.models import Circle, CircleMember, Community, User, utcnow
-from circles.sessions.roles import vacate_future_roles
+from circles.models import Circle, CircleMember, CircleSession, Community, User, utcnow
+from circles.sessions.roles import clear_swaps, vacate_future_roles
 
 GROUP_MAX = 8
 
@@ -78,7 +81,27 @@ def circle_for_viewer(db: Session, user: User, circle_id: int) -> Circle:
     raise NotFound("circle")
 
 
+def rename_circle(db: Session, user: User, circle: Circle, name: str) -> Circle:
+    """A member renames their circle (1–80 characters, spaces tidied); anyone else finds
+    nothing, and a closed circle keeps the name it closed with."""
+    if not any(seat.user_id == user.id for seat in circle.current_seats):
+        raise NotFound("circle")
+    if circle.closed_at is not None:
+        raise Conflict("This circle has closed; it keeps the name it had.")
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput.field("name", "Give the circle a name.")
+    if len(name) > NAME_MAX:
+        raise InvalidInput.field("name", f"Keep the name to {NAME_MAX} characters (it has "
+                                         f"{len(name)}).")
+    circle.name = name
+    db.flush()
+    return circle
+
+
 def add_to_circle(db: Session, circle: Circle, user_id: int) -> CircleMember:
+    if circle.closed_at is not None:
+        raise Conflict("This circle has closed; it takes no new members.")
     if membership_of(db, user_id, circle.community_id) is None:
         raise NotFound("member")
     if any(seat.user_id == user_id for seat in circle.current_seats):
@@ -92,16 +115,43 @@ def add_to_circle(db: Session, circle: Circle, user_id: int) -> CircleMember:
     return seat
 
 
-def leave_circle(db: Session, circle: Circle, user_id: int, *, reason: str = "") -> CircleMember:
-    """End a member's stay; the history keeps when and why."""
+def leave_circle(db: Session, circle: Circle, user_id: int, *, reason: str = "",
+                 now: datetime | None = None) -> CircleMember:
+    """End a member's stay; the history keeps when and why. When fewer than two remain the
+    circle closes (``end_circle``)."""
     if len(reason) > 500:
         raise InvalidInput.field("reason", "Keep the reason under 500 characters.")
     seat = next((s for s in circle.current_seats if s.user_id == user_id), None)
     if seat is None:
         raise NotFound("member")
-    seat.left_at = utcnow()
+    seat.left_at = now or utcnow()
     seat.left_reason = reason.strip()
     vacate_future_roles(db, circle, user_id, now=seat.left_at)
     if len(circle.current_seats) >= 2:
         circle.kind = "pair" if len(circle.current_seats) == 2 else "group"
+    elif circle.closed_at is None:
+        end_circle(db, circle, seat.left_at)  # one person is not a circle
     return seat
+
+
+def planned_ahead(db: Session, circle: Circle, now: datetime) -> list[CircleSession]:
+    """The circle's sessions still planned to start after ``now``, soonest first."""
+    return list(db.scalars(select(CircleSession).where(
+        CircleSession.circle_id == circle.id, CircleSession.status == "scheduled",
+        CircleSession.starts_at > now).order_by(CircleSession.starts_at)))
+
+
+def end_circle(db: Session, circle: Circle, now: datetime) -> list[CircleSession]:
+    """What closing means, however a circle closes (its members or a facilitator close it,
+    formation publishes a round that replaces it, or too few members remain): it is closed
+    from ``now``, and its sessions still ahead are called off — cancelled with a new calendar
+    ``sequence``, so subscribed calendars show them cancelled, and no swap stays pending.
+    Returns the sessions called off."""
+    circle.closed_at = now
+    called_off = planned_ahead(db, circle, now)
+    for session in called_off:
+        session.status = "cancelled"
+        session.sequence += 1
+        for role in session.roles:
+            clear_swaps(db, role)
+    return called_off

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circles.communities.circle import leave_circle
+from circles.communities.circle import end_circle, leave_circle, planned_ahead
 from circles.communities.community import membership_of
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.models import (
@@ -38,24 +38,40 @@ def call_it_a_day(db: Session, user: User, circle: Circle, reason: str = "", *,
     reason = reason.strip()
     if len(reason) > 500:
         raise InvalidInput.field("reason", f"Keep the reason under 500 characters ({len(reason)} now).")
-    seat = leave_circle(db, circle, user.id)
+    now = utcnow()
+    ahead = len(planned_ahead(db, circle, now))
+    seat = leave_circle(db, circle, user.id, now=now)
     db.add(Departure(seat=seat, reason=reason))
     membership = membership_of(db, user.id, circle.community_id)
     if membership is not None:
         membership.wants_rematch = rematch
     staying = [s.user_id for s in circle.current_seats]
-    if len(staying) == 1:
+    if len(staying) == 1:  # leave_circle closed it: one person is not a circle
         _offer_rematch(db, staying[0], circle)
+        sessions = f" {_called_off(ahead).capitalize()}." if ahead else ""
         notify(db, staying[0], "circle_change",
-               f"{user.display_name} has decided to call it a day in {circle.name}. Pairs "
-               "sometimes run their course and nobody is to blame. You keep your place in the "
-               "next formation round.", ENDINGS_LINK, key=f"circle_change:{seat.id}")
+               f"{user.display_name} has decided to call it a day in {circle.name}, so the "
+               f"circle has closed.{sessions} Pairs sometimes run their course and nobody is "
+               "to blame. You keep your place in the next formation round.", ENDINGS_LINK,
+               key=f"circle_change:{seat.id}")
     else:
         for other in staying:
             notify(db, other, "circle_change",
                    f"{user.display_name} has stepped out of {circle.name}; the circle carries "
                    "on with the rest of you.", f"/circles/{circle.id}", key=f"circle_change:{seat.id}")
     db.flush()
+    return seat
+
+
+def remove_from_circle(db: Session, circle: Circle, user_id: int, *,
+                       reason: str = "") -> CircleMember:
+    """A facilitator takes a member out; if that leaves one person, the circle closes and
+    they are told (its upcoming sessions are called off)."""
+    now, was_open = utcnow(), circle.closed_at is None
+    ahead = planned_ahead(db, circle, now)
+    seat = leave_circle(db, circle, user_id, reason=reason, now=now)
+    if was_open and circle.closed_at is not None:
+        tell_closed(db, circle, ahead, "too few members remain")
     return seat
 
 
@@ -114,7 +130,7 @@ def _early_exit(mine: CircleMember, theirs: CircleMember,
     """When, and whether it was me, if one of the two left the circle before it closed (the
     same rule formation uses to keep them apart); None otherwise."""
     for seat, me in ((mine, True), (theirs, False)):
-        if seat.left_at is not None and (circle.closed_at is None or seat.left_at < circle.closed_at):
+        if seat.left_at is not None and (circle.closed_at is None or seat.left_at <= circle.closed_at):
             return seat.left_at, me
     return None
 
@@ -159,21 +175,27 @@ def close_circle(db: Session, user: User, circle: Circle, now: datetime | None =
         raise NotFound("circle")
     if circle.closed_at is not None:
         raise Conflict("This circle is already closed.")
-    end_circle(db, circle, now)
+    called_off = end_circle(db, circle, now)
+    tell_closed(db, circle, called_off, f"{user.display_name} closed it", leaving_out=user.id)
     db.flush()
     return circle
 
 
-def end_circle(db: Session, circle: Circle, now: datetime) -> None:
-    """What closing means, however a circle closes (by hand, or when formation publishes the
-    next round): it is closed from ``now``, and its future sessions are called off (their
-    calendar entries say so: a new ``sequence``)."""
-    circle.closed_at = now
-    for session in db.scalars(select(CircleSession).where(
-            CircleSession.circle_id == circle.id, CircleSession.status == "scheduled",
-            CircleSession.starts_at > now)):
-        session.status = "cancelled"
-        session.sequence += 1
+def tell_closed(db: Session, circle: Circle, called_off: list[CircleSession], why: str, *,
+                leaving_out: int | None = None) -> None:
+    """Tell the circle's members that it closed and which of its sessions are called off."""
+    sessions = f"; {_called_off(len(called_off))}" if called_off else ""
+    for seat in circle.current_seats:
+        if seat.user_id != leaving_out:
+            notify(db, seat.user_id, "circle_change",
+                   f"{circle.name} has closed ({why}){sessions}. Its history, your closing "
+                   "reflections and your ties stay.", f"/circles/{circle.id}",
+                   key=f"circle_closed:{circle.id}")
+
+
+def _called_off(count: int) -> str:
+    return ("its upcoming session is called off" if count == 1 else
+            f"its {count} upcoming sessions are called off")
 
 
 def reflect(db: Session, user: User, circle: Circle, *, learned: str,

@@ -79,7 +79,7 @@ def ended_pairs(db: Session, community_id: int) -> list[tuple[int, list[int]]]:
     leavers: list[tuple[int, int]] = []
     for circle_id, user_id, left_at, closed_at in rows:
         seats.setdefault(circle_id, []).append(user_id)
-        if left_at is not None and (closed_at is None or left_at < closed_at):
+        if left_at is not None and (closed_at is None or left_at <= closed_at):
             leavers.append((circle_id, user_id))
     consents = _consents(db, community_id)
     return [(user_id, [other for other in seats[circle_id]

@@ -1,17 +1,24 @@
 """Publishing a planned round: every rule checked again against the community as it is now,
-exceptions only where the facilitator accepted each one by name, circles and seats created,
-the round before closed, and everyone told — placed members of their circle, and members who
-could not be placed of why and what would fix it (in the app and by e-mail)."""
+exceptions only where the facilitator accepted each one by name, circles and seats created
+under pleasant names, the round before closed — and, as the facilitator chooses, the other
+circles still open (formed by hand or by an earlier run) closed too or kept alongside —
+and everyone told: placed members of their circle, members of a closed circle of the
+sessions called off, and members who could not be placed of why and what would fix it (in
+the app and by e-mail)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circles.communities.ending import end_circle
-from circles.errors import Conflict, NotFound
+from circles.communities.circle import end_circle
+from circles.communities.ending import tell_closed
+from circles.communities.names import fresh_names
+from circles.communities.rounds import round_number
+from circles.errors import Conflict, InvalidInput, NotFound
 from circles.formation.next_round import upcoming_round
 from circles.formation.plan import draft_run, problem_for
 from circles.formation.preview import break_words
@@ -23,16 +30,32 @@ from circles.members.meeting_hours import placement_fix
 from circles.models import Circle, CircleMember, Community, FormationRun, Membership, User, utcnow
 from circles.notify.notifications import notify
 
+OTHERS = ("close", "keep")  # what publishing does to the other circles still open
+
+
+def others_open(db: Session, run: FormationRun) -> list[Circle]:
+    """Circles of the run's community still open that the run did not form (formed by hand,
+    or by an earlier run): publishing closes them or keeps them, as the facilitator chooses."""
+    return list(db.scalars(select(Circle).where(
+        Circle.community_id == run.community_id, Circle.closed_at.is_(None),
+        (Circle.formation_run_id.is_(None)) | (Circle.formation_run_id != run.id))
+        .order_by(Circle.created_at, Circle.id)))
+
 
 def publish(db: Session, run: FormationRun, *, round_no: int | None = None,
-            accept: Iterable[str] = ()) -> list[Circle]:
-    """Create the next round's circles and seats in one go, and close the round before it.
+            accept: Iterable[str] = (), others: str = "close") -> list[Circle]:
+    """Create the next round's circles and seats in one go, and close the round before it;
+    ``others`` says whether the other open circles (``others_open``) close too ("close") or
+    stay alongside the new ones ("keep").
 
     ``round_no`` is the round the caller meant (the page's button): a round published
     meanwhile is refused, never followed by the next one. Refuses a discarded or finished run,
     a round in which someone left the community since it was planned, two members who must be
     kept apart in one circle, and any other broken rule (a repeat, a circle with no shared
     hour) whose key is not in ``accept``. Closed circles keep their seats (history and ties)."""
+    if others not in OTHERS:
+        raise InvalidInput.field("others", "Choose whether the circles still open close or "
+                                           "stay open.")
     locked = db.get(FormationRun, run.id, with_for_update=True, populate_existing=True)
     if locked is None:
         raise NotFound("formation run")
@@ -42,16 +65,19 @@ def publish(db: Session, run: FormationRun, *, round_no: int | None = None,
     _check_present(db, locked.community_id, circles_planned, upcoming)
     accepted = _check_rules(db, locked, circles_planned, upcoming, set(accept))
     now = utcnow()
-    for closing in db.scalars(select(Circle).where(
-            Circle.formation_run_id == locked.id, Circle.round_no == upcoming - 1,
-            Circle.closed_at.is_(None))):
-        end_circle(db, closing, now)
+    # Not the name of any circle open until now, even one this publish closes.
+    names = fresh_names(len(circles_planned), seed=f"{locked.params.get('seed', 1)}:{upcoming}",
+                        taken=list(db.scalars(select(Circle.name).where(
+                            Circle.community_id == locked.community_id,
+                            Circle.closed_at.is_(None)))))
+    number = round_number(db, locked, upcoming)
+    _close_before(db, locked, upcoming, others, now, f"round {number} was published")
     circles = [
-        Circle(community_id=locked.community_id, name=circle_name(upcoming, index),
+        Circle(community_id=locked.community_id, name=name,
                kind="pair" if len(members) == 2 else "group", created_by_id=locked.created_by_id,
                formation_run_id=locked.id, round_no=upcoming,
                seats=[CircleMember(user_id=uid) for uid in members])
-        for index, members in enumerate(circles_planned)
+        for name, members in zip(names, circles_planned, strict=True)
     ]
     db.add_all(circles)
     if locked.status == "draft":
@@ -65,6 +91,21 @@ def publish(db: Session, run: FormationRun, *, round_no: int | None = None,
     locked.figures = {**locked.figures, "accepted": sorted(
         set(locked.figures.get("accepted", [])) | accepted)}
     return circles
+
+
+def _close_before(db: Session, run: FormationRun, upcoming: int, others: str, now: datetime,
+                  why: str) -> None:
+    """Close the run's round before ``upcoming`` and, when ``others`` is "close", every other
+    circle still open; members of a circle whose sessions were called off are told."""
+    closing = list(db.scalars(select(Circle).where(
+        Circle.formation_run_id == run.id, Circle.round_no == upcoming - 1,
+        Circle.closed_at.is_(None))))
+    if others == "close":
+        closing += others_open(db, run)
+    for circle in closing:
+        called_off = end_circle(db, circle, now)
+        if called_off:
+            tell_closed(db, circle, called_off, why)
 
 
 def _check_present(db: Session, community_id: int, circles: list[list[int]], round_no: int) -> None:
@@ -122,6 +163,7 @@ def tell_not_placed(db: Session, run: FormationRun, round_no: int) -> None:
     """Tell each member left out of round ``round_no`` why, and what would fix it."""
     community = db.get(Community, run.community_id)
     name = community.name if community else "your community"
+    number = round_number(db, run, round_no)
     for row in set_aside_in(run, round_no):
         user = db.get(User, row["user_id"])
         if user is None or not user.is_active:
@@ -129,7 +171,7 @@ def tell_not_placed(db: Session, run: FormationRun, round_no: int) -> None:
         fix = placement_fix(db, run.community_id, user, row["reason"])
         reason = row["reason"].split(": ", 1)[-1]
         notify(db, user.id, "not_placed",
-               f"You were not placed in a circle in round {round_no} of {name}: "
+               f"You were not placed in a circle in round {number} of {name}: "
                f"{reason[:1].lower()}{reason[1:]} {fix}", "/profile#availability",
                key=f"not_placed:{run.id}:{round_no}")
 

@@ -113,6 +113,8 @@ def start(db: Session, user: User, session_id: object, *, now: datetime | None =
     """The facilitator starts the session (a member may claim a vacant facilitator role by
     starting it): phases are built from the circle's order and the first one begins."""
     session = session_for_member(db, user.id, session_id)
+    if session.circle.closed_at is not None:
+        raise Conflict("This circle has closed, so its sessions no longer start.")
     if session.status != "scheduled":
         raise Conflict(f"The session is already {session.status}.")
     _claim_vacant_facilitator(db, session, user.id)

@@ -32,6 +32,7 @@ from circles.network.history import (
     Events,
     Pair,
     Round,
+    community_starts,
     first_met,
     load_events,
     round_circles,
@@ -109,11 +110,11 @@ def community_report(db: Session, community_id: int) -> dict[str, Any]:
     history = {p: evs for p, evs in load_events(db, community_id=community_id).items()
                if p[0] in members and p[1] in members}  # seats of people who since left
     met = {p: first_met(evs) for p, evs in history.items()}
-    circles = round_circles(db, community_id)
-    rounds = [r for r in timeline(list(circles)) if r.at is not None]
+    starts = community_starts(db, community_id)
+    rounds = [r for r in timeline(list(starts), starts) if r.at is not None]
     cuts = sorted({t for r in rounds for t in (r.at, r.until) if t is not None})
     sweep = _Sweep(members, history, cuts)
-    early = met_early(db, circles)
+    early = met_early(db, round_circles(db, community_id))
     report = [{**_round(r, members, organisations, met, sweep), "met_early": early[r.at]}
               for r in rounds if r.at is not None]
     latest = report[-1] if report else None

@@ -47,10 +47,9 @@ from circles.network.history import (
     Round,
     first_met,
     load_events,
+    member_timeline,
     one_of,
-    placements,
     strength,
-    timeline,
 )
 from circles.network.words import explain
 from graph.network import (
@@ -164,7 +163,7 @@ def _load(db: Session, user_id: int, *, second_ring: bool, include_external: boo
         if user_id not in p and all(x in alters or x in ring2 for x in p):
             events[p] = evs
     externals = external_contacts(db, user_id) if include_external else []
-    rounds = timeline(list(placements(db, user_id)))
+    rounds = member_timeline(db, user_id)
     return _History(user_id, people, events, alters, ring2, externals, rounds)
 
 
@@ -259,7 +258,7 @@ def ego_network(db: Session, user_id: int, *, as_of: datetime | None = None,
 
 def member_rounds(db: Session, user_id: int) -> list[Round]:
     """The member's timeline: "Before Circles", one point per placement, the last one now."""
-    return timeline(list(placements(db, user_id)))
+    return member_timeline(db, user_id)
 
 
 def _topics(db: Session, user_id: int, alters: list[int]

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from circles.communities.rounds import round_numbers
 from circles.models import (
     Circle,
     CircleMember,
@@ -191,16 +192,19 @@ class Round:
         return started and (self.until is None or moment < self.until)
 
 
-def timeline(starts: list[datetime]) -> list[Round]:
-    """"Before Circles", then one round per start (sorted, distinct), the last one "Now"."""
+def timeline(starts: list[datetime], labels: dict[datetime, str] | None = None) -> list[Round]:
+    """"Before Circles", then one point per start (sorted, distinct), the last one "(now)".
+
+    ``labels`` names a start ("Round 2", "Formed by hand, 03 Dec"); a start without one is
+    numbered in order ("Round 3")."""
     starts = sorted(set(starts))
     if not starts:
         return [Round(0, "Now", None, None)]
     ends: list[datetime | None] = [*starts[1:], None]
     rounds = [Round(0, "Before Circles", None, starts[0])]
     for number, (at, until) in enumerate(zip(starts, ends, strict=True), start=1):
-        label = f"Round {number}" if until is not None else f"Round {number} (now)"
-        rounds.append(Round(number, label, at, until))
+        label = (labels or {}).get(at, f"Round {number}")
+        rounds.append(Round(number, label if until is not None else f"{label} (now)", at, until))
     return rounds
 
 
@@ -242,3 +246,46 @@ def round_circles(db: Session, community_id: int) -> dict[datetime, list[int]]:
         by_start[began].extend(circles)
     return dict(by_start)
 
+
+def member_timeline(db: Session, user_id: int) -> list[Round]:
+    """The member's timeline: "Before Circles", one point per placement, the last one now.
+    A formation round is named by the community's number, as on every page ("Round 2"); a
+    circle formed by hand by its name."""
+    starts = placements(db, user_id)
+    circles = {c.id: c for c in db.scalars(select(Circle).where(
+        Circle.id.in_([cid for ids in starts.values() for cid in ids])))}
+    numbers: dict[int, dict[tuple[int, int], int]] = {}
+    labels: dict[datetime, str] = {}
+    for at, ids in starts.items():
+        words = []
+        for circle in (circles[cid] for cid in sorted(ids)):
+            if circle.formation_run_id is None or circle.round_no is None:
+                words.append(circle.name)
+                continue
+            known = numbers.setdefault(circle.community_id,
+                                       round_numbers(db, circle.community_id))
+            words.append(f"Round {known[(circle.formation_run_id, circle.round_no)]}")
+        labels[at] = " · ".join(dict.fromkeys(words))
+    return timeline(list(starts), labels)
+
+
+def community_starts(db: Session, community_id: int) -> dict[datetime, str]:
+    """When each of a community's rounds began, with its label: one per formation round
+    (numbered as on every other page, ``circles.communities.rounds``), and one per day on
+    which circles were formed by hand (those belong to no round)."""
+    numbers = round_numbers(db, community_id)
+    starts: dict[Any, datetime] = {}
+    for run_id, round_no, created in db.execute(
+            select(Circle.formation_run_id, Circle.round_no, Circle.created_at)
+            .where(Circle.community_id == community_id)):
+        at = as_utc(created)
+        key = (run_id, round_no) if round_no is not None else ("hand", at.date())
+        starts[key] = min(starts.get(key, at), at)
+    labelled: dict[datetime, str] = {}
+    for key, at in sorted(starts.items(), key=lambda item: item[1]):
+        if key[0] == "hand":
+            label = f"Formed by hand, {at:%d %b}"
+        else:
+            label = f"Round {numbers[key]}"
+        labelled[at] = " · ".join(filter(None, (labelled.get(at), label)))
+    return labelled

@@ -118,8 +118,10 @@ def notify(db: Session, user_id: int, kind: str, text: str, link: str = "", *,
                         + (f"\n{details.strip()}\n" if details.strip() else ""), note.link)
     if not choice.in_app:
         return None
+    # The unread count travels with the push, so the page's badge changes without a reload.
     db.info.setdefault(PENDING, []).append(
-        (user_id, {"id": note.id, "kind": kind, "text": text, "link": note.link}))
+        (user_id, {"id": note.id, "kind": kind, "text": text, "link": note.link,
+                   "unread": unread_count(db, user_id)}))
     return note
 
 

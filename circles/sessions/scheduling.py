@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circles.errors import Conflict, InvalidInput, NotFound
+from circles.errors import CircleClosed, Conflict, InvalidInput, NotFound, SessionCancelled
 from circles.members.profiles import check_timezone
 from circles.models import Circle, CircleMember, CircleSession, SessionSeries, User, as_utc, utcnow
 from circles.models.sessions import CADENCES
@@ -44,12 +44,13 @@ def is_changeable(session: CircleSession, now: datetime) -> bool:
 
 
 def member_circle(db: Session, user: User, circle_id: int) -> Circle:
-    """An open circle the user sits in now; anything else is not found for them."""
+    """An open circle the user sits in now, to plan in; its members are told when it has
+    closed (CircleClosed), anyone else finds nothing."""
     circle = db.get(Circle, circle_id)
-    if circle is None or circle.closed_at is not None:
+    if circle is None or not any(seat.user_id == user.id for seat in circle.current_seats):
         raise NotFound("circle")
-    if not any(seat.user_id == user.id for seat in circle.current_seats):
-        raise NotFound("circle")
+    if circle.closed_at is not None:
+        raise CircleClosed(circle.id)
     return circle
 
 
@@ -60,6 +61,18 @@ def session_for_member(db: Session, user: User, session_id: int) -> CircleSessio
         seat.user_id == user.id for seat in session.circle.current_seats
     ):
         raise NotFound("session")
+    return session
+
+
+def session_to_join(db: Session, user: User, session_id: int) -> CircleSession:
+    """A session whose live room the user may open: live, ahead, or ended (to read its
+    summary). One called off is refused with why: its circle closed (CircleClosed) or it was
+    cancelled (SessionCancelled); a non-member finds nothing."""
+    session = session_for_member(db, user, session_id)
+    if session.circle.closed_at is not None and session.status in ("scheduled", "cancelled"):
+        raise CircleClosed(session.circle_id, session.id)
+    if session.status == "cancelled":
+        raise SessionCancelled(session.circle_id, session.id)
     return session
 
 
@@ -259,8 +272,13 @@ def past(db: Session, circle: Circle, now: datetime | None = None) -> list[Circl
     return [s for s in reversed(_sessions_of(db, [circle.id])) if not is_upcoming(s, now)]
 
 
-def feed_sessions(db: Session, user: User, *, since: datetime) -> list[CircleSession]:
-    """Sessions of the circles the user sits in now that end after ``since``, for a feed."""
+def feed_sessions(db: Session, user: User, *, since: datetime,
+                  now: datetime | None = None) -> list[CircleSession]:
+    """Sessions of the circles the user sits in now that end after ``since``, for a feed. A
+    cancelled session stays (as cancelled, so calendars take it off) until its time has
+    passed, then drops out."""
+    now = now or utcnow()
     circle_ids = list(db.scalars(select(CircleMember.circle_id).where(
         CircleMember.user_id == user.id, CircleMember.left_at.is_(None))))
-    return [s for s in _sessions_of(db, circle_ids) if ends_at(s) > since]
+    return [s for s in _sessions_of(db, circle_ids)
+            if ends_at(s) > (now if s.status == "cancelled" else since)]

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from circles.communities import circle
+from circles.communities import circle, ending, rounds
 from circles.communities import community as communities
 from circles.errors import NotFound
 from circles.extensions import current_member, db
@@ -27,6 +27,11 @@ class CircleForm(PlainForm):
     # Choices are checked by the domain, which explains the problem in words.
     members = SelectMultipleField("Members", coerce=int, validate_choice=False,
                                   description="Two members make a pair, three to eight a group.")
+
+
+class RenameForm(PlainForm):
+    # The length is checked by the domain, which says it in words.
+    name = StringField("New name", description="1 to 80 characters.")
 
 
 class AddMemberForm(PlainForm):
@@ -61,11 +66,20 @@ def _facilitates(circle_row: Circle) -> bool:
     return membership is not None and membership.role == "facilitator"
 
 
+@bp.app_template_global()
+def circle_round(circle_row: Circle) -> str:
+    """"Round 2" for a circle formation formed (the community's numbering), else ""."""
+    number = rounds.circle_round(db(), circle_row)
+    return f"Round {number}" if number is not None else ""
+
+
 def _show(circle_row: Circle, status: int = 200, **forms: Any) -> ResponseReturnValue:
-    """Render the circle page; facilitators also get the add and remove forms."""
+    """Render the circle page; members also get the rename form, facilitators the add and
+    remove forms."""
     facilitating = _facilitates(circle_row)
+    rename_form = forms.pop("rename_form", None) or RenameForm(formdata=None)
     context: dict[str, Any] = {"circle": circle_row, "facilitating": facilitating,
-                               "seats": circle_row.current_seats}
+                               "seats": circle_row.current_seats, "rename_form": rename_form}
     if facilitating:
         seated = {seat.user_id for seat in circle_row.current_seats}
         candidates = [m for m in communities.roster(db(), circle_row.community_id)
@@ -87,6 +101,22 @@ def _label(membership: Membership) -> str:
 def show(circle_id: int) -> ResponseReturnValue:
     """A circle's members side by side: strengths, questions, goals and boundaries."""
     return _show(circle.circle_for_viewer(db(), current_member(), circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/name")
+@login_required
+def rename(circle_id: int) -> ResponseReturnValue:
+    """A member renames their open circle; anyone else finds nothing."""
+    circle_row = circle.circle_for_viewer(db(), current_member(), circle_id)
+    if not ending.seated(circle_row, current_member()):
+        raise NotFound("circle")
+    form = RenameForm()
+    renamed = submit(form, lambda: circle.rename_circle(db(), current_member(), circle_row,
+                                                        form.name.data or ""))
+    if renamed is None:
+        return _show(circle_row, 409 if circle_row.closed_at else 422, rename_form=form)
+    flash(f"The circle is now called {renamed.name}.", "ok")
+    return redirect(url_for("circles.show", circle_id=circle_row.id))
 
 
 def _facilitated_circle(circle_id: int) -> Circle:
@@ -118,7 +148,7 @@ def remove_member(circle_id: int, user_id: int) -> ResponseReturnValue:
     """A facilitator takes a member out of the circle; history keeps when and why."""
     circle_row = _facilitated_circle(circle_id)
     form = RemoveMemberForm()
-    seat = submit(form, lambda: circle.leave_circle(
+    seat = submit(form, lambda: ending.remove_from_circle(
         db(), circle_row, user_id, reason=form.reason.data or ""))
     if seat is None:
         return _show(circle_row, 422, remove_errors={user_id: [*form.reason.errors, *form.form_errors]})

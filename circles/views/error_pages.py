@@ -10,8 +10,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadHost, HTTPException
 
 from circles.api import errors
-from circles.errors import CirclesError, NotFound
+from circles.errors import CircleClosed, CirclesError, NotFound, SessionCancelled
 from circles.extensions import db
+from circles.models import Circle, CircleSession
 from circles.security_log import security_event
 
 BAD_HOST = ("The host name in the address is not valid (each part of it may have at most 63 "
@@ -23,7 +24,20 @@ def domain_error(exc: CirclesError) -> ResponseReturnValue:
     db().rollback()
     if isinstance(exc, NotFound):  # missing, or hidden from this caller: we cannot tell
         security_event("authz_fail")
+    if isinstance(exc, CircleClosed | SessionCancelled):
+        return called_off_page(exc)
     return error_page(exc.status, exc.message)
+
+
+def called_off_page(exc: CircleClosed | SessionCancelled) -> ResponseReturnValue:
+    """A member asked for a closed circle's planning or a called-off session's room: a page
+    that says why in a sentence, with the date in their own zone (JSON: the message)."""
+    circle = db().get(Circle, exc.circle_id)
+    if circle is None or request.accept_mimetypes.best == "application/json":
+        return error_page(exc.status, exc.message)
+    session = db().get(CircleSession, exc.session_id) if exc.session_id else None
+    return render_template("sessions/called_off.html", circle=circle, session=session,
+                           cancelled=isinstance(exc, SessionCancelled)), exc.status
 
 
 def csrf_error(exc: CSRFError) -> ResponseReturnValue:

@@ -13,13 +13,14 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from circles.communities import community as communities
+from circles.communities.rounds import round_number, round_offset
 from circles.errors import CirclesError, InvalidInput, NotFound
 from circles.extensions import current_member, db
 from circles.formation import edits, next_round, start, weights
 from circles.formation import preview as formation_runs
 from circles.formation import publish as formation_publish
 from circles.formation.figures import FIGURE_LABELS, FIGURE_MEANINGS
-from circles.models import Community, FormationRun
+from circles.models import Circle, Community, FormationRun
 from circles.views import formation_runner
 from circles.views.formation_forms import FormationForm, MoveForm, PairForm, RoundForm
 from circles.views.forms import render_form, submit
@@ -153,7 +154,8 @@ def _preview(run: FormationRun, community: Community, status: int = 200,
     context: dict[str, Any] = {"move_errors": {}, "pair_errors": [], "publish_errors": []}
     context.update(errors)
     return render_template("formation/preview.html", run=run, community=community, view=view,
-                           names=names, round_one=round_one,
+                           names=names, round_one=round_one, offset=round_offset(db(), run),
+                           others_open=formation_publish.others_open(db(), run),
                            table=_figure_table(view), why=_why, **context), status
 
 
@@ -254,7 +256,7 @@ def prepare(run_id: int) -> ResponseReturnValue:
     except CirclesError as exc:
         db().rollback()
         return _preview(run, community, exc.status, publish_errors=[exc.message])
-    flash(f"Round {changes['round']} prepared: {formation_runs.changes_line(db(), changes)}.", "ok")
+    flash(f"Round {round_number(db(), run, changes['round'])} prepared: {formation_runs.changes_line(db(), changes)}.", "ok")
     return redirect(url_for("formation.show", run_id=run_id))
 
 
@@ -266,19 +268,32 @@ def publish(run_id: int) -> ResponseReturnValue:
     round_no, refused = _round_no(run, community)
     if refused is not None:
         return refused
+    others = request.form.get("others", "close")
     try:
-        created = formation_publish.publish(db(), run, round_no=round_no,
+        closing = len(formation_publish.others_open(db(), run)) if others == "close" else 0
+        created = formation_publish.publish(db(), run, round_no=round_no, others=others,
                                             accept=request.form.getlist("accept"))
         db().commit()
     except CirclesError as exc:
         db().rollback()
-        return _preview(run, community, exc.status, publish_errors=[exc.message])
+        words = list(exc.errors.values()) if isinstance(exc, InvalidInput) else [exc.message]
+        return _preview(run, community, exc.status, publish_errors=words)
     for made in created:
         broadcast.placed_in_circle(made)
-    published = (created[0].round_no or 1) if created else 1
-    later = "" if published == 1 else f" for round {published} and closed round {published - 1}'s"
-    flash(f"Published {len(created)} circles{later}; their members can see them now.", "ok")
+    flash(_published(run, created, closing), "ok")
     return redirect(url_for("communities.show", community_id=community.id))
+
+
+def _published(run: FormationRun, created: list[Circle], closing: int) -> str:
+    """What publishing did, in one sentence, with the community's round numbers."""
+    published = (created[0].round_no or 1) if created else 1
+    number = round_number(db(), run, published)
+    closed = [f"round {number - 1}'s circles"] if published > 1 else []
+    if closing:
+        closed.append(f"{closing} other open circle{'s' if closing > 1 else ''}")
+    closed_words = f" and closed {' and '.join(closed)}" if closed else ""
+    return (f"Published {len(created)} circles for round {number}{closed_words}; their members "
+            "can see them now.")
 
 
 @bp.post("/formation/<int:run_id>/discard")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from circles.communities import circle, invitations
 from circles.communities import community as communities
@@ -25,3 +25,12 @@ def index() -> ResponseReturnValue:
         my_circles=circle.circles_of(db(), current_user.id),
         invitations=invitations.pending_for(db(), current_member()),
     )
+
+
+@bp.get("/my-circles")
+@login_required
+def my_circles() -> ResponseReturnValue:
+    """The dashboard's circle list alone, which the page fetches again when the member is
+    placed in a new circle (static/live.js), so it never shows a circle that closed."""
+    return render_template("home/_circles.html",
+                           my_circles=circle.circles_of(db(), current_user.id))

@@ -17,7 +17,7 @@ bp = Blueprint("live_room", __name__)
 def room(session_id: int) -> ResponseReturnValue:
     """A member of the session's circle opens its live room (anyone else: not found)."""
     me = current_member()
-    session = scheduling.session_for_member(db(), me, session_id)
+    session = scheduling.session_to_join(db(), me, session_id)
     # The member's own current questions, so one click turns one into an agenda item; the
     # live state itself (agenda, people, timer…) arrives with the socket's snapshot.
     questions = [(q.id, q.text) for q in me.questions]

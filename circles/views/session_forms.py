@@ -87,6 +87,9 @@ class SessionsPanel:
     now: datetime = field(default_factory=utcnow)
     # confirmed meetings among the past sessions: session id → who was there
     attended: dict[int, list[User]] = field(default_factory=dict)
+    # A closed circle plans nothing more: what was still ahead when it closed was called off.
+    closed_at: datetime | None = None
+    called_off: list[CircleSession] = field(default_factory=list)
 
     def awaiting(self, session: CircleSession) -> bool:
         """Over, not run in the live room, and nobody has said yet whether the circle met."""
@@ -118,12 +121,17 @@ def sessions_panel(db: Session, circle: Circle, viewer: User) -> SessionsPanel:
     now = utcnow()
     panel = SessionsPanel(member=member, zone=viewer.timezone or "UTC",
                           upcoming=scheduling.upcoming(db, circle, now),
-                          past=scheduling.past(db, circle, now), now=now)
+                          past=scheduling.past(db, circle, now), now=now,
+                          closed_at=circle.closed_at)
     if member:
         names = {seat.user_id: seat.user for seat in circle.seats}
         panel.attended = {s.id: [names[uid] for uid in meetings.attendee_ids(db, s)
                                  if uid in names]
                           for s in panel.past if meetings.confirmed(s)}
+    if circle.closed_at is not None:
+        panel.called_off = [s for s in panel.upcoming if s.status == "cancelled"]
+        panel.upcoming = [s for s in panel.upcoming if s.status == "live"]
+    elif member:
         open_roles = [r for s in panel.upcoming if panel.changeable(s) for r in s.roles]
         theirs = [r for r in open_roles if r.user is not None and r.user_id != viewer.id]
         panel.swap_choices = {

@@ -136,14 +136,36 @@ def test_facilitator_forms_circles_and_a_member_sees_theirs(
         has=facilitator.locator(".member-name", has_text=re.compile(
             rf"^{re.escape(member_name)}$")))
     expect(home).to_have_count(1)
-    circle_name = home.get_by_role("heading").inner_text().strip()
 
+    # The demo's circles formed by hand are still open: publishing closes them by default.
+    mine = member.get_by_role("region", name="My circles")
+    before = mine.get_by_role("heading", level=3).all_inner_texts()
+    assert before, "the demo member sits in a circle formed by hand"
+    badge = member.locator(".notifications-link")
+    unread_before = int(badge.locator(".unread-count").inner_text() or 0) \
+        if badge.locator(".unread-count").count() else 0
+    expect(facilitator.get_by_text(re.compile(r"circles? (are|is) still open that this plan "
+                                              r"did not form"))).to_be_visible()
+    expect(facilitator.get_by_label("Close them (their upcoming sessions are called off)")) \
+        .to_be_checked()
     facilitator.get_by_role("button", name="Publish round 1").click()
     expect(facilitator).to_have_url(re.compile(r"/communities/\d+$"))
     expect(facilitator.get_by_role("status").filter(has_text="Published")).to_be_visible()
 
+    # Without a reload: the banner, the list below it (new circle in, old ones out) and the
+    # badge, which comes with the pushed notification.
     notice = member.locator("#live-notice")
     expect(notice).to_contain_text("You were placed in a new circle")
-    member.reload()
-    mine = member.get_by_role("region", name="My circles")
-    expect(mine.get_by_role("link", name=circle_name, exact=True)).to_be_visible()
+    placed = notice.inner_text().removeprefix("You were placed in a new circle: ")
+    placed = placed.split(" — ")[0].strip()
+    assert re.fullmatch(r"[A-Z][a-z]+ circle", placed), placed
+    expect(mine.get_by_role("link", name=placed, exact=True)).to_be_visible()
+    expect(mine.locator(".circle-card")).to_have_count(1)
+    expect(mine).to_contain_text("Round 1")
+    for old_name in before:
+        expect(mine.get_by_role("link", name=old_name, exact=True)).to_have_count(0)
+    expect(badge.locator(".unread-count")).to_have_text(re.compile(r"^\d+$"))
+    assert int(badge.locator(".unread-count").inner_text()) > unread_before
+    member.reload()  # and what a reload shows agrees
+    expect(mine.get_by_role("link", name=placed, exact=True)).to_be_visible()
+    expect(mine.locator(".circle-card")).to_have_count(1)

@@ -278,7 +278,7 @@ def test_publish_creates_round_one_once(db: Any, cohort: Any) -> None:
     community, lead, _ = cohort
     run = compute_run(db, start_run(db, community, lead, min_size=4, max_size=4).id, **FAST)
     circles = publish(db, run)
-    assert [c.name for c in circles] == ["Round 1 · Circle 1", "Round 1 · Circle 2"]
+    assert [c.name for c in circles] == ["Tideline circle", "Heron circle"]  # seed 1, round 1
     assert {c.kind for c in circles} == {"group"}
     assert all(c.formation_run_id == run.id and c.round_no == 1 for c in circles)
     assert sorted(s.user_id for c in circles for s in c.seats) == sorted(

@@ -135,8 +135,9 @@ def test_history_rebuilds_each_round(db: Session, people: dict[str, Any],
     circle_at(db, make_circle, community, [people["ego"], people["Cai"]], R2)
 
     rounds = member_rounds(db, ego)
+    # Circles formed by hand belong to no formation round: each point is named by its circle.
     assert [(r.number, r.label) for r in rounds] == [
-        (0, "Before Circles"), (1, "Round 1"), (2, "Round 2 (now)")]
+        (0, "Before Circles"), (1, "Ada & Ben"), (2, "Ada & Cai (now)")]
     assert rounds[1].at == R1 and rounds[1].until == R2 and rounds[2].until is None
 
     before = ego_network(db, ego, as_of=R1 - timedelta(days=1)).graph
@@ -154,8 +155,8 @@ def test_history_rebuilds_each_round(db: Session, people: dict[str, Any],
     growth = [(p["label"], p["size"], p["range"], p["new_ties"], p["new_systems"])
               for p in data["growth"]]
     assert growth == [("Before Circles", 1, 1, 0, []),
-                      ("Round 1", 2, 2, 1, ["Acme / Legal"]),
-                      ("Round 2 (now)", 3, 3, 1, ["Initech / Ops"])]
+                      ("Ada & Ben", 2, 2, 1, ["Acme / Legal"]),
+                      ("Ada & Cai (now)", 3, 3, 1, ["Initech / Ops"])]
     # Cai was the only circle-mate of round 2 and was new: novelty 100 %.
     assert data["novelty"]["value"] == 1.0 and data["novelty"]["circle_mates"] == 1
     # Dee strong alone; + Ben weak is half strong (still traditional); 3 systems: opportunistic.

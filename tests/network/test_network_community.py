@@ -67,7 +67,9 @@ def test_report_figures_on_a_hand_built_community(db: Session, cohort: dict[str,
     report = community_report(db, cohort["community"].id)
     assert report["members"] == 5
     first, second = report["rounds"]
-    assert (first["label"], second["label"]) == ("Round 1", "Round 2 (now)")
+    # Circles formed by hand belong to no formation round: their days are named, not numbered.
+    assert (first["label"], second["label"]) == (f"Formed by hand, {R1:%d %b}",
+                                                 f"Formed by hand, {R2:%d %b} (now)")
     assert first["members"] == second["members"] == 5
 
     # Round 1: A–C and B–D are new; new ties per member A1 B1 C1 D1 E0.
@@ -120,8 +122,9 @@ def test_a_member_who_joined_later_is_not_counted_in_earlier_rounds(
     assert (first["members"], second["members"]) == (4, 5)
     # Four members are too few to report on without pointing at individuals: the round
     # shows its member count only; round 2 (five) is reported in full.
-    assert first == {"round": 1, "label": "Round 1", "at": first["at"], "until": first["until"],
-                     "members": 4, "suppressed": True, "met_early": first["met_early"]}
+    assert first == {"round": 1, "label": f"Formed by hand, {R1:%d %b}", "at": first["at"],
+                     "until": first["until"], "members": 4, "suppressed": True,
+                     "met_early": first["met_early"]}
     assert second["suppressed"] is False and second["no_new_tie"] == 2
     assert report["hk_suppressed"] is False
 

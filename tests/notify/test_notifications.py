@@ -77,7 +77,8 @@ def test_notify_stores_pushes_after_commit_and_e_mails_by_default(
     assert pushed == []  # nothing is pushed before the change is committed
     db.commit()
     assert pushed == [(pair["ann"], "notification", {"id": note.id, "kind": "new_circle",
-                                                     "text": note.text, "link": "/circles/1"})]
+                                                     "text": note.text, "link": "/circles/1",
+                                                     "unread": 1})]
     [mail] = outbox(db)
     assert (mail.to, mail.link, mail.sent_at) == ("member1@example.org", "/circles/1", None)
     assert "You are in a new circle" in mail.body

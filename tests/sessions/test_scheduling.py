@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import scoped_session
 
 from circles.communities.circle import add_to_circle, leave_circle
-from circles.errors import Conflict, InvalidInput, NotFound
+from circles.errors import CircleClosed, Conflict, InvalidInput, NotFound
 from circles.models import Circle, CircleSession, SessionRole, User, as_utc
 from circles.models.sessions import ROLES
 from circles.sessions import roles, scheduling
@@ -146,10 +146,13 @@ def test_only_current_members_of_an_open_circle_schedule(db: Db, trio: dict[str,
 
 
 def test_a_closed_circle_cannot_schedule(db: Db, trio: dict[str, Any]) -> None:
+    """Its members are told it closed (a page says so); to anyone else it does not exist."""
     db.get_one(Circle, trio["circle"]).closed_at = NOW
     db.commit()
-    with pytest.raises(NotFound):
+    with pytest.raises(CircleClosed, match="no new sessions can be planned"):
         plan(db, trio["circle"], trio["ana"])
+    with pytest.raises(NotFound):
+        scheduling.member_circle(db, db.get_one(User, trio["other"]), trio["circle"])
 
 
 def test_reschedule_moves_one_session_bumps_sequence_and_keeps_roles(

@@ -86,6 +86,7 @@ MATRIX.update({
     ("profile.add_strength", "POST"): OWN,
     ("profile.add_success_criterion", "POST"): OWN,
     ("sessions.calendar_page", "GET"): OWN,
+    ("home.my_circles", "GET"): OWN,
     ("sessions.reset_calendar", "POST"): OWN,
     # Development only: absent unless the app runs in debug mode
     ("notifications.outbox", "GET"): Row(NOBODY, anonymous="hidden", vary=False, logged=False),
@@ -119,6 +120,7 @@ MATRIX.update({
     ("circles.show", "GET"): Row(MEMBERS | ONLY_FACILITATOR),
     ("ending.close", "POST"): Row(MEMBERS | ONLY_FACILITATOR),
     ("ending.closing", "GET"): Row(MEMBERS),
+    ("circles.rename", "POST"): Row(MEMBERS, data={"name": "Renamed by a member"}),
     ("ending.leave", "GET"): Row(MEMBERS),
     ("ending.leave", "POST"): Row(MEMBERS),
     ("ending.reflect", "POST"): Row(MEMBERS),
