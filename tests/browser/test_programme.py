@@ -244,6 +244,22 @@ def network_people(page: Page) -> str:
     return people.text_content() or ""
 
 
+def session_id(server: LiveServer, title: str) -> int:
+    """The id of the session called ``title`` (as a bookmark or an old e-mail would hold it)."""
+    with closing(database(server)) as db:
+        (found,) = db.execute("SELECT id FROM circle_session WHERE title = ?", (title,)).fetchone()
+    return int(found)
+
+
+def calls_it_a_day(page: Page, circle: int, name: str) -> None:
+    """A member leaves their circle (and asks to be placed in the next round)."""
+    page.goto(f"/circles/{circle}")
+    page.get_by_role("link", name="Call it a day").click()
+    expect(page.get_by_label("Place me in the next formation round")).to_be_checked()
+    page.get_by_role("button", name=f"Leave {name}").click()
+    expect(page.get_by_text(f"You have left {name}.")).to_be_visible()
+
+
 def names_in(page: Page, circle: int) -> list[str]:
     """The members a circle page lists (one article per member)."""
     page.goto(f"/circles/{circle}")
@@ -307,3 +323,47 @@ def test_a_programme_over_weeks_holds_together(browser: Browser, live: LiveServe
     seen = network_people(ana)
     for mate in ana_mates:
         assert mate not in seen, (mate, seen)
+
+    # Lee calls it a day; his circle carries on with three.
+    lee_circle, lee_circle_name = round_one[ACTIVE[3].email]
+    calls_it_a_day(lee, lee_circle, lee_circle_name)
+    assert my_circles(lee) == []
+
+    # Round 2, in trios (four circles of four would have to seat two old circle-mates
+    # together), published with the default choice: round 1's circles close.
+    weeks_pass(live, 14)
+    form_and_publish_round(fay, 3, 2)
+    for person in ACTIVE:
+        assert person.page is not None
+        now_in, name = circle_of(person.page)
+        assert now_in != round_one[person.email][0], (person.name, name)
+        assert not name.startswith("Round"), name  # a name people would choose, not a number
+        person.page.goto("/notifications")
+        expect(person.page.get_by_role("main")).to_contain_text(name)
+
+    # Ana's round-1 circle is closed everywhere: its page, its planning, the live room of the
+    # session it had ahead, her calendar feed.
+    ana.goto(f"/circles/{live_circle}")
+    expect(ana.get_by_test_id("circle-closed").or_(ana.locator(".circle-closed")).first
+           ).to_contain_text("This circle closed on")
+    expect(ana.get_by_role("link", name="Plan a session")).to_have_count(0)
+    expect(ana.get_by_role("link", name="Join live session")).to_have_count(0)
+    expect(ana.locator(".called-off-sessions")).to_contain_text("Week 4 live")
+    answer = ana.goto(f"/sessions/{session_id(live, 'Week 4 live')}/live")
+    assert answer is not None and answer.status == 410, answer and answer.status
+    expect(ana.get_by_role("main")).to_contain_text("was called off because")
+    week_four = event_of(feed_of(ana), "Week 4 live")
+    assert "STATUS:CANCELLED" in week_four, week_four
+    ana.goto("/notifications")
+    expect(ana.get_by_role("main")).to_contain_text("called off")
+
+    # The facilitator's report numbers the rounds as the formation page does, and says how
+    # many of round 1's circles met in their first two weeks.
+    fay.goto("/")
+    fay.get_by_role("region", name="My communities").get_by_role("link", name=COMMUNITY).click()
+    community = int(fay.url.rstrip("/").rsplit("/", 1)[1])
+    fay.goto(f"/communities/{community}/network")
+    figures = fay.locator("#community-network table")
+    expect(figures.get_by_role("row").filter(has_text="Round 1")).to_contain_text("of 3")
+    expect(figures.get_by_role("row").filter(has_text="Round 2")).to_have_count(1)
+    expect(figures).not_to_contain_text("Round 3")
