@@ -11,6 +11,7 @@ from collections import Counter
 
 from sqlalchemy.orm import Session
 
+from circles.communities.rounds import round_offset
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.formation.plan import draft_run
 from circles.formation.preview import break_words
@@ -21,15 +22,14 @@ from circles.models import FormationRun
 
 
 def _refuse_new_breaks(db: Session, before: list[Break], after: list[Break], field: str,
-                       who: str) -> None:
+                       who: str, offset: int) -> None:
     """Refuse an edit after which some rule is broken more often than before it."""
     old = Counter(b.rule for b in before)
     worse = [b for b in after if Counter(x.rule for x in after)[b.rule] > old[b.rule]]
     if worse:
         names = names_of(db, {uid for b in worse for uid in b.members})
-        raise InvalidInput.field(field, f"{who}: that would leave "
-                                 f"{break_words(worse[0], names)[0].lower()}"
-                                 f"{break_words(worse[0], names)[1:]}")
+        words = break_words(worse[0], names, offset)
+        raise InvalidInput.field(field, f"{who}: that would leave {words[0].lower()}{words[1:]}")
 
 
 def move_member(db: Session, run: FormationRun, user_id: int, round_no: int,
@@ -56,7 +56,8 @@ def move_member(db: Session, run: FormationRun, user_id: int, round_no: int,
     fixed = [uid for uid in circles[to_circle_index] if (round_no, uid) in pins]
     if len(fixed) + 1 > _largest(run, circles):
         names = names_of(db, set(fixed))
-        raise InvalidInput.field("to_circle", f"{circle_name(round_no, to_circle_index)} is full "
+        label = circle_name(round_no, to_circle_index, round_offset(db, run))
+        raise InvalidInput.field("to_circle", f"{label} is full "
                                  "of members placed there by hand ("
                                  f"{', '.join(names[uid] for uid in fixed)}): move one of them "
                                  "first.")
@@ -72,7 +73,9 @@ def move_member(db: Session, run: FormationRun, user_id: int, round_no: int,
     name = names_of(db, {user_id})[user_id]
     _refuse_new_breaks(db, [b for b in stored_breaks(run) if b.round_no >= first],
                        reformed.solved.breaks, "to_circle",
-                       f"{name} cannot join {circle_name(round_no, to_circle_index)}")
+                       f"{name} cannot join "
+                       f"{circle_name(round_no, to_circle_index, round_offset(db, run))}",
+                       round_offset(db, run))
     store(run, reformed, pins)
     return run
 
@@ -102,7 +105,8 @@ def lock_pair(db: Session, run: FormationRun, a: int, b: int) -> FormationRun:
     reformed = reoptimise(db, run, rounds, 1, pins)
     names = names_of(db, {a, b})
     _refuse_new_breaks(db, stored_breaks(run), reformed.solved.breaks, "member",
-                       f"{names[a]} and {names[b]} cannot be locked together")
+                       f"{names[a]} and {names[b]} cannot be locked together",
+                       round_offset(db, run))
     run.locked = [*[p for p in run.locked if set(p) != {a, b}], sorted((a, b))]
     store(run, reformed, pins)
     return run

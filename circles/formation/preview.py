@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from circles.communities.rounds import round_offset
 from circles.formation.changes import changed_ids, describe_changes
 from circles.formation.figures import FIGURE_LABELS
 from circles.formation.plan import problem_for, run_utilities
@@ -69,9 +70,10 @@ class RunPreview:
                 for key, label in FIGURE_LABELS.items()]
 
 
-def break_words(item: Break, names: dict[int, str]) -> str:
-    """A rule break as a sentence: "Round 1 · Circle 8: its members share no hour a week"."""
-    where = circle_name(item.round_no, item.circle)
+def break_words(item: Break, names: dict[int, str], offset: int = 0) -> str:
+    """A rule break as a sentence: "Round 1 · Circle 8: its members share no hour a week"
+    (the community's round number: the run's plus ``offset``)."""
+    where = circle_name(item.round_no, item.circle, offset)
     if item.rule == "window":
         return f"{where}: {RULE_WORDS['window']}."
     who = " and ".join(names.get(uid, "a former member") for uid in item.members)
@@ -91,13 +93,13 @@ def current_breaks(db: Session, run: FormationRun, rounds: list[list[list[int]]]
     return check(problem_for(db, run, ids, exclude=False), rounds[done:], first_round=done + 1)
 
 
-def exceptions(run: FormationRun, breaks: list[Break],
-               names: dict[int, str]) -> list[dict[str, Any]]:
+def exceptions(run: FormationRun, breaks: list[Break], names: dict[int, str],
+               offset: int = 0) -> list[dict[str, Any]]:
     """Rule breaks as exceptions the facilitator may accept before publishing (a pair that
     must be kept apart never may); repeats are accepted already when the run was started
     with "let people meet again"."""
     allow = bool(run.params.get("allow_repeats"))
-    return [{"key": b.key, "text": break_words(b, names), "acceptable": b.acceptable,
+    return [{"key": b.key, "text": break_words(b, names, offset), "acceptable": b.acceptable,
              "round": b.round_no, "accepted": allow and b.rule == "repeat"} for b in breaks]
 
 
@@ -110,7 +112,8 @@ def preview(db: Session, run: FormationRun, zone: str = "UTC") -> RunPreview:
     breaks = current_breaks(db, run, rounds, done)
     names = names_of(db, set(ids) | {uid for b in breaks for uid in b.members}
                      | {row["user_id"] for row in run.excluded})
-    circles = _circles(db, run, rounds, done, ids, breaks, names, zone)
+    offset = round_offset(db, run)
+    circles = _circles(db, run, rounds, done, ids, breaks, names, zone, offset)
     changes = run.figures.get("changes") or {}
     if changes.get("round") != done + 1:
         changes = {}
@@ -123,7 +126,7 @@ def preview(db: Session, run: FormationRun, zone: str = "UTC") -> RunPreview:
     return RunPreview(run, circles, run.figures.get("plan", {}), run.figures.get("baseline", {}),
                       excluded, list(run.figures.get("notes", [])), done, len(rounds),
                       describe_changes(changes, names),
-                      exceptions(run, breaks, names),
+                      exceptions(run, breaks, names, offset),
                       run.figures.get("greedy", {}), list(run.figures.get("rounds", [])))
 
 
@@ -135,15 +138,16 @@ def _fix(db: Session, run: FormationRun, row: dict[str, Any]) -> str:
 
 def _circles(db: Session, run: FormationRun, rounds: list[list[list[int]]], done: int,
              ids: list[int], breaks: list[Break], names: dict[int, str],
-             zone: str) -> list[CirclePreview]:
+             zone: str, offset: int) -> list[CirclePreview]:
     if not ids:
         return []
     _, util = run_utilities(db, run, ids)
     broken: dict[tuple[int, int], list[str]] = {}
     for item in breaks:
-        broken.setdefault((item.round_no, item.circle), []).append(break_words(item, names))
+        broken.setdefault((item.round_no, item.circle), []).append(
+            break_words(item, names, offset))
     return [
-        CirclePreview(round_no, index, circle_name(round_no, index), circle,
+        CirclePreview(round_no, index, circle_name(round_no, index, offset), circle,
                       [util.members[util.index[uid]].name for uid in circle],
                       circle_reasons(circle, util),
                       describe_common((util.members[util.index[uid]].mask for uid in circle),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from circles.communities.circle import end_circle
 from circles.communities.ending import tell_closed
 from circles.communities.names import fresh_names
-from circles.communities.rounds import round_number
+from circles.communities.rounds import round_number, round_offset
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.formation.next_round import upcoming_round
 from circles.formation.plan import draft_run, problem_for
@@ -138,11 +138,12 @@ def _check_rules(db: Session, run: FormationRun, circles: list[list[int]], round
                 if cause == "ended" else ""
             raise Conflict(f"{names.get(a, 'A member')} and {names.get(b, 'a member')} must "
                            f"not be grouped{why} but share "
-                           f"{circle_name(round_no, item.circle)}: move one of them first.")
+                           f"{circle_name(round_no, item.circle, round_offset(db, run))}: "
+                           "move one of them first.")
     allow = bool(run.params.get("allow_repeats"))
     open_ = [b for b in found if b.key not in accept and not (allow and b.rule == "repeat")]
     if open_:
-        listed = " ".join(break_words(b, names) for b in open_)
+        listed = " ".join(break_words(b, names, round_offset(db, run)) for b in open_)
         raise Conflict(f"This round breaks {_count(open_)}: {listed} Accept each one below, "
                        "or change the circles, before publishing.")
     _store_breaks(db, run, found, round_no)

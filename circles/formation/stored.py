@@ -13,8 +13,10 @@ from circles.formation.problem import Break
 from circles.models import Circle, FormationRun, User
 
 
-def circle_name(round_no: int, index: int) -> str:
-    return f"Round {round_no} · Circle {index + 1}"
+def circle_name(round_no: int, index: int, offset: int = 0) -> str:
+    """A planned circle's label before it is published and named: "Round 3 · Circle 2", with
+    the run's round turned into the community's by ``offset`` (``round_offset``)."""
+    return f"Round {round_no + offset} · Circle {index + 1}"
 
 
 def planned(run: FormationRun) -> list[list[list[int]]]:

@@ -153,6 +153,8 @@ def test_one_round_number_on_every_page(
     second = start(client, cohort, allow_repeats="y")  # twelve people meet again
     page = client.get(f"/formation/{second}").get_data(as_text=True)
     assert "Publish round 2" in page and "Publish round 1" not in page
+    # Its planned circles and the rules they break are labelled with the same number.
+    assert "Round 2 · Circle 1" in page and "Round 1 · Circle" not in page
     again = post(client, f"/formation/{second}/publish", {"round_no": "1"},
                  page=f"/formation/{second}")
     assert again.status_code == 302, re.findall(r'class="error"[^>]*>([^<]+)', again.get_data(
