@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, SubmitField
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -15,7 +14,7 @@ from circles.extensions import current_member, db
 from circles.models import Circle, CircleSession, User, utcnow
 from circles.sessions import meetings, scheduling
 from circles.views.dates import local
-from circles.views.forms import render_form, submit
+from circles.views.forms import PlainForm, render_form, submit
 
 bp = Blueprint("meetings", __name__)
 DONE = {
@@ -25,7 +24,7 @@ DONE = {
 }
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(PlainForm):
     attended = SelectMultipleField("Who was there?", coerce=int, validate_choice=False,
                                    widget=ListWidget(prefix_label=False),
                                    option_widget=CheckboxInput())
