@@ -184,3 +184,32 @@ def test_serve_runs_socketio_on_the_given_address(app: Flask, runner: Any,
     assert result.output.startswith("Circles is running on http://127.0.0.1:5077")
     assert calls == [(app, {"host": "127.0.0.1", "port": 5077,
                             "allow_unsafe_werkzeug": True, "use_reloader": False})]
+
+
+def test_the_demo_is_a_programme_under_way_whose_circles_have_met(app: Flask,
+                                                                  runner: Any) -> None:
+    """Circle ties count once people have met (issue 17): the demo's circles met for their
+    kick-off a week ago, as their members confirmed, so a demo member's network shows their
+    circle-mates as new this round beside the ties they brought from before the programme."""
+    from circles.models import Attendance, CircleSession, as_utc
+    from circles.network.ego import ego_network
+
+    assert load(runner).exit_code == 0
+    with app.app_context():
+        db = orm.session
+        brought = max(as_utc(t) for t in db.scalars(select(Tie.created_at)))
+        for circle in db.scalars(select(Circle)):
+            (kick_off,) = db.scalars(select(CircleSession).where(
+                CircleSession.circle_id == circle.id))
+            assert kick_off.status == "ended" and kick_off.reported_by_id is not None
+            there = set(db.scalars(select(Attendance.user_id).where(
+                Attendance.session_id == kick_off.id)))
+            assert there == {seat.user_id for seat in circle.current_seats}
+            assert brought < as_utc(circle.created_at) < as_utc(kick_off.starts_at)
+        circle = db.scalars(select(Circle).where(Circle.kind == "group")).first()
+        assert circle is not None
+        me, *mates = [seat.user_id for seat in circle.current_seats]
+        graph = ego_network(db, me).graph
+        new = {uid for uid, facts in graph.nodes(data=True) if facts.get("new")}
+        old = {uid for uid, facts in graph.nodes(data=True) if uid != me and not facts.get("new")}
+        assert set(mates) <= new and old, (mates, dict(graph.nodes(data=True)))

@@ -50,12 +50,24 @@ from circles.members.profiles import (
     update_profile,
 )
 from circles.members.topics import add_topic
-from circles.models import Circle, CircleMember, Community, Membership, User, utcnow
+from circles.models import (
+    Circle,
+    CircleMember,
+    CircleSession,
+    Community,
+    Membership,
+    Tie,
+    User,
+    utcnow,
+)
 from circles.models.profiles import LEVELS
 from circles.network.ties import add_tie, declare_tie
+from circles.sessions.meetings import report
 
 DEMO_DOMAIN = "demo.circles.example"
 DEMO_PASSWORD = "circles-demo"
+KICK_OFF_DAYS = 7  # the demo circles met a week ago
+PROGRAMME_DAYS = 60  # and the programme began two months ago
 FACILITATOR_EMAIL = f"facilitator@{DEMO_DOMAIN}"
 PER_DEPARTMENT = 5
 FACILITATOR_DEPARTMENTS = ("People & Culture", "Research Office")
@@ -128,8 +140,22 @@ def load_demo(db: Session, *, seed: int = 7) -> None:
             _profile(db, rng, user, person, today)
     db.flush()
     known = _ties(db, rng, community, users, people)
+    _started_weeks_ago(db, community, users)
     peers = [u for u in users if u not in facilitators]
     _circles(db, rng, community, facilitators[0], peers, known)
+
+
+def _started_weeks_ago(db: Session, community: Community, users: list[User]) -> None:
+    """The programme began before its circles: the community, its memberships and the ties
+    people brought date from then (so they are not "new this round")."""
+    began = utcnow() - timedelta(days=PROGRAMME_DAYS)
+    community.created_at = began
+    for membership in community.memberships:
+        membership.joined_at = began
+    ids = [u.id for u in users]
+    for tie in db.scalars(select(Tie).where(Tie.low_id.in_(ids), Tie.high_id.in_(ids))):
+        tie.created_at = began
+    db.flush()
 
 
 def _email_part(name: str) -> str:
@@ -242,4 +268,20 @@ def _circles(db: Session, rng: random.Random, community: Community, creator: Use
             raise RuntimeError("not enough strangers left to form the demo circles")
         pool = [u for u in pool if u not in chosen]
         name = GROUP_NAMES[number % len(GROUP_NAMES)] if size > 2 else ""
-        create_circle(db, community, creator, name=name, member_ids=[u.id for u in chosen])
+        circle = create_circle(db, community, creator, name=name,
+                               member_ids=[u.id for u in chosen])
+        _kick_off(db, circle, chosen)
+
+
+def _kick_off(db: Session, circle: Circle, members: list[User]) -> None:
+    """The circle was formed two weeks ago and met for its kick-off last week, as its members
+    confirmed: a demo of a programme under way, whose circle ties count (they have met)."""
+    now = utcnow()
+    circle.created_at = now - timedelta(days=KICK_OFF_DAYS + 7)
+    for seat in circle.seats:
+        seat.joined_at = circle.created_at
+    kick_off = CircleSession(circle=circle, starts_at=now - timedelta(days=KICK_OFF_DAYS),
+                             title="Kick-off")
+    db.add(kick_off)
+    db.flush()
+    report(db, members[0], kick_off.id, met=True, attended=[u.id for u in members], now=now)

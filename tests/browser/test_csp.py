@@ -65,7 +65,8 @@ def member_pages(page: Page, server: LiveServer) -> list[str]:
                  "/introductions", "/calendar", "/endings"):
         found += visit(page, path)
     page.goto("/")
-    circle = page.locator("a[href^='/circles/']").first.get_attribute("href")
+    circle = page.get_by_role("region", name="My circles").locator(
+        "h3 > a[href^='/circles/']").first.get_attribute("href")
     assert circle and re.fullmatch(r"/circles/\d+", circle)
     found += visit(page, circle)
     session_id = plan_session(server, int(circle.rsplit("/", 1)[1]))
