@@ -86,6 +86,15 @@ def checked_place(errors: dict[str, str], *, video_url: str, location: str,
     return link, where
 
 
+def place_phrase(session: CircleSession) -> str:
+    """The place in a few words after a sentence (", in Room 4 and by video call"); the link
+    itself is in the e-mail and on the circle page."""
+    parts = [f"in {session.location}" if session.location else "",
+             "by video call" if session.video_url else ""]
+    said = " and ".join(part for part in parts if part)
+    return f", {said}" if said else ""
+
+
 def place_lines(session: CircleSession) -> list[str]:
     """The place in words, one line each, for e-mails and calendar descriptions."""
     return [line for line in (f"Video call: {session.video_url}" if session.video_url else "",

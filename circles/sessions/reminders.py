@@ -26,7 +26,7 @@ from circles.models import (
 )
 from circles.notify.notifications import notify
 from circles.sessions.meetings import ask_members
-from circles.sessions.places import place_lines
+from circles.sessions.places import place_lines, place_phrase
 
 DUE_SOON = timedelta(days=2)
 SESSION_AHEAD = timedelta(hours=24)
@@ -80,20 +80,12 @@ def _sessions(db: Session, now: datetime) -> int:
         for seat in session.circle.current_seats:
             when = local_time(starts, "session", zone=seat.user.timezone)
             text = (f"{session.circle.name}: {session.title or 'session'} starts "
-                    f"{when}{_where(session)}")
+                    f"{when}{place_phrase(session)}")
             if notify(db, seat.user_id, "upcoming_session", text,
                       f"/circles/{session.circle_id}", key=key,
                       details="\n".join(place_lines(session))):
                 sent += 1
     return sent
-
-
-def _where(session: CircleSession) -> str:
-    """The place in a few words; the link itself is in the e-mail and on the circle page."""
-    parts = [f"in {session.location}" if session.location else "",
-             "by video call" if session.video_url else ""]
-    said = " and ".join(part for part in parts if part)
-    return f", {said}" if said else ""
 
 
 def _goal_checkins(db: Session, now: datetime) -> int:

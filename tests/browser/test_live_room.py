@@ -83,8 +83,10 @@ def circle_with_session(server: LiveServer, names: dict[str, str] = NAMES) -> tu
         engine.dispose()
 
 
-def open_room(new_page: NewPage, server: LiveServer, key: str, circle_id: int) -> Seat:
-    """Log in, open the circle page and follow its "Join live session" link."""
+def open_room(new_page: NewPage, server: LiveServer, key: str, circle_id: int,
+              link: str = "Join live session") -> Seat:
+    """Log in, open the circle page and follow its ``link`` to the session's room (for an
+    ended session, its "Summary")."""
     page = new_page(server.url)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -95,7 +97,7 @@ def open_room(new_page: NewPage, server: LiveServer, key: str, circle_id: int) -
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     page.goto(f"/circles/{circle_id}")
-    page.get_by_role("link", name="Join live session").click()
+    page.get_by_role("link", name=link).click()
     expect(page.locator("html")).to_have_attribute("data-room", "joined")
     return Seat(key, page, errors)
 

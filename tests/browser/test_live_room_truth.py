@@ -28,7 +28,7 @@ from tests.browser.test_live_room import (
     in_step,
     open_room,
 )
-from tests.support.live import PASSWORD, LiveServer, ServerFactory, app_on
+from tests.support.live import LiveServer, ServerFactory, app_on
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -325,18 +325,7 @@ def four(new_page: NewPage, server: LiveServer) -> Iterator[tuple[int, dict[str,
 
 def open_summary(new_page: NewPage, server: LiveServer, key: str, circle_id: int) -> Seat:
     """Log in and open an ended session's page from the circle page's "Summary" link."""
-    page = new_page(server.url)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(f"{key}@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    page.goto(f"/circles/{circle_id}")
-    page.get_by_role("link", name="Summary").click()
-    expect(page.locator("html")).to_have_attribute("data-room", "joined")
-    return Seat(key, page, errors)
+    return open_room(new_page, server, key, circle_id, link="Summary")
 
 
 def feedback_to(seat: Seat, where: str) -> Locator:
