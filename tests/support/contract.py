@@ -90,8 +90,11 @@ def record(kind: str, name: str, data: Any, *, keep: bool = True) -> str | None:
 
 def received(event: str, data: Any) -> None:
     """A server → client event arrived."""
-    if event not in LIBRARY_EVENTS:
-        record("events", event, data)
+    if event in LIBRARY_EVENTS:
+        return
+    if event == "connect_error" and isinstance(data, str):
+        return  # raised by the client library itself: the server was not reached at all
+    record("events", event, data)
 
 
 def answered(event: str, ack: Any) -> None:
