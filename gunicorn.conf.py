@@ -1,8 +1,8 @@
 """gunicorn's settings for Circles, read from the working directory (README, docs/deploy.md).
 
-The command line gives workers, threads and the address; this file holds what every
-Circles process needs whatever its address: the worker's start (below) and a logger that
-keeps URLs' secrets out of the access and error logs.
+The command line gives the address; this file holds what every Circles process needs
+whatever its address: the gevent worker and its connections, the worker's start (below) and
+a logger that keeps URLs' secrets out of the access and error logs.
 """
 
 from __future__ import annotations
@@ -49,6 +49,15 @@ class RedactingLogger(glogging.Logger):
 
 
 logger_class = RedactingLogger
+
+#: One gevent worker per process (``-k gevent -w 1`` on the command line says the same): each
+#: socket is a greenlet on the worker's event loop, so an open websocket costs memory, not one
+#: of a few threads, and pages and ``/health`` keep answering beside thousands of them. The
+#: threaded workers hold a thread per websocket for its whole life (docs/deploy.md).
+worker_class = "gevent"
+#: Every open socket holds one of these for its life; gunicorn's default (1000) would turn
+#: the 1001st member away. The process needs as many file descriptors (``ulimit -n``).
+worker_connections = 10_000
 
 
 def post_worker_init(worker: Any) -> None:
