@@ -85,6 +85,16 @@ def report(scenario: str, o: Outcome, run: int, args: argparse.Namespace) -> Non
 
 def extra_lines(scenario: str, o: Outcome) -> None:
     e = o.extra
+    for path in ("/health", "/login"):
+        answers = [(status, took) for p, status, took in e.get("probes", []) if p == path]
+        if answers:
+            bad = sum(status != 200 for status, _took in answers)
+            print(f"  GET {path} every second through the run: "
+                  f"{latency_line([took for _s, took in answers])}; not 200: {bad}")
+    if scenario == "rolling" and "restarts" in e:
+        print(f"  rolling restart: SIGTERM → exited, exited → answering again (s): "
+              f"{', '.join(f'{a:.1f} → {b:.1f}' for a, b in e['restarts'])}; "
+              f"reconnects in all: {e['joins']}")
     if scenario == "crash" and "back" in e:
         share = 100 * e["back"] / max(1, e["held_before"])
         print(f"  kill -9: {e['back']}/{e['held_before']} clients back ({share:.0f} %); "
