@@ -8,7 +8,6 @@ a logger that keeps URLs' secrets out of the access and error logs.
 from __future__ import annotations
 
 import signal
-import threading
 from typing import Any
 
 from gunicorn import glogging
@@ -74,7 +73,10 @@ def post_worker_init(worker: Any) -> None:
         # gunicorn alone would stop accepting and then wait up to its graceful timeout for
         # open websockets, which never end by themselves; members would sit on a dying
         # process until it is killed and swept. Close them now: they reconnect elsewhere.
+        # A background task of the socket server: a greenlet under the gevent worker, whose
+        # signal handlers run in the event loop, where starting a thread (which waits for
+        # the thread to start) is a blocking call gevent refuses.
         stop_accepting(sig, frame)
-        threading.Thread(target=process.drain, name="circles-drain", daemon=True).start()
+        process.socketio.start_background_task(process.drain)
 
     signal.signal(signal.SIGTERM, drain)
