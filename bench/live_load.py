@@ -376,7 +376,8 @@ async def scenario_run(name: str, args: argparse.Namespace, instance: Path) -> l
     elif name == "flood":
         outcome = await app_run(args, folder, skip=frozenset({(0, 1)}),
                                 during=live_faults.flood(args, extra))
-    elif name == "redis" or args.processes > 1:  # processes sharing a private Redis queue
+    elif name == "redis" or args.processes > 1 or args.topology == "nginx":
+        # processes sharing a private Redis queue (behind nginx: the production deployment)
         redis = PrivateRedis(instance).start()
         try:
             restart = live_faults.redis_restart(args, redis, extra) if name == "redis" else None

@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from bench.live_load import Outcome
 
 
+#: How each ``--server`` is named in the summary.
+SERVERS = {"flask": "flask serve (threading)", "gunicorn": "gunicorn -k gevent (gevent)"}
+
+
 def pct(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100); nan when there are none.
 
@@ -140,7 +144,8 @@ def summary(scenario: str, runs: Sequence[Sequence[Outcome]], args: argparse.Nam
     print(f"== summary: {scenario}, {len(runs)} run(s), median (counts: worst run) ==")
     print(f"  {args.clients} clients in rooms of 8, {args.rate:g} ev/s each, "
           f"{args.duration:g} s, transport {args.transport}, "
-          f"{args.processes} x flask serve (threading), "
+          f"{args.processes} x {SERVERS[args.server]}"
+          f"{' behind nginx' if args.topology == 'nginx' else ''}, "
           f"{args.database}, per-address connect gate off; "
           f"target: {target}")
     if args.relay and args.relay_async_mode != "threading":
