@@ -286,8 +286,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     redis = None
     if args.redis is None:
         redis, args.redis = private_redis(folder, args.port + args.processes + 1)
+    # The processes get this command's FLASK_* settings (and no other's: Deployment.server_env).
+    settings = {k: v for k, v in os.environ.items() if k.startswith("FLASK_")}
     deployment = Deployment(folder, ensure_database(args.postgres, args.database), args.redis,
-                            args.port, args.processes)
+                            args.port, args.processes, env=settings)
     try:
         deployment.start(ports=[args.port + 1 + n for n in range(args.processes)])
         if args.demo:

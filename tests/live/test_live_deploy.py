@@ -11,7 +11,12 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import os
 import secrets
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +27,7 @@ import pytest
 from sqlalchemy import select
 
 from circles.config import database_uri
-from circles.deploy import AppProcess, Deployment, free_port
+from circles.deploy import ROOT, AppProcess, Deployment, free_port, wait_for
 from circles.models import Contribution, LiveProcess
 from realtime.client import LiveClient
 from tests.live.test_live_session_flow import circle_with_session
@@ -254,3 +259,41 @@ def test_nginx_in_front_of_two_processes_loses_nothing_to_a_kill_or_a_rolling_re
     logs = "".join(app.log.read_text() for app in deployment.apps)
     assert f"live_process_dead {dead[0]}" in logs  # swept by the survivor
     assert logs.count("live_process_drained") == 2, logs[-3000:]  # each SIGTERM drained
+
+
+@pytest.mark.live
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_the_one_command_serves_through_nginx_and_stops_everything(tmp_path: Path) -> None:
+    """``python -m circles.deploy`` as docs/deploy.md shows it (one process here, to keep the
+    test short): it creates and migrates the database, serves pages and ``/health`` through
+    nginx, and on SIGTERM stops nginx and every process it started."""
+    require_program("nginx", "apt-get install nginx-light")
+    require_postgres()
+    require_redis()
+    name = f"circles_deploy_{secrets.token_hex(4)}"
+    port = free_port()
+    env = {**os.environ, "FLASK_SOCKETIO_CHANNEL": f"circles-{name}"}
+    log = tmp_path / "deploy.log"
+    with log.open("wb") as out:
+        command = subprocess.Popen(
+            [sys.executable, "-m", "circles.deploy", "--port", str(port), "--processes", "1",
+             "--postgres", POSTGRES_URL, "--database", name, "--redis", REDIS_URL],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    front = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(front + "/health", command, log, timeout=240)
+        assert get(front, "/health")[0] == 200
+        status, page = get(front, "/login")
+        assert status == 200 and b"csrf_token" in page
+        assert f"Circles on {front} (nginx)" in log.read_text()
+        command.send_signal(signal.SIGTERM)
+        assert command.wait(timeout=60) == 0, log.read_text()[-3000:]
+        for stopped in (port, port + 1):  # nginx and the process: nothing left listening
+            with pytest.raises(OSError):
+                socket.create_connection(("127.0.0.1", stopped), timeout=1).close()
+    finally:
+        if command.poll() is None:
+            command.kill()
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
