@@ -18,6 +18,7 @@ from realtime import (
     acks,
     connection,
     flood,
+    green,
     health,
     live,
     notifications,
@@ -61,6 +62,8 @@ def init_app(app: Flask) -> SocketIO:
     notifications.listen()
     revocation.init_app(app, socketio)
     health.init_app(app, socketio)
+    if socketio.async_mode == "gevent":  # every handler registered by now
+        green.gate_events(socketio, int(app.config.get("SOCKETIO_GREEN_EVENTS", 4)))
     return socketio
 
 

@@ -74,3 +74,25 @@ def test_a_formation_solve_leaves_the_event_loop_answering() -> None:
     assert float(longest) < 0.25, f"the loop stopped for {longest} s"
     assert (rounds, bounded) == ("2", "True") and int(reports) >= 1
     assert error == "InfeasibleError"  # the solver's own error, raised in the caller
+
+
+def test_under_gevent_only_a_few_events_run_at_once() -> None:
+    """``realtime.green``: every event handler of a gevent process passes a gate of
+    ``SOCKETIO_GREEN_EVENTS`` (4); ten events at once run four at a time."""
+    out = in_a_gevent_worker("""
+        import gevent
+        from circles import create_app
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+        handlers = app.extensions["socketio"].server.handlers["/"]
+        running, most = [0], [0]
+        def slow(*args):
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            gevent.sleep(0.05)
+            running[0] -= 1
+        from realtime.green import _gated
+        gate = handlers["live:join"].circles_gate
+        gevent.joinall([gevent.spawn(_gated(slow, gate)) for _ in range(10)])
+        print(most[0], sorted(e for e, h in handlers.items() if not hasattr(h, "circles_gate")))
+    """)
+    assert out == "4 []"
