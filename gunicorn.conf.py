@@ -51,11 +51,12 @@ logger_class = RedactingLogger
 
 #: One gevent worker per process (``-k gevent -w 1`` on the command line says the same): each
 #: socket is a greenlet on the worker's event loop, so an open websocket costs memory, not one
-#: of a few threads, and pages and ``/health`` keep answering beside thousands of them. The
+#: of a few threads, and pages and ``/health`` are not queued behind open sockets. The
 #: threaded workers hold a thread per websocket for its whole life (docs/deploy.md).
 worker_class = "gevent"
-#: Every open socket holds one of these for its life; gunicorn's default (1000) would turn
-#: the 1001st member away. The process needs as many file descriptors (``ulimit -n``).
+#: Every open socket holds one of these for its life; with gunicorn's default (1000) the
+#: 1001st member's connection would wait for a free one. The process needs as many file
+#: descriptors (``ulimit -n``).
 worker_connections = 10_000
 
 
