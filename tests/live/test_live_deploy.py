@@ -29,9 +29,9 @@ from sqlalchemy import select
 from circles.config import database_uri
 from circles.deploy import ROOT, AppProcess, Deployment, free_port, wait_for
 from circles.models import Contribution, LiveProcess
-from realtime.client import LiveClient
 from tests.live.test_live_session_flow import circle_with_session
 from tests.support.asyncio_thread import run_async
+from tests.support.contract import ContractClient
 from tests.support.live import MACHINE_SPEED_ENV, LiveSession, emailed_link
 from tests.support.live_room import NAMES
 from tests.support.live_swarm import Room
@@ -131,10 +131,10 @@ class NginxRoom(Room):
         found = sign_up(front)
         self.ids = {name: uid for name, (_cookie, uid) in found.items()}
         _circle_id, self.session_id = circle_with_session(front, self.ids)  # type: ignore
-        self.clients = {name: LiveClient(deployment.url, found[name][0], self.session_id,
-                                         sync_interval=1.0, reconnection_delay=0.3,
-                                         source_address=addresses[name],
-                                         transports=["polling"] if name == "ada" else None)
+        self.clients = {name: ContractClient(deployment.url, found[name][0], self.session_id,
+                                             sync_interval=1.0, reconnection_delay=0.3,
+                                             source_address=addresses[name],
+                                             transports=["polling"] if name == "ada" else None)
                         for name in NAMES}
         self.acked = {name: [] for name in NAMES}
 
