@@ -290,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = {k: v for k, v in os.environ.items() if k.startswith("FLASK_")}
     deployment = Deployment(folder, ensure_database(args.postgres, args.database), args.redis,
                             args.port, args.processes, env=settings)
+    # SIGTERM ends the command through sys.exit, so what it started is stopped (finally).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         deployment.start(ports=[args.port + 1 + n for n in range(args.processes)])
         if args.demo:
@@ -298,7 +300,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"Circles on {deployment.url} (nginx) in front of "
               f"{', '.join(app.url for app in deployment.apps)}; logs in {folder}. "
               "Ctrl-C stops it.", flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while all(app.alive() for app in deployment.apps):
             time.sleep(1)
         print("a process ended; stopping", file=sys.stderr)

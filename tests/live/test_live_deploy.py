@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -289,14 +290,22 @@ def test_the_one_command_serves_through_nginx_and_stops_everything(tmp_path: Pat
         assert get(front, "/health")[0] == 200
         status, page = get(front, "/login")
         assert status == 200 and b"csrf_token" in page
-        assert f"Circles on {front} (nginx)" in log.read_text()
+        ready = f"Circles on {front} (nginx)"  # printed just after nginx first answers
+        deadline = time.monotonic() + 30
+        while ready not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert ready in log.read_text()
         command.send_signal(signal.SIGTERM)
         assert command.wait(timeout=60) == 0, log.read_text()[-3000:]
         for stopped in (port, port + 1):  # nginx and the process: nothing left listening
             with pytest.raises(OSError):
                 socket.create_connection(("127.0.0.1", stopped), timeout=1).close()
     finally:
-        if command.poll() is None:
-            command.kill()
+        if command.poll() is None:  # a failed test: let it stop what it started
+            command.send_signal(signal.SIGTERM)
+            try:
+                command.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                command.kill()
         with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
