@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from bench.live_load import Outcome
 
 
+#: How each ``--server`` is named in the summary.
+SERVERS = {"flask": "flask serve (threading)", "gunicorn": "gunicorn -k gevent (gevent)"}
+
+
 def pct(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100); nan when there are none.
 
@@ -111,6 +115,16 @@ def sql_line(o: Outcome) -> None:
 
 def extra_lines(scenario: str, o: Outcome) -> None:
     e = o.extra
+    for path in ("/health", "/login"):
+        answers = [(status, took) for p, status, took in e.get("probes", []) if p == path]
+        if answers:
+            bad = sum(status != 200 for status, _took in answers)
+            print(f"  GET {path} every second through the run: "
+                  f"{latency_line([took for _s, took in answers])}; not 200: {bad}")
+    if scenario == "rolling" and "restarts" in e:
+        print(f"  rolling restart: SIGTERM → exited, exited → answering again (s): "
+              f"{', '.join(f'{a:.1f} → {b:.1f}' for a, b in e['restarts'])}; "
+              f"reconnects in all: {e['joins']}")
     if scenario == "crash" and "back" in e:
         share = 100 * e["back"] / max(1, e["held_before"])
         print(f"  kill -9: {e['back']}/{e['held_before']} clients back ({share:.0f} %); "
@@ -156,7 +170,8 @@ def summary(scenario: str, runs: Sequence[Sequence[Outcome]], args: argparse.Nam
     print(f"== summary: {scenario}, {len(runs)} run(s), median (counts: worst run) ==")
     print(f"  {args.clients} clients in rooms of 8, {args.rate:g} ev/s each, "
           f"{args.duration:g} s, transport {args.transport}, "
-          f"{args.processes} x flask serve (threading), "
+          f"{args.processes} x {SERVERS[args.server]}"
+          f"{' behind nginx' if args.topology == 'nginx' else ''}, "
           f"{args.database}, {args.mix} mix, per-address connect gate off; "
           f"target: {target}")
     if args.relay and args.relay_async_mode != "threading":

@@ -111,6 +111,7 @@ class AppMember:
         self.client.on_applied = applied
         self.item_id: int | None = None
         self.agenda_share = 0.2
+        self.user_id = 0  # the seat's member, set by whoever builds the swarm
 
     async def connect(self) -> None:
         await self.client.connect()
