@@ -83,7 +83,7 @@ def deliver(db: Session, session: CircleSession) -> dict[int, list[HarvestItem]]
     for person, items in made.items():
         notify(db, person, "harvest",
                f"Your harvest from {name}: {_counted(items)} offered in your round.",
-               "/growth/journal#harvest", key=f"harvest:{session.id}",
+               "/journal#harvest", key=f"harvest:{session.id}",
                details=email_lines(db, items))
     return made
 
