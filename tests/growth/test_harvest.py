@@ -3,6 +3,7 @@ their growth journal and by e-mail — after the session ends."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from circles.live import phases as live
 from circles.live.room import phases
 from circles.models import CircleSession, HarvestItem, Notification, OutboxMessage
 from tests.conftest import AuthActions
+from tests.live.test_live_handlers import call, received, socket_for
 from tests.support.live_room import Room, build_room
 from tests.support.rounds import offered_in_bens_round, who
 
@@ -92,3 +94,17 @@ def test_who_was_helped_is_the_focus_rounds_owner(db: Session, room: Room) -> No
             for s in p.stages}
     assert ("focus", room.ben) in seen and ("focus", room.di) in seen
     assert {who for kind, who in seen if kind != "focus"} == {None}
+
+
+def test_ending_through_the_live_room_delivers_it(app: Flask, room: Room) -> None:
+    with app.app_context():
+        offered_in_bens_round(orm.session, room)
+    ada, cy = socket_for(app, room.ada), socket_for(app, room.cy)
+    for socket in (ada, cy):
+        assert call(socket, "live:join", {"session_id": room.session_id})["ok"] is True
+        socket.get_received()
+    assert call(ada, "live:end", {"session_id": room.session_id})["ok"] is True
+    told = json.dumps(received(cy))
+    assert "harvest" not in told  # the room is told the session ended, not anyone's harvest
+    with app.app_context():
+        assert sorted(orm.session.scalars(select(HarvestItem.user_id))) == [room.ben, room.ben]
