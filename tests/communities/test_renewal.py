@@ -13,11 +13,15 @@ from sqlalchemy.orm import Session
 from circles.communities import renewal
 from circles.communities.circle import create_circle
 from circles.errors import Conflict, InvalidInput
+from circles.extensions import orm
 from circles.formation.plan import compute_run
 from circles.formation.publish import publish
 from circles.formation.start import pool_ids, start_run
+from circles.live import phases as live
 from circles.models import Circle, CircleMember, CircleSession, Notification, utcnow
 from tests.support.formation_world import MONDAY_1700_UTC, community_with, person
+from tests.support.live_room import NAMES, build_room
+from tests.support.rounds import start, who
 
 
 def held(db: Session, circle: Circle, count: int) -> None:
@@ -116,3 +120,20 @@ def test_a_remixed_circles_members_go_to_the_next_round(db: Session, trio: Any) 
     for choice, p in zip(("remix", "renew", "renew"), people, strict=True):
         renewal.choose(db, circle, p.id, choice)
     assert {p.id for p in people} <= set(pool_ids(db, community.id))
+
+
+def test_the_session_that_completes_a_cycle_asks_everyone(app: Any, make_user: Any,
+                                                          make_community: Any,
+                                                          make_circle: Any) -> None:
+    room = build_room(app, make_user, make_community, make_circle)
+    with app.app_context():
+        db = orm.session
+        circle = db.get_one(Circle, room.circle_id)
+        renewal.set_cycle(db, circle, "2")
+        held(db, circle, 1)
+        db.commit()
+        start(db, room, room.session_id)
+        live.end(db, who(db, room.ada), room.session_id)
+        db.commit()
+        asked = db.scalars(select(Notification.user_id).where(Notification.kind == "renewal"))
+        assert sorted(asked) == sorted(room.ids[n] for n in NAMES)
