@@ -37,6 +37,7 @@ from typing import Any, Self
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import live_faults
+from bench.live_mix import RoomState, SessionMix
 from bench.live_report import report, summary
 from bench.live_servers import (
     AppServer,
@@ -47,7 +48,16 @@ from bench.live_servers import (
     build_world,
     drop_database,
 )
-from bench.live_swarm import AppMember, Member, Recorder, RelayMember, Sends, connect_all, drive
+from bench.live_swarm import (
+    AppMember,
+    Member,
+    Recorder,
+    RelayMember,
+    Sends,
+    connect_all,
+    drive,
+    filler,
+)
 from bench.machine import machine
 
 SCENARIOS: dict[str, dict[str, Any]] = {
@@ -102,6 +112,9 @@ class Outcome:
     loadgen_cpu: float = 0.0
     loadgen_gc: tuple[int, float] = (0, 0.0)  # full GC passes, longest pause (s)
     extra: dict[str, Any] = field(default_factory=dict)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)  # fan-out by kind
+    kinds: Counter[str] = field(default_factory=Counter)  # answered changes by kind
+    sql: dict[str, int] = field(default_factory=dict)  # statements logged while measuring
 
 
 async def sampling(watched: Sequence[Watched], stop: asyncio.Event, every: float) -> None:
@@ -170,7 +183,9 @@ def outcome_of(label: str, clients: int, failures: Counter[str], held: int, meas
     return Outcome(label, clients, failures, held, measure.sends, measure.seconds,
                    list(recorder.latency), list(recorder.sent_at), list(recorder.ack),
                    measure.load, servers=servers, loadgen_cpu=measure.loadgen_cpu,
-                   loadgen_gc=measure.loadgen_gc)
+                   loadgen_gc=measure.loadgen_gc,
+                   by_kind={k: list(v) for k, v in recorder.by_kind.items()},
+                   kinds=Counter(recorder.sent_kinds))
 
 
 async def gather_limited(works: Sequence[Awaitable[Any]], limit: int = 32) -> list[Any]:
@@ -195,13 +210,24 @@ def app_members(world: World, urls: Sequence[str], recorder: Recorder,
     """One member per seat; in each room seat ``s`` connects to ``urls[s % len(urls)]``."""
     members, index = [], 0
     for r, room in enumerate(world.rooms):
+        state = RoomState([seat.user_id for seat in room.seats], duration=args.duration)
         for s, seat in enumerate(room.seats):
             if (r, s) not in skip:
+                mix = SessionMix(state, seat.user_id, s, filler) if args.mix == "session" \
+                    else None
                 members.append(AppMember(index, urls[s % len(urls)], seat.cookie,
                                          room.session_id, recorder, transports=args.transports,
-                                         sync_interval=args.sync_interval))
+                                         sync_interval=args.sync_interval, mix=mix))
             index += 1
     return members
+
+
+def begin_sessions(members: Sequence[AppMember]) -> None:
+    """The session mix's clock starts with the load: each room's current stage from now."""
+    now = time.monotonic()
+    for member in members:
+        if member.mix is not None:
+            member.mix.room.stage_since = member.mix.room.phase_since = now
 
 
 async def set_up_rooms(members: Sequence[AppMember]) -> Counter[str]:
@@ -264,6 +290,8 @@ async def app_run(args: argparse.Namespace, instance: Path, *, servers: int = 1,
     # Every bench client comes from 127.0.0.1, where real members come from many addresses:
     # the per-address connect gate (50/s, burst 300) would refuse the swarm itself.
     env = {"FLASK_SOCKETIO_CONNECT_RATE": "0", **dict(args.server_env)}
+    if args.count_sql:  # SQLAlchemy's statement log (circles/sql_logging.py keeps it clean)
+        env["FLASK_SQLALCHEMY_ECHO"] = "true"
     if redis is not None:
         env["SOCKETIO_MESSAGE_QUEUE"] = redis.url
     running: list[AppServer] = []
@@ -277,11 +305,15 @@ async def app_run(args: argparse.Namespace, instance: Path, *, servers: int = 1,
         hook = (lambda: during(world, running, members)) if during is not None else None
         setup_duplicates = sum(m.client.duplicates for m in members)
         setup = time.monotonic() - began
+        begin_sessions(members)
+        marks = [server.sql_mark() for server in running]
         measure = await measured(live, args, recorder, watched, hook)
+        sql = [server.sql_since(mark) for server, mark in zip(running, marks)]
         outcome = await app_outcome(world, members, failures, measure, recorder,
                                     {f"server{i + 1}": s for i, s in enumerate(running)},
                                     setup_duplicates)
         outcome.setup_seconds = setup
+        outcome.sql = dict(sum((Counter(c) for c in sql), Counter()))
     finally:
         for server in running:
             server.stop()
@@ -381,6 +413,13 @@ def options(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sample-interval", type=float,
                         help="seconds between /proc samples of the servers (default 1; "
                              "flood 0.2)")
+    parser.add_argument("--mix", choices=("session", "narrow"), default="session",
+                        help="session: every change a live session makes, phase by phase "
+                             "(bench/live_mix.py); narrow: the first benchmark's 80 %% "
+                             "check-in contributions, 20 %% agenda renames")
+    parser.add_argument("--count-sql", action=argparse.BooleanOptionalAction, default=True,
+                        help="log the app's SQL statements and count them per change "
+                             "(costs the server some CPU; --no-count-sql to leave it out)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the instance folder")
     args = parser.parse_args(argv)
