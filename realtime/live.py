@@ -17,11 +17,12 @@ from sqlalchemy.exc import IntegrityError
 
 from circles.errors import CirclesError, InvalidInput
 from circles.extensions import db
+from circles.growth import harvest
 from circles.live import agenda, feedback, log, notes, presence
 from circles.live import phases as live
 from circles.live.room import Change
 from circles.live.snapshot import snapshot
-from circles.models import User
+from circles.models import CircleSession, User
 from realtime import broadcast, processes
 from realtime.acks import Ack, acked
 from realtime.edge import Payload, event_name, log_and_commit, me, payload, socket_id
@@ -34,7 +35,7 @@ CHANGES: dict[str, Operation] = {
     "live:start": lambda me, p: live.start(db(), me, p.get("session_id")),
     "live:advance": lambda me, p: live.advance(db(), me, p.get("session_id"),
                                                expected_version=p.get("version")),
-    "live:end": lambda me, p: live.end(db(), me, p.get("session_id")),
+    "live:end": lambda me, p: end_and_harvest(me, p),
     "live:timer": lambda me, p: live.timer(db(), me, p.get("session_id"), p.get("action"),
                                            p.get("seconds"), minutes=p.get("minutes")),
     "live:prompt": lambda me, p: live.set_prompt(db(), me, p.get("session_id"), p.get("prompt")),
@@ -75,6 +76,14 @@ CHANGES: dict[str, Operation] = {
         db(), me, p.get("session_id"), grace=grace()),
     "live:take_back": lambda me, p: presence.take_back(db(), me, p.get("session_id")),
 }
+
+
+def end_and_harvest(user: User, fields: Payload) -> Change:
+    """End the session, then deliver each helped person's harvest to them alone (growth
+    journal and e-mail; nothing of it goes to the room)."""
+    change = live.end(db(), user, fields.get("session_id"))
+    harvest.deliver(db(), db().get_one(CircleSession, change.session_id))
+    return change
 
 
 def grace() -> float:

@@ -10,10 +10,16 @@ from sqlalchemy.orm import Session
 from circles.communities.community import membership_of
 from circles.communities.names import NAME_MAX
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.members.blocks import blocked_pairs
 from circles.models import Circle, CircleMember, CircleSession, Community, User, utcnow
 from circles.sessions.roles import clear_swaps, vacate_future_roles
 
 GROUP_MAX = 8
+
+
+#: Two members one of whom blocked the other: said without saying who blocked whom.
+KEPT_APART = ("Two of these members asked to be kept apart, so they cannot share a circle: "
+              "leave one of them out.")
 
 
 def create_circle(
@@ -32,6 +38,8 @@ def create_circle(
     outsiders = [uid for uid in unique_ids if membership_of(db, uid, community.id) is None]
     if outsiders and "members" not in errors:
         errors["members"] = "Everyone in a circle must belong to this community."
+    if "members" not in errors and blocked_pairs(db, unique_ids):
+        errors["members"] = KEPT_APART
     if errors:
         raise InvalidInput(errors)
     users = [db.get_one(User, uid) for uid in unique_ids]
@@ -108,6 +116,8 @@ def add_to_circle(db: Session, circle: Circle, user_id: int) -> CircleMember:
         raise Conflict("Already in this circle.")
     if len(circle.current_seats) >= GROUP_MAX:
         raise InvalidInput.field("member", f"A circle has at most {GROUP_MAX} members.")
+    if blocked_pairs(db, [user_id, *(seat.user_id for seat in circle.current_seats)]):
+        raise InvalidInput.field("member", KEPT_APART)
     seat = CircleMember(user_id=user_id)
     circle.seats.append(seat)
     circle.kind = "pair" if len(circle.current_seats) == 2 else "group"

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from circles.errors import Conflict, InvalidInput, NotFound
-from circles.models import Community, Membership, User
+from circles.models import Community, Membership, User, utcnow
 
 
 def new_invite_code() -> str:
@@ -92,8 +92,10 @@ def community_by_invite(db: Session, code: str) -> Community:
     return community
 
 
-def join_by_invite(db: Session, user: User, code: str) -> Community:
-    """Join through an invite code; counts the use under a row lock (no lost increments)."""
+def join_by_invite(db: Session, user: User, code: str, *,
+                   accepted_conduct: bool = False) -> Community:
+    """Join through an invite code, with the community's code of conduct accepted when it
+    has one; counts the use under a row lock (no lost increments)."""
     community = community_by_invite(db, code)
     if not user.email_verified:
         raise Conflict(VERIFY_FIRST.format(email=user.email))
@@ -101,8 +103,14 @@ def join_by_invite(db: Session, user: User, code: str) -> Community:
         raise Conflict(f"You are already a member of {community.name}.")
     locked = db.get(Community, community.id, with_for_update=True, populate_existing=True)
     assert locked is not None
+    membership = Membership(user=user, role="member")
+    if locked.conduct:
+        if not accepted_conduct:
+            raise InvalidInput.field("accept_conduct", f"Accept the code of conduct of "
+                                                       f"{locked.name} to join.")
+        membership.conduct_accepted_at = utcnow()
     locked.invite_uses += 1
-    locked.memberships.append(Membership(user=user, role="member"))
+    locked.memberships.append(membership)
     db.flush()
     return locked
 

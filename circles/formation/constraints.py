@@ -1,5 +1,5 @@
-"""The rules formation keeps, read from the community: separations and circles someone called
-it a day in (forbidden pairs), earlier circles (pairs who met), and weekly hours; members who
+"""The rules formation keeps, read from the community: separations, blocks between two members
+and circles someone called it a day in (forbidden pairs), earlier circles (pairs who met), and weekly hours; members who
 cannot sit in any circle are set aside with the reason."""
 
 from __future__ import annotations
@@ -12,15 +12,19 @@ from sqlalchemy.orm import Session
 
 from circles.formation.pair_utility import Utilities
 from circles.members.availability import meeting_starts
+from circles.members.blocks import blocked_pairs
 from circles.models import Circle, CircleMember, RegroupConsent, Separation
 
 Pair = tuple[int, int]
+#: A forbidden pair's cause as the number ``pair_codes`` gives it (3 is "no shared hour").
+CODES = {"separation": 1, "ended": 2, "time": 3, "kept_apart": 4}
 
 
 CAUSES = {
     "time": "no weekly hour in common with {n}",
     "separation": "separated by a facilitator from {n}",
     "ended": "called it a day in a circle with {n}",
+    "kept_apart": "kept apart at a member's request from {n}",
 }
 
 
@@ -55,6 +59,8 @@ def constraints_for(db: Session, community_id: int, util: Utilities, *,
                                 .where(Separation.community_id == community_id)):
         if low in index and high in index:
             rules.causes[_pair(index[low], index[high])] = "separation"
+    for low, high in blocked_pairs(db, index):
+        rules.causes.setdefault(_pair(index[low], index[high]), "kept_apart")
     for leaver, others in ended_pairs(db, community_id):
         for other in others:
             if leaver in index and other in index and leaver != other:
@@ -114,12 +120,13 @@ def time_overlap(starts: np.ndarray) -> np.ndarray:
 
 
 def pair_codes(rules: Constraints, n: int) -> np.ndarray:
-    """Rows × rows: 0 where a pair may meet, else 1 separation, 2 ended, 3 no shared hour."""
+    """Rows × rows: 0 where a pair may meet, else 1 separation, 2 ended, 3 no shared hour,
+    4 kept apart at a member's request (a block)."""
     codes = np.zeros((n, n), dtype=np.int8)
     if rules.starts is not None:
         codes[~time_overlap(rules.starts)] = 3
     for (a, b), cause in rules.causes.items():
-        codes[a, b] = codes[b, a] = 1 if cause == "separation" else 2
+        codes[a, b] = codes[b, a] = CODES[cause]
     np.fill_diagonal(codes, 0)
     return codes
 
@@ -129,16 +136,16 @@ def _exclude(rules: Constraints, util: Utilities, min_size: int) -> None:
     with no meeting start at which ``min_size - 1`` others in the pool are free."""
     n = len(util.members)
     codes = pair_codes(rules, n)
-    names = {1: "separation", 2: "ended", 3: "time"}
+    names = {code: cause for cause, code in CODES.items()}
     remaining = np.ones(n, dtype=bool)
     while remaining.sum() > 1:
         stuck: dict[int, str] = {}
         others = remaining.sum() - 1
         blocked = (codes[:, remaining] != 0).sum(axis=1)
         for i in np.flatnonzero(remaining & (blocked == others)):
-            counts = np.bincount(codes[i, remaining], minlength=4)
+            counts = np.bincount(codes[i, remaining], minlength=len(CODES) + 1)
             parts = [CAUSES[names[c]].format(n=_people(int(counts[c])))
-                     for c in sorted((1, 2, 3), key=lambda c: -counts[c]) if counts[c]]
+                     for c in sorted(names, key=lambda c: -counts[c]) if counts[c]]
             stuck[int(i)] = "Cannot be placed with anyone: " + ", ".join(parts) + "."
         if not stuck and rules.starts is not None and 2 < min_size <= remaining.sum():
             stuck = _no_common_start(rules.starts, remaining, min_size)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from circles.communities.circle import end_circle
 from circles.communities.ending import tell_closed
 from circles.communities.names import fresh_names
+from circles.communities.renewal import renewed_members
 from circles.communities.rounds import round_number, round_offset
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.formation.next_round import upcoming_round
@@ -35,9 +36,11 @@ OTHERS = ("close", "keep")  # what publishing does to the other circles still op
 
 def others_open(db: Session, run: FormationRun) -> list[Circle]:
     """Circles of the run's community still open that the run did not form (formed by hand,
-    or by an earlier run): publishing closes them or keeps them, as the facilitator chooses."""
+    or by an earlier run): publishing closes them or keeps them, as the facilitator chooses.
+    Circles everyone renewed are not among them: they stay open whatever is chosen."""
     return list(db.scalars(select(Circle).where(
         Circle.community_id == run.community_id, Circle.closed_at.is_(None),
+        Circle.renewed_at.is_(None),
         (Circle.formation_run_id.is_(None)) | (Circle.formation_run_id != run.id))
         .order_by(Circle.created_at, Circle.id)))
 
@@ -99,7 +102,7 @@ def _close_before(db: Session, run: FormationRun, upcoming: int, others: str, no
     circle still open; members of a circle whose sessions were called off are told."""
     closing = list(db.scalars(select(Circle).where(
         Circle.formation_run_id == run.id, Circle.round_no == upcoming - 1,
-        Circle.closed_at.is_(None))))
+        Circle.closed_at.is_(None), Circle.renewed_at.is_(None))))
     if others == "close":
         closing += others_open(db, run)
     for circle in closing:
@@ -119,6 +122,11 @@ def _check_present(db: Session, community_id: int, circles: list[list[int]], rou
         again = "run formation again" if round_no == 1 else f"prepare round {round_no} again"
         raise Conflict(f"{', '.join(names) or 'A member'} left the community after this plan "
                        f"was made: {again} before publishing.")
+    kept = [uid for uid in ids if uid in renewed_members(db, community_id)]
+    if kept:
+        names = db.scalars(select(User.display_name).where(User.id.in_(kept)).order_by(User.id))
+        raise Conflict(f"The circle of {', '.join(names)} was renewed after this plan was made "
+                       "and stays as it is: run formation again before publishing.")
 
 
 def _check_rules(db: Session, run: FormationRun, circles: list[list[int]], round_no: int,

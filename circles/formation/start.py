@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.communities.circle import GROUP_MAX
+from circles.communities.renewal import renewed_members
 from circles.errors import InvalidInput
 from circles.formation.capacity import cohort_rounds
 from circles.formation.constraints import constraints_for
@@ -49,12 +50,14 @@ def sentence(text: str) -> str:
 
 def pool_ids(db: Session, community_id: int) -> list[int]:
     """Who formation places: the community's active members (facilitators run it), less
-    those who asked for a break after calling it a day."""
-    return list(db.scalars(
+    those who asked for a break after calling it a day and the members of circles everyone
+    renewed (kept intact as they are)."""
+    renewed = renewed_members(db, community_id)
+    return [uid for uid in db.scalars(
         select(User.id).join(Membership, Membership.user_id == User.id)
         .where(Membership.community_id == community_id, Membership.role == "member", User.is_active,
                Membership.wants_rematch)
-        .order_by(User.id)))
+        .order_by(User.id)) if uid not in renewed]
 
 
 def start_run(db: Session, community: Community, creator: User, *, min_size: Any, max_size: Any,

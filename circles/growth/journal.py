@@ -1,7 +1,8 @@
 """The growth journal: what the circles gave one member, on one page, for their eyes only.
 
-Feedback received over time (strengths others noticed, suggestions), commitments kept and
-progress on their own success criteria. It is assembled for ``user`` alone: there is no way
+Feedback received over time (strengths others noticed, suggestions), the harvest of their
+rounds (``circles.growth.harvest``), commitments kept and progress on their own success
+criteria. It is assembled for ``user`` alone: there is no way
 to ask for someone else's journal.
 """
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.growth.goals import criterion_series
+from circles.growth.harvest import HarvestRound, harvest_of
 from circles.models import (
     Circle,
     CircleSession,
@@ -48,10 +50,11 @@ class Journal:
     feedback: list[ReceivedFeedback] = field(default_factory=list)
     kept: list[Commitment] = field(default_factory=list)
     progress: list[CriterionProgress] = field(default_factory=list)
+    harvest: list[HarvestRound] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.feedback or self.kept or self.progress)
+        return not (self.feedback or self.kept or self.progress or self.harvest)
 
 
 def journal(db: Session, user: User) -> Journal:
@@ -71,4 +74,5 @@ def journal(db: Session, user: User) -> Journal:
         .order_by(Commitment.created_at.desc(), Commitment.id.desc())))
     book.progress = [CriterionProgress(c, criterion_series(db, c))
                      for c in user.success_criteria]
+    book.harvest = harvest_of(db, user)
     return book

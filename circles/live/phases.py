@@ -13,6 +13,7 @@ from itertools import combinations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from circles.communities.renewal import cycle_ended
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.live.room import (
     Change,
@@ -52,6 +53,7 @@ from circles.models import (
 )
 from circles.models.live import PHASE_KINDS, SHARED_NOTE
 from circles.notify.notifications import notify
+from circles.sessions.carry_over import carried, carry_into, carry_over
 
 TIMER_ACTIONS = ("start", "pause", "resume", "extend", "stop")
 MAX_TIMER_SECONDS = 3600
@@ -120,6 +122,7 @@ def start(db: Session, user: User, session_id: object, *, now: datetime | None =
     _claim_vacant_facilitator(db, session, user.id)
     require_role(session, user.id, ("facilitator",), "start the session")
     now = now or utcnow()
+    carry_into(db, session)
     for position, kind in enumerate(phase_order(db, session.circle_id)):
         phase = SessionPhase(session_id=session.id, kind=kind, position=position)
         phase.stages = [SessionStage(position=n, focus_user_id=uid)
@@ -156,7 +159,8 @@ def _turns(db: Session, session: CircleSession, kind: str) -> list[int | None]:
         owing = set(db.scalars(select(Commitment.user_id).where(
             Commitment.circle_id == session.circle_id, Commitment.status == "open",
             Commitment.session_id != session.id)))
-        return [uid for uid in members if uid in owing]
+        turns: list[int | None] = [uid for uid in members if uid in owing]
+        return turns or ([None] if carried(db, session.id) else [])
     if kind == "focus":
         return []  # built from the agenda once the agenda phase is done
     return [None]
@@ -344,6 +348,8 @@ def end(db: Session, user: User, session_id: object, *, now: datetime | None = N
     _record_interactions(db, session.id, attendees, now)
     session.status, session.ended_at = "ended", now
     db.flush()
+    carry_over(db, session)
+    cycle_ended(db, session.circle)
     for receiver in sorted(set(db.scalars(select(Feedback.receiver_id)
                                           .where(Feedback.session_id == session.id)))):
         notify(db, receiver, "feedback", f"You received feedback in {session.circle.name}.",

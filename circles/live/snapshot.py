@@ -167,7 +167,8 @@ def phase_view(phase: SessionPhase, now: datetime) -> View:
 def agenda_item_view(item: AgendaItem) -> View:
     return {"id": item.id, "author_id": item.author_id, "title": item.title,
             "position": item.position, "timebox_minutes": item.timebox_minutes,
-            "source_question_id": item.source_question_id, "covered": item.covered}
+            "source_question_id": item.source_question_id, "covered": item.covered,
+            "carried_over": item.carried_from_id is not None}
 
 
 def agenda_view(db: Session, session_id: int) -> list[View]:

@@ -30,7 +30,9 @@ from circles.models import (
     CircleMember,
     CircleSession,
     Community,
+    ConcernReport,
     Contribution,
+    HarvestItem,
     LiveEvent,
     Membership,
     Note,
@@ -88,6 +90,12 @@ POLICY: dict[str, str] = {
     "session_stage": "kept; focus and starter cleared",
     "role_handover": "kept; who handed over cleared",
     "formation_run": "kept (member ids and figures only); creator cleared",
+    "harvest_item": "deleted (their own harvest); what they offered others stays in those "
+                    "harvests as a tombstone, author cleared",
+    "block": "deleted (the ones they made and the ones about them)",
+    "concern_report": "deleted when they reported it; one about them stays for the safety "
+                      "contacts, with them cleared and their name taken out of its words",
+    "renewal_choice": "deleted",
 }
 
 
@@ -132,6 +140,7 @@ def erase_account(db: Session, user: User) -> None:
     _drop_live_logs(db, user, session_ids)
     renamed = _rename_circles(db, user, circle_ids)
     _tombstone(db, user)
+    _erase_reports(db, user, scrub)
     _scrub_session_texts(db, session_ids, scrub)
     _scrub_messages(db, user, renamed, scrub)
     _scrub_communities(db, user, scrub)
@@ -189,6 +198,16 @@ def _tombstone(db: Session, user: User) -> None:
         item.title, item.author_id = TOMBSTONE, None
     for goal in db.scalars(select(CircleGoal).where(CircleGoal.author_id == user.id)):
         goal.text, goal.author_id = TOMBSTONE, None
+    for offered in db.scalars(select(HarvestItem).where(HarvestItem.author_id == user.id)):
+        offered.text, offered.author_id = TOMBSTONE, None
+
+
+def _erase_reports(db: Session, user: User, scrub: Callable[[str], str]) -> None:
+    """Reports they made go; ones about them stay for the safety contacts, name taken out."""
+    db.execute(delete(ConcernReport).where(ConcernReport.reporter_id == user.id)
+               .execution_options(synchronize_session=False))
+    for report in db.scalars(select(ConcernReport).where(ConcernReport.subject_id == user.id)):
+        report.text, report.subject_id = scrub(report.text), None
 
 
 def _scrub_session_texts(db: Session, session_ids: set[int],

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from circles.models import (
     AgendaItem,
     Attendance,
+    Block,
     Circle,
     CircleGoal,
     CircleMember,
@@ -26,11 +27,13 @@ from circles.models import (
     ClosingReflection,
     Commitment,
     Community,
+    ConcernReport,
     Contribution,
     Departure,
     ExternalContact,
     Feedback,
     GoalCheckin,
+    HarvestItem,
     Interaction,
     Introduction,
     Invitation,
@@ -42,6 +45,7 @@ from circles.models import (
     OutboxMessage,
     Pulse,
     RegroupConsent,
+    RenewalChoice,
     SessionPhase,
     SessionRole,
     SessionStage,
@@ -88,6 +92,11 @@ EXPORTED: dict[str, str] = {
     "interaction": "interactions",
     "login_session": "login_sessions",
     "api_token": "api_tokens",
+    "harvest_item": "harvest (one's own; what one offered others is in contributions)",
+    "block": "blocks (the ones they made; a block by someone else is not theirs to see)",
+    "concern_report": "concerns_reported (the ones they made; reports about them are the "
+                      "safety contacts' record, and would name who reported)",
+    "renewal_choice": "renewal_choices",
 }
 
 #: Table → why its rows are not in the export.
@@ -165,6 +174,23 @@ def export(db: Session, user: User, *, now: datetime | None = None) -> dict[str,
         # Names and dates only: a token's hash is no use to anyone and stays out of files.
         "api_tokens": [_row(t, "name", "created_at", "last_used_at", "expires_at", "revoked_at")
                        for t in _mine(db, ApiToken, ApiToken.user_id, user)],
+        **_harvest_and_safety(db, user),
+    }
+
+
+def _harvest_and_safety(db: Session, user: User) -> dict[str, Any]:
+    """One's own harvest, the blocks one made, concerns one reported, renewal choices."""
+    harvest = _mine(db, HarvestItem, HarvestItem.user_id, user)
+    blocks = _mine(db, Block, Block.blocker_id, user)
+    names = _names(db, [h.author_id for h in harvest] + [b.blocked_id for b in blocks])
+    return {
+        "harvest": [_row(h, "session_id", "round_title", "kind", "text", "helped", "created_at",
+                         offered_by=_person(names, h.author_id)) for h in harvest],
+        "blocks": [_row(b, "created_at", blocked=_person(names, b.blocked_id)) for b in blocks],
+        "concerns_reported": [_row(r, "community_id", "subject_id", "text", "created_at")
+                              for r in _mine(db, ConcernReport, ConcernReport.reporter_id, user)],
+        "renewal_choices": [_row(c, "circle_id", "cycle_no", "choice", "created_at")
+                            for c in _mine(db, RenewalChoice, RenewalChoice.user_id, user)],
     }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from circles.errors import InvalidInput, NotFound
+from circles.members import blocks
 from circles.members.topics import canonical_topic
 from circles.models import (
     Availability,
@@ -259,9 +260,11 @@ def remove_item(db: Session, user: User, kind: str, item_id: int) -> None:
 
 def visible_member(db: Session, viewer: User, user_id: int) -> User:
     """Another member's profile, for people who share a community with them (or themselves);
-    everyone else is told it was not found."""
+    everyone else, and anyone either of the two blocked, is told it was not found."""
     if user_id == viewer.id:
         return viewer
+    if blocks.between(db, viewer.id, user_id):
+        raise NotFound("member")
     mine, theirs = aliased(Membership), aliased(Membership)
     person = db.scalar(
         select(User)

@@ -8,6 +8,7 @@ from circles.models.communities import Community, Invitation, Membership, Topic,
 from circles.models.ending import ClosingReflection, Departure, RegroupConsent
 from circles.models.formation import FormationRun, Separation
 from circles.models.goals import CircleGoal, GoalCheckin
+from circles.models.harvest import HarvestItem
 from circles.models.introductions import Introduction
 from circles.models.live import (
     AgendaItem,
@@ -35,6 +36,8 @@ from circles.models.profiles import (
     SuccessCriterion,
 )
 from circles.models.pulse import Pulse
+from circles.models.renewal import RenewalChoice
+from circles.models.safety import Block, ConcernReport
 from circles.models.sessions import CircleSession, SessionPlan, SessionRole, SessionSeries
 from circles.models.ties import Interaction, Tie
 
@@ -44,6 +47,7 @@ __all__ = [
     "Attendance",
     "Availability",
     "Base",
+    "Block",
     "Boundary",
     "Circle",
     "CircleGoal",
@@ -53,12 +57,14 @@ __all__ = [
     "ClosingReflection",
     "Commitment",
     "Community",
+    "ConcernReport",
     "Contribution",
     "Departure",
     "ExternalContact",
     "Feedback",
     "FormationRun",
     "GoalCheckin",
+    "HarvestItem",
     "Interaction",
     "Introduction",
     "Invitation",
@@ -75,6 +81,7 @@ __all__ = [
     "Pulse",
     "Question",
     "RegroupConsent",
+    "RenewalChoice",
     "RoleHandover",
     "Separation",
     "SessionPhase",

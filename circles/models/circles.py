@@ -30,6 +30,11 @@ class Circle(Timestamped, Base):
         ForeignKey("formation_run.id", ondelete="SET NULL"), index=True
     )
     round_no: Mapped[int | None]
+    # Renew or remix: sessions in a cycle (None: no cycles), and how many cycles everyone
+    # renewed (a renewed circle is kept intact by formation).
+    cycle_sessions: Mapped[int | None]
+    renewed_cycles: Mapped[int] = mapped_column(default=0, server_default="0")
+    renewed_at: Mapped[datetime | None]
 
     community: Mapped[Community] = relationship()
     seats: Mapped[list[CircleMember]] = relationship(

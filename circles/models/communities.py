@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.models.accounts import User
@@ -25,6 +25,8 @@ class Community(Timestamped, Base):
     invite_uses: Mapped[int] = mapped_column(default=0)
     # Formation weights chosen by its facilitators; missing keys fall back to the defaults.
     formation_weights: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A code of conduct members accept on joining (none asked for when empty).
+    conduct: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="community", cascade="all, delete-orphan"
@@ -48,6 +50,10 @@ class Membership(Base):
     # Whether formation places them in its next round; a member who called it a day may
     # ask for a break instead.
     wants_rematch: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # One of the community's safety contacts, who read the concerns members report.
+    safety_contact: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When they accepted the community's code of conduct (None: never asked, or before one).
+    conduct_accepted_at: Mapped[datetime | None]
 
     community: Mapped[Community] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()

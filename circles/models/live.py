@@ -104,6 +104,9 @@ class AgendaItem(Timestamped, Base):
         ForeignKey("question.id", ondelete="SET NULL")
     )
     covered: Mapped[bool] = mapped_column(default=False)
+    # The item of an earlier session this one was carried over from (not reached there).
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_item.id", ondelete="SET NULL"))
 
 
 class Contribution(Timestamped, Base):

@@ -12,7 +12,7 @@ from circles.models.base import Base, Timestamped
 #: What a member can be told about; each kind can be switched on or off per channel.
 KINDS = ("new_circle", "upcoming_session", "commitment_due", "introduction", "feedback",
          "pulse", "at_risk", "goal_checkin", "circle_change", "not_placed", "invitation",
-         "meeting_check")
+         "meeting_check", "harvest", "renewal", "concern")
 MAX_TEXT = 300
 MAX_LINK = 300
 

@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.members import blocks
 from circles.models import (
     Boundary,
     Interaction,
@@ -60,7 +61,8 @@ def suggestions(db: Session, user_id: int, limit: int = 5) -> list[Suggestion]:
     if not needs or not mine:
         return []
     via: dict[int, list[tuple[float, int]]] = defaultdict(list)
-    for broker in sorted(mine, key=lambda b: (-mine[b], b))[:MAX_BROKERS]:
+    kept = blocks.kept_from(db, user_id)
+    for broker in sorted(set(mine) - kept, key=lambda b: (-mine[b], b))[:MAX_BROKERS]:
         for other, strength in neighbours(db, broker).items():
             if other != user_id and other not in mine:
                 via[other].append((min(mine[broker], strength), broker))
@@ -137,7 +139,7 @@ def _excluded(db: Session, user_id: int, others: Iterable[int]) -> set[int]:
         Introduction.target_id == user_id, Introduction.requester_id.in_(others),
         Introduction.brokered_at.is_not(None),
         Introduction.status.in_(("brokered", "declined"))))
-    return set(asked) | set(told)
+    return set(asked) | set(told) | (blocks.kept_from(db, user_id) & others)
 
 
 def _users(db: Session, ids: set[int]) -> dict[int, User]:
@@ -175,7 +177,8 @@ def request_introduction(db: Session, requester: User, target_id: int, broker_id
     shared = _shared_communities(db, requester.id, target_id) if target is not None else []
     if target_id == requester.id:
         errors["target_id"] = "You cannot ask to be introduced to yourself."
-    elif target is None or not target.is_active or not shared:
+    elif (target is None or not target.is_active or not shared
+          or blocks.between(db, requester.id, target_id)):
         errors["target_id"] = "Choose someone from one of your communities."
     elif target_id in mine:
         errors["target_id"] = f"You are already connected with {target.display_name}."
@@ -185,6 +188,8 @@ def request_introduction(db: Session, requester: User, target_id: int, broker_id
             if earlier.is_open else
             f"An earlier request to meet {target.display_name} did not go ahead.")
     if (broker_id in (requester.id, target_id) or broker_id not in mine
+            or blocks.between(db, requester.id, broker_id)
+            or blocks.between(db, target_id, broker_id)
             or ("target_id" not in errors and target_id not in neighbours(db, broker_id))):
         errors["broker_id"] = "Choose someone who knows you both."
     if errors:

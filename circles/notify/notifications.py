@@ -43,11 +43,15 @@ LABELS = {
     "not_placed": "You could not be placed in a circle",
     "invitation": "A community invites you",
     "meeting_check": "Did your circle meet?",
+    "harvest": "The harvest of your round",
+    "renewal": "Renew your circle or meet new people",
+    "concern": "A concern reported to you as a safety contact",
 }
 #: Kinds sent by e-mail unless the member switches them off; the rest are in-app only.
 EMAIL_BY_DEFAULT = frozenset({"new_circle", "upcoming_session", "commitment_due",
                               "introduction", "at_risk", "circle_change",
-                              "not_placed", "invitation", "meeting_check"})
+                              "not_placed", "invitation", "meeting_check", "harvest",
+                              "renewal", "concern"})
 PAGE_SIZE = 50
 
 

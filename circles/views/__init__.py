@@ -34,6 +34,8 @@ from circles.views import (
     onboarding,
     profile,
     pulse,
+    renewal,
+    safety,
     sessions,
     vendor,
 )
@@ -56,7 +58,7 @@ def init_app(app: Flask) -> None:
     for module in (account, account_security, admin, api_tokens, auth, circle_settings,
                    circles, communities, email_links, ending, formation, goals, home,
                    introductions, invitations, live_room, meetings, network, notifications, onboarding, profile,
-                   pulse, sessions, vendor):
+                   pulse, renewal, safety, sessions, vendor):
         app.register_blueprint(module.bp)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in to see that page."

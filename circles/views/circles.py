@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from circles.communities import circle, ending, rounds
+from circles.communities import circle, ending, renewal, rounds
 from circles.communities import community as communities
 from circles.errors import NotFound
 from circles.extensions import current_member, db
@@ -79,7 +79,8 @@ def _show(circle_row: Circle, status: int = 200, **forms: Any) -> ResponseReturn
     facilitating = _facilitates(circle_row)
     rename_form = forms.pop("rename_form", None) or RenameForm(formdata=None)
     context: dict[str, Any] = {"circle": circle_row, "facilitating": facilitating,
-                               "seats": circle_row.current_seats, "rename_form": rename_form}
+                               "seats": circle_row.current_seats, "rename_form": rename_form,
+                               **renewal_context(circle_row, forms.pop("renewal_errors", []))}
     if facilitating:
         seated = {seat.user_id for seat in circle_row.current_seats}
         candidates = [m for m in communities.roster(db(), circle_row.community_id)
@@ -88,6 +89,16 @@ def _show(circle_row: Circle, status: int = 200, **forms: Any) -> ResponseReturn
         add_form.member.choices = [SelectChoice(str(m.user_id), _label(m)) for m in candidates]
         context.update(add_form=add_form, remove_errors=forms.pop("remove_errors", {}))
     return render_template("circles/show.html", **context), status
+
+
+show_circle = _show
+
+
+def renewal_context(circle_row: Circle, errors: list[str]) -> dict[str, Any]:
+    """The circle's cycle and, for a seated member, their own renew-or-remix choice."""
+    return {"cycle": renewal.cycle_of(db(), circle_row),
+            "my_renewal": renewal.my_choice(db(), circle_row, current_user.id),
+            "renewal_errors": errors}
 
 
 def _label(membership: Membership) -> str:

@@ -243,19 +243,27 @@ def join(code: str) -> ResponseReturnValue:
 @bp.post("/join/<code>")
 @login_required
 def join_post(code: str) -> ResponseReturnValue:
-    """Join the community this invite belongs to (the CSRF token is checked app-wide)."""
-    return _join(code)
+    """Join the community this invite belongs to (the CSRF token is checked app-wide),
+    with its code of conduct accepted when it has one."""
+    return _join(code, accepted=request.form.get("accept_conduct") == "y")
 
 
-def _join(code: str) -> ResponseReturnValue:
+def _join(code: str, *, accepted: bool = False) -> ResponseReturnValue:
     community = communities.community_by_invite(db(), code)
     if not current_member().email_verified:
         flash(communities.VERIFY_FIRST.format(email=current_member().email), "info")
         return redirect(url_for("communities.join", code=code))
+    if community.conduct and not accepted and request.endpoint != "communities.join_post":
+        return redirect(url_for("communities.join", code=code))  # read it before joining
     try:
-        communities.join_by_invite(db(), current_member(), code)
+        communities.join_by_invite(db(), current_member(), code, accepted_conduct=accepted)
         db().commit()
         flash(f"Welcome to {community.name}! Your facilitator will place you in a circle.", "ok")
+    except InvalidInput as exc:  # the code of conduct not accepted: the page says so
+        db().rollback()
+        return render_template("communities/join.html", community=community, code=code,
+                               already=False,
+                               conduct_error=" ".join(exc.errors.values())), 422
     except Conflict as exc:  # already a member: say so kindly and take them there
         db().rollback()
         flash(exc.message, "info")

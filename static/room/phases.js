@@ -69,6 +69,11 @@ function renderReview(kind) {
   if (!inReview) {
     return;
   }
+  var carried = room.state.agenda.filter(function (i) { return i.carried_over; });
+  show($("carried-panel"), carried.length > 0);
+  $("carried-list").replaceChildren.apply($("carried-list"), carried.map(function (i) {
+    return el("li", { text: i.title + " — " + nameOf(i.author_id) });
+  }));
   var items = room.state.commitments.to_review;
   keyed($("review-list"), items, function (c) { return c.id; }, function (c) {
     var node = el("li", { "data-commitment-id": c.id });
@@ -212,7 +217,8 @@ export function renderAgenda() {
   keyed($("agenda"), room.state.agenda, function (i) { return i.id; }, agendaRow, function (row, item) {
     var index = room.state.agenda.indexOf(item);
     row.querySelector(".title").textContent = item.title;
-    row.querySelector(".by").textContent = " — " + nameOf(item.author_id);
+    row.querySelector(".by").textContent = " — " + nameOf(item.author_id) +
+      (item.carried_over ? " (carried over)" : "");
     row.setAttribute("data-covered", item.covered ? "true" : "false");
     row.setAttribute("data-current", stage && stage.agenda_item_id === item.id ? "true" : "false");
     row.querySelector(".covered").hidden = !item.covered;

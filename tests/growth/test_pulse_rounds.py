@@ -46,6 +46,33 @@ def ended_session(db: Session, circle_id: int, ended: datetime, attendees: list[
     return session.id
 
 
+def old_circle(db: Session, member_ids: list[int]) -> int:
+    """A community and a circle of ``member_ids`` in the schema before pulse rounds (today's
+    models have columns it did not have yet)."""
+    now = utcnow()
+    community = table_of("community", *(column(name) for name in (
+        "id", "name", "description", "invite_code", "invite_uses", "formation_weights",
+        "created_at")))
+    community_id = db.execute(insert(community).values(
+        name="Old cohort", description="", invite_code="old-cohort", invite_uses=0,
+        formation_weights="{}", created_at=now).returning(community.c.id)).scalar_one()
+    circle = table_of("circle", *(column(name) for name in (
+        "id", "community_id", "name", "kind", "created_at")))
+    circle_id = int(db.execute(insert(circle).values(
+        community_id=community_id, name="Old pair", kind="pair", created_at=now,
+    ).returning(circle.c.id)).scalar_one())
+    memberships = table_of("membership", *(column(name) for name in (
+        "community_id", "user_id", "role", "joined_at", "wants_rematch")))
+    seats = table_of("circle_member", *(column(name) for name in (
+        "circle_id", "user_id", "joined_at", "left_reason")))
+    for uid in member_ids:
+        db.execute(insert(memberships).values(community_id=community_id, user_id=uid,
+                                              role="member", joined_at=now, wants_rematch=True))
+        db.execute(insert(seats).values(circle_id=circle_id, user_id=uid, joined_at=now,
+                                        left_reason=""))
+    return circle_id
+
+
 def old_ended_session(db: Session, circle_id: int, ended: datetime, attendees: list[int]) -> int:
     """``ended_session`` for the schema before pulse rounds: only the columns it had."""
     sessions = table_of("circle_session", *(column(name) for name in (
@@ -159,17 +186,16 @@ def test_answering_the_form_twice_keeps_one_answer(app: Flask, client: FlaskClie
         assert [score for _, score, _ in answers(orm.session(), trio["dan"].id)] == [3]
 
 
-def test_the_migration_keeps_the_latest_answer_of_each_round(app: Flask, make_user: Any,
-                                                             make_community: Any,
-                                                             make_circle: Any) -> None:
+def test_the_migration_keeps_the_latest_answer_of_each_round(app: Flask,
+                                                             make_user: Any) -> None:
     with app.app_context():
         orm.drop_all()
         upgrade(revision=BEFORE_ROUNDS)
     ann, ben = make_user(), make_user()
-    circle = make_circle(make_community(ann, members=[ben]), [ann, ben])
     with app.app_context():
         db = orm.session()
-        session_id = old_ended_session(db, circle.id, utcnow(), [ann.id, ben.id])
+        circle_id = old_circle(db, [ann.id, ben.id])
+        session_id = old_ended_session(db, circle_id, utcnow(), [ann.id, ben.id])
         march = datetime(2026, 3, 1, tzinfo=UTC)
         given = [(ann.id, session_id, march, 1), (ann.id, session_id, march + timedelta(days=1), 4),
                  (ann.id, None, march, 2), (ann.id, None, march + timedelta(days=5), 3),
@@ -178,7 +204,7 @@ def test_the_migration_keeps_the_latest_answer_of_each_round(app: Flask, make_us
         table = table_of("pulse", column("created_at", DateTime(timezone=True)), *(
             column(name) for name in ("circle_id", "user_id", "session_id", "score", "comment")))
         for user_id, sid, when, score in given:
-            db.execute(insert(table).values(circle_id=circle.id, user_id=user_id, session_id=sid,
+            db.execute(insert(table).values(circle_id=circle_id, user_id=user_id, session_id=sid,
                                             created_at=when, score=score, comment=""))
         db.commit()
         orm.session.remove()

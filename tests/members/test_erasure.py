@@ -22,13 +22,16 @@ from circles.members import erasure
 from circles.models import (
     AgendaItem,
     Base,
+    Block,
     Circle,
     CircleGoal,
     CircleSession,
     Community,
+    ConcernReport,
     Contribution,
     Feedback,
     GoalCheckin,
+    HarvestItem,
     LiveEvent,
     Membership,
     Note,
@@ -98,7 +101,8 @@ def test_the_world_really_holds_the_marker_everywhere_before(app: Flask,
     marked = user_fk_tables() - {"session_role", "session_stage", "attendance", "interaction",
                                  "tie", "regroup_consent", "membership", "circle_member",
                                  "role_handover", "session_series", "notification_preference",
-                                 "formation_run", "availability"}
+                                 "formation_run", "availability", "block",
+                                 "renewal_choice"}
     assert marked <= tables, marked - tables
     assert user_fk_tables() <= populated, user_fk_tables() - populated
 
@@ -139,6 +143,13 @@ def test_tombstones_and_the_others_data_stay(app: Flask, world: PrivacyWorld) ->
         assert db.scalars(select(AgendaItem.title)).all() == [erasure.TOMBSTONE]
         assert db.scalars(select(CircleGoal.text)).all() == [erasure.TOMBSTONE]
         assert db.scalars(select(GoalCheckin.line)).all() == ["Ann's progress"]
+        # His harvest goes; what he offered in Ann's round stays hers, as a tombstone.
+        assert [(h.user_id, h.text, h.author_id) for h in db.scalars(select(HarvestItem))] == [
+            (world.ann, erasure.TOMBSTONE, None)]
+        # His report goes; Ann's about him stays for the safety contacts, without him.
+        assert [(r.reporter_id, r.subject_id, r.text) for r in db.scalars(
+            select(ConcernReport))] == [(world.ann, None, "Ann worries about a former member")]
+        assert db.scalars(select(Block)).all() == []
         shared = db.scalars(select(Note.body).where(Note.slot == 0)).one()
         assert shared == "Shared: a former member (a former member) will send slides."
         assert db.scalars(select(Note.body).where(Note.private.is_(True))).all() == [

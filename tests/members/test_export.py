@@ -59,7 +59,7 @@ def test_the_export_holds_everything_zed_wrote_and_received(app: Flask,
                   "story", "gave", "suggest", "commit", "reflection", "private", "goal",
                   "checkin", "goal line", "pulse", "Contact", "Employer", "contact note",
                   "reason", "broker", "notice", "subject", "body", "learned", "appreciated",
-                  "departure", "left", "token", "agent", "Sandbox"):
+                  "departure", "left", "token", "agent", "Sandbox", "harvest", "concern"):
         assert f"{words} {MARK}" in text, words
     assert data["feedback_received"][0]["giver"]["name"] == "Ann Example"
     assert data["notes"]["private"][0]["body"] == f"private {MARK}"
@@ -72,6 +72,12 @@ def test_the_export_holds_everything_zed_wrote_and_received(app: Flask,
     assert {f["strength"] for f in data["feedback_received"]} == {
         "Ann to Zed", "Ann to Zed, last week"}
     assert {c["id"] for c in data["circles"]} == {world.circle_id, world.pair_id}
+    assert [(h["text"], h["offered_by"]["name"]) for h in data["harvest"]] == [
+        (f"harvest {MARK}", "Ann Example")]  # his own harvest only: not what he offered Ann
+    assert [b["blocked"]["name"] for b in data["blocks"]] == ["Cy Elsewhere"]
+    assert [r["subject_id"] for r in data["concerns_reported"]] == [world.bob]
+    assert "Ann worries" not in text  # a report about him is the safety contacts' record
+    assert [c["choice"] for c in data["renewal_choices"]] == ["renew"]
     assert OTHERS not in text
     assert "token_hash" not in text and "password" not in text.replace("has_password", "")
 
@@ -81,7 +87,9 @@ def test_others_see_their_own_and_never_zeds_private_words(app: Flask,
     _data, text = download(app, world.email(app, world.ann))
     assert f"Ann's private {OTHERS}" in text and f"Ann to Bob {OTHERS}" in text
     assert f"gave {MARK}" in text  # Zed's feedback to Ann is Ann's to read
-    for secret in ("private", "pulse", "contact note", "checkin", "departure", "learned"):
+    assert f"offered {MARK}" in text  # what Zed offered in Ann's round is her harvest
+    for secret in ("private", "pulse", "contact note", "checkin", "departure", "learned",
+                   "harvest", "concern"):
         assert f"{secret} {MARK}" not in text, secret
     # Bob was named as the target, but the broker (Ann) has not agreed: no trace for him.
     bob, bob_text = download(app, world.email(app, world.bob))

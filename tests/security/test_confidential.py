@@ -3,7 +3,8 @@ or another member — not in a page, JSON, export, Socket.IO ack or broadcast, n
 
 The world (tests/support/privacy_world.py) holds private notes, feedback, pulse comments, outside
 contacts, a private success criterion and its check-in, a departure reason, closing
-reflections and an introduction's words. Each viewer fetches every GET route of the URL map
+reflections, an introduction's words, a harvest and a concern reported to the
+safety contacts. Each viewer fetches every GET route of the URL map
 (ids filled from the world, every combination; a route whose arguments cannot be filled
 fails the test, so new routes are covered) and the live room's join / snapshot / events
 acks, and nothing of ``SECRETS`` may appear. Every log record of the whole run, the owner's
@@ -45,6 +46,7 @@ SECRETS = {
     "departure reason": f"departure {MARK}",
     "reflection": f"learned {MARK}", "appreciation": f"appreciated {MARK}",
     "introduction reason": f"reason {MARK}", "broker's note": f"broker {MARK}",
+    "harvest": f"harvest {MARK}", "concern reported": f"concern {MARK}",
 }
 #: What each viewer may rightly read of the secrets above (Bob received Ann's feedback).
 OWN = {"facilitator": set(), "site_admin": set(),
@@ -189,7 +191,8 @@ def test_the_owner_sees_their_own_words_and_the_logs_still_do_not(
     shown = {what for what, secret in SECRETS.items()
              if any(secret in text for text in pages.values())}
     assert {"private criterion", "outside contact", "pulse comment", "feedback received",
-            "departure reason"} <= shown
+            "departure reason", "harvest"} <= shown
+    assert f"harvest {MARK}" in pages["/journal"]
     assert leaks(pages, {k: SECRETS[k] for k in OTHERS_SECRETS}) == []
     export = pages["/account/export"]
     assert f"private {MARK}" in export and f"gave {MARK}" in export

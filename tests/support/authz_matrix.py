@@ -175,6 +175,21 @@ MATRIX.update({
     ("formation.prepare", "POST"): Row(ONLY_FACILITATOR),
     ("formation.publish", "POST"): Row(ONLY_FACILITATOR),
     ("formation.retry", "POST"): Row(ONLY_FACILITATOR),
+    # Safety: blocking someone whose profile one sees (oneself: refused, 409); one's own
+    # blocks (Ola blocked Vic); concerns to the safety contacts, read by them alone (Sam is
+    # community 1's: its facilitator is not, unless named); the facilitator's settings
+    ("safety.block", "POST"): Row(COMMUNITY),
+    ("safety.my_blocks", "GET"): OWN,
+    ("safety.lift", "POST"): Row(ONLY_OWNER, args={"user_id": "users.vic"}),
+    ("safety.report", "GET"): Row(COMMUNITY),
+    ("safety.report", "POST"): Row(COMMUNITY, data={"text": "Something worried me"}),
+    ("safety.concerns", "GET"): Row(frozenset({STRANGER})),
+    ("safety.settings", "GET"): Row(ONLY_FACILITATOR),
+    ("safety.settings", "POST"): Row(ONLY_FACILITATOR),
+    # Renew or remix: the cycle length (members, or the facilitator); the private choice
+    # (members only; refused with 409 before the cycle ends)
+    ("renewal.cycle", "POST"): Row(MEMBERS | ONLY_FACILITATOR, data={"cycle_sessions": "6"}),
+    ("renewal.choose", "POST"): Row(MEMBERS, data={"choice": "renew"}),
     # Site administration
     ("admin.index", "GET"): Row(frozenset({ADMIN}), vary=False),
     ("admin.accounts", "GET"): Row(frozenset({ADMIN}), vary=False),

@@ -28,6 +28,7 @@ from circles.extensions import orm
 from circles.live import agenda, phases
 from circles.members import accounts, credentials, logins
 from circles.models import (
+    Block,
     CircleGoal,
     Commitment,
     Community,
@@ -110,6 +111,10 @@ def build(app: Flask) -> World:
         for who in (people["uma"], people["vic"]):
             db.add(Membership(community=two, user=who, role="member"))
         db.flush()
+        db.scalars(select(Membership).where(Membership.community_id == one.id,
+                                            Membership.user_id == sam.id)).one() \
+            .safety_contact = True
+        db.add(Block(blocker_id=ola.id, blocked_id=people["vic"].id))
         circle_a = create_circle(db, one, ola, name="Circle A", member_ids=[ola.id, pia.id])
         circle_b = create_circle(db, one, sam, name="Circle B",
                                  member_ids=[sam.id, people["pending"].id])

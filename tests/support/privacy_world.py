@@ -26,6 +26,7 @@ from circles.models import (
     AgendaItem,
     Attendance,
     Availability,
+    Block,
     Boundary,
     CircleGoal,
     CircleMember,
@@ -33,11 +34,13 @@ from circles.models import (
     ClosingReflection,
     Commitment,
     Community,
+    ConcernReport,
     Contribution,
     Departure,
     ExternalContact,
     Feedback,
     GoalCheckin,
+    HarvestItem,
     Interaction,
     Introduction,
     Invitation,
@@ -53,6 +56,7 @@ from circles.models import (
     Pulse,
     Question,
     RegroupConsent,
+    RenewalChoice,
     RoleHandover,
     Separation,
     SessionPhase,
@@ -96,6 +100,7 @@ def build_privacy_world(app: Flask, make_user: Callable[..., Any]) -> PrivacyWor
     ann = make_user(display_name="Ann Example")
     bob = make_user(display_name="Bob Example")
     fay = make_user(display_name="Fay Facilitator")
+    cy = make_user(display_name="Cy Elsewhere")
     with app.app_context():
         db = orm.session()
         z, a, b, f = (db.get_one(User, u.id) for u in (zed, ann, bob, fay))
@@ -117,6 +122,7 @@ def build_privacy_world(app: Flask, make_user: Callable[..., Any]) -> PrivacyWor
         _ending(db, world, pair.id)
         _between(db, world, community.id, circle.name)
         _ended_session(db, world, circle.id)
+        _harvest_and_safety(db, world, pair.id, cy.id)
         notify_all_at_risk(db)  # what facilitators are told about circles at risk
         db.commit()
         return world
@@ -272,6 +278,32 @@ def _ended_session(db: Any, w: PrivacyWorld, circle_id: int) -> None:
                  strength="Ann to Zed, last week", suggestion="Ann suggests, last week"),
         Pulse(circle_id=circle_id, user_id=w.zed, session_id=ended.id, score=1,
               comment=f"pulse again {MARK}"),
+    ])
+    db.flush()
+
+
+def _harvest_and_safety(db: Any, w: PrivacyWorld, pair_id: int, cy: int) -> None:
+    """Zed's harvest from a round in the pair (Ann's words), his words in Ann's harvest, a
+    concern he reported about Bob to Ann (the community's safety contact) and one Ann
+    reported about him, a block of his and his renewal choice."""
+    met = CircleSession(circle_id=pair_id, title="Pair time", status="ended",
+                        starts_at=utcnow() - timedelta(days=14),
+                        ended_at=utcnow() - timedelta(days=14, minutes=-60))
+    db.add(met)
+    db.flush()
+    db.scalars(select(Membership).where(Membership.community_id == w.community_id,
+                                        Membership.user_id == w.ann)).one().safety_contact = True
+    db.add_all([
+        HarvestItem(user_id=w.zed, session_id=met.id, author_id=w.ann, kind="question",
+                    text=f"harvest {MARK}", round_title="My round"),
+        HarvestItem(user_id=w.ann, session_id=met.id, author_id=w.zed, kind="idea",
+                    text=f"offered {MARK}", round_title="Ann's round"),
+        ConcernReport(community_id=w.community_id, reporter_id=w.zed, subject_id=w.bob,
+                      text=f"concern {MARK}"),
+        ConcernReport(community_id=w.community_id, reporter_id=w.ann, subject_id=w.zed,
+                      text=f"Ann worries about {w.zed_name}"),
+        Block(blocker_id=w.zed, blocked_id=cy),
+        RenewalChoice(circle_id=pair_id, user_id=w.zed, cycle_no=1, choice="renew"),
     ])
     db.flush()
 

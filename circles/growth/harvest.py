@@ -1,0 +1,145 @@
+"""The harvest: what the person helped in a round was offered there, delivered to them alone.
+
+When a session ends, the questions, stories, resources and ideas others offered in each round
+are copied into the growth journal of the person that round helped, and e-mailed to them. The
+room's shared summary still lists the contributions; the harvest is the helped person's own
+record of them, which no facilitator, site administrator or other member can read.
+
+Who a round helped is ``helped_in``: today the owner of a focus round's agenda item; peer
+consulting formats (a client or focus person per round) extend it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circles.models import (
+    AgendaItem,
+    Circle,
+    CircleSession,
+    Contribution,
+    HarvestItem,
+    SessionPhase,
+    SessionStage,
+    User,
+)
+from circles.notify.notifications import notify
+
+#: The kinds of contribution offered to the person helped (check-ins and the like are not).
+OFFERED = ("question", "story", "resource", "idea")
+PLURALS = {"question": "questions", "story": "stories", "resource": "resources", "idea": "ideas"}
+
+
+def helped_in(phase: SessionPhase, stage: SessionStage) -> int | None:
+    """Who a stage helped: the focus member of a focus round (the agenda item's owner); None
+    for stages that help nobody in particular."""
+    return stage.focus_user_id if phase.kind == "focus" else None
+
+
+def gather(db: Session, session: CircleSession) -> dict[int, list[HarvestItem]]:
+    """Copy what each person helped in ``session`` was offered into their harvest; returns
+    the new items by person. Running it again adds nothing twice; what someone offered
+    themself is not harvested."""
+    made: dict[int, list[HarvestItem]] = {}
+    phases = db.scalars(select(SessionPhase).where(SessionPhase.session_id == session.id)
+                        .order_by(SessionPhase.position))
+    for phase in phases:
+        for stage in phase.stages:
+            person = helped_in(phase, stage)
+            if person is None:
+                continue
+            title = _round_title(db, stage)
+            have = set(db.scalars(select(HarvestItem.contribution_id).where(
+                HarvestItem.user_id == person, HarvestItem.session_id == session.id)))
+            for item in db.scalars(select(Contribution).where(
+                    Contribution.stage_id == stage.id, Contribution.kind.in_(OFFERED))
+                    .order_by(Contribution.id)):
+                if item.id in have or item.author_id == person:
+                    continue
+                row = HarvestItem(user_id=person, session_id=session.id,
+                                  contribution_id=item.id, author_id=item.author_id,
+                                  round_title=title, kind=item.kind, text=item.text,
+                                  helped=item.helped)
+                db.add(row)
+                made.setdefault(person, []).append(row)
+    db.flush()
+    return made
+
+
+def _round_title(db: Session, stage: SessionStage) -> str:
+    item = db.get(AgendaItem, stage.agenda_item_id) if stage.agenda_item_id else None
+    return item.title if item is not None else ""
+
+
+def deliver(db: Session, session: CircleSession) -> dict[int, list[HarvestItem]]:
+    """Gather the session's harvest and tell each person helped, the words in the e-mail
+    only (the in-app line just counts them and links to the journal)."""
+    made = gather(db, session)
+    circle = db.get(Circle, session.circle_id)
+    name = circle.name if circle is not None else "your circle"
+    for person, items in made.items():
+        notify(db, person, "harvest",
+               f"Your harvest from {name}: {_counted(items)} offered in your round.",
+               "/journal#harvest", key=f"harvest:{session.id}",
+               details=email_lines(db, items))
+    return made
+
+
+def _counted(items: list[HarvestItem]) -> str:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    return ", ".join(f"{n} {kind if n == 1 else PLURALS[kind]}" for kind, n in counts.items())
+
+
+def email_lines(db: Session, items: list[HarvestItem]) -> str:
+    """The harvest as plain text for the e-mail: round, kind, words and who offered them."""
+    names = _names(db, {i.author_id for i in items if i.author_id is not None})
+    lines: list[str] = []
+    title = None
+    for item in items:
+        if item.round_title != title:
+            title = item.round_title
+            lines.append(f"\nYour round: {title}" if title else "\nYour round")
+        who = names.get(item.author_id or 0, "a former member")
+        mark = " (it helped)" if item.helped else ""
+        lines.append(f"- {item.kind.capitalize()} from {who}{mark}: {item.text}")
+    return "\n".join(lines)
+
+
+def _names(db: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+@dataclass
+class HarvestRound:
+    """One session's harvest for its helped person, as the journal shows it."""
+
+    session: CircleSession
+    circle: Circle
+    items: list[HarvestItem] = field(default_factory=list)
+    authors: dict[int, str] = field(default_factory=dict)
+
+
+def harvest_of(db: Session, user: User) -> list[HarvestRound]:
+    """The member's own harvest, newest session first (there is no way to ask for anyone
+    else's)."""
+    rows = db.execute(select(HarvestItem, CircleSession, Circle)
+                      .join(CircleSession, CircleSession.id == HarvestItem.session_id)
+                      .join(Circle, Circle.id == CircleSession.circle_id)
+                      .where(HarvestItem.user_id == user.id)
+                      .order_by(CircleSession.starts_at.desc(), CircleSession.id.desc(),
+                                HarvestItem.id))
+    rounds: dict[int, HarvestRound] = {}
+    for item, session, circle in rows:
+        rounds.setdefault(session.id, HarvestRound(session, circle)).items.append(item)
+    names = _names(db, {i.author_id for r in rounds.values() for i in r.items
+                        if i.author_id is not None})
+    for entry in rounds.values():
+        entry.authors = names
+    return list(rounds.values())
