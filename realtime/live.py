@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from circles.errors import InvalidInput
 from circles.extensions import db
-from circles.live import agenda, feedback, log, notes, presence
+from circles.live import agenda, clearness, feedback, log, notes, presence
 from circles.live import phases as live
 from circles.live.room import Change
 from circles.live.snapshot import snapshot
@@ -53,6 +53,8 @@ CHANGES: dict[str, Operation] = {
         db(), me, p.get("session_id"), p.get("kind"), p.get("text")),
     "live:contribution_edit": lambda me, p: agenda.edit_contribution(
         db(), me, p.get("session_id"), p.get("contribution_id"), p.get("text")),
+    "live:stop": lambda me, p: clearness.stop(db(), me, p.get("session_id"),
+                                              p.get("contribution_id")),
     "live:helped": lambda me, p: agenda.mark_helped(
         db(), me, p.get("session_id"), p.get("contribution_id"), p.get("helped")),
     "live:feedback": lambda me, p: feedback.give_feedback(
