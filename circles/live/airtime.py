@@ -154,6 +154,13 @@ def views(db: Session, session: CircleSession, now: datetime) -> dict[int, View]
     return seen
 
 
+def under_way(db: Session, session: CircleSession) -> bool:
+    """Whether a focus or round stage of the session has begun (there is airtime to show)."""
+    return db.scalar(select(SessionStage.id).join(SessionPhase).where(
+        SessionPhase.session_id == session.id, SessionPhase.kind.in_(COUNTED),
+        SessionStage.began_at.is_not(None)).limit(1)) is not None
+
+
 def view_for(db: Session, session: CircleSession, member_id: int, now: datetime) -> View | None:
     """One member's airtime view (None for a member who was not in the session)."""
     return views(db, session, now).get(member_id)

@@ -152,12 +152,14 @@ def stage_clients(phase: SessionPhase, stage: SessionStage) -> list[int]:
 
 
 def clients_of(db: Session, session_id: int) -> list[tuple[int, int]]:
-    """Each round stage's client or focus person: ``(stage_id, member_id)`` pairs in the
-    order of the rounds (Troika: one pair per trio). Empty for a session in the circle's own
-    format, whose focus rounds name their member in ``SessionStage.focus_user_id``."""
+    """Who was helped in each stage: ``(stage_id, member_id)`` for every step of a format's
+    rounds (Troika: one pair per trio) and every focus round of the circle's own format (its
+    item's author), in the order they run. What others contributed to that stage
+    (``Contribution.stage_id``) was offered to that member."""
     found: list[tuple[int, int]] = []
-    for phase in db.scalars(select(SessionPhase).where(SessionPhase.session_id == session_id,
-                                                       SessionPhase.kind == ROUNDS)):
+    for phase in db.scalars(select(SessionPhase).where(
+            SessionPhase.session_id == session_id, SessionPhase.kind.in_(("focus", ROUNDS)))
+            .order_by(SessionPhase.position)):
         for stage in phase.stages:
             found.extend((stage.id, uid) for uid in stage_clients(phase, stage))
     return found

@@ -259,11 +259,13 @@ def private_view(db: Session, session: CircleSession, user_id: int) -> View:
     private note and, once the session has ended, their summary's feedback."""
     received = private_summary(db, session.id, user_id)
     note = db.scalar(select(Note).where(Note.session_id == session.id, Note.slot == user_id))
-    return {"feedback_received": received, "note": note_view(note),
-            "summary_feedback": received if session.status == "ended" else None,
-            "trio_contributions": [c for c in contributions_view(db, session.id, user_id)
-                                   if c["trio"] is not None],
-            "airtime": airtime.view_for(db, session, user_id, utcnow())}
+    view: View = {"feedback_received": received, "note": note_view(note),
+                  "summary_feedback": received if session.status == "ended" else None}
+    if airtime.under_way(db, session):  # a focus or round stage has begun
+        view["airtime"] = airtime.view_for(db, session, user_id, utcnow())
+        view["trio_contributions"] = [c for c in contributions_view(db, session.id, user_id)
+                                      if c["trio"] is not None]
+    return view
 
 
 def private_summary(db: Session, session_id: int, user_id: int) -> list[View]:

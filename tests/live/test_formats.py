@@ -20,7 +20,7 @@ from circles.errors import Conflict, InvalidInput
 from circles.live import agenda, airtime, clearness, formats, presence
 from circles.live import phases as live
 from circles.live.room import current_phase, current_stage
-from circles.live.snapshot import snapshot
+from circles.live.snapshot import private_view, snapshot
 from circles.models import CircleSession, Commitment, SessionRole, User, utcnow
 
 NAMES = ("ada", "ben", "cy", "di", "eve")
@@ -196,6 +196,12 @@ def test_troika_splits_the_room_into_trios_that_each_see_their_own_talk(
         "contributions"]]
     assert texts(big[2]) == ["What is at stake?"]
     assert texts(pair[1]) == []
+    # A catch-up gives each member their trio's contributions and their airtime.
+    session = db.get_one(CircleSession, session_id)
+    mine = private_view(db, session, big[2])
+    assert [c["text"] for c in mine["trio_contributions"]] == ["What is at stake?"]
+    assert mine["airtime"]["mine"]["member_id"] == big[2]
+    assert private_view(db, session, pair[1])["trio_contributions"] == []
     ada = who(db, five.ids["ada"])
     live.advance(db, ada, session_id)  # discuss: each trio's client turns away
     with pytest.raises(Conflict, match="turned away"):
@@ -269,6 +275,22 @@ def test_an_action_learning_set_opens_with_reports_back_and_fixes_airtime(
     live.timer(db, ben, session_id, "start")
     with pytest.raises(Conflict, match="fixed airtime"):
         live.timer(db, ben, session_id, "extend", minutes=5)
+
+
+def test_clients_of_names_the_focus_member_of_each_focus_round_in_the_circles_own_format(
+        db: Session, five: Five) -> None:
+    session_id = five.session(db, "circle")
+    start(db, five, session_id)
+    agenda.add_item(db, who(db, five.ids["di"]), session_id, "Saying no", 10)
+    agenda.add_item(db, who(db, five.ids["eve"]), session_id, "Asking for more", 10)
+    for _ in range(20):
+        if (phase := current_phase(db, session_id)) is not None and phase.kind == "focus":
+            break
+        live.advance(db, who(db, five.ids["ada"]), session_id)
+    focus = current_phase(db, session_id)
+    assert focus is not None and focus.kind == "focus"
+    assert formats.clients_of(db, session_id) == [
+        (focus.stages[0].id, five.ids["di"]), (focus.stages[1].id, five.ids["eve"])]
 
 
 def test_clients_rotate_fairly_across_sessions(app: Flask, db: Session, five: Five) -> None:
