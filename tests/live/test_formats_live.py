@@ -179,7 +179,7 @@ def troika(circle: Circle, session_id: int) -> None:
     circle.advance()  # discuss: each trio's client turns away
     assert "turned away" in circle[name_of(circle, pair[0])].refused(
         "live:contribute", kind="idea", text="Hm")
-    for _ in range(7):  # the rest of the three rounds
+    for _ in range(8):  # the rest of the three rounds
         circle.advance()
     assert circle.phase() == "close"  # rejoined: the whole room again
     version = outsider.ok("live:contribute", kind="appreciation", text="Thanks all")["version"]
