@@ -94,7 +94,8 @@ def test_five_members_run_wise_crowds_in_chromium(seats: dict[str, Seat]) -> Non
             [re.compile("^Check-in"), "Rounds", "Close"])
     for turn in range(2, 6):
         step(seats, f"{turn} of 5")
-    step(seats, "Round 1 of 5 · The client presents · client: you")  # Ada's screen
+    step(seats, "Round 1 of 5 · The client presents")
+    expect(ada.by_id("stage-line")).to_contain_text("client: you")
     expect(ben.by_id("stage-line")).to_contain_text("client: Ada Lovelace · recorder:")
     expect(ben.by_id("members").locator("li").filter(has_text="Ada Lovelace")
            .locator('[data-role="client"]')).to_be_visible()
