@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from circles.communities.circle import create_circle
 from circles.communities.community import create_community
 from circles.models import CircleSession, Membership, SessionRole, User, utcnow
+from tests.live.test_live_contract import FORMATS_ONLY, the_wire
 from tests.live.test_live_session_flow import Circle, Seat
 from tests.support.live import LiveServer, ServerFactory, http_session
 
@@ -119,6 +120,12 @@ def test_each_format_runs_end_to_end_with_real_clients(
                            writeup="Should I leave research for industry?"))
     action_learning(circle, plan(server, circle_id, ids, "action_learning"),
                     plan(server, circle_id, ids, "action_learning"))
+    # Every client here is held to docs/realtime/schemas (tests/support/contract.py): what
+    # only a format sends was on the wire, and kept its schema.
+    seen = the_wire()
+    assert FORMATS_ONLY["acks"] <= seen["ok"] & seen["refused"]
+    assert FORMATS_ONLY["changes"] <= seen["changes"]
+    assert FORMATS_ONLY["private"] | {"airtime"} <= seen["private"]
 
 
 def wise_crowds(circle: Circle, session_id: int) -> None:
