@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from circles.errors import CirclesError, InvalidInput
 from circles.extensions import db
 from circles.growth import harvest
-from circles.live import agenda, feedback, log, notes, presence
+from circles.live import agenda, clearness, feedback, formats, log, notes, presence
 from circles.live import phases as live
 from circles.live.room import Change
 from circles.live.snapshot import snapshot
@@ -54,6 +54,8 @@ CHANGES: dict[str, Operation] = {
         db(), me, p.get("session_id"), p.get("kind"), p.get("text")),
     "live:contribution_edit": lambda me, p: agenda.edit_contribution(
         db(), me, p.get("session_id"), p.get("contribution_id"), p.get("text")),
+    "live:stop": lambda me, p: clearness.stop(db(), me, p.get("session_id"),
+                                              p.get("contribution_id")),
     "live:helped": lambda me, p: agenda.mark_helped(
         db(), me, p.get("session_id"), p.get("contribution_id"), p.get("helped")),
     "live:feedback": lambda me, p: feedback.give_feedback(
@@ -82,7 +84,8 @@ def end_and_harvest(user: User, fields: Payload) -> Change:
     """End the session, then deliver each helped person's harvest to them alone (growth
     journal and e-mail; nothing of it goes to the room)."""
     change = live.end(db(), user, fields.get("session_id"))
-    harvest.deliver(db(), db().get_one(CircleSession, change.session_id))
+    harvest.deliver(db(), db().get_one(CircleSession, change.session_id),
+                    formats.clients_of(db(), change.session_id))
     return change
 
 

@@ -8,6 +8,8 @@
  *   static/room/changes.js   applying a change (or private parts) to the room's state
  *   static/room/state.js     join and catch-up over the socket, by the rule
  *   static/room/phases.js    the per-phase panels, the agenda and the summary
+ *   static/room/formats.js   a format's rounds (step, client, recorder, the client's
+ *                            turn-away), the clearness write-up and the airtime panel
  *   static/room/render.js    render(): phase bar, people, hands, facilitator, timer
  *   static/room/refusal.js   where and in which words a refused action is explained: pure,
  *                            unit-tested by Node

@@ -5,8 +5,10 @@ are copied into the growth journal of the person that round helped, and e-mailed
 room's shared summary still lists the contributions; the harvest is the helped person's own
 record of them, which no facilitator, site administrator or other member can read.
 
-Who a round helped is ``helped_in``: today the owner of a focus round's agenda item; peer
-consulting formats (a client or focus person per round) extend it.
+Who a round helped is ``helped_in`` (the owner of a focus round's agenda item) unless the
+caller says: the live edge passes ``circles.live.formats.clients_of``, which also names each
+peer-consulting round's client or focus person (in Troika, one per trio: a trio's client is
+offered only what their own trio said). A contribution the facilitator stopped is not offered.
 """
 
 from __future__ import annotations
@@ -39,34 +41,46 @@ def helped_in(phase: SessionPhase, stage: SessionStage) -> int | None:
     return stage.focus_user_id if phase.kind == "focus" else None
 
 
-def gather(db: Session, session: CircleSession) -> dict[int, list[HarvestItem]]:
+def gather(db: Session, session: CircleSession,
+           clients: list[tuple[int, int]] | None = None) -> dict[int, list[HarvestItem]]:
     """Copy what each person helped in ``session`` was offered into their harvest; returns
-    the new items by person. Running it again adds nothing twice; what someone offered
-    themself is not harvested."""
+    the new items by person. ``clients`` lists ``(stage_id, member_id)`` for every person
+    helped (default: each focus round's owner). Running it again adds nothing twice; what
+    someone offered themself is not harvested."""
+    helped: dict[int, list[int]] = {}
+    for stage_id, person in clients or []:
+        helped.setdefault(stage_id, []).append(person)
     made: dict[int, list[HarvestItem]] = {}
     phases = db.scalars(select(SessionPhase).where(SessionPhase.session_id == session.id)
                         .order_by(SessionPhase.position))
     for phase in phases:
         for stage in phase.stages:
-            person = helped_in(phase, stage)
-            if person is None:
-                continue
-            title = _round_title(db, stage)
-            have = set(db.scalars(select(HarvestItem.contribution_id).where(
-                HarvestItem.user_id == person, HarvestItem.session_id == session.id)))
-            for item in db.scalars(select(Contribution).where(
-                    Contribution.stage_id == stage.id, Contribution.kind.in_(OFFERED))
-                    .order_by(Contribution.id)):
-                if item.id in have or item.author_id == person:
-                    continue
-                row = HarvestItem(user_id=person, session_id=session.id,
-                                  contribution_id=item.id, author_id=item.author_id,
-                                  round_title=title, kind=item.kind, text=item.text,
-                                  helped=item.helped)
-                db.add(row)
-                made.setdefault(person, []).append(row)
+            people = helped.get(stage.id, []) if clients is not None else \
+                [p for p in [helped_in(phase, stage)] if p is not None]
+            for person in people:
+                _harvest_stage(db, session, phase, stage, person, made)
     db.flush()
     return made
+
+
+def _harvest_stage(db: Session, session: CircleSession, phase: SessionPhase,
+                   stage: SessionStage, person: int, made: dict[int, list[HarvestItem]]) -> None:
+    title = _round_title(db, stage)
+    trio = next((n for n, members in enumerate(phase.trios or []) if person in members), None)
+    have = set(db.scalars(select(HarvestItem.contribution_id).where(
+        HarvestItem.user_id == person, HarvestItem.session_id == session.id)))
+    for item in db.scalars(select(Contribution).where(
+            Contribution.stage_id == stage.id, Contribution.kind.in_(OFFERED),
+            Contribution.stopped_at.is_(None)).order_by(Contribution.id)):
+        if item.id in have or item.author_id == person:
+            continue
+        if phase.trios is not None and item.trio != trio:
+            continue
+        row = HarvestItem(user_id=person, session_id=session.id, contribution_id=item.id,
+                          author_id=item.author_id, round_title=title, kind=item.kind,
+                          text=item.text, helped=item.helped)
+        db.add(row)
+        made.setdefault(person, []).append(row)
 
 
 def _round_title(db: Session, stage: SessionStage) -> str:
@@ -74,10 +88,11 @@ def _round_title(db: Session, stage: SessionStage) -> str:
     return item.title if item is not None else ""
 
 
-def deliver(db: Session, session: CircleSession) -> dict[int, list[HarvestItem]]:
-    """Gather the session's harvest and tell each person helped, the words in the e-mail
-    only (the in-app line just counts them and links to the journal)."""
-    made = gather(db, session)
+def deliver(db: Session, session: CircleSession,
+            clients: list[tuple[int, int]] | None = None) -> dict[int, list[HarvestItem]]:
+    """Gather the session's harvest (``clients``: see ``gather``) and tell each person helped,
+    the words in the e-mail only (the in-app line just counts them and links to the journal)."""
+    made = gather(db, session, clients)
     circle = db.get(Circle, session.circle_id)
     name = circle.name if circle is not None else "your circle"
     for person, items in made.items():

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.ids import is_id
+from circles.live import formats
 from circles.live.room import (
     Change,
     bump,
@@ -34,7 +35,7 @@ from circles.models import (
     SessionStage,
     User,
 )
-from circles.models.live import CONTRIBUTION_KINDS
+from circles.models.live import CONTRIBUTION_KINDS, ROUNDS
 
 #: The kinds of contribution each phase takes (we teach how to think, not what to think).
 KINDS_BY_PHASE = {
@@ -154,21 +155,38 @@ def contribute(db: Session, user: User, session_id: object, kind: object,
     session = session_for_member(db, user.id, session_id)
     require_live(session)
     phase = current_phase(db, session.id)
-    if phase is None or phase.kind not in KINDS_BY_PHASE:
+    if phase is None or (phase.kind not in KINDS_BY_PHASE and phase.kind != ROUNDS):
         raise Conflict("This phase takes no contributions.")
-    allowed = KINDS_BY_PHASE[phase.kind]
+    stage = next(s for s in phase.stages if s.status == "active")
+    trio = None
+    if phase.kind == ROUNDS:
+        allowed, trio = formats.contribution_rules(session, phase, stage, user.id)
+    else:
+        allowed = KINDS_BY_PHASE[phase.kind]
     chosen = choice("kind", kind, CONTRIBUTION_KINDS, "a kind")
     if chosen not in allowed:
-        raise InvalidInput.field("kind", f"The {phase.kind} phase takes {', '.join(allowed)}.")
-    stage = next(s for s in phase.stages if s.status == "active")
-    item = Contribution(stage_id=stage.id, author_id=user.id, kind=chosen,
+        raise InvalidInput.field("kind", formats.KIND_REFUSALS.get(
+            session.format if phase.kind == ROUNDS else "",
+            f"The {phase.kind} phase takes {', '.join(allowed)}."))
+    item = Contribution(stage_id=stage.id, author_id=user.id, kind=chosen, trio=trio,
                         text=text("text", body, max_len=TEXT_MAX,
                                   what="your contribution"))
     db.add(item)
     db.flush()
+    return contribution_change(session, stage, item, contribution_id=item.id)
+
+
+def contribution_change(session: CircleSession, stage: SessionStage, item: Contribution,
+                        **result: object) -> Change:
+    """Tell the room about a contribution; one said in a Troika trio goes to that trio's
+    members alone (the room learns only that the trio said something)."""
+    view = {"type": "contribution", "contribution": contribution_view(item)}
+    trios = stage.phase.trios
+    if item.trio is None or trios is None:
+        return Change(session.id, bump(session), view, result=dict(result))
     return Change(session.id, bump(session),
-                  {"type": "contribution", "contribution": contribution_view(item)},
-                  result={"contribution_id": item.id})
+                  {"type": "trio_contribution", "stage_id": stage.id, "trio": item.trio},
+                  private=[(uid, view) for uid in trios[item.trio]], result=dict(result))
 
 
 def _contribution(db: Session, session: CircleSession,
@@ -177,6 +195,8 @@ def _contribution(db: Session, session: CircleSession,
     stage = None if item is None else db.get(SessionStage, item.stage_id)
     if item is None or stage is None or stage.phase.session_id != session.id:
         raise NotFound("contribution")
+    if item.stopped_at is not None:
+        raise Conflict("The facilitator stopped that contribution; it is no longer shown.")
     return item, stage
 
 
@@ -184,12 +204,11 @@ def edit_contribution(db: Session, user: User, session_id: object, contribution_
                       body: object) -> Change:
     session = session_for_member(db, user.id, session_id)
     require_live(session)
-    item, _stage = _contribution(db, session, contribution_id)
+    item, stage = _contribution(db, session, contribution_id)
     if item.author_id != user.id:
         raise Conflict("Only its author can edit a contribution.")
     item.text = text("text", body, max_len=TEXT_MAX, what="your contribution")
-    return Change(session.id, bump(session),
-                  {"type": "contribution", "contribution": contribution_view(item)})
+    return contribution_change(session, stage, item)
 
 
 def mark_helped(db: Session, user: User, session_id: object, contribution_id: object,
@@ -198,10 +217,11 @@ def mark_helped(db: Session, user: User, session_id: object, contribution_id: ob
     session = session_for_member(db, user.id, session_id)
     require_live(session)
     item, stage = _contribution(db, session, contribution_id)
-    if stage.phase.kind != "focus" or stage.focus_user_id != user.id:
+    if (stage.phase.kind not in ("focus", ROUNDS)
+            or user.id not in formats.stage_clients(stage.phase, stage)
+            or (item.trio is not None and item.trio != formats.trio_of(stage.phase, user.id))):
         raise Conflict("Only the focus member of that round can mark what helped.")
     if not isinstance(helped, bool):
         raise InvalidInput.field("helped", "Give true or false.")
     item.helped = helped
-    return Change(session.id, bump(session),
-                  {"type": "contribution", "contribution": contribution_view(item)})
+    return contribution_change(session, stage, item)

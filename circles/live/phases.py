@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from circles.communities.renewal import cycle_ended
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.live import airtime, formats
 from circles.live.room import (
     Change,
     bump,
@@ -51,7 +52,7 @@ from circles.models import (
     as_utc,
     utcnow,
 )
-from circles.models.live import PHASE_KINDS, SHARED_NOTE
+from circles.models.live import PHASE_KINDS, ROUNDS, SHARED_NOTE
 from circles.notify.notifications import notify
 from circles.sessions.carry_over import carried, carry_into, carry_over
 
@@ -123,17 +124,21 @@ def start(db: Session, user: User, session_id: object, *, now: datetime | None =
     require_role(session, user.id, ("facilitator",), "start the session")
     now = now or utcnow()
     carry_into(db, session)
-    for position, kind in enumerate(phase_order(db, session.circle_id)):
+    kinds = formats.phase_kinds(session, phase_order(db, session.circle_id))
+    for position, kind in enumerate(kinds):
         phase = SessionPhase(session_id=session.id, kind=kind, position=position)
-        phase.stages = [SessionStage(position=n, focus_user_id=uid)
-                        for n, uid in enumerate(_turns(db, session, kind))]
+        if kind == ROUNDS:
+            formats.build_rounds(db, session, phase)
+        else:
+            phase.stages = [SessionStage(position=n, focus_user_id=uid)
+                            for n, uid in enumerate(_turns(db, session, kind))]
         db.add(phase)
     if db.scalar(select(Note.id).where(Note.session_id == session.id,
                                        Note.slot == SHARED_NOTE)) is None:
         db.add(Note(session_id=session.id, slot=SHARED_NOTE, private=False))  # may exist already
     session.status, session.started_at = "live", now
     db.flush()
-    _enter(db, session, 0)
+    _enter(db, session, 0, now)
     return Change(session.id, bump(session), {
         "type": "started", "status": "live", "started_at": iso(now),
         "phases": phase_views(db, session.id, now)})
@@ -166,7 +171,8 @@ def _turns(db: Session, session: CircleSession, kind: str) -> list[int | None]:
     return [None]
 
 
-def _enter(db: Session, session: CircleSession, position: int) -> SessionPhase | None:
+def _enter(db: Session, session: CircleSession, position: int,
+           now: datetime) -> SessionPhase | None:
     """Make the first phase at or after ``position`` that has stages active; phases without
     stages (no commitments to review, an empty agenda) are passed as done."""
     for phase in phases(db, session.id)[position:]:
@@ -181,7 +187,7 @@ def _enter(db: Session, session: CircleSession, position: int) -> SessionPhase |
             phase.status = "done"
             continue
         phase.status = "active"
-        phase.stages[0].status = "active"
+        phase.stages[0].status, phase.stages[0].began_at = "active", now
         return phase
     return None
 
@@ -211,21 +217,23 @@ def advance(db: Session, user: User, session_id: object, *, expected_version: ob
     later = [p for p in phases(db, session.id) if p.position > phase.position]
     if not following and not any(p.kind == "focus" or p.stages for p in later):
         raise Conflict("This is the last stage; end the session to close it.")
-    _finish(db, stage)
+    now = now or utcnow()
+    _finish(db, stage, now)
     if following:
-        following[0].status = "active"
+        following[0].status, following[0].began_at = "active", now
     else:
         phase.status = "done"
-        _enter(db, session, phase.position + 1)
+        _enter(db, session, phase.position + 1, now)
     for attendance in db.scalars(select(Attendance).where(Attendance.session_id == session.id)):
         attendance.ready = False
-    now = now or utcnow()
     return Change(session.id, bump(session), {"type": "advanced",
-                                              "phases": phase_views(db, session.id, now)})
+                                              "phases": phase_views(db, session.id, now)},
+                  private=(airtime.private_changes(db, session, now)
+                           if phase.kind in airtime.COUNTED else []))
 
 
-def _finish(db: Session, stage: SessionStage) -> None:
-    stage.status = "done"
+def _finish(db: Session, stage: SessionStage, now: datetime) -> None:
+    stage.status, stage.finished_at = "done", now
     stage.ends_at = stage.paused_remaining_ms = None
     if stage.agenda_item_id is not None:
         item = db.get(AgendaItem, stage.agenda_item_id)
@@ -252,6 +260,7 @@ def timer(db: Session, user: User, session_id: object, action: object,
     if stage is None:
         raise Conflict("No stage is under way to time.")
     now = now or utcnow()
+    formats.check_timer(session, stage, verb)
     if verb == "start":
         stage.ends_at = now + timedelta(seconds=_start_seconds(db, stage, seconds, minutes))
         stage.paused_remaining_ms, stage.started_by_id = None, user.id
@@ -285,6 +294,8 @@ def _length(seconds: object, minutes: object, most: int, *, needed: str) -> tupl
 
 
 def _start_seconds(db: Session, stage: SessionStage, seconds: object, minutes: object) -> int:
+    if seconds is None and minutes is None and stage.seconds is not None:
+        return stage.seconds  # a format's step has its planned length
     if seconds is None and minutes is None and stage.agenda_item_id is not None:
         item = db.get(AgendaItem, stage.agenda_item_id)
         if item is not None:
@@ -335,7 +346,7 @@ def end(db: Session, user: User, session_id: object, *, now: datetime | None = N
     for phase in phases(db, session.id):
         for stage in phase.stages:
             if stage.status == "active":
-                _finish(db, stage)
+                _finish(db, stage, now)
         if phase.status == "active":
             phase.status = "done"
     attendees = sorted(set(db.scalars(select(Attendance.user_id)

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from circles.live import airtime
+from circles.live.formats import stage_clients
 from circles.live.room import (
     feedback_open_until,
     holder,
@@ -52,7 +54,9 @@ def snapshot(db: Session, user: User, session_id: object, *, away_grace: float =
         "session": {"id": session.id, "circle_id": session.circle_id, "title": session.title,
                     "status": session.status, "starts_at": iso(session.starts_at),
                     "duration_minutes": session.duration_minutes,
-                    "started_at": iso(session.started_at), "ended_at": iso(session.ended_at)},
+                    "started_at": iso(session.started_at), "ended_at": iso(session.ended_at),
+                    "format": session.format, "focus_person_id": session.focus_person_id,
+                    "writeup": session.writeup},
         "version": session.version,
         "server_now": iso(now),
         "me": user.id,
@@ -61,11 +65,12 @@ def snapshot(db: Session, user: User, session_id: object, *, away_grace: float =
         "hands": hands_view(db, session.id),
         "phases": phase_views(db, session.id, now),
         "agenda": agenda_view(db, session.id),
-        "contributions": contributions_view(db, session.id),
+        "contributions": contributions_view(db, session.id, user.id),
         "commitments": commitments_view(db, session),
         "feedback": feedback_view(db, session, user.id),
         "notes": notes_view(db, session.id, user.id),
         "summary": None,
+        "airtime": airtime.view_for(db, session, user.id, now),
     }
     if session.status == "ended":
         view["summary"] = {**shared_summary(db, session),
@@ -158,9 +163,11 @@ def phase_views(db: Session, session_id: int, now: datetime) -> list[View]:
 
 def phase_view(phase: SessionPhase, now: datetime) -> View:
     return {"id": phase.id, "kind": phase.kind, "position": phase.position,
-            "status": phase.status, "prompt": phase.prompt,
+            "status": phase.status, "prompt": phase.prompt, "trios": phase.trios,
             "stages": [{"id": s.id, "position": s.position, "status": s.status,
                         "focus_user_id": s.focus_user_id, "agenda_item_id": s.agenda_item_id,
+                        "round": s.round, "step": s.step, "seconds": s.seconds,
+                        "clients": stage_clients(phase, s), "recorder_id": s.recorder_id,
                         "timer": timer_view(s, now)} for s in phase.stages]}
 
 
@@ -179,14 +186,19 @@ def agenda_view(db: Session, session_id: int) -> list[View]:
 
 def contribution_view(item: Contribution) -> View:
     return {"id": item.id, "stage_id": item.stage_id, "author_id": item.author_id,
-            "kind": item.kind, "text": item.text, "helped": item.helped,
+            "kind": item.kind, "text": item.text, "helped": item.helped, "trio": item.trio,
             "created_at": iso(item.created_at)}
 
 
-def contributions_view(db: Session, session_id: int) -> list[View]:
-    return [contribution_view(item) for item in db.scalars(
-        select(Contribution).join(SessionStage).join(SessionPhase)
-        .where(SessionPhase.session_id == session_id).order_by(Contribution.id))]
+def contributions_view(db: Session, session_id: int, viewer: int | None = None) -> list[View]:
+    """The room's contributions, without those the facilitator stopped; one said in a
+    Troika trio only for a ``viewer`` in that trio."""
+    return [contribution_view(item) for item, trios in db.execute(
+        select(Contribution, SessionPhase.trios).select_from(Contribution)
+        .join(SessionStage).join(SessionPhase)
+        .where(SessionPhase.session_id == session_id, Contribution.stopped_at.is_(None))
+        .order_by(Contribution.id))
+        if item.trio is None or (trios is not None and viewer in trios[item.trio])]
 
 
 def commitment_view(item: Commitment) -> View:
@@ -256,8 +268,13 @@ def private_view(db: Session, session: CircleSession, user_id: int) -> View:
     private note and, once the session has ended, their summary's feedback."""
     received = private_summary(db, session.id, user_id)
     note = db.scalar(select(Note).where(Note.session_id == session.id, Note.slot == user_id))
-    return {"feedback_received": received, "note": note_view(note),
-            "summary_feedback": received if session.status == "ended" else None}
+    view: View = {"feedback_received": received, "note": note_view(note),
+                  "summary_feedback": received if session.status == "ended" else None}
+    if airtime.under_way(db, session):  # a focus or round stage has begun
+        view["airtime"] = airtime.view_for(db, session, user_id, utcnow())
+        view["trio_contributions"] = [c for c in contributions_view(db, session.id, user_id)
+                                      if c["trio"] is not None]
+    return view
 
 
 def private_summary(db: Session, session_id: int, user_id: int) -> list[View]:

@@ -22,6 +22,8 @@ CONTRIBUTION_KINDS = (
     "question", "story", "resource", "idea", "checkin", "appreciation", "reflection",
 )
 COMMITMENT_STATUSES = ("open", "kept", "partly", "missed", "dropped")
+#: The phase of a session run in a format other than the circle's own: one round per client.
+ROUNDS = "rounds"
 SHARED_NOTE = 0  # ``Note.slot`` of the one shared note; a private note's slot is its author's id
 
 
@@ -54,6 +56,8 @@ class SessionPhase(Base):
     position: Mapped[int]
     status: Mapped[str] = mapped_column(String(8), default="pending")
     prompt: Mapped[str] = mapped_column(String(200), default="")
+    #: Troika Consulting's trios (member ids), one list per trio; None in other phases.
+    trios: Mapped[list[list[int]] | None] = mapped_column(JSON)
 
     stages: Mapped[list[SessionStage]] = relationship(
         back_populates="phase", cascade="all, delete-orphan", order_by="SessionStage.position"
@@ -82,6 +86,15 @@ class SessionStage(Base):
     ends_at: Mapped[datetime | None]
     paused_remaining_ms: Mapped[int | None]
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # A format's round (circles/live/formats.py): its number, its step ("present",
+    # "clarify", "discuss", …), the step's planned length and the round's recorder.
+    round: Mapped[int | None]
+    step: Mapped[str | None] = mapped_column(String(16))
+    seconds: Mapped[int | None]
+    recorder_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # When the stage was active, for airtime (circles/live/airtime.py).
+    began_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
 
     phase: Mapped[SessionPhase] = relationship(back_populates="stages")
 
@@ -122,6 +135,11 @@ class Contribution(Timestamped, Base):
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     helped: Mapped[bool] = mapped_column(default=False)
+    #: Troika: the trio it was said in (only that trio reads it); None for the whole room.
+    trio: Mapped[int | None]
+    #: Set when the facilitator stopped it (advice in disguise in a clearness committee):
+    #: hidden from the room, its author told.
+    stopped_at: Mapped[datetime | None]
 
 
 class Feedback(Timestamped, Base):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.models.accounts import User
@@ -26,6 +26,13 @@ VIDEO_URL_MAX = 500  # long enough for the links of the big video services
 LOCATION_MAX = 200
 ROLES = ("facilitator", "timekeeper", "note_taker")
 CADENCES = ("weekly", "fortnightly", "monthly")
+#: How a session runs (circles/live/formats.py): "circle" is the circle's own phase order;
+#: the others are peer-consulting structures whose rounds rotate a client or focus person.
+FORMATS = ("circle", "wise_crowds", "troika", "clearness", "action_learning")
+FORMAT_NAMES = {"circle": "Our circle's phases", "wise_crowds": "Wise Crowds",
+                "troika": "Troika Consulting", "clearness": "Clearness committee",
+                "action_learning": "Action learning set"}
+WRITEUP_MAX = 3000
 
 
 class SessionSeries(Timestamped, Base):
@@ -68,9 +75,16 @@ class CircleSession(Timestamped, Base):
     reported_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"))
     reported_at: Mapped[datetime | None]
+    # The format chosen when it was planned; a clearness committee's focus person is known
+    # ahead, so their write-up can reach the circle before the session.
+    format: Mapped[str] = mapped_column(String(16), default="circle", server_default="circle")
+    focus_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+    writeup: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     circle: Mapped[Circle] = relationship()
     reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])
+    focus_person: Mapped[User | None] = relationship(foreign_keys=[focus_person_id])
     roles: Mapped[list[SessionRole]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="SessionRole.role"
     )

@@ -19,6 +19,7 @@ from circles.errors import CircleClosed, Conflict, InvalidInput, NotFound, Sessi
 from circles.members.profiles import check_timezone
 from circles.models import Circle, CircleMember, CircleSession, SessionSeries, User, as_utc, utcnow
 from circles.models.sessions import CADENCES
+from circles.sessions.formats import assign_focus_people, checked_format
 from circles.sessions.places import checked_place
 from circles.sessions.roles import assign_roles, clear_swaps
 
@@ -152,9 +153,11 @@ def _checked_start(errors: dict[str, str], day: str, clock: str, timezone: str,
 def schedule(db: Session, circle: Circle, user: User, *, date: str, time: str, timezone: str,
              duration_minutes: int | None, title: str = "", cadence: str | None = None,
              count: int | None = 1, video_url: str = "", location: str = "",
-             create_room: bool = False, room_base: str = "",
+             create_room: bool = False, room_base: str = "", format: str | None = None,
              now: datetime | None = None) -> list[CircleSession]:
-    """Plan one session, or ``count`` sessions on a cadence, and give each its rotating roles.
+    """Plan one session, or ``count`` sessions on a cadence, and give each its rotating roles
+    (and, for a clearness committee, its focus person). Every session of a series runs in
+    the same ``format`` (circles/live/formats.py).
 
     ``date`` and ``time`` are the local wall-clock start in ``timezone``, as typed. Every
     session of a series meets at the same place (one video room for all of them).
@@ -167,6 +170,7 @@ def schedule(db: Session, circle: Circle, user: User, *, date: str, time: str, t
     video_url, location = checked_place(errors, video_url=video_url, location=location,
                                         create_room=create_room, room_base=room_base,
                                         circle_name=circle.name)
+    chosen_format = checked_format(errors, format)
     cadence = cadence or None
     if cadence is not None and cadence not in CADENCES:
         errors["cadence"] = "Choose how it repeats: weekly, fortnightly or monthly."
@@ -195,12 +199,13 @@ def schedule(db: Session, circle: Circle, user: User, *, date: str, time: str, t
         CircleSession(circle_id=circle.id, circle=circle, series_id=series.id if series else None,
                       title=title, starts_at=start.astimezone(UTC), duration_minutes=duration,
                       status="scheduled", created_by_id=user.id, video_url=video_url,
-                      location=location)
+                      location=location, format=chosen_format)
         for start in starts
     ]
     db.add_all(sessions)
     db.flush()
     assign_roles(db, circle, sessions)
+    assign_focus_people(db, circle, sessions)
     return sessions
 
 

@@ -8,10 +8,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 
 from circles.members.profiles import all_timezones
 from circles.models import Circle, CircleSession, SessionRole, User, as_utc, utcnow
+from circles.models.sessions import FORMAT_NAMES, WRITEUP_MAX
 from circles.sessions import meetings, plans, roles, scheduling
 from circles.sessions.roles import ROLE_NAMES
 from circles.views.dates import local
@@ -19,6 +27,7 @@ from circles.views.forms import PlainForm, WholeNumberField
 
 REPEATS = [SelectChoice("", "Does not repeat"), SelectChoice("weekly", "Every week"),
            SelectChoice("fortnightly", "Every two weeks"), SelectChoice("monthly", "Every month")]
+FORMATS = [SelectChoice(key, name) for key, name in FORMAT_NAMES.items()]
 
 
 class _WhenForm(PlainForm):
@@ -57,6 +66,16 @@ class ScheduleForm(_PlaceForm):
     count = WholeNumberField("How many sessions", default=1,
                              render_kw={"type": "number", "min": 1, "max": 26},
                              description="For a repeating series: 2 to 26 sessions.")
+    format = SelectField("Format", choices=FORMATS, default="circle", validate_choice=False,
+                         description="Wise Crowds, Troika and action learning give everyone "
+                                     "a round as client; a clearness committee helps one "
+                                     "focus person with open questions only.")
+
+
+class WriteupForm(PlainForm):
+    writeup = TextAreaField("Your write-up for the circle", render_kw={"rows": 5},
+                            description=f"What you bring, in up to {WRITEUP_MAX:,} characters. "
+                                        "The circle reads it here and in the room.")
 
 
 class RescheduleForm(_PlaceForm):
@@ -100,6 +119,12 @@ class SessionsPanel:
 
     def changeable(self, session: CircleSession) -> bool:
         return scheduling.is_changeable(session, self.now)
+
+    def format_name(self, session: CircleSession) -> str:
+        return FORMAT_NAMES.get(session.format, session.format)
+
+    def writeup_form(self) -> WriteupForm:
+        return WriteupForm()
 
     def role_name(self, role: SessionRole) -> str:
         return ROLE_NAMES[role.role]

@@ -24,13 +24,14 @@ from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import current_member, db
 from circles.models import Circle, CircleSession, SessionRole, utcnow
 from circles.sessions import calendar as ics
-from circles.sessions import plans, roles, scheduling
+from circles.sessions import formats, plans, roles, scheduling
 from circles.views.dates import local
 from circles.views.forms import PlainForm, render_form, submit
 from circles.views.session_forms import (
     RescheduleForm,
     ScheduleForm,
     SessionsPanel,
+    WriteupForm,
     sessions_panel,
 )
 
@@ -87,6 +88,7 @@ def new(circle_id: int) -> ResponseReturnValue:
         title=form.title.data or "", cadence=form.cadence.data or None, count=form.count.data,
         video_url=form.video_url.data or "", location=form.location.data or "",
         create_room=bool(form.create_room.data), room_base=_room_base(),
+        format=form.format.data or None,
     ))
     if planned is None:
         return render_form("sessions/new.html", form, circle=circle, room_base=_room_base())
@@ -113,6 +115,20 @@ def reschedule(session_id: int) -> ResponseReturnValue:
                            room_base=_room_base())
     flash(f"Moved to {local(moved.starts_at, 'session')}.", "ok")
     return _back(moved)
+
+
+@bp.post("/sessions/<int:session_id>/writeup")
+@login_required
+def writeup(session_id: int) -> ResponseReturnValue:
+    """The focus person of a clearness committee sends the circle their write-up ahead."""
+    session = scheduling.session_for_member(db(), current_member(), session_id)
+    form = WriteupForm()
+    if not form.validate_on_submit():
+        flash("This form could not be read. Reload the page and send it again.", "error")
+        return _back(session)
+    return _act(session, lambda: formats.save_writeup(db(), session, current_member(),
+                                                      form.writeup.data or ""),
+                "Your write-up is on the circle page for the others to read.")
 
 
 @bp.post("/sessions/<int:session_id>/cancel")

@@ -70,6 +70,12 @@ export function apply(change, replayed) {
     room.state.agenda = change.agenda;
   } else if (kind === "contribution") {
     upsert(room.state.contributions, change.contribution);
+  } else if (kind === "trio_contribution") {
+    // Said in another trio, or in mine: its text comes privately (live:private) to my trio.
+  } else if (kind === "contribution_stopped") {
+    room.state.contributions = room.state.contributions.filter(function (c) {
+      return c.id !== change.contribution_id;
+    });
   } else if (kind === "feedback") {
     var known = room.state.feedback.pairs.some(function (p) {
       return p[0] === change.giver_id && p[1] === change.receiver_id;
@@ -120,6 +126,12 @@ export function applyPrivate(change) {
   } else if (change.type === "note") {
     room.state.notes["private"] = change.note;
     notes["private"].remote(change.note);
+  } else if (change.type === "contribution") {  // said in my Troika trio
+    upsert(room.state.contributions, change.contribution);
+  } else if (change.type === "contribution_stopped") {
+    room.stopped = change.message + " (“" + change.text + "”)";
+  } else if (change.type === "airtime") {
+    room.state.airtime = change.airtime;
   }
 }
 
@@ -128,6 +140,10 @@ export function applyMine(mine) {
   room.state.feedback.received = mine.feedback_received;
   room.state.notes["private"] = mine.note;
   notes["private"].remote(mine.note);
+  (mine.trio_contributions || []).forEach(function (c) { upsert(room.state.contributions, c); });
+  if (mine.airtime !== undefined) {
+    room.state.airtime = mine.airtime;
+  }
   if (mine.summary_feedback) {
     room.state.summary = Object.assign(room.state.summary || {}, { feedback: mine.summary_feedback });
   }

@@ -17,7 +17,8 @@ export const NOTE_DEBOUNCE_MS = 700;
 
 export const PHASE_NAMES = {
   checkin: "Check-in", review: "Commitment review", agenda: "Agenda",
-  focus: "Focus rounds", feedback: "Feedback", commitments: "Commitments", close: "Close"
+  focus: "Focus rounds", feedback: "Feedback", commitments: "Commitments", close: "Close",
+  rounds: "Rounds"
 };
 export const PHASE_HINTS = {
   checkin: "One short turn each.",
@@ -26,7 +27,8 @@ export const PHASE_HINTS = {
   focus: "The focus member frames their question; peers answer with questions, stories, resources and ideas. We teach how to think, not what to think.",
   feedback: "Give everyone who was here a strength you noticed and one suggestion. Only the receiver reads it.",
   commitments: "What will you do, and by when? It comes up for review next time.",
-  close: "An appreciation round, then the facilitator ends the session."
+  close: "An appreciation round, then the facilitator ends the session.",
+  rounds: "One round per client: each step has its own time. Help them think; do not solve it for them."
 };
 export const KINDS_BY_PHASE = {
   checkin: ["checkin"], review: ["reflection"],
@@ -45,7 +47,8 @@ export const REVIEW_STATUSES = ["kept", "partly", "missed", "dropped"];
 export const room = {
   state: null,          // the last snapshot with every change since applied
   offset: 0,            // server clock minus this clock, in ms
-  plannedPhases: null   // the circle's phase order, shown before the session starts
+  plannedPhases: null,  // the circle's phase order, shown before the session starts
+  stopped: null         // why the facilitator stopped my contribution (clearness committee)
 };
 
 export function $(id) {

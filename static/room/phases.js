@@ -2,9 +2,11 @@
  * and the summary. Part of the live room (static/room.js lists its modules). */
 import {
   $, KINDS_BY_PHASE, KIND_NAMES, PHASE_HINTS, PHASE_NAMES, REVIEW_STATUSES, activeStage,
-  agendaOpen, byId, call, clearOnEdit, el, isLive, keyed, nameOf, room, serverNow, show, showError
+  agendaOpen, byId, call, clearOnEdit, el, holds, isLive, keyed, nameOf, room, serverNow, show,
+  showError
 } from "./core.js";
 import { wholeNumber } from "./refusal.js";
+import { isClient, myTrio, renderRound, roundKinds, turnedAway } from "./formats.js";
 
 var phaseKindShown = null;
 
@@ -19,6 +21,7 @@ export function renderPhasePanel(phase) {
   var prompt = kind === "checkin" && phase.prompt;
   show($("phase-prompt"), Boolean(prompt));
   $("phase-prompt").textContent = prompt || "";
+  renderRound(phase);
   renderContributions(kind);
   renderReview(kind);
   renderFeedback(kind);
@@ -28,7 +31,9 @@ export function renderPhasePanel(phase) {
 function renderContributions(kind) {
   var stage = activeStage();
   var items = stage ? room.state.contributions.filter(function (c) { return c.stage_id === stage.id; }) : [];
-  var focusMine = kind === "focus" && stage && stage.focus_user_id === room.state.me;
+  var focusMine = (kind === "focus" && stage && stage.focus_user_id === room.state.me) ||
+    (kind === "rounds" && isClient(stage, room.state.me));
+  var stoppable = kind === "rounds" && room.state.session.format === "clearness" && holds("facilitator");
   $("contributions").replaceChildren.apply($("contributions"), items.map(function (c) {
     var parts = [el("span", { class: "badge kind kind-" + c.kind, text: KIND_NAMES[c.kind] || c.kind }), " ",
       el("strong", { text: nameOf(c.author_id) + ": " }),
@@ -50,9 +55,24 @@ function renderContributions(kind) {
       item.appendChild(toggle);
       item.appendChild(error);
     }
+    if (stoppable && isLive()) {
+      var stopError = el("p", { class: "error", role: "alert", hidden: true });
+      var stop = el("button", { type: "button", class: "link", "data-testid": "stop-contribution",
+        text: "Stop: advice in disguise" });
+      stop.addEventListener("click", function () {
+        call("live:stop", { contribution_id: c.id }, stopError);
+      });
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(stop);
+      item.appendChild(stopError);
+    }
     return item;
   }));
-  var kinds = isLive() && kind ? KINDS_BY_PHASE[kind] : null;
+  var phase = room.state.phases.filter(function (p) { return p.status === "active"; })[0];
+  var kinds = isLive() && kind ? (kind === "rounds" ? roundKinds() : KINDS_BY_PHASE[kind]) : null;
+  if (kind === "rounds" && (turnedAway(phase, stage) || (phase.trios && !myTrio(phase)))) {
+    kinds = null;  // the client only listens now: the server would refuse it
+  }
   show($("contribute-form"), Boolean(kinds));
   if (kinds && phaseKindShown !== kind) {
     phaseKindShown = kind;

@@ -6,6 +6,7 @@ import {
 } from "./core.js";
 import { TIME_UP, announcements, facts, say, timerAnnouncement } from "./announce.js";
 import { renderAgenda, renderMyCommitments, renderPhasePanel, renderSummary } from "./phases.js";
+import { FORMAT_PHASES, clientWord, isClient, renderAirtime, roundLine } from "./formats.js";
 
 var signalled = {};      // timers whose zero was already signalled
 var told = null;         // the facts last announced (announce.js)
@@ -32,6 +33,7 @@ export function render() {
   renderAgenda();
   renderMyCommitments();
   renderSummary();
+  renderAirtime();
   show($("notes-panel"), status !== "cancelled");
   announce();
 }
@@ -46,7 +48,8 @@ function announce() {
 }
 
 function renderPhaseBar(current) {
-  var kinds = room.state.phases.length ? room.state.phases : (room.plannedPhases || []).map(function (k) {
+  var planned = FORMAT_PHASES[room.state.session.format] || room.plannedPhases || [];
+  var kinds = room.state.phases.length ? room.state.phases : planned.map(function (k) {
     return { kind: k, status: "pending", stages: [] };
   });
   $("phase-bar").replaceChildren.apply($("phase-bar"), kinds.map(function (phase) {
@@ -81,6 +84,10 @@ function renderStageLine(phase) {
   } else {
     var stage = activeStage();
     text = PHASE_NAMES[phase.kind] || phase.kind;
+    if (stage && phase.kind === "rounds") {
+      $("stage-line").textContent = text + " · " + roundLine(phase, stage);
+      return;
+    }
     if (stage && phase.stages.length > 1) {
       text += " · " + (phase.stages.indexOf(stage) + 1) + " of " + phase.stages.length;
     }
@@ -105,8 +112,13 @@ function roleBadges(id) {
     }
   });
   var stage = activeStage();
-  if (isLive() && stage && stage.focus_user_id === id) {
+  if (isLive() && stage && stage.step && isClient(stage, id)) {
+    badges.push(el("span", { class: "badge role role-client", "data-role": "client", text: clientWord() }));
+  } else if (isLive() && stage && stage.focus_user_id === id) {
     badges.push(el("span", { class: "badge role role-focus", "data-role": "focus", text: "focus" }));
+  }
+  if (isLive() && stage && stage.recorder_id === id) {
+    badges.push(el("span", { class: "badge role role-recorder", "data-role": "recorder", text: "recorder" }));
   }
   return badges;
 }

@@ -140,6 +140,8 @@ MATRIX.update({
     ("sessions.reschedule", "GET"): Row(MEMBERS),
     ("sessions.reschedule", "POST"): Row(MEMBERS),
     ("sessions.cancel", "POST"): Row(MEMBERS),
+    # A clearness committee's write-up: members reach it (the focus person alone saves one)
+    ("sessions.writeup", "POST"): Row(MEMBERS, data={"writeup": "What I bring"}),
     ("sessions.session_ics", "GET"): Row(MEMBERS),
     ("meetings.meeting", "GET"): Row(MEMBERS),
     ("meetings.meeting", "POST"): Row(MEMBERS),
