@@ -317,3 +317,54 @@ def test_recorders_never_record_their_own_round_and_take_turns() -> None:
     chosen = formats.recorders(members, members)
     assert all(c != r for c, r in zip(members, chosen, strict=True))
     assert sorted(chosen) == members  # type: ignore[type-var]
+
+
+def test_a_format_rounds_harvest_reaches_its_client_alone(
+        app: Flask, db: Session, five: Five) -> None:
+    """What consultants offer a Wise Crowds client lands in that client's harvest only, and a
+    contribution the facilitator stopped is not offered."""
+    from sqlalchemy import select
+
+    from circles.growth import harvest
+    from circles.models import HarvestItem
+
+    session_id = five.session(db, "wise_crowds")
+    start(db, five, session_id)
+    to_rounds(db, five, session_id)
+    client = who(db, current_stage(db, session_id).focus_user_id)  # type: ignore[arg-type, union-attr]
+    others = [who(db, uid) for uid in five.ids.values() if uid != client.id]
+    agenda.contribute(db, client, session_id, "story", "My team will not talk to me.")
+    live.advance(db, who(db, five.ids["ada"]), session_id)  # clarify
+    agenda.contribute(db, others[0], session_id, "question", "Since when?")
+    agenda.contribute(db, others[1], session_id, "idea", "A weekly one-to-one.")
+    db.commit()
+    session = db.get_one(CircleSession, session_id)
+    made = harvest.gather(db, session, formats.clients_of(db, session_id))
+    db.commit()
+    assert set(made) == {client.id}
+    rows = db.scalars(select(HarvestItem).where(HarvestItem.session_id == session_id)).all()
+    assert sorted((r.user_id, r.text) for r in rows) == [
+        (client.id, "A weekly one-to-one."), (client.id, "Since when?")]
+
+
+def test_a_troika_client_harvests_only_their_own_trios_talk(
+        app: Flask, db: Session, five: Five) -> None:
+    from sqlalchemy import select
+
+    from circles.growth import harvest
+    from circles.models import HarvestItem
+
+    session_id = five.session(db, "troika")
+    start(db, five, session_id)
+    to_rounds(db, five, session_id)
+    phase = current_phase(db, session_id)
+    assert phase is not None and phase.trios is not None
+    big, pair = sorted(phase.trios, key=len, reverse=True)
+    agenda.contribute(db, who(db, big[1]), session_id, "question", "What is at stake?")
+    agenda.contribute(db, who(db, pair[1]), session_id, "question", "Who decides?")
+    db.commit()
+    harvest.gather(db, db.get_one(CircleSession, session_id), formats.clients_of(db, session_id))
+    db.commit()
+    got = sorted((r.user_id, r.text) for r in db.scalars(
+        select(HarvestItem).where(HarvestItem.session_id == session_id)))
+    assert got == sorted([(big[0], "What is at stake?"), (pair[0], "Who decides?")])
