@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,29 @@ LANGUAGES = {"en": "English", "es": "Español"}
 DEFAULT = "en"
 
 babel = Babel()
+
+#: The words stored as data that pages show as they are: roles, kinds, levels, statuses.
+TERMS = {
+    "member": _l("member"), "facilitator": _l("facilitator"),
+    "timekeeper": _l("timekeeper"), "note_taker": _l("note-taker"),
+    "pair": _l("pair"), "group": _l("group"),
+    "emerging": _l("emerging"), "practised": _l("practised"), "expert": _l("expert"),
+    "scheduled": _l("scheduled"), "live": _l("live"), "ended": _l("ended"),
+    "cancelled": _l("cancelled"), "missed": _l("missed"),
+    "draft": _l("draft"), "published": _l("published"), "discarded": _l("discarded"),
+    "requested": _l("requested"), "brokered": _l("brokered"), "accepted": _l("accepted"),
+    "declined": _l("declined"), "withdrawn": _l("withdrawn"),
+    "open": _l("open"), "kept": _l("kept"), "partly": _l("partly kept"),
+    "dropped": _l("dropped"), "pending": _l("pending"), "active": _l("active"),
+    "done": _l("done"),
+}
+
+
+def term(value: str) -> str:
+    """A stored word (``facilitator``, ``pair``, ``practised``) in the reader's language;
+    anything else as it is."""
+    found = TERMS.get(value)
+    return str(found) if found is not None else value
 
 
 def known(code: str | None) -> str | None:
@@ -50,6 +74,8 @@ def language_of(db: Session, user: User) -> str:
 def _select_locale() -> str:
     from circles.extensions import db
 
+    if not has_request_context():  # a CLI run or a worker: ``force_locale`` says which
+        return DEFAULT
     if current_user and current_user.is_authenticated:
         chosen = known(current_user.language) or community_language(db(), current_user.id)
         if chosen:
@@ -58,7 +84,7 @@ def _select_locale() -> str:
 
 
 def _select_timezone() -> str | None:
-    if current_user and current_user.is_authenticated:
+    if has_request_context() and current_user and current_user.is_authenticated:
         zone: str | None = current_user.timezone
         return zone
     return None
@@ -71,8 +97,13 @@ def current_language() -> str:
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    # WTForms' own messages stay English: PlainForm (circles/views/forms.py) turns each
+    # into a sentence naming the field, in the reader's language.
+    app.config.setdefault("WTF_I18N_ENABLED", False)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     app.add_template_global(current_language, "current_language")
+    app.add_template_global(term, "term")
+    app.add_template_filter(term, "term")
 
 
-__all__ = ["LANGUAGES", "force_locale", "init_app", "language_of", "current_language"]
+__all__ = ["LANGUAGES", "TERMS", "current_language", "force_locale", "init_app", "language_of", "term"]

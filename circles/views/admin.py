@@ -7,6 +7,7 @@ import logging
 import click
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
 
@@ -54,7 +55,7 @@ def set_active(user_id: int, action: str) -> ResponseReturnValue:
         db().commit()
         security_event("authz_admin", level=logging.INFO, action=f"account_{action}",
                        target=user.id)
-        flash(f"{user.display_name}'s account is {'enabled' if user.is_active else 'disabled'}.",
+        flash((_("%(name)s's account is enabled.", name=user.display_name) if user.is_active else _("%(name)s's account is disabled.", name=user.display_name)),
               "ok")
     return redirect(url_for("admin.accounts", q=request.args.get("q", "")))
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import Field
 from wtforms.utils import unset_value
@@ -93,7 +95,7 @@ class PhaseOrderField(Field):
 
 
 class PhaseOrderForm(PlainForm):
-    phases = PhaseOrderField("Phases")
+    phases = PhaseOrderField(_l("Phases"))
 
 
 
@@ -112,5 +114,5 @@ def phases(circle_id: int) -> ResponseReturnValue:
     saved = submit(form, lambda: live.set_phase_order(db(), current_member(), circle.id, form.phases.data))
     if saved is None:
         return render_form("circle_settings/phases.html", form, circle=circle)
-    flash(f"From the next session on: {' → '.join(PHASE_NAMES[k] for k in saved)}.", "ok")
+    flash(_('From the next session on: %(saved)s.', saved=' → '.join(PHASE_NAMES[k] for k in saved)), "ok")
     return redirect(url_for("circles.show", circle_id=circle.id, _anchor="sessions"))

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -17,6 +19,7 @@ from circles.communities import circle
 from circles.communities import community as communities
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import current_member, db
+from circles.languages import term
 from circles.members import topics
 from circles.models import Community, Membership
 from circles.security_log import security_event
@@ -26,31 +29,31 @@ bp = Blueprint("communities", __name__)
 
 
 class CommunityForm(PlainForm):
-    name = StringField("Name", validators=[DataRequired(message="Give the community a name.")],
-                       description="A programme or cohort, e.g. “Engineering peer circles 2025”.")
-    description = TextAreaField("Description", validators=[Length(max=2000)],
-                                description="What the community is for; shown on the invite page.")
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the community a name."))],
+                       description=_l("A programme or cohort, e.g. “Engineering peer circles 2025”."))
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)],
+                                description=_l("What the community is for; shown on the invite page."))
 
 
 class JoinForm(PlainForm):
-    code = StringField("Invite code or link",
-                       validators=[DataRequired(message="Paste the invite code or link.")],
-                       description="The link looks like https://…/join/AbC123xyz.")
+    code = StringField(_l("Invite code or link"),
+                       validators=[DataRequired(message=_l("Paste the invite code or link."))],
+                       description=_l("The link looks like https://…/join/AbC123xyz."))
 
 
 class RoleForm(PlainForm):
-    role = StringField("Role")  # the domain checks it is one of ROLES
+    role = StringField(_l("Role"))  # the domain checks it is one of ROLES
 
 
 class TopicForm(PlainForm):
-    label = StringField("New topic", validators=[DataRequired(message="Name a topic.")])
+    label = StringField(_l("New topic"), validators=[DataRequired(message=_l("Name a topic."))])
 
 
 class TypedTopicForm(PlainForm):
     """Map a topic members typed to a vocabulary topic, or adopt it as one."""
 
-    key = StringField(validators=[DataRequired(message="Choose a typed topic.")])
-    topic_id = IntegerField("Counts as", validators=[Optional()])
+    key = StringField(validators=[DataRequired(message=_l("Choose a typed topic."))])
+    topic_id = IntegerField(_l("Counts as"), validators=[Optional()])
 
 
 def code_from(pasted: str) -> str:
@@ -77,7 +80,7 @@ def new() -> ResponseReturnValue:
     ))
     if community is None:
         return render_form("communities/new.html", form)
-    flash(f"{community.name} is ready. Share the invite link to bring members in.", "ok")
+    flash(_('%(name)s is ready. Share the invite link to bring members in.', name=community.name), "ok")
     return redirect(url_for("communities.show", community_id=community.id))
 
 
@@ -147,8 +150,8 @@ def set_role(community_id: int, user_id: int) -> ResponseReturnValue:
         problems = [*form.role.errors, *form.form_errors] or ["Choose member or facilitator."]
         return _show(community, membership, 422, role_errors={user_id: problems}, page=page)
     security_event("authz_change", level=logging.INFO, target=changed.user_id,
-                   community=community.id, role=changed.role)
-    flash(f"{changed.user.display_name} is now a {changed.role}.", "ok")
+                   community=community.id, role=term(changed.role))
+    flash(_('%(display_name)s is now a %(role)s.', display_name=changed.user.display_name, role=term(changed.role)), "ok")
     return redirect(url_for("communities.show", community_id=community.id,
                             page=page if page > 1 else None, _anchor=f"member-{user_id}"))
 
@@ -157,10 +160,10 @@ def set_role(community_id: int, user_id: int) -> ResponseReturnValue:
 @login_required
 def new_invite(community_id: int) -> ResponseReturnValue:
     """A facilitator replaces the invite link; the old one stops working at once."""
-    community, _ = _facilitated(community_id)
+    community, _membership = _facilitated(community_id)
     communities.regenerate_invite(db(), community)
     db().commit()
-    flash("New invite link made; the old link no longer works.", "ok")
+    flash(_("New invite link made; the old link no longer works."), "ok")
     return redirect(url_for("communities.show", community_id=community.id))
 
 
@@ -173,7 +176,7 @@ def add_topic(community_id: int) -> ResponseReturnValue:
     topic = submit(form, lambda: topics.add_topic(db(), community.id, form.label.data or ""))
     if topic is None:
         return _show(community, membership, 422, topic_form=form)
-    flash(f"“{topic.label}” is in the vocabulary.", "ok")
+    flash(_('“%(label)s” is in the vocabulary.', label=topic.label), "ok")
     return redirect(url_for("communities.show", community_id=community.id))
 
 
@@ -255,7 +258,7 @@ def _join(code: str) -> ResponseReturnValue:
     try:
         communities.join_by_invite(db(), current_member(), code)
         db().commit()
-        flash(f"Welcome to {community.name}! Your facilitator will place you in a circle.", "ok")
+        flash(_('Welcome to %(name)s! Your facilitator will place you in a circle.', name=community.name), "ok")
     except Conflict as exc:  # already a member: say so kindly and take them there
         db().rollback()
         flash(exc.message, "info")

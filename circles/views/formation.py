@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
@@ -78,7 +79,7 @@ def new(community_id: int) -> ResponseReturnValue:
 @login_required
 def status(run_id: int) -> ResponseReturnValue:
     """How far the run has got, ``{"status", "fraction"}``, for a page without a socket."""
-    run, _ = _run(run_id)
+    run, _community = _run(run_id)
     if _computed(run) or run.status != "draft":
         return {"status": run.status, "fraction": 1.0}
     progress = formation_runner.progress_of(run.id)
@@ -107,7 +108,7 @@ def show(run_id: int) -> ResponseReturnValue:
 @login_required
 def retry(run_id: int) -> ResponseReturnValue:
     """Compute a run again that failed or was interrupted by a crash (same settings and seed)."""
-    run, _ = _run(run_id)
+    run, _community = _run(run_id)
     try:
         formation_runner.retry(run)
     except CirclesError as exc:
@@ -256,7 +257,7 @@ def prepare(run_id: int) -> ResponseReturnValue:
     except CirclesError as exc:
         db().rollback()
         return _preview(run, community, exc.status, publish_errors=[exc.message])
-    flash(f"Round {round_number(db(), run, changes['round'])} prepared: {formation_runs.changes_line(db(), changes)}.", "ok")
+    flash(_('Round %(round)s prepared: %(changes)s.', round=round_number(db(), run, changes['round']), changes=formation_runs.changes_line(db(), changes)), "ok")
     return redirect(url_for("formation.show", run_id=run_id))
 
 
@@ -307,5 +308,5 @@ def discard(run_id: int) -> ResponseReturnValue:
     except CirclesError as exc:
         db().rollback()
         return _preview(run, community, exc.status, publish_errors=[exc.message])
-    flash("Discarded that plan; nothing was published.", "ok")
+    flash(_("Discarded that plan; nothing was published."), "ok")
     return redirect(url_for("communities.show", community_id=community.id))

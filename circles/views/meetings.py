@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import SelectMultipleField, SubmitField
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -25,11 +26,11 @@ DONE = {
 
 
 class MeetingForm(PlainForm):
-    attended = SelectMultipleField("Who was there?", coerce=int, validate_choice=False,
+    attended = SelectMultipleField(_l("Who was there?"), coerce=int, validate_choice=False,
                                    widget=ListWidget(prefix_label=False),
                                    option_widget=CheckboxInput())
-    met = SubmitField("We met")
-    not_met = SubmitField("We did not meet")
+    met = SubmitField(_l("We met"))
+    not_met = SubmitField(_l("We did not meet"))
 
 
 @dataclass

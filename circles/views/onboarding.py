@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from werkzeug.datastructures import FileStorage
@@ -30,14 +31,14 @@ ACCEPT = {"accept": ".csv,.txt,text/csv"}
 
 class UploadForm(PlainForm):
     members_csv = FileField(
-        "Members (CSV)", validators=[FileRequired("Choose the CSV file of members."), CSV_ONLY],
+        _l("Members (CSV)"), validators=[FileRequired("Choose the CSV file of members."), CSV_ONLY],
         render_kw=ACCEPT,
-        description=("Columns: name, email, and optionally organisation, department, team, "
-                     "strengths, questions, learning goals, availability, time zone."),
+        description=(_l("Columns: name, email, and optionally organisation, department, team, "
+                     "strengths, questions, learning goals, availability, time zone.")),
     )
     ties_csv = FileField(
-        "Existing ties (CSV, optional)", validators=[CSV_ONLY], render_kw=ACCEPT,
-        description="Two columns of e-mail addresses: email_a, email_b (or person, knows).",
+        _l("Existing ties (CSV, optional)"), validators=[CSV_ONLY], render_kw=ACCEPT,
+        description=_l("Two columns of e-mail addresses: email_a, email_b (or person, knows)."),
     )
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from circles.errors import NotFound
@@ -30,10 +32,11 @@ bp = Blueprint("profile", __name__)
 
 #: Where each kind of item is listed on the page, and what it is called in a flash.
 ANCHORS = {
-    "strength": ("strengths", "Strength"), "question": ("questions", "Question"),
-    "learning_goal": ("learning-goals", "Learning goal"), "boundary": ("boundaries", "Boundary"),
-    "success_criterion": ("success-criteria", "Success criterion"),
-    "availability": ("availability", "Availability window"),
+    "strength": ("strengths", _l("Strength")), "question": ("questions", _l("Question")),
+    "learning_goal": ("learning-goals", _l("Learning goal")),
+    "boundary": ("boundaries", _l("Boundary")),
+    "success_criterion": ("success-criteria", _l("Success criterion")),
+    "availability": ("availability", _l("Availability window")),
 }
 
 
@@ -67,9 +70,7 @@ def _save(form: SectionForm, anchor: str, message: str,
     flash(message, "ok")
     key = getattr(saved, "topic_key", "")
     if key and key in topics.unmatched(db(), current_member().id):
-        flash(f"“{getattr(saved, 'topic', key)}” is not a topic your community uses yet, so "
-              "nobody can be matched with you on it: see the suggestions beside it, or leave "
-              "it for your facilitator to map.", "warning")
+        flash(_('“%(key)s” is not a topic your community uses yet, so nobody can be matched with you on it: see the suggestions beside it, or leave it for your facilitator to map.', key=getattr(saved, 'topic', key)), "warning")
     return redirect(url_for("profile.edit", _anchor=anchor))
 
 
@@ -156,7 +157,7 @@ def remove_item(kind: str, item_id: int) -> ResponseReturnValue:
     profiles.remove_item(db(), current_member(), kind, item_id)
     db().commit()
     anchor, label = ANCHORS[kind]
-    flash(f"{label} removed.", "ok")
+    flash(_('%(label)s removed.', label=label), "ok")
     return redirect(url_for("profile.edit", _anchor=anchor))
 
 
@@ -166,7 +167,7 @@ def remove_tie(tie_id: int) -> ResponseReturnValue:
     """Withdraw a declared tie: one the member declared, or one declared about them."""
     ties.remove_declared_tie(db(), current_member(), tie_id)
     db().commit()
-    flash("Removed from the people you already know well.", "ok")
+    flash(_("Removed from the people you already know well."), "ok")
     return redirect(url_for("profile.edit", _anchor="ties"))
 
 

@@ -17,6 +17,9 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import login_required
 from wtforms import SelectField
 
@@ -39,7 +42,7 @@ FEED_PAST_DAYS = 30  # a feed keeps recent sessions, so calendar apps do not dro
 
 
 class SwapForm(PlainForm):
-    swap_with = SelectField("Swap with", coerce=int, validate_choice=False)
+    swap_with = SelectField(_l("Swap with"), coerce=int, validate_choice=False)
 
 
 
@@ -91,8 +94,7 @@ def new(circle_id: int) -> ResponseReturnValue:
     if planned is None:
         return render_form("sessions/new.html", form, circle=circle, room_base=_room_base())
     first = planned[0]
-    flash(f"Planned {len(planned)} session{'s' if len(planned) > 1 else ''}, the first on "
-          f"{local(first.starts_at, 'session')}.", "ok")
+    flash(ngettext('Planned %(num)d session, on %(session)s.', 'Planned %(num)d sessions, the first on %(session)s.', len(planned), session=local(first.starts_at, 'session')), "ok")
     return _back(first)
 
 
@@ -111,7 +113,7 @@ def reschedule(session_id: int) -> ResponseReturnValue:
     if moved is None:
         return render_form("sessions/reschedule.html", form, session=session,
                            room_base=_room_base())
-    flash(f"Moved to {local(moved.starts_at, 'session')}.", "ok")
+    flash(_('Moved to %(session)s.', session=local(moved.starts_at, 'session')), "ok")
     return _back(moved)
 
 
@@ -156,7 +158,7 @@ def propose_swap(role_id: int) -> ResponseReturnValue:
     row = _role_for_member(role_id)
     form = SwapForm()
     if not form.validate_on_submit() or form.swap_with.data is None:
-        flash("Choose a role to swap with.", "error")
+        flash(_("Choose a role to swap with."), "error")
         return _back(row.session)
     target = form.swap_with.data
     return _act(row.session, lambda: roles.propose_swap(db(), row, current_member(), target),
