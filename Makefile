@@ -36,10 +36,10 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 catalogues: $(MO_FILES)
 
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg \
+	$(BIN)/pybabel extract --no-location --no-wrap --sort-output -F babel.cfg \
 		-k _l -k t --ignore-dirs=".* _* node_modules tests bench migrations graph" \
 		-o translations/messages.pot .
-	$(BIN)/pybabel update --no-location --ignore-obsolete --no-fuzzy-matching \
+	$(BIN)/pybabel update --no-location --no-wrap --ignore-obsolete --no-fuzzy-matching \
 		-i translations/messages.pot -d translations
 
 setup: $(VENV)/.installed node_modules/.installed $(VENV)/.kernels catalogues

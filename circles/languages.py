@@ -8,10 +8,12 @@ of a community they belong to, the browser's ``Accept-Language``, English.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+from babel.messages.extract import extract_from_file
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -95,6 +97,27 @@ def current_language() -> str:
     return str(get_locale() or DEFAULT)
 
 
+@cache
+def script_messages() -> tuple[str, ...]:
+    """Every string the scripts in static/ mark with ``t("…")``, as ``make messages`` finds
+    them (read once per process)."""
+    found: set[str] = set()
+    for path in sorted((ROOT / "static").rglob("*.js")):
+        for _line, message, _comments, _context in extract_from_file(
+                "javascript", str(path), keywords={"t": None}):
+            if isinstance(message, str):
+                found.add(message)
+    return tuple(sorted(found))
+
+
+def script_catalogue() -> dict[str, str]:
+    """The scripts' strings in this request's language (static/i18n.js reads them from the
+    page); empty in English, where each string is its own translation."""
+    if current_language() == DEFAULT:
+        return {}
+    return {message: gettext(message) for message in script_messages()}
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     # WTForms' own messages stay English: PlainForm (circles/views/forms.py) turns each
@@ -103,6 +126,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     app.add_template_global(current_language, "current_language")
     app.add_template_global(term, "term")
+    app.add_template_global(script_catalogue, "script_catalogue")
     app.add_template_filter(term, "term")
 
 

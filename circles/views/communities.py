@@ -12,14 +12,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from circles.communities import circle
 from circles.communities import community as communities
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import current_member, db
-from circles.languages import term
+from circles.languages import LANGUAGES, term
 from circles.members import topics
 from circles.models import Community, Membership
 from circles.security_log import security_event
@@ -33,6 +33,13 @@ class CommunityForm(PlainForm):
                        description=_l("A programme or cohort, e.g. “Engineering peer circles 2025”."))
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)],
                                 description=_l("What the community is for; shown on the invite page."))
+
+
+class LanguageForm(PlainForm):
+    language = SelectField(
+        _l("Default language"), validate_choice=False,
+        choices=[("", "English")] + [(code, name) for code, name in LANGUAGES.items() if code != "en"],
+        description=_l("For members who chose no language of their own, and for e-mails to them."))
 
 
 class JoinForm(PlainForm):
@@ -115,6 +122,8 @@ def _show(community: Community, membership: Membership, status: int = 200,
             all_circles=circle.circles_in(db(), community.id),
             invite_url=url_for("communities.join", code=community.invite_code, _external=True),
             topic_form=extra.pop("topic_form", None) or TopicForm(formdata=None),
+            language_form=extra.pop("language_form", None)
+            or LanguageForm(formdata=None, data={"language": community.language}),
             typed_topics=topics.typed_topics(db(), community.id),
             typed_errors=extra.pop("typed_errors", {}),
             role_errors=role_errors,
@@ -164,6 +173,20 @@ def new_invite(community_id: int) -> ResponseReturnValue:
     communities.regenerate_invite(db(), community)
     db().commit()
     flash(_("New invite link made; the old link no longer works."), "ok")
+    return redirect(url_for("communities.show", community_id=community.id))
+
+
+@bp.post("/communities/<int:community_id>/language")
+@login_required
+def set_language(community_id: int) -> ResponseReturnValue:
+    """A facilitator sets the community's default language."""
+    community, membership = _facilitated(community_id)
+    form = LanguageForm()
+    saved = submit(form, lambda: communities.set_language(db(), community,
+                                                          form.language.data or ""))
+    if saved is None:
+        return _show(community, membership, 422, language_form=form)
+    flash(_("The community's default language is saved."), "ok")
     return redirect(url_for("communities.show", community_id=community.id))
 
 

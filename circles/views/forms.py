@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import render_template
-from flask_babel import gettext as _
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
 from wtforms.validators import ValidationError
@@ -54,7 +54,7 @@ def _what(field: Field) -> str:
     label = str(field.label.text or field.name).strip().rstrip(":")
     if label.lower().startswith(("your ", "my ")):  # an English label
         return "your " + label.split(" ", 1)[1]
-    return _("“%(label)s”", label=label)
+    return str(_("“%(label)s”", label=label))
 
 
 def plain(field: Field, message: str) -> str:

@@ -86,7 +86,7 @@ def edit() -> ResponseReturnValue:
 def about() -> ResponseReturnValue:
     """Save name, time zone, organisation, bio and the consented background."""
     form = AboutForm()
-    return _save(form, "about", "Your details are saved.",
+    return _save(form, "about", _("Your details are saved."),
                  lambda: profiles.update_profile(db(), current_member(), form.data))
 
 
@@ -95,7 +95,7 @@ def about() -> ResponseReturnValue:
 def add_strength() -> ResponseReturnValue:
     """Add a strength: a topic, what I can offer on it and how experienced I am."""
     form = StrengthForm()
-    return _save(form, "strengths", "Strength added.", lambda: profiles.add_strength(
+    return _save(form, "strengths", _("Strength added."), lambda: profiles.add_strength(
         db(), current_member(), topic=form.topic.data or "", offer=form.offer.data or "",
         level=form.level.data or ""))
 
@@ -105,7 +105,7 @@ def add_strength() -> ResponseReturnValue:
 def add_question() -> ResponseReturnValue:
     """Add a question the member is working on now."""
     form = QuestionForm()
-    return _save(form, "questions", "Question added.", lambda: profiles.add_question(
+    return _save(form, "questions", _("Question added."), lambda: profiles.add_question(
         db(), current_member(), text=form.text.data or "", topic=form.topic.data or ""))
 
 
@@ -114,7 +114,7 @@ def add_question() -> ResponseReturnValue:
 def add_learning_goal() -> ResponseReturnValue:
     """Add a topic the member wants to learn about."""
     form = LearningGoalForm()
-    return _save(form, "learning-goals", "Learning goal added.", lambda: profiles.add_learning_goal(
+    return _save(form, "learning-goals", _("Learning goal added."), lambda: profiles.add_learning_goal(
         db(), current_member(), topic=form.topic.data or "", note=form.note.data or ""))
 
 
@@ -123,7 +123,7 @@ def add_learning_goal() -> ResponseReturnValue:
 def add_boundary() -> ResponseReturnValue:
     """Add a topic the member cannot advise on."""
     form = BoundaryForm()
-    return _save(form, "boundaries", "Boundary added.", lambda: profiles.add_boundary(
+    return _save(form, "boundaries", _("Boundary added."), lambda: profiles.add_boundary(
         db(), current_member(), topic=form.topic.data or ""))
 
 
@@ -132,7 +132,7 @@ def add_boundary() -> ResponseReturnValue:
 def add_success_criterion() -> ResponseReturnValue:
     """Add what would make this worthwhile, and by when."""
     form = SuccessCriterionForm()
-    return _save(form, "success-criteria", "Success criterion added.",
+    return _save(form, "success-criteria", _("Success criterion added."),
                  lambda: profiles.add_success_criterion(
                      db(), current_member(), text=form.text.data or "", target_date=form.target_date.data))
 
@@ -142,7 +142,7 @@ def add_success_criterion() -> ResponseReturnValue:
 def add_availability() -> ResponseReturnValue:
     """Add a weekly window, in the member's own time zone."""
     form = AvailabilityForm()
-    return _save(form, "availability", "Availability window added.",
+    return _save(form, "availability", _("Availability window added."),
                  lambda: profiles.add_availability(
                      db(), current_member(), weekday=form.weekday.data if form.weekday.data is not None else -1,
                      start=form.start.data or "", end=form.end.data or ""))

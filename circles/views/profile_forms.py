@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
+from circles.languages import LANGUAGES
 from circles.members.profiles import BACKGROUND_FIELDS, WEEKDAYS, all_timezones
 from circles.models import User
 from circles.models.profiles import LEVELS
@@ -33,6 +34,10 @@ class SectionForm(PlainForm):
 class AboutForm(SectionForm):
     display_name = StringField(_l("Your name"))
     timezone = SelectField(_l("Time zone"), validate_choice=False)
+    language = SelectField(
+        _l("Language"), validate_choice=False,
+        description=_l("Pages and e-mails are written in it. Automatic: your community's "
+                       "language, else your browser's."))
     organisation = StringField(_l("Organisation"))
     department = StringField(_l("Department or team"))
     bio = TextAreaField(_l("A short bio"), description=_l("A few lines your circle-mates will read."))
@@ -47,11 +52,12 @@ class AboutForm(SectionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix="about", **kwargs)
         self.timezone.choices = all_timezones()
+        self.language.choices = [("", _l("Automatic"))] + list(LANGUAGES.items())
 
     @classmethod
     def of(cls, user: User) -> AboutForm:
         data = {
-            "display_name": user.display_name, "timezone": user.timezone,
+            "display_name": user.display_name, "timezone": user.timezone, "language": user.language,
             "organisation": user.organisation, "department": user.department, "bio": user.bio,
             "background_consent": user.background_consent, **(user.background or {}),
         }
