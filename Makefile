@@ -35,11 +35,11 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 
 catalogues: $(MO_FILES)
 
-messages: $(VENV)/.installed
+messages:
 	$(BIN)/pybabel extract --no-location --no-wrap --sort-output -F babel.cfg \
 		-k _l -k t --ignore-dirs=".* _* node_modules tests bench migrations graph" \
 		-o translations/messages.pot .
-	$(BIN)/pybabel update --no-location --no-wrap --ignore-obsolete --no-fuzzy-matching \
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete --no-fuzzy-matching \
 		-i translations/messages.pot -d translations
 
 setup: $(VENV)/.installed node_modules/.installed $(VENV)/.kernels catalogues
