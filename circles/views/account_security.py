@@ -112,7 +112,7 @@ def end_login(login_id: int) -> ResponseReturnValue:
     revocation.end_logins([ended])
     security_event("session_expired", level=logging.INFO, user=me.id, reason="ended by member")
     if ended == logins.digest(me.get_id()):
-        return _logged_out("This login has ended.")
+        return _logged_out(_("This login has ended."))
     flash(_("That login has ended."), "ok")
     return redirect(url_for(".logins_page"))
 
@@ -127,7 +127,7 @@ def end_all() -> ResponseReturnValue:
         return redirect(url_for(".logins_page"))
     revocation.end_logins(ended)
     security_event("session_expired", level=logging.INFO, user=me.id, reason="everywhere")
-    return _logged_out("You are logged out everywhere.")
+    return _logged_out(_("You are logged out everywhere."))
 
 
 def _logged_out(message: str) -> ResponseReturnValue:

@@ -83,4 +83,5 @@ def _set_site_admin(email: str, granted: bool) -> None:
     db().commit()
     security_event("authz_admin", level=logging.INFO,
                    action="site_admin_grant" if granted else "site_admin_revoke", target=user.id)
-    click.echo(f"{user.email} is {'now' if granted else 'no longer'} a site administrator.")
+    click.echo(_('%(email)s is now a site administrator.', email=user.email) if granted
+               else _('%(email)s is no longer a site administrator.', email=user.email))

@@ -29,8 +29,8 @@ bp = Blueprint("auth", __name__)
 
 PENDING = "second_factor"  # session key: who gave the right password, waiting for a code
 CODE_SECONDS = 300
-WRONG_CODE = ("That code does not match. Type the six digits the app shows now, or one of "
-              "your recovery codes.")
+WRONG_CODE = (_l("That code does not match. Type the six digits the app shows now, or one of "
+              "your recovery codes."))
 
 
 class SignUpForm(PlainForm):

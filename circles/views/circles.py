@@ -137,7 +137,7 @@ def add_member(circle_id: int) -> ResponseReturnValue:
     seat = submit(form, lambda: circle.add_to_circle(db(), circle_row, form.member.data or 0))
     if seat is None:
         if not form.errors and not form.form_errors:
-            form.member.errors = ["Choose a member to add."]
+            form.member.errors = [_("Choose a member to add.")]
         return _show(circle_row, 422, add_form=form)
     broadcast.placed_in_circle(circle_row, [seat.user_id])
     flash(_('%(display_name)s joined %(name)s.', display_name=seat.user.display_name, name=circle_row.name), "ok")

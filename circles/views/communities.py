@@ -156,7 +156,7 @@ def set_role(community_id: int, user_id: int) -> ResponseReturnValue:
         db(), community, user_id, form.role.data or ""))
     page = _page_arg(request.form)
     if changed is None:
-        problems = [*form.role.errors, *form.form_errors] or ["Choose member or facilitator."]
+        problems = [*form.role.errors, *form.form_errors] or [_("Choose member or facilitator.")]
         return _show(community, membership, 422, role_errors={user_id: problems}, page=page)
     security_event("authz_change", level=logging.INFO, target=changed.user_id,
                    community=community.id, role=term(changed.role))
@@ -209,8 +209,7 @@ def map_typed_topic(community_id: int) -> ResponseReturnValue:
     """A facilitator counts a topic members typed as one of the vocabulary's, from now on."""
     return _typed_change(community_id, lambda community, form: topics.map_topic(
         db(), community.id, form.key.data or "", form.topic_id.data or 0),
-        lambda alias: f"Members' “{alias.key}” now counts as “{alias.topic.label}”, also in "
-                      "formation.")
+        lambda alias: _("Members' “%(key)s” now counts as “%(label)s”, also in formation.", key=alias.key, label=alias.topic.label))
 
 
 @bp.post("/communities/<int:community_id>/topics/typed/adopt")
@@ -219,7 +218,7 @@ def adopt_typed_topic(community_id: int) -> ResponseReturnValue:
     """A facilitator adds a topic members typed to the vocabulary as it stands."""
     return _typed_change(community_id, lambda community, form: topics.adopt_topic(
         db(), community.id, form.key.data or ""),
-        lambda topic: f"“{topic.label}” is in the vocabulary.")
+        lambda topic: _('“%(label)s” is in the vocabulary.', label=topic.label))
 
 
 def _typed_change(community_id: int, change: Callable[[Community, TypedTopicForm], Any],
@@ -230,7 +229,7 @@ def _typed_change(community_id: int, change: Callable[[Community, TypedTopicForm
     done = submit(form, lambda: change(community, form))
     if done is None:
         return _show(community, membership, 422, typed_errors={
-            form.key.data: [e for f in form for e in f.errors] or ["Choose a topic."]})
+            form.key.data: [e for f in form for e in f.errors] or [_("Choose a topic.")]})
     flash(said(done), "ok")
     return redirect(url_for("communities.show", community_id=community.id, _anchor="typed"))
 
@@ -241,7 +240,7 @@ def _join_pasted(form: JoinForm) -> Community:
         return communities.community_by_invite(db(), code_from(form.code.data or ""))
     except NotFound as exc:
         raise InvalidInput.field(
-            "code", "No community has that invite code. Check the link, or ask for a new one."
+            "code", _("No community has that invite code. Check the link, or ask for a new one.")
         ) from exc
 
 

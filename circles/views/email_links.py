@@ -23,8 +23,8 @@ from realtime import revocation
 
 bp = Blueprint("email_links", __name__)
 
-SENT = ("If an account uses {email}, we have sent it a link to choose a new password. "
-        "It works once, within {minutes} minutes.")
+SENT = (_l("If an account uses {email}, we have sent it a link to choose a new password. "
+        "It works once, within {minutes} minutes."))
 
 
 class ForgotForm(PlainForm):
@@ -55,9 +55,9 @@ def verify(token: str) -> ResponseReturnValue:
         user = credentials.verification_user(db(), token, _secret())
         if request.method == "GET" or not FlaskForm().validate_on_submit():
             return render_template("auth/confirm_link.html", form=FlaskForm(),
-                                   title="Confirm your e-mail address",
-                                   text=f"Confirm that {user.email} is yours.",
-                                   button="Yes, this address is mine")
+                                   title=_("Confirm your e-mail address"),
+                                   text=_('Confirm that %(email)s is yours.', email=user.email),
+                                   button=_("Yes, this address is mine"))
         credentials.verify_email(db(), token, _secret())
     except Conflict as exc:
         db().rollback()
@@ -134,9 +134,9 @@ def confirm_email(token: str) -> ResponseReturnValue:
         _user, new = credentials.change_request(db(), token, _secret())
         if request.method == "GET" or not FlaskForm().validate_on_submit():
             return render_template("auth/confirm_link.html", form=FlaskForm(),
-                                   title="Use this e-mail address for Circles",
-                                   text=f"Your account will use {new} from now on.",
-                                   button="Yes, move my account to this address")
+                                   title=_("Use this e-mail address for Circles"),
+                                   text=_('Your account will use %(new)s from now on.', new=new),
+                                   button=_("Yes, move my account to this address"))
         user = credentials.confirm_email_change(db(), token, _secret())
     except Conflict as exc:
         db().rollback()

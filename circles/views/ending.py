@@ -128,8 +128,8 @@ def rematch(community_id: int) -> ResponseReturnValue:
     """Join or step out of the community's next formation round."""
     membership = ending.set_rematch(db(), current_member(), community_id, _choice())
     db().commit()
-    flash("You are in the next formation round." if membership.wants_rematch else
-          "You are taking a break: the next formation round will leave you out.", "ok")
+    flash(_("You are in the next formation round.") if membership.wants_rematch else
+          _("You are taking a break: the next formation round will leave you out."), "ok")
     return redirect(url_for("ending.endings"))
 
 
@@ -139,6 +139,6 @@ def regroup(circle_id: int, other_id: int) -> ResponseReturnValue:
     """Say (or withdraw) that one is open to a circle with someone again."""
     both = ending.set_regroup_consent(db(), current_member(), circle_id, other_id, _choice())
     db().commit()
-    flash("You are both open to it: formation may group you again." if both else
-          "Saved. Formation keeps you apart unless you both say yes.", "ok")
+    flash(_("You are both open to it: formation may group you again.") if both else
+          _("Saved. Formation keeps you apart unless you both say yes."), "ok")
     return redirect(url_for("ending.endings"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -29,17 +30,17 @@ FORMATS = [
 ]
 #: Weight fields, in the order they are shown, with what each one rewards.
 WEIGHTS = {
-    "new_tie": ("New ties", "People who have never met, far apart in the tie network."),
-    "coverage": ("Questions answered",
-                 ("Each member's questions and learning goals answered by someone in their "
-                  "circle (the top question counts most; a second answer adds little).")),
-    "complementarity": ("Complementarity",
-                        "One member's strengths answer another's questions, both ways."),
-    "diversity": ("Diversity",
-                  "Different organisations, departments and (with consent) backgrounds."),
-    "equity": ("Equity", "Members with the smallest networks get the strongest new ties first."),
-    "repeat_penalty": ("Known pairs", ("How strongly to keep apart people who already know "
-                                       "each other (a tie, or an earlier circle).")),
+    "new_tie": (_l("New ties"), _l("People who have never met, far apart in the tie network.")),
+    "coverage": (_l("Questions answered"),
+                 (_l("Each member's questions and learning goals answered by someone in their "
+                  "circle (the top question counts most; a second answer adds little)."))),
+    "complementarity": (_l("Complementarity"),
+                        _l("One member's strengths answer another's questions, both ways.")),
+    "diversity": (_l("Diversity"),
+                  _l("Different organisations, departments and (with consent) backgrounds.")),
+    "equity": (_l("Equity"), _l("Members with the smallest networks get the strongest new ties first.")),
+    "repeat_penalty": (_l("Known pairs"), (_l("How strongly to keep apart people who already know "
+                                       "each other (a tie, or an earlier circle)."))),
 }
 
 MAX_TIME_LIMIT = 120.0  # a test or an expert may cap the search; empty: it grows with the cohort
@@ -99,14 +100,15 @@ class FormationForm(PlainForm):
         valid = super().validate(extra_validators)
         fmt = self.format.data
         if fmt == "exact" and self.size.data is None and not self.size.errors:
-            self.size.errors.append("Say how many members each group has.")
+            self.size.errors.append(_("Say how many members each group has."))
         if fmt == "range":
             for field in (self.min_size, self.max_size):
                 if field.data is None and not field.errors:
-                    field.errors.append("Give a size.")
+                    field.errors.append(_("Give a size."))
         if self.time_limit_seconds() == 0.0:
-            self.form_errors.append("The time limit must be a number of seconds up to "
-                                    f"{MAX_TIME_LIMIT:g}. Reload the page and try again.")
+            self.form_errors.append(_(
+                "The time limit must be a number of seconds up to %(most)s. Reload the page "
+                "and try again.", most=f"{MAX_TIME_LIMIT:g}"))
         return valid and not self.errors and not self.form_errors
 
     def sizes(self) -> tuple[int, int]:

@@ -64,7 +64,7 @@ def share(criterion_id: int) -> ResponseReturnValue:
     criterion = goals.own_criterion(db(), current_member(), criterion_id)
     goals.share_criterion(db(), current_member(), criterion.id, not criterion.shared)
     db().commit()
-    flash("Shared with your circles." if criterion.shared else "Now private: only you see it.",
+    flash(_("Shared with your circles.") if criterion.shared else _("Now private: only you see it."),
           "ok")
     return redirect(url_for("goals.index", _anchor=f"criterion-{criterion_id}"))
 

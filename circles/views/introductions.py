@@ -116,7 +116,7 @@ def request_introduction() -> ResponseReturnValue:
             form.reason.data or "", form.shares.data or "none", form.contact.data or ""))
     except IntegrityError:  # a second submit raced the first one: it is already asked
         db().rollback()
-        form.target_id.errors = ["You already asked for this introduction; it is still open."]
+        form.target_id.errors = [_("You already asked for this introduction; it is still open.")]
         made = None
     if made is None:
         return render_form("introductions/request.html", form,
@@ -165,7 +165,7 @@ def _act(operation: Callable[[], Introduction], done: str,
 def decline(intro_id: int) -> ResponseReturnValue:
     """The mutual contact or the person asked about declines; nobody is told who or why."""
     return _act(lambda: introductions.decline(db(), current_member(), intro_id),
-                "Declined. The others only learn that it did not go ahead.")
+                _("Declined. The others only learn that it did not go ahead."))
 
 
 @bp.post("/introductions/<int:intro_id>/accept")
@@ -233,4 +233,4 @@ def _sharing(intro: Introduction, user_id: int) -> dict[str, str]:
 @login_required
 def withdraw(intro_id: int) -> ResponseReturnValue:
     """The requester withdraws an open request."""
-    return _act(lambda: introductions.withdraw(db(), current_member(), intro_id), "Request withdrawn.")
+    return _act(lambda: introductions.withdraw(db(), current_member(), intro_id), _("Request withdrawn."))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import SelectMultipleField, SubmitField
@@ -19,9 +20,9 @@ from circles.views.forms import PlainForm, render_form, submit
 
 bp = Blueprint("meetings", __name__)
 DONE = {
-    "recorded": "Thank you: your circle's meeting is recorded.",
-    "added": "Thank you: you are on the list of who was there.",
-    "already": "That was recorded already; nothing changed.",
+    "recorded": _l("Thank you: your circle's meeting is recorded."),
+    "added": _l("Thank you: you are on the list of who was there."),
+    "already": _l("That was recorded already; nothing changed."),
 }
 
 
@@ -82,7 +83,7 @@ def meeting(session_id: int) -> ResponseReturnValue:
     if outcome is None:
         return _page(session, form)
     flash(DONE[outcome] if not form.not_met.data else
-          f"Noted: your circle did not meet on {local(session.starts_at, 'session')}.", "ok")
+          _('Noted: your circle did not meet on %(session)s.', session=local(session.starts_at, 'session')), "ok")
     return redirect(url_for("circles.show", circle_id=session.circle_id, _anchor="sessions"))
 
 

@@ -44,14 +44,14 @@ from circles.views.forms import PlainForm, submit
 bp = Blueprint("network", __name__)
 
 CONTEXTS = [SelectChoice(value, label) for value, label in (
-    ("employer", "My employer"), ("former_employer", "A former employer"),
-    ("school", "School or university"), ("community", "A community I belong to"),
-    ("professional_association", "A professional association"), ("other", "Somewhere else"),
+    ("employer", _l("My employer")), ("former_employer", _l("A former employer")),
+    ("school", _l("School or university")), ("community", _l("A community I belong to")),
+    ("professional_association", _l("A professional association")), ("other", _l("Somewhere else")),
 )]
 SUPPORT = [SelectChoice(value, label) for value, label in (
-    ("career", "Career help (advice, sponsorship, opening doors)"),
-    ("psychosocial", "Personal support (confidence, friendship, counsel)"),
-    ("role_model", "A role model"),
+    ("career", _l("Career help (advice, sponsorship, opening doors)")),
+    ("psychosocial", _l("Personal support (confidence, friendship, counsel)")),
+    ("role_model", _l("A role model")),
 )]
 
 class ExternalContactForm(PlainForm):

@@ -193,7 +193,6 @@ def declare_tie(user_id: int) -> ResponseReturnValue:
     known = ties.find_tie(db(), me.id, user_id) is not None
     ties.declare_tie(db(), me, shared[0], user_id)
     db().commit()
-    flash(f"You already know {person.display_name} well." if known
-          else f"Noted: you already know {person.display_name} well. "
-               "Circles will introduce you to people you don't know yet.", "ok")
+    flash(_('You already know %(display_name)s well.', display_name=person.display_name) if known
+          else _("Noted: you already know %(display_name)s well. Circles will introduce you to people you don't know yet.", display_name=person.display_name), "ok")
     return redirect(url_for("profile.member", user_id=user_id))

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import login_required
 from wtforms import RadioField, SelectChoice, TextAreaField
 
@@ -139,4 +140,4 @@ def risks_command() -> None:
     """Tell facilitators about circles at risk (each reason once); prints how many notices."""
     sent = pulse.notify_all_at_risk(db())
     db().commit()
-    click.echo(f"{sent} at-risk notification{'' if sent == 1 else 's'} sent.")
+    click.echo(ngettext('%(num)d at-risk notification sent.', '%(num)d at-risk notifications sent.', sent))

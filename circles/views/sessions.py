@@ -122,7 +122,7 @@ def reschedule(session_id: int) -> ResponseReturnValue:
 def cancel(session_id: int) -> ResponseReturnValue:
     """A member calls off a planned session; it stays listed as cancelled."""
     session = scheduling.session_for_member(db(), current_member(), session_id)
-    return _act(session, lambda: scheduling.cancel(db(), session, current_member()), "Session cancelled.")
+    return _act(session, lambda: scheduling.cancel(db(), session, current_member()), _("Session cancelled."))
 
 
 @bp.post("/sessions/<int:session_id>/roles/<role>/claim")
@@ -131,7 +131,7 @@ def claim(session_id: int, role: str) -> ResponseReturnValue:
     """A member takes a vacant role."""
     session = scheduling.session_for_member(db(), current_member(), session_id)
     return _act(session, lambda: roles.claim_role(db(), session, role, current_member()),
-                f"You are the {roles.ROLE_NAMES.get(role, role)}.")
+                _('You are the %(role)s.', role=roles.ROLE_NAMES.get(role, role)))
 
 
 @bp.post("/sessions/<int:session_id>/roles/<role>/release")
@@ -140,7 +140,7 @@ def release(session_id: int, role: str) -> ResponseReturnValue:
     """A member gives up their role; it is vacant for anyone to claim."""
     session = scheduling.session_for_member(db(), current_member(), session_id)
     return _act(session, lambda: roles.release_role(db(), session, role, current_member()),
-                f"The {roles.ROLE_NAMES.get(role, role)} role is now vacant.")
+                _('The %(role)s role is now vacant.', role=roles.ROLE_NAMES.get(role, role)))
 
 
 def _role_for_member(role_id: int) -> SessionRole:
@@ -162,7 +162,7 @@ def propose_swap(role_id: int) -> ResponseReturnValue:
         return _back(row.session)
     target = form.swap_with.data
     return _act(row.session, lambda: roles.propose_swap(db(), row, current_member(), target),
-                "Swap proposed; it happens when they accept.")
+                _("Swap proposed; it happens when they accept."))
 
 
 @bp.post("/roles/<int:role_id>/swap/accept")
@@ -170,7 +170,7 @@ def propose_swap(role_id: int) -> ResponseReturnValue:
 def accept_swap(role_id: int) -> ResponseReturnValue:
     """The member asked accepts a swap: the two roles change hands."""
     row = _role_for_member(role_id)
-    return _act(row.session, lambda: roles.accept_swap(db(), row, current_member()), "Roles swapped.")
+    return _act(row.session, lambda: roles.accept_swap(db(), row, current_member()), _("Roles swapped."))
 
 
 @bp.post("/roles/<int:role_id>/swap/decline")
@@ -178,8 +178,8 @@ def accept_swap(role_id: int) -> ResponseReturnValue:
 def decline_swap(role_id: int) -> ResponseReturnValue:
     """The member asked declines a swap, or its proposer withdraws it."""
     row = _role_for_member(role_id)
-    done = ("Swap proposal withdrawn." if row.swap_proposed_by_id == current_member().id
-            else "Swap declined; the roles stay as they were.")
+    done = (_("Swap proposal withdrawn.") if row.swap_proposed_by_id == current_member().id
+            else _("Swap declined; the roles stay as they were."))
     return _act(row.session, lambda: roles.decline_swap(db(), row, current_member()), done)
 
 
@@ -212,7 +212,7 @@ def feed(token: str) -> ResponseReturnValue:
     if owner is None:
         raise NotFound("calendar")
     since = utcnow() - timedelta(days=FEED_PAST_DAYS)
-    return _ics(_calendar(scheduling.feed_sessions(db(), owner, since=since), "Circles sessions"))
+    return _ics(_calendar(scheduling.feed_sessions(db(), owner, since=since), _("Circles sessions")))
 
 
 @bp.get("/calendar")
@@ -231,6 +231,6 @@ def reset_calendar() -> ResponseReturnValue:
     had_feed = current_member().calendar_nonce is not None
     ics.reset_feed(db(), current_member())
     db().commit()
-    flash("New feed address made; the old one no longer works." if had_feed
-          else "Your calendar feed is ready.", "ok")
+    flash(_("New feed address made; the old one no longer works.") if had_feed
+          else _("Your calendar feed is ready."), "ok")
     return redirect(url_for("sessions.calendar_page"))
