@@ -108,7 +108,7 @@ class FormationForm(PlainForm):
         if self.time_limit_seconds() == 0.0:
             self.form_errors.append(_(
                 "The time limit must be a number of seconds up to %(most)s. Reload the page "
-                "and try again.", most=f"{MAX_TIME_LIMIT:g}"))
+                "and try again.", most=format(MAX_TIME_LIMIT, "g")))
         return valid and not self.errors and not self.form_errors
 
     def sizes(self) -> tuple[int, int]:

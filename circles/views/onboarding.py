@@ -83,7 +83,7 @@ def too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
     limit = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
     message = _("That upload is larger than %(limit)s MiB, the most Circles accepts at once. "
                 "Split the file (at most 5,000 members each) and upload the parts one after "
-                "another.", limit=f"{limit:g}")
+                "another.", limit=format(limit, "g"))
     return render_template("error.html", status=413, message=message), 413
 
 

@@ -7,14 +7,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
 
+from circles.languages import term
 from circles.members.profiles import all_timezones
 from circles.models import Circle, CircleSession, SessionRole, User, as_utc, utcnow
 from circles.sessions import meetings, plans, roles, scheduling
-from circles.sessions.roles import ROLE_NAMES
 from circles.views.dates import local
 from circles.views.forms import PlainForm, WholeNumberField
 
@@ -103,7 +104,7 @@ class SessionsPanel:
         return scheduling.is_changeable(session, self.now)
 
     def role_name(self, role: SessionRole) -> str:
-        return ROLE_NAMES[role.role]
+        return term(role.role)
 
     def ordered_roles(self, session: CircleSession) -> list[SessionRole]:
         return roles.in_order(session)
@@ -113,8 +114,8 @@ class SessionsPanel:
 
     def label(self, role: SessionRole) -> str:
         """``Ben — timekeeper, Thu 03 Dec 2026, 18:00``"""
-        holder = role.user.display_name if role.user else "vacant"
-        return f"{holder} — {ROLE_NAMES[role.role]}, {self.when(role.session)}"
+        holder = role.user.display_name if role.user else _("vacant")
+        return f"{holder} — {term(role.role)}, {self.when(role.session)}"
 
 
 def sessions_panel(db: Session, circle: Circle, viewer: User) -> SessionsPanel:

@@ -25,6 +25,7 @@ from wtforms import SelectField
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import current_member, db
+from circles.languages import term
 from circles.models import Circle, CircleSession, SessionRole, utcnow
 from circles.sessions import calendar as ics
 from circles.sessions import plans, roles, scheduling
@@ -131,7 +132,7 @@ def claim(session_id: int, role: str) -> ResponseReturnValue:
     """A member takes a vacant role."""
     session = scheduling.session_for_member(db(), current_member(), session_id)
     return _act(session, lambda: roles.claim_role(db(), session, role, current_member()),
-                _('You are the %(role)s.', role=roles.ROLE_NAMES.get(role, role)))
+                _('You are the %(role)s.', role=term(role)))
 
 
 @bp.post("/sessions/<int:session_id>/roles/<role>/release")
@@ -140,7 +141,7 @@ def release(session_id: int, role: str) -> ResponseReturnValue:
     """A member gives up their role; it is vacant for anyone to claim."""
     session = scheduling.session_for_member(db(), current_member(), session_id)
     return _act(session, lambda: roles.release_role(db(), session, role, current_member()),
-                _('The %(role)s role is now vacant.', role=roles.ROLE_NAMES.get(role, role)))
+                _('The %(role)s role is now vacant.', role=term(role)))
 
 
 def _role_for_member(role_id: int) -> SessionRole:

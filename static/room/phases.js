@@ -310,7 +310,7 @@ export function renderSummary() {
   }
   $("summary-agenda").replaceChildren.apply($("summary-agenda"), summary.agenda.map(function (i) {
     return el("li", { "data-covered": i.covered ? "true" : "false" }, [
-      i.title + " — " + nameOf(i.author_id) + ", " + i.timebox_minutes + " min" + (i.covered ? " (covered)" : " (not reached)")]);
+      i.title + " — " + nameOf(i.author_id) + ", " + t("%(n)s min", { n: i.timebox_minutes }) + " " + (i.covered ? t("(covered)") : t("(not reached)"))]);
   }));
   $("summary-contributions").replaceChildren.apply($("summary-contributions"), summary.contributions.map(function (c) {
     return el("li", {}, [el("span", { class: "badge kind", text: KIND_NAMES[c.kind] || c.kind }), " ",
