@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from circles.communities import circle
@@ -38,7 +38,8 @@ class CommunityForm(PlainForm):
 class LanguageForm(PlainForm):
     language = SelectField(
         _l("Default language"), validate_choice=False,
-        choices=[("", "English")] + [(code, name) for code, name in LANGUAGES.items() if code != "en"],
+        choices=[SelectChoice("", "English")]
+        + [SelectChoice(code, name) for code, name in LANGUAGES.items() if code != "en"],
         description=_l("For members who chose no language of their own, and for e-mails to them."))
 
 

@@ -9,6 +9,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
+from flask_babel.speaklater import LazyString
 from flask_login import login_required
 
 from circles.errors import NotFound
@@ -62,12 +64,13 @@ def _page(submitted: SectionForm | None = None) -> ResponseReturnValue:
     return render_form("profile/edit.html", submitted, **context)
 
 
-def _save(form: SectionForm, anchor: str, message: str,
+def _save(form: SectionForm, anchor: str, message: str | LazyString,
           operation: Callable[[], object]) -> ResponseReturnValue:
     saved = submit(form, operation)
     if saved is None:
         return _page(form)
-    flash(message, "ok")
+    refresh()  # a new language of the member's own: the confirmation is already in it
+    flash(str(message), "ok")
     key = getattr(saved, "topic_key", "")
     if key and key in topics.unmatched(db(), current_member().id):
         flash(_('“%(key)s” is not a topic your community uses yet, so nobody can be matched with you on it: see the suggestions beside it, or leave it for your facilitator to map.', key=getattr(saved, 'topic', key)), "warning")
@@ -86,7 +89,7 @@ def edit() -> ResponseReturnValue:
 def about() -> ResponseReturnValue:
     """Save name, time zone, organisation, bio and the consented background."""
     form = AboutForm()
-    return _save(form, "about", _("Your details are saved."),
+    return _save(form, "about", _l("Your details are saved."),
                  lambda: profiles.update_profile(db(), current_member(), form.data))
 
 

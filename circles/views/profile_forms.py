@@ -52,7 +52,8 @@ class AboutForm(SectionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix="about", **kwargs)
         self.timezone.choices = all_timezones()
-        self.language.choices = [("", _l("Automatic"))] + list(LANGUAGES.items())
+        self.language.choices = [SelectChoice("", _l("Automatic"))] + [
+            SelectChoice(code, name) for code, name in LANGUAGES.items()]
 
     @classmethod
     def of(cls, user: User) -> AboutForm:
