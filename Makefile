@@ -51,12 +51,14 @@ run: migrate  ## serve the app with the demo community on http://127.0.0.1:5000
 	$(FLASK) demo load --if-empty
 	FLASK_SHOW_DEV_OUTBOX=$${FLASK_SHOW_DEV_OUTBOX:-true} $(FLASK) serve --host $(HOST) --port $(PORT)
 
-# One pytest worker per core (pytest-xdist); PYTEST_WORKERS=0 runs in this process only.
+# One pytest worker per core (pytest-xdist; worksteal: an idle worker takes queued tests from a
+# busy one, so a long test near the end does not leave a core idle); PYTEST_WORKERS=0 runs in
+# this process only.
 PYTEST_WORKERS ?= auto
 
 test: setup  ## the whole suite (PostgreSQL, Redis and browser tests skip with a reason if absent, outside CI)
 	node --test tests/js/
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check circles graph realtime tests bench

@@ -26,9 +26,11 @@ from circles.communities.community import create_community
 from circles.extensions import orm
 from circles.members import accounts
 from circles.models import Circle, Community, Membership, User, utcnow
+from tests.support import fresh_db
 from tests.support.services import POSTGRES_URL, reachable, require_postgres
 
 pytest_plugins = ["tests.support.live"]
+fresh_db.cache_url_builders()
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct horse battery"
@@ -96,17 +98,26 @@ def app_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(backend: str, tmp_path: Any, app_overrides: dict[str, Any]) -> Iterator[Flask]:
-    app = create_app({**app_config(backend, tmp_path), **app_overrides})
+def app(backend: str, tmp_path: Any, app_overrides: dict[str, Any],
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An app on an empty database with the whole schema (see ``tests.support.fresh_db``)."""
+    config = {**app_config(backend, tmp_path), **app_overrides}
+    default_sqlite = config["DATABASE_URL"] == app_config(backend, tmp_path)["DATABASE_URL"] \
+        and backend == "sqlite"
+    if default_sqlite:
+        fresh_db.sqlite_file(lambda url: create_app({**config, "DATABASE_URL": url}),
+                             tmp_path_factory.getbasetemp(), tmp_path / "test.sqlite3")
+    app = create_app(config)
     app.instance_path = str(tmp_path)
     with app.app_context():
-        orm.drop_all()
-        orm.create_all()
+        if backend == "postgresql":
+            fresh_db.empty_postgres(config["DATABASE_URL"])
+        elif not default_sqlite:
+            orm.drop_all()
+            orm.create_all()
     yield app
     with app.app_context():
         orm.session.remove()
-        if backend == "postgresql":
-            orm.drop_all()
         orm.engine.dispose()
 
 

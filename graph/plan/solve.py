@@ -13,7 +13,6 @@ import numpy as np
 
 from graph.errors import InfeasibleError
 from graph.plan.coverage import diminishing_returns, topic_givers, topic_lists
-from graph.plan.kernel import anneal, build, score
 from graph.plan.rules import (
     Pair,
     Rounds,
@@ -157,6 +156,7 @@ def plan_circles(weights: np.ndarray, bounds: list[Pair], rounds: int = 1, *,
     A step costs O(group size + the member's topics + window columns); the default budget is
     O(n·R) steps. Memory: O(n²) for the pair matrices and O(R·G·(T + U)) for the sums.
     """
+    from graph.plan.kernel import build  # numba: loaded on first solve
     started = time.perf_counter()
     data = _inputs(weights, bounds, rounds, needs=needs, gives=gives, windows=windows,
                    forbidden=forbidden, met=met, pinned=pinned, set_aside=set_aside,
@@ -294,6 +294,7 @@ def _run_chains(starts: list[np.ndarray], states: list[tuple[Any, ...]], fixed: 
 
 def _value(assign: np.ndarray, data: _Inputs, fixed: _Search) -> float:
     """A chain's objective: utility and coverage less the rule breaks, plus members kept."""
+    from graph.plan.kernel import score  # numba: loaded on first solve
     parts = score(assign, data.groups, data.w, data.hard, data.prior, *data.coverage,
                   data.topics, data.cols)
     penalties = fixed.penalties
@@ -305,6 +306,7 @@ def _value(assign: np.ndarray, data: _Inputs, fixed: _Search) -> float:
 def _plan(data: _Inputs, fixed: _Search, chains: list[np.ndarray], done: list[int],
           started: float) -> Plan:
     """The best chain's plan (the first on a tie), with its figures and breaks."""
+    from graph.plan.kernel import score  # numba: loaded on first solve
     best = max(range(len(chains)), key=lambda k: (_value(chains[k], data, fixed), -k))
     assign = chains[best]
     plan = [[sorted(int(m) for m in np.flatnonzero(assign[r] == g)) for g in range(data.groups)]
@@ -361,6 +363,7 @@ class _Search:
 def _chain(assign: np.ndarray, state: tuple[Any, ...], seed: int | None,
            progress: Callable[[float], None] | None, s: _Search, deadline: float) -> int:
     """One annealing chain on ``assign`` (in place) in batches; returns the steps it ran."""
+    from graph.plan.kernel import anneal  # numba: loaded on first solve
     last = s.total + s.total // 10  # a tenth more at temperature 0: a final descent
     members, count, slot, sup, dn, ds, cnt, meets, deficit = state
     stream = np.random.default_rng(seed)
