@@ -13,12 +13,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from circles.extensions import orm
 from circles.members.local_time import local_time
-from circles.models import Community, User
+from circles.models import Community, OutboxMessage, User
+from circles.notify.notifications import notify
 from circles.views.forms import PlainForm
 from tests.conftest import AuthActions, post_form
 
@@ -150,3 +152,26 @@ def test_dates_are_written_the_reader_s_way(app: Flask, language: str, expected:
                           language=language) == expected
         assert local_time(moment, "month", zone="Europe/Madrid", language=language) == (
             "March 2025" if language == "en" else "marzo de 2025")
+
+
+@pytest.mark.parametrize(("chosen", "community", "subject", "greeting"), [
+    ("es", "", "Circles: te han puesto en un círculo nuevo", "Hola, Member 1:"),
+    ("", "es", "Circles: te han puesto en un círculo nuevo", "Hola, Member 1:"),
+    ("en", "es", "Circles: you are placed in a new circle", "Hello Member 1,"),
+    ("", "", "Circles: you are placed in a new circle", "Hello Member 1,"),
+])
+def test_e_mails_are_written_in_the_recipient_s_language(
+        app: Flask, make_user: Callable[..., User], make_community: Callable[..., Community],
+        chosen: str, community: str, subject: str, greeting: str) -> None:
+    """Whoever's request sends it: their own choice, else their community's default."""
+    member = make_user(display_name="Member 1")
+    cohort = make_community(make_user(), members=[member])
+    with app.test_request_context(headers=ENGLISH if chosen != "en" else SPANISH):
+        db = orm.session
+        db.get_one(User, member.id).language = chosen
+        db.get_one(Community, cohort.id).language = community
+        notify(db, member.id, "new_circle", "Night owls is formed.")
+        db.commit()
+        mail = db.scalars(select(OutboxMessage).where(OutboxMessage.to == member.email)).one()
+    assert mail.subject == subject
+    assert mail.body.startswith(f"{greeting}\n\nNight owls is formed.")
