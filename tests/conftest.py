@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -84,6 +85,19 @@ def _fast_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.M
     if request.node.get_closest_marker("real_password_hash") is None:
         cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
         monkeypatch.setattr(accounts, "generate_password_hash", cheap)
+
+
+@pytest.fixture(autouse=True)
+def _wire_contract() -> Iterator[None]:
+    """Fail a test whose real Socket.IO clients received an event or an ack that breaks its
+    schema in docs/realtime/schemas (``tests.support.contract``; the clients record it on their
+    own threads, where raising would be swallowed)."""
+    yield
+    contract = sys.modules.get("tests.support.contract")  # not imported: no client ran
+    if contract is not None:
+        broken = contract.take_violations()
+        if broken:
+            pytest.fail("the wire broke the live contract:\n" + "\n".join(broken[:5]))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -132,7 +132,7 @@ def start(db: Session, user: User, session_id: object, *, now: datetime | None =
     db.flush()
     _enter(db, session, 0)
     return Change(session.id, bump(session), {
-        "type": "started", "status": "live", "started_at": as_utc(now).isoformat(),
+        "type": "started", "status": "live", "started_at": iso(now),
         "phases": phase_views(db, session.id, now)})
 
 
@@ -350,7 +350,7 @@ def end(db: Session, user: User, session_id: object, *, now: datetime | None = N
                f"/sessions/{session.id}/live", key=f"feedback:{session.id}")
     members = member_ids(db, session.circle_id)
     return Change(session.id, bump(session),
-                  {"type": "ended", "status": "ended", "ended_at": as_utc(now).isoformat(),
+                  {"type": "ended", "status": "ended", "ended_at": iso(now),
                    "feedback_open_until": iso(feedback_open_until(session)),
                    "summary": shared_summary(db, session)},
                   private=[(uid, {"type": "summary_feedback",

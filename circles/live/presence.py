@@ -138,9 +138,13 @@ def drop_connection(db: Session, session: CircleSession, presence: Presence,
 
 def presence_change(db: Session, session: CircleSession, user_id: int, away_grace: float,
                     now: datetime) -> dict[str, object]:
+    """The room's ``presence`` change: the whole member entry, as in the snapshot's
+    ``members`` (with ``display_name``), so a client may replace its entry with it."""
+    name = db.scalar(select(User.display_name).where(User.id == user_id))
     return {"type": "presence", "member": {
-        "id": user_id, **presence_view(_attendance(db, session.id, user_id),
-                                       _connections(db, session.id, user_id), away_grace, now)}}
+        "id": user_id, "display_name": name,
+        **presence_view(_attendance(db, session.id, user_id),
+                        _connections(db, session.id, user_id), away_grace, now)}}
 
 
 def _attendance(db: Session, session_id: int, user_id: int) -> Attendance | None:

@@ -77,6 +77,9 @@ def test_join_acks_the_full_snapshot_and_tells_the_room(app: Flask, room: Room) 
     assert changed["change"]["type"] == "presence"
     assert changed["change"]["member"]["id"] == room.di
     assert changed["change"]["member"]["presence"] == "here"
+    # The whole entry, name included: a client may replace Di's entry with it.
+    [di_entry] = [m for m in ack["snapshot"]["members"] if m["id"] == room.di]
+    assert changed["change"]["member"] == di_entry == {**di_entry, "display_name": "Di"}
 
 
 def test_a_non_member_can_neither_join_the_room_nor_emit_into_it(

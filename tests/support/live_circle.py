@@ -25,6 +25,7 @@ from circles.extensions import db, orm
 from circles.live import agenda, log
 from circles.models import CircleSession, LiveEvent, Membership, SessionRole, User, utcnow
 from realtime.client import LiveClient
+from tests.support.contract import ContractClient
 from tests.support.live import LiveServer, app_on, http_session
 
 NAMES = ("ada", "ben", "cy", "di")
@@ -44,7 +45,7 @@ class LiveCircle:
     def client(self, name: str, **options: Any) -> LiveClient:
         """A reference client for ``name`` (websocket only: ``drop`` cuts its TCP link)."""
         options.setdefault("transports", ["websocket"])
-        return LiveClient(self.server.url, self.cookies[name], self.session_id, **options)
+        return ContractClient(self.server.url, self.cookies[name], self.session_id, **options)
 
 
 def four_in_a_circle(server: LiveServer) -> LiveCircle:

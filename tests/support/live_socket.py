@@ -1,4 +1,5 @@
-"""A real python-socketio client for live servers, holding a member's cookie like a browser."""
+"""A real python-socketio client for live servers, holding a member's cookie like a browser;
+everything it receives is held to the live contract (``tests.support.contract``)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from typing import Any
 import requests
 import socketio
 
+from tests.support import contract
 from tests.support.live import LiveServer, LiveSession
 
 WAIT = 5.0  # seconds any single event or ack may take
 
 
 class Member:
-    """A real Socket.IO client holding a member's cookie, recording what it receives."""
+    """A real Socket.IO client holding a member's cookie, recording what it receives and
+    checking it, and every ack, against its schema."""
 
     def __init__(self, server: LiveServer, cookie: str | None, *,
                  transports: list[str] | None = None) -> None:
@@ -32,8 +35,16 @@ class Member:
         self.transports = transports
         self.refusals: list[Any] = []
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self.client.on("connect_error", self.refusals.append)
-        self.client.on("*", lambda event, data: self.events.put((event, data)))
+        self.client.on("connect_error", self._refused)
+        self.client.on("*", self._received)
+
+    def _refused(self, data: Any) -> None:
+        contract.received("connect_error", data)
+        self.refusals.append(data)
+
+    def _received(self, event: str, data: Any) -> None:
+        contract.received(event, data)
+        self.events.put((event, data))
 
     def connect(self) -> None:
         headers = {"Cookie": self.cookie} if self.cookie else {}
@@ -41,7 +52,9 @@ class Member:
                             wait_timeout=WAIT)
 
     def call(self, event: str, data: Any = None) -> Any:
-        return self.client.call(event, data, timeout=WAIT)
+        ack = self.client.call(event, data, timeout=WAIT)
+        contract.answered(event, ack)
+        return ack
 
     def next_event(self) -> tuple[str, Any]:
         return self.events.get(timeout=WAIT)

@@ -1,6 +1,6 @@
-"""Members of one live session on real servers, as ``realtime.client.LiveClient``s, and the
-checks that every client's view is the database's ordered event log (for the crash and
-Redis tests)."""
+"""Members of one live session on real servers, as reference clients held to the live
+contract (``tests.support.contract.ContractClient``), and the checks that every client's view
+is the database's ordered event log (for the crash and Redis tests)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from circles.models import CircleSession, LiveEvent, LiveProcess, Presence
-from realtime.client import LiveClient
 from tests.live.test_live_session_flow import circle_with_session, people
+from tests.support.contract import ContractClient
 from tests.support.live import LiveServer
 
 SETTLE = 20.0  # seconds the clients may take to reconnect, resume and be swept clean
@@ -30,7 +30,7 @@ class Room:
         self.ids = {name: uid for name, (_cookie, uid) in found.items()}
         _circle_id, self.session_id = circle_with_session(first, self.ids)
         self.db_url = first.env["DATABASE_URL"]
-        self.clients = {name: LiveClient(servers[name].url, found[name][0], self.session_id,
+        self.clients = {name: ContractClient(servers[name].url, found[name][0], self.session_id,
                                          sync_interval=sync_interval, reconnection_delay=0.3)
                         for name in servers}
         self.acked: dict[str, list[int]] = {name: [] for name in servers}
