@@ -19,6 +19,7 @@ from circles.members import meeting_hours, profiles, topics
 from circles.network import ties
 from circles.views.forms import render_form, submit
 from circles.views.profile_forms import (
+    DAY_NAMES,
     SECTION_FORMS,
     AboutForm,
     AvailabilityForm,
@@ -55,7 +56,7 @@ def _page(submitted: SectionForm | None = None) -> ResponseReturnValue:
         "user": me, "vocabulary": topics.vocabulary_for(db(), me.id),
         "unmatched": topics.unmatched(db(), me.id),
         "hours_hint": meeting_hours.hours_hint(db(), me),
-        "known": ties.people_known_by(db(), me.id), "weekdays": profiles.WEEKDAYS,
+        "known": ties.people_known_by(db(), me.id), "weekdays": DAY_NAMES,
         "clock": profiles.format_clock, "background_fields": profiles.BACKGROUND_FIELDS,
         **forms,
     }

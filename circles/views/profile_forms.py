@@ -17,10 +17,14 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from circles.languages import LANGUAGES
-from circles.members.profiles import BACKGROUND_FIELDS, WEEKDAYS, all_timezones
+from circles.members.profiles import all_timezones
 from circles.models import User
 from circles.models.profiles import LEVELS
 from circles.views.forms import PlainForm
+
+#: The days of profiles.WEEKDAYS as the reader says them.
+DAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+             _l("Saturday"), _l("Sunday"))
 
 
 class SectionForm(PlainForm):
@@ -44,10 +48,11 @@ class AboutForm(SectionForm):
     background_consent = BooleanField(
         _l("Use the background I describe below to make circles more diverse")
     )
-    career_path = StringField(BACKGROUND_FIELDS["career_path"])
-    cultural_background = StringField(BACKGROUND_FIELDS["cultural_background"])
-    gender = StringField(BACKGROUND_FIELDS["gender"])
-    age_band = StringField(BACKGROUND_FIELDS["age_band"])
+    career_path = StringField(
+        _l("Career path (e.g. career changer, first in family at university)"))
+    cultural_background = StringField(_l("Cultural background"))
+    gender = StringField(_l("Gender"))
+    age_band = StringField(_l("Age band"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix="about", **kwargs)
@@ -108,7 +113,7 @@ class SuccessCriterionForm(SectionForm):
 
 
 class AvailabilityForm(SectionForm):
-    weekday = SelectField(_l("Day"), choices=[SelectChoice(str(i), day) for i, day in enumerate(WEEKDAYS)], coerce=int,
+    weekday = SelectField(_l("Day"), choices=[SelectChoice(str(i), day) for i, day in enumerate(DAY_NAMES)], coerce=int,
                           validate_choice=False)
     start = StringField(_l("From"), description=_l("HH:MM, e.g. 09:30"), default="09:00")
     end = StringField(_l("Until"), description=_l("HH:MM, e.g. 11:00"), default="10:00")
