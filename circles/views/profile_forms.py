@@ -27,6 +27,9 @@ DAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("F
              _l("Saturday"), _l("Sunday"))
 
 
+LEVEL_NAMES = {"emerging": _l("Emerging"), "practised": _l("Practised"), "expert": _l("Expert")}
+
+
 class SectionForm(PlainForm):
     """Many forms share one page, so the CSRF token is the page-wide ``csrf_token`` input,
     checked for every POST by ``CSRFProtect``; a per-form copy would carry the prefix."""
@@ -73,7 +76,7 @@ class AboutForm(SectionForm):
 class StrengthForm(SectionForm):
     topic = StringField(_l("Topic"))
     offer = TextAreaField(_l("What I can offer"), description=_l("E.g. review a plan, share a story."))
-    level = SelectField(_l("Experience"), choices=[SelectChoice(level, level.capitalize()) for level in LEVELS],
+    level = SelectField(_l("Experience"), choices=[SelectChoice(level, LEVEL_NAMES[level]) for level in LEVELS],
                         default="practised", validate_choice=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
