@@ -141,6 +141,8 @@ def test_a_newcomer_reads_circles_in_spanish_from_sign_up_to_the_live_room(
     page.goto(emailed_link(live, NEWCOMER["email"], "/verify/"))
     assert english_left(page) == []
     page.get_by_role("button", name="Sí, esta dirección es mía").click()
+    expect(page.get_by_role("status").filter(has_text="tu correo electrónico está verificado")
+           ).to_be_visible()
     page.goto(f"/join/{code}")
     expect(page.get_by_role("heading", level=1)).to_have_text(COMMUNITY)
     assert english_left(page) == []
