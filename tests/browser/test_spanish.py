@@ -100,7 +100,7 @@ def place_in_a_circle_with_a_session(server: LiveServer, community_id: int) -> N
     try:
         with Session(engine) as db:
             community = db.get_one(Community, community_id)
-            ids = dict(db.execute(select(User.email, User.id)).tuples().all())
+            ids = {email: id_ for email, id_ in db.execute(select(User.email, User.id))}
             ada = db.get_one(User, ids["ada@example.org"])
             circle: Circle = create_circle(db, community, ada, name=CIRCLE,
                                            member_ids=[ada.id, ids[NEWCOMER["email"]]])
