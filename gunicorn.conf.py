@@ -1,14 +1,13 @@
 """gunicorn's settings for Circles, read from the working directory (README, docs/deploy.md).
 
-The command line gives workers, threads and the address; this file holds what every
-Circles process needs whatever its address: the worker's start (below) and a logger that
-keeps URLs' secrets out of the access and error logs.
+The command line gives the address; this file holds what every Circles process needs
+whatever its address: the gevent worker and its connections, the worker's start (below) and
+a logger that keeps URLs' secrets out of the access and error logs.
 """
 
 from __future__ import annotations
 
 import signal
-import threading
 from typing import Any
 
 from gunicorn import glogging
@@ -50,6 +49,16 @@ class RedactingLogger(glogging.Logger):
 
 logger_class = RedactingLogger
 
+#: One gevent worker per process (``-k gevent -w 1`` on the command line says the same): each
+#: socket is a greenlet on the worker's event loop, so an open websocket costs memory, not one
+#: of a few threads, and pages and ``/health`` are not queued behind open sockets. The
+#: threaded workers hold a thread per websocket for its whole life (docs/deploy.md).
+worker_class = "gevent"
+#: Every open socket holds one of these for its life; with gunicorn's default (1000) the
+#: 1001st member's connection would wait for a free one. The process needs as many file
+#: descriptors (``ulimit -n``).
+worker_connections = 10_000
+
 
 def post_worker_init(worker: Any) -> None:
     """Once the worker has loaded the app: freeze what it loaded, and drain on SIGTERM."""
@@ -65,7 +74,10 @@ def post_worker_init(worker: Any) -> None:
         # gunicorn alone would stop accepting and then wait up to its graceful timeout for
         # open websockets, which never end by themselves; members would sit on a dying
         # process until it is killed and swept. Close them now: they reconnect elsewhere.
+        # A background task of the socket server: a greenlet under the gevent worker, whose
+        # signal handlers run in the event loop, where starting a thread (which waits for
+        # the thread to start) is a blocking call gevent refuses.
         stop_accepting(sig, frame)
-        threading.Thread(target=process.drain, name="circles-drain", daemon=True).start()
+        process.socketio.start_background_task(process.drain)
 
     signal.signal(signal.SIGTERM, drain)

@@ -22,15 +22,19 @@ Fault = Callable[[World, list[AppServer], list[AppMember]], Awaitable[None]]
 
 
 def crash(args: argparse.Namespace, extra: dict[str, Any]) -> Fault:
-    """Half way: ``kill -9`` the server, start it again on its port and database, and note
-    when each client that was in is back (joined again)."""
-    async def during(_world: World, servers: list[AppServer], members: list[AppMember]) -> None:
+    """Half way: ``kill -9`` the (first) server, and note when each client that was on it is
+    back (joined again): with ``--topology nginx`` through nginx on the other process, else
+    once the server is started again on its port and database."""
+    async def during(world: World, servers: list[AppServer], members: list[AppMember]) -> None:
         await asyncio.sleep(args.duration / 2)
         server = servers[0]
-        before = {m.index: m.client.joins for m in members if m.held()}
+        on_it = held_by(world, server) if len(servers) > 1 else None
+        before = {m.index: m.client.joins for m in members if m.held()
+                  and (on_it is None or (m.room, m.user_id) in on_it)}
         killed = time.monotonic()
         server.kill9()
-        await asyncio.to_thread(server.start)
+        if args.topology != "nginx":
+            await asyncio.to_thread(server.start)
         ready = time.monotonic()
         back: dict[int, float] = {}
         by_index = {m.index: m for m in members}
@@ -44,6 +48,32 @@ def crash(args: argparse.Namespace, extra: dict[str, Any]) -> Fault:
         extra.update(held_before=len(before), back=len(back), down=ready - killed,
                      from_kill=[t - killed for t in back.values()],
                      from_ready=[max(0.0, t - ready) for t in back.values()])
+
+    return during
+
+
+def held_by(world: World, server: AppServer) -> set[tuple[int, int]]:
+    """The (session, member) connections the server's process holds, by its worker's pid."""
+    return {(int(session), int(user)) for session, user in world._rows(
+        "SELECT p.session_id, p.user_id FROM presence p JOIN live_process l "
+        f"ON l.id = p.process_id WHERE l.host LIKE '% pid {server.pid}'")}
+
+
+def rolling(args: argparse.Namespace, extra: dict[str, Any]) -> Fault:
+    """From a quarter of the way: SIGTERM one server at a time (gunicorn drains it: its
+    clients reconnect through nginx to the others) and start it again, each in its turn."""
+    async def during(_world: World, servers: list[AppServer], members: list[AppMember]) -> None:
+        await asyncio.sleep(args.duration / 4)
+        gap = args.duration / (2 * len(servers))
+        extra["restarts"] = []
+        for server in servers:
+            began = time.monotonic()
+            await asyncio.to_thread(server.terminate)
+            stopped = time.monotonic()
+            await asyncio.to_thread(server.start)
+            extra["restarts"].append((stopped - began, time.monotonic() - stopped))
+            await asyncio.sleep(gap)
+        extra["joins"] = sum(m.client.joins - 1 for m in members)
 
     return during
 
@@ -93,3 +123,33 @@ def flood(args: argparse.Namespace, extra: dict[str, Any]) -> Fault:
         extra["flooder"] = json.loads(out or b"{}")
 
     return during
+
+
+def probing(url: str, seconds: float, extra: dict[str, Any], every: float = 1.0,
+            ) -> Callable[[], Awaitable[None]]:
+    """Through the run: every ``every`` s, ``GET /health`` and a page (the log-in form) as a
+    load balancer and a person would, noting each answer's status and seconds."""
+    async def probe() -> None:
+        answers: list[tuple[str, int, float]] = []
+        extra["probes"] = answers
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            for path in ("/health", "/login"):
+                answers.append((path, *await asyncio.to_thread(timed_get, url + path)))
+            await asyncio.sleep(every)
+
+    return probe
+
+
+def timed_get(url: str) -> tuple[int, float]:
+    began = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            answer.read()
+            status = answer.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except OSError:
+        status = 0
+    return status, time.perf_counter() - began
+

@@ -10,8 +10,12 @@ agenda item) with Poisson spacing; every figure printed is measured in the run:
     .venv/bin/python bench/live_load.py crash  [--clients 200 --rate 0.1]  # kill -9 halfway
     .venv/bin/python bench/live_load.py redis  [--clients 200 --rate 0.1]  # 2 processes
     .venv/bin/python bench/live_load.py flood  [--clients 80 --rate 0.2]   # one socket floods
+    .venv/bin/python bench/live_load.py rolling --topology nginx  # SIGTERM + start, each
     add --quick for a short run (< 60 s), --runs N for the median of N runs,
-    --database postgres for a fresh PostgreSQL database instead of SQLite.
+    --database postgres for a fresh PostgreSQL database instead of SQLite,
+    --server gunicorn for the production command (gevent worker) instead of flask serve,
+    --topology nginx for nginx in front of --processes (2) gunicorn processes
+    (implies --server gunicorn, --database postgres; each client from its own 127.x address).
 
 The relay runs first (steady and quiet; --relay elsewhere), then the app. Figures that
 must be zero are counted against the database after a final sync of every client.
@@ -37,17 +41,29 @@ from typing import Any, Self
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import live_faults
+from bench.live_mix import RoomState, SessionMix
 from bench.live_report import report, summary
 from bench.live_servers import (
     AppServer,
+    Front,
     PrivateRedis,
     RelayServer,
     Watched,
     World,
     build_world,
     drop_database,
+    wait_http,
 )
-from bench.live_swarm import AppMember, Member, Recorder, RelayMember, Sends, connect_all, drive
+from bench.live_swarm import (
+    AppMember,
+    Member,
+    Recorder,
+    RelayMember,
+    Sends,
+    connect_all,
+    drive,
+    filler,
+)
 from bench.machine import machine
 
 SCENARIOS: dict[str, dict[str, Any]] = {
@@ -62,6 +78,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
               "quick": {"clients": 40, "rate": 0.5, "duration": 24.0}},
     "flood": {"clients": 80, "rate": 0.2, "duration": 40.0, "relay": False,
               "quick": {"clients": 16, "rate": 0.5, "duration": 12.0}},
+    "rolling": {"clients": 200, "rate": 0.1, "duration": 120.0, "relay": False,
+                "quick": {"clients": 40, "rate": 0.5, "duration": 60.0}},
 }
 TARGETS = {
     "steady": "p50 <= 20 ms, p99 <= 250 ms, 0 lost, 0 connect failures",
@@ -69,6 +87,7 @@ TARGETS = {
     "crash": "100 % reconnect, reconnect p99 <= 5 s, 0 lost, 0 duplicates",
     "redis": "0 lost across processes, including across a Redis restart",
     "flood": "others' p99 <= 2x their baseline, flooder cut off within 1 s",
+    "rolling": "0 lost, 0 duplicates through a SIGTERM and restart of each process",
 }
 
 
@@ -102,6 +121,9 @@ class Outcome:
     loadgen_cpu: float = 0.0
     loadgen_gc: tuple[int, float] = (0, 0.0)  # full GC passes, longest pause (s)
     extra: dict[str, Any] = field(default_factory=dict)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)  # fan-out by kind
+    kinds: Counter[str] = field(default_factory=Counter)  # answered changes by kind
+    sql: dict[str, int] = field(default_factory=dict)  # statements logged while measuring
 
 
 async def sampling(watched: Sequence[Watched], stop: asyncio.Event, every: float) -> None:
@@ -170,7 +192,9 @@ def outcome_of(label: str, clients: int, failures: Counter[str], held: int, meas
     return Outcome(label, clients, failures, held, measure.sends, measure.seconds,
                    list(recorder.latency), list(recorder.sent_at), list(recorder.ack),
                    measure.load, servers=servers, loadgen_cpu=measure.loadgen_cpu,
-                   loadgen_gc=measure.loadgen_gc)
+                   loadgen_gc=measure.loadgen_gc,
+                   by_kind={k: list(v) for k, v in recorder.by_kind.items()},
+                   kinds=Counter(recorder.sent_kinds))
 
 
 async def gather_limited(works: Sequence[Awaitable[Any]], limit: int = 32) -> list[Any]:
@@ -192,16 +216,33 @@ async def gather_limited(works: Sequence[Awaitable[Any]], limit: int = 32) -> li
 def app_members(world: World, urls: Sequence[str], recorder: Recorder,
                 args: argparse.Namespace, skip: frozenset[tuple[int, int]] = frozenset()
                 ) -> list[AppMember]:
-    """One member per seat; in each room seat ``s`` connects to ``urls[s % len(urls)]``."""
+    """One member per seat; in each room seat ``s`` connects to ``urls[s % len(urls)]``.
+    Behind nginx each member comes from an address of its own (127.1.x.y), as members on
+    many machines would, so ``hash $remote_addr`` spreads them over the processes."""
     members, index = [], 0
     for r, room in enumerate(world.rooms):
+        state = RoomState([seat.user_id for seat in room.seats], duration=args.duration)
         for s, seat in enumerate(room.seats):
             if (r, s) not in skip:
-                members.append(AppMember(index, urls[s % len(urls)], seat.cookie,
-                                         room.session_id, recorder, transports=args.transports,
-                                         sync_interval=args.sync_interval))
+                mix = SessionMix(state, seat.user_id, s, filler) if args.mix == "session" \
+                    else None
+                member = AppMember(index, urls[s % len(urls)], seat.cookie, room.session_id,
+                                   recorder, transports=args.transports,
+                                   sync_interval=args.sync_interval, mix=mix)
+                member.user_id = seat.user_id
+                if args.topology == "nginx":
+                    member.client.source_address = f"127.1.{index // 250}.{index % 250 + 1}"
+                members.append(member)
             index += 1
     return members
+
+
+def begin_sessions(members: Sequence[AppMember]) -> None:
+    """The session mix's clock starts with the load: each room's current stage from now."""
+    now = time.monotonic()
+    for member in members:
+        if member.mix is not None:
+            member.mix.room.stage_since = member.mix.room.phase_since = now
 
 
 async def set_up_rooms(members: Sequence[AppMember]) -> Counter[str]:
@@ -264,25 +305,49 @@ async def app_run(args: argparse.Namespace, instance: Path, *, servers: int = 1,
     # Every bench client comes from 127.0.0.1, where real members come from many addresses:
     # the per-address connect gate (50/s, burst 300) would refuse the swarm itself.
     env = {"FLASK_SOCKETIO_CONNECT_RATE": "0", **dict(args.server_env)}
+    if args.count_sql:  # SQLAlchemy's statement log (circles/sql_logging.py keeps it clean)
+        env["FLASK_SQLALCHEMY_ECHO"] = "true"
     if redis is not None:
         env["SOCKETIO_MESSAGE_QUEUE"] = redis.url
     running: list[AppServer] = []
+    front: Front | None = None
     try:
-        running += [AppServer(world, f"server{i + 1}", **env).start() for i in range(servers)]
+        running += [AppServer(world, f"server{i + 1}", server=args.server, **env)
+                    for i in range(servers)]
+        for server in running:  # boot side by side
+            server.spawn()
+        for server in running:
+            wait_http(server, server.url + "/health", timeout=120)
+        urls = [s.url for s in running]
+        if args.topology == "nginx":
+            front = Front(instance, [s.port for s in running]).start()
+            urls = [front.url]
         recorder = Recorder()
-        members = app_members(world, [s.url for s in running], recorder, args, skip)
+        members = app_members(world, urls, recorder, args, skip)
         failures = await set_up_rooms(members)
-        watched: list[Watched] = [*running, *([redis] if redis else [])]
+        watched: list[Watched] = [*running, *([redis] if redis else []),
+                                  *([front] if front else [])]
         live = [m for m in members if m.held()]
-        hook = (lambda: during(world, running, members)) if during is not None else None
+        probes: dict[str, Any] = {}
+        probe = live_faults.probing(urls[0], args.duration, probes)
+
+        async def hook() -> None:  # /health and a page, beside the load and any fault
+            await asyncio.gather(probe(), *([during(world, running, members)] if during else []))
         setup_duplicates = sum(m.client.duplicates for m in members)
         setup = time.monotonic() - began
+        begin_sessions(members)
+        marks = [server.sql_mark() for server in running]
         measure = await measured(live, args, recorder, watched, hook)
+        sql = [server.sql_since(mark) for server, mark in zip(running, marks)]
         outcome = await app_outcome(world, members, failures, measure, recorder,
                                     {f"server{i + 1}": s for i, s in enumerate(running)},
                                     setup_duplicates)
         outcome.setup_seconds = setup
+        outcome.sql = dict(sum((Counter(c) for c in sql), Counter()))
+        outcome.extra.update(probes)
     finally:
+        if front is not None:
+            front.stop()
         for server in running:
             server.stop()
         drop_database(world, args.postgres)
@@ -328,12 +393,23 @@ async def scenario_run(name: str, args: argparse.Namespace, instance: Path) -> l
     outcomes = [await relay_run(args, instance / "relay")] if args.relay else []
     extra: dict[str, Any] = {}
     folder = instance / "app"
-    if name == "crash":
+    if name in ("crash", "rolling") and args.processes > 1:
+        redis = PrivateRedis(instance).start()
+        try:
+            fault = (live_faults.crash if name == "crash" else live_faults.rolling)(args, extra)
+            outcome = await app_run(args, folder, servers=args.processes, redis=redis,
+                                    during=fault)
+        finally:
+            redis.stop()
+    elif name == "crash":
         outcome = await app_run(args, folder, during=live_faults.crash(args, extra))
+    elif name == "rolling":
+        outcome = await app_run(args, folder, during=live_faults.rolling(args, extra))
     elif name == "flood":
         outcome = await app_run(args, folder, skip=frozenset({(0, 1)}),
                                 during=live_faults.flood(args, extra))
-    elif name == "redis" or args.processes > 1:  # processes sharing a private Redis queue
+    elif name == "redis" or args.processes > 1 or args.topology == "nginx":
+        # processes sharing a private Redis queue (behind nginx: the production deployment)
         redis = PrivateRedis(instance).start()
         try:
             restart = live_faults.redis_restart(args, redis, extra) if name == "redis" else None
@@ -343,7 +419,7 @@ async def scenario_run(name: str, args: argparse.Namespace, instance: Path) -> l
             redis.stop()
     else:
         outcome = await app_run(args, folder)
-    outcome.extra = extra
+    outcome.extra.update(extra)
     return [*outcomes, outcome]
 
 
@@ -381,6 +457,19 @@ def options(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sample-interval", type=float,
                         help="seconds between /proc samples of the servers (default 1; "
                              "flood 0.2)")
+    parser.add_argument("--mix", choices=("session", "narrow"), default="session",
+                        help="session: every change a live session makes, phase by phase "
+                             "(bench/live_mix.py); narrow: the first benchmark's 80 %% "
+                             "check-in contributions, 20 %% agenda renames")
+    parser.add_argument("--count-sql", action=argparse.BooleanOptionalAction, default=True,
+                        help="log the app's SQL statements and count them per change "
+                             "(costs the server some CPU; --no-count-sql to leave it out)")
+    parser.add_argument("--server", choices=("flask", "gunicorn"), default="flask",
+                        help="flask: `flask serve` (threading); gunicorn: the production "
+                             "command, a gevent worker (circles.deploy.gunicorn_command)")
+    parser.add_argument("--topology", choices=("direct", "nginx"), default="direct",
+                        help="nginx: the sample of docs/deploy.md in front of --processes "
+                             "(default 2) gunicorn processes on PostgreSQL and Redis")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the instance folder")
     args = parser.parse_args(argv)
@@ -392,8 +481,10 @@ def options(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.relay = (defaults["relay"] or args.relay) and not args.no_relay
     if args.relay_duration is None:
         args.relay_duration = defaults.get("relay_duration", min(args.duration, 120.0))
+    if args.topology == "nginx":
+        args.server, args.database = "gunicorn", "postgres"
     if args.processes is None:
-        args.processes = 2 if args.scenario == "redis" else 1
+        args.processes = 2 if args.scenario == "redis" or args.topology == "nginx" else 1
     if args.sample_interval is None:
         args.sample_interval = 0.2 if args.scenario == "flood" else 1.0
     args.postgres = args.postgres_url if args.database == "postgres" else None

@@ -4,12 +4,17 @@ with the median of the runs (the worst for counts that must be zero)."""
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bench.live_load import Outcome
+
+
+#: How each ``--server`` is named in the summary.
+SERVERS = {"flask": "flask serve (threading)", "gunicorn": "gunicorn -k gevent (gevent)"}
 
 
 def pct(values: Sequence[float], q: float) -> float:
@@ -63,6 +68,8 @@ def report(scenario: str, o: Outcome, run: int, args: argparse.Namespace) -> Non
           f"{sum(s.failed.values())} {dict(s.failed) or ''}, skipped {s.skipped}")
     print(f"  fan-out latency: {latency_line(o.latency)}")
     print(f"  ack latency (sender): {latency_line(o.ack)}")
+    kind_lines(o)
+    sql_line(o)
     if o.held < o.clients - sum(o.connect_failures.values()) or o.sync_failures:
         print(f"  clients not connected at the end: "
               f"{o.clients - sum(o.connect_failures.values()) - o.held}, connected but their "
@@ -83,8 +90,41 @@ def report(scenario: str, o: Outcome, run: int, args: argparse.Namespace) -> Non
     extra_lines(scenario, o)
 
 
+def kind_lines(o: Outcome) -> None:
+    """Fan-out by kind of change, busiest first (one line per kind when there are several)."""
+    if len(o.by_kind) < 2:
+        return
+    print("  fan-out by kind of change (answered changes, share):")
+    total = sum(o.kinds.values()) or 1
+    for kind, n in o.kinds.most_common():
+        values = o.by_kind.get(kind, [])
+        print(f"    {kind:<18} {n:>7,} ({100 * n / total:4.1f} %)  {latency_line(values)}")
+
+
+def sql_line(o: Outcome) -> None:
+    """SQL statements and round trips per answered change, from the server's statement log
+    (everything the servers did while measuring, divided by the changes answered)."""
+    if not o.sql or not o.sends.ok:
+        return
+    trips = sum(o.sql.values())
+    print(f"  SQL per answered change: {o.sql['statements'] / o.sends.ok:.2f} statements, "
+          f"{trips / o.sends.ok:.2f} round trips (with BEGIN, COMMIT, ROLLBACK); in all "
+          f"{o.sql['statements']:,} statements, {o.sql['begin']:,} BEGIN, "
+          f"{o.sql['commit']:,} COMMIT, {o.sql['rollback']:,} ROLLBACK")
+
+
 def extra_lines(scenario: str, o: Outcome) -> None:
     e = o.extra
+    for path in ("/health", "/login"):
+        answers = [(status, took) for p, status, took in e.get("probes", []) if p == path]
+        if answers:
+            bad = sum(status != 200 for status, _took in answers)
+            print(f"  GET {path} every second through the run: "
+                  f"{latency_line([took for _s, took in answers])}; not 200: {bad}")
+    if scenario == "rolling" and "restarts" in e:
+        print(f"  rolling restart: SIGTERM → exited, exited → answering again (s): "
+              f"{', '.join(f'{a:.1f} → {b:.1f}' for a, b in e['restarts'])}; "
+              f"reconnects in all: {e['joins']}")
     if scenario == "crash" and "back" in e:
         share = 100 * e["back"] / max(1, e["held_before"])
         print(f"  kill -9: {e['back']}/{e['held_before']} clients back ({share:.0f} %); "
@@ -130,8 +170,9 @@ def summary(scenario: str, runs: Sequence[Sequence[Outcome]], args: argparse.Nam
     print(f"== summary: {scenario}, {len(runs)} run(s), median (counts: worst run) ==")
     print(f"  {args.clients} clients in rooms of 8, {args.rate:g} ev/s each, "
           f"{args.duration:g} s, transport {args.transport}, "
-          f"{args.processes} x flask serve (threading), "
-          f"{args.database}, per-address connect gate off; "
+          f"{args.processes} x {SERVERS[args.server]}"
+          f"{' behind nginx' if args.topology == 'nginx' else ''}, "
+          f"{args.database}, {args.mix} mix, per-address connect gate off; "
           f"target: {target}")
     if args.relay and args.relay_async_mode != "threading":
         print(f"  relay async mode: {args.relay_async_mode}")
@@ -145,6 +186,26 @@ def summary(scenario: str, runs: Sequence[Sequence[Outcome]], args: argparse.Nam
         if args.relay:
             line += f", relay {ms(med('relay', quantile(q)))}"
         print(line)
+    kinds = sorted({k for outcomes in runs for o in outcomes if o.label == "app"
+                    for k in o.by_kind})
+    if len(kinds) > 1:
+        worst_p99 = max(kinds, key=lambda k: med("app", lambda o: pct(o.by_kind.get(k, []), 99)))
+        worst_p50 = max(kinds, key=lambda k: med("app", lambda o: pct(o.by_kind.get(k, []), 50)))
+        print(f"  by kind: highest p50 {worst_p50} "
+              f"{ms(med('app', lambda o: pct(o.by_kind.get(worst_p50, []), 50)))}, highest "
+              f"p99 {worst_p99} {ms(med('app', lambda o: pct(o.by_kind.get(worst_p99, []), 99)))}")
+    per_change = med("app", lambda o: _cpu(o) * o.seconds / 100 / o.sends.ok * 1000
+                     if o.sends.ok else float("nan"))
+    relay_per = med("relay", lambda o: _cpu(o) * o.seconds / 100 / o.sends.ok * 1000
+                    if o.sends.ok else float("nan"))
+    print(f"  server CPU per answered change: ours {per_change:.2f} ms (all processes)"
+          + (f", relay {relay_per:.2f} ms" if args.relay else ""))
+    statements = med("app", lambda o: o.sql.get("statements", 0) / o.sends.ok
+                     if o.sql and o.sends.ok else float("nan"))
+    trips = med("app", lambda o: sum(o.sql.values()) / o.sends.ok
+                if o.sql and o.sends.ok else float("nan"))
+    if not math.isnan(statements):
+        print(f"  SQL per answered change: {statements:.2f} statements, {trips:.2f} round trips")
     if args.relay:
         ratio = med("app", lambda o: pct(o.latency, 99)) / med(
             "relay", lambda o: pct(o.latency, 99))

@@ -30,13 +30,14 @@ from circles import create_app
 from circles.communities.circle import create_circle
 from circles.communities.community import create_community
 from circles.config import database_uri
+from circles.deploy import gunicorn_command, nginx_config
 from circles.extensions import orm
 from circles.members.logins import start_login
 from circles.models import CircleSession, Membership, SessionRole, User, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOM_SIZE = 8
-START_TIMEOUT = 30.0  # seconds until a started process must answer
+START_TIMEOUT = float(os.environ.get("CIRCLES_BENCH_START_TIMEOUT", "30"))  # seconds to answer
 #: The runner's variables that must not reach a server (besides every ``FLASK_*`` one).
 SCRUBBED = ("WERKZEUG_RUN_MAIN", "WERKZEUG_SERVER_FD", "DATABASE_URL", "SECRET_KEY",
             "SOCKETIO_MESSAGE_QUEUE", "RATELIMIT_STORAGE_URI", "SESSION_COOKIE_SECURE")
@@ -189,9 +190,9 @@ class Watched:
 
     def spawn(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
+        with self.log_path.open("ab") as log:  # a group of its own: kill9 ends all of it
             self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT)
+                                            stderr=subprocess.STDOUT, start_new_session=True)
         self._last = None
 
     def alive(self) -> bool:
@@ -216,9 +217,10 @@ class Watched:
                 self.stats.threads.append(int(line.split()[1]))
 
     def kill9(self) -> None:
+        """``kill -9`` of the process and its children (gunicorn's master and worker)."""
         if self.alive():
             assert self.process is not None
-            self.process.send_signal(signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
     def stop(self) -> None:
@@ -227,9 +229,9 @@ class Watched:
         assert self.process is not None
         self.process.terminate()
         try:
-            self.process.wait(timeout=5)
+            self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
     def log_tail(self, chars: int = 3000) -> str:
@@ -256,20 +258,111 @@ def wait_http(watched: Watched, url: str, timeout: float = START_TIMEOUT) -> Non
 
 
 class AppServer(Watched):
-    """The real app, served the way ``make run`` and the live tests do (``flask serve``)."""
+    """The real app, served the way ``make run`` and the live tests do (``flask serve``), or
+    (``server="gunicorn"``) with the production command of ``circles.deploy``: gunicorn with
+    a gevent worker, sampled through its worker process."""
 
-    def __init__(self, world: World, name: str, **env: str) -> None:
-        self.port = free_port()
+    def __init__(self, world: World, name: str, *, server: str = "flask",
+                 port: int | None = None, **env: str) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "flask", "--app", "circles", "serve",
-                   "--host", "127.0.0.1", "--port", str(self.port)]
+        self.server = server
+        command = (gunicorn_command(self.port) if server == "gunicorn" else
+                   [sys.executable, "-m", "flask", "--app", "circles", "serve",
+                    "--host", "127.0.0.1", "--port", str(self.port)])
         super().__init__(command, {**world.server_env(), **env},
                          world.instance / f"{name}.log")
 
+    @property
+    def pid(self) -> int:
+        """The process serving the sockets: gunicorn's worker, not its master."""
+        master = super().pid
+        if self.server != "gunicorn":
+            return master
+        try:
+            children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        except OSError:
+            return master
+        return int(children[0]) if children else master
+
     def start(self) -> AppServer:
+        self.spawn()
+        wait_http(self, self.url + "/health", timeout=START_TIMEOUT * 2)
+        return self
+
+    def terminate(self) -> None:
+        """SIGTERM (a graceful shutdown: gunicorn drains the process) and wait for the end."""
+        if self.alive():
+            assert self.process is not None
+            self.process.terminate()
+            self.process.wait(timeout=60)
+
+    def sql_mark(self) -> int:
+        """Where the server's log ends now (``sql_since`` counts what follows)."""
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def sql_since(self, mark: int) -> dict[str, int]:
+        """SQL statements, BEGINs, COMMITs and ROLLBACKs the server logged since ``mark``
+        (with ``FLASK_SQLALCHEMY_ECHO``: SQLAlchemy's statement log, parameters hidden)."""
+        with self.log_path.open("rb") as log:
+            log.seek(mark)
+            return sql_counts(log)
+
+
+class Front(Watched):
+    """nginx with the sample of docs/deploy.md in front of ``upstreams``
+    (``circles.deploy.nginx_config``)."""
+
+    def __init__(self, instance: Path, upstreams: list[int]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        folder = instance / "nginx"
+        folder.mkdir(parents=True, exist_ok=True)
+        config = nginx_config(folder, upstreams, self.port)
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        super().__init__([nginx, "-p", str(folder), "-c", str(config)], dict(os.environ),
+                         folder / "stderr.log")
+
+    def start(self) -> Front:
         self.spawn()
         wait_http(self, self.url + "/health")
         return self
+
+
+ENGINE_LINE = b" sqlalchemy.engine.Engine "
+
+
+def sql_counts(lines: Any) -> dict[str, int]:
+    """Statements and transaction commands in SQLAlchemy's echo log (bytes lines). Each
+    statement, BEGIN, COMMIT and ROLLBACK is one round trip to a database server; so is
+    each further batch of an ``insertmanyvalues`` INSERT.
+
+    >>> sql_counts([b"t INFO sqlalchemy.engine.Engine BEGIN (implicit)\\n",
+    ...             b"t INFO sqlalchemy.engine.Engine SELECT a\\n", b"FROM b\\n",
+    ...             b"t INFO sqlalchemy.engine.Engine [cached since 1s ago] (hidden)\\n",
+    ...             b"t INFO sqlalchemy.engine.Engine COMMIT\\n"])
+    {'statements': 1, 'begin': 1, 'commit': 1, 'rollback': 0}
+    """
+    counts = {"statements": 0, "begin": 0, "commit": 0, "rollback": 0}
+    for line in lines:
+        at = line.find(ENGINE_LINE)
+        if at < 0:
+            continue
+        message = line[at + len(ENGINE_LINE):]
+        if message.startswith(b"BEGIN"):
+            counts["begin"] += 1
+        elif message.startswith(b"COMMIT"):
+            counts["commit"] += 1
+        elif message.startswith(b"ROLLBACK"):
+            counts["rollback"] += 1
+        elif message.startswith(b"[insertmanyvalues "):
+            counts["statements"] += not message.startswith(b"[insertmanyvalues 1/")
+        elif not message.startswith(b"["):
+            counts["statements"] += 1
+    return counts
 
 
 class RelayServer(Watched):

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import socketio
 
+from bench.live_mix import SessionMix, narrow
 from realtime.client import LiveClient, LiveError
 
 FILLER = string.ascii_lowercase + "      "
@@ -32,25 +33,30 @@ def filler(rng: random.Random) -> str:
 
 
 class Recorder:
-    """Sends (room, version) → (send time, sender) and each other member's receipt time."""
+    """Sends (room, version) → (send time, sender, kind) and each other member's receipt
+    time; latencies are kept in all and by kind of change."""
 
     def __init__(self) -> None:
         self.since = float("inf")  # only sends at or after this count (set when measuring)
-        self.sends: dict[tuple[int, int], tuple[float, int]] = {}
+        self.sends: dict[tuple[int, int], tuple[float, int, str]] = {}
         self.waiting: defaultdict[tuple[int, int], list[tuple[int, float]]] = \
             defaultdict(list)
         self.sent_at = array("d")
         self.latency = array("d")
         self.ack = array("d")  # the sender's own wait for its ack
+        self.by_kind: defaultdict[str, array[float]] = defaultdict(lambda: array("d"))
+        self.sent_kinds: Counter[str] = Counter()  # answered changes by kind
 
-    def acked(self, room: int, version: int, sender: int, sent: float) -> None:
+    def acked(self, room: int, version: int, sender: int, sent: float,
+              kind: str = "change") -> None:
         if sent < self.since:
             return
         self.ack.append(time.monotonic() - sent)
+        self.sent_kinds[kind] += 1
         key = (room, version)
-        self.sends[key] = (sent, sender)
+        self.sends[key] = (sent, sender, kind)
         for member, at in self.waiting.pop(key, ()):
-            self._add(sent, sender, member, at)
+            self._add(sent, sender, kind, member, at)
 
     def received(self, room: int, version: int, member: int, at: float) -> None:
         if at < self.since:
@@ -62,10 +68,11 @@ class Recorder:
         else:
             self._add(*send, member, at)
 
-    def _add(self, sent: float, sender: int, member: int, at: float) -> None:
+    def _add(self, sent: float, sender: int, kind: str, member: int, at: float) -> None:
         if member != sender:
             self.sent_at.append(sent)
             self.latency.append(at - sent)
+            self.by_kind[kind].append(at - sent)
 
     def window(self, start: float, end: float) -> list[float]:
         """Latencies (s) of the changes sent in [start, end)."""
@@ -77,7 +84,7 @@ class Member(Protocol):
     room: int
 
     async def connect(self) -> None: ...
-    async def send(self, rng: random.Random, token: str) -> int: ...
+    async def send(self, rng: random.Random, token: str) -> tuple[int, str]: ...
     def held(self) -> bool: ...
     async def close(self) -> None: ...
 
@@ -87,15 +94,24 @@ class AppMember:
 
     def __init__(self, index: int, url: str, cookie: str, session_id: int,
                  recorder: Recorder, *, transports: list[str] | None,
-                 sync_interval: float = 15.0, reconnection: bool = True) -> None:
+                 sync_interval: float = 15.0, reconnection: bool = True,
+                 mix: SessionMix | None = None) -> None:
         self.index, self.room = index, session_id
         self.client = LiveClient(url, cookie, session_id, transports=transports,
                                  sync_interval=sync_interval, reconnection=reconnection,
                                  keep_changes=False)
-        self.client.on_applied = lambda version, _change, at: recorder.received(
-            session_id, version, index, at)
+        self.mix = mix  # None: the narrow mix of the first benchmark
+        state = mix.room if mix is not None else None
+
+        def applied(version: int, change: dict[str, Any], at: float) -> None:
+            recorder.received(session_id, version, index, at)
+            if state is not None:
+                state.apply(version, change)
+
+        self.client.on_applied = applied
         self.item_id: int | None = None
         self.agenda_share = 0.2
+        self.user_id = 0  # the seat's member, set by whoever builds the swarm
 
     async def connect(self) -> None:
         await self.client.connect()
@@ -104,16 +120,14 @@ class AppMember:
         ack = await self.client.call("live:agenda_add", {"title": f"Topic of {self.index}"})
         self.item_id = int(ack["item_id"])
 
-    async def send(self, rng: random.Random, token: str) -> int:
-        """A check-in contribution (most of the time) or a rename of one's agenda item."""
-        if self.item_id is not None and rng.random() < self.agenda_share:
-            ack = await self.client.call("live:agenda_rename", {
-                "item_id": self.item_id, "title": f"{token} {filler(rng)[:150]}",
-                "op_id": token})
+    async def send(self, rng: random.Random, token: str) -> tuple[int, str]:
+        """The member's next change in its mix; its version and kind."""
+        if self.mix is not None:
+            kind, (event, fields) = self.mix.next(rng, token)
         else:
-            ack = await self.client.call("live:contribute", {
-                "kind": "checkin", "text": f"{token} {filler(rng)}", "op_id": token})
-        return int(ack["version"])
+            kind, (event, fields) = narrow(rng, token, self.item_id, self.agenda_share, filler)
+        ack = await self.client.call(event, {**fields, "op_id": token})
+        return int(ack["version"]), kind
 
     def held(self) -> bool:
         return self.client.connected and self.client.joined.is_set()
@@ -148,10 +162,10 @@ class RelayMember:
         ack = await self.sio.call("join", {"room": self.room}, timeout=10)
         self.base = int(ack["version"])
 
-    async def send(self, rng: random.Random, token: str) -> int:
+    async def send(self, rng: random.Random, token: str) -> tuple[int, str]:
         ack = await self.sio.call("send", {"room": self.room, "kind": "checkin",
                                            "text": f"{token} {filler(rng)}"}, timeout=10)
-        return int(ack["version"])
+        return int(ack["version"]), "relay"
 
     def held(self) -> bool:
         return bool(self.sio.connected)
@@ -203,7 +217,7 @@ async def drive(members: Sequence[Member], rate: float, duration: float, recorde
     async def one(member: Member, rng: random.Random, token: str) -> None:
         sent = time.monotonic()
         try:
-            version = await member.send(rng, token)
+            version, kind = await member.send(rng, token)
         except LiveError as exc:
             sends.refused[exc.message[:80]] += 1
         except (TimeoutError, socketio.exceptions.SocketIOError, OSError) as exc:
@@ -211,7 +225,7 @@ async def drive(members: Sequence[Member], rate: float, duration: float, recorde
         else:
             sends.ok += 1
             sends.acked_tokens.add(token)
-            recorder.acked(member.room, version, member.index, sent)
+            recorder.acked(member.room, version, member.index, sent, kind)
         finally:
             in_flight[member.index] -= 1
 

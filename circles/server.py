@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import pickle
+import sys
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def settle_loaded_objects() -> int:
@@ -16,3 +25,82 @@ def settle_loaded_objects() -> int:
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
+
+
+def green() -> bool:
+    """Whether this process runs under gevent with the standard library patched (gunicorn's
+    ``-k gevent`` worker): sockets are then greenlets on one event loop, not threads."""
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey is not None and monkey.is_module_patched("socket"))
+
+
+def async_mode() -> str:
+    """The Socket.IO async mode for this process: ``gevent`` under a gevent worker, else
+    ``threading`` (``flask serve``, the tests). Never guessed from what is installed:
+    Flask-SocketIO would pick gevent whenever it is importable, patched or not."""
+    return "gevent" if green() else "threading"
+
+
+def off_the_loop(solve: Callable[..., T], *args: Any,
+                 progress: Callable[[float], None] | None = None, every: float = 0.2) -> T:
+    """``solve(*args, progress=...)``, CPU-bound (a formation run), where it cannot stop the
+    sockets; returns its result or raises what it raised.
+
+    Under gevent every socket of the process is a greenlet on one loop, and a solve of
+    several seconds run as a greenlet (or in a thread of this process: the solver's own
+    pool of chains would be greenlets there too, and every bit of its Python holds the GIL
+    the loop needs) would stall them all. It runs in a fresh process instead (``spawn``:
+    nothing of gevent or the app's connections is inherited), on the other core if there
+    is one; this greenlet waits on the pipe and passes the latest progress on at most every
+    ``every`` seconds. ``solve`` and ``args`` must pickle. Elsewhere it runs here.
+    """
+    if not green():
+        return solve(*args, progress=progress)
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_solve_and_send, args=(sender, solve, args), daemon=True,
+                            name="circles-solve")
+    child.start()
+    sender.close()
+    latest: float | None = None
+    reported = time.monotonic()
+    try:
+        while True:
+            if receiver.poll(every):  # the patched poll(): other greenlets run meanwhile
+                try:
+                    kind, value = receiver.recv()
+                except EOFError:
+                    raise RuntimeError("the solving process ended without an answer") from None
+                if kind == "error":
+                    raise value
+                if kind == "done":
+                    result: T = value
+                    return result
+                latest = value
+            if progress is not None and latest is not None and (
+                    time.monotonic() - reported >= every):
+                progress(latest)
+                latest, reported = None, time.monotonic()
+    finally:
+        receiver.close()
+        child.join(timeout=5)
+        if child.is_alive():
+            child.kill()
+
+
+def _solve_and_send(sender: Connection, solve: Callable[..., Any], args: tuple[Any, ...]
+                    ) -> None:
+    """The solving process: progress, then the result or the error, through ``sender``."""
+    def progress(fraction: float) -> None:
+        sender.send(("progress", fraction))
+
+    try:
+        sender.send(("done", solve(*args, progress=progress)))
+    except Exception as exc:  # noqa: BLE001 - every error is the caller's to handle
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # noqa: BLE001 - an error that does not cross processes
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        sender.send(("error", exc))
+    finally:
+        sender.close()

@@ -13,10 +13,12 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from circles.redaction import redact_logs
+from circles.server import async_mode
 from realtime import (
     acks,
     connection,
     flood,
+    green,
     health,
     live,
     notifications,
@@ -31,14 +33,17 @@ from realtime.heartbeat import HeartbeatRedisManager
 def init_app(app: Flask) -> SocketIO:
     """Bind a Socket.IO server to ``app`` and register every handler.
 
-    Threading mode with simple-websocket is chosen explicitly (no eventlet/gevent magic);
-    with ``SOCKETIO_MESSAGE_QUEUE`` set, several server processes share one Redis queue.
+    The async mode is chosen explicitly, by the server that runs the process: gevent under
+    gunicorn's gevent worker (production: a socket is a greenlet, not a thread held for its
+    life), threading with simple-websocket under ``flask serve`` and in tests
+    (``circles.server.async_mode``). With ``SOCKETIO_MESSAGE_QUEUE`` set, several server
+    processes share one Redis queue.
     ``SOCKETIO_CHANNEL`` (env ``FLASK_SOCKETIO_CHANNEL``) separates deployments, or test
     runs, that share one Redis server.
     """
     socketio = SocketIO(
         app,
-        async_mode="threading",
+        async_mode=async_mode(),
         # One socket's events run one after another on its own reader thread, instead of a
         # new thread per event: a flooding or hurried client cannot multiply threads (a
         # 20,000-event burst once took a server from ~3,000 to 4,200 threads), and one
@@ -57,6 +62,8 @@ def init_app(app: Flask) -> SocketIO:
     notifications.listen()
     revocation.init_app(app, socketio)
     health.init_app(app, socketio)
+    if socketio.async_mode == "gevent":  # every handler registered by now
+        green.gate_events(socketio, int(app.config.get("SOCKETIO_GREEN_EVENTS", 4)))
     return socketio
 
 

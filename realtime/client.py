@@ -69,8 +69,10 @@ class LiveClient:
     def __init__(self, url: str, cookie: str | None, session_id: int, *,
                  sync_interval: float = 15.0, gap_wait: float = 0.25,
                  reconnection: bool = True, transports: list[str] | None = None,
-                 reconnection_delay: float = 0.5, keep_changes: bool = True) -> None:
+                 reconnection_delay: float = 0.5, keep_changes: bool = True,
+                 source_address: str | None = None) -> None:
         self.url, self.cookie, self.session_id = url, cookie, session_id
+        self.source_address = source_address  # client_http.session_factory
         # False: ``applied`` keeps each version with None for its change (a load generator's
         # hundreds of clients would otherwise hold every change of a long run).
         self.keep_changes = keep_changes
@@ -143,7 +145,7 @@ class LiveClient:
         return {"Cookie": self.cookie} if self.cookie else {}
 
     def _new_socket(self) -> Any:
-        sio = socketio.AsyncClient(http_session=session_factory(self.cookie),
+        sio = socketio.AsyncClient(http_session=session_factory(self.cookie, self.source_address),
                                    reconnection=self.reconnection,
                                    reconnection_delay=self.reconnection_delay,
                                    reconnection_delay_max=max(2.0, self.reconnection_delay),

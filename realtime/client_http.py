@@ -25,7 +25,14 @@ class ReadResponse(aiohttp.ClientResponse):
         return self
 
 
-def session_factory(cookie: str | None) -> Any:
-    """What ``socketio.AsyncClient(http_session=...)`` calls for each new session."""
+def session_factory(cookie: str | None, source_address: str | None = None) -> Any:
+    """What ``socketio.AsyncClient(http_session=...)`` calls for each new session;
+    ``source_address`` (an address of this machine, e.g. ``127.0.0.7``) is where its
+    connections come from, so that tests and benchmarks behind nginx's ``hash
+    $remote_addr`` look like many machines."""
     headers = {"Cookie": cookie} if cookie else {}
-    return lambda: aiohttp.ClientSession(headers=headers, response_class=ReadResponse)
+    if source_address is None:
+        return lambda: aiohttp.ClientSession(headers=headers, response_class=ReadResponse)
+    return lambda: aiohttp.ClientSession(
+        headers=headers, response_class=ReadResponse,
+        connector=aiohttp.TCPConnector(local_addr=(source_address, 0)))

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_socketio import join_room, leave_room
 from sqlalchemy.exc import IntegrityError
 
-from circles.errors import InvalidInput
+from circles.errors import CirclesError, InvalidInput
 from circles.extensions import db
 from circles.live import agenda, feedback, log, notes, presence
 from circles.live import phases as live
@@ -90,34 +90,29 @@ def resume_limit() -> int:
 @acked
 def on_change(data: Any = None) -> Ack:
     """Make one change to a live session: the event's operation in ``CHANGES``. A retry (an
-    ``op_id`` the member already used in the session) gets the first answer again."""
+    ``op_id`` the member already used in the session) gets the first answer again.
+
+    The first answer is looked for only when this try fails: a retry whose change is made
+    again cannot be logged twice (the log's unique key on the member's ``op_id``), and one
+    that is refused (the note moved on meanwhile) may have been made already. A first try —
+    nearly every event — reads nothing more than its change needs.
+    """
     fields, user = payload(data), me()
     op = log.op_id(fields.get("op_id"))
-    earlier = _answered_before(user, fields, op)
-    if earlier is not None:
-        return earlier
     try:
         change = CHANGES[event_name()](user, fields)
         log_and_commit([change], author_id=user.id, op=op)
-    except IntegrityError:
-        # The same op_id was logged meanwhile (a retry racing its original): answer it.
+    except (CirclesError, IntegrityError):
+        # Refused, or the same op_id was logged meanwhile (a retry racing its original).
         db().rollback()
-        earlier = log.earlier_answer(db(), user, fields.get("session_id"), op or "")
-        if op is None or earlier is None:
+        earlier = None if op is None else log.earlier_answer(
+            db(), user, fields.get("session_id"), op)
+        if earlier is None:
             raise
+        db().rollback()  # the lookup's read: let go of the database
         return earlier
     broadcast.live_changes([change])
     return {"version": change.version, **change.result}
-
-
-def _answered_before(user: User, fields: Payload, op: str | None) -> Ack | None:
-    """The first answer to the member's event ``op``, if it was made already."""
-    if op is None:
-        return None
-    earlier = log.earlier_answer(db(), user, fields.get("session_id"), op)
-    if earlier is not None:
-        db().rollback()  # nothing to change: let go of the session's lock
-    return earlier
 
 
 @acked

@@ -18,14 +18,15 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from circles.errors import InvalidInput
 from circles.ids import is_id
 from circles.live.room import Change, integer, iso, session_for_member
 from circles.live.snapshot import private_view, snapshot
-from circles.models import LiveEvent, User, utcnow
+from circles.models import CircleSession, LiveEvent, User, utcnow
 
 OP_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 #: More missing changes than this and a fresh snapshot is cheaper than the replay.
@@ -54,8 +55,28 @@ def record(db: Session, change: Change, *, author_id: int | None = None,
     change.recorded = True
     if change.change is None:
         return
-    db.add(LiveEvent(session_id=change.session_id, seq=change.version, change=change.change,
-                     author_id=author_id, op_id=op, result=change.result if op else None))
+    fields = {"session_id": change.session_id, "seq": change.version, "change": change.change,
+              "author_id": author_id, "op_id": op, "result": change.result if op else None}
+    if not _bump_with_log(db, change, fields):
+        db.add(LiveEvent(**fields))
+
+
+def _bump_with_log(db: Session, change: Change, fields: dict[str, Any]) -> bool:
+    """On PostgreSQL, write the session's new version and the log entry in one statement
+    (``WITH bumped AS (UPDATE …) INSERT …``): each statement is a round trip to the server,
+    and every change makes both. Elsewhere (SQLite has no writing CTEs, and its statements
+    are calls in this process) the ORM's flush writes them; False then."""
+    if db.get_bind().dialect.name != "postgresql":
+        return False
+    session = db.get(CircleSession, change.session_id)  # loaded and locked: no query
+    if session is None or session.version != change.version:
+        return False
+    set_committed_value(session, "version", change.version)  # written below, not by flush
+    bumped = (update(CircleSession).where(CircleSession.id == change.session_id)
+              .values(version=change.version).returning(CircleSession.id).cte("bumped"))
+    db.execute(insert(LiveEvent).add_cte(bumped).values(
+        **{**fields, "session_id": select(bumped.c.id).scalar_subquery()}))
+    return True
 
 
 def earlier_answer(db: Session, user: User, session_id: object, op: str) -> View | None:

@@ -28,7 +28,7 @@ from circles.live.room import (
     require_role,
     session_for_member,
 )
-from circles.live.snapshot import hands_view, phase_views, presence_view, roles_view
+from circles.live.snapshot import hands_queue, phase_views, presence_view, roles_view
 from circles.models import (
     Attendance,
     CircleSession,
@@ -170,7 +170,10 @@ def _joined(db: Session, session: CircleSession, user_id: int) -> Attendance:
 
 def hand(db: Session, user: User, session_id: object, raised: object,
          member_id: object = None, *, now: datetime | None = None) -> Change:
-    """Raise or lower one's own hand; the facilitator may also lower someone else's."""
+    """Raise or lower one's own hand; the facilitator may also lower someone else's.
+
+    The room's attendances are read once (a room is a circle's few members): the queue the
+    room is sent comes from them, not from a second query after the write."""
     session = session_for_member(db, user.id, session_id)
     up = flag("raised", raised)
     target = user.id if member_id is None else ident("member_id", member_id, "member")
@@ -178,14 +181,16 @@ def hand(db: Session, user: User, session_id: object, raised: object,
         require_role(session, user.id, ("facilitator",), "lower another member's hand")
         if up:
             raise Conflict("Members raise their own hands.")
-    seen = _joined(db, session, target)
+    require_live(session)
+    everyone = list(db.scalars(select(Attendance).where(Attendance.session_id == session.id)))
+    seen = next((a for a in everyone if a.user_id == target), None)
+    if seen is None:
+        raise Conflict("Join the session first.")
     if up and seen.hand_raised_at is None:
         seen.hand_raised_at = now or utcnow()
     elif not up:
         seen.hand_raised_at = None
-    db.flush()
-    return Change(session.id, bump(session), {"type": "hands",
-                                              "hands": hands_view(db, session.id)})
+    return Change(session.id, bump(session), {"type": "hands", "hands": hands_queue(everyone)})
 
 
 def ready(db: Session, user: User, session_id: object, is_ready: object) -> Change:

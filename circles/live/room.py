@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.ids import is_id
@@ -72,16 +72,55 @@ def session_for_member(db: Session, user_id: int, session_id: object, *,
     """The session, locked for this change, if ``user_id`` sits in its circle now.
 
     The row lock serialises version bumps on PostgreSQL (SQLite's ``BEGIN IMMEDIATE``
-    already does).
+    already does). One query reads the session, checks the membership and loads the active
+    phase with its stages, which ``current_phase`` then answers from for the rest of the
+    transaction: most changes need the phase, and each query is a round trip to PostgreSQL.
     """
     wanted = ident("session_id", session_id)
-    query = select(CircleSession).where(CircleSession.id == wanted)
+    member = exists().where(CircleMember.circle_id == CircleSession.circle_id,
+                            CircleMember.user_id == user_id, CircleMember.left_at.is_(None))
+    query = (select(CircleSession, SessionPhase)
+             .outerjoin(SessionPhase, and_(SessionPhase.session_id == CircleSession.id,
+                                           SessionPhase.status == "active"))
+             .where(CircleSession.id == wanted, member)
+             .options(joinedload(SessionPhase.stages)))
     if lock:
-        query = query.with_for_update()
-    session = db.scalar(query.execution_options(populate_existing=True))
-    if session is None or not is_member(db, user_id, session.circle_id):
+        query = query.with_for_update(of=CircleSession)
+    row = db.execute(query.execution_options(populate_existing=True)).unique().first()
+    if row is None:
         raise NotFound("session")
+    session, phase = row
+    _remember_phase(db, session.id, phase)
     return session
+
+
+_ACTIVE_PHASE = "circles.live.active_phase"
+
+
+def _real(db: Session) -> Session:
+    """The ``Session`` itself (tests may hand domain code the scoped proxy)."""
+    return db() if isinstance(db, scoped_session) else db
+
+
+def _remember_phase(db: Session, session_id: int, phase: SessionPhase | None) -> None:
+    """Keep the active phase read with the session, for this transaction only."""
+    db = _real(db)
+    known = db.info.get(_ACTIVE_PHASE)
+    transaction = db.get_transaction()
+    if known is None or known[0] is not transaction:
+        by_session: dict[int, SessionPhase | None] = {}
+        known = db.info[_ACTIVE_PHASE] = (transaction, by_session)
+    known[1][session_id] = phase
+
+
+def _remembered_phase(db: Session, session_id: int) -> SessionPhase | None:
+    """The active phase read in this transaction, if it is still the active one."""
+    db = _real(db)
+    known = db.info.get(_ACTIVE_PHASE)
+    if known is None or known[0] is not db.get_transaction():
+        return None
+    phase = known[1].get(session_id)
+    return phase if phase is not None and phase.status == "active" else None
 
 
 def require_live(session: CircleSession) -> None:
@@ -122,11 +161,16 @@ def require_role(session: CircleSession, user_id: int, roles: tuple[str, ...],
 
 
 def phases(db: Session, session_id: int) -> list[SessionPhase]:
+    """The session's phases in order, with their stages (two queries, not one per phase)."""
     return list(db.scalars(select(SessionPhase).where(SessionPhase.session_id == session_id)
+                           .options(selectinload(SessionPhase.stages))
                            .order_by(SessionPhase.position)))
 
 
 def current_phase(db: Session, session_id: int) -> SessionPhase | None:
+    remembered = _remembered_phase(db, session_id)
+    if remembered is not None:
+        return remembered
     return next((p for p in phases(db, session_id) if p.status == "active"), None)
 
 

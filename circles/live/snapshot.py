@@ -131,6 +131,14 @@ def hands_view(db: Session, session_id: int) -> list[int]:
         .order_by(Attendance.hand_raised_at, Attendance.id)))
 
 
+def hands_queue(attendances: list[Attendance]) -> list[int]:
+    """The raise-hand queue from the room's attendances in hand: ``hands_view``'s order
+    (first raised first, then the earlier attendance) without a query."""
+    raised = [(as_utc(a.hand_raised_at), a.id, a.user_id) for a in attendances
+              if a.hand_raised_at is not None]
+    return [user_id for _at, _id, user_id in sorted(raised)]
+
+
 def timer_view(stage: SessionStage, now: datetime) -> View:
     if stage.ends_at is not None:
         ends = as_utc(stage.ends_at)

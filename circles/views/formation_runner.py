@@ -11,15 +11,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from circles import server
 from circles.errors import CirclesError
 from circles.extensions import db, orm
 from circles.formation import plan, recovery
+from circles.formation.problem import Problem, Solved
 from circles.live import processes as live_processes
 from circles.models import FormationRun
 from graph.errors import FormationError
@@ -106,7 +109,7 @@ def compute(app: Flask, run_id: int, user_id: int, *, time_limit: float | None) 
         try:
             with Session(orm.engine) as db:
                 problem = plan.prepare_run(db, run_id, time_limit=time_limit)
-            solution = plan.solve_run(problem, progress=report)
+            solution = _solve(problem, report)
             with Session(orm.engine) as db:
                 plan.store_run(db, problem, solution)
                 db.commit()
@@ -121,6 +124,12 @@ def compute(app: Flask, run_id: int, user_id: int, *, time_limit: float | None) 
             _persist_failure(run_id, error)
         _record(app, run_id, fraction=1.0, done=True, error=error)
         broadcast.formation_progress(user_id, run_id, 1.0, done=True, error=error)
+
+
+def _solve(problem: Problem, report: Callable[[float], None]) -> Solved:
+    """Solve off the event loop (``circles.server.off_the_loop``: under gevent, in a process
+    of its own), reporting progress as it comes."""
+    return server.off_the_loop(plan.solve_run, problem, progress=report, every=REPORT_EVERY)
 
 
 def _persist_failure(run_id: int, error: str) -> None:

@@ -17,6 +17,25 @@ function onClick(id, handler) {
   $(id).addEventListener("click", handler);
 }
 
+/* A checkbox of the room's that the browser remembers (localStorage), applied now and on change. */
+function remembered(id, apply) {
+  var box = $(id);
+  var key = "circles.room." + id;
+  try {
+    var kept = window.localStorage.getItem(key);
+    if (kept !== null) {
+      box.checked = kept === "on";
+    }
+  } catch (e) { /* storage refused: the default stays */ }
+  apply(box.checked);
+  box.addEventListener("change", function () {
+    try {
+      window.localStorage.setItem(key, box.checked ? "on" : "off");
+    } catch (e) { /* not remembered, still applied */ }
+    apply(box.checked);
+  });
+}
+
 export function wireControls() {
   onClick("start-session", function () { call("live:start", {}, $("facilitator-error")); });
   onClick("advance", function () {
@@ -84,6 +103,9 @@ export function wireControls() {
   var due = new Date(Date.now() + 14 * 86400000);
   $("commit-due").value = due.toISOString().slice(0, 10);
   $("commit-due").min = new Date().toISOString().slice(0, 10);
+
+  remembered("timer-sound", function (on) { return on; });
+  remembered("timer-hide", function (on) { $("timer").hidden = on; });
 
   document.addEventListener("click", unlockAudio, true);
   window.addEventListener("pagehide", function () {

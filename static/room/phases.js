@@ -246,8 +246,11 @@ function agendaRow(item) {
     call("live:agenda_timebox", { item_id: id, timebox_minutes: wholeNumber(minutes.value) },
       { "": error, timebox_minutes: minutesError });
   });
-  var up = el("button", { type: "button", class: "button secondary up", "aria-label": t("Move up"), "data-testid": "agenda-up", text: "↑" });
-  var down = el("button", { type: "button", class: "button secondary down", "aria-label": t("Move down"), "data-testid": "agenda-down", text: "↓" });
+  // The visible word is part of the spoken name (WCAG 2.5.3); the arrow is decoration.
+  var up = el("button", { type: "button", class: "button secondary up", "aria-label": t("Move up"), "data-testid": "agenda-up" },
+    [el("span", { "aria-hidden": "true", text: "↑" }), " " + t("up")]);
+  var down = el("button", { type: "button", class: "button secondary down", "aria-label": t("Move down"), "data-testid": "agenda-down" },
+    [el("span", { "aria-hidden": "true", text: "↓" }), " " + t("down")]);
   up.addEventListener("click", function () { move(id, -1, error); });
   down.addEventListener("click", function () { move(id, 1, error); });
   var rename = el("button", { type: "button", class: "link", text: t("rename") });

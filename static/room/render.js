@@ -5,9 +5,12 @@ import {
   isLive, nameOf, presenceOf, room, root, serverNow, show
 } from "./core.js";
 import { t } from "../i18n.js";
+import { TIME_UP, announcements, facts, say, timerAnnouncement } from "./announce.js";
 import { renderAgenda, renderMyCommitments, renderPhasePanel, renderSummary } from "./phases.js";
 
 var signalled = {};      // timers whose zero was already signalled
+var told = null;         // the facts last announced (announce.js)
+var lastLeft = { key: null, ms: null };  // the timer as last ticked, for its announcements
 var audio = null;        // created on a click only, so the browser never refuses it
 
 export function render() {
@@ -31,6 +34,16 @@ export function render() {
   renderMyCommitments();
   renderSummary();
   show($("notes-panel"), status !== "cancelled");
+  announce();
+}
+
+function announce() {
+  var now = facts(room.state.session.status, $("stage-line").textContent,
+    room.state.members.map(function (m) {
+      return { id: m.id, name: m.display_name, presence: presenceOf(m) };
+    }));
+  announcements(told, now, room.state.me).forEach(say);
+  told = now;
 }
 
 function renderPhaseBar(current) {
@@ -241,6 +254,12 @@ export function tickTimer() {
     }
   } else if (timer.state === "paused") {
     left = timer.remaining_ms;
+  }
+  var key = stage.id + "@" + (timer.ends_at || timer.state);
+  var spoken = timerAnnouncement(lastLeft.key === key ? lastLeft.ms : null, left);
+  lastLeft = { key: key, ms: left };
+  if (spoken && (spoken === TIME_UP || !$("timer-hide").checked)) {  // hidden: no countdown
+    say(spoken);
   }
   display.textContent = left === null ? "--:--" : formatClock(left);
   display.setAttribute("data-state", shown);

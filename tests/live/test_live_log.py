@@ -153,6 +153,24 @@ def test_a_retried_event_is_answered_not_applied_twice(
     assert other["ok"] is True and "replayed" not in other and items(app) == 2
 
 
+def test_a_retry_the_room_would_now_refuse_still_gets_the_first_answer(
+        app: Flask, room: Room, sockets: dict[str, SocketIOTestClient]) -> None:
+    """The first answer is looked up only when a try fails: a retried note save, based on
+    the version its own first try replaced, must be answered, not refused as a conflict."""
+    sid = {"session_id": room.session_id}
+    assert call(sockets["ada"], "live:start", sid)["ok"] is True
+    event = {**sid, "private": False, "body": "Agreed: try it", "base_version": 0,
+             "op_id": "note-1"}
+    first = call(sockets["cy"], "live:note", event)
+    assert first["ok"] is True and first["note"]["version"] == 1
+    again = call(sockets["cy"], "live:note", event)
+    assert again == {**first, "replayed": True}
+    assert version_of(app, room.session_id) == first["version"]
+    # Without the key the same save is the conflict it is.
+    stale = call(sockets["cy"], "live:note", {**event, "op_id": "note-2"})
+    assert stale["ok"] is False and "changed meanwhile" in stale["error"]
+
+
 def test_a_refused_event_keeps_no_key_so_its_retry_runs(
         app: Flask, room: Room, sockets: dict[str, SocketIOTestClient]) -> None:
     sid = {"session_id": room.session_id, "op_id": "k-1"}

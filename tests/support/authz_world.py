@@ -171,7 +171,9 @@ def build(app: Flask) -> World:
         db.flush()
         role = db.scalars(select(SessionRole).where(
             SessionRole.session_id == session.id, SessionRole.role == "facilitator")).one()
-        role.swap_with_id = users["peer"]  # Ola asks Pia to swap: Pia may accept
+        # Ola asks Pia to swap (the role Pia holds): Pia may accept
+        role.swap_with_id = db.scalars(select(SessionRole.id).where(
+            SessionRole.session_id == session.id, SessionRole.user_id == users["peer"])).one()
         role.swap_proposed_by_id = ola.id
         ids.update(session=session_id, commitment=commitment.id, pulse=pulse.id, role=role.id,
                    session_status=session.status)

@@ -58,9 +58,10 @@ def flask_command(*args: str) -> list[str]:
 
 
 def gunicorn_command(port: int) -> list[str]:
-    """The README's production command (one worker, threads), reading ``gunicorn.conf.py``."""
-    return [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "100",
-            "-b", f"127.0.0.1:{port}", "circles:create_app()"]
+    """The README's production command (one gevent worker), reading ``gunicorn.conf.py``."""
+    from circles.deploy import gunicorn_command as production
+
+    return production(port)
 
 
 def upgrade_database(env: dict[str, str]) -> None:

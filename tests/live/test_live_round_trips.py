@@ -1,0 +1,94 @@
+"""What one live change costs the database: the statements and round trips of the busiest
+changes, counted on the engine (docs/benchmarks.md, "Half the work per change").
+
+Each statement is a round trip to PostgreSQL, and the session mix's changes were 9–10 of
+them plus BEGIN and COMMIT; one query now reads the session, checks the membership and
+loads the active phase, a retry's first answer is looked for only when a try fails, and on
+PostgreSQL the new version and the log entry are written by one statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_socketio import SocketIOTestClient
+from sqlalchemy import event
+
+from circles.extensions import orm
+from tests.live.test_live_handlers import call, sockets
+from tests.support.live_room import Room
+
+__all__ = ["sockets"]  # the fixture, shared with the handler tests
+
+
+@pytest.fixture
+def room(app: Flask, make_user: Any, make_community: Any, make_circle: Any) -> Room:
+    from tests.support.live_room import build_room
+
+    return build_room(app, make_user, make_community, make_circle)
+
+
+@contextmanager
+def counted(app: Flask) -> Iterator[list[str]]:
+    """The statements (and BEGIN / COMMIT / ROLLBACK) the app's engine sends meanwhile."""
+    sent: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, text: str, *_args: Any) -> None:
+        sent.append(text.split(None, 1)[0].upper())
+
+    def command(name: str) -> Any:
+        return lambda *_args: sent.append(name)
+
+    with app.app_context():
+        engine = orm.engine
+    listeners = [("before_cursor_execute", statement),
+                 *((name, command(name.upper())) for name in ("begin", "commit", "rollback"))]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        yield sent
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
+def statements(sent: list[str]) -> int:
+    return sum(s not in ("BEGIN", "COMMIT", "ROLLBACK") for s in sent)
+
+
+def test_a_contribution_is_four_statements_on_postgresql_five_on_sqlite_whatever_came_before(
+        app: Flask, backend: str, room: Room, sockets: dict[str, SocketIOTestClient]) -> None:
+    sid = {"session_id": room.session_id}
+    assert call(sockets["ada"], "live:start", sid)["ok"] is True
+    for n in range(12):  # a room with some history: nothing per change grows with it
+        assert call(sockets["ben"], "live:contribute", {**sid, "kind": "checkin",
+                                                        "text": f"Point {n}"})["ok"] is True
+    with counted(app) as sent:
+        ack = call(sockets["cy"], "live:contribute", {**sid, "kind": "checkin",
+                                                      "text": "Glad to be here", "op_id": "c-1"})
+    assert ack["ok"] is True
+    # The login, the session with membership and phase, the contribution, the log entry
+    # (with the version on PostgreSQL; SQLite's flush updates it apart).
+    assert statements(sent) == (4 if backend == "postgresql" else 5), sent
+    assert sent.count("BEGIN") == 1 and sent.count("COMMIT") == 1, sent
+
+
+@pytest.mark.parametrize(("event_name", "fields"), [
+    ("live:hand", {"raised": True}),
+    ("live:ready", {"ready": True}),
+    ("live:note", {"private": False, "body": "Notes", "base_version": 0}),
+])
+def test_hands_ready_and_note_saves_read_only_what_they_change(
+        app: Flask, backend: str, room: Room, sockets: dict[str, SocketIOTestClient],
+        event_name: str, fields: dict[str, Any]) -> None:
+    sid = {"session_id": room.session_id}
+    assert call(sockets["ada"], "live:start", sid)["ok"] is True
+    with counted(app) as sent:
+        ack = call(sockets["di"], event_name, {**sid, **fields, "op_id": "x-1"})
+    assert ack["ok"] is True
+    # The login, the session, the one row changed, its update, the log entry (+ version).
+    assert statements(sent) == (5 if backend == "postgresql" else 6), sent

@@ -1,0 +1,98 @@
+"""The serving process under gunicorn's gevent worker (docs/deploy.md): Socket.IO in gevent
+mode, psycopg's waits green, a formation solve off the event loop; and threading mode
+everywhere else. Each gevent check runs in a subprocess patched as the worker patches
+itself (``gevent.monkey.patch_all()`` before the app is imported)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from circles import create_app
+from circles.server import async_mode, green, off_the_loop
+from tests.support.live import ROOT
+
+
+def in_a_gevent_worker(code: str) -> str:
+    """Run ``code`` after patching as gunicorn's gevent worker does; its stdout."""
+    program = "from gevent import monkey\nmonkey.patch_all()\n" + textwrap.dedent(code)
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip()
+
+
+def test_without_gevent_the_process_stays_in_threading_mode() -> None:
+    assert green() is False and async_mode() == "threading"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+    assert app.extensions["socketio"].async_mode == "threading"
+    assert off_the_loop(lambda progress: 6 * 7 if progress is None else 0) == 42
+
+
+def test_under_a_gevent_worker_sockets_are_greenlets_and_database_waits_are_green() -> None:
+    out = in_a_gevent_worker("""
+        from circles import create_app
+        import psycopg.waiting
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+        print(app.extensions["socketio"].async_mode, psycopg.waiting.wait.__name__)
+    """)
+    # psycopg's C wait would block the whole process in poll(); the patched poll() yields.
+    assert out == "gevent wait_poll"
+
+
+def test_a_formation_solve_leaves_the_event_loop_answering() -> None:
+    """A greenlet ticking every 10 ms keeps ticking while ``off_the_loop`` runs the numba
+    solver for 1.5 s (the formation runner's case), and its progress comes through; run as a
+    greenlet, or in a thread of the process, the solve would stall the loop."""
+    out = in_a_gevent_worker("""
+        import functools, time, gevent
+        import numpy as np
+        from circles.server import off_the_loop
+        from graph.plan import plan_circles
+        gaps, last = [], [time.monotonic()]
+        def tick():
+            while True:
+                gevent.sleep(0.01)
+                now = time.monotonic()
+                gaps.append(now - last[0])
+                last[0] = now
+        ticker = gevent.spawn(tick)
+        gevent.sleep(0.05)
+        w = np.random.default_rng(0).random((40, 40))
+        reports = []
+        plan = off_the_loop(functools.partial(plan_circles, time_limit=1.5, seed=0),
+                            w + w.T, [(4, 6)] * 8, 2, progress=reports.append, every=0.05)
+        ticker.kill()
+        print(round(max(gaps), 3), len(plan.rounds), len(reports), reports[-1] <= 1.0)
+        try:
+            off_the_loop(plan_circles, w, [(30, 30)], 1, progress=None)
+        except Exception as exc:
+            print(type(exc).__name__)
+    """)
+    longest, rounds, reports, bounded, error = out.split()
+    assert float(longest) < 0.25, f"the loop stopped for {longest} s"
+    assert (rounds, bounded) == ("2", "True") and int(reports) >= 1
+    assert error == "InfeasibleError"  # the solver's own error, raised in the caller
+
+
+def test_under_gevent_only_a_few_events_run_at_once() -> None:
+    """``realtime.green``: every event handler of a gevent process passes a gate of
+    ``SOCKETIO_GREEN_EVENTS`` (4); ten events at once run four at a time."""
+    out = in_a_gevent_worker("""
+        import gevent
+        from circles import create_app
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+        handlers = app.extensions["socketio"].server.handlers["/"]
+        running, most = [0], [0]
+        def slow(*args):
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            gevent.sleep(0.05)
+            running[0] -= 1
+        from realtime.green import _gated
+        gate = handlers["live:join"].circles_gate
+        gevent.joinall([gevent.spawn(_gated(slow, gate)) for _ in range(10)])
+        print(most[0], sorted(e for e, h in handlers.items() if not hasattr(h, "circles_gate")))
+    """)
+    assert out == "4 []"
