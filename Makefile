@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app circles
 
-.PHONY: run test lint serve migrate demo clean
+.PHONY: run test lint serve migrate demo clean catalogues messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,25 @@ $(VENV)/.kernels: $(VENV)/.installed graph/mdgp/kernel.py graph/schedule_kernel.
 	$(BIN)/python -m graph.compile
 	touch $@
 
-setup: $(VENV)/.installed node_modules/.installed $(VENV)/.kernels
+# The catalogues: `make messages` extracts every marked string (babel.cfg: Python, Jinja and
+# the room's JavaScript) into translations/messages.pot and merges it into each language's
+# .po; `make catalogues` compiles the .po files to the .mo files the app reads (not committed).
+PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations -l $* >/dev/null
+
+catalogues: $(MO_FILES)
+
+messages:
+	$(BIN)/pybabel extract --no-location --no-wrap --sort-output -F babel.cfg \
+		-k _l -k t --ignore-dirs=".* _* node_modules tests bench migrations graph" \
+		-o translations/messages.pot .
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete --no-fuzzy-matching \
+		-i translations/messages.pot -d translations
+
+setup: $(VENV)/.installed node_modules/.installed $(VENV)/.kernels catalogues
 
 migrate: setup
 	$(FLASK) db upgrade

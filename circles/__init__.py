@@ -37,7 +37,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from circles import api, security, views
+    from circles import api, languages, security, views
+
+    languages.init_app(app)  # the language of each page, notice and e-mail
     from circles.cli import commands
 
     views.init_app(app)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -81,7 +82,7 @@ def find_accounts(db: Session, query: str) -> list[AccountRow]:
     """Accounts whose e-mail or name contains ``query`` (all, newest first, when empty)."""
     wanted = query.strip()
     if len(wanted) > 254:
-        raise InvalidInput.field("q", "Search for at most 254 characters.")
+        raise InvalidInput.field("q", _("Search for at most 254 characters."))
     statement = select(User).order_by(User.created_at.desc(), User.id.desc()).limit(SEARCH_LIMIT)
     if wanted:
         pattern = "%" + wanted.lower().replace("\\", "\\\\").replace("%", "\\%")\
@@ -101,7 +102,7 @@ def set_active(db: Session, admin: User, user_id: int, active: bool) -> User:
     if user is None:
         raise NotFound("account")
     if user.id == admin.id and not active:
-        raise Conflict("You cannot disable your own account; ask another administrator.")
+        raise Conflict(_("You cannot disable your own account; ask another administrator."))
     user.is_active = active
     if not active:  # for good: enabling the account again brings no old login or token back
         end_everything(db, user.id)

@@ -7,6 +7,7 @@
  * Server data reaches the page only as text (textContent), never as HTML.
  * An ES module (templates/formation/progress.html and preview.html).
  */
+import { t } from "./i18n.js";
 import { liveSocket } from "./live.js";
 
 var FAST_POLL_MS = 1000;  /* no socket: poll every second */
@@ -46,7 +47,7 @@ function start() {
     finished = true;
     show(1);
     if (text) {
-      text.textContent = "Done — opening the preview…";
+      text.textContent = t("Done — opening the preview…");
     }
     window.location.reload();
   }

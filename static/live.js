@@ -9,6 +9,8 @@
  * never as HTML. The state of the connection is kept on <html data-live="..."> so people
  * debugging, and browser tests, can see it: connecting | connected | refused | offline.
  */
+import { t } from "./i18n.js";
+
 var socket = null;
 var root = document.documentElement;
 
@@ -42,13 +44,13 @@ function showPlaced(data) {
   var region = noticeRegion();
   var message = document.createElement("p");
   message.className = "flash flash-ok";
-  var name = data && typeof data.name === "string" ? data.name : "a new circle";
-  message.appendChild(document.createTextNode("You were placed in a new circle: " + name));
+  var name = data && typeof data.name === "string" ? data.name : t("a new circle");
+  message.appendChild(document.createTextNode(t("You were placed in a new circle: %(name)s", { name: name })));
   if (data && safePath(data.url)) {
     message.appendChild(document.createTextNode(" — "));
     var link = document.createElement("a");
     link.href = data.url;
-    link.textContent = "open it";
+    link.textContent = t("open it");
     message.appendChild(link);
   }
   region.replaceChildren(message);
@@ -112,12 +114,12 @@ function showIntroduction(data) {
   var message = document.createElement("p");
   message.className = "flash flash-ok";
   var accepted = data && data.status === "accepted";
-  message.appendChild(document.createTextNode(accepted ? "An introduction went ahead."
-    : "An introduction is waiting for you."));
+  message.appendChild(document.createTextNode(accepted ? t("An introduction went ahead.")
+    : t("An introduction is waiting for you.")));
   message.appendChild(document.createTextNode(" — "));
   var link = document.createElement("a");
   link.href = "/introductions";
-  link.textContent = "see introductions";
+  link.textContent = t("see introductions");
   message.appendChild(link);
   region.replaceChildren(message);
 }

@@ -39,6 +39,7 @@
  * Everything from the server goes into the page as text (textContent, createElement),
  * never as HTML.
  */
+import { t } from "./i18n.js";
 import { liveSocket } from "./live.js";
 import { wireControls } from "./room/controls.js";
 import { $, presenceOf, room, setRoom, showError } from "./room/core.js";
@@ -49,8 +50,8 @@ function start() {
   wireControls();
   var socket = liveSocket();
   if (!socket) {
-    setRoom("failed", "Live updates are unavailable.");
-    showError($("room-error"), "The live connection could not be started; reload the page.");
+    setRoom("failed", t("Live updates are unavailable."));
+    showError($("room-error"), t("The live connection could not be started; reload the page."));
     return;
   }
   socket.on("connect", join);
@@ -73,7 +74,7 @@ function start() {
   if (socket.connected) {
     join();
   } else {
-    setRoom("joining", "Joining the room…");
+    setRoom("joining", t("Joining the room…"));
   }
 }
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.languages import LANGUAGES
 from circles.models import Community, Membership, User, utcnow
 
 
@@ -119,6 +121,14 @@ def regenerate_invite(db: Session, community: Community) -> str:
     """Replace the invite code; the old link stops working at once."""
     community.invite_code = new_invite_code()
     return community.invite_code
+
+
+def set_language(db: Session, community: Community, language: str) -> Community:
+    """Set the language for members who chose none, and for e-mails to them ("" → English)."""
+    if language and language not in LANGUAGES:
+        raise InvalidInput.field("language", _("Choose a language from the list."))
+    community.language = language
+    return community
 
 
 def set_role(db: Session, community: Community, user_id: int, role: str) -> Membership:

@@ -11,6 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_datetime
+from flask_babel import gettext as _
+
 from circles.models import as_utc
 
 STYLES = {
@@ -19,6 +22,12 @@ STYLES = {
     "month": "%B %Y",  # March 2025
     "time": "%d %b %Y, %H:%M",  # 25 Mar 2025, 18:00
     "session": "%a %d %b %Y, %H:%M",  # Tue 25 Mar 2025, 18:00
+}
+#: The same styles for other languages, as CLDR patterns (Babel), in the order people there
+#: write them: ``mar 25 mar 2025, 18:00`` in Spanish.
+PATTERNS = {
+    "es": {"date": "d MMM y", "short": "d MMM", "month": "LLLL 'de' y",
+           "time": "d MMM y, HH:mm", "session": "EEE d MMM y, HH:mm", "end": "EEE d MMM, HH:mm"},
 }
 DAY_STYLES = ("date", "short", "month")
 UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal",
@@ -50,11 +59,22 @@ def zone_name(name: str | None) -> str:
         minutes = int(offset.total_seconds() // 60)
         sign = "+" if minutes >= 0 else "−"
         return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    return f"{name.rsplit('/', 1)[-1].replace('_', ' ')} time"
+    city = name.rsplit('/', 1)[-1].replace('_', ' ')
+    return str(_("%(city)s time", city=city))
+
+
+def _format(moment: date | datetime, style: str, language: str) -> str:
+    """``moment`` (already in its zone) in ``style``, written as ``language`` writes dates."""
+    patterns = PATTERNS.get(language)
+    if patterns is None:
+        return format(moment, STYLES.get(style, "%a %d %b, %H:%M"))
+    if not isinstance(moment, datetime):
+        moment = datetime(moment.year, moment.month, moment.day)
+    return str(format_datetime(moment, patterns[style], locale=language))
 
 
 def local_time(moment: date | datetime | None, style: str = "time", *, zone: str | None,
-               minutes: int | None = None) -> str:
+               minutes: int | None = None, language: str = "en") -> str:
     """``moment`` in ``zone`` in ``style``, the zone named; with ``minutes``, the end time
     too (``Tue 25 Mar 2025, 18:00–19:30 (London time)``). A calendar date is shown as it is,
     and a day style shows no zone.
@@ -67,17 +87,17 @@ def local_time(moment: date | datetime | None, style: str = "time", *, zone: str
     """
     if moment is None:
         return ""
-    pattern = STYLES[style]
+    STYLES[style]  # an unknown style is a KeyError in every language
     if not isinstance(moment, datetime):
-        return format(moment, STYLES[style if style in DAY_STYLES else "date"])
+        return _format(moment, style if style in DAY_STYLES else "date", language)
     where = zone_of(zone)
     here = as_utc(moment).astimezone(where)
-    text = format(here, pattern)
+    text = _format(here, style, language)
     if style in DAY_STYLES:
         return text
     if minutes is not None:  # added in UTC: wall-clock sums go wrong across a DST change
         end = (as_utc(moment) + timedelta(minutes=minutes)).astimezone(where)
-        text += f"–{end:%H:%M}" if end.date() == here.date() else f" – {end:%a %d %b, %H:%M}"
+        text += f"–{end:%H:%M}" if end.date() == here.date() else f" – {_format(end, 'end', language)}"
     return f"{text} ({zone_name(zone)})"
 
 

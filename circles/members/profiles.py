@@ -7,10 +7,12 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from circles.errors import InvalidInput, NotFound
+from circles.languages import LANGUAGES
 from circles.members import blocks
 from circles.members.topics import canonical_topic
 from circles.models import (
@@ -90,6 +92,9 @@ def update_profile(db: Session, user: User, fields: dict[str, Any]) -> User:
         check_timezone(timezone)
     except InvalidInput as exc:
         errors.update(exc.errors)
+    language = str(fields.get("language") or "") if "language" in fields else user.language
+    if language and language not in LANGUAGES:
+        errors["language"] = _("Choose a language from the list.")
     consent = bool(fields.get("background_consent"))
     # Without consent nothing self-described is kept (nor checked): it is used only to
     # make circles diverse, and only with the member's say-so.
@@ -99,7 +104,7 @@ def update_profile(db: Session, user: User, fields: dict[str, Any]) -> User:
     if errors:
         raise InvalidInput(errors)
     user.display_name, user.organisation, user.department = name, organisation, department
-    user.bio, user.timezone = bio, timezone
+    user.bio, user.timezone, user.language = bio, timezone, language
     user.background_consent = consent
     user.background = {k: v for k, v in background.items() if v}
     return user

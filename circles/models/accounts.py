@@ -33,6 +33,9 @@ class User(Timestamped, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(80))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The language the member reads Circles in (circles/languages.py); "" → their
+    # community's default, else their browser's.
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     organisation: Mapped[str] = mapped_column(String(120), default="")
     department: Mapped[str] = mapped_column(String(120), default="")
     bio: Mapped[str] = mapped_column(Text, default="")

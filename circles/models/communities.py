@@ -20,6 +20,8 @@ class Community(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
+    # The language for members who chose none, and for e-mails to them; "" → English.
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     invite_code: Mapped[str] = mapped_column(String(32), unique=True)
     # How many people joined through the invite link: a counter many requests increment.
     invite_uses: Mapped[int] = mapped_column(default=0)

@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from circles.errors import InvalidInput, NotFound
+from circles.languages import language_of
 from circles.models import User, utcnow
 from circles.models.notifications import (
     KINDS,
@@ -31,21 +35,21 @@ from circles.notify.mail import queue_email
 PENDING = "circles.notify.notifications.pending"
 
 LABELS = {
-    "new_circle": "You are placed in a new circle",
-    "upcoming_session": "A session is coming up",
-    "commitment_due": "A commitment is due",
-    "introduction": "Introduction requests",
-    "feedback": "Feedback you received",
-    "pulse": "Pulse checks",
-    "at_risk": "A circle you facilitate may be at risk",
-    "goal_checkin": "Goal check-ins",
-    "circle_change": "Someone left or closed your circle",
-    "not_placed": "You could not be placed in a circle",
-    "invitation": "A community invites you",
-    "meeting_check": "Did your circle meet?",
-    "harvest": "The harvest of your round",
-    "renewal": "Renew your circle or meet new people",
-    "concern": "A concern reported to you as a safety contact",
+    "new_circle": _l("You are placed in a new circle"),
+    "upcoming_session": _l("A session is coming up"),
+    "commitment_due": _l("A commitment is due"),
+    "introduction": _l("Introduction requests"),
+    "feedback": _l("Feedback you received"),
+    "pulse": _l("Pulse checks"),
+    "at_risk": _l("A circle you facilitate may be at risk"),
+    "goal_checkin": _l("Goal check-ins"),
+    "circle_change": _l("Someone left or closed your circle"),
+    "not_placed": _l("You could not be placed in a circle"),
+    "invitation": _l("A community invites you"),
+    "meeting_check": _l("Did your circle meet?"),
+    "harvest": _l("The harvest of your round"),
+    "renewal": _l("Renew your circle or meet new people"),
+    "concern": _l("A concern reported to you as a safety contact"),
 }
 #: Kinds sent by e-mail unless the member switches them off; the rest are in-app only.
 EMAIL_BY_DEFAULT = frozenset({"new_circle", "upcoming_session", "commitment_due",
@@ -67,7 +71,7 @@ def preferences(db: Session, user_id: int) -> list[Choice]:
     """The member's choice for every kind, defaults filled in, in ``KINDS`` order."""
     rows = {p.kind: p for p in db.scalars(select(NotificationPreference)
                                           .where(NotificationPreference.user_id == user_id))}
-    return [Choice(kind, LABELS[kind], rows[kind].in_app if kind in rows else True,
+    return [Choice(kind, str(LABELS[kind]), rows[kind].in_app if kind in rows else True,
                    rows[kind].email if kind in rows else kind in EMAIL_BY_DEFAULT)
             for kind in KINDS]
 
@@ -117,8 +121,11 @@ def notify(db: Session, user_id: int, kind: str, text: str, link: str = "", *,
     if choice.email:
         user = db.get(User, user_id)
         if user is not None and user.is_active:
-            queue_email(db, user.email, f"Circles: {LABELS[kind].lower()}",
-                        f"Hello {user.display_name},\n\n{text}\n"
+            # Written in the recipient's language, whoever's request sent it.
+            with force_locale(language_of(db, user)):
+                subject = _("Circles: %(what)s", what=str(LABELS[kind]).lower())
+                hello = _("Hello %(name)s,", name=user.display_name)
+            queue_email(db, user.email, subject, f"{hello}\n\n{text}\n"
                         + (f"\n{details.strip()}\n" if details.strip() else ""), note.link)
     if not choice.in_app:
         return None

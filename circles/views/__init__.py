@@ -4,6 +4,7 @@ one place."""
 from __future__ import annotations
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 from circles.extensions import db, login_manager
 from circles.members import logins
@@ -61,7 +62,7 @@ def init_app(app: Flask) -> None:
                    pulse, renewal, safety, sessions, vendor):
         app.register_blueprint(module.bp)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in to see that page."
+    login_manager.login_message = _("Log in to see that page.")
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     error_pages.init_app(app)

@@ -16,6 +16,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required, logout_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
@@ -32,9 +34,9 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 class DeleteForm(PlainForm):
-    password = PasswordField("Your password", validators=[DataRequired()],
-                             description="Asked again so that nobody else at this browser can "
-                                         "delete your account.")
+    password = PasswordField(_l("Your password"), validators=[DataRequired()],
+                             description=_l("Asked again so that nobody else at this browser can "
+                                         "delete your account."))
 
 
 
@@ -79,8 +81,8 @@ def delete() -> ResponseReturnValue:
     security_event("user_deleted", user=user_id)  # he is gone: no current_member() to ask
     logout_user()
     session.clear()
-    flash("Your account and your data are deleted. Thank you for the time you gave "
-          "your circles.", "ok")
+    flash(_("Your account and your data are deleted. Thank you for the time you gave "
+          "your circles."), "ok")
     return redirect(url_for("home.index"))
 
 

@@ -7,6 +7,8 @@ import logging
 
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -25,22 +27,21 @@ SETUP = "totp_setup"  # session key: the secret shown for setup, until confirmed
 
 
 class PasswordForm(PlainForm):
-    current_password = PasswordField("Current password", validators=[
-        DataRequired(message="Type your current password.")])
+    current_password = PasswordField(_l("Current password"), validators=[
+        DataRequired(message=_l("Type your current password."))])
     password = PasswordField(
-        "New password", validators=[checked(accounts.check_password)],
-        description=f"At least {accounts.MIN_PASSWORD} characters. Every other login of yours "
-                    "ends, and your API tokens stop working.")
+        _l("New password"), validators=[checked(accounts.check_password)],
+        description=_l('At least %(MIN_PASSWORD)s characters. Every other login of yours ends, and your API tokens stop working.', MIN_PASSWORD=accounts.MIN_PASSWORD))
 
 
 class EmailForm(PlainForm):
-    email = EmailField("New e-mail address", validators=[checked(accounts.normalise_email)])
-    password = PasswordField("Your password", validators=[
-        DataRequired(message="Type your password to confirm it is you.")])
+    email = EmailField(_l("New e-mail address"), validators=[checked(accounts.normalise_email)])
+    password = PasswordField(_l("Your password"), validators=[
+        DataRequired(message=_l("Type your password to confirm it is you."))])
 
 
 class ConfirmPasswordForm(PlainForm):
-    password = PasswordField("Your password", validators=[DataRequired()])
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
 
 
 def _rate() -> str:
@@ -66,8 +67,8 @@ def password() -> ResponseReturnValue:
         return render_form("account/password.html", form)
     revocation.end_logins(ended)
     security_event("authn_password_change", level=logging.INFO, user=me.id)
-    flash("Your password is changed. Every other login has ended and your API tokens were "
-          "revoked; create new ones where you need them.", "ok")
+    flash(_("Your password is changed. Every other login has ended and your API tokens were "
+          "revoked; create new ones where you need them."), "ok")
     return redirect(url_for("account.index"))
 
 
@@ -83,8 +84,7 @@ def email() -> ResponseReturnValue:
         secret=str(current_app.config["SECRET_KEY"])))
     if new is None:
         return render_form("account/email.html", form, user=me)
-    flash(f"We sent a link to {new}. Your address changes when you open it; until then "
-          f"{me.email} stays.", "ok")
+    flash(_('We sent a link to %(new)s. Your address changes when you open it; until then %(email)s stays.', new=new, email=me.email), "ok")
     return redirect(url_for("account.index"))
 
 
@@ -112,8 +112,8 @@ def end_login(login_id: int) -> ResponseReturnValue:
     revocation.end_logins([ended])
     security_event("session_expired", level=logging.INFO, user=me.id, reason="ended by member")
     if ended == logins.digest(me.get_id()):
-        return _logged_out("This login has ended.")
-    flash("That login has ended.", "ok")
+        return _logged_out(_("This login has ended."))
+    flash(_("That login has ended."), "ok")
     return redirect(url_for(".logins_page"))
 
 
@@ -127,7 +127,7 @@ def end_all() -> ResponseReturnValue:
         return redirect(url_for(".logins_page"))
     revocation.end_logins(ended)
     security_event("session_expired", level=logging.INFO, user=me.id, reason="everywhere")
-    return _logged_out("You are logged out everywhere.")
+    return _logged_out(_("You are logged out everywhere."))
 
 
 def _logged_out(message: str) -> ResponseReturnValue:
@@ -170,5 +170,5 @@ def two_factor_off() -> ResponseReturnValue:
     if submit(form, lambda: two_factor.disable(me, form.password.data or "")) is None:
         return render_form("account/two_factor.html", form, user=me)
     security_event("authn_mfa_disabled", level=logging.INFO, user=me.id)
-    flash("Two-factor authentication is off.", "ok")
+    flash(_("Two-factor authentication is off."), "ok")
     return redirect(url_for("account.index"))

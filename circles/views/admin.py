@@ -7,6 +7,7 @@ import logging
 import click
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
 
@@ -54,7 +55,7 @@ def set_active(user_id: int, action: str) -> ResponseReturnValue:
         db().commit()
         security_event("authz_admin", level=logging.INFO, action=f"account_{action}",
                        target=user.id)
-        flash(f"{user.display_name}'s account is {'enabled' if user.is_active else 'disabled'}.",
+        flash((_("%(name)s's account is enabled.", name=user.display_name) if user.is_active else _("%(name)s's account is disabled.", name=user.display_name)),
               "ok")
     return redirect(url_for("admin.accounts", q=request.args.get("q", "")))
 
@@ -82,4 +83,5 @@ def _set_site_admin(email: str, granted: bool) -> None:
     db().commit()
     security_event("authz_admin", level=logging.INFO,
                    action="site_admin_grant" if granted else "site_admin_revoke", target=user.id)
-    click.echo(f"{user.email} is {'now' if granted else 'no longer'} a site administrator.")
+    click.echo(_('%(email)s is now a site administrator.', email=user.email) if granted
+               else _('%(email)s is no longer a site administrator.', email=user.email))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length
@@ -16,16 +18,16 @@ from circles.views.forms import PlainForm, submit
 
 bp = Blueprint("api_tokens", __name__)
 
-LIFETIMES = [SelectChoice("30", "30 days"), SelectChoice("7", "7 days"),
-             SelectChoice("90", "90 days"), SelectChoice("365", "a year"),
-             SelectChoice("never", "never expires")]
+LIFETIMES = [SelectChoice("30", _l("30 days")), SelectChoice("7", _l("7 days")),
+             SelectChoice("90", _l("90 days")), SelectChoice("365", _l("a year")),
+             SelectChoice("never", _l("never expires"))]
 
 
 class TokenForm(PlainForm):
-    name = StringField("Name", validators=[Length(max=tokens.NAME_MAX)],
-                       description="What uses it, e.g. “calendar sync” — so you know which "
-                                   "to revoke.")
-    lifetime = SelectField("Expires after", choices=LIFETIMES, default="30")
+    name = StringField(_l("Name"), validators=[Length(max=tokens.NAME_MAX)],
+                       description=_l("What uses it, e.g. “calendar sync” — so you know which "
+                                   "to revoke."))
+    lifetime = SelectField(_l("Expires after"), choices=LIFETIMES, default="30")
 
 
 class RevokeForm(PlainForm):
@@ -68,5 +70,5 @@ def revoke(token_id: int) -> ResponseReturnValue:
         token = tokens.revoke_token(db(), current_member(), token_id, now=utcnow())
         db().commit()
         security_event("authn_token_revoked", token_id=token.id)
-        flash(f"“{token.name}” is revoked.", "ok")
+        flash(_('“%(name)s” is revoked.', name=token.name), "ok")
     return redirect(url_for("api_tokens.index"))

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -27,35 +29,35 @@ bp = Blueprint("auth", __name__)
 
 PENDING = "second_factor"  # session key: who gave the right password, waiting for a code
 CODE_SECONDS = 300
-WRONG_CODE = ("That code does not match. Type the six digits the app shows now, or one of "
-              "your recovery codes.")
+WRONG_CODE = (_l("That code does not match. Type the six digits the app shows now, or one of "
+              "your recovery codes."))
 
 
 class SignUpForm(PlainForm):
-    display_name = StringField("Your name", validators=[
-        DataRequired(message="Tell us the name your circle should see."), Length(max=80)])
-    email = EmailField("E-mail", validators=[checked(accounts.normalise_email)])
-    password = PasswordField("Password", validators=[checked(accounts.check_password)],
-                             description=f"At least {accounts.MIN_PASSWORD} characters.")
+    display_name = StringField(_l("Your name"), validators=[
+        DataRequired(message=_l("Tell us the name your circle should see.")), Length(max=80)])
+    email = EmailField(_l("E-mail"), validators=[checked(accounts.normalise_email)])
+    password = PasswordField(_l("Password"), validators=[checked(accounts.check_password)],
+                             description=_l('At least %(MIN_PASSWORD)s characters.', MIN_PASSWORD=accounts.MIN_PASSWORD))
     # static/timezone.js puts the browser's own zone here on a first visit.
-    timezone = SelectField("Time zone", default="UTC", validate_choice=False,
+    timezone = SelectField(_l("Time zone"), default="UTC", validate_choice=False,
                            render_kw={"data-browser-zone": "", "data-default-zone": "UTC"})
 
 
 class LoginForm(PlainForm):
-    email = EmailField("E-mail", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField(_l("E-mail"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
 class CodeForm(PlainForm):
-    code = StringField("Code from your authenticator app",
+    code = StringField(_l("Code from your authenticator app"),
                        validators=[DataRequired(), Length(max=20)],
-                       description="Six digits, or one of your recovery codes.")
+                       description=_l("Six digits, or one of your recovery codes."))
 
 
 class ClaimForm(PlainForm):
-    display_name = StringField("Your name", validators=[Length(max=80)])
-    password = PasswordField("Choose a password", validators=[checked(accounts.check_password)])
+    display_name = StringField(_l("Your name"), validators=[Length(max=80)])
+    password = PasswordField(_l("Choose a password"), validators=[checked(accounts.check_password)])
 
 
 def _safe_next(default: str) -> str:
@@ -105,9 +107,7 @@ def signup() -> ResponseReturnValue:
         return render_form("auth/signup.html", form)
     security_event("user_created", level=logging.INFO, user=user.id, by="self")
     sign_in(user)
-    flash(f"Welcome to Circles! We sent a link to {user.email}: open it to confirm the "
-          "address, then you can join communities. Meanwhile, start with what you bring and "
-          "what you are working on.", "ok")
+    flash(_('Welcome to Circles! We sent a link to %(email)s: open it to confirm the address, then you can join communities. Meanwhile, start with what you bring and what you are working on.', email=user.email), "ok")
     return redirect(_safe_next(url_for("profile.edit")))
 
 
@@ -154,7 +154,7 @@ def second_factor() -> ResponseReturnValue:
         return redirect(url_for("home.index"))  # logged in already: nothing to ask
     if user is None or not user.is_active or time.time() - pending.get("at", 0) > CODE_SECONDS:
         session.pop(PENDING, None)
-        flash("Log in again: the code must follow the password within a few minutes.", "info")
+        flash(_("Log in again: the code must follow the password within a few minutes."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -179,7 +179,7 @@ def logout() -> ResponseReturnValue:
     security_event("session_expired", level=logging.INFO, reason="logout")
     logout_user()
     session.clear()
-    flash("You are logged out.", "ok")
+    flash(_("You are logged out."), "ok")
     return redirect(url_for("home.index"))
 
 
@@ -202,7 +202,7 @@ def claim(token: str) -> ResponseReturnValue:
     security_event("authn_password_change", level=logging.INFO, user=claimed.id,
                    reason="claimed an imported account")
     sign_in(claimed)
-    flash("Your account is ready. Check your profile so your circle knows you.", "ok")
+    flash(_("Your account is ready. Check your profile so your circle knows you."), "ok")
     return redirect(url_for("profile.edit"))
 
 

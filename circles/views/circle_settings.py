@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import Field
 from wtforms.utils import unset_value
@@ -21,18 +23,18 @@ from circles.views.forms import PlainForm, render_form, submit
 bp = Blueprint("circle_settings", __name__)
 
 PHASE_NAMES = {
-    "checkin": "Check-in", "review": "Commitment review", "agenda": "Agenda",
-    "focus": "Focus rounds", "feedback": "Feedback", "commitments": "Commitments",
-    "close": "Close",
+    "checkin": _l("Check-in"), "review": _l("Commitment review"), "agenda": _l("Agenda"),
+    "focus": _l("Focus rounds"), "feedback": _l("Feedback"), "commitments": _l("Commitments"),
+    "close": _l("Close"),
 }
 PHASE_HINTS = {
-    "checkin": "One short turn each.",
-    "review": "Last session's commitments: kept, partly, missed or dropped.",
-    "agenda": "Built together from everyone's questions.",
-    "focus": "One round per agenda item; needs the agenda before it.",
-    "feedback": "A strength and a suggestion for every other member.",
-    "commitments": "What each member will do, and by when.",
-    "close": "Appreciation and the summary; always last.",
+    "checkin": _l("One short turn each."),
+    "review": _l("Last session's commitments: kept, partly, missed or dropped."),
+    "agenda": _l("Built together from everyone's questions."),
+    "focus": _l("One round per agenda item; needs the agenda before it."),
+    "feedback": _l("A strength and a suggestion for every other member."),
+    "commitments": _l("What each member will do, and by when."),
+    "close": _l("Appreciation and the summary; always last."),
 }
 
 
@@ -46,11 +48,11 @@ class PhaseRow:
 
     @property
     def name(self) -> str:
-        return PHASE_NAMES[self.kind]
+        return str(PHASE_NAMES[self.kind])
 
     @property
     def hint(self) -> str:
-        return PHASE_HINTS[self.kind]
+        return str(PHASE_HINTS[self.kind])
 
     def number(self) -> int | None:
         return int(self.place) if self.place.isdigit() else None
@@ -77,14 +79,13 @@ class PhaseOrderField(Field):
 
     def pre_validate(self, form: Any) -> None:
         kept = [row for row in self.rows if row.kept]
-        problems = [f"Give {row.name} a place from 1 to {len(PHASE_KINDS)}."
+        problems = [_('Give %(name)s a place from 1 to %(PHASE_KINDS)s.', name=row.name, PHASE_KINDS=len(PHASE_KINDS))
                     for row in kept if not 1 <= (row.number() or 0) <= len(PHASE_KINDS)]
         places: dict[int, str] = {}
         for row in kept:
             place = row.number()
             if place is not None and place in places:
-                problems.append(f"{places[place]} and {row.name} both have place {place}; "
-                                f"give each phase its own place.")
+                problems.append(_('%(place)s and %(name)s both have place %(place2)s; give each phase its own place.', place=places[place], name=row.name, place2=place))
             elif place is not None:
                 places[place] = row.name
         self.errors.extend(problems)
@@ -93,7 +94,7 @@ class PhaseOrderField(Field):
 
 
 class PhaseOrderForm(PlainForm):
-    phases = PhaseOrderField("Phases")
+    phases = PhaseOrderField(_l("Phases"))
 
 
 
@@ -112,5 +113,5 @@ def phases(circle_id: int) -> ResponseReturnValue:
     saved = submit(form, lambda: live.set_phase_order(db(), current_member(), circle.id, form.phases.data))
     if saved is None:
         return render_form("circle_settings/phases.html", form, circle=circle)
-    flash(f"From the next session on: {' → '.join(PHASE_NAMES[k] for k in saved)}.", "ok")
+    flash(_('From the next session on: %(saved)s.', saved=' → '.join(PHASE_NAMES[k] for k in saved)), "ok")
     return redirect(url_for("circles.show", circle_id=circle.id, _anchor="sessions"))

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length
@@ -22,24 +24,24 @@ bp = Blueprint("circles", __name__)
 
 
 class CircleForm(PlainForm):
-    name = StringField("Name (optional)", validators=[Length(max=120)],
-                       description="Leave empty to name the circle after its members.")
+    name = StringField(_l("Name (optional)"), validators=[Length(max=120)],
+                       description=_l("Leave empty to name the circle after its members."))
     # Choices are checked by the domain, which explains the problem in words.
-    members = SelectMultipleField("Members", coerce=int, validate_choice=False,
-                                  description="Two members make a pair, three to eight a group.")
+    members = SelectMultipleField(_l("Members"), coerce=int, validate_choice=False,
+                                  description=_l("Two members make a pair, three to eight a group."))
 
 
 class RenameForm(PlainForm):
     # The length is checked by the domain, which says it in words.
-    name = StringField("New name", description="1 to 80 characters.")
+    name = StringField(_l("New name"), description=_l("1 to 80 characters."))
 
 
 class AddMemberForm(PlainForm):
-    member = SelectField("Add a member", coerce=int, validate_choice=False)
+    member = SelectField(_l("Add a member"), coerce=int, validate_choice=False)
 
 
 class RemoveMemberForm(PlainForm):
-    reason = TextAreaField("Why (optional)", validators=[Length(max=500)])
+    reason = TextAreaField(_l("Why (optional)"), validators=[Length(max=500)])
 
 
 @bp.route("/communities/<int:community_id>/circles/new", methods=["GET", "POST"])
@@ -57,7 +59,7 @@ def new(community_id: int) -> ResponseReturnValue:
                            roster=communities.roster(db(), community.id),
                            chosen=set(form.members.data or []))
     broadcast.placed_in_circle(created)
-    flash(f"{created.name} is formed; its members have been told.", "ok")
+    flash(_('%(name)s is formed; its members have been told.', name=created.name), "ok")
     return redirect(url_for("circles.show", circle_id=created.id))
 
 
@@ -126,7 +128,7 @@ def rename(circle_id: int) -> ResponseReturnValue:
                                                         form.name.data or ""))
     if renamed is None:
         return _show(circle_row, 409 if circle_row.closed_at else 422, rename_form=form)
-    flash(f"The circle is now called {renamed.name}.", "ok")
+    flash(_('The circle is now called %(name)s.', name=renamed.name), "ok")
     return redirect(url_for("circles.show", circle_id=circle_row.id))
 
 
@@ -146,10 +148,10 @@ def add_member(circle_id: int) -> ResponseReturnValue:
     seat = submit(form, lambda: circle.add_to_circle(db(), circle_row, form.member.data or 0))
     if seat is None:
         if not form.errors and not form.form_errors:
-            form.member.errors = ["Choose a member to add."]
+            form.member.errors = [_("Choose a member to add.")]
         return _show(circle_row, 422, add_form=form)
     broadcast.placed_in_circle(circle_row, [seat.user_id])
-    flash(f"{seat.user.display_name} joined {circle_row.name}.", "ok")
+    flash(_('%(display_name)s joined %(name)s.', display_name=seat.user.display_name, name=circle_row.name), "ok")
     return redirect(url_for("circles.show", circle_id=circle_row.id))
 
 
@@ -164,5 +166,5 @@ def remove_member(circle_id: int, user_id: int) -> ResponseReturnValue:
     if seat is None:
         return _show(circle_row, 422, remove_errors={user_id: [*form.reason.errors, *form.form_errors]})
     revocation.left_circle(db(), circle_row.id, user_id)
-    flash(f"{seat.user.display_name} left {circle_row.name}.", "ok")
+    flash(_('%(display_name)s left %(name)s.', display_name=seat.user.display_name, name=circle_row.name), "ok")
     return redirect(url_for("circles.show", circle_id=circle_row.id))

@@ -9,14 +9,17 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from circles.communities import circle
 from circles.communities import community as communities
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import current_member, db
+from circles.languages import LANGUAGES, term
 from circles.members import topics
 from circles.models import Community, Membership
 from circles.security_log import security_event
@@ -26,31 +29,39 @@ bp = Blueprint("communities", __name__)
 
 
 class CommunityForm(PlainForm):
-    name = StringField("Name", validators=[DataRequired(message="Give the community a name.")],
-                       description="A programme or cohort, e.g. “Engineering peer circles 2025”.")
-    description = TextAreaField("Description", validators=[Length(max=2000)],
-                                description="What the community is for; shown on the invite page.")
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the community a name."))],
+                       description=_l("A programme or cohort, e.g. “Engineering peer circles 2025”."))
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)],
+                                description=_l("What the community is for; shown on the invite page."))
+
+
+class LanguageForm(PlainForm):
+    language = SelectField(
+        _l("Default language"), validate_choice=False,
+        choices=[SelectChoice("", "English")]
+        + [SelectChoice(code, name) for code, name in LANGUAGES.items() if code != "en"],
+        description=_l("For members who chose no language of their own, and for e-mails to them."))
 
 
 class JoinForm(PlainForm):
-    code = StringField("Invite code or link",
-                       validators=[DataRequired(message="Paste the invite code or link.")],
-                       description="The link looks like https://…/join/AbC123xyz.")
+    code = StringField(_l("Invite code or link"),
+                       validators=[DataRequired(message=_l("Paste the invite code or link."))],
+                       description=_l("The link looks like https://…/join/AbC123xyz."))
 
 
 class RoleForm(PlainForm):
-    role = StringField("Role")  # the domain checks it is one of ROLES
+    role = StringField(_l("Role"))  # the domain checks it is one of ROLES
 
 
 class TopicForm(PlainForm):
-    label = StringField("New topic", validators=[DataRequired(message="Name a topic.")])
+    label = StringField(_l("New topic"), validators=[DataRequired(message=_l("Name a topic."))])
 
 
 class TypedTopicForm(PlainForm):
     """Map a topic members typed to a vocabulary topic, or adopt it as one."""
 
-    key = StringField(validators=[DataRequired(message="Choose a typed topic.")])
-    topic_id = IntegerField("Counts as", validators=[Optional()])
+    key = StringField(validators=[DataRequired(message=_l("Choose a typed topic."))])
+    topic_id = IntegerField(_l("Counts as"), validators=[Optional()])
 
 
 def code_from(pasted: str) -> str:
@@ -77,7 +88,7 @@ def new() -> ResponseReturnValue:
     ))
     if community is None:
         return render_form("communities/new.html", form)
-    flash(f"{community.name} is ready. Share the invite link to bring members in.", "ok")
+    flash(_('%(name)s is ready. Share the invite link to bring members in.', name=community.name), "ok")
     return redirect(url_for("communities.show", community_id=community.id))
 
 
@@ -112,6 +123,8 @@ def _show(community: Community, membership: Membership, status: int = 200,
             all_circles=circle.circles_in(db(), community.id),
             invite_url=url_for("communities.join", code=community.invite_code, _external=True),
             topic_form=extra.pop("topic_form", None) or TopicForm(formdata=None),
+            language_form=extra.pop("language_form", None)
+            or LanguageForm(formdata=None, data={"language": community.language}),
             typed_topics=topics.typed_topics(db(), community.id),
             typed_errors=extra.pop("typed_errors", {}),
             role_errors=role_errors,
@@ -144,11 +157,11 @@ def set_role(community_id: int, user_id: int) -> ResponseReturnValue:
         db(), community, user_id, form.role.data or ""))
     page = _page_arg(request.form)
     if changed is None:
-        problems = [*form.role.errors, *form.form_errors] or ["Choose member or facilitator."]
+        problems = [*form.role.errors, *form.form_errors] or [_("Choose member or facilitator.")]
         return _show(community, membership, 422, role_errors={user_id: problems}, page=page)
     security_event("authz_change", level=logging.INFO, target=changed.user_id,
-                   community=community.id, role=changed.role)
-    flash(f"{changed.user.display_name} is now a {changed.role}.", "ok")
+                   community=community.id, role=term(changed.role))
+    flash(_('%(display_name)s is now a %(role)s.', display_name=changed.user.display_name, role=term(changed.role)), "ok")
     return redirect(url_for("communities.show", community_id=community.id,
                             page=page if page > 1 else None, _anchor=f"member-{user_id}"))
 
@@ -157,10 +170,24 @@ def set_role(community_id: int, user_id: int) -> ResponseReturnValue:
 @login_required
 def new_invite(community_id: int) -> ResponseReturnValue:
     """A facilitator replaces the invite link; the old one stops working at once."""
-    community, _ = _facilitated(community_id)
+    community, _membership = _facilitated(community_id)
     communities.regenerate_invite(db(), community)
     db().commit()
-    flash("New invite link made; the old link no longer works.", "ok")
+    flash(_("New invite link made; the old link no longer works."), "ok")
+    return redirect(url_for("communities.show", community_id=community.id))
+
+
+@bp.post("/communities/<int:community_id>/language")
+@login_required
+def set_language(community_id: int) -> ResponseReturnValue:
+    """A facilitator sets the community's default language."""
+    community, membership = _facilitated(community_id)
+    form = LanguageForm()
+    saved = submit(form, lambda: communities.set_language(db(), community,
+                                                          form.language.data or ""))
+    if saved is None:
+        return _show(community, membership, 422, language_form=form)
+    flash(_("The community's default language is saved."), "ok")
     return redirect(url_for("communities.show", community_id=community.id))
 
 
@@ -173,7 +200,7 @@ def add_topic(community_id: int) -> ResponseReturnValue:
     topic = submit(form, lambda: topics.add_topic(db(), community.id, form.label.data or ""))
     if topic is None:
         return _show(community, membership, 422, topic_form=form)
-    flash(f"“{topic.label}” is in the vocabulary.", "ok")
+    flash(_('“%(label)s” is in the vocabulary.', label=topic.label), "ok")
     return redirect(url_for("communities.show", community_id=community.id))
 
 
@@ -183,8 +210,7 @@ def map_typed_topic(community_id: int) -> ResponseReturnValue:
     """A facilitator counts a topic members typed as one of the vocabulary's, from now on."""
     return _typed_change(community_id, lambda community, form: topics.map_topic(
         db(), community.id, form.key.data or "", form.topic_id.data or 0),
-        lambda alias: f"Members' “{alias.key}” now counts as “{alias.topic.label}”, also in "
-                      "formation.")
+        lambda alias: _("Members' “%(key)s” now counts as “%(label)s”, also in formation.", key=alias.key, label=alias.topic.label))
 
 
 @bp.post("/communities/<int:community_id>/topics/typed/adopt")
@@ -193,7 +219,7 @@ def adopt_typed_topic(community_id: int) -> ResponseReturnValue:
     """A facilitator adds a topic members typed to the vocabulary as it stands."""
     return _typed_change(community_id, lambda community, form: topics.adopt_topic(
         db(), community.id, form.key.data or ""),
-        lambda topic: f"“{topic.label}” is in the vocabulary.")
+        lambda topic: _('“%(label)s” is in the vocabulary.', label=topic.label))
 
 
 def _typed_change(community_id: int, change: Callable[[Community, TypedTopicForm], Any],
@@ -204,7 +230,7 @@ def _typed_change(community_id: int, change: Callable[[Community, TypedTopicForm
     done = submit(form, lambda: change(community, form))
     if done is None:
         return _show(community, membership, 422, typed_errors={
-            form.key.data: [e for f in form for e in f.errors] or ["Choose a topic."]})
+            form.key.data: [e for f in form for e in f.errors] or [_("Choose a topic.")]})
     flash(said(done), "ok")
     return redirect(url_for("communities.show", community_id=community.id, _anchor="typed"))
 
@@ -215,7 +241,7 @@ def _join_pasted(form: JoinForm) -> Community:
         return communities.community_by_invite(db(), code_from(form.code.data or ""))
     except NotFound as exc:
         raise InvalidInput.field(
-            "code", "No community has that invite code. Check the link, or ask for a new one."
+            "code", _("No community has that invite code. Check the link, or ask for a new one.")
         ) from exc
 
 
@@ -258,7 +284,7 @@ def _join(code: str, *, accepted: bool = False) -> ResponseReturnValue:
     try:
         communities.join_by_invite(db(), current_member(), code, accepted_conduct=accepted)
         db().commit()
-        flash(f"Welcome to {community.name}! Your facilitator will place you in a circle.", "ok")
+        flash(_('Welcome to %(name)s! Your facilitator will place you in a circle.', name=community.name), "ok")
     except InvalidInput as exc:  # the code of conduct not accepted: the page says so
         db().rollback()
         return render_template("communities/join.html", community=community, code=code,

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from flask import Flask
 from flask_login import current_user
 
+from circles.languages import current_language
 from circles.members.local_time import clock_in, local_time, zone_name
 
 
@@ -25,7 +26,8 @@ def local(moment: date | datetime | None, style: str = "time", *, zone: str | No
 
     Raises ``KeyError`` for an unknown style.
     """
-    return local_time(moment, style, zone=zone or viewer_zone(), minutes=minutes)
+    return local_time(moment, style, zone=zone or viewer_zone(), minutes=minutes,
+                      language=current_language())
 
 
 def init_app(app: Flask) -> None:

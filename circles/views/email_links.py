@@ -7,6 +7,8 @@ import logging
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -21,19 +23,19 @@ from realtime import revocation
 
 bp = Blueprint("email_links", __name__)
 
-SENT = ("If an account uses {email}, we have sent it a link to choose a new password. "
-        "It works once, within {minutes} minutes.")
+SENT = (_l("If an account uses {email}, we have sent it a link to choose a new password. "
+        "It works once, within {minutes} minutes."))
 
 
 class ForgotForm(PlainForm):
-    email = EmailField("E-mail", validators=[checked(accounts.normalise_email)])
+    email = EmailField(_l("E-mail"), validators=[checked(accounts.normalise_email)])
 
 
 class ResetForm(PlainForm):
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[checked(accounts.check_password)],
-        description=f"At least {accounts.MIN_PASSWORD} characters.")
+        description=_l('At least %(MIN_PASSWORD)s characters.', MIN_PASSWORD=accounts.MIN_PASSWORD))
 
 
 def _secret() -> str:
@@ -53,16 +55,16 @@ def verify(token: str) -> ResponseReturnValue:
         user = credentials.verification_user(db(), token, _secret())
         if request.method == "GET" or not FlaskForm().validate_on_submit():
             return render_template("auth/confirm_link.html", form=FlaskForm(),
-                                   title="Confirm your e-mail address",
-                                   text=f"Confirm that {user.email} is yours.",
-                                   button="Yes, this address is mine")
+                                   title=_("Confirm your e-mail address"),
+                                   text=_('Confirm that %(email)s is yours.', email=user.email),
+                                   button=_("Yes, this address is mine"))
         credentials.verify_email(db(), token, _secret())
     except Conflict as exc:
         db().rollback()
         return render_template("auth/link_problem.html", problem=exc.message), 410
     db().commit()
     security_event("user_email_verified", level=logging.INFO, user=user.id)
-    flash("Thank you: your e-mail address is verified. You can join communities now.", "ok")
+    flash(_("Thank you: your e-mail address is verified. You can join communities now."), "ok")
     return redirect(url_for("home.index"))
 
 
@@ -73,11 +75,11 @@ def resend() -> ResponseReturnValue:
     """Send the verification link again to the member's own address."""
     me = current_member()
     if me.email_verified:
-        flash("Your address is already verified.", "info")
+        flash(_("Your address is already verified."), "info")
     else:
         credentials.send_verification(db(), me, _secret())
         db().commit()
-        flash(f"We sent a new link to {me.email}.", "ok")
+        flash(_('We sent a new link to %(email)s.', email=me.email), "ok")
     return redirect(request.referrer if _same_site(request.referrer) else url_for("home.index"))
 
 
@@ -121,7 +123,7 @@ def reset(token: str) -> ResponseReturnValue:
     revocation.end_logins(ended)
     security_event("authn_password_change", level=logging.INFO, user=user.id, reason="reset")
     sign_in(user)
-    flash("Your new password is set. Every other login of yours has ended.", "ok")
+    flash(_("Your new password is set. Every other login of yours has ended."), "ok")
     return redirect(url_for("home.index"))
 
 
@@ -132,15 +134,15 @@ def confirm_email(token: str) -> ResponseReturnValue:
         _user, new = credentials.change_request(db(), token, _secret())
         if request.method == "GET" or not FlaskForm().validate_on_submit():
             return render_template("auth/confirm_link.html", form=FlaskForm(),
-                                   title="Use this e-mail address for Circles",
-                                   text=f"Your account will use {new} from now on.",
-                                   button="Yes, move my account to this address")
+                                   title=_("Use this e-mail address for Circles"),
+                                   text=_('Your account will use %(new)s from now on.', new=new),
+                                   button=_("Yes, move my account to this address"))
         user = credentials.confirm_email_change(db(), token, _secret())
     except Conflict as exc:
         db().rollback()
         return render_template("auth/link_problem.html", problem=exc.message), 410
     db().commit()
     security_event("user_email_changed", level=logging.INFO, user=user.id)
-    flash(f"Your account now uses {user.email}.", "ok")
+    flash(_('Your account now uses %(email)s.', email=user.email), "ok")
     target = "account.index" if current_user.is_authenticated else "auth.login"
     return redirect(url_for(target))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, TextAreaField
@@ -21,10 +23,10 @@ bp = Blueprint("ending", __name__)
 
 
 class LeaveForm(PlainForm):
-    reason = TextAreaField("Why (optional, private)", validators=[Length(max=500)],
-                           description="Only you will ever see this: not the circle, not the "
-                                       "facilitators.")
-    rematch = BooleanField("Place me in the next formation round", default=True)
+    reason = TextAreaField(_l("Why (optional, private)"), validators=[Length(max=500)],
+                           description=_l("Only you will ever see this: not the circle, not the "
+                                       "facilitators."))
+    rematch = BooleanField(_l("Place me in the next formation round"), default=True)
 
 
 class ChoiceForm(PlainForm):
@@ -32,8 +34,8 @@ class ChoiceForm(PlainForm):
 
 
 class ReflectionForm(PlainForm):
-    learned = TextAreaField("What I learned", validators=[Length(max=MAX_REFLECTION)])
-    appreciated = TextAreaField("What I appreciated", validators=[Length(max=MAX_REFLECTION)])
+    learned = TextAreaField(_l("What I learned"), validators=[Length(max=MAX_REFLECTION)])
+    appreciated = TextAreaField(_l("What I appreciated"), validators=[Length(max=MAX_REFLECTION)])
 
 
 def _my_circle(circle_id: int) -> Circle:
@@ -55,7 +57,7 @@ def leave(circle_id: int) -> ResponseReturnValue:
     if seat is None:
         return render_form("ending/leave.html", form, circle=circle_row)
     revocation.left_circle(db(), circle_row.id, current_user.id)
-    flash(f"You have left {circle_row.name}. Thank you for the time you gave it.", "ok")
+    flash(_('You have left %(name)s. Thank you for the time you gave it.', name=circle_row.name), "ok")
     return redirect(url_for("ending.endings"))
 
 
@@ -85,7 +87,7 @@ def reflect(circle_id: int) -> ResponseReturnValue:
                                               appreciated=form.appreciated.data or ""))
     if row is None:
         return _closing(circle_row, form)
-    flash("Your reflection is shared with the circle.", "ok")
+    flash(_("Your reflection is shared with the circle."), "ok")
     return redirect(url_for("ending.closing", circle_id=circle_id))
 
 
@@ -96,7 +98,7 @@ def close(circle_id: int) -> ResponseReturnValue:
     circle_row = circle.circle_for_viewer(db(), current_member(), circle_id)
     ending.close_circle(db(), current_member(), circle_row)
     db().commit()
-    flash(f"{circle_row.name} is closed. Its history and your ties stay.", "ok")
+    flash(_('%(name)s is closed. Its history and your ties stay.', name=circle_row.name), "ok")
     if ending.seated(circle_row, current_member()):
         return redirect(url_for("ending.closing", circle_id=circle_id))
     return redirect(url_for("circles.show", circle_id=circle_id))
@@ -126,8 +128,8 @@ def rematch(community_id: int) -> ResponseReturnValue:
     """Join or step out of the community's next formation round."""
     membership = ending.set_rematch(db(), current_member(), community_id, _choice())
     db().commit()
-    flash("You are in the next formation round." if membership.wants_rematch else
-          "You are taking a break: the next formation round will leave you out.", "ok")
+    flash(_("You are in the next formation round.") if membership.wants_rematch else
+          _("You are taking a break: the next formation round will leave you out."), "ok")
     return redirect(url_for("ending.endings"))
 
 
@@ -137,6 +139,6 @@ def regroup(circle_id: int, other_id: int) -> ResponseReturnValue:
     """Say (or withdraw) that one is open to a circle with someone again."""
     both = ending.set_regroup_consent(db(), current_member(), circle_id, other_id, _choice())
     db().commit()
-    flash("You are both open to it: formation may group you again." if both else
-          "Saved. Formation keeps you apart unless you both say yes.", "ok")
+    flash(_("You are both open to it: formation may group you again.") if both else
+          _("Saved. Formation keeps you apart unless you both say yes."), "ok")
     return redirect(url_for("ending.endings"))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Flask, Response, render_template, request
 from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadHost, HTTPException
 
@@ -15,8 +17,8 @@ from circles.extensions import db
 from circles.models import Circle, CircleSession
 from circles.security_log import security_event
 
-BAD_HOST = ("The host name in the address is not valid (each part of it may have at most 63 "
-            "characters). Check the address and try again.")
+BAD_HOST = (_l("The host name in the address is not valid (each part of it may have at most 63 "
+            "characters). Check the address and try again."))
 
 
 def domain_error(exc: CirclesError) -> ResponseReturnValue:
@@ -43,8 +45,7 @@ def called_off_page(exc: CircleClosed | SessionCancelled) -> ResponseReturnValue
 def csrf_error(exc: CSRFError) -> ResponseReturnValue:
     """A form that expired or came from elsewhere."""
     security_event("input_validation_fail", field="csrf_token", reason=exc.description)
-    return error_page(400, f"The form had expired or was not sent from this site "
-                           f"({exc.description}). Reload the page and try again.")
+    return error_page(400, _('The form had expired or was not sent from this site (%(description)s). Reload the page and try again.', description=exc.description))
 
 
 def http_error(exc: HTTPException) -> ResponseReturnValue:

@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
@@ -78,7 +80,7 @@ def new(community_id: int) -> ResponseReturnValue:
 @login_required
 def status(run_id: int) -> ResponseReturnValue:
     """How far the run has got, ``{"status", "fraction"}``, for a page without a socket."""
-    run, _ = _run(run_id)
+    run, _community = _run(run_id)
     if _computed(run) or run.status != "draft":
         return {"status": run.status, "fraction": 1.0}
     progress = formation_runner.progress_of(run.id)
@@ -107,7 +109,7 @@ def show(run_id: int) -> ResponseReturnValue:
 @login_required
 def retry(run_id: int) -> ResponseReturnValue:
     """Compute a run again that failed or was interrupted by a crash (same settings and seed)."""
-    run, _ = _run(run_id)
+    run, _community = _run(run_id)
     try:
         formation_runner.retry(run)
     except CirclesError as exc:
@@ -141,7 +143,7 @@ def _figure(key: str, value: Any) -> str:
 
 def _why(circle: formation_runs.CirclePreview) -> list[str]:
     """Why this circle, in words, with the weekly hour its members share."""
-    return [*circle.reasons, *([f"All free {circle.common_time}"] if circle.common_time else [])]
+    return [*circle.reasons, *([_('All free %(common_time)s', common_time=circle.common_time)] if circle.common_time else [])]
 
 
 def _preview(run: FormationRun, community: Community, status: int = 200,
@@ -183,7 +185,7 @@ def _adjust(form: MoveForm | PairForm, operation: Callable[[], object]) -> bool:
 
 def _problems(form: MoveForm | PairForm) -> list[str]:
     found = [e for field in form for e in field.errors] + list(form.form_errors)
-    return found or ["Choose where to move them."]
+    return found or [_("Choose where to move them.")]
 
 
 @bp.post("/formation/<int:run_id>/move")
@@ -198,8 +200,8 @@ def move(run_id: int) -> ResponseReturnValue:
             return {"ok": False, "errors": _problems(form)}, 422
         key = (form.round_no.data, form.user_id.data)
         return _preview(run, community, 422, move_errors={key: _problems(form)})
-    message = ("Moved; the other circles were re-formed around the move and the figures are "
-               "recomputed.")
+    message = (_("Moved; the other circles were re-formed around the move and the figures are "
+               "recomputed."))
     if _wants_json():
         return _moved_json(run, form.round_no.data or 0, message)
     flash(message, "ok")
@@ -211,15 +213,15 @@ def move(run_id: int) -> ResponseReturnValue:
 def lock(run_id: int) -> ResponseReturnValue:
     """Lock two members together in every round of the plan; the figures are recomputed."""
     return _pair_change(run_id, edits.lock_pair,
-                        "Locked: those two stay together; the other circles were re-formed "
-                        "around them.")
+                        _("Locked: those two stay together; the other circles were re-formed "
+                        "around them."))
 
 
 @bp.post("/formation/<int:run_id>/unlock")
 @login_required
 def unlock(run_id: int) -> ResponseReturnValue:
     """Release a locked pair."""
-    return _pair_change(run_id, edits.unlock_pair, "Unlocked.")
+    return _pair_change(run_id, edits.unlock_pair, _("Unlocked."))
 
 
 def _pair_change(run_id: int, change: Callable[[Session, FormationRun, int, int], object],
@@ -239,7 +241,7 @@ def _round_no(run: FormationRun, community: Community) -> tuple[int | None, Resp
     if form.validate_on_submit():
         return form.round_no.data, None
     return None, _preview(run, community, 422,
-                          publish_errors=["That round could not be read: reload the page and try again."])
+                          publish_errors=[_("That round could not be read: reload the page and try again.")])
 
 
 @bp.post("/formation/<int:run_id>/prepare")
@@ -256,7 +258,7 @@ def prepare(run_id: int) -> ResponseReturnValue:
     except CirclesError as exc:
         db().rollback()
         return _preview(run, community, exc.status, publish_errors=[exc.message])
-    flash(f"Round {round_number(db(), run, changes['round'])} prepared: {formation_runs.changes_line(db(), changes)}.", "ok")
+    flash(_('Round %(round)s prepared: %(changes)s.', round=round_number(db(), run, changes['round']), changes=formation_runs.changes_line(db(), changes)), "ok")
     return redirect(url_for("formation.show", run_id=run_id))
 
 
@@ -288,12 +290,13 @@ def _published(run: FormationRun, created: list[Circle], closing: int) -> str:
     """What publishing did, in one sentence, with the community's round numbers."""
     published = (created[0].round_no or 1) if created else 1
     number = round_number(db(), run, published)
-    closed = [f"round {number - 1}'s circles"] if published > 1 else []
+    closed = [_("round %(number)s's circles", number=number - 1)] if published > 1 else []
     if closing:
-        closed.append(f"{closing} other open circle{'s' if closing > 1 else ''}")
-    closed_words = f" and closed {' and '.join(closed)}" if closed else ""
-    return (f"Published {len(created)} circles for round {number}{closed_words}; their members "
-            "can see them now.")
+        closed.append(ngettext('%(num)d other open circle', '%(num)d other open circles', closing))
+    closed_words = _(' and closed %(closed)s', closed=_(' and ').join(closed)) if closed else ""
+    return str(_('Published %(created)s circles for round %(number)s%(closed_words)s; their '
+                 'members can see them now.', created=len(created), number=number,
+                 closed_words=closed_words))
 
 
 @bp.post("/formation/<int:run_id>/discard")
@@ -307,5 +310,5 @@ def discard(run_id: int) -> ResponseReturnValue:
     except CirclesError as exc:
         db().rollback()
         return _preview(run, community, exc.status, publish_errors=[exc.message])
-    flash("Discarded that plan; nothing was published.", "ok")
+    flash(_("Discarded that plan; nothing was published."), "ok")
     return redirect(url_for("communities.show", community_id=community.id))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     FloatField,
@@ -22,23 +24,23 @@ from circles.formation.start import MAX_ROUNDS
 from circles.views.forms import PlainForm
 
 FORMATS = [
-    SelectChoice("pairs", "Pairs"),
-    SelectChoice("exact", "Groups of exactly k"),
-    SelectChoice("range", "Groups with a range of sizes"),
+    SelectChoice("pairs", _l("Pairs")),
+    SelectChoice("exact", _l("Groups of exactly k")),
+    SelectChoice("range", _l("Groups with a range of sizes")),
 ]
 #: Weight fields, in the order they are shown, with what each one rewards.
 WEIGHTS = {
-    "new_tie": ("New ties", "People who have never met, far apart in the tie network."),
-    "coverage": ("Questions answered",
-                 ("Each member's questions and learning goals answered by someone in their "
-                  "circle (the top question counts most; a second answer adds little).")),
-    "complementarity": ("Complementarity",
-                        "One member's strengths answer another's questions, both ways."),
-    "diversity": ("Diversity",
-                  "Different organisations, departments and (with consent) backgrounds."),
-    "equity": ("Equity", "Members with the smallest networks get the strongest new ties first."),
-    "repeat_penalty": ("Known pairs", ("How strongly to keep apart people who already know "
-                                       "each other (a tie, or an earlier circle).")),
+    "new_tie": (_l("New ties"), _l("People who have never met, far apart in the tie network.")),
+    "coverage": (_l("Questions answered"),
+                 (_l("Each member's questions and learning goals answered by someone in their "
+                  "circle (the top question counts most; a second answer adds little)."))),
+    "complementarity": (_l("Complementarity"),
+                        _l("One member's strengths answer another's questions, both ways.")),
+    "diversity": (_l("Diversity"),
+                  _l("Different organisations, departments and (with consent) backgrounds.")),
+    "equity": (_l("Equity"), _l("Members with the smallest networks get the strongest new ties first.")),
+    "repeat_penalty": (_l("Known pairs"), (_l("How strongly to keep apart people who already know "
+                                       "each other (a tie, or an earlier circle)."))),
 }
 
 MAX_TIME_LIMIT = 120.0  # a test or an expert may cap the search; empty: it grows with the cohort
@@ -50,27 +52,27 @@ def _weight(name: str) -> FloatField:
     label, description = WEIGHTS[name]
     return FloatField(label, description=description, widget=NumberInput(step="any", min=0),
                       validators=[
-                          InputRequired(message="Give a weight (0 turns this off)."),
-                          NumberRange(min=0, max=100, message="Use a weight between 0 and 100."),
+                          InputRequired(message=_l("Give a weight (0 turns this off).")),
+                          NumberRange(min=0, max=100, message=_l("Use a weight between 0 and 100.")),
                       ])
 
 
 class FormationForm(PlainForm):
     """What to form: the format and sizes, how many rounds, and what to optimise for."""
 
-    format = RadioField("Format", choices=FORMATS, default="range")
-    size = IntegerField("Group size", default=4, validators=[Optional()], render_kw=SIZE_LIMITS,
-                        description="Every group has exactly this many members.")
-    min_size = IntegerField("Smallest group", default=4, validators=[Optional()],
+    format = RadioField(_l("Format"), choices=FORMATS, default="range")
+    size = IntegerField(_l("Group size"), default=4, validators=[Optional()], render_kw=SIZE_LIMITS,
+                        description=_l("Every group has exactly this many members."))
+    min_size = IntegerField(_l("Smallest group"), default=4, validators=[Optional()],
                             render_kw=SIZE_LIMITS)
-    max_size = IntegerField("Largest group", default=6, validators=[Optional()],
+    max_size = IntegerField(_l("Largest group"), default=6, validators=[Optional()],
                             render_kw=SIZE_LIMITS,
-                            description="Groups get sizes between these two.")
-    rounds = IntegerField("Rounds", default=1, description=(
-        f"Plan up to {MAX_ROUNDS} rounds at once so nobody meets the same people twice."),
-        validators=[InputRequired(message="Say how many rounds to plan."),
+                            description=_l("Groups get sizes between these two."))
+    rounds = IntegerField(_l("Rounds"), default=1, description=(
+        _l('Plan up to %(MAX_ROUNDS)s rounds at once so nobody meets the same people twice.', MAX_ROUNDS=MAX_ROUNDS)),
+        validators=[InputRequired(message=_l("Say how many rounds to plan.")),
                     NumberRange(min=1, max=MAX_ROUNDS,
-                                message=f"Plan between 1 and {MAX_ROUNDS} rounds.")])
+                                message=_l('Plan between 1 and %(MAX_ROUNDS)s rounds.', MAX_ROUNDS=MAX_ROUNDS))])
     new_tie = _weight("new_tie")
     coverage = _weight("coverage")
     complementarity = _weight("complementarity")
@@ -78,14 +80,14 @@ class FormationForm(PlainForm):
     equity = _weight("equity")
     repeat_penalty = _weight("repeat_penalty")
     allow_repeats = BooleanField(
-        "Let people who already met meet again, where no plan avoids it",
-        description="Off: nobody meets someone they already shared a circle with; a round "
+        _l("Let people who already met meet again, where no plan avoids it"),
+        description=_l("Off: nobody meets someone they already shared a circle with; a round "
                     "that cannot keep this to everyone is refused before solving, and any "
-                    "pair that still meets again needs your agreement before publishing.")
-    seed = IntegerField("Seed", validators=[Optional(), NumberRange(
-        min=0, max=2**31 - 1, message="Give a whole number from 0 to 2147483647.")],
-        description="The same members, settings and seed give the same plan; another seed "
-                    "gives another plan that is just as good. Empty: 1.")
+                    "pair that still meets again needs your agreement before publishing."))
+    seed = IntegerField(_l("Seed"), validators=[Optional(), NumberRange(
+        min=0, max=2**31 - 1, message=_l("Give a whole number from 0 to 2147483647."))],
+        description=_l("The same members, settings and seed give the same plan; another seed "
+                    "gives another plan that is just as good. Empty: 1."))
     time_limit = HiddenField(default="")
 
     @classmethod
@@ -98,14 +100,15 @@ class FormationForm(PlainForm):
         valid = super().validate(extra_validators)
         fmt = self.format.data
         if fmt == "exact" and self.size.data is None and not self.size.errors:
-            self.size.errors.append("Say how many members each group has.")
+            self.size.errors.append(_("Say how many members each group has."))
         if fmt == "range":
             for field in (self.min_size, self.max_size):
                 if field.data is None and not field.errors:
-                    field.errors.append("Give a size.")
+                    field.errors.append(_("Give a size."))
         if self.time_limit_seconds() == 0.0:
-            self.form_errors.append("The time limit must be a number of seconds up to "
-                                    f"{MAX_TIME_LIMIT:g}. Reload the page and try again.")
+            self.form_errors.append(_(
+                "The time limit must be a number of seconds up to %(most)s. Reload the page "
+                "and try again.", most=format(MAX_TIME_LIMIT, "g")))
         return valid and not self.errors and not self.form_errors
 
     def sizes(self) -> tuple[int, int]:
@@ -149,12 +152,12 @@ class AdjustForm(PlainForm):
 class MoveForm(AdjustForm):
     user_id = IntegerField(validators=[InputRequired()])
     round_no = IntegerField(validators=[InputRequired()])
-    to_circle = IntegerField("Move to", validators=[InputRequired(message="Choose a circle.")])
+    to_circle = IntegerField(_l("Move to"), validators=[InputRequired(message=_l("Choose a circle."))])
 
 
 class PairForm(AdjustForm):
-    a = IntegerField("First member", validators=[InputRequired(message="Choose a member.")])
-    b = IntegerField("Second member", validators=[InputRequired(message="Choose a member.")])
+    a = IntegerField(_l("First member"), validators=[InputRequired(message=_l("Choose a member."))])
+    b = IntegerField(_l("Second member"), validators=[InputRequired(message=_l("Choose a member."))])
 
 
 class RoundForm(AdjustForm):

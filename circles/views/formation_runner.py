@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from circles import server
@@ -28,7 +29,7 @@ from graph.errors import FormationError
 from realtime import broadcast, processes
 
 log = logging.getLogger(__name__)
-UNEXPECTED = "Forming the circles failed unexpectedly. Try again, or with a smaller format."
+UNEXPECTED = _l("Forming the circles failed unexpectedly. Try again, or with a smaller format.")
 LOST = recovery.LOST
 #: Seconds between two progress messages; the solver may report more often than people read.
 REPORT_EVERY = 0.2

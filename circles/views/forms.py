@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
 from wtforms.validators import ValidationError
@@ -26,34 +27,34 @@ T = TypeVar("T")
 
 #: WTForms' own messages (English), and the plain sentence each becomes, given the field.
 DEFAULTS: list[tuple[re.Pattern[str], Callable[[str, re.Match[str]], str]]] = [
-    (re.compile(r"This field is required\.$"), lambda what, m: f"Fill in {what}."),
+    (re.compile(r"This field is required\.$"), lambda what, m: _("Fill in %(what)s.", what=what)),
     (re.compile(r"Not a valid (integer|float|decimal) value\.$"),
-     lambda what, m: f"Give {what} as a number, e.g. 4."),
+     lambda what, m: _("Give %(what)s as a number, e.g. 4.", what=what)),
     (re.compile(r"Not a valid date value\.$"),
-     lambda what, m: f"Give {what} as a date, e.g. 2030-03-27."),
+     lambda what, m: _("Give %(what)s as a date, e.g. 2030-03-27.", what=what)),
     (re.compile(r"Not a valid (datetime|time) value\.$"),
-     lambda what, m: f"Give {what} as a date and time, e.g. 2030-03-27 18:30."),
+     lambda what, m: _("Give %(what)s as a date and time, e.g. 2030-03-27 18:30.", what=what)),
     (re.compile(r"Not a valid choice\.?$|Invalid Choice.*"),
-     lambda what, m: f"Choose one of the options for {what}."),
+     lambda what, m: _("Choose one of the options for %(what)s.", what=what)),
     (re.compile(r"Field must be between (\d+) and (\d+) characters long\.$"),
-     lambda what, m: f"Keep {what} between {m[1]} and {m[2]} characters."),
+     lambda what, m: _("Keep %(what)s between %(n1)s and %(n2)s characters.", what=what, n1=m[1], n2=m[2])),
     (re.compile(r"Field must be at least (\d+) characters? long\.$"),
-     lambda what, m: f"Use at least {m[1]} characters for {what}."),
+     lambda what, m: _("Use at least %(n1)s characters for %(what)s.", what=what, n1=m[1])),
     (re.compile(r"Field cannot be longer than (\d+) characters?\.$"),
-     lambda what, m: f"Keep {what} under {m[1]} characters."),
-    (re.compile(r"Number must be .*$"), lambda what, m: f"Give {what} within the range shown."),
+     lambda what, m: _("Keep %(what)s under %(n1)s characters.", what=what, n1=m[1])),
+    (re.compile(r"Number must be .*$"), lambda what, m: _("Give %(what)s within the range shown.", what=what)),
     (re.compile(r"Invalid email address\.$"),
-     lambda what, m: f"Give {what} as an address like ana@example.org."),
-    (re.compile(r"Invalid input\.$"), lambda what, m: f"Check {what}."),
+     lambda what, m: _("Give %(what)s as an address like ana@example.org.", what=what)),
+    (re.compile(r"Invalid input\.$"), lambda what, m: _("Check %(what)s.", what=what)),
 ]
 
 
 def _what(field: Field) -> str:
     """The field as a sentence names it: "your name", "“Length (minutes)”"."""
     label = str(field.label.text or field.name).strip().rstrip(":")
-    if label.lower().startswith(("your ", "my ")):
+    if label.lower().startswith(("your ", "my ")):  # an English label
         return "your " + label.split(" ", 1)[1]
-    return f"“{label}”"
+    return str(_("“%(label)s”", label=label))
 
 
 def plain(field: Field, message: str) -> str:

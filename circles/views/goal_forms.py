@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -13,27 +14,27 @@ from circles.growth.commitments import STATUS_WORDS
 from circles.models import Circle, CircleGoal, Commitment, GoalCheckin, SuccessCriterion, User
 from circles.views.forms import PlainForm
 
-RATING_CHOICES = [SelectChoice("", "Choose…")] + [
-    SelectChoice(str(n), f"{n} — {word}") for n, word in goals.RATING_WORDS.items()]
+RATING_CHOICES = [SelectChoice("", _l("Choose…"))] + [
+    SelectChoice(str(n), _l('%(n)s — %(word)s', n=n, word=word)) for n, word in goals.RATING_WORDS.items()]
 
 
 class CheckinForm(PlainForm):
     # Checked by the domain, which explains a missing or bad rating in words.
-    rating = SelectField("How is it going?", choices=RATING_CHOICES, validate_choice=False)
-    line = StringField("One line on progress (optional)", description="Up to 300 characters.")
-    private = BooleanField("Keep this check-in to myself")
+    rating = SelectField(_l("How is it going?"), choices=RATING_CHOICES, validate_choice=False)
+    line = StringField(_l("One line on progress (optional)"), description=_l("Up to 300 characters."))
+    private = BooleanField(_l("Keep this check-in to myself"))
 
 
 class CircleGoalForm(PlainForm):
-    text = TextAreaField("What the circle wants to reach", description="Up to 300 characters.")
-    target_date = DateField("By when", validators=[Optional()])
+    text = TextAreaField(_l("What the circle wants to reach"), description=_l("Up to 300 characters."))
+    target_date = DateField(_l("By when"), validators=[Optional()])
 
 
 class CommitmentForm(PlainForm):
-    status = SelectField("Status", validate_choice=False,
+    status = SelectField(_l("Status"), validate_choice=False,
                          choices=[SelectChoice(k, v) for k, v in STATUS_WORDS.items()])
-    reflection = TextAreaField("Reflection", description="How did it go? Up to 500 characters.")
-    due_on = DateField("Due on", validators=[Optional()])
+    reflection = TextAreaField(_l("Reflection"), description=_l("How did it go? Up to 500 characters."))
+    due_on = DateField(_l("Due on"), validators=[Optional()])
 
     @classmethod
     def of(cls, item: Commitment) -> CommitmentForm:

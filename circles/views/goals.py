@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from circles.errors import NotFound
@@ -52,7 +53,7 @@ def checkin(kind: str, goal_id: int) -> ResponseReturnValue:
         line=form.line.data or "", private=bool(form.private.data)))
     if done is None:
         return _goals_page(form)
-    flash("Check-in recorded.", "ok")
+    flash(_("Check-in recorded."), "ok")
     return redirect(url_for("goals.index", _anchor=f"{kind}-{goal_id}"))
 
 
@@ -63,7 +64,7 @@ def share(criterion_id: int) -> ResponseReturnValue:
     criterion = goals.own_criterion(db(), current_member(), criterion_id)
     goals.share_criterion(db(), current_member(), criterion.id, not criterion.shared)
     db().commit()
-    flash("Shared with your circles." if criterion.shared else "Now private: only you see it.",
+    flash(_("Shared with your circles.") if criterion.shared else _("Now private: only you see it."),
           "ok")
     return redirect(url_for("goals.index", _anchor=f"criterion-{criterion_id}"))
 
@@ -78,7 +79,7 @@ def new_circle_goal(circle_id: int) -> ResponseReturnValue:
         db(), current_member(), circle, text=form.text.data or "", target_date=form.target_date.data))
     if made is None:
         return render_form("goals/new_circle_goal.html", form, circle=circle)
-    flash("Goal added for the circle.", "ok")
+    flash(_("Goal added for the circle."), "ok")
     return redirect(url_for("circles.show", circle_id=circle.id, _anchor="goals"))
 
 
@@ -89,7 +90,7 @@ def close_goal(goal_id: int) -> ResponseReturnValue:
     goal = goals.circle_goal_for_member(db(), current_member(), goal_id)
     goals.close_circle_goal(db(), current_member(), goal)
     db().commit()
-    flash("Goal closed; its check-ins stay.", "ok")
+    flash(_("Goal closed; its check-ins stay."), "ok")
     return redirect(url_for("circles.show", circle_id=goal.circle_id, _anchor="goals"))
 
 
@@ -121,7 +122,7 @@ def update_commitment(commitment_id: int) -> ResponseReturnValue:
         reflection=form.reflection.data or "", due_on=form.due_on.data, today=date.today()))
     if done is None:
         return _commitments_page(form, commitment_id)
-    flash(f"Commitment marked {commitments.STATUS_WORDS[done.status]}.", "ok")
+    flash(_('Commitment marked %(status)s.', status=commitments.STATUS_WORDS[done.status]), "ok")
     return redirect(url_for("goals.my_commitments", _anchor=f"commitment-{commitment_id}"))
 
 

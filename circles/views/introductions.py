@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 from wtforms import (
@@ -35,27 +37,27 @@ class ShareForm(PlainForm):
     """What one of the two lets the other reach them by, once both said yes."""
 
     # No default: a client that sends no choice shares nothing (the pages offer e-mail first).
-    shares = RadioField("How they can reach you once you are both in",
-                        choices=[SelectChoice("email", "My e-mail address"),
-                                 SelectChoice("other", "Another way (below)"),
-                                 SelectChoice("none", "Nothing for now")],
+    shares = RadioField(_l("How they can reach you once you are both in"),
+                        choices=[SelectChoice("email", _l("My e-mail address")),
+                                 SelectChoice("other", _l("Another way (below)")),
+                                 SelectChoice("none", _l("Nothing for now"))],
                         validate_choice=False)
-    contact = StringField("Another way to reach you",
-                          description="E.g. a phone number or a profile link; only the two of "
-                                      "you ever see it.")
+    contact = StringField(_l("Another way to reach you"),
+                          description=_l("E.g. a phone number or a profile link; only the two of "
+                                      "you ever see it."))
     next = HiddenField()
 
 
 class RequestForm(ShareForm):
-    target_id = IntegerField("Who you would like to meet", validators=[Optional()])
-    broker_id = IntegerField("Who could introduce you", validators=[Optional()])
-    reason = TextAreaField("Why you would like to meet them",
-                           description="A line or two for your mutual contact (under 500 characters).")
+    target_id = IntegerField(_l("Who you would like to meet"), validators=[Optional()])
+    broker_id = IntegerField(_l("Who could introduce you"), validators=[Optional()])
+    reason = TextAreaField(_l("Why you would like to meet them"),
+                           description=_l("A line or two for your mutual contact (under 500 characters)."))
 
 
 class AgreeForm(PlainForm):
-    note = TextAreaField("Your line of introduction",
-                         description="They both read it (under 500 characters).")
+    note = TextAreaField(_l("Your line of introduction"),
+                         description=_l("They both read it (under 500 characters)."))
     next = HiddenField()
 
 
@@ -114,13 +116,13 @@ def request_introduction() -> ResponseReturnValue:
             form.reason.data or "", form.shares.data or "none", form.contact.data or ""))
     except IntegrityError:  # a second submit raced the first one: it is already asked
         db().rollback()
-        form.target_id.errors = ["You already asked for this introduction; it is still open."]
+        form.target_id.errors = [_("You already asked for this introduction; it is still open.")]
         made = None
     if made is None:
         return render_form("introductions/request.html", form,
                            suggestion=_suggestion(form.target_id.data, form.broker_id.data))
     _nudge(made, made.broker_id)
-    flash(f"Asked {made.broker.display_name} to introduce you to {made.target.display_name}.",
+    flash(_('Asked %(display_name)s to introduce you to %(display_name2)s.', display_name=made.broker.display_name, display_name2=made.target.display_name),
           "ok")
     return _back()
 
@@ -138,7 +140,7 @@ def agree(intro_id: int) -> ResponseReturnValue:
     if done is None:
         return render_form("introductions/agree.html", form, intro=intro)
     _nudge(done, done.target_id)
-    flash(f"Thank you: {done.target.display_name} has been asked.", "ok")
+    flash(_('Thank you: %(display_name)s has been asked.', display_name=done.target.display_name), "ok")
     return _back()
 
 
@@ -163,7 +165,7 @@ def _act(operation: Callable[[], Introduction], done: str,
 def decline(intro_id: int) -> ResponseReturnValue:
     """The mutual contact or the person asked about declines; nobody is told who or why."""
     return _act(lambda: introductions.decline(db(), current_member(), intro_id),
-                "Declined. The others only learn that it did not go ahead.")
+                _("Declined. The others only learn that it did not go ahead."))
 
 
 @bp.post("/introductions/<int:intro_id>/accept")
@@ -187,8 +189,7 @@ def accept(intro_id: int) -> ResponseReturnValue:
         return _back()
     _nudge(intro, intro.requester_id, intro.broker_id)
     name = intro.requester.display_name
-    flash(f"Accepted: you and {name} are connected. "
-          f"{contacts.reach_line(name, contacts.contact_of(intro, 'requester'))}", "ok")
+    flash(_('Accepted: you and %(name)s are connected. %(requester)s', name=name, requester=contacts.reach_line(name, contacts.contact_of(intro, 'requester'))), "ok")
     return redirect(url_for("introductions.show", intro_id=intro.id))
 
 
@@ -216,7 +217,7 @@ def contact(intro_id: int) -> ResponseReturnValue:
                                                   form.contact.data or "")) is None:
         return render_form("introductions/show.html", form, intro=intro,
                            theirs=contacts.shared_with(intro, me.id))
-    flash("Saved: this is what they see now.", "ok")
+    flash(_("Saved: this is what they see now."), "ok")
     return redirect(url_for("introductions.show", intro_id=intro.id))
 
 
@@ -232,4 +233,4 @@ def _sharing(intro: Introduction, user_id: int) -> dict[str, str]:
 @login_required
 def withdraw(intro_id: int) -> ResponseReturnValue:
     """The requester withdraws an open request."""
-    return _act(lambda: introductions.withdraw(db(), current_member(), intro_id), "Request withdrawn.")
+    return _act(lambda: introductions.withdraw(db(), current_member(), intro_id), _("Request withdrawn."))

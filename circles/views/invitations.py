@@ -7,6 +7,7 @@ import logging
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
 
@@ -45,7 +46,7 @@ def answer(token: str, choice: str) -> ResponseReturnValue:
     security_event("community_invitation_" + choice + "ed", level=logging.INFO, user=me.id,
                    community=community.id)
     if choice == "decline":
-        flash(f"You declined the invitation to {community.name}. Nothing was shared.", "ok")
+        flash(_('You declined the invitation to %(name)s. Nothing was shared.', name=community.name), "ok")
         return redirect(url_for("home.index"))
-    flash(f"Welcome to {community.name}! Your facilitator will place you in a circle.", "ok")
+    flash(_('Welcome to %(name)s! Your facilitator will place you in a circle.', name=community.name), "ok")
     return redirect(url_for("communities.show", community_id=community.id))

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import SelectMultipleField, SubmitField
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -18,18 +20,18 @@ from circles.views.forms import PlainForm, render_form, submit
 
 bp = Blueprint("meetings", __name__)
 DONE = {
-    "recorded": "Thank you: your circle's meeting is recorded.",
-    "added": "Thank you: you are on the list of who was there.",
-    "already": "That was recorded already; nothing changed.",
+    "recorded": _l("Thank you: your circle's meeting is recorded."),
+    "added": _l("Thank you: you are on the list of who was there."),
+    "already": _l("That was recorded already; nothing changed."),
 }
 
 
 class MeetingForm(PlainForm):
-    attended = SelectMultipleField("Who was there?", coerce=int, validate_choice=False,
+    attended = SelectMultipleField(_l("Who was there?"), coerce=int, validate_choice=False,
                                    widget=ListWidget(prefix_label=False),
                                    option_widget=CheckboxInput())
-    met = SubmitField("We met")
-    not_met = SubmitField("We did not meet")
+    met = SubmitField(_l("We met"))
+    not_met = SubmitField(_l("We did not meet"))
 
 
 @dataclass
@@ -81,7 +83,7 @@ def meeting(session_id: int) -> ResponseReturnValue:
     if outcome is None:
         return _page(session, form)
     flash(DONE[outcome] if not form.not_met.data else
-          f"Noted: your circle did not meet on {local(session.starts_at, 'session')}.", "ok")
+          _('Noted: your circle did not meet on %(session)s.', session=local(session.starts_at, 'session')), "ok")
     return redirect(url_for("circles.show", circle_id=session.circle_id, _anchor="sessions"))
 
 

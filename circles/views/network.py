@@ -20,6 +20,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import (
     SelectChoice,
@@ -42,31 +44,31 @@ from circles.views.forms import PlainForm, submit
 bp = Blueprint("network", __name__)
 
 CONTEXTS = [SelectChoice(value, label) for value, label in (
-    ("employer", "My employer"), ("former_employer", "A former employer"),
-    ("school", "School or university"), ("community", "A community I belong to"),
-    ("professional_association", "A professional association"), ("other", "Somewhere else"),
+    ("employer", _l("My employer")), ("former_employer", _l("A former employer")),
+    ("school", _l("School or university")), ("community", _l("A community I belong to")),
+    ("professional_association", _l("A professional association")), ("other", _l("Somewhere else")),
 )]
 SUPPORT = [SelectChoice(value, label) for value, label in (
-    ("career", "Career help (advice, sponsorship, opening doors)"),
-    ("psychosocial", "Personal support (confidence, friendship, counsel)"),
-    ("role_model", "A role model"),
+    ("career", _l("Career help (advice, sponsorship, opening doors)")),
+    ("psychosocial", _l("Personal support (confidence, friendship, counsel)")),
+    ("role_model", _l("A role model")),
 )]
 
 class ExternalContactForm(PlainForm):
     """Someone outside Circles the member turns to; the domain checks every rule again."""
 
-    name = StringField("Name", validators=[
-        DataRequired(message="Give their name (or a nickname only you will see)."),
-        Length(max=120, message="Keep the name to 120 characters.")])
-    context = SelectField("Where you know them from", choices=CONTEXTS, validate_choice=False)
-    context_name = StringField("Which one", validators=[
-        Length(max=120, message="Keep this to 120 characters.")],
-        description="e.g. “Initech” or “Women in Data Berlin”.")
+    name = StringField(_l("Name"), validators=[
+        DataRequired(message=_l("Give their name (or a nickname only you will see).")),
+        Length(max=120, message=_l("Keep the name to 120 characters."))])
+    context = SelectField(_l("Where you know them from"), choices=CONTEXTS, validate_choice=False)
+    context_name = StringField(_l("Which one"), validators=[
+        Length(max=120, message=_l("Keep this to 120 characters."))],
+        description=_l("e.g. “Initech” or “Women in Data Berlin”."))
     support = SelectMultipleField(
-        "What they give you", choices=SUPPORT, validate_choice=False,
+        _l("What they give you"), choices=SUPPORT, validate_choice=False,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    note = TextAreaField("Note for yourself", validators=[
-        Length(max=500, message="Keep the note to 500 characters.")])
+    note = TextAreaField(_l("Note for yourself"), validators=[
+        Length(max=500, message=_l("Keep the note to 500 characters."))])
 
     @classmethod
     def of(cls, contact: ExternalContact) -> ExternalContactForm:
@@ -148,7 +150,7 @@ def add_contact() -> ResponseReturnValue:
     contact = submit(form, lambda: external_contacts.add_external(db(), current_member(), **form.values()))
     if contact is None:
         return _page(form)
-    flash(f"Added {contact.name} to your network.", "ok")
+    flash(_('Added %(name)s to your network.', name=contact.name), "ok")
     return redirect(url_for("network.show", _anchor="outside"))
 
 
@@ -162,7 +164,7 @@ def update_contact(contact_id: int) -> ResponseReturnValue:
         db(), current_member(), contact_id, **form.values()))
     if contact is None:
         return _page(form, editing=contact_id)
-    flash(f"Saved {contact.name}.", "ok")
+    flash(_('Saved %(name)s.', name=contact.name), "ok")
     return redirect(url_for("network.show", _anchor="outside"))
 
 
@@ -172,7 +174,7 @@ def remove_contact(contact_id: int) -> ResponseReturnValue:
     """Remove one of my outside contacts (404 when it is not mine)."""
     external_contacts.remove_external(db(), current_member(), contact_id)
     db().commit()
-    flash("Removed that contact from your network.", "ok")
+    flash(_("Removed that contact from your network."), "ok")
     return redirect(url_for("network.show", _anchor="outside"))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -58,7 +60,7 @@ def read_all() -> ResponseReturnValue:
         abort(400, "The form had expired. Reload the page and try again.")
     count = notifications.mark_all_read(db(), current_member().id)
     db().commit()
-    flash(f"Marked {count} notification{'' if count == 1 else 's'} read.", "success")
+    flash(ngettext('Marked %(num)d notification read.', 'Marked %(num)d notifications read.', count), "success")
     return redirect(url_for("notifications.index"))
 
 
@@ -75,7 +77,7 @@ def settings() -> ResponseReturnValue:
         return True
 
     if submit(form, save):
-        flash("Your notification choices are saved.", "success")
+        flash(_("Your notification choices are saved."), "success")
         return redirect(url_for("notifications.settings"))
     return render_form("notifications/settings.html", form,
                        choices=notifications.preferences(db(), user.id),

@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from werkzeug.datastructures import FileStorage
@@ -24,20 +26,20 @@ from circles.views.forms import PlainForm, render_form, submit
 
 bp = Blueprint("onboarding", __name__)
 
-CSV_ONLY = FileAllowed(["csv", "txt"], "Upload a .csv (or .txt) file.")
+CSV_ONLY = FileAllowed(["csv", "txt"], _l("Upload a .csv (or .txt) file."))
 ACCEPT = {"accept": ".csv,.txt,text/csv"}
 
 
 class UploadForm(PlainForm):
     members_csv = FileField(
-        "Members (CSV)", validators=[FileRequired("Choose the CSV file of members."), CSV_ONLY],
+        _l("Members (CSV)"), validators=[FileRequired(_l("Choose the CSV file of members.")), CSV_ONLY],
         render_kw=ACCEPT,
-        description=("Columns: name, email, and optionally organisation, department, team, "
-                     "strengths, questions, learning goals, availability, time zone."),
+        description=(_l("Columns: name, email, and optionally organisation, department, team, "
+                     "strengths, questions, learning goals, availability, time zone.")),
     )
     ties_csv = FileField(
-        "Existing ties (CSV, optional)", validators=[CSV_ONLY], render_kw=ACCEPT,
-        description="Two columns of e-mail addresses: email_a, email_b (or person, knows).",
+        _l("Existing ties (CSV, optional)"), validators=[CSV_ONLY], render_kw=ACCEPT,
+        description=_l("Two columns of e-mail addresses: email_a, email_b (or person, knows)."),
     )
 
 
@@ -79,9 +81,9 @@ def _read(upload: FileStorage | None) -> bytes | None:
 def too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
     """Explain an upload over the size limit instead of a bare 413."""
     limit = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
-    message = (f"That upload is larger than {limit:g} MiB, the most Circles accepts "
-               "at once. Split the file (at most 5,000 members each) and upload the parts "
-               "one after another.")
+    message = _("That upload is larger than %(limit)s MiB, the most Circles accepts at once. "
+                "Split the file (at most 5,000 members each) and upload the parts one after "
+                "another.", limit=format(limit, "g"))
     return render_template("error.html", status=413, message=message), 413
 
 

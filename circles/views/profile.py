@@ -7,6 +7,10 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
+from flask_babel.speaklater import LazyString
 from flask_login import login_required
 
 from circles.errors import NotFound
@@ -15,6 +19,7 @@ from circles.members import meeting_hours, profiles, topics
 from circles.network import ties
 from circles.views.forms import render_form, submit
 from circles.views.profile_forms import (
+    DAY_NAMES,
     SECTION_FORMS,
     AboutForm,
     AvailabilityForm,
@@ -30,10 +35,11 @@ bp = Blueprint("profile", __name__)
 
 #: Where each kind of item is listed on the page, and what it is called in a flash.
 ANCHORS = {
-    "strength": ("strengths", "Strength"), "question": ("questions", "Question"),
-    "learning_goal": ("learning-goals", "Learning goal"), "boundary": ("boundaries", "Boundary"),
-    "success_criterion": ("success-criteria", "Success criterion"),
-    "availability": ("availability", "Availability window"),
+    "strength": ("strengths", _l("Strength")), "question": ("questions", _l("Question")),
+    "learning_goal": ("learning-goals", _l("Learning goal")),
+    "boundary": ("boundaries", _l("Boundary")),
+    "success_criterion": ("success-criteria", _l("Success criterion")),
+    "availability": ("availability", _l("Availability window")),
 }
 
 
@@ -50,7 +56,7 @@ def _page(submitted: SectionForm | None = None) -> ResponseReturnValue:
         "user": me, "vocabulary": topics.vocabulary_for(db(), me.id),
         "unmatched": topics.unmatched(db(), me.id),
         "hours_hint": meeting_hours.hours_hint(db(), me),
-        "known": ties.people_known_by(db(), me.id), "weekdays": profiles.WEEKDAYS,
+        "known": ties.people_known_by(db(), me.id), "weekdays": DAY_NAMES,
         "clock": profiles.format_clock, "background_fields": profiles.BACKGROUND_FIELDS,
         **forms,
     }
@@ -59,17 +65,16 @@ def _page(submitted: SectionForm | None = None) -> ResponseReturnValue:
     return render_form("profile/edit.html", submitted, **context)
 
 
-def _save(form: SectionForm, anchor: str, message: str,
+def _save(form: SectionForm, anchor: str, message: str | LazyString,
           operation: Callable[[], object]) -> ResponseReturnValue:
     saved = submit(form, operation)
     if saved is None:
         return _page(form)
-    flash(message, "ok")
+    refresh()  # a new language of the member's own: the confirmation is already in it
+    flash(str(message), "ok")
     key = getattr(saved, "topic_key", "")
     if key and key in topics.unmatched(db(), current_member().id):
-        flash(f"“{getattr(saved, 'topic', key)}” is not a topic your community uses yet, so "
-              "nobody can be matched with you on it: see the suggestions beside it, or leave "
-              "it for your facilitator to map.", "warning")
+        flash(_('“%(key)s” is not a topic your community uses yet, so nobody can be matched with you on it: see the suggestions beside it, or leave it for your facilitator to map.', key=getattr(saved, 'topic', key)), "warning")
     return redirect(url_for("profile.edit", _anchor=anchor))
 
 
@@ -85,7 +90,7 @@ def edit() -> ResponseReturnValue:
 def about() -> ResponseReturnValue:
     """Save name, time zone, organisation, bio and the consented background."""
     form = AboutForm()
-    return _save(form, "about", "Your details are saved.",
+    return _save(form, "about", _l("Your details are saved."),
                  lambda: profiles.update_profile(db(), current_member(), form.data))
 
 
@@ -94,7 +99,7 @@ def about() -> ResponseReturnValue:
 def add_strength() -> ResponseReturnValue:
     """Add a strength: a topic, what I can offer on it and how experienced I am."""
     form = StrengthForm()
-    return _save(form, "strengths", "Strength added.", lambda: profiles.add_strength(
+    return _save(form, "strengths", _("Strength added."), lambda: profiles.add_strength(
         db(), current_member(), topic=form.topic.data or "", offer=form.offer.data or "",
         level=form.level.data or ""))
 
@@ -104,7 +109,7 @@ def add_strength() -> ResponseReturnValue:
 def add_question() -> ResponseReturnValue:
     """Add a question the member is working on now."""
     form = QuestionForm()
-    return _save(form, "questions", "Question added.", lambda: profiles.add_question(
+    return _save(form, "questions", _("Question added."), lambda: profiles.add_question(
         db(), current_member(), text=form.text.data or "", topic=form.topic.data or ""))
 
 
@@ -113,7 +118,7 @@ def add_question() -> ResponseReturnValue:
 def add_learning_goal() -> ResponseReturnValue:
     """Add a topic the member wants to learn about."""
     form = LearningGoalForm()
-    return _save(form, "learning-goals", "Learning goal added.", lambda: profiles.add_learning_goal(
+    return _save(form, "learning-goals", _("Learning goal added."), lambda: profiles.add_learning_goal(
         db(), current_member(), topic=form.topic.data or "", note=form.note.data or ""))
 
 
@@ -122,7 +127,7 @@ def add_learning_goal() -> ResponseReturnValue:
 def add_boundary() -> ResponseReturnValue:
     """Add a topic the member cannot advise on."""
     form = BoundaryForm()
-    return _save(form, "boundaries", "Boundary added.", lambda: profiles.add_boundary(
+    return _save(form, "boundaries", _("Boundary added."), lambda: profiles.add_boundary(
         db(), current_member(), topic=form.topic.data or ""))
 
 
@@ -131,7 +136,7 @@ def add_boundary() -> ResponseReturnValue:
 def add_success_criterion() -> ResponseReturnValue:
     """Add what would make this worthwhile, and by when."""
     form = SuccessCriterionForm()
-    return _save(form, "success-criteria", "Success criterion added.",
+    return _save(form, "success-criteria", _("Success criterion added."),
                  lambda: profiles.add_success_criterion(
                      db(), current_member(), text=form.text.data or "", target_date=form.target_date.data))
 
@@ -141,7 +146,7 @@ def add_success_criterion() -> ResponseReturnValue:
 def add_availability() -> ResponseReturnValue:
     """Add a weekly window, in the member's own time zone."""
     form = AvailabilityForm()
-    return _save(form, "availability", "Availability window added.",
+    return _save(form, "availability", _("Availability window added."),
                  lambda: profiles.add_availability(
                      db(), current_member(), weekday=form.weekday.data if form.weekday.data is not None else -1,
                      start=form.start.data or "", end=form.end.data or ""))
@@ -156,7 +161,7 @@ def remove_item(kind: str, item_id: int) -> ResponseReturnValue:
     profiles.remove_item(db(), current_member(), kind, item_id)
     db().commit()
     anchor, label = ANCHORS[kind]
-    flash(f"{label} removed.", "ok")
+    flash(_('%(label)s removed.', label=label), "ok")
     return redirect(url_for("profile.edit", _anchor=anchor))
 
 
@@ -166,7 +171,7 @@ def remove_tie(tie_id: int) -> ResponseReturnValue:
     """Withdraw a declared tie: one the member declared, or one declared about them."""
     ties.remove_declared_tie(db(), current_member(), tie_id)
     db().commit()
-    flash("Removed from the people you already know well.", "ok")
+    flash(_("Removed from the people you already know well."), "ok")
     return redirect(url_for("profile.edit", _anchor="ties"))
 
 
@@ -192,7 +197,6 @@ def declare_tie(user_id: int) -> ResponseReturnValue:
     known = ties.find_tie(db(), me.id, user_id) is not None
     ties.declare_tie(db(), me, shared[0], user_id)
     db().commit()
-    flash(f"You already know {person.display_name} well." if known
-          else f"Noted: you already know {person.display_name} well. "
-               "Circles will introduce you to people you don't know yet.", "ok")
+    flash(_('You already know %(display_name)s well.', display_name=person.display_name) if known
+          else _("Noted: you already know %(display_name)s well. Circles will introduce you to people you don't know yet.", display_name=person.display_name), "ok")
     return redirect(url_for("profile.member", user_id=user_id))

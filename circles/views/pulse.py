@@ -7,6 +7,9 @@ from dataclasses import dataclass
 import click
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import login_required
 from wtforms import RadioField, SelectChoice, TextAreaField
 
@@ -20,9 +23,9 @@ from circles.models import Circle, Community, Pulse, User, utcnow
 from circles.views.forms import PlainForm, render_form, submit
 
 bp = Blueprint("pulse", __name__)
-SCORES = [SelectChoice(5, "5 · working very well"), SelectChoice(4, "4 · working"),
-          SelectChoice(3, "3 · so-so"), SelectChoice(2, "2 · not really"),
-          SelectChoice(1, "1 · not working")]
+SCORES = [SelectChoice(5, _l("5 · working very well")), SelectChoice(4, _l("4 · working")),
+          SelectChoice(3, _l("3 · so-so")), SelectChoice(2, _l("2 · not really")),
+          SelectChoice(1, _l("1 · not working"))]
 
 
 def _score(value: object) -> int | None:
@@ -34,11 +37,10 @@ def _score(value: object) -> int | None:
 
 
 class PulseForm(PlainForm):
-    score = RadioField("Is this circle working for you?", choices=SCORES, coerce=_score,
+    score = RadioField(_l("Is this circle working for you?"), choices=SCORES, coerce=_score,
                        validate_choice=False)
-    comment = TextAreaField("Anything to add? (optional)",
-                            description=f"Only you will ever see this, up to {COMMENT_MAX} "
-                                        "characters. Facilitators see averages only.")
+    comment = TextAreaField(_l("Anything to add? (optional)"),
+                            description=_l('Only you will ever see this, up to %(COMMENT_MAX)s characters. Facilitators see averages only.', COMMENT_MAX=COMMENT_MAX))
 
 
 @dataclass
@@ -111,8 +113,8 @@ def check(circle_id: int) -> ResponseReturnValue:
         due = pulse.due_in(db(), current_member(), circle, utcnow())
         return render_form("pulse/form.html", form, circle=circle, due=due,
                            mine=pulse.own_pulses(db(), current_member(), circle))
-    flash("Thank you. Your answer counts towards the circle's health; your comment stays "
-          "with you.", "ok")
+    flash(_("Thank you. Your answer counts towards the circle's health; your comment stays "
+          "with you."), "ok")
     return redirect(url_for("circles.show", circle_id=circle.id))
 
 
@@ -138,4 +140,4 @@ def risks_command() -> None:
     """Tell facilitators about circles at risk (each reason once); prints how many notices."""
     sent = pulse.notify_all_at_risk(db())
     db().commit()
-    click.echo(f"{sent} at-risk notification{'' if sent == 1 else 's'} sent.")
+    click.echo(ngettext('%(num)d at-risk notification sent.', '%(num)d at-risk notifications sent.', sent))

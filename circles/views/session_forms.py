@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
@@ -17,28 +19,28 @@ from wtforms import (
     TextAreaField,
 )
 
+from circles.languages import term
 from circles.members.profiles import all_timezones
 from circles.models import Circle, CircleSession, SessionRole, User, as_utc, utcnow
 from circles.models.sessions import FORMAT_NAMES, WRITEUP_MAX
 from circles.sessions import meetings, plans, roles, scheduling
-from circles.sessions.roles import ROLE_NAMES
 from circles.views.dates import local
 from circles.views.forms import PlainForm, WholeNumberField
 
-REPEATS = [SelectChoice("", "Does not repeat"), SelectChoice("weekly", "Every week"),
-           SelectChoice("fortnightly", "Every two weeks"), SelectChoice("monthly", "Every month")]
-FORMATS = [SelectChoice(key, name) for key, name in FORMAT_NAMES.items()]
+REPEATS = [SelectChoice("", _l("Does not repeat")), SelectChoice("weekly", _l("Every week")),
+           SelectChoice("fortnightly", _l("Every two weeks")), SelectChoice("monthly", _l("Every month"))]
+FORMATS = [SelectChoice(key, _l(name)) for key, name in FORMAT_NAMES.items()]
 
 
 class _WhenForm(PlainForm):
     # Typed as text so that the domain explains a bad date or time in words.
-    date = StringField("Date", render_kw={"type": "date"}, description="YYYY-MM-DD")
-    time = StringField("Start time", render_kw={"type": "time"},
-                       description="HH:MM, 24-hour, in the time zone below")
-    timezone = SelectField("Time zone", validate_choice=False)
-    duration_minutes = WholeNumberField("Length (minutes)", default=90,
+    date = StringField(_l("Date"), render_kw={"type": "date"}, description=_l("YYYY-MM-DD"))
+    time = StringField(_l("Start time"), render_kw={"type": "time"},
+                       description=_l("HH:MM, 24-hour, in the time zone below"))
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    duration_minutes = WholeNumberField(_l("Length (minutes)"), default=90,
                                         render_kw={"type": "number", "min": 15, "max": 480},
-                                        description="15 minutes to 8 hours.")
+                                        description=_l("15 minutes to 8 hours."))
 
     def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,33 +51,34 @@ class _WhenForm(PlainForm):
 
 class _PlaceForm(_WhenForm):
     # Typed as text too: the domain says in words what a link must look like.
-    video_url = StringField("Video-call link (optional)",
+    video_url = StringField(_l("Video-call link (optional)"),
                             render_kw={"inputmode": "url"},
-                            description="e.g. https://meet.example.org/our-circle")
-    create_room = BooleanField("Create a video room for us",
-                               description="A private link on this site's video service.")
-    location = StringField("Room or address (optional)",
-                           description="e.g. “Room 4.12, Main Street 5” or “by phone”")
+                            description=_l("e.g. https://meet.example.org/our-circle"))
+    create_room = BooleanField(_l("Create a video room for us"),
+                               description=_l("A private link on this site's video service."))
+    location = StringField(_l("Room or address (optional)"),
+                           description=_l("e.g. “Room 4.12, Main Street 5” or “by phone”"))
 
 
 class ScheduleForm(_PlaceForm):
     # One key per showing of the form: sending it twice plans once (circles/sessions/plans.py).
     form_key = HiddenField(default=plans.new_key)
-    title = StringField("Title (optional)", description="e.g. “Kick-off” or “Mid-point review”")
-    cadence = SelectField("Repeat", choices=REPEATS, default="", validate_choice=False)
-    count = WholeNumberField("How many sessions", default=1,
+    title = StringField(_l("Title (optional)"), description=_l("e.g. “Kick-off” or “Mid-point review”"))
+    cadence = SelectField(_l("Repeat"), choices=REPEATS, default="", validate_choice=False)
+    count = WholeNumberField(_l("How many sessions"), default=1,
                              render_kw={"type": "number", "min": 1, "max": 26},
-                             description="For a repeating series: 2 to 26 sessions.")
-    format = SelectField("Format", choices=FORMATS, default="circle", validate_choice=False,
-                         description="Wise Crowds, Troika and action learning give everyone "
-                                     "a round as client; a clearness committee helps one "
-                                     "focus person with open questions only.")
+                             description=_l("For a repeating series: 2 to 26 sessions."))
+    format = SelectField(_l("Format"), choices=FORMATS, default="circle", validate_choice=False,
+                         description=_l("Wise Crowds, Troika and action learning give everyone "
+                                        "a round as client; a clearness committee helps one "
+                                        "focus person with open questions only."))
 
 
 class WriteupForm(PlainForm):
-    writeup = TextAreaField("Your write-up for the circle", render_kw={"rows": 5},
-                            description=f"What you bring, in up to {WRITEUP_MAX:,} characters. "
-                                        "The circle reads it here and in the room.")
+    writeup = TextAreaField(_l("Your write-up for the circle"), render_kw={"rows": 5},
+                            description=_l("What you bring, in up to %(n)s characters. "
+                                           "The circle reads it here and in the room.",
+                                           n=f"{WRITEUP_MAX:,}"))
 
 
 class RescheduleForm(_PlaceForm):
@@ -127,7 +130,7 @@ class SessionsPanel:
         return WriteupForm()
 
     def role_name(self, role: SessionRole) -> str:
-        return ROLE_NAMES[role.role]
+        return term(role.role)
 
     def ordered_roles(self, session: CircleSession) -> list[SessionRole]:
         return roles.in_order(session)
@@ -137,8 +140,8 @@ class SessionsPanel:
 
     def label(self, role: SessionRole) -> str:
         """``Ben — timekeeper, Thu 03 Dec 2026, 18:00``"""
-        holder = role.user.display_name if role.user else "vacant"
-        return f"{holder} — {ROLE_NAMES[role.role]}, {self.when(role.session)}"
+        holder = role.user.display_name if role.user else _("vacant")
+        return f"{holder} — {term(role.role)}, {self.when(role.session)}"
 
 
 def sessions_panel(db: Session, circle: Circle, viewer: User) -> SessionsPanel:

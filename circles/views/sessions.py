@@ -17,11 +17,15 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import login_required
 from wtforms import SelectField
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import current_member, db
+from circles.languages import term
 from circles.models import Circle, CircleSession, SessionRole, utcnow
 from circles.sessions import calendar as ics
 from circles.sessions import formats, plans, roles, scheduling
@@ -40,7 +44,7 @@ FEED_PAST_DAYS = 30  # a feed keeps recent sessions, so calendar apps do not dro
 
 
 class SwapForm(PlainForm):
-    swap_with = SelectField("Swap with", coerce=int, validate_choice=False)
+    swap_with = SelectField(_l("Swap with"), coerce=int, validate_choice=False)
 
 
 
@@ -93,8 +97,7 @@ def new(circle_id: int) -> ResponseReturnValue:
     if planned is None:
         return render_form("sessions/new.html", form, circle=circle, room_base=_room_base())
     first = planned[0]
-    flash(f"Planned {len(planned)} session{'s' if len(planned) > 1 else ''}, the first on "
-          f"{local(first.starts_at, 'session')}.", "ok")
+    flash(ngettext('Planned %(num)d session, on %(session)s.', 'Planned %(num)d sessions, the first on %(session)s.', len(planned), session=local(first.starts_at, 'session')), "ok")
     return _back(first)
 
 
@@ -113,7 +116,7 @@ def reschedule(session_id: int) -> ResponseReturnValue:
     if moved is None:
         return render_form("sessions/reschedule.html", form, session=session,
                            room_base=_room_base())
-    flash(f"Moved to {local(moved.starts_at, 'session')}.", "ok")
+    flash(_('Moved to %(session)s.', session=local(moved.starts_at, 'session')), "ok")
     return _back(moved)
 
 
@@ -136,7 +139,7 @@ def writeup(session_id: int) -> ResponseReturnValue:
 def cancel(session_id: int) -> ResponseReturnValue:
     """A member calls off a planned session; it stays listed as cancelled."""
     session = scheduling.session_for_member(db(), current_member(), session_id)
-    return _act(session, lambda: scheduling.cancel(db(), session, current_member()), "Session cancelled.")
+    return _act(session, lambda: scheduling.cancel(db(), session, current_member()), _("Session cancelled."))
 
 
 @bp.post("/sessions/<int:session_id>/roles/<role>/claim")
@@ -145,7 +148,7 @@ def claim(session_id: int, role: str) -> ResponseReturnValue:
     """A member takes a vacant role."""
     session = scheduling.session_for_member(db(), current_member(), session_id)
     return _act(session, lambda: roles.claim_role(db(), session, role, current_member()),
-                f"You are the {roles.ROLE_NAMES.get(role, role)}.")
+                _('You are the %(role)s.', role=term(role)))
 
 
 @bp.post("/sessions/<int:session_id>/roles/<role>/release")
@@ -154,7 +157,7 @@ def release(session_id: int, role: str) -> ResponseReturnValue:
     """A member gives up their role; it is vacant for anyone to claim."""
     session = scheduling.session_for_member(db(), current_member(), session_id)
     return _act(session, lambda: roles.release_role(db(), session, role, current_member()),
-                f"The {roles.ROLE_NAMES.get(role, role)} role is now vacant.")
+                _('The %(role)s role is now vacant.', role=term(role)))
 
 
 def _role_for_member(role_id: int) -> SessionRole:
@@ -172,11 +175,11 @@ def propose_swap(role_id: int) -> ResponseReturnValue:
     row = _role_for_member(role_id)
     form = SwapForm()
     if not form.validate_on_submit() or form.swap_with.data is None:
-        flash("Choose a role to swap with.", "error")
+        flash(_("Choose a role to swap with."), "error")
         return _back(row.session)
     target = form.swap_with.data
     return _act(row.session, lambda: roles.propose_swap(db(), row, current_member(), target),
-                "Swap proposed; it happens when they accept.")
+                _("Swap proposed; it happens when they accept."))
 
 
 @bp.post("/roles/<int:role_id>/swap/accept")
@@ -184,7 +187,7 @@ def propose_swap(role_id: int) -> ResponseReturnValue:
 def accept_swap(role_id: int) -> ResponseReturnValue:
     """The member asked accepts a swap: the two roles change hands."""
     row = _role_for_member(role_id)
-    return _act(row.session, lambda: roles.accept_swap(db(), row, current_member()), "Roles swapped.")
+    return _act(row.session, lambda: roles.accept_swap(db(), row, current_member()), _("Roles swapped."))
 
 
 @bp.post("/roles/<int:role_id>/swap/decline")
@@ -192,8 +195,8 @@ def accept_swap(role_id: int) -> ResponseReturnValue:
 def decline_swap(role_id: int) -> ResponseReturnValue:
     """The member asked declines a swap, or its proposer withdraws it."""
     row = _role_for_member(role_id)
-    done = ("Swap proposal withdrawn." if row.swap_proposed_by_id == current_member().id
-            else "Swap declined; the roles stay as they were.")
+    done = (_("Swap proposal withdrawn.") if row.swap_proposed_by_id == current_member().id
+            else _("Swap declined; the roles stay as they were."))
     return _act(row.session, lambda: roles.decline_swap(db(), row, current_member()), done)
 
 
@@ -226,7 +229,7 @@ def feed(token: str) -> ResponseReturnValue:
     if owner is None:
         raise NotFound("calendar")
     since = utcnow() - timedelta(days=FEED_PAST_DAYS)
-    return _ics(_calendar(scheduling.feed_sessions(db(), owner, since=since), "Circles sessions"))
+    return _ics(_calendar(scheduling.feed_sessions(db(), owner, since=since), _("Circles sessions")))
 
 
 @bp.get("/calendar")
@@ -245,6 +248,6 @@ def reset_calendar() -> ResponseReturnValue:
     had_feed = current_member().calendar_nonce is not None
     ics.reset_feed(db(), current_member())
     db().commit()
-    flash("New feed address made; the old one no longer works." if had_feed
-          else "Your calendar feed is ready.", "ok")
+    flash(_("New feed address made; the old one no longer works.") if had_feed
+          else _("Your calendar feed is ready."), "ok")
     return redirect(url_for("sessions.calendar_page"))

@@ -14,8 +14,9 @@
  *   conflict(shown)                 the "someone saved meanwhile" choice
  *   setTimeout(fn, ms), clearTimeout(id), debounceMs
  */
+import { t } from "../i18n.js";
 
-export const WAITING = "Not saved yet: it saves once the room has reconnected.";
+export const WAITING = t("Not saved yet: it saves once the room has reconnected.");
 
 export function autosave(io) {
   var base = 0;          // the saved version this text is based on
@@ -41,7 +42,7 @@ export function autosave(io) {
     }
     saving = true;
     var body = io.read();
-    io.say("Saving…");
+    io.say(t("Saving…"));
     io.send(body, base, function (note) {
       saving = false;
       base = note.version;
@@ -50,7 +51,7 @@ export function autosave(io) {
       if (io.read() === body) {
         dirty = false;
         io.drop();
-        io.say("Saved.");
+        io.say(t("Saved."));
       } else {
         schedule(io.debounceMs);
       }
@@ -58,7 +59,7 @@ export function autosave(io) {
       // Refused or unanswered: what was typed stays in the box (and the draft), and the
       // next reconnect or keystroke tries again; a newer saved version is the member's call.
       saving = false;
-      io.say(io.online() ? "Not saved." : WAITING);
+      io.say(io.online() ? t("Not saved.") : WAITING);
       io.conflict(/changed meanwhile/.test(message));
     });
   }
@@ -77,7 +78,7 @@ export function autosave(io) {
     io.write(draft.body);  // what was typed before the tab closed is never lost
     base = typeof draft.base === "number" ? draft.base : (saved ? saved.version : 0);
     dirty = true;
-    io.say("Restored what you typed last time; saving…");
+    io.say(t("Restored what you typed last time; saving…"));
     schedule(io.debounceMs);
     return true;
   }
@@ -87,7 +88,7 @@ export function autosave(io) {
     typed: function () {
       dirty = true;
       io.keep(base, io.read());
-      io.say("Typing…");
+      io.say(t("Typing…"));
       schedule(io.debounceMs);
     },
     /** The box lost focus: save now. */

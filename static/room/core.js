@@ -6,6 +6,7 @@
  * applied belongs to the client rule (state.js: currentVersion()).
  */
 import { liveSocket } from "../live.js";
+import { t } from "../i18n.js";
 import { OFFLINE, refusalOf, spotFor } from "./refusal.js";
 
 export const root = document.getElementById("live-room");
@@ -16,33 +17,39 @@ export const ACK_TIMEOUT_MS = 10000;
 export const NOTE_DEBOUNCE_MS = 700;
 
 export const PHASE_NAMES = {
-  checkin: "Check-in", review: "Commitment review", agenda: "Agenda",
-  focus: "Focus rounds", feedback: "Feedback", commitments: "Commitments", close: "Close",
-  rounds: "Rounds"
+  checkin: t("Check-in"), review: t("Commitment review"), agenda: t("Agenda"),
+  focus: t("Focus rounds"), feedback: t("Feedback"), commitments: t("Commitments"), close: t("Close"),
+  rounds: t("Rounds")
 };
 export const PHASE_HINTS = {
-  checkin: "One short turn each.",
-  review: "How did last time's commitments go? Kept, partly, missed or dropped — with a line of reflection.",
-  agenda: "Build the agenda together: add items, reorder them, timebox each.",
-  focus: "The focus member frames their question; peers answer with questions, stories, resources and ideas. We teach how to think, not what to think.",
-  feedback: "Give everyone who was here a strength you noticed and one suggestion. Only the receiver reads it.",
-  commitments: "What will you do, and by when? It comes up for review next time.",
-  close: "An appreciation round, then the facilitator ends the session.",
-  rounds: "One round per client: each step has its own time. Help them think; do not solve it for them."
+  checkin: t("One short turn each."),
+  review: t("How did last time's commitments go? Kept, partly, missed or dropped — with a line of reflection."),
+  agenda: t("Build the agenda together: add items, reorder them, timebox each."),
+  focus: t("The focus member frames their question; peers answer with questions, stories, resources and ideas. We teach how to think, not what to think."),
+  feedback: t("Give everyone who was here a strength you noticed and one suggestion. Only the receiver reads it."),
+  commitments: t("What will you do, and by when? It comes up for review next time."),
+  close: t("An appreciation round, then the facilitator ends the session."),
+  rounds: t("One round per client: each step has its own time. Help them think; do not solve it for them.")
 };
 export const KINDS_BY_PHASE = {
   checkin: ["checkin"], review: ["reflection"],
   focus: ["question", "story", "resource", "idea"], close: ["appreciation", "reflection"]
 };
 export const KIND_NAMES = {
-  checkin: "Check-in", reflection: "Reflection", question: "Question", story: "Story",
-  resource: "Resource", idea: "Idea", appreciation: "Appreciation"
+  checkin: t("Check-in"), reflection: t("Reflection"), question: t("Question"), story: t("Story"),
+  resource: t("Resource"), idea: t("Idea"), appreciation: t("Appreciation")
 };
-export const ROLE_NAMES = { facilitator: "facilitator", timekeeper: "timekeeper", note_taker: "note-taker" };
+export const ROLE_NAMES = { facilitator: t("facilitator"), timekeeper: t("timekeeper"), note_taker: t("note-taker") };
 export const PRESENCE_NAMES = {
-  here: "here", reconnecting: "reconnecting…", away: "away", absent: "not joined", left: "left"
+  here: t("here"), reconnecting: t("reconnecting…"), away: t("away"), absent: t("not joined"), left: t("left")
 };
 export const REVIEW_STATUSES = ["kept", "partly", "missed", "dropped"];
+export const REVIEW_NAMES = {
+  open: t("open"), kept: t("kept"), partly: t("partly kept"), missed: t("missed"), dropped: t("dropped")
+};
+export const STATUS_NAMES = {
+  scheduled: t("scheduled"), live: t("live now"), ended: t("ended"), cancelled: t("cancelled"), missed: t("missed")
+};
 
 export const room = {
   state: null,          // the last snapshot with every change since applied
@@ -237,7 +244,7 @@ export function activeStage() {
 
 export function nameOf(id) {
   var member = room.state && byId(room.state.members, id);
-  return member ? member.display_name : "a former member";
+  return member ? member.display_name : t("a former member");
 }
 
 export function isLive() {
@@ -252,11 +259,11 @@ export function serverNow() {
   return Date.now() + room.offset;
 }
 
-/* "reconnecting" turns into "away" here, at away_at: the server sends nothing then. */
+/* "reconnecting" turns into t("away") here, at away_at: the server sends nothing then. */
 export function presenceOf(member) {
   if (member.presence === "reconnecting" && member.away_at &&
       serverNow() >= Date.parse(member.away_at)) {
-    return "away";
+    return t("away");
   }
   return member.presence;
 }

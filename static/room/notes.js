@@ -2,6 +2,7 @@
  * as a draft in localStorage until saved, sent again as soon as the room has reconnected,
  * never silently overwritten, and a warning before the tab closes on unsaved words.
  * Part of the live room (static/room.js lists its modules). */
+import { t } from "../i18n.js";
 import { liveSocket } from "../live.js";
 import { $, NOTE_DEBOUNCE_MS, SID, call, clearOnEdit, html, nameOf, root, show, showError } from "./core.js";
 import { autosave } from "./autosave.js";
@@ -68,7 +69,7 @@ function Note(isPrivate) {
   });
 
   function sayWhoSaved(saved) {
-    status.textContent = saved && saved.author_id ? "Last saved by " + nameOf(saved.author_id) + "." : "";
+    status.textContent = saved && saved.author_id ? t("Last saved by %(name)s.", { name: nameOf(saved.author_id) }) : "";
   }
 
   return {

@@ -1,10 +1,11 @@
 /* The live room's per-phase panels: contributions, review, feedback, commitments, the agenda
  * and the summary. Part of the live room (static/room.js lists its modules). */
 import {
-  $, KINDS_BY_PHASE, KIND_NAMES, PHASE_HINTS, PHASE_NAMES, REVIEW_STATUSES, activeStage,
+  $, KINDS_BY_PHASE, KIND_NAMES, PHASE_HINTS, PHASE_NAMES, REVIEW_NAMES, REVIEW_STATUSES, activeStage,
   agendaOpen, byId, call, clearOnEdit, el, holds, isLive, keyed, nameOf, room, serverNow, show,
   showError
 } from "./core.js";
+import { t } from "../i18n.js";
 import { wholeNumber } from "./refusal.js";
 import { isClient, myTrio, renderRound, roundKinds, turnedAway } from "./formats.js";
 
@@ -14,10 +15,10 @@ export function renderPhasePanel(phase) {
   var status = room.state.session.status;
   var kind = phase ? phase.kind : null;
   show($("phase-panel"), status === "live" || status === "scheduled");
-  $("phase-title").textContent = status === "scheduled" ? "Waiting to start" :
-    kind ? PHASE_NAMES[kind] || kind : "Ready to close";
+  $("phase-title").textContent = status === "scheduled" ? t("Waiting to start") :
+    kind ? PHASE_NAMES[kind] || kind : t("Ready to close");
   $("phase-hint").textContent = kind ? PHASE_HINTS[kind] || "" :
-    status === "scheduled" ? "You can already build the agenda below." : "";
+    status === "scheduled" ? t("You can already build the agenda below.") : "";
   var prompt = kind === "checkin" && phase.prompt;
   show($("phase-prompt"), Boolean(prompt));
   $("phase-prompt").textContent = prompt || "";
@@ -39,14 +40,14 @@ function renderContributions(kind) {
       el("strong", { text: nameOf(c.author_id) + ": " }),
       el("span", { class: "contribution-text", text: c.text })];
     if (c.helped) {
-      parts.push(" ", el("span", { class: "badge helped", text: "helped" }));
+      parts.push(" ", el("span", { class: "badge helped", text: t("helped") }));
     }
     var item = el("li", { "data-contribution-id": c.id, "data-helped": c.helped ? "true" : "false" }, parts);
     if (focusMine && isLive()) {
       var error = el("p", { class: "error", role: "alert", hidden: true });
       var toggle = el("button", {
         type: "button", class: "link", "aria-pressed": c.helped ? "true" : "false",
-        text: c.helped ? "Unmark helped" : "This helped"
+        text: c.helped ? t("Unmark helped") : t("This helped")
       });
       toggle.addEventListener("click", function () {
         call("live:helped", { contribution_id: c.id, helped: !c.helped }, error);
@@ -100,13 +101,13 @@ function renderReview(kind) {
     node.appendChild(el("p", { class: "what" }));
     if (c.user_id === room.state.me) {
       var form = el("form", { class: "stack review-form" });
-      var select = el("select", { "aria-label": "How did it go?", class: "review-status" },
-        REVIEW_STATUSES.map(function (s) { return el("option", { value: s, text: s }); }));
-      var reflection = el("input", { "aria-label": "A line of reflection", class: "review-reflection", maxlength: 1000, placeholder: "A line of reflection" });
+      var select = el("select", { "aria-label": t("How did it go?"), class: "review-status" },
+        REVIEW_STATUSES.map(function (s) { return el("option", { value: s, text: REVIEW_NAMES[s] || s }); }));
+      var reflection = el("input", { "aria-label": t("A line of reflection"), class: "review-reflection", maxlength: 1000, placeholder: t("A line of reflection") });
       var error = el("p", { class: "error", role: "alert", hidden: true });
       form.appendChild(select);
       form.appendChild(reflection);
-      form.appendChild(el("button", { type: "submit", class: "button secondary", text: "Save my review" }));
+      form.appendChild(el("button", { type: "submit", class: "button secondary", text: t("Save my review") }));
       form.appendChild(error);
       form.addEventListener("submit", function (event) {
         event.preventDefault();
@@ -117,7 +118,7 @@ function renderReview(kind) {
     return node;
   }, function (node, c) {
     node.querySelector(".what").textContent = nameOf(c.user_id) + ": " + c.text +
-      (c.due_on ? " (by " + c.due_on + ")" : "") + " — " + (c.status === "open" ? "not reviewed yet" : c.status) +
+      (c.due_on ? " " + t("(by %(date)s)", { date: c.due_on }) : "") + " — " + (c.status === "open" ? t("not reviewed yet") : REVIEW_NAMES[c.status] || c.status) +
       (c.reflection ? ": " + c.reflection : "");
   });
 }
@@ -166,15 +167,15 @@ function renderFeedbackForms(container, progress) {
     return ids.indexOf(p[0]) >= 0 && ids.indexOf(p[1]) >= 0;
   });
   var given = room.state.feedback.given_to.filter(function (id) { return ids.indexOf(id) >= 0; });
-  progress.textContent = "Feedback given among the " + here.length + " who were here: " + pairs.length +
-    " of " + here.length * (here.length - 1) + ". You have given to " + given.length + " of " + others.length + ".";
+  progress.textContent = t("Feedback given among the %(here)s who were here: %(pairs)s of %(all)s. You have given to %(given)s of %(others)s.", {
+    here: here.length, pairs: pairs.length, all: here.length * (here.length - 1), given: given.length, others: others.length });
   keyed(container, others, function (m) { return m.id; }, function (m) {
     return feedbackForm(m, container.id);
   }, function (form, m) {
-    form.querySelector(".to").textContent = "To " + m.display_name;
+    form.querySelector(".to").textContent = t("To %(name)s", { name: m.display_name });
     var done = room.state.feedback.given_to.indexOf(m.id) >= 0;
     form.setAttribute("data-given", done ? "true" : "false");
-    form.querySelector(".given").textContent = done ? "Given — sending again rewrites it." : "";
+    form.querySelector(".given").textContent = done ? t("Given — sending again rewrites it.") : "";
   });
 }
 
@@ -187,10 +188,10 @@ function feedbackForm(m, where) {
     suggestion: el("p", { class: "error suggestion-error", role: "alert", hidden: true }) };
   clearOnEdit(strength, [errors.strength, errors[""]]);
   clearOnEdit(suggestion, [errors.suggestion, errors[""]]);
-  [el("h3", { class: "to" }), el("label", { "for": strength.id, text: "A strength you noticed in " + m.display_name }),
-    strength, errors.strength, el("label", { "for": suggestion.id, text: "One suggestion for " + m.display_name }),
+  [el("h3", { class: "to" }), el("label", { "for": strength.id, text: t("A strength you noticed in %(name)s", { name: m.display_name }) }),
+    strength, errors.strength, el("label", { "for": suggestion.id, text: t("One suggestion for %(name)s", { name: m.display_name }) }),
     suggestion, errors.suggestion,
-    el("button", { type: "submit", class: "button", text: "Give feedback to " + m.display_name }),
+    el("button", { type: "submit", class: "button", text: t("Give feedback to %(name)s", { name: m.display_name }) }),
     errors[""], el("p", { class: "given muted" })].forEach(function (part) { form.appendChild(part); });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -201,9 +202,9 @@ function feedbackForm(m, where) {
 
 function feedbackItem(f) {
   return el("li", { "data-giver-id": f.giver_id }, [
-    el("strong", { text: "From " + nameOf(f.giver_id) + ". " }),
-    "Strength: ", el("span", { class: "strength", text: f.strength }),
-    " Suggestion: ", el("span", { class: "suggestion", text: f.suggestion })]);
+    el("strong", { text: t("From %(name)s.", { name: nameOf(f.giver_id) }) + " " }),
+    t("Strength:") + " ", el("span", { class: "strength", text: f.strength }),
+    " " + t("Suggestion:") + " ", el("span", { class: "suggestion", text: f.suggestion })]);
 }
 
 function renderCommitments(kind) {
@@ -213,10 +214,10 @@ function renderCommitments(kind) {
   show($("commitments-made-box"), made.length > 0 && room.state.session.status !== "ended");
   $("commitments-made").replaceChildren.apply($("commitments-made"), made.map(function (c) {
     var item = el("li", { "data-commitment-id": c.id }, [
-      el("strong", { text: nameOf(c.user_id) + ": " }), c.text + (c.due_on ? " (by " + c.due_on + ")" : "")]);
+      el("strong", { text: nameOf(c.user_id) + ": " }), c.text + (c.due_on ? " " + t("(by %(date)s)", { date: c.due_on }) : "")]);
     if (inPhase && c.user_id === room.state.me) {
       var error = el("p", { class: "error", role: "alert", hidden: true });
-      var withdraw = el("button", { type: "button", class: "link", text: "withdraw" });
+      var withdraw = el("button", { type: "button", class: "link", text: t("withdraw") });
       withdraw.addEventListener("click", function () {
         call("live:commit_withdraw", { commitment_id: c.id }, error);
       });
@@ -249,7 +250,7 @@ export function renderAgenda() {
       minutes.value = String(item.timebox_minutes);
     }
     minutes.disabled = !open;
-    row.querySelector(".minutes-read").textContent = item.timebox_minutes + " min";
+    row.querySelector(".minutes-read").textContent = t("%(n)s min", { n: item.timebox_minutes });
     row.querySelector(".edit").hidden = !open;
     row.querySelector(".minutes-read").hidden = open;
     row.querySelector(".up").disabled = index === 0;
@@ -264,7 +265,7 @@ function agendaRow(item) {
   var minutesError = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "agenda-timebox-error" });
   var minutes = el("input", {
     type: "number", min: 1, max: 60, class: "timebox short", inputmode: "numeric",
-    "aria-label": "Minutes for this item", "data-testid": "agenda-timebox"
+    "aria-label": t("Minutes for this item"), "data-testid": "agenda-timebox"
   });
   minutes.addEventListener("input", function () { showError(minutesError, ""); });
   minutes.addEventListener("change", function () {
@@ -272,18 +273,18 @@ function agendaRow(item) {
       { "": error, timebox_minutes: minutesError });
   });
   // The visible word is part of the spoken name (WCAG 2.5.3); the arrow is decoration.
-  var up = el("button", { type: "button", class: "button secondary up", "aria-label": "Move up", "data-testid": "agenda-up" },
-    [el("span", { "aria-hidden": "true", text: "↑" }), " up"]);
-  var down = el("button", { type: "button", class: "button secondary down", "aria-label": "Move down", "data-testid": "agenda-down" },
-    [el("span", { "aria-hidden": "true", text: "↓" }), " down"]);
+  var up = el("button", { type: "button", class: "button secondary up", "aria-label": t("Move up"), "data-testid": "agenda-up" },
+    [el("span", { "aria-hidden": "true", text: "↑" }), " " + t("up")]);
+  var down = el("button", { type: "button", class: "button secondary down", "aria-label": t("Move down"), "data-testid": "agenda-down" },
+    [el("span", { "aria-hidden": "true", text: "↓" }), " " + t("down")]);
   up.addEventListener("click", function () { move(id, -1, error); });
   down.addEventListener("click", function () { move(id, 1, error); });
-  var rename = el("button", { type: "button", class: "link", text: "rename" });
-  var remove = el("button", { type: "button", class: "link", text: "remove" });
+  var rename = el("button", { type: "button", class: "link", text: t("rename") });
+  var remove = el("button", { type: "button", class: "link", text: t("remove") });
   var renameError = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "agenda-rename-error" });
   var renameForm = el("form", { class: "inline-form", hidden: true, novalidate: true }, [
-    el("input", { class: "rename-title", maxlength: 200, "aria-label": "New title" }),
-    el("button", { type: "submit", class: "button secondary", text: "Save" }), renameError]);
+    el("input", { class: "rename-title", maxlength: 200, "aria-label": t("New title") }),
+    el("button", { type: "submit", class: "button secondary", text: t("Save") }), renameError]);
   clearOnEdit(renameForm.querySelector("input"), [renameError]);
   rename.addEventListener("click", function () {
     renameForm.hidden = !renameForm.hidden;
@@ -300,7 +301,7 @@ function agendaRow(item) {
   });
   return el("li", { "data-item-id": id, "data-testid": "agenda-item", class: "agenda-item" }, [
     el("span", { class: "title" }), el("span", { class: "by muted" }), " ",
-    el("span", { class: "badge covered", text: "covered", hidden: true }),
+    el("span", { class: "badge covered", text: t("covered"), hidden: true }),
     el("span", { class: "minutes-read muted" }),
     el("span", { class: "edit" }, [minutes, " min ", up, down,
       el("span", { class: "author-only" }, [" ", rename, " ", remove])]),
@@ -322,8 +323,8 @@ function move(id, step, error) {
 export function renderMyCommitments() {
   var mine = room.state.commitments.to_review.filter(function (c) { return c.user_id === room.state.me; });
   $("my-commitments").replaceChildren.apply($("my-commitments"), mine.map(function (c) {
-    return el("li", { "data-commitment-id": c.id }, [c.text + (c.due_on ? " (by " + c.due_on + ")" : "") +
-      " — " + (c.status === "open" ? "open" : c.status) + (c.reflection ? ": " + c.reflection : "")]);
+    return el("li", { "data-commitment-id": c.id }, [c.text + (c.due_on ? " " + t("(by %(date)s)", { date: c.due_on }) : "") +
+      " — " + (REVIEW_NAMES[c.status] || c.status) + (c.reflection ? ": " + c.reflection : "")]);
   }));
   show($("my-commitments-empty"), mine.length === 0);
 }
@@ -338,17 +339,17 @@ export function renderSummary() {
   }
   $("summary-agenda").replaceChildren.apply($("summary-agenda"), summary.agenda.map(function (i) {
     return el("li", { "data-covered": i.covered ? "true" : "false" }, [
-      i.title + " — " + nameOf(i.author_id) + ", " + i.timebox_minutes + " min" + (i.covered ? " (covered)" : " (not reached)")]);
+      i.title + " — " + nameOf(i.author_id) + ", " + t("%(n)s min", { n: i.timebox_minutes }) + " " + (i.covered ? t("(covered)") : t("(not reached)"))]);
   }));
   $("summary-contributions").replaceChildren.apply($("summary-contributions"), summary.contributions.map(function (c) {
     return el("li", {}, [el("span", { class: "badge kind", text: KIND_NAMES[c.kind] || c.kind }), " ",
-      el("strong", { text: nameOf(c.author_id) + ": " }), c.text + (c.helped ? " (helped)" : "")]);
+      el("strong", { text: nameOf(c.author_id) + ": " }), c.text + (c.helped ? " " + t("(helped)") : "")]);
   }));
   $("summary-commitments").replaceChildren.apply($("summary-commitments"), summary.commitments.map(function (c) {
-    return el("li", {}, [el("strong", { text: nameOf(c.user_id) + ": " }), c.text + (c.due_on ? " (by " + c.due_on + ")" : "")]);
+    return el("li", {}, [el("strong", { text: nameOf(c.user_id) + ": " }), c.text + (c.due_on ? " " + t("(by %(date)s)", { date: c.due_on }) : "")]);
   }));
-  $("summary-attendees").textContent = summary.attendees.map(nameOf).join(", ") || "Nobody joined.";
+  $("summary-attendees").textContent = summary.attendees.map(nameOf).join(", ") || t("Nobody joined.");
   var feedback = summary.feedback || [];
   $("summary-feedback").replaceChildren.apply($("summary-feedback"), feedback.length ? feedback.map(feedbackItem)
-    : [el("li", { class: "muted", text: "None this time." })]);
+    : [el("li", { class: "muted", text: t("None this time.") })]);
 }

@@ -5,10 +5,11 @@
  *
  * Pure: no DOM and no socket, so tests/js/refusal.test.mjs checks it with Node.
  */
+import { t } from "../i18n.js";
 
-export const OFFLINE = "You are offline, so this was not sent: try again once the room has reconnected.";
-export const NO_ANSWER = "No answer from the server; please try again.";
-export const REFUSED = "That did not work.";
+export const OFFLINE = t("You are offline, so this was not sent: try again once the room has reconnected.");
+export const NO_ANSWER = t("No answer from the server; please try again.");
+export const REFUSED = t("That did not work.");
 
 /**
  * The refusal to show for one answer: ``{message, field}``.

@@ -1,9 +1,10 @@
 /* The live room's rendering: phase bar, people, hands, facilitator, takeover and timer; the
  * phase panels come from phases.js. Part of the live room (static/room.js lists its modules). */
 import {
-  $, PHASE_NAMES, PRESENCE_NAMES, ROLE_NAMES, activePhase, activeStage, byId, call, el, holds,
+  $, PHASE_NAMES, PRESENCE_NAMES, ROLE_NAMES, STATUS_NAMES, activePhase, activeStage, byId, call, el, holds,
   isLive, nameOf, presenceOf, room, root, serverNow, show
 } from "./core.js";
+import { t } from "../i18n.js";
 import { TIME_UP, announcements, facts, say, timerAnnouncement } from "./announce.js";
 import { renderAgenda, renderMyCommitments, renderPhasePanel, renderSummary } from "./phases.js";
 import { FORMAT_PHASES, clientWord, isClient, renderAirtime, roundLine } from "./formats.js";
@@ -21,7 +22,7 @@ export function render() {
   var status = room.state.session.status;
   root.setAttribute("data-status", status);
   root.setAttribute("data-phase", phase ? phase.kind : "");
-  $("room-status").textContent = status === "live" ? "live now" : status;
+  $("room-status").textContent = STATUS_NAMES[status] || status;
   renderPhaseBar(phase);
   renderStageLine(phase);
   renderMembers();
@@ -73,14 +74,15 @@ function renderStageLine(phase) {
   var status = room.state.session.status;
   var text;
   if (status === "scheduled") {
-    text = room.state.roles.facilitator ? "Waiting for " + nameOf(room.state.roles.facilitator) +
-      " (facilitator) to start the session." : "The facilitator role is vacant: whoever starts the session facilitates it.";
+    text = room.state.roles.facilitator
+      ? t("Waiting for %(name)s (facilitator) to start the session.", { name: nameOf(room.state.roles.facilitator) })
+      : t("The facilitator role is vacant: whoever starts the session facilitates it.");
   } else if (status === "ended") {
-    text = "The session has ended.";
+    text = t("The session has ended.");
   } else if (status === "cancelled") {
-    text = "This session was cancelled.";
+    text = t("This session was cancelled.");
   } else if (!phase) {
-    text = "All phases are done: the facilitator can end the session.";
+    text = t("All phases are done: the facilitator can end the session.");
   } else {
     var stage = activeStage();
     text = PHASE_NAMES[phase.kind] || phase.kind;
@@ -89,7 +91,7 @@ function renderStageLine(phase) {
       return;
     }
     if (stage && phase.stages.length > 1) {
-      text += " · " + (phase.stages.indexOf(stage) + 1) + " of " + phase.stages.length;
+      text += " · " + t("%(n)s of %(total)s", { n: phase.stages.indexOf(stage) + 1, total: phase.stages.length });
     }
     if (stage && stage.agenda_item_id) {
       var item = byId(room.state.agenda, stage.agenda_item_id);
@@ -98,7 +100,7 @@ function renderStageLine(phase) {
       }
     }
     if (stage && stage.focus_user_id) {
-      text += " · " + (stage.focus_user_id === room.state.me ? "your turn" : nameOf(stage.focus_user_id) + "’s turn");
+      text += " · " + (stage.focus_user_id === room.state.me ? t("your turn") : t("%(name)s’s turn", { name: nameOf(stage.focus_user_id) }));
     }
   }
   $("stage-line").textContent = text;
@@ -115,7 +117,7 @@ function roleBadges(id) {
   if (isLive() && stage && stage.step && isClient(stage, id)) {
     badges.push(el("span", { class: "badge role role-client", "data-role": "client", text: clientWord() }));
   } else if (isLive() && stage && stage.focus_user_id === id) {
-    badges.push(el("span", { class: "badge role role-focus", "data-role": "focus", text: "focus" }));
+    badges.push(el("span", { class: "badge role role-focus", "data-role": "focus", text: t("focus") }));
   }
   if (isLive() && stage && stage.recorder_id === id) {
     badges.push(el("span", { class: "badge role role-recorder", "data-role": "recorder", text: "recorder" }));
@@ -128,16 +130,16 @@ function renderMembers() {
     var presence = presenceOf(m);
     var hand = room.state.hands.indexOf(m.id);
     var parts = [el("span", { class: "presence-dot", "aria-hidden": "true" }),
-      el("span", { class: "member-name", text: m.display_name + (m.id === room.state.me ? " (you)" : "") }),
+      el("span", { class: "member-name", text: m.display_name + (m.id === room.state.me ? " " + t("(you)") : "") }),
       " ",
       el("span", { class: "presence-label", text: PRESENCE_NAMES[presence] || presence })];
     parts = parts.concat(roleBadges(m.id).map(function (b) { return [" ", b]; })
       .reduce(function (a, b) { return a.concat(b); }, []));
     if (m.ready) {
-      parts.push(" ", el("span", { class: "badge ready", text: "ready" }));
+      parts.push(" ", el("span", { class: "badge ready", text: t("ready") }));
     }
     if (hand >= 0) {
-      parts.push(" ", el("span", { class: "badge hand", text: "hand raised #" + (hand + 1) }));
+      parts.push(" ", el("span", { class: "badge hand", text: t("hand raised #%(n)s", { n: hand + 1 }) }));
     }
     return el("li", {
       "data-member-id": m.id, "data-presence": presence, "data-ready": m.ready ? "true" : "false",
@@ -148,10 +150,10 @@ function renderMembers() {
   var joined = me && me.presence === "here";
   show($("my-controls"), isLive() && joined);
   var raised = room.state.hands.indexOf(room.state.me) >= 0;
-  $("hand-toggle").textContent = raised ? "Lower my hand" : "Raise hand";
+  $("hand-toggle").textContent = raised ? t("Lower my hand") : t("Raise hand");
   $("hand-toggle").setAttribute("aria-pressed", raised ? "true" : "false");
   var ready = Boolean(me && me.ready);
-  $("ready-toggle").textContent = ready ? "Not ready yet" : "I'm ready";
+  $("ready-toggle").textContent = ready ? t("Not ready yet") : t("I'm ready");
   $("ready-toggle").setAttribute("aria-pressed", ready ? "true" : "false");
 }
 
@@ -178,7 +180,7 @@ function renderFacilitator(phase) {
   var mine = holds("facilitator");
   show($("facilitator-controls"), (status === "scheduled" && (mine || vacant)) || (status === "live" && mine));
   show($("start-session"), status === "scheduled");
-  $("start-session").textContent = mine ? "Start the session" : "Start the session (and facilitate it)";
+  $("start-session").textContent = mine ? t("Start the session") : t("Start the session (and facilitate it)");
   show($("advance"), status === "live");
   show($("end-session"), status === "live");
   if (status !== "live") {
@@ -190,7 +192,7 @@ function renderFacilitator(phase) {
   }
   var here = room.state.members.filter(function (m) { return presenceOf(m) === "here"; });
   var ready = here.filter(function (m) { return m.ready; });
-  $("ready-count").textContent = status === "live" ? "Ready: " + ready.length + " of " + here.length + " here" +
+  $("ready-count").textContent = status === "live" ? t("Ready: %(ready)s of %(here)s here", { ready: ready.length, here: here.length }) +
     (ready.length ? " (" + ready.map(function (m) { return m.display_name; }).join(", ") + ")" : "") : "";
 }
 
@@ -205,11 +207,12 @@ function renderTakeover() {
   show($("takeover-controls"), canTakeOver || canTakeBack || (isLive() && handover !== null));
   var hint = "";
   if (handover) {
-    hint = nameOf(handover.to) + " took over facilitation" +
-      (handover.from ? " from " + nameOf(handover.from) : "") + ".";
+    hint = handover.from
+      ? t("%(name)s took over facilitation from %(from)s.", { name: nameOf(handover.to), from: nameOf(handover.from) })
+      : t("%(name)s took over facilitation.", { name: nameOf(handover.to) });
   } else if (canTakeOver) {
-    hint = facilitator === null ? "Nobody facilitates: you can take over." :
-      nameOf(facilitator) + " (facilitator) is not here. After a short grace period you can take over; pause the timer first.";
+    hint = facilitator === null ? t("Nobody facilitates: you can take over.") :
+      t("%(name)s (facilitator) is not here. After a short grace period you can take over; pause the timer first.", { name: nameOf(facilitator) });
   }
   $("takeover-hint").textContent = hint;
 }

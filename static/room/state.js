@@ -1,6 +1,7 @@
 /* The live room's state over the socket: join and catch-up, changes in version order, by the
  * client rule of docs/realtime.md (static/room/rule.js decides; this module asks the server
  * and applies what comes back). Part of the live room (static/room.js lists its modules). */
+import { t } from "../i18n.js";
 import { liveSocket } from "../live.js";
 import { apply, applyMine, applyPrivate } from "./changes.js";
 import { $, ACK_TIMEOUT_MS, CIRCLE, SID, call, room, root, setRoom, showError } from "./core.js";
@@ -26,16 +27,16 @@ var rule = liveRule({
   settled: function (how) {
     showError($("room-error"), "");
     root.setAttribute("data-last-sync", how);
-    setRoom("joined", "In the room.");
+    setRoom("joined", t("In the room."));
     // What was typed into a note while offline is sent now, without another keystroke.
     notes.shared.resume();
     notes["private"].resume();
   },
   refused: function (event, error, ack) {
-    showError($("room-error"), error ? "The room did not answer; reload the page to try again."
-      : (ack && ack.error) || "Could not join the room.");
+    showError($("room-error"), error ? t("The room did not answer; reload the page to try again.")
+      : (ack && ack.error) || t("Could not join the room."));
     if (event === "live:join") {
-      setRoom("failed", "Not in the room.");
+      setRoom("failed", t("Not in the room."));
     }
   },
   setTimeout: function (fn, ms) { return window.setTimeout(fn, ms); },
@@ -55,7 +56,7 @@ function redraw() {
 
 /* On every (re)connect: the first time for a snapshot, afterwards for what was missed. */
 export function join() {
-  setRoom(room.state ? "reconnecting" : "joining", room.state ? "Reconnecting…" : "Joining the room…");
+  setRoom(room.state ? "reconnecting" : "joining", room.state ? t("Reconnecting…") : t("Joining the room…"));
   rule.connected();
 }
 
@@ -80,7 +81,7 @@ export function onPrivate(data) {
 
 export function onDisconnect() {
   rule.disconnected();
-  setRoom("reconnecting", "Reconnecting…");
+  setRoom("reconnecting", t("Reconnecting…"));
 }
 
 function replace(snapshot) {

@@ -153,6 +153,7 @@ MATRIX.update({
     # Running a community: its facilitators
     ("communities.show", "GET"): Row(COMMUNITY),
     ("communities.add_topic", "POST"): Row(ONLY_FACILITATOR),
+    ("communities.set_language", "POST"): Row(ONLY_FACILITATOR),
     ("communities.map_typed_topic", "POST"): Row(ONLY_FACILITATOR),
     ("communities.adopt_typed_topic", "POST"): Row(ONLY_FACILITATOR),
     ("communities.new_invite", "POST"): Row(ONLY_FACILITATOR),
