@@ -26,11 +26,20 @@ NOT_YET_PYTHON = sorted(
         "notify", "onboarding", "cli")
     for path in (ROOT / "circles" / package).rglob("*.py")
     if list(python_strings(path.read_text()))
-) + ["circles/errors.py"]
+) + ["circles/errors.py", "circles/views/renewal.py", "circles/views/safety.py",
+     "circles/views/sessions.py"]
 #: Scripts whose strings are not marked yet (the network page's charts and graph, the live
 #: room's spoken announcements, new from main).
 NOT_YET_SCRIPTS = ["static/network.js", "static/network_charts.js", "static/network_graph.js",
-                   "static/room/announce.js"]
+                   "static/room/announce.js", "static/room/formats.js", "static/room/phases.js"]
+#: Templates whose text is not marked yet (features newly merged from main).
+NOT_YET_TEMPLATES = [
+    "templates/circles/_renewal.html", "templates/communities/show.html",
+    "templates/goals/journal.html", "templates/live/room.html", "templates/profile/member.html",
+    "templates/safety/blocks.html", "templates/safety/concerns.html",
+    "templates/safety/report.html", "templates/safety/settings.html",
+    "templates/sessions/_panel.html",
+]
 
 TEMPLATES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*.html"))
 #: Where sentences for people are written: the HTTP edge, the domain packages, the site
@@ -51,7 +60,7 @@ def _param(path: str, not_yet: list[str]) -> object:
     return path
 
 
-@pytest.mark.parametrize("path", TEMPLATES)
+@pytest.mark.parametrize("path", [_param(p, NOT_YET_TEMPLATES) for p in TEMPLATES])
 def test_template_text_is_marked(path: str) -> None:
     unmarked = list(template_strings((ROOT / path).read_text()))
     assert unmarked == [], f"{path}: wrap these in {{{{ _(…) }}}}: {unmarked}"
