@@ -127,11 +127,11 @@ def writeup(session_id: int) -> ResponseReturnValue:
     session = scheduling.session_for_member(db(), current_member(), session_id)
     form = WriteupForm()
     if not form.validate_on_submit():
-        flash("This form could not be read. Reload the page and send it again.", "error")
+        flash(_("This form could not be read. Reload the page and send it again."), "error")
         return _back(session)
     return _act(session, lambda: formats.save_writeup(db(), session, current_member(),
                                                       form.writeup.data or ""),
-                "Your write-up is on the circle page for the others to read.")
+                _("Your write-up is on the circle page for the others to read."))
 
 
 @bp.post("/sessions/<int:session_id>/cancel")

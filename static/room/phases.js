@@ -59,7 +59,7 @@ function renderContributions(kind) {
     if (stoppable && isLive()) {
       var stopError = el("p", { class: "error", role: "alert", hidden: true });
       var stop = el("button", { type: "button", class: "link", "data-testid": "stop-contribution",
-        text: "Stop: advice in disguise" });
+        text: t("Stop: advice in disguise") });
       stop.addEventListener("click", function () {
         call("live:stop", { contribution_id: c.id }, stopError);
       });
@@ -239,7 +239,7 @@ export function renderAgenda() {
     var index = room.state.agenda.indexOf(item);
     row.querySelector(".title").textContent = item.title;
     row.querySelector(".by").textContent = " — " + nameOf(item.author_id) +
-      (item.carried_over ? " (carried over)" : "");
+      (item.carried_over ? t(" (carried over)") : "");
     row.setAttribute("data-covered", item.covered ? "true" : "false");
     row.setAttribute("data-current", stage && stage.agenda_item_id === item.id ? "true" : "false");
     row.querySelector(".covered").hidden = !item.covered;
