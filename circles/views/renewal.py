@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import RadioField, SelectChoice, StringField
 
@@ -19,24 +21,24 @@ from circles.views.forms import PlainForm, submit
 
 bp = Blueprint("renewal", __name__)
 
-CHOICE_WORDS = {"renew": "Renew this circle", "remix": "Meet new people"}
+CHOICE_WORDS = {"renew": _l("Renew this circle"), "remix": _l("Meet new people")}
 OUTCOMES = {
-    "waiting": "Your choice is saved; only you see it. The circle hears the outcome once "
-               "everyone has chosen.",
-    "renewed": "Everyone renewed: the circle continues for another cycle.",
-    "remixed": "The circle ends with this cycle; its members will meet new people in the "
-               "next formation round.",
+    "waiting": _l("Your choice is saved; only you see it. The circle hears the outcome once "
+                  "everyone has chosen."),
+    "renewed": _l("Everyone renewed: the circle continues for another cycle."),
+    "remixed": _l("The circle ends with this cycle; its members will meet new people in the "
+                  "next formation round."),
 }
 
 
 class CycleForm(PlainForm):
     # The domain checks the number and says what is wrong in words.
-    cycle_sessions = StringField("Sessions in a cycle",
-                                 description="For example 6 or 12; leave empty for no cycles.")
+    cycle_sessions = StringField(_l("Sessions in a cycle"),
+                                 description=_l("For example 6 or 12; leave empty for no cycles."))
 
 
 class RenewalForm(PlainForm):
-    choice = RadioField("At the end of this cycle", choices=[SelectChoice(c, CHOICE_WORDS[c]) for c in CHOICES],
+    choice = RadioField(_l("At the end of this cycle"), choices=[SelectChoice(c, CHOICE_WORDS[c]) for c in CHOICES],
                         validate_choice=False)
 
 
@@ -66,8 +68,8 @@ def cycle(circle_id: int) -> ResponseReturnValue:
     done = submit(form, lambda: renewal.set_cycle(db(), row, form.cycle_sessions.data))
     if done is None:
         return refused(row, form)
-    flash(f"Cycles of {row.cycle_sessions} sessions." if row.cycle_sessions
-          else "This circle has no cycles.", "ok")
+    flash(_("Cycles of %(num)s sessions.", num=row.cycle_sessions) if row.cycle_sessions
+          else _("This circle has no cycles."), "ok")
     return redirect(url_for("circles.show", circle_id=row.id, _anchor="renewal"))
 
 
@@ -83,5 +85,5 @@ def choose(circle_id: int) -> ResponseReturnValue:
                                                   form.choice.data))
     if outcome is None:
         return refused(row, form)
-    flash(OUTCOMES[outcome], "ok")
+    flash(str(OUTCOMES[outcome]), "ok")
     return redirect(url_for("circles.show", circle_id=row.id, _anchor="renewal"))

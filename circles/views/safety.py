@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import SelectChoice, SelectField, SelectMultipleField, TextAreaField
 
@@ -21,17 +23,17 @@ bp = Blueprint("safety", __name__)
 
 class ConcernForm(PlainForm):
     # Lengths and choices are checked by the domain, which says what is wrong in words.
-    subject_id = SelectField("Who is it about? (optional)", coerce=int, validate_choice=False)
-    text = TextAreaField("What happened", description=f"In your own words; up to "
-                                                      f"{MAX_CONCERN:,} characters.")
+    subject_id = SelectField(_l("Who is it about? (optional)"), coerce=int, validate_choice=False)
+    text = TextAreaField(_l("What happened"), description=_l(
+        "In your own words; up to %(max)s characters.", max=f"{MAX_CONCERN:,}"))
 
 
 class SafetyForm(PlainForm):
-    contacts = SelectMultipleField("Safety contacts", coerce=int, validate_choice=False,
-                                   description="They read the concerns members report, and "
-                                               "nothing of any session.")
-    conduct = TextAreaField("Code of conduct", description="Members accept it when they "
-                                                           "join; leave empty to ask for none.")
+    contacts = SelectMultipleField(_l("Safety contacts"), coerce=int, validate_choice=False,
+                                   description=_l("They read the concerns members report, and "
+                                                  "nothing of any session."))
+    conduct = TextAreaField(_l("Code of conduct"), description=_l(
+        "Members accept it when they join; leave empty to ask for none."))
 
 
 @bp.post("/members/<int:user_id>/block")
@@ -43,8 +45,8 @@ def block(user_id: int) -> ResponseReturnValue:
     person = profiles.visible_member(db(), me, user_id)
     blocks.block(db(), me, person)
     db().commit()
-    flash(f"You blocked {person.display_name}: you will not be placed in a circle or "
-          "introduced to each other, and neither of you sees the other's profile.", "ok")
+    flash(_("You blocked %(name)s: you will not be placed in a circle or introduced to each "
+            "other, and neither of you sees the other's profile.", name=person.display_name), "ok")
     return redirect(url_for("safety.my_blocks"))
 
 
@@ -61,7 +63,7 @@ def lift(user_id: int) -> ResponseReturnValue:
     """Lift a block I made; anyone else's is not found."""
     blocks.unblock(db(), current_member(), user_id)
     db().commit()
-    flash("The block is lifted.", "ok")
+    flash(_("The block is lifted."), "ok")
     return redirect(url_for("safety.my_blocks"))
 
 
@@ -77,13 +79,13 @@ def report(community_id: int) -> ResponseReturnValue:
     me = current_member()
     community, _membership = communities.community_for_member(db(), me, community_id)
     form = ConcernForm()
-    form.subject_id.choices = [SelectChoice(0, "Nobody in particular"), *_choices(community, me.id)]
+    form.subject_id.choices = [SelectChoice(0, _("Nobody in particular")), *_choices(community, me.id)]
     made = submit(form, lambda: safety.report_concern(
         db(), me, community.id, form.text.data or "", form.subject_id.data or None))
     if made is None:
         return render_form("safety/report.html", form, community=community,
                            contacts=safety.safety_contacts(db(), community.id))
-    flash("Your report reached the community's safety contacts.", "ok")
+    flash(_("Your report reached the community's safety contacts."), "ok")
     return redirect(url_for("communities.show", community_id=community.id))
 
 
@@ -110,5 +112,5 @@ def settings(community_id: int) -> ResponseReturnValue:
         safety.set_conduct(db(), community, form.conduct.data or "")))
     if done is None:
         return render_form("safety/settings.html", form, community=community)
-    flash("Safety settings saved.", "ok")
+    flash(_("Safety settings saved."), "ok")
     return redirect(url_for("safety.settings", community_id=community.id))
