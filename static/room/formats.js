@@ -1,6 +1,7 @@
 /* Peer-consulting formats in the live room (circles/live/formats.py): the round line (step,
  * client, recorder), the client's read-only turn-away, what each format's rounds take, the
  * clearness write-up and the airtime panel. Part of the live room (static/room.js). */
+import { t } from "../i18n.js";
 import { $, activeStage, el, holds, isLive, nameOf, room, show } from "./core.js";
 
 export const FORMAT_PHASES = {
@@ -9,11 +10,11 @@ export const FORMAT_PHASES = {
   action_learning: ["review", "rounds", "commitments", "close"]
 };
 export const STEP_NAMES = {
-  present: "The client presents", clarify: "Clarifying questions",
-  discuss: "Consultants talk; the client listens", respond: "The client says what was useful",
-  questions: "Open questions only"
+  present: t("The client presents"), clarify: t("Clarifying questions"),
+  discuss: t("Consultants talk; the client listens"), respond: t("The client says what was useful"),
+  questions: t("Open questions only")
 };
-const CLIENT_WORD = { clearness: "focus person", action_learning: "presenter" };
+const CLIENT_WORD = { clearness: t("focus person"), action_learning: t("presenter") };
 const ROUND_KINDS = ["question", "story", "resource", "idea", "reflection"];
 const TURNED_AWAY = ["discuss"];
 
@@ -22,7 +23,7 @@ function format() {
 }
 
 export function clientWord() {
-  return CLIENT_WORD[format()] || "client";
+  return CLIENT_WORD[format()] || t("client");
 }
 
 export function isClient(stage, id) {
@@ -56,15 +57,16 @@ export function roundKinds() {
 
 export function roundLine(phase, stage) {
   var rounds = phase.stages.reduce(function (n, s) { return Math.max(n, s.round + 1); }, 0);
-  var text = "Round " + (stage.round + 1) + " of " + rounds + " · " + (STEP_NAMES[stage.step] || stage.step);
+  var text = t("Round %(round)s of %(rounds)s", { round: stage.round + 1, rounds: rounds }) + " · " +
+    (STEP_NAMES[stage.step] || stage.step);
   var client = clientFor(phase, stage);
   if (client) {
-    text += " · " + clientWord() + ": " + (client === room.state.me ? "you" : nameOf(client));
+    text += " · " + t("%(role)s: %(name)s", { role: clientWord(), name: client === room.state.me ? t("you") : nameOf(client) });
   } else if (myTrio(phase)) {
-    text += " · your trio has a free round";
+    text += " · " + t("your trio has a free round");
   }
   if (stage.recorder_id) {
-    text += " · recorder: " + (stage.recorder_id === room.state.me ? "you" : nameOf(stage.recorder_id));
+    text += " · " + t("recorder: %(name)s", { name: stage.recorder_id === room.state.me ? t("you") : nameOf(stage.recorder_id) });
   }
   return text;
 }
@@ -76,7 +78,7 @@ export function renderRound(phase) {
   $("round-line").textContent = inRounds ? roundLine(phase, stage) : "";
   var writeup = format() === "clearness" ? room.state.session.writeup : "";
   show($("round-writeup"), Boolean(writeup));
-  $("round-writeup").textContent = writeup ? nameOf(room.state.session.focus_person_id) + " wrote: " + writeup : "";
+  $("round-writeup").textContent = writeup ? t("%(name)s wrote: %(text)s", { name: nameOf(room.state.session.focus_person_id), text: writeup }) : "";
   show($("turned-away"), turnedAway(phase, stage));
   show($("stopped-notice"), Boolean(room.stopped));
   $("stopped-notice").textContent = room.stopped || "";
@@ -94,11 +96,13 @@ export function renderAirtime() {
     return;
   }
   var mine = airtime.mine;
-  $("airtime-mine").textContent = "Your share: " + percent(mine.client_share) + " of the time as " +
-    clientWord() + " (" + mine.client_turns + " turn" + (mine.client_turns === 1 ? "" : "s") + "), " +
-    percent(mine.contributor_share) + " of the contributions. An equal share is " + percent(airtime.equal_share) + ".";
-  var nudge = airtime.nudges.indexOf("contributor") >= 0 ? "You have said less than half an equal share so far: the room would like to hear from you." :
-    airtime.nudges.indexOf("client") >= 0 ? "Your time as " + clientWord() + " was under half an equal share: ask the facilitator for more next time." : "";
+  var shares = { client: percent(mine.client_share), role: clientWord(), turns: mine.client_turns,
+    contributor: percent(mine.contributor_share), equal: percent(airtime.equal_share) };
+  $("airtime-mine").textContent = mine.client_turns === 1
+    ? t("Your share: %(client)s of the time as %(role)s (%(turns)s turn), %(contributor)s of the contributions. An equal share is %(equal)s.", shares)
+    : t("Your share: %(client)s of the time as %(role)s (%(turns)s turns), %(contributor)s of the contributions. An equal share is %(equal)s.", shares);
+  var nudge = airtime.nudges.indexOf("contributor") >= 0 ? t("You have said less than half an equal share so far: the room would like to hear from you.") :
+    airtime.nudges.indexOf("client") >= 0 ? t("Your time as %(role)s was under half an equal share: ask the facilitator for more next time.", { role: clientWord() }) : "";
   show($("airtime-nudge"), Boolean(nudge));
   $("airtime-nudge").textContent = nudge;
   var everyone = airtime.everyone;
@@ -116,7 +120,7 @@ export function renderAirtime() {
       el("td", { text: percent(r.contributor_share) + " · " + r.contributions })
     ]);
   }));
-  $("airtime-spread").textContent = "Spread (highest minus lowest share): " + percent(everyone.spread.client_share) +
-    " as " + clientWord() + ", " + percent(everyone.spread.contributor_share) + " of contributions." +
-    (everyone.nudges.length ? " ⚑ below half an equal share." : "");
+  $("airtime-spread").textContent = t("Spread (highest minus lowest share): %(client)s as %(role)s, %(contributor)s of contributions.", {
+    client: percent(everyone.spread.client_share), role: clientWord(), contributor: percent(everyone.spread.contributor_share) }) +
+    (everyone.nudges.length ? t(" ⚑ below half an equal share.") : "");
 }

@@ -30,7 +30,7 @@ NOT_YET_PYTHON = sorted(
 #: Scripts whose strings are not marked yet (the network page's charts and graph, the live
 #: room's spoken announcements, new from main).
 NOT_YET_SCRIPTS = ["static/network.js", "static/network_charts.js", "static/network_graph.js",
-                   "static/room/announce.js", "static/room/formats.js"]
+                   "static/room/announce.js"]
 
 TEMPLATES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*.html"))
 #: Where sentences for people are written: the HTTP edge, the domain packages, the site
