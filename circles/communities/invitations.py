@@ -15,7 +15,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from circles.communities.community import VERIFY_FIRST, membership_of
-from circles.errors import Conflict, NotFound
+from circles.errors import Conflict, InvalidInput, NotFound
 from circles.models import Community, Invitation, Membership, Tie, User, utcnow
 from circles.notify.mail import queue_email
 from circles.notify.notifications import notify
@@ -78,18 +78,24 @@ def pending_for(db: Session, user: User) -> list[Invitation]:
                            .order_by(Invitation.created_at.desc(), Invitation.id.desc())))
 
 
-def answer(db: Session, invitation: Invitation, user: User, *, accept: bool) -> Community:
-    """Accept (become a member, with the ties the import named) or decline."""
+def answer(db: Session, invitation: Invitation, user: User, *, accept: bool,
+           accepted_conduct: bool = False) -> Community:
+    """Accept (become a member, with the ties the import named, and the community's code of
+    conduct accepted when it has one) or decline."""
     if invitation.user_id != user.id:
         raise NotFound("invitation")
     if invitation.answered_at is not None:
         raise Conflict("You already answered this invitation.")
     if accept and not user.email_verified:
         raise Conflict(VERIFY_FIRST.format(email=user.email))
-    invitation.answered_at, invitation.accepted = utcnow(), accept
     community = invitation.community
+    if accept and community.conduct and not accepted_conduct:
+        raise InvalidInput.field("accept_conduct", f"Accept the code of conduct of "
+                                                   f"{community.name} to join.")
+    invitation.answered_at, invitation.accepted = utcnow(), accept
     if accept and membership_of(db, user.id, community.id) is None:
-        db.add(Membership(community_id=community.id, user_id=user.id, role="member"))
+        db.add(Membership(community_id=community.id, user_id=user.id, role="member",
+                          conduct_accepted_at=utcnow() if community.conduct else None))
         db.flush()
         _add_ties(db, community, user, invitation.tie_emails)
     return community

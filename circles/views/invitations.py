@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
 
 from circles.communities import invitations
-from circles.errors import Conflict
+from circles.errors import Conflict, InvalidInput
 from circles.extensions import current_member, db
 from circles.security_log import security_event
 
@@ -37,12 +37,18 @@ def answer(token: str, choice: str) -> ResponseReturnValue:
     if not FlaskForm().validate_on_submit():  # the CSRF token is checked app-wide as well
         return redirect(url_for(".show", token=token))
     try:
-        community = invitations.answer(db(), invitation, me, accept=choice == "accept")
+        community = invitations.answer(db(), invitation, me, accept=choice == "accept",
+                                       accepted_conduct=request.form.get("accept_conduct") == "y")
         db().commit()
     except Conflict as exc:
         db().rollback()
         flash(exc.message, "info")
         return redirect(url_for(".show", token=token))
+    except InvalidInput as exc:  # the code of conduct not accepted: the page says so
+        db().rollback()
+        return render_template("communities/invitation.html", invitation=invitation,
+                               community=invitation.community, token=token,
+                               conduct_error=" ".join(exc.errors.values())), 422
     security_event("community_invitation_" + choice + "ed", level=logging.INFO, user=me.id,
                    community=community.id)
     if choice == "decline":

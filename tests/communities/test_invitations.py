@@ -143,3 +143,28 @@ def test_imports_are_rate_limited_per_facilitator(app: Flask, cast: dict[str, An
     statuses = [upload(lead, url, (HEADER + f"P{n},p{n}@example.org,\n").encode()).status_code
                 for n in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_accepting_an_invitation_needs_the_code_of_conduct_when_there_is_one(
+        app: Flask, cast: dict[str, Any]) -> None:
+    with app.app_context():
+        orm.session.get_one(Community, cast["community"].id).conduct = "Be kind. Keep confidences."
+        orm.session.commit()
+    import_rows(app, cast, HEADER + "Kim,kim@example.org,T1\n")
+    with app.app_context():
+        token = orm.session.scalars(select(Invitation.token)).one()
+    kim = client_of(app, "kim@example.org")
+    page = kim.get(f"/invitations/{token}").get_data(as_text=True)
+    assert "Be kind. Keep confidences." in page and "I accept the code of conduct of Harbour" in page
+    refused = post_form(kim, f"/invitations/{token}/accept", page=f"/invitations/{token}")
+    assert refused.status_code == 422
+    assert "Accept the code of conduct of Harbour to join." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert membership_of(orm.session, cast["kim"].id, cast["community"].id) is None
+        assert orm.session.scalars(select(Invitation)).one().answered_at is None  # still open
+    accepted = post_form(kim, f"/invitations/{token}/accept", {"accept_conduct": "y"},
+                         page=f"/invitations/{token}")
+    assert accepted.headers["Location"] == f"/communities/{cast['community'].id}"
+    with app.app_context():
+        membership = membership_of(orm.session, cast["kim"].id, cast["community"].id)
+        assert membership is not None and membership.conduct_accepted_at is not None
