@@ -113,5 +113,6 @@ def phases(circle_id: int) -> ResponseReturnValue:
     saved = submit(form, lambda: live.set_phase_order(db(), current_member(), circle.id, form.phases.data))
     if saved is None:
         return render_form("circle_settings/phases.html", form, circle=circle)
-    flash(_('From the next session on: %(saved)s.', saved=' → '.join(PHASE_NAMES[k] for k in saved)), "ok")
+    order = " → ".join(str(PHASE_NAMES[kind]) for kind in saved)
+    flash(_("From the next session on: %(saved)s.", saved=order), "ok")
     return redirect(url_for("circles.show", circle_id=circle.id, _anchor="sessions"))

@@ -18,7 +18,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
@@ -177,11 +178,14 @@ def circle_of(page: Page) -> tuple[int, str]:
 
 def plan_session(page: Page, circle: int, *, days: int, title: str, zone: str,
                  link: str = "", room: str = "") -> None:
-    """Plan one session ``days`` from today at 18:30 in ``zone``, with its place."""
+    """Plan one session ``days`` from now, an hour later in the day, in ``zone``, with its
+    place: when ``weeks_pass(days)`` it is still ahead, whatever the hour the test runs at
+    (a fixed 18:30 would already be over on an evening run)."""
+    starts = datetime.now(ZoneInfo(zone)) + timedelta(days=days, hours=1)
     page.goto(f"/circles/{circle}")
     page.get_by_role("link", name="Plan a session").click()
-    page.get_by_label("Date").fill((datetime.now(UTC) + timedelta(days=days)).date().isoformat())
-    page.get_by_label("Start time").fill("18:30")
+    page.get_by_label("Date").fill(starts.date().isoformat())
+    page.get_by_label("Start time").fill(starts.strftime("%H:%M"))
     page.get_by_label("Time zone").select_option(zone)
     page.get_by_label("Title (optional)").fill(title)
     page.get_by_label("Video-call link (optional)").fill(link)

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import DateTime, column, insert, select
+from sqlalchemy import DateTime, column, insert, inspect, select
 from sqlalchemy import table as table_of
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,21 @@ def ended_session(db: Session, circle_id: int, ended: datetime, attendees: list[
     db.add_all(Attendance(session_id=session.id, user_id=uid) for uid in attendees)
     db.flush()
     return session.id
+
+
+def old_user(db: Session, name: str) -> int:
+    """A member in the schema before pulse rounds: only the columns the table had then
+    (read off the database, so a column added later never leaks into the old schema)."""
+    now = utcnow()
+    wanted: dict[str, Any] = {
+        "email": f"{name}@example.org", "password_hash": "", "display_name": name.title(),
+        "timezone": "UTC", "organisation": "", "department": "", "bio": "",
+        "background_consent": False, "background": "{}", "is_active": True,
+        "is_site_admin": False, "calendar_nonce": name, "created_at": now}
+    had = {c["name"] for c in inspect(db.connection()).get_columns("user")}
+    values = {key: value for key, value in wanted.items() if key in had}
+    users = table_of("user", column("id"), *(column(key) for key in values))
+    return int(db.execute(insert(users).values(**values).returning(users.c.id)).scalar_one())
 
 
 def old_circle(db: Session, member_ids: list[int]) -> int:
@@ -186,20 +201,18 @@ def test_answering_the_form_twice_keeps_one_answer(app: Flask, client: FlaskClie
         assert [score for _, score, _ in answers(orm.session(), trio["dan"].id)] == [3]
 
 
-def test_the_migration_keeps_the_latest_answer_of_each_round(app: Flask,
-                                                             make_user: Any) -> None:
+def test_the_migration_keeps_the_latest_answer_of_each_round(app: Flask) -> None:
     with app.app_context():
         orm.drop_all()
         upgrade(revision=BEFORE_ROUNDS)
-    ann, ben = make_user(), make_user()
-    with app.app_context():
         db = orm.session()
-        circle_id = old_circle(db, [ann.id, ben.id])
-        session_id = old_ended_session(db, circle_id, utcnow(), [ann.id, ben.id])
+        ann, ben = old_user(db, "ann"), old_user(db, "ben")
+        circle_id = old_circle(db, [ann, ben])
+        session_id = old_ended_session(db, circle_id, utcnow(), [ann, ben])
         march = datetime(2026, 3, 1, tzinfo=UTC)
-        given = [(ann.id, session_id, march, 1), (ann.id, session_id, march + timedelta(days=1), 4),
-                 (ann.id, None, march, 2), (ann.id, None, march + timedelta(days=5), 3),
-                 (ann.id, None, march + timedelta(days=31), 5), (ben.id, session_id, march, 2)]
+        given = [(ann, session_id, march, 1), (ann, session_id, march + timedelta(days=1), 4),
+                 (ann, None, march, 2), (ann, None, march + timedelta(days=5), 3),
+                 (ann, None, march + timedelta(days=31), 5), (ben, session_id, march, 2)]
         # The table as it was: no round_key column yet.
         table = table_of("pulse", column("created_at", DateTime(timezone=True)), *(
             column(name) for name in ("circle_id", "user_id", "session_id", "score", "comment")))
@@ -210,8 +223,8 @@ def test_the_migration_keeps_the_latest_answer_of_each_round(app: Flask,
         orm.session.remove()
         upgrade()
         db = orm.session()
-        assert answers(db, ann.id) == [(f"session:{session_id}", 4, ""), ("month:2026-03", 3, ""),
+        assert answers(db, ann) == [(f"session:{session_id}", 4, ""), ("month:2026-03", 3, ""),
                                        ("month:2026-04", 5, "")]
-        assert answers(db, ben.id) == [(f"session:{session_id}", 2, "")]
+        assert answers(db, ben) == [(f"session:{session_id}", 2, "")]
         orm.session.remove()
         downgrade(revision="base")  # leaves no alembic_version behind in the shared schema

@@ -36,7 +36,7 @@ EVENTS: dict[str, frozenset[str]] = {
     "live:review": MEMBERS, "live:note": MEMBERS, "live:hand": MEMBERS,
     "live:ready": MEMBERS, "live:take_over": MEMBERS, "live:take_back": MEMBERS,
     "live:advance": MEMBERS, "live:agenda_remove": MEMBERS, "live:leave": MEMBERS,
-    "live:start": MEMBERS, "live:end": MEMBERS,
+    "live:start": MEMBERS, "live:end": MEMBERS, "live:stop": MEMBERS,
 }
 #: Handled by the transport itself, not called by members.
 NOT_EVENTS = {"connect", "disconnect"}

@@ -133,7 +133,7 @@ ID_FIELDS: dict[str, tuple[str, ...]] = {
     "live:helped": (*SESSION, "contribution_id"), "live:feedback": (*SESSION, "receiver_id"),
     "live:commit_withdraw": (*SESSION, "commitment_id"),
     "live:review": (*SESSION, "commitment_id"), "live:note": (*SESSION, "base_version"),
-    "live:hand": (*SESSION, "member_id"),
+    "live:hand": (*SESSION, "member_id"), "live:stop": (*SESSION, "contribution_id"),
 }
 
 

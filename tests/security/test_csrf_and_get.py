@@ -53,6 +53,8 @@ UNREACHED: dict[str, str] = {
     "email_links.confirm_email": "a link e-mailed to a new address: "
                                  "tests/members/test_account_security.py opens it",
     "invitations.show": "Sam's alone (GET_ROLES leave him out); the matrix shows he reaches it",
+    "safety.concerns": "Sam's alone as the safety contact (GET_ROLES leave him out); the "
+                       "matrix shows he reaches it, tests/communities/test_safety.py reads it",
 }
 #: Roles whose GETs are tried: between them every page of the world is theirs to see.
 GET_ROLES = ("owner", "peer", "facilitator", "admin", "anonymous")
