@@ -13,11 +13,15 @@ drops its own connections at once.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import socket
 import threading
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from flask import Flask, current_app
 from flask_socketio import SocketIO
@@ -29,8 +33,17 @@ from circles.models import utcnow
 from realtime import broadcast
 from realtime.edge import log_and_commit
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
 EXTENSION = "circles.processes"
 STALE_BEATS = processes.STALE_BEATS
+#: A drain closes the sockets it finds, then looks again: a handshake under way when it began
+#: may open one more before gunicorn's worker loop stops accepting (up to a second on).
+DRAIN_PASSES, DRAIN_PASS_SECONDS = 6, 0.25
+#: What a refused handshake says, as ``{"message": ...}``: the client libraries pass the body
+#: to ``connect_error`` (docs/realtime/schemas/events/connect_error.json), then retry.
+RESTARTING = "This server is restarting; connecting to another one."
 
 
 class ServerProcess:
@@ -45,6 +58,8 @@ class ServerProcess:
         self.host = f"{socket.gethostname()} pid {os.getpid()}"
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        #: Set when a graceful shutdown begins: new connections are refused from then on.
+        self.draining = threading.Event()
         self._last_beat_ok = False
 
     def start(self) -> str:
@@ -140,14 +155,47 @@ class ServerProcess:
                 orm.session.remove()
 
     def drain(self) -> None:
-        """A graceful shutdown: drop this process's connections at once (``stop``), then close
-        every socket's transport without a Socket.IO goodbye, so each client reconnects (to
-        another process) straight away instead of when the server's graceful timeout ends."""
+        """A graceful shutdown: refuse new connections (``DrainGate``), drop this process's
+        connections at once (``stop``), then close every socket's transport without a
+        Socket.IO goodbye, so each client reconnects (to another process) straight away
+        instead of when the server's graceful timeout ends.
+
+        gunicorn stops accepting only at its worker loop's next tick (up to a second on), and
+        nginx sends a reconnecting member back to the same process by address meanwhile: the
+        gate answers those handshakes 503 (nginx tries the other process), and a socket whose
+        handshake was already under way when the drain began is closed on a later pass."""
+        self.draining.set()
         self.stop()
         eio = self.socketio.server.eio
-        for sock in list(eio.sockets.values()):
-            sock.close(wait=False, abort=True)
+        for _pass in range(DRAIN_PASSES):
+            for sock in list(eio.sockets.values()):
+                if not sock.closed:
+                    sock.close(wait=False, abort=True)
+            self.socketio.sleep(DRAIN_PASS_SECONDS)
         self.app.logger.info("live_process_drained %s", self.id)
+
+
+class DrainGate:
+    """WSGI middleware: while the process drains, a new Engine.IO connection (a handshake: no
+    ``sid``) is answered 503 with ``Retry-After``, so nginx (``proxy_next_upstream
+    http_503``) or the client itself connects to another process; pages and requests of
+    connections already open pass."""
+
+    def __init__(self, process: ServerProcess, wsgi_app: WSGIApplication, path: str) -> None:
+        self.process = process
+        self.wsgi_app = wsgi_app
+        self.path = path
+
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        if self.process.draining.is_set() \
+                and str(environ.get("PATH_INFO", "")).startswith(self.path) \
+                and "sid" not in parse_qs(str(environ.get("QUERY_STRING", ""))):
+            start_response("503 SERVICE UNAVAILABLE", [
+                ("Content-Type", "application/json"), ("Cache-Control", "no-store"),
+                ("Retry-After", "1")])
+            return [json.dumps({"message": RESTARTING}).encode()]
+        return self.wsgi_app(environ, start_response)
 
 
 def drop_orphans(session_id: int, grace: float) -> int:
@@ -161,6 +209,9 @@ def drop_orphans(session_id: int, grace: float) -> int:
 def init_app(app: Flask, socketio: SocketIO) -> ServerProcess:
     process = ServerProcess(app, socketio)
     app.extensions[EXTENSION] = process
+    resource = getattr(socketio, "sockio_mw", None)
+    path = "/" + str(getattr(resource, "engineio_path", "socket.io")).strip("/") + "/"
+    app.wsgi_app = DrainGate(process, app.wsgi_app, path)  # type: ignore[method-assign]
     return process
 
 

@@ -236,6 +236,22 @@ def test_a_clean_exit_drops_this_processs_connections_at_once(app: Flask, room: 
     assert sorted(gone) == [(room.ada, 0), (room.ben, 0)]
 
 
+def test_a_draining_process_refuses_new_connections_only(app: Flask) -> None:
+    """From the drain's first moment a handshake is answered 503 with Retry-After (nginx
+    tries the other process); pages and requests of open connections pass as before."""
+    client = app.test_client()
+    handshake = "/socket.io/?EIO=4&transport=polling"
+    assert client.get(handshake).status_code == 200
+    app.extensions[processes.EXTENSION].draining.set()
+    refused = client.get(handshake)
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.get_json() == {"message": processes.RESTARTING}
+    assert client.get("/login").status_code == 200
+    # A request of a connection (with its sid) is Engine.IO's to answer, not the gate's.
+    assert client.get(handshake + "&sid=not-a-session").status_code == 400
+
+
 def test_one_registration_serves_every_socket_of_the_process(app: Flask, room: Room) -> None:
     sockets: list[SocketIOTestClient] = [socket_for(app, room.ids[n]) for n in ("ada", "ben")]
     with app.app_context():
