@@ -55,9 +55,9 @@ def init_app(app: Flask) -> SocketIO:
     )
     flood.init_app(app)
     slots.init_app(app)
+    processes.init_app(app, socketio)  # a draining process refuses new connections (503)
     ownership.init_app(app, socketio)  # every Engine.IO request: only the sid's own login
     redact_logs("engineio.server", "socketio.server", sids=True)  # they quote sids
-    processes.init_app(app, socketio)
     register_handlers(socketio)
     notifications.listen()
     revocation.init_app(app, socketio)

@@ -43,8 +43,10 @@ FIRST_ROUND_ASIDE = 2.0
 RELAXED_REPEAT = 1.0
 #: Share of steps aimed at a need nobody in the member's group answers (see the kernel).
 DIRECTED = 0.5
-#: Steps between two looks at the clock (and progress reports).
-BATCH = 200_000
+#: Steps between two looks at the clock (and progress reports): ``FIRST_BATCH``, then
+#: ``BATCH`` (the same batches, so the same seed gives the same plan), or about a twentieth of
+#: the time limit at the pace measured once the clock paces the search.
+BATCH, MIN_BATCH, FIRST_BATCH = 200_000, 5_000, 20_000
 #: Share of the time to the deadline over which the clock may pace a chain's schedule.
 PACE_MARGIN = 0.9
 #: Independent annealing chains run side by side (one per core of the project's machine);
@@ -366,25 +368,33 @@ def _chain(assign: np.ndarray, state: tuple[Any, ...], seed: int | None,
            progress: Callable[[float], None] | None, s: _Search, deadline: float) -> int:
     """One annealing chain on ``assign`` (in place) in batches; returns the steps it ran.
 
-    The schedule is the step count's, but the clock may shorten it: the chain is always at
-    least as far along its schedule as its time is along ``PACE_MARGIN`` of the time to
-    ``deadline``, so on a busy machine it skips ahead and still ends cooled, with the rules
-    strict and the final descent run, instead of stopping hot where the time ran out."""
+    The schedule is the step count's, but the clock may shorten it: once the steps left would
+    not fit before ``PACE_MARGIN`` of the time to ``deadline`` at the pace so far, the chain
+    is kept at least as far along its schedule as its time is along that span, and when the
+    time is up it ends with one batch at the schedule's end, so on
+    a busy machine it skips ahead and still ends cooled, with the rules strict, instead of
+    stopping hot where the time ran out (at most one short batch past ``deadline``)."""
     from graph.plan.kernel import anneal  # numba: loaded on first solve
     last = s.total + s.total // 10  # a tenth more at temperature 0: a final descent
     members, count, slot, sup, dn, ds, cnt, meets, deficit = state
     stream = np.random.default_rng(seed)
-    value, position, ran = 0.0, 0, 0
+    value, position, ran, size = 0.0, 0, 0, min(FIRST_BATCH, last)
     began = time.perf_counter()
     span = max(deadline - began, 1e-9) * PACE_MARGIN
-    while position < last:
+    final = False
+    while position < last and not final:
         now = time.perf_counter()
         if ran:
-            if now >= deadline:
-                break
-            clock = int(last * (now - began) / span)
-            position = max(position, min(clock, last - BATCH))
-        batch = min(BATCH, last - position)
+            pace = ran / max(now - began, 1e-9)  # steps per second so far
+            size = BATCH
+            if now >= deadline or now + (last - position) / pace > began + span:
+                # The steps left do not fit the time: the clock paces the schedule now, in
+                # batches of about a twentieth of the time, so it is read in time.
+                size = int(min(BATCH, max(MIN_BATCH, pace * span / 20)))
+                clock = int(last * (now - began) / span)
+                position = max(position, min(clock, last - size))
+                final = now >= deadline or position >= last - size  # one cooled batch to end
+        batch = min(size, last - position)
         value = float(anneal(assign, s.pins, s.lo, s.hi, members, count, slot, sup, dn, ds,
                              cnt, meets, deficit, s.w, s.hard, s.tp, s.tt, s.ts,
                              s.tc, s.ret, s.cols, s.cover_weight, s.penalties, s.movable,

@@ -23,6 +23,7 @@ from circles.models import User
 from realtime import ownership
 from realtime.acks import LOGIN_ENDED
 from realtime.ownership import CONNECTED, NOT_YOURS, OWNER, OwnerCheck
+from realtime.processes import DrainGate
 from realtime.rooms import login_room, member_room
 from realtime.slots import TOO_MANY_FOR_LOGIN, TOO_MANY_FOR_MEMBER, Caps, Slot, SocketSlots
 from tests.conftest import AuthActions
@@ -165,7 +166,9 @@ def test_pages_and_unknown_paths_pass_untouched(client: FlaskClient) -> None:
 def test_the_check_sits_in_front_of_flask_socketio(app: Flask) -> None:
     check = app.wsgi_app
     assert isinstance(check, OwnerCheck) and check.path == "/socket.io/"
-    assert check.wsgi_app is app.extensions["socketio"].sockio_mw
+    gate = check.wsgi_app  # then the drain's gate (realtime.processes), then Flask-SocketIO
+    assert isinstance(gate, DrainGate) and gate.path == "/socket.io/"
+    assert gate.wsgi_app is app.extensions["socketio"].sockio_mw
 
 
 # --- socket slots ---------------------------------------------------------------------------
