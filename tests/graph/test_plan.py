@@ -108,6 +108,22 @@ def test_the_same_seed_gives_the_same_plan() -> None:
     assert first.rounds == again.rounds
 
 
+def test_a_search_cut_short_by_the_clock_still_ends_cooled_and_within_the_rules() -> None:
+    """A busy machine: the steps asked for cannot fit before the time limit. The schedule is
+    paced by the clock, so the search still cools and ends with the rules strict — not hot
+    and random where the time ran out."""
+    rng = np.random.default_rng(5)
+    w = rng.uniform(0, 1, size=(24, 24))
+    w = (w + w.T) / 2
+    bounds = [(4, 4)] * 6
+    settled = plan_circles(w, bounds, 3, seed=3, steps=300_000)
+    rushed = plan_circles(w, bounds, 3, seed=3, steps=400_000_000, time_limit=1.0)
+    assert settled.complete and not rushed.complete
+    assert rushed.seconds < 15  # not the minutes 400 million steps take
+    assert rushed.breaks == [] and settled.breaks == []
+    assert rushed.utility >= 0.9 * settled.utility
+
+
 def test_bad_input_is_refused_in_words() -> None:
     with pytest.raises(InfeasibleError, match="do not fit"):
         plan_circles(np.zeros((5, 5)), [(2, 2), (2, 2)])
