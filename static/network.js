@@ -12,12 +12,13 @@
  */
 import { clear, el, quadrant, roundChart } from "./network_charts.js";
 import { drawGraph, fitGraph } from "./network_graph.js";
+import { t } from "./i18n.js";
 
 var QUADRANTS = {
-  receptive: "Receptive: few social systems, mostly weak ties",
-  traditional: "Traditional: few social systems, mostly strong ties",
-  opportunistic: "Opportunistic: many social systems, mostly weak ties",
-  entrepreneurial: "Entrepreneurial: many social systems, mostly strong ties"
+  receptive: t("Receptive: few social systems, mostly weak ties"),
+  traditional: t("Traditional: few social systems, mostly strong ties"),
+  opportunistic: t("Opportunistic: many social systems, mostly weak ties"),
+  entrepreneurial: t("Entrepreneurial: many social systems, mostly strong ties")
 };
 
 function say(text) {
@@ -33,10 +34,10 @@ function drawGrowth(data) {
     return;
   }
   roundChart(box, data.growth, [
-    { key: "new_ties", label: "New ties", kind: "bar", colour: "#F5B700" },
-    { key: "size", label: "Size", kind: "line", colour: "#0072B2" },
-    { key: "range", label: "Range", kind: "line", colour: "#009E73", dash: "6 3" }
-  ], "Size, range and new ties, round by round", { table: true });
+    { key: "new_ties", label: t("New ties"), kind: "bar", colour: "#F5B700" },
+    { key: "size", label: t("Size"), kind: "line", colour: "#0072B2" },
+    { key: "range", label: t("Range"), kind: "line", colour: "#009E73", dash: "6 3" }
+  ], t("Size, range and new ties, round by round"), { table: true });
 }
 
 /* The path through the quadrant: where the network stood at the end of every round. */
@@ -54,12 +55,12 @@ function drawQuadrant(data) {
   var points = hkPoints(data);
   var hk = data.hk;
   quadrant(box, points, { range: hk.range_cut, strong: hk.strong_cut },
-                  "Your Higgins–Kram type, round by round");
+                  t("Your Higgins–Kram type, round by round"));
   var type = hk.type;
   var line = document.getElementById("network-hk");
   if (line) {
-    line.textContent = type ? "Now: " + (QUADRANTS[type] || type) + "." :
-      "Your type shows once you have ties.";
+    line.textContent = type ? t("Now: %(type)s.", { type: QUADRANTS[type] || type }) :
+      t("Your type shows once you have ties.");
   }
 }
 
@@ -96,7 +97,7 @@ function load(url) {
   return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
     .then(function (response) {
       if (!response.ok) {
-        throw new Error("the server answered " + response.status);
+        throw new Error(t("the server answered %(status)s", { status: response.status }));
       }
       return response.json();
     });
@@ -116,19 +117,20 @@ function memberPage(root) {
       root.setAttribute("data-loaded", "true");
     })
     .catch(function (error) {
-      say("Your network could not be loaded (" + error.message + "). Reload to try again.");
+      say(t("Your network could not be loaded (%(reason)s). Reload to try again.",
+        { reason: error.message }));
     });
   if (toggle) {
     toggle.addEventListener("change", function () {
       box.setAttribute("data-ready", "false");
-      say(toggle.checked ? "Adding the people two steps away…" : "Back to your own contacts…");
+      say(toggle.checked ? t("Adding the people two steps away…") : t("Back to your own contacts…"));
       load(url + (toggle.checked ? "?second_ring=1" : ""))
         .then(function (data) {
           drawGraph(data);
           say("");
         })
         .catch(function (error) {
-          say("That did not load (" + error.message + "). Try again.");
+          say(t("That did not load (%(reason)s). Try again.", { reason: error.message }));
         });
     });
   }
@@ -159,20 +161,21 @@ function communityPage(root) {
     return;
   }
   var rows = JSON.parse(source.textContent || "[]");
-  var name = root.getAttribute("data-community") || "the community";
+  var name = root.getAttribute("data-community") || t("the community");
   roundChart(perMember, rows, [
-    { key: "mean_new_ties", label: "New ties (mean)", kind: "bar", colour: "#0072B2" },
-    { key: "p10_new_ties", label: "New ties (10th percentile)", kind: "bar", colour: "#D55E00" },
-    { key: "mean_range_growth", label: "Range growth (mean)", kind: "line", colour: "#009E73" }
-  ], "New ties and range growth per member, round by round, in " + name,
-  { unit: "per member" });
+    { key: "mean_new_ties", label: t("New ties (mean)"), kind: "bar", colour: "#0072B2" },
+    { key: "p10_new_ties", label: t("New ties (10th percentile)"), kind: "bar", colour: "#D55E00" },
+    { key: "mean_range_growth", label: t("Range growth (mean)"), kind: "line", colour: "#009E73" }
+  ], t("New ties and range growth per member, round by round, in %(name)s", { name: name }),
+  { unit: t("per member") });
   if (counts) {
     roundChart(counts, rows, [
-      { key: "ties_created", label: "New ties made", kind: "bar", colour: "#0072B2" },
-      { key: "cross_org_ties", label: "Cross-organisation ties", kind: "bar",
+      { key: "ties_created", label: t("New ties made"), kind: "bar", colour: "#0072B2" },
+      { key: "cross_org_ties", label: t("Cross-organisation ties"), kind: "bar",
         colour: "#CC79A7" }
-    ], "New ties made in " + name + ", round by round, and how many crossed organisations",
-    { unit: "ties" });
+    ], t("New ties made in %(name)s, round by round, and how many crossed organisations",
+         { name: name }),
+    { unit: t("ties") });
   }
 }
 

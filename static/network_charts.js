@@ -2,8 +2,12 @@
  * (bars and lines over labelled rounds) and the Higgins–Kram quadrant with a path through it.
  * Labels reach the page only as text nodes. An ES module, imported by static/network.js.
  */
+import { t } from "./i18n.js";
 
 var SVG = "http://www.w3.org/2000/svg";
+/* The Higgins–Kram types as the server names them (circles.network: hk_type). */
+var TYPE_NAMES = { traditional: t("traditional"), entrepreneurial: t("entrepreneurial"),
+                   receptive: t("receptive"), opportunistic: t("opportunistic") };
 
 export function el(tag, text, cls) {
   var node = document.createElement(tag);
@@ -81,7 +85,7 @@ export function roundChart(container, rows, series, title, options) {
   var opts = options || {};
   clear(container);
   if (!rows.length) {
-    container.appendChild(el("p", "Nothing to chart yet: this fills in as rounds go by.",
+    container.appendChild(el("p", t("Nothing to chart yet: this fills in as rounds go by."),
       "muted"));
     return;
   }
@@ -122,8 +126,8 @@ export function roundChart(container, rows, series, title, options) {
       var bar = svg("rect", { x: start + b * w, y: y(value), width: w,
         height: Math.max(0, y(0) - y(value)), fill: s.colour, opacity: 0.75,
         "data-series": s.key });
-      bar.appendChild(svg("title", {}, row.label + ": " + formatValue(value) + " "
-        + s.label.toLowerCase()));
+      bar.appendChild(svg("title", {}, t("%(round)s: %(value)s %(series)s",
+        { round: row.label, value: formatValue(value), series: s.label.toLowerCase() })));
       chart.appendChild(bar);
     });
     chart.appendChild(svg("text", { x: x0 + step / 2, y: height - bottom + 16,
@@ -141,8 +145,8 @@ export function roundChart(container, rows, series, title, options) {
     rows.forEach(function (row, i) {
       var dot = svg("circle", { cx: left + i * step + step / 2, cy: y(num(row[s.key])), r: 4,
         fill: s.colour, "data-series": s.key });
-      dot.appendChild(svg("title", {}, row.label + ": " + s.label.toLowerCase() + " "
-        + formatValue(num(row[s.key]))));
+      dot.appendChild(svg("title", {}, t("%(round)s: %(series)s %(value)s",
+        { round: row.label, series: s.label.toLowerCase(), value: formatValue(num(row[s.key])) })));
       chart.appendChild(dot);
     });
   });
@@ -170,11 +174,11 @@ function legend(series) {
 
 function roundTable(rows, series, title) {
   var details = el("details");
-  details.appendChild(el("summary", "The same figures as a table"));
+  details.appendChild(el("summary", t("The same figures as a table")));
   var table = el("table", null, "data");
   table.appendChild(el("caption", title, "visually-hidden"));
   var head = el("tr");
-  head.appendChild(el("th", "Round"));
+  head.appendChild(el("th", t("Round")));
   series.forEach(function (s) {
     head.appendChild(el("th", s.label));
   });
@@ -189,6 +193,14 @@ function roundTable(rows, series, title) {
   });
   details.appendChild(table);
   return details;
+}
+
+/* The words of one point of the quadrant: its round, range, share of strong ties and type. */
+function pointTitle(p) {
+  var values = { round: p.label, range: p.range, share: Math.round(p.strong * 100) + " %",
+                 type: TYPE_NAMES[p.type] || p.type };
+  return p.type ? t("%(round)s: range %(range)s, %(share)s strong ties (%(type)s)", values)
+    : t("%(round)s: range %(range)s, %(share)s strong ties", values);
 }
 
 /**
@@ -213,18 +225,18 @@ export function quadrant(box, points, cuts, title) {
     stroke: "#9ca3af", "stroke-dasharray": "4 3" }));
   chart.appendChild(svg("line", { x1: pad, x2: pad + plot, y1: y(cuts.strong), y2: y(cuts.strong),
     stroke: "#9ca3af", "stroke-dasharray": "4 3" }));
-  [["Traditional", pad + 4, pad + 14, "start"],
-   ["Entrepreneurial", pad + plot - 4, pad + 14, "end"],
-   ["Receptive", pad + 4, pad + plot - 6, "start"],
-   ["Opportunistic", pad + plot - 4, pad + plot - 6, "end"]].forEach(function (q) {
+  [[t("Traditional"), pad + 4, pad + 14, "start"],
+   [t("Entrepreneurial"), pad + plot - 4, pad + 14, "end"],
+   [t("Receptive"), pad + 4, pad + plot - 6, "start"],
+   [t("Opportunistic"), pad + plot - 4, pad + plot - 6, "end"]].forEach(function (q) {
     chart.appendChild(svg("text", { x: q[1], y: q[2], "text-anchor": q[3], "font-size": 12,
       fill: "#6b7280", "font-weight": 600 }, q[0]));
   });
   chart.appendChild(svg("text", { x: pad + plot / 2, y: size - 8, "text-anchor": "middle",
-    "font-size": 11, fill: "#374151" }, "Range: social systems reached →"));
+    "font-size": 11, fill: "#374151" }, t("Range: social systems reached →")));
   chart.appendChild(svg("text", { x: 12, y: pad + plot / 2, "text-anchor": "middle",
     "font-size": 11, fill: "#374151", transform: "rotate(-90 12 " + (pad + plot / 2) + ")" },
-    "Share of strong ties →"));
+    t("Share of strong ties →")));
   if (points.length) {
     chart.appendChild(svg("polyline", { points: points.map(function (p) {
       return x(p.range) + "," + y(p.strong);
@@ -233,8 +245,7 @@ export function quadrant(box, points, cuts, title) {
       var last = i === points.length - 1;
       var dot = svg("circle", { cx: x(p.range), cy: y(p.strong), r: last ? 7 : 4,
         fill: last ? "#D55E00" : "#0072B2" });
-      dot.appendChild(svg("title", {}, p.label + ": range " + p.range + ", "
-        + Math.round(p.strong * 100) + " % strong ties" + (p.type ? " (" + p.type + ")" : "")));
+      dot.appendChild(svg("title", {}, pointTitle(p)));
       chart.appendChild(dot);
     });
   }

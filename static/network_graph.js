@@ -9,6 +9,7 @@
  */
 import { clear, el, formatValue } from "./network_charts.js";
 import { labelPolicy, openingZoom, orient, separate, shortName } from "./network_layout.js";
+import { t } from "./i18n.js";
 
 var BIG = 300;          /* from this many people on: concentric rings, no force layout */
 var PADDING = 16;       /* pixels between the drawing and the edge of its box */
@@ -62,7 +63,7 @@ function drawLegend(map) {
     var grey = el("span", null, "swatch");
     grey.style.background = OTHER;
     rest.appendChild(grey);
-    rest.appendChild(document.createTextNode("Other systems (" + others + ")"));
+    rest.appendChild(document.createTextNode(t("Other systems (%(count)s)", { count: others })));
     legend.appendChild(rest);
   }
 }
@@ -75,7 +76,7 @@ function normaliseNodes(data) {
     return {
       id: n.id,
       name: n.name,
-      system: n.system || "No organisation given",
+      system: n.system || t("No organisation given"),
       kind: n.ego ? "ego" : n.kind,
       ring: n.ring,
       isNew: n["new"]
@@ -98,33 +99,34 @@ function normaliseEdges(data) {
 }
 
 function describeNode(node, edgesByNode, names) {
-  var parts = [];
   if (node.kind === "ego") {
-    return "You. " + (edgesByNode[node.id] || []).length + " people in your network.";
+    return t("You. %(count)s people in your network.",
+      { count: (edgesByNode[node.id] || []).length });
   }
-  parts.push(node.name);
+  var who = node.name;
   if (node.kind === "external") {
-    parts.push("outside Circles" + (node.system ? " — " + node.system : ""));
+    who = node.system ? t("%(name)s, outside Circles — %(system)s",
+      { name: node.name, system: node.system })
+      : t("%(name)s, outside Circles", { name: node.name });
   } else if (node.system) {
-    parts.push(node.system);
+    who = node.name + ", " + node.system;
   }
   var own = (edgesByNode[node.id] || []).map(function (e) {
     return describeEdge(e, names);
   });
-  return parts.join(", ") + ". " + (own.length ? own.join(" ") : "");
+  return who + ". " + (own.length ? own.join(" ") : "");
 }
 
 /* ``how`` is the server's sentence: the tie's history for the member's own ties,
  * "They know each other." for ties among them. */
 function describeEdge(edge, names) {
   var how = edge.how.charAt(0).toLowerCase() + edge.how.slice(1);
-  var pair = names[edge.source] + " and " + names[edge.target];
-  var text = pair.charAt(0).toUpperCase() + pair.slice(1) + ": " + how;
-  text = text.replace(/\.$/, "") + " (tie strength " + formatValue(edge.strength) + ")";
-  if (edge.isNew) {
-    text += " — new this round";
-  }
-  return text + ".";
+  var values = { one: names[edge.source], other: names[edge.target],
+                 how: how.replace(/\.$/, ""), strength: formatValue(edge.strength) };
+  var text = edge.isNew
+    ? t("%(one)s and %(other)s: %(how)s (tie strength %(strength)s) — new this round.", values)
+    : t("%(one)s and %(other)s: %(how)s (tie strength %(strength)s).", values);
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function peopleList(nodes, edgesByNode, names) {
@@ -308,7 +310,7 @@ export function drawGraph(data) {
   var names = {};
   var byId = {};
   nodes.forEach(function (n) {
-    names[n.id] = n.kind === "ego" ? "you" : n.name;
+    names[n.id] = n.kind === "ego" ? t("you") : n.name;
     byId[n.id] = n;
   });
   var map = colourMap(nodes.filter(function (n) {
@@ -321,15 +323,14 @@ export function drawGraph(data) {
   });
   drawLegend(map);
   peopleList(nodes, edgesByNode, names);
-  box.setAttribute("aria-label", "Drawing of your network: " + Math.max(0, nodes.length - 1)
-    + " people and " + edges.length + " ties; the list below says the same in words.");
+  box.setAttribute("aria-label", t("Drawing of your network: %(people)s people and %(ties)s ties; the list below says the same in words.",
+    { people: Math.max(0, nodes.length - 1), ties: edges.length }));
   if (cy) {
     cy.destroy();
     cy = null;
   }
   if (typeof window.cytoscape !== "function") {
-    box.textContent = "The drawing could not load (cytoscape.js is missing); "
-      + "the list below shows your network.";
+    box.textContent = t("The drawing could not load (cytoscape.js is missing); the list below shows your network.");
     return;
   }
   var policy = labelPolicy(nodes.length);
@@ -339,7 +340,7 @@ export function drawGraph(data) {
   });
   var places = startingPlaces(nodes, systemOrder);
   var elements = nodes.map(function (n) {
-    var label = n.kind === "ego" ? "You" : (policy.labels ? (policy.short ? shortName(n.name)
+    var label = n.kind === "ego" ? t("You") : (policy.labels ? (policy.short ? shortName(n.name)
       : n.name) : "");
     return { group: "nodes", position: places[n.id], data: {
       id: n.id, name: n.name, label: label, kind: n.kind, ring: n.ring, isNew: n.isNew,
@@ -369,8 +370,10 @@ export function drawGraph(data) {
       detail.textContent = describeEdge(edges[Number(target.id().slice(1))], names);
     }
   }
-  drawing.on("tap mouseover", "node, edge", function (event) {
-    focus(event.target);
+  ["tap", "mouseover"].forEach(function (gesture) {
+    drawing.on(gesture, "node, edge", function (event) {
+      focus(event.target);
+    });
   });
   drawing.on("tap", function (event) {
     if (event.target === drawing) {

@@ -6,6 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,17 +52,15 @@ def call_it_a_day(db: Session, user: User, circle: Circle, reason: str = "", *,
     staying = [s.user_id for s in circle.current_seats]
     if len(staying) == 1:  # leave_circle closed it: one person is not a circle
         _offer_rematch(db, staying[0], circle)
-        sessions = f" {_called_off(ahead).capitalize()}." if ahead else ""
         notify(db, staying[0], "circle_change",
-               f"{user.display_name} has decided to call it a day in {circle.name}, so the "
-               f"circle has closed.{sessions} Pairs sometimes run their course and nobody is "
-               "to blame. You keep your place in the next formation round.", ENDINGS_LINK,
+               LazyString(_pair_ended, user.display_name, circle.name, ahead), ENDINGS_LINK,
                key=f"circle_change:{seat.id}")
     else:
         for other in staying:
             notify(db, other, "circle_change",
-                   f"{user.display_name} has stepped out of {circle.name}; the circle carries "
-                   "on with the rest of you.", f"/circles/{circle.id}", key=f"circle_change:{seat.id}")
+                   _l("%(name)s has stepped out of %(circle)s; the circle carries on with the "
+                      "rest of you.", name=user.display_name, circle=circle.name),
+                   f"/circles/{circle.id}", key=f"circle_change:{seat.id}")
     db.flush()
     return seat
 
@@ -71,7 +73,7 @@ def remove_from_circle(db: Session, circle: Circle, user_id: int, *,
     ahead = planned_ahead(db, circle, now)
     seat = leave_circle(db, circle, user_id, reason=reason, now=now)
     if was_open and circle.closed_at is not None:
-        tell_closed(db, circle, ahead, "too few members remain")
+        tell_closed(db, circle, ahead, _l("too few members remain"))
     return seat
 
 
@@ -176,26 +178,46 @@ def close_circle(db: Session, user: User, circle: Circle, now: datetime | None =
     if circle.closed_at is not None:
         raise Conflict("This circle is already closed.")
     called_off = end_circle(db, circle, now)
-    tell_closed(db, circle, called_off, f"{user.display_name} closed it", leaving_out=user.id)
+    tell_closed(db, circle, called_off, _l("%(name)s closed it", name=user.display_name),
+                leaving_out=user.id)
     db.flush()
     return circle
 
 
-def tell_closed(db: Session, circle: Circle, called_off: list[CircleSession], why: str, *,
-                leaving_out: int | None = None) -> None:
-    """Tell the circle's members that it closed and which of its sessions are called off."""
-    sessions = f"; {_called_off(len(called_off))}" if called_off else ""
+def tell_closed(db: Session, circle: Circle, called_off: list[CircleSession],
+                why: LazyString, *, leaving_out: int | None = None) -> None:
+    """Tell the circle's members that it closed and which of its sessions are called off
+    (``why`` and the rest in each member's language, as ``notify`` renders them)."""
     for seat in circle.current_seats:
         if seat.user_id != leaving_out:
             notify(db, seat.user_id, "circle_change",
-                   f"{circle.name} has closed ({why}){sessions}. Its history, your closing "
-                   "reflections and your ties stay.", f"/circles/{circle.id}",
-                   key=f"circle_closed:{circle.id}")
+                   LazyString(_closed, circle.name, why, len(called_off)),
+                   f"/circles/{circle.id}", key=f"circle_closed:{circle.id}")
+
+
+def _closed(name: str, why: LazyString, called_off: int) -> str:
+    if not called_off:
+        return str(_("%(name)s has closed (%(why)s). Its history, your closing reflections and "
+                 "your ties stay.", name=name, why=why))
+    return str(_("%(name)s has closed (%(why)s); %(called_off)s. Its history, your closing "
+             "reflections and your ties stay.", name=name, why=why,
+             called_off=_called_off(called_off)))
+
+
+def _pair_ended(name: str, circle: str, called_off: int) -> str:
+    if not called_off:
+        return str(_("%(name)s has decided to call it a day in %(circle)s, so the circle has "
+                 "closed. Pairs sometimes run their course and nobody is to blame. You keep "
+                 "your place in the next formation round.", name=name, circle=circle))
+    return str(_("%(name)s has decided to call it a day in %(circle)s, so the circle has closed. "
+             "%(called_off)s. Pairs sometimes run their course and nobody is to blame. You "
+             "keep your place in the next formation round.", name=name, circle=circle,
+             called_off=_called_off(called_off).capitalize()))
 
 
 def _called_off(count: int) -> str:
-    return ("its upcoming session is called off" if count == 1 else
-            f"its {count} upcoming sessions are called off")
+    return str(ngettext("its upcoming session is called off",
+                    "its %(num)d upcoming sessions are called off", count))
 
 
 def reflect(db: Session, user: User, circle: Circle, *, learned: str,

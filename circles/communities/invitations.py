@@ -11,11 +11,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from circles.communities.community import VERIFY_FIRST, membership_of
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.languages import language_of
 from circles.models import Community, Invitation, Membership, Tie, User, utcnow
 from circles.notify.mail import queue_email
 from circles.notify.notifications import notify
@@ -43,15 +47,18 @@ def invite(db: Session, community: Community, user: User, *, invited_by: int | N
 
 
 def _tell(db: Session, community: Community, user: User, invitation: Invitation) -> None:
-    text = (f"{community.name} invites you to join its co-mentoring circles. Nothing is shared "
-            "with its facilitators unless you accept.")
+    text = _l("%(name)s invites you to join its co-mentoring circles. Nothing is shared with "
+              "its facilitators unless you accept.", name=community.name)
     link = f"/claim/{invitation.token}"
     if user.email_verified:
         notify(db, user.id, "invitation", text, link)
-    else:  # an unverified account may not be the address's owner: only the address hears
-        queue_email(db, user.email, f"Circles: {community.name} invites you",
-                    f"Hello,\n\n{text} Log in (or reset your password) with this address "
-                    "to answer.", link)
+        return
+    # An unverified account may not be the address's owner: only the address hears, in the
+    # account's language.
+    with force_locale(language_of(db, user)):
+        queue_email(db, user.email, _("Circles: %(name)s invites you", name=community.name),
+                    _("Hello,\n\n%(text)s Log in (or reset your password) with this address "
+                      "to answer.", text=text), link)
 
 
 def by_token(db: Session, token: str, user: User) -> Invitation:

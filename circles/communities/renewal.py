@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -74,8 +75,9 @@ def cycle_ended(db: Session, circle: Circle) -> bool:
         return False
     for seat in circle.current_seats:
         notify(db, seat.user_id, "renewal",
-               f"{circle.name} finished its cycle of {cycle.length} sessions: choose to renew "
-               "the circle or to meet new people. Only you see your choice.",
+               _l("%(name)s finished its cycle of %(length)s sessions: choose to renew the "
+                  "circle or to meet new people. Only you see your choice.", name=circle.name,
+                  length=cycle.length),
                f"/circles/{circle.id}#renewal", key=f"renewal:{circle.id}:{cycle.number}")
     return True
 
@@ -120,15 +122,16 @@ def _settle(db: Session, circle: Circle, seats: list[int], number: int) -> str:
         if len(chosen) < len(seats):
             return "waiting"  # a remix is not announced before everyone chose: no guessing
         called_off = end_circle(db, circle, utcnow())
-        tell_closed(db, circle, called_off, "its cycle ended and its members will meet new "
-                                            "people in the next formation round")
+        tell_closed(db, circle, called_off, _l("its cycle ended and its members will meet "
+                                               "new people in the next formation round"))
         return "remixed"
     if len(chosen) < len(seats):
         return "waiting"
     circle.renewed_cycles, circle.renewed_at = number, utcnow()
     for user_id in seats:
-        notify(db, user_id, "renewal", f"Everyone renewed {circle.name}: it continues for "
-               f"another {circle.cycle_sessions} sessions.", f"/circles/{circle.id}",
+        notify(db, user_id, "renewal", _l("Everyone renewed %(name)s: it continues for "
+                                          "another %(count)s sessions.", name=circle.name,
+                                          count=circle.cycle_sessions), f"/circles/{circle.id}",
                key=f"renewed:{circle.id}:{number}")
     return "renewed"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -91,8 +92,8 @@ def report_concern(db: Session, reporter: User, community_id: int, text: str,
     db.add(report)
     db.flush()
     for contact in contacts:
-        notify(db, contact.id, "concern", "A member reported a concern to you as a safety "
-               "contact.", f"/communities/{community_id}/concerns",
+        notify(db, contact.id, "concern", _l("A member reported a concern to you as a safety "
+                                             "contact."), f"/communities/{community_id}/concerns",
                key=f"concern:{report.id}")
     return report
 

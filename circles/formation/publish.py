@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -74,7 +76,8 @@ def publish(db: Session, run: FormationRun, *, round_no: int | None = None,
                             Circle.community_id == locked.community_id,
                             Circle.closed_at.is_(None)))))
     number = round_number(db, locked, upcoming)
-    _close_before(db, locked, upcoming, others, now, f"round {number} was published")
+    _close_before(db, locked, upcoming, others, now,
+                  _l("round %(number)s was published", number=number))
     circles = [
         Circle(community_id=locked.community_id, name=name,
                kind="pair" if len(members) == 2 else "group", created_by_id=locked.created_by_id,
@@ -88,7 +91,8 @@ def publish(db: Session, run: FormationRun, *, round_no: int | None = None,
     db.flush()
     for circle in circles:
         for seat in circle.seats:
-            notify(db, seat.user_id, "new_circle", f"You are in a new circle: {circle.name}.",
+            notify(db, seat.user_id, "new_circle", _l("You are in a new circle: %(name)s.",
+                                                         name=circle.name),
                    f"/circles/{circle.id}", key=f"new_circle:{circle.id}")
     tell_not_placed(db, locked, upcoming)
     locked.figures = {**locked.figures, "accepted": sorted(
@@ -97,7 +101,7 @@ def publish(db: Session, run: FormationRun, *, round_no: int | None = None,
 
 
 def _close_before(db: Session, run: FormationRun, upcoming: int, others: str, now: datetime,
-                  why: str) -> None:
+                  why: LazyString) -> None:
     """Close the run's round before ``upcoming`` and, when ``others`` is "close", every other
     circle still open; members of a circle whose sessions were called off are told."""
     closing = list(db.scalars(select(Circle).where(
@@ -171,7 +175,7 @@ def _store_breaks(db: Session, run: FormationRun, found: list[Break], round_no: 
 def tell_not_placed(db: Session, run: FormationRun, round_no: int) -> None:
     """Tell each member left out of round ``round_no`` why, and what would fix it."""
     community = db.get(Community, run.community_id)
-    name = community.name if community else "your community"
+    name = community.name if community else _l("your community")
     number = round_number(db, run, round_no)
     for row in set_aside_in(run, round_no):
         user = db.get(User, row["user_id"])
@@ -180,8 +184,9 @@ def tell_not_placed(db: Session, run: FormationRun, round_no: int) -> None:
         fix = placement_fix(db, run.community_id, user, row["reason"])
         reason = row["reason"].split(": ", 1)[-1]
         notify(db, user.id, "not_placed",
-               f"You were not placed in a circle in round {number} of {name}: "
-               f"{reason[:1].lower()}{reason[1:]} {fix}", "/profile#availability",
+               _l("You were not placed in a circle in round %(number)s of %(name)s: "
+                  "%(reason)s %(fix)s", number=number, name=name,
+                  reason=f"{reason[:1].lower()}{reason[1:]}", fix=fix), "/profile#availability",
                key=f"not_placed:{run.id}:{round_no}")
 
 

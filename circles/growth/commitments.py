@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,8 +20,8 @@ from circles.models.live import COMMITMENT_STATUSES
 
 DUE_SOON_DAYS = 7
 REFLECTION_MAX = 500
-STATUS_WORDS = {"open": "open", "kept": "kept", "partly": "partly kept", "missed": "missed",
-                "dropped": "dropped"}
+STATUS_WORDS = {"open": _l("open"), "kept": _l("kept"), "partly": _l("partly kept"),
+                "missed": _l("missed"), "dropped": _l("dropped")}
 
 
 @dataclass
@@ -81,13 +83,13 @@ def update_commitment(db: Session, user: User, commitment_id: int, *, status: st
     item = own_commitment(db, user, commitment_id)
     errors: dict[str, str] = {}
     if status not in COMMITMENT_STATUSES:
-        errors["status"] = "Choose open, kept, partly kept, missed or dropped."
+        errors["status"] = _("Choose open, kept, partly kept, missed or dropped.")
     reflection = reflection.strip()
     if len(reflection) > REFLECTION_MAX:
-        errors["reflection"] = (f"Keep the reflection under {REFLECTION_MAX} characters "
-                                f"({len(reflection)} now).")
+        errors["reflection"] = _("Keep the reflection under %(max)s characters (%(count)s now).",
+                                 max=REFLECTION_MAX, count=len(reflection))
     if due_on is not None and due_on != item.due_on and due_on < today:
-        errors["due_on"] = "That date has passed; pick today or a later date."
+        errors["due_on"] = _("That date has passed; pick today or a later date.")
     if errors:
         raise InvalidInput(errors)
     item.status = status

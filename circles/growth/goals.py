@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,7 +31,8 @@ from circles.notify.notifications import notify
 
 TEXT_MAX = 300
 RATINGS = range(1, 6)
-RATING_WORDS = {1: "stuck", 2: "slow", 3: "moving", 4: "good progress", 5: "there"}
+RATING_WORDS = {1: _l("stuck"), 2: _l("slow"), 3: _l("moving"), 4: _l("good progress"),
+                5: _l("there")}
 
 
 def _seated(circle: Circle, user_id: int) -> bool:
@@ -53,8 +56,8 @@ def own_criterion(db: Session, user: User, criterion_id: int) -> SuccessCriterio
 
 def _open_circle(circle: Circle) -> None:
     if circle.closed_at is not None:
-        raise Conflict("This circle has closed, so its goals take no more check-ins; "
-                       "what was recorded stays.")
+        raise Conflict(_("This circle has closed, so its goals take no more check-ins; "
+                         "what was recorded stays."))
 
 
 def add_circle_goal(db: Session, user: User, circle: Circle, *, text: str,
@@ -67,9 +70,10 @@ def add_circle_goal(db: Session, user: User, circle: Circle, *, text: str,
     errors: dict[str, str] = {}
     text = " ".join(text.split())
     if not text:
-        errors["text"] = "Say what the circle wants to reach."
+        errors["text"] = _("Say what the circle wants to reach.")
     elif len(text) > TEXT_MAX:
-        errors["text"] = f"Keep the goal under {TEXT_MAX} characters ({len(text)} now)."
+        errors["text"] = _("Keep the goal under %(max)s characters (%(count)s now).",
+                           max=TEXT_MAX, count=len(text))
     check_target_date(errors, target_date, today)
     if errors or target_date is None:
         raise InvalidInput(errors)
@@ -83,7 +87,7 @@ def close_circle_goal(db: Session, user: User, goal: CircleGoal) -> CircleGoal:
     """Any member marks a circle goal as done with; its history stays."""
     circle_goal_for_member(db, user, goal.id)
     if goal.closed_at is not None:
-        raise Conflict("That goal is already closed.")
+        raise Conflict(_("That goal is already closed."))
     goal.closed_at = utcnow()
     return goal
 
@@ -101,7 +105,7 @@ def _rating(errors: dict[str, str], rating: object) -> int:
     except ValueError:
         value = 0
     if value not in RATINGS:
-        errors["rating"] = "Choose a rating from 1 (stuck) to 5 (there)."
+        errors["rating"] = _("Choose a rating from 1 (stuck) to 5 (there).")
     return value
 
 
@@ -117,7 +121,7 @@ def check_in(db: Session, user: User, *, kind: str, goal_id: int, rating: object
         goal = circle_goal_for_member(db, user, goal_id)
         _open_circle(db.get_one(Circle, goal.circle_id))
         if goal.closed_at is not None:
-            raise Conflict("That goal is closed; check in on an open one.")
+            raise Conflict(_("That goal is closed; check in on an open one."))
         visibility = "circle"
         target = {"circle_goal_id": goal.id}
     else:
@@ -126,7 +130,8 @@ def check_in(db: Session, user: User, *, kind: str, goal_id: int, rating: object
     value = _rating(errors, rating)
     line = " ".join(line.split())
     if len(line) > TEXT_MAX:
-        errors["line"] = f"Keep it to one line under {TEXT_MAX} characters ({len(line)} now)."
+        errors["line"] = _("Keep it to one line under %(max)s characters (%(count)s now).",
+                           max=TEXT_MAX, count=len(line))
     if errors:
         raise InvalidInput(errors)
     checkin = GoalCheckin(user_id=user.id, rating=value, line=line, visibility=visibility,
@@ -141,7 +146,8 @@ def check_in(db: Session, user: User, *, kind: str, goal_id: int, rating: object
 def _tell_circle(db: Session, user: User, goal: CircleGoal, rating: int) -> None:
     """The other members hear that someone checked in on a shared goal (not their line)."""
     circle = db.get_one(Circle, goal.circle_id)
-    text = f"{user.display_name} checked in on “{goal.text}” in {circle.name}: {rating}/5."
+    text = _l("%(name)s checked in on “%(goal)s” in %(circle)s: %(rating)s/5.",
+              name=user.display_name, goal=goal.text, circle=circle.name, rating=rating)
     for seat in circle.current_seats:
         if seat.user_id != user.id:
             notify(db, seat.user_id, "goal_checkin", text, f"/circles/{circle.id}#goals")

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,7 +36,13 @@ from circles.notify.notifications import notify
 
 #: The kinds of contribution offered to the person helped (check-ins and the like are not).
 OFFERED = ("question", "story", "resource", "idea")
-PLURALS = {"question": "questions", "story": "stories", "resource": "resources", "idea": "ideas"}
+#: How many of each kind were offered, in words.
+COUNTED = {"question": lambda n: ngettext("%(num)d question", "%(num)d questions", n),
+           "story": lambda n: ngettext("%(num)d story", "%(num)d stories", n),
+           "resource": lambda n: ngettext("%(num)d resource", "%(num)d resources", n),
+           "idea": lambda n: ngettext("%(num)d idea", "%(num)d ideas", n)}
+KIND_NAMES = {"question": _l("Question"), "story": _l("Story"), "resource": _l("Resource"),
+              "idea": _l("Idea")}
 
 
 def helped_in(phase: SessionPhase, stage: SessionStage) -> int | None:
@@ -94,12 +104,14 @@ def deliver(db: Session, session: CircleSession,
     the words in the e-mail only (the in-app line just counts them and links to the journal)."""
     made = gather(db, session, clients)
     circle = db.get(Circle, session.circle_id)
-    name = circle.name if circle is not None else "your circle"
+    name = circle.name if circle is not None else _l("your circle")
     for person, items in made.items():
+        # Counted and listed when ``notify`` renders them, in the person's language.
         notify(db, person, "harvest",
-               f"Your harvest from {name}: {_counted(items)} offered in your round.",
+               _l("Your harvest from %(name)s: %(counted)s offered in your round.", name=name,
+                  counted=LazyString(_counted, items)),
                "/journal#harvest", key=f"harvest:{session.id}",
-               details=email_lines(db, items))
+               details=LazyString(email_lines, db, items))
     return made
 
 
@@ -107,7 +119,7 @@ def _counted(items: list[HarvestItem]) -> str:
     counts: dict[str, int] = {}
     for item in items:
         counts[item.kind] = counts.get(item.kind, 0) + 1
-    return ", ".join(f"{n} {kind if n == 1 else PLURALS[kind]}" for kind, n in counts.items())
+    return ", ".join(COUNTED[kind](n) for kind, n in counts.items())
 
 
 def email_lines(db: Session, items: list[HarvestItem]) -> str:
@@ -118,10 +130,13 @@ def email_lines(db: Session, items: list[HarvestItem]) -> str:
     for item in items:
         if item.round_title != title:
             title = item.round_title
-            lines.append(f"\nYour round: {title}" if title else "\nYour round")
-        who = names.get(item.author_id or 0, "a former member")
-        mark = " (it helped)" if item.helped else ""
-        lines.append(f"- {item.kind.capitalize()} from {who}{mark}: {item.text}")
+            lines.append("\n" + (_("Your round: %(title)s", title=title) if title
+                                 else _("Your round")))
+        who = names[item.author_id] if item.author_id in names else _("a former member")
+        kind = str(KIND_NAMES.get(item.kind, item.kind.capitalize()))
+        lines.append(_("- %(kind)s from %(who)s (it helped): %(text)s", kind=kind, who=who,
+                       text=item.text) if item.helped else
+                     _("- %(kind)s from %(who)s: %(text)s", kind=kind, who=who, text=item.text))
     return "\n".join(lines)
 
 

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import fmean
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -43,9 +47,10 @@ RECENT_LEAVE = timedelta(days=30)
 LOW_MEAN = 2.0
 MIN_GROUP = 3  # answers from fewer people than this and a mean would give answers away
 OPTIONS = (
-    "Change the cadence: meet less or more often, or at a time that suits everyone better.",
-    "Swap roles, so that facilitating, timekeeping and note-taking feel different.",
-    "Re-match: any member may call it a day, without blame, and be placed in the next round.",
+    _l("Change the cadence: meet less or more often, or at a time that suits everyone better."),
+    _l("Swap roles, so that facilitating, timekeeping and note-taking feel different."),
+    _l("Re-match: any member may call it a day, without blame, and be placed in the next "
+       "round."),
 )
 
 
@@ -62,7 +67,7 @@ class Risk:
     """Why a circle looks at risk; ``key`` names the episode, so it is notified once."""
 
     code: str
-    text: str
+    text: LazyString  # in the reader's language: str() it on a page, ``notify`` renders it
     key: str
 
 
@@ -142,7 +147,7 @@ def record_pulse(db: Session, user: User, circle: Circle, *, score: object, comm
     if _seat(circle, user.id) is None:
         raise NotFound("circle")
     if circle.closed_at is not None:
-        raise Conflict("This circle has closed, so there are no more pulse checks for it.")
+        raise Conflict(_("This circle has closed, so there are no more pulse checks for it."))
     value, comment = _checked_answer(score, comment)
     session_id, key = _round_of_answer(db, user, circle, now)
     earlier = _answer_in(db, circle, user, key)
@@ -167,10 +172,11 @@ def _checked_answer(score: object, comment: str) -> tuple[int, str]:
     errors: dict[str, str] = {}
     value = score if isinstance(score, int) and not isinstance(score, bool) else None
     if value is None or not 1 <= value <= 5:
-        errors["score"] = "Choose a score from 1 (not working) to 5 (working very well)."
+        errors["score"] = _("Choose a score from 1 (not working) to 5 (working very well).")
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:
-        errors["comment"] = f"Keep the comment under {COMMENT_MAX} characters ({len(comment)} now)."
+        errors["comment"] = _("Keep the comment under %(max)s characters (%(count)s now).",
+                              max=COMMENT_MAX, count=len(comment))
     if errors or value is None:
         raise InvalidInput(errors)
     return value, comment
@@ -257,7 +263,7 @@ def _low_pulses(db: Session, circle: Circle) -> Risk | None:
     start = len(low) - 1
     while start > 0 and low[start - 1]:
         start -= 1
-    return Risk("low_pulse", "The last two pulse rounds were low (2 or under on average).",
+    return Risk("low_pulse", _l("The last two pulse rounds were low (2 or under on average)."),
                 f"low_pulse:{start}")
 
 
@@ -280,8 +286,9 @@ def _no_shows(db: Session, circle: Circle) -> Risk | None:
     start = 1
     while start + 1 < len(ended) and missing <= _absent(db, ended[start + 1], missing):
         start += 1
-    who = "A member has" if len(missing) == 1 else f"{len(missing)} members have"
-    return Risk("no_shows", f"{who} missed the last two sessions.",
+    return Risk("no_shows", lazy_ngettext("A member has missed the last two sessions.",
+                                          "%(num)d members have missed the last two sessions.",
+                                          len(missing)),
                 f"no_shows:{ended[start].id}")
 
 
@@ -302,7 +309,7 @@ def _unmet(db: Session, circle: Circle, now: datetime) -> Risk | None:
     start = 1  # the key names the first session of the run, so one run is notified once
     while start + 1 < len(unmet) and unmet[start + 1]:
         start += 1
-    return Risk("unmet", "The last two sessions did not take place, or nobody said they did.",
+    return Risk("unmet", _l("The last two sessions did not take place, or nobody said they did."),
                 f"unmet:{settled[start].id}")
 
 
@@ -311,7 +318,7 @@ def _quiet(db: Session, circle: Circle, now: datetime) -> Risk | None:
     since = _ended_at(latest) if latest is not None else as_utc(circle.created_at)
     if now - since < timedelta(days=QUIET_DAYS):
         return None
-    return Risk("quiet", f"No session for {(now - since).days} days.",
+    return Risk("quiet", _l("No session for %(days)s days.", days=(now - since).days),
                 f"quiet:{latest.id if latest is not None else 0}")
 
 
@@ -322,11 +329,12 @@ def _departures(circle: Circle, now: datetime) -> Risk | None:
         return None
     # Never why they left: that reason is the leaver's own.
     if len(circle.current_seats) < 2:
-        text = "Only one member is left; offer them a place in the next round."
+        text = _l("Only one member is left; offer them a place in the next round.")
     elif len(recent) == 1:
-        text = f"A member left in the last {RECENT_LEAVE.days} days."
+        text = _l("A member left in the last %(days)s days.", days=RECENT_LEAVE.days)
     else:
-        text = f"{len(recent)} members left in the last {RECENT_LEAVE.days} days."
+        text = _l("%(count)s members left in the last %(days)s days.", count=len(recent),
+                  days=RECENT_LEAVE.days)
     return Risk("left", text, f"left:{max(seat.id for seat in recent)}")
 
 
@@ -341,7 +349,7 @@ def risks(db: Session, circle: Circle, now: datetime) -> list[Risk]:
 
 def at_risk(db: Session, circle: Circle, now: datetime | None = None) -> list[str]:
     """The at-risk reasons of ``circle`` in words, for its facilitators and its members."""
-    return [risk.text for risk in risks(db, circle, now or utcnow())]
+    return [str(risk.text) for risk in risks(db, circle, now or utcnow())]
 
 
 def notify_at_risk(db: Session, circle: Circle, now: datetime | None = None) -> int:
@@ -356,7 +364,7 @@ def notify_at_risk(db: Session, circle: Circle, now: datetime | None = None) -> 
     sent = 0
     for user_id in facilitators:
         for risk in found:
-            text = f"{circle.name} may be at risk: {risk.text}"
+            text = _l("%(name)s may be at risk: %(why)s", name=circle.name, why=risk.text)
             if notify(db, user_id, "at_risk", text, link,
                       key=f"at_risk:{circle.id}:{risk.key}") is not None:
                 sent += 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -107,7 +108,7 @@ def _after_the_end(db: Session, session: CircleSession, giver: int, receiver: in
     low, high = sorted((giver, receiver))
     db.add(Interaction(low_id=low, high_id=high, kind="feedback", session_id=session.id,
                        at=now))
-    notify(db, receiver, "feedback", f"You received feedback in {session.circle.name}.",
+    notify(db, receiver, "feedback", _l("You received feedback in %(name)s.", name=session.circle.name),
            f"/sessions/{session.id}/live", key=f"feedback:{session.id}:{giver}")
 
 

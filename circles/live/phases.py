@@ -10,6 +10,7 @@ import math
 from datetime import datetime, timedelta
 from itertools import combinations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -363,7 +364,8 @@ def end(db: Session, user: User, session_id: object, *, now: datetime | None = N
     cycle_ended(db, session.circle)
     for receiver in sorted(set(db.scalars(select(Feedback.receiver_id)
                                           .where(Feedback.session_id == session.id)))):
-        notify(db, receiver, "feedback", f"You received feedback in {session.circle.name}.",
+        notify(db, receiver, "feedback", _l("You received feedback in %(name)s.",
+                                                name=session.circle.name),
                f"/sessions/{session.id}/live", key=f"feedback:{session.id}")
     members = member_ids(db, session.circle_id)
     return Change(session.id, bump(session),

@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.languages import community_language, current_language, known
 from circles.members import accounts
 from circles.models import User, utcnow
 from circles.notify.mail import queue_email
@@ -58,16 +61,23 @@ def _user(db: Session, payload: dict[str, Any]) -> User:
     return user
 
 
+def _language(db: Session, user: User) -> str:
+    """The language of an e-mail about the account: the member's, else the page's they are
+    on (a new account has neither a choice nor a community yet)."""
+    return known(user.language) or community_language(db, user.id) or current_language()
+
+
 # --- verifying the address an account was made with ---------------------------------------
 
 
 def send_verification(db: Session, user: User, secret: str) -> None:
     """E-mail ``user`` a link that proves they read their address."""
     token = _serializer(secret, "verify").dumps({"u": user.id, "e": user.email})
-    queue_email(db, user.email, "Circles: confirm your e-mail address",
-                f"Hello {user.display_name},\n\nConfirm that this address is yours so that "
-                "you can join communities on Circles. The link is valid for "
-                f"{VERIFY_HOURS // 24} days.", link=f"/verify/{token}")
+    with force_locale(_language(db, user)):
+        queue_email(db, user.email, _("Circles: confirm your e-mail address"),
+                    _("Hello %(name)s,\n\nConfirm that this address is yours so that you can "
+                      "join communities on Circles. The link is valid for %(days)s days.",
+                      name=user.display_name, days=VERIFY_HOURS // 24), link=f"/verify/{token}")
 
 
 def verification_user(db: Session, token: str, secret: str) -> User:
@@ -101,14 +111,16 @@ def request_email_change(db: Session, user: User, *, new_email: str, password: s
         raise InvalidInput.field("email", "That is already your address.")
     token = _serializer(secret, "change").dumps(
         {"u": user.id, "e": new, "f": _fingerprint(user.email)})
-    queue_email(db, new, "Circles: confirm your new e-mail address",
-                f"Hello {user.display_name},\n\nOpen this link to use this address for your "
-                f"Circles account. It is valid for {CHANGE_HOURS} hours.",
-                link=f"/account/email/{token}")
-    queue_email(db, user.email, "Circles: a change of your e-mail address was asked for",
-                f"Hello {user.display_name},\n\nSomeone logged in as you asked to change your "
-                f"account's address to {new}. Nothing changes until that address confirms. "
-                "If this was not you, change your password now.", link="/account")
+    with force_locale(_language(db, user)):
+        queue_email(db, new, _("Circles: confirm your new e-mail address"),
+                    _("Hello %(name)s,\n\nOpen this link to use this address for your Circles "
+                      "account. It is valid for %(hours)s hours.", name=user.display_name,
+                      hours=CHANGE_HOURS), link=f"/account/email/{token}")
+        queue_email(db, user.email, _("Circles: a change of your e-mail address was asked for"),
+                    _("Hello %(name)s,\n\nSomeone logged in as you asked to change your "
+                      "account's address to %(new)s. Nothing changes until that address "
+                      "confirms. If this was not you, change your password now.",
+                      name=user.display_name, new=new), link="/account")
     return new
 
 
@@ -129,10 +141,11 @@ def confirm_email_change(db: Session, token: str, secret: str) -> User:
         raise Conflict("Another account uses that address now; the change cannot be made.")
     old = user.email
     user.email, user.email_verified_at = new, utcnow()
-    queue_email(db, old, "Circles: your e-mail address was changed",
-                f"Hello {user.display_name},\n\nYour Circles account now uses {new}. If this "
-                "was not you, reply to your community's facilitator or a site administrator "
-                "at once.")
+    with force_locale(_language(db, user)):
+        queue_email(db, old, _("Circles: your e-mail address was changed"),
+                    _("Hello %(name)s,\n\nYour Circles account now uses %(new)s. If this was "
+                      "not you, reply to your community's facilitator or a site administrator "
+                      "at once.", name=user.display_name, new=new))
     return user
 
 
@@ -150,11 +163,12 @@ def request_reset(db: Session, email: str, secret: str) -> None:
         return
     token = _serializer(secret, "reset").dumps(
         {"u": user.id, "f": _fingerprint(user.password_hash)})
-    queue_email(db, user.email, "Circles: reset your password",
-                f"Hello {user.display_name},\n\nOpen this link to choose a new password. It "
-                f"works once, within {RESET_MINUTES} minutes. If you did not ask for it, "
-                "ignore this message: your password stays as it is.",
-                link=f"/reset/{token}")
+    with force_locale(_language(db, user)):
+        queue_email(db, user.email, _("Circles: reset your password"),
+                    _("Hello %(name)s,\n\nOpen this link to choose a new password. It works "
+                      "once, within %(minutes)s minutes. If you did not ask for it, ignore "
+                      "this message: your password stays as it is.", name=user.display_name,
+                      minutes=RESET_MINUTES), link=f"/reset/{token}")
 
 
 def reset_user(db: Session, token: str, secret: str) -> User:

@@ -22,14 +22,16 @@ STYLES = {
     "month": "%B %Y",  # March 2025
     "time": "%d %b %Y, %H:%M",  # 25 Mar 2025, 18:00
     "session": "%a %d %b %Y, %H:%M",  # Tue 25 Mar 2025, 18:00
+    "day": "%a %d %b",  # Tue 25 Mar
 }
 #: The same styles for other languages, as CLDR patterns (Babel), in the order people there
 #: write them: ``mar 25 mar 2025, 18:00`` in Spanish.
 PATTERNS = {
     "es": {"date": "d MMM y", "short": "d MMM", "month": "LLLL 'de' y",
-           "time": "d MMM y, HH:mm", "session": "EEE d MMM y, HH:mm", "end": "EEE d MMM, HH:mm"},
+           "time": "d MMM y, HH:mm", "session": "EEE d MMM y, HH:mm", "end": "EEE d MMM, HH:mm",
+           "day": "EEE d MMM"},
 }
-DAY_STYLES = ("date", "short", "month")
+DAY_STYLES = ("date", "short", "month", "day")
 UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal",
                        "Etc/Zulu", "Zulu", "GMT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0",
                        "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich"})

@@ -9,6 +9,8 @@ facilitator. Either may change or withdraw what they share afterwards.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from circles.errors import InvalidInput, NotFound
 from circles.models import User
 from circles.models.introductions import MAX_CONTACT, SHARES, Introduction
@@ -72,8 +74,8 @@ def shared_with(intro: Introduction, viewer_id: int) -> str | None:
 def reach_line(name: str, contact: str) -> str:
     """A sentence for a notification or a page: how to reach ``name``."""
     if contact:
-        return f"You can reach {name} at {contact}."
-    return f"{name} has not shared a way to reach them yet."
+        return str(_("You can reach %(name)s at %(contact)s.", name=name, contact=contact))
+    return str(_("%(name)s has not shared a way to reach them yet.", name=name))
 
 
 def edit_contact(intro: Introduction, user: User, shares: str, contact: str) -> Introduction:

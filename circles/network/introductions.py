@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -202,8 +204,9 @@ def request_introduction(db: Session, requester: User, target_id: int, broker_id
                          requester_shares=shares, requester_contact=contact)
     db.add(intro)
     db.flush()
-    notify(db, broker_id, "introduction", f"{requester.display_name} asks you to introduce "
-           f"them to {intro.target.display_name}.", "/introductions",
+    notify(db, broker_id, "introduction", _l("%(requester)s asks you to introduce them to "
+                                             "%(target)s.", requester=requester.display_name,
+                                             target=intro.target.display_name), "/introductions",
            key=f"introduction:{intro.id}")
     return intro
 
@@ -251,8 +254,10 @@ def broker_agree(db: Session, broker: User, intro_id: int, note: str) -> Introdu
         raise InvalidInput(errors)
     intro.status, intro.broker_note, intro.brokered_at = "brokered", note, utcnow()
     for user_id, other in ((intro.requester_id, intro.target), (intro.target_id, intro.requester)):
-        notify(db, user_id, "introduction", f"{broker.display_name} introduced you to "
-               f"{other.display_name}.", "/introductions", key=f"introduction:{intro.id}:agreed")
+        notify(db, user_id, "introduction", _l("%(broker)s introduced you to %(other)s.",
+                                               broker=broker.display_name,
+                                               other=other.display_name),
+               "/introductions", key=f"introduction:{intro.id}:agreed")
     return intro
 
 
@@ -276,12 +281,15 @@ def target_accept(db: Session, target: User, intro_id: int, shares: str = "none"
     db.add(Interaction(low_id=low, high_id=high, kind="introduction", at=intro.decided_at))
     db.flush()
     requester, link = intro.requester, f"/introductions/{intro.id}"
-    notify(db, requester.id, "introduction", f"{target.display_name} accepted your "
-           f"introduction. {reach_line(target.display_name, contact_of(intro, 'target'))}",
-           link, key=f"introduction:{intro.id}:accepted")
-    notify(db, target.id, "introduction", f"You and {requester.display_name} are connected. "
-           f"{reach_line(requester.display_name, contact_of(intro, 'requester'))}",
-           link, key=f"introduction:{intro.id}:accepted")
+    # The reach line is written when ``notify`` renders the text, in the recipient's language.
+    notify(db, requester.id, "introduction", _l(
+        "%(name)s accepted your introduction. %(reach)s", name=target.display_name,
+        reach=LazyString(reach_line, target.display_name, contact_of(intro, "target"))),
+        link, key=f"introduction:{intro.id}:accepted")
+    notify(db, target.id, "introduction", _l(
+        "You and %(name)s are connected. %(reach)s", name=requester.display_name,
+        reach=LazyString(reach_line, requester.display_name, contact_of(intro, "requester"))),
+        link, key=f"introduction:{intro.id}:accepted")
     return intro
 
 

@@ -12,10 +12,13 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circles.models import utcnow
+from circles.languages import DEFAULT, language_of
+from circles.models import User, utcnow
 from circles.models.notifications import OutboxMessage
 
 MAX_ATTEMPTS = 5
@@ -59,7 +62,10 @@ def send_outbox(db: Session, config: Mapping[str, Any]) -> int:
         with _connect(config) as smtp:
             for message in messages:
                 try:
-                    smtp.send_message(_email(message, config))
+                    # The footer in the recipient's language (the rest was written so).
+                    with force_locale(_language(db, message.to)):
+                        email = _email(message, config)
+                    smtp.send_message(email)
                 except smtplib.SMTPException as exc:  # this recipient refused, say
                     message.error = _describe(exc)
                 else:
@@ -98,13 +104,19 @@ def _email(message: OutboxMessage, config: Mapping[str, Any]) -> EmailMessage:
     if message.link:
         body = f"{body.rstrip()}\n\n{base}{message.link}\n"
     if message.link.startswith(ACCOUNT_LINKS) or not message.link:
-        body += ("\n-- \nYou receive this because someone used this address on Circles. "
-                 "If it was not you, you can ignore this message.\n")
+        body += "\n-- \n" + _("You receive this because someone used this address on "
+                               "Circles. If it was not you, you can ignore this message.") + "\n"
     else:
-        body += ("\n-- \nYou receive this because of your notification settings; choose "
-                 f"what reaches you by e-mail at {base}/notifications/settings\n")
+        body += "\n-- \n" + _("You receive this because of your notification settings; "
+                               "choose what reaches you by e-mail at %(url)s",
+                               url=f"{base}/notifications/settings") + "\n"
     email.set_content(body)
     return email
+
+
+def _language(db: Session, address: str) -> str:
+    user = db.scalar(select(User).where(User.email == address))
+    return language_of(db, user) if user is not None else DEFAULT
 
 
 def _describe(exc: Exception) -> str:

@@ -4,6 +4,13 @@
 payload in ``db.info``; after the edge commits, realtime/notifications.py pushes it to the
 member's sockets (and drops it on rollback), so a notice is never shown for a change that
 did not happen.
+
+Every notice is written in its recipient's language (``languages.language_of``), whoever's
+request or CLI run sends it: callers pass ``text`` and ``details`` as a
+``flask_babel.lazy_gettext(...)`` with its named values, or, for words put together by code,
+a ``flask_babel.speaklater.LazyString(function, *args)``; ``notify`` renders them inside
+``force_locale`` for the stored in-app line and the e-mail alike. A plain ``str`` is kept as
+it is.
 """
 
 from __future__ import annotations
@@ -15,12 +22,13 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from circles.errors import InvalidInput, NotFound
-from circles.languages import language_of
+from circles.languages import DEFAULT, language_of
 from circles.models import User, utcnow
 from circles.models.notifications import (
     KINDS,
@@ -81,7 +89,8 @@ def set_preferences(db: Session, user_id: int, in_app: set[str], email: set[str]
     for field, kinds in (("in_app", in_app), ("email", email)):
         unknown = sorted(kinds - set(KINDS))
         if unknown:
-            raise InvalidInput({field: f"There is no notification called {unknown[0]!r}."})
+            raise InvalidInput({field: _("There is no notification called %(name)s.",
+                                         name=repr(unknown[0]))})
     rows = {p.kind: p for p in db.scalars(select(NotificationPreference)
                                           .where(NotificationPreference.user_id == user_id))}
     for kind in KINDS:
@@ -91,8 +100,8 @@ def set_preferences(db: Session, user_id: int, in_app: set[str], email: set[str]
     db.flush()
 
 
-def notify(db: Session, user_id: int, kind: str, text: str, link: str = "", *,
-           key: str | None = None, details: str = "") -> Notification | None:
+def notify(db: Session, user_id: int, kind: str, text: str | LazyString, link: str = "", *,
+           key: str | None = None, details: str | LazyString = "") -> Notification | None:
     """Tell member ``user_id`` something, on the channels they chose for ``kind``.
 
     ``details`` are lines for the e-mail only (a session's video link and address, say),
@@ -110,28 +119,28 @@ def notify(db: Session, user_id: int, kind: str, text: str, link: str = "", *,
     if key is not None and db.scalar(select(Notification.id).where(
             Notification.user_id == user_id, Notification.key == key)) is not None:
         return None
-    text = " ".join(text.split())[:MAX_TEXT]
-    note = Notification(user_id=user_id, kind=kind, text=text, link=link[:MAX_LINK], key=key,
+    user = db.get(User, user_id)
+    # Written in the recipient's language, whoever's request sent it.
+    with force_locale(language_of(db, user) if user is not None else DEFAULT):
+        line = " ".join(str(text).split())[:MAX_TEXT]
+        lines = str(details).strip()
+        subject = _("Circles: %(what)s", what=str(LABELS[kind]).lower())
+        hello = _("Hello %(name)s,", name=user.display_name if user is not None else "")
+    note = Notification(user_id=user_id, kind=kind, text=line, link=link[:MAX_LINK], key=key,
                         in_app=choice.in_app)
     try:
         with db.begin_nested():  # two reminder runs racing: the second one stays silent
             db.add(note)
     except IntegrityError:
         return None
-    if choice.email:
-        user = db.get(User, user_id)
-        if user is not None and user.is_active:
-            # Written in the recipient's language, whoever's request sent it.
-            with force_locale(language_of(db, user)):
-                subject = _("Circles: %(what)s", what=str(LABELS[kind]).lower())
-                hello = _("Hello %(name)s,", name=user.display_name)
-            queue_email(db, user.email, subject, f"{hello}\n\n{text}\n"
-                        + (f"\n{details.strip()}\n" if details.strip() else ""), note.link)
+    if choice.email and user is not None and user.is_active:
+        queue_email(db, user.email, subject, f"{hello}\n\n{line}\n"
+                    + (f"\n{lines}\n" if lines else ""), note.link)
     if not choice.in_app:
         return None
     # The unread count travels with the push, so the page's badge changes without a reload.
     db.info.setdefault(PENDING, []).append(
-        (user_id, {"id": note.id, "kind": kind, "text": text, "link": note.link,
+        (user_id, {"id": note.id, "kind": kind, "text": line, "link": note.link,
                    "unread": unread_count(db, user_id)}))
     return note
 

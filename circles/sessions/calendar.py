@@ -14,12 +14,14 @@ import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
+from circles.languages import term
 from circles.models import CircleSession, User, as_utc
 from circles.sessions.places import ics_location, place_lines
-from circles.sessions.roles import ROLE_NAMES, in_order
+from circles.sessions.roles import in_order
 
 PRODID = "-//Circles//Co-mentoring sessions//EN"
 
@@ -45,7 +47,7 @@ def feed_token(secret: str, user: User) -> str | None:
 
 def feed_owner(db: Session, secret: str, token: str) -> User | None:
     """Whose feed ``token`` opens, or None for a retired, forged or malformed token."""
-    user_part, _, signature = token.partition("-")
+    user_part, _dash, signature = token.partition("-")
     if not user_part.isdigit() or not signature or len(user_part) > 12:
         return None
     user = db.get(User, int(user_part))
@@ -57,7 +59,8 @@ def feed_owner(db: Session, secret: str, token: str) -> User | None:
 
 def session_event(session: CircleSession, *, host: str, circle_url: str,
                   stamp: datetime) -> Event:
-    """One VEVENT: stable UID, UTC times, SEQUENCE and STATUS follow the session; LOCATION
+    """One VEVENT (its words in the language of the request, or of the ``force_locale``
+    around it: the feed's owner's): stable UID, UTC times, SEQUENCE and STATUS follow the session; LOCATION
     is its room or address (or its link, when that is all), URL its video-call link."""
     event = Event()
     event.add("uid", f"circles-session-{session.id}@{host}")
@@ -70,10 +73,10 @@ def session_event(session: CircleSession, *, host: str, circle_url: str,
     circle = session.circle
     event.add("summary", f"{circle.name}: {session.title}" if session.title else circle.name)
     # Names of circle-mates are shared inside the circle anyway; nothing else is written.
-    roles = [f"{ROLE_NAMES[r.role].capitalize()}: {r.user.display_name if r.user else 'vacant'}"
-             for r in in_order(session)]
+    roles = [_("%(role)s: %(name)s", role=term(r.role).capitalize(),
+               name=r.user.display_name if r.user else _("vacant")) for r in in_order(session)]
     event.add("description", "\n".join([*place_lines(session), *roles, "",
-                                         f"Circle page: {circle_url}"]))
+                                         _("Circle page: %(url)s", url=circle_url)]))
     if ics_location(session):  # icalendar escapes commas, semicolons and newlines of TEXT
         event.add("location", ics_location(session))
     event.add("url", session.video_url or circle_url)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,8 @@ def checked_format(errors: dict[str, str], value: str | None) -> str:
     """The chosen format ("circle" when none was chosen), or an error for the form."""
     chosen = value or "circle"
     if chosen not in FORMATS:
-        errors["format"] = f"Choose a format: {', '.join(FORMAT_NAMES.values())}."
+        errors["format"] = _("Choose a format: %(formats)s.",
+                             formats=", ".join(str(name) for name in FORMAT_NAMES.values()))
     return chosen
 
 
@@ -45,15 +47,16 @@ def assign_focus_people(db: Session, circle: Circle, sessions: Sequence[CircleSe
 def save_writeup(db: Session, session: CircleSession, user: User, body: str) -> CircleSession:
     """The focus person of a planned clearness committee sends (or rewrites) their write-up."""
     if session.format != "clearness" or session.focus_person_id != user.id:
-        raise Conflict("Only the focus person of a clearness committee sends a write-up.")
+        raise Conflict(_("Only the focus person of a clearness committee sends a write-up."))
     if session.status != "scheduled":
-        raise Conflict("The session has started; the write-up can no longer change.")
+        raise Conflict(_("The session has started; the write-up can no longer change."))
     text = body.strip()
     if not text:
-        raise InvalidInput.field("writeup", "Write a few lines about what you bring.")
+        raise InvalidInput.field("writeup", _("Write a few lines about what you bring."))
     if len(text) > WRITEUP_MAX:
-        raise InvalidInput.field("writeup", f"Keep the write-up to {WRITEUP_MAX:,} characters "
-                                            f"(it has {len(text):,}).")
+        raise InvalidInput.field("writeup", _("Keep the write-up to %(max)s characters (it has "
+                                              "%(count)s).", max=f"{WRITEUP_MAX:,}",
+                                              count=f"{len(text):,}"))
     session.writeup = text
     db.flush()
     return session

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from itertools import combinations
-from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.languages import current_language
+from circles.members.local_time import local_time
 from circles.models import (
     Attendance,
     Circle,
@@ -33,12 +37,12 @@ from circles.models import (
     utcnow,
 )
 from circles.notify.notifications import notify
-from circles.sessions.places import place_lines
+from circles.sessions.places import place_text
 from circles.sessions.scheduling import ends_at
 
 ASK_WITHIN = timedelta(days=14)  # how long after a session its members are still asked
-NOBODY = "Tick who was there, or choose “We did not meet”."
-NOT_YET = "You can say whether your circle met once the session's time has passed."
+NOBODY = _l("Tick who was there, or choose “We did not meet”.")
+NOT_YET = _l("You can say whether your circle met once the session's time has passed.")
 
 
 def awaiting(session: CircleSession, now: datetime) -> bool:
@@ -102,27 +106,28 @@ def report(db: Session, user: User, session_id: int, *, met: bool, attended: lis
     session = _locked(db, user, session_id)
     members = {seat.user_id for seat in session.circle.current_seats}
     if session.status == "cancelled":
-        raise Conflict("This session was called off.")
+        raise Conflict(_("This session was called off."))
     if session.status == "live" or (session.status == "ended" and not confirmed(session)):
-        raise Conflict("This session was held in the live room, which knows who came.")
+        raise Conflict(_("This session was held in the live room, which knows who came."))
     if session.status == "scheduled" and not awaiting(session, now):
-        raise Conflict(NOT_YET)
+        raise Conflict(str(NOT_YET))
     if session.status == "missed":
         if met:
-            who = session.reported_by.display_name if session.reported_by else "A member"
-            raise Conflict(f"{who} already said your circle did not meet then.")
+            raise Conflict(_("%(name)s already said your circle did not meet then.",
+                             name=session.reported_by.display_name) if session.reported_by
+                           else _("A member already said your circle did not meet then."))
         return "already"
     if not met:
         if session.status == "ended":
-            raise Conflict("Your circle already said it met then.")
+            raise Conflict(_("Your circle already said it met then."))
         session.status, session.reported_by_id, session.reported_at = "missed", user.id, now
         db.flush()
         return "recorded"
     chosen = set(attended)
     if chosen - members:
-        raise InvalidInput.field("attended", "Choose people of this circle.")
+        raise InvalidInput.field("attended", _("Choose people of this circle."))
     if not chosen:
-        raise InvalidInput.field("attended", NOBODY)
+        raise InvalidInput.field("attended", str(NOBODY))
     if session.status == "ended":  # someone answered first: add yourself, nobody else
         return "added" if user.id in chosen and _attend(db, session, [user.id], user) else "already"
     session.status, session.ended_at = "ended", ends_at(session)
@@ -149,12 +154,13 @@ def questions(db: Session, user: User, now: datetime | None = None,
             if awaiting(s, now) and ends_at(s) >= now - ASK_WITHIN and as_utc(joined) <= ends_at(s)]
 
 
-def _day(moment: datetime, user: User) -> str:
-    try:
-        zone = ZoneInfo(user.timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    return f"{moment.astimezone(zone):%a %d %b}"
+def _asked(session: CircleSession, user: User) -> str:
+    """Did the circle meet? In the language ``notify`` renders it in."""
+    day = local_time(as_utc(session.starts_at), "day", zone=user.timezone,
+                     language=current_language())
+    return str(_("Did %(name)s meet for %(title)s on %(day)s? Say who was there, or that you did "
+             "not meet.", name=session.circle.name, title=session.title or _("its session"),
+             day=day))
 
 
 def ask_members(db: Session, now: datetime) -> int:
@@ -176,11 +182,8 @@ def ask_members(db: Session, now: datetime) -> int:
         for seat in session.circle.current_seats:
             if as_utc(seat.joined_at) > end:
                 continue
-            text = (f"Did {session.circle.name} meet for {session.title or 'its session'} on "
-                    f"{_day(as_utc(session.starts_at), seat.user)}? Say who was there, or that "
-                    "you did not meet.")
-            if notify(db, seat.user_id, "meeting_check", text, f"/sessions/{session.id}/meeting",
-                      key=f"meeting_check:{session.id}",
-                      details="\n".join(place_lines(session))) is not None:
+            if notify(db, seat.user_id, "meeting_check", LazyString(_asked, session, seat.user),
+                      f"/sessions/{session.id}/meeting", key=f"meeting_check:{session.id}",
+                      details=LazyString(place_text, session)) is not None:
                 asked += 1
     return asked

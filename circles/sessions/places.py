@@ -13,13 +13,17 @@ import secrets
 import unicodedata
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from circles.models import CircleSession
 from circles.models.sessions import LOCATION_MAX, VIDEO_URL_MAX
 
-BAD_LINK = "Give a web address starting with https://"
-LONG_LINK = f"Keep the link under {VIDEO_URL_MAX} characters; shorten it or paste the room's own link."
-BOTH_LINKS = "Paste a link or create a video room, not both."
-NO_ROOMS = "This site has no video service of its own: paste a link instead."
+BAD_LINK = _l("Give a web address starting with https://")
+LONG_LINK = _l("Keep the link under %(max)s characters; shorten it or paste the room's own link.",
+               max=VIDEO_URL_MAX)
+BOTH_LINKS = _l("Paste a link or create a video room, not both.")
+NO_ROOMS = _l("This site has no video service of its own: paste a link instead.")
 SLUG_MAX = 40
 #: Anything that would end a URL early or hide in it: spaces, controls, quotes, angle brackets.
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f\"'<>\\`{}|^]")
@@ -31,16 +35,16 @@ def checked_video_url(value: str) -> str:
     if not link:
         return ""
     if len(link) > VIDEO_URL_MAX:
-        raise ValueError(LONG_LINK)
+        raise ValueError(str(LONG_LINK))
     try:
         parts = urlsplit(link)
         parts.port  # noqa: B018 - a port that is not a number raises here
     except ValueError:
-        raise ValueError(BAD_LINK) from None
+        raise ValueError(str(BAD_LINK)) from None
     # user:password@ before the host only serves to disguise where a link leads
     if (parts.scheme.lower() not in ("http", "https") or not parts.hostname
             or parts.username is not None or _UNSAFE.search(link)):
-        raise ValueError(BAD_LINK)
+        raise ValueError(str(BAD_LINK))
     return link
 
 
@@ -74,9 +78,9 @@ def checked_place(errors: dict[str, str], *, video_url: str, location: str,
     except ValueError as exc:
         errors["video_url"], link = str(exc), ""
     if create_room and link:
-        errors["video_url"] = BOTH_LINKS
+        errors["video_url"] = str(BOTH_LINKS)
     elif create_room and not room_base:
-        errors["video_url"] = NO_ROOMS
+        errors["video_url"] = str(NO_ROOMS)
     elif create_room:
         link = video_room(room_base, circle_name)
     try:
@@ -89,16 +93,24 @@ def checked_place(errors: dict[str, str], *, video_url: str, location: str,
 def place_phrase(session: CircleSession) -> str:
     """The place in a few words after a sentence (", in Room 4 and by video call"); the link
     itself is in the e-mail and on the circle page."""
-    parts = [f"in {session.location}" if session.location else "",
-             "by video call" if session.video_url else ""]
-    said = " and ".join(part for part in parts if part)
-    return f", {said}" if said else ""
+    if session.location and session.video_url:
+        return str(_(", in %(place)s and by video call", place=session.location))
+    if session.location:
+        return str(_(", in %(place)s", place=session.location))
+    return _(", by video call") if session.video_url else ""
 
 
 def place_lines(session: CircleSession) -> list[str]:
     """The place in words, one line each, for e-mails and calendar descriptions."""
-    return [line for line in (f"Video call: {session.video_url}" if session.video_url else "",
-                              f"Where: {session.location}" if session.location else "") if line]
+    return [line for line in (
+        _("Video call: %(link)s", link=session.video_url) if session.video_url else "",
+        _("Where: %(place)s", place=session.location) if session.location else "") if line]
+
+
+def place_text(session: CircleSession) -> str:
+    """``place_lines`` as the lines of an e-mail (``LazyString(place_text, session)`` writes
+    them in the recipient's language)."""
+    return "\n".join(place_lines(session))
 
 
 def ics_location(session: CircleSession) -> str:

@@ -14,6 +14,7 @@ import re
 import secrets
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,8 +24,8 @@ from circles.models import Circle, CircleSession, SessionPlan, User
 from circles.sessions.scheduling import schedule
 
 KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
-UNREADABLE = "This form could not be read. Reload the page and plan the session again."
-SENT_ELSEWHERE = "This form was already used. Reload the page to plan another session."
+UNREADABLE = _l("This form could not be read. Reload the page and plan the session again.")
+SENT_ELSEWHERE = _l("This form was already used. Reload the page to plan another session.")
 
 
 def new_key() -> str:
@@ -37,7 +38,7 @@ def checked_key(value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not KEY.fullmatch(value):
-        raise Conflict(UNREADABLE)
+        raise Conflict(str(UNREADABLE))
     return value
 
 
@@ -47,7 +48,7 @@ def planned_by(db: Session, key: str, user: User, circle: Circle) -> list[Circle
     if plan is None:
         return None
     if plan.user_id != user.id or plan.circle_id != circle.id or plan.first_session_id is None:
-        raise Conflict(SENT_ELSEWHERE)
+        raise Conflict(str(SENT_ELSEWHERE))
     first = db.get_one(CircleSession, plan.first_session_id)
     if first.series_id is None:
         return [first]

@@ -9,11 +9,15 @@ member once per commitment stage and once per session time.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from circles.languages import current_language
 from circles.members.local_time import local_time
 from circles.models import (
     Circle,
@@ -26,7 +30,7 @@ from circles.models import (
 )
 from circles.notify.notifications import notify
 from circles.sessions.meetings import ask_members
-from circles.sessions.places import place_lines, place_phrase
+from circles.sessions.places import place_phrase, place_text
 
 DUE_SOON = timedelta(days=2)
 SESSION_AHEAD = timedelta(hours=24)
@@ -55,12 +59,28 @@ def _commitments(db: Session, now: datetime) -> int:
         due = commitment.due_on
         assert due is not None
         stage = "overdue" if due < today else "soon"
-        when = ("was due" if stage == "overdue" else "is due") + f" on {due:%a %d %b}"
-        text = f"Your commitment in {circle_name} {when}: {commitment.text}"
+        text = LazyString(_due, circle_name, due, commitment.text, stage == "overdue")
         key = f"commitment_due:{commitment.id}:{due.isoformat()}:{stage}"
         if notify(db, commitment.user_id, "commitment_due", text, "/commitments", key=key):
             sent += 1
     return sent
+
+
+def _due(circle: str, due: date, text: str, overdue: bool) -> str:
+    """A commitment coming due, in the language ``notify`` renders it in."""
+    values = {"circle": circle, "text": text,
+              "day": local_time(due, "day", zone=None, language=current_language())}
+    if overdue:
+        return str(_("Your commitment in %(circle)s was due on %(day)s: %(text)s", **values))
+    return str(_("Your commitment in %(circle)s is due on %(day)s: %(text)s", **values))
+
+
+def _starts(session: CircleSession, zone: str) -> str:
+    """A session starting soon, in the language ``notify`` renders it in."""
+    when = local_time(as_utc(session.starts_at), "session", zone=zone,
+                      language=current_language())
+    return str(_("%(circle)s: %(title)s starts %(when)s%(place)s", circle=session.circle.name,
+             title=session.title or _("session"), when=when, place=place_phrase(session)))
 
 
 def _sessions(db: Session, now: datetime) -> int:
@@ -78,12 +98,10 @@ def _sessions(db: Session, now: datetime) -> int:
         starts = as_utc(session.starts_at)
         key = f"upcoming_session:{session.id}:{starts.isoformat()}"
         for seat in session.circle.current_seats:
-            when = local_time(starts, "session", zone=seat.user.timezone)
-            text = (f"{session.circle.name}: {session.title or 'session'} starts "
-                    f"{when}{place_phrase(session)}")
-            if notify(db, seat.user_id, "upcoming_session", text,
+            if notify(db, seat.user_id, "upcoming_session",
+                      LazyString(_starts, session, seat.user.timezone),
                       f"/circles/{session.circle_id}", key=key,
-                      details="\n".join(place_lines(session))):
+                      details=LazyString(place_text, session)):
                 sent += 1
     return sent
 
@@ -109,8 +127,8 @@ def _goal_checkins(db: Session, now: datetime) -> int:
         for user_id in members:
             if circle_goal is None and user_id not in running:
                 continue
-            text = (f"After today's session of {session.circle.name}: how are your goals "
-                    "going? A rating and a line is enough.")
+            text = _l("After today's session of %(name)s: how are your goals going? A rating "
+                      "and a line is enough.", name=session.circle.name)
             if notify(db, user_id, "goal_checkin", text, "/goals",
                       key=f"goal_checkin:{session.id}"):
                 sent += 1

@@ -17,15 +17,14 @@ import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.languages import term
 from circles.models import Circle, CircleSession, SessionRole, User, utcnow
 from circles.models.sessions import ROLES
-
-ROLE_NAMES = {"facilitator": "facilitator", "timekeeper": "timekeeper",
-              "note_taker": "note-taker"}
 
 Assignment = tuple[int | None, ...]  # a user id (or None, vacant) per role, in ROLES order
 
@@ -34,10 +33,11 @@ def _allowed(assignment: Assignment, members: int) -> str | None:
     """Why ``assignment`` breaks the rules above, or None when it keeps them."""
     held = dict(zip(ROLES, assignment, strict=True))
     if held["facilitator"] is not None and held["facilitator"] == held["timekeeper"]:
-        return "The facilitator and the timekeeper must be different people."
+        return str(_("The facilitator and the timekeeper must be different people."))
     people = [uid for uid in assignment if uid is not None]
     if members >= 3 and len(people) != len(set(people)):
-        return "In a circle of three or more, each person holds at most one role per session."
+        return str(_("In a circle of three or more, each person holds at most one role per "
+                     "session."))
     return None
 
 
@@ -100,8 +100,8 @@ def assign_roles(db: Session, circle: Circle, sessions: Sequence[CircleSession])
 def _changeable_session(session: CircleSession, now: datetime) -> None:
     starts = session.starts_at.replace(tzinfo=session.starts_at.tzinfo or UTC)
     if session.status != "scheduled" or starts <= now:
-        raise Conflict("Roles of a session that has started, ended or been cancelled "
-                       "cannot change.")
+        raise Conflict(_("Roles of a session that has started, ended or been cancelled "
+                         "cannot change."))
 
 
 def _role(session: CircleSession, role: str) -> SessionRole:
@@ -136,9 +136,10 @@ def claim_role(db: Session, session: CircleSession, role: str, user: User,
     _changeable_session(session, now or utcnow())
     row = _role(session, role)
     if row.user_id == user.id:
-        raise Conflict(f"You are already the {ROLE_NAMES[role]}.")
+        raise Conflict(_("You are already the %(role)s.", role=term(role)))
     if row.user_id is not None:
-        raise Conflict(f"Someone is already the {ROLE_NAMES[role]}; propose a swap instead.")
+        raise Conflict(_("Someone is already the %(role)s; propose a swap instead.",
+                         role=term(role)))
     _check_rules(session, {role: user.id})
     row.user_id = user.id
     clear_swaps(db, row)
@@ -152,7 +153,7 @@ def release_role(db: Session, session: CircleSession, role: str, user: User,
     _changeable_session(session, now or utcnow())
     row = _role(session, role)
     if row.user_id != user.id:
-        raise Conflict(f"You are not the {ROLE_NAMES[role]} of this session.")
+        raise Conflict(_("You are not the %(role)s of this session.", role=term(role)))
     row.user_id = None
     clear_swaps(db, row)
     db.flush()
@@ -195,12 +196,12 @@ def propose_swap(db: Session, mine: SessionRole, user: User, their_role_id: int,
     the same circle); nothing changes until that member accepts."""
     now = now or utcnow()
     if mine.user_id != user.id:
-        raise Conflict(f"You are not the {ROLE_NAMES[mine.role]} of this session.")
+        raise Conflict(_("You are not the %(role)s of this session.", role=term(mine.role)))
     theirs = _swap_pair(db, their_role_id, mine.session.circle_id)
     if theirs.user_id is None:
-        raise InvalidInput.field("swap_with", "That role is vacant: claim it instead.")
+        raise InvalidInput.field("swap_with", _("That role is vacant: claim it instead."))
     if theirs.user_id == user.id or theirs.id == mine.id:
-        raise InvalidInput.field("swap_with", "Choose a role someone else holds.")
+        raise InvalidInput.field("swap_with", _("Choose a role someone else holds."))
     _changeable_session(mine.session, now)
     _changeable_session(theirs.session, now)
     _exchange_allowed(mine, theirs)
@@ -217,7 +218,7 @@ def accept_swap(db: Session, proposed: SessionRole, user: User,
         raise NotFound("swap proposal")
     if proposed.user_id != proposed.swap_proposed_by_id:
         clear_swaps(db, proposed)
-        raise Conflict("That proposal lapsed: the role has changed hands since.")
+        raise Conflict(_("That proposal lapsed: the role has changed hands since."))
     now = now or utcnow()
     _changeable_session(proposed.session, now)
     _changeable_session(theirs.session, now)

@@ -12,10 +12,13 @@ import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import CircleClosed, Conflict, InvalidInput, NotFound, SessionCancelled
+from circles.languages import current_language
+from circles.members.local_time import local_time
 from circles.members.profiles import check_timezone
 from circles.models import Circle, CircleMember, CircleSession, SessionSeries, User, as_utc, utcnow
 from circles.models.sessions import CADENCES
@@ -87,7 +90,7 @@ def _local_start(errors: dict[str, str], day: str, clock: str, timezone: str) ->
         parsed_day: date | None = date.fromisoformat(day.strip())
     except ValueError:
         parsed_day = None
-        errors["date"] = "Enter the date as YYYY-MM-DD, e.g. 2025-03-27."
+        errors["date"] = _("Enter the date as YYYY-MM-DD, e.g. 2025-03-27.")
     try:
         parsed_time: time | None = time.fromisoformat(clock.strip())
         if parsed_time is not None and (parsed_time.second or parsed_time.microsecond
@@ -95,10 +98,15 @@ def _local_start(errors: dict[str, str], day: str, clock: str, timezone: str) ->
             raise ValueError(clock)
     except ValueError:
         parsed_time = None
-        errors["time"] = "Enter the time as HH:MM on a 24-hour clock, e.g. 18:30."
+        errors["time"] = _("Enter the time as HH:MM on a 24-hour clock, e.g. 18:30.")
     if parsed_day is None or parsed_time is None or "timezone" in errors:
         return None
     return datetime.combine(parsed_day, parsed_time, ZoneInfo(timezone))
+
+
+def _day(local: datetime) -> str:
+    """The wall-clock day of ``local`` as the reader writes dates (``27 Mar 2025``)."""
+    return local_time(local.date(), "date", zone=None, language=current_language())
 
 
 def _check_exists(local: datetime) -> None:
@@ -106,8 +114,10 @@ def _check_exists(local: datetime) -> None:
     round_trip = local.astimezone(UTC).astimezone(local.tzinfo)
     if round_trip.replace(tzinfo=None) != local.replace(tzinfo=None):
         raise InvalidInput.field(
-            "time", f"{local:%H:%M} does not exist on {local:%d %b %Y} in {local.tzinfo}: the "
-                    "clocks go forward then. Choose another time.")
+            "time", _("%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward "
+                      "then. Choose another time.", time=f"{local:%H:%M}",
+                      day=_day(local),
+                      zone=str(local.tzinfo)))
 
 
 def _occurrence(first: datetime, cadence: str | None, n: int) -> datetime:
@@ -127,13 +137,14 @@ def _checked_fields(errors: dict[str, str], *, duration_minutes: int | None,
                     title: str) -> tuple[int, str]:
     title = " ".join(title.split())
     if len(title) > TITLE_MAX:
-        errors["title"] = f"Keep the title under {TITLE_MAX} characters (it has {len(title)})."
+        errors["title"] = _("Keep the title under %(max)s characters (it has %(count)s).",
+                            max=TITLE_MAX, count=len(title))
     if duration_minutes is None:
-        errors["duration_minutes"] = (f"Choose how many minutes the session lasts: "
-                                      f"{DURATION_MIN} to {DURATION_MAX}.")
+        errors["duration_minutes"] = _("Choose how many minutes the session lasts: %(low)s to "
+                                       "%(high)s.", low=DURATION_MIN, high=DURATION_MAX)
     elif not DURATION_MIN <= duration_minutes <= DURATION_MAX:
-        errors["duration_minutes"] = (f"A session lasts {DURATION_MIN} to {DURATION_MAX} minutes "
-                                      "(8 hours).")
+        errors["duration_minutes"] = _("A session lasts %(low)s to %(high)s minutes (8 hours).",
+                                       low=DURATION_MIN, high=DURATION_MAX)
     return duration_minutes or 0, title
 
 
@@ -143,10 +154,10 @@ def _checked_start(errors: dict[str, str], day: str, clock: str, timezone: str,
     if local is None:
         return None
     if local.astimezone(UTC) <= now:
-        errors["date"] = (f"{local:%d %b %Y %H:%M} in {timezone} has already passed; "
-                          "choose a time ahead.")
+        errors["date"] = _("%(when)s in %(zone)s has already passed; choose a time ahead.",
+                           when=f"{_day(local)} {local:%H:%M}", zone=timezone)
     elif local.astimezone(UTC) > now + timedelta(days=HORIZON_DAYS):
-        errors["date"] = "Plan sessions at most two years ahead."
+        errors["date"] = _("Plan sessions at most two years ahead.")
     return local
 
 
@@ -173,11 +184,12 @@ def schedule(db: Session, circle: Circle, user: User, *, date: str, time: str, t
     chosen_format = checked_format(errors, format)
     cadence = cadence or None
     if cadence is not None and cadence not in CADENCES:
-        errors["cadence"] = "Choose how it repeats: weekly, fortnightly or monthly."
+        errors["cadence"] = _("Choose how it repeats: weekly, fortnightly or monthly.")
     elif cadence is not None and (count is None or not 2 <= count <= COUNT_MAX):
-        errors["count"] = f"A series has 2 to {COUNT_MAX} sessions."
+        errors["count"] = _("A series has 2 to %(max)s sessions.", max=COUNT_MAX)
     elif cadence is None and count not in (None, 1):
-        errors["count"] = "A one-off session happens once; choose how it repeats to plan more."
+        errors["count"] = _("A one-off session happens once; choose how it repeats to plan "
+                            "more.")
     local = _checked_start(errors, date, time, timezone, now)
     occurrences = 1 if cadence is None or "count" in errors else int(count or 1)
     starts = [] if local is None else [_occurrence(local, cadence, n) for n in range(occurrences)]
@@ -218,9 +230,9 @@ def reschedule(db: Session, session: CircleSession, user: User, *, date: str, ti
     now = now or utcnow()
     session = session_for_member(db, user, session.id)
     if not is_changeable(session, now):
-        raise Conflict("Only a planned session that has not started yet can be moved.")
+        raise Conflict(_("Only a planned session that has not started yet can be moved."))
     errors: dict[str, str] = {}
-    duration, _ = _checked_fields(errors, duration_minutes=duration_minutes, title="")
+    duration, _title = _checked_fields(errors, duration_minutes=duration_minutes, title="")
     place = checked_place(
         errors, video_url=session.video_url if video_url is None else video_url,
         location=session.location if location is None else location,
@@ -247,9 +259,9 @@ def cancel(db: Session, session: CircleSession, user: User,
     now = now or utcnow()
     session = session_for_member(db, user, session.id)
     if session.status == "cancelled":
-        raise Conflict("This session is already cancelled.")
+        raise Conflict(_("This session is already cancelled."))
     if not is_changeable(session, now):
-        raise Conflict("Only a planned session that has not started yet can be cancelled.")
+        raise Conflict(_("Only a planned session that has not started yet can be cancelled."))
     session.status = "cancelled"
     session.sequence += 1
     for role in session.roles:

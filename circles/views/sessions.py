@@ -17,15 +17,15 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import login_required
 from wtforms import SelectField
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.extensions import current_member, db
-from circles.languages import term
+from circles.languages import language_of, term
 from circles.models import Circle, CircleSession, SessionRole, utcnow
 from circles.sessions import calendar as ics
 from circles.sessions import formats, plans, roles, scheduling
@@ -229,7 +229,10 @@ def feed(token: str) -> ResponseReturnValue:
     if owner is None:
         raise NotFound("calendar")
     since = utcnow() - timedelta(days=FEED_PAST_DAYS)
-    return _ics(_calendar(scheduling.feed_sessions(db(), owner, since=since), _("Circles sessions")))
+    # A calendar app fetches the feed on its own: it is written in its owner's language.
+    with force_locale(language_of(db(), owner)):
+        return _ics(_calendar(scheduling.feed_sessions(db(), owner, since=since),
+                              _("Circles sessions")))
 
 
 @bp.get("/calendar")

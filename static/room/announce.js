@@ -4,10 +4,11 @@
  * it. Refusals are spoken by their own role=alert lines (assertive). The pure part —
  * which words, when — is unit-tested by Node (tests/js/announce.test.mjs).
  * Part of the live room (static/room.js lists its modules). */
+import { t } from "../i18n.js";
 
 export const ONE_MINUTE_MS = 60000;
-export const MINUTE_LEFT = "One minute left.";
-export const TIME_UP = "Time is up.";
+export const MINUTE_LEFT = t("One minute left.");
+export const TIME_UP = t("Time is up.");
 var KEPT = 3;  // lines kept in the region, newest last
 
 /* The facts a person is told about: ``members`` as {id, name, presence}. */
@@ -34,10 +35,10 @@ export function announcements(before, after, me) {
     var was = before.people[id] ? before.people[id].presence : "absent";
     var now = after.people[id].presence;
     if (now === "here" && was !== "here" && was !== "reconnecting") {
-      said.push(after.people[id].name + " joined.");
+      said.push(t("%(name)s joined.", { name: after.people[id].name }));
     } else if (was === "here" || was === "reconnecting") {
       if (now === "left" || now === "away") {
-        said.push(after.people[id].name + " left.");
+        said.push(t("%(name)s left.", { name: after.people[id].name }));
       }
     }
   });

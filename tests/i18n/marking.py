@@ -47,8 +47,10 @@ NOT_FOR_PEOPLE = {"security_event", "info", "warning", "error", "debug", "except
                   "compile", "match", "sub", "TypeVar", "ValueError", "RuntimeError",
                   "TypeError", "KeyError", "startswith", "endswith", "replace", "split", "join",
                   "strftime", "format", "abort"}
-#: Strings in Python that look like sentences but are not shown to people.
-TECHNICAL = re.compile(r"attachment; filename|private, no-|^English$|^formation run$")
+#: Strings in Python that look like sentences but are not shown to people (e-mail header
+#: names, NotFound's nouns, an iCalendar PRODID among them).
+TECHNICAL = re.compile(r"attachment; filename|private, no-|^English$|^formation run$"
+                       r"|^(From|To|Subject)$|^swap proposal$|^-//")
 
 
 def python_strings(source: str) -> Iterator[tuple[int, str]]:
