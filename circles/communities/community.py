@@ -117,6 +117,33 @@ def join_by_invite(db: Session, user: User, code: str, *,
     return locked
 
 
+def conducts_to_accept(db: Session, user_id: int) -> list[Community]:
+    """The communities whose code of conduct the member has not accepted (a member their
+    facilitator imported has joined none of them themselves), by name."""
+    return list(db.scalars(
+        select(Community).join(Membership, Membership.community_id == Community.id)
+        .where(Membership.user_id == user_id, Membership.conduct_accepted_at.is_(None),
+               Community.conduct != "")
+        .order_by(Community.name, Community.id)))
+
+
+def accept_conducts(db: Session, user_id: int, *, accepted: bool) -> None:
+    """Record that the member accepted every code of ``conducts_to_accept`` (setting up an
+    imported account asks for them, as joining does); refused in words, with nothing
+    recorded, when not ticked."""
+    pending = [c.id for c in conducts_to_accept(db, user_id)]
+    if not pending:
+        return
+    if not accepted:
+        raise InvalidInput.field("accept_conduct", _(
+            "Accept the code of conduct to finish setting up your account."))
+    now = utcnow()
+    for membership in db.scalars(select(Membership).where(
+            Membership.user_id == user_id, Membership.community_id.in_(pending))):
+        membership.conduct_accepted_at = now
+    db.flush()
+
+
 def regenerate_invite(db: Session, community: Community) -> str:
     """Replace the invite code; the old link stops working at once."""
     community.invite_code = new_invite_code()

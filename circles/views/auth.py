@@ -13,9 +13,10 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from circles.communities import community as communities
 from circles.communities import invitations
 from circles.extensions import db, limiter
 from circles.members import accounts, credentials, logins, two_factor
@@ -58,6 +59,7 @@ class CodeForm(PlainForm):
 class ClaimForm(PlainForm):
     display_name = StringField(_l("Your name"), validators=[Length(max=80)])
     password = PasswordField(_l("Choose a password"), validators=[checked(accounts.check_password)])
+    accept_conduct = BooleanField(_l("I accept the code of conduct above"))
 
 
 def _safe_next(default: str) -> str:
@@ -193,12 +195,17 @@ def claim(token: str) -> ResponseReturnValue:
         return redirect(url_for("invitations.show", token=token))
     user = accounts.invited_user(db(), token)
     form = ClaimForm(display_name=user.display_name)
-    claimed = submit(form, lambda: accounts.claim_account(
-        db(), token=token, password=form.password.data or "",
-        display_name=form.display_name.data or "",
-    ))
+    conducts = communities.conducts_to_accept(db(), user.id)
+
+    def set_up() -> User:
+        claimed = accounts.claim_account(db(), token=token, password=form.password.data or "",
+                                         display_name=form.display_name.data or "")
+        communities.accept_conducts(db(), claimed.id, accepted=bool(form.accept_conduct.data))
+        return claimed
+
+    claimed = submit(form, set_up)
     if claimed is None:
-        return render_form("auth/claim.html", form, invited=user)
+        return render_form("auth/claim.html", form, invited=user, conducts=conducts)
     security_event("authn_password_change", level=logging.INFO, user=claimed.id,
                    reason="claimed an imported account")
     sign_in(claimed)

@@ -135,6 +135,42 @@ def test_upload_preview_confirm_and_claim(app: Flask, client: FlaskClient, auth:
     assert "Log out (Ana)" in client.get("/").get_data(as_text=True)
 
 
+def test_an_imported_member_accepts_the_code_of_conduct_when_setting_up(
+        app: Flask, client: FlaskClient, auth: AuthActions, world: dict[str, Any]) -> None:
+    """Joining asks for the community's code of conduct; so does setting up an account the
+    facilitator imported into it: refused in words with nothing saved until ticked."""
+    with app.app_context():
+        orm.session.get_one(Community, world["community"].id).conduct = "Be kind. What is " \
+            "said in a circle stays there."
+        orm.session.commit()
+    auth.login("fac@example.org")
+    html = confirm_like_a_browser(client, upload(client, world["url"], MEMBERS.encode())
+                                  ).get_data(as_text=True)
+    claim = re.findall(r'value="(http://localhost/claim/[^"]+)"', html)[0]
+    claim = claim.removeprefix("http://localhost")
+    auth.logout()
+    page = client.get(claim).get_data(as_text=True)
+    assert "Be kind. What is said in a circle stays there." in page
+    assert "I accept the code of conduct above" in page
+
+    refused = post_form(client, claim, {"display_name": "Ana", "password": PASSWORD})
+    assert refused.status_code == 422
+    assert "Accept the code of conduct to finish setting up your account." in \
+        refused.get_data(as_text=True)
+    with app.app_context():
+        ana = orm.session.scalars(select(User).where(User.email == "ana@example.org")).one()
+        assert ana.password_hash is None and ana.display_name == "Ana Silva"  # nothing saved
+    assert client.get(claim).status_code == 200  # the link still works
+
+    accepted = post_form(client, claim, {"display_name": "Ana", "password": PASSWORD,
+                                         "accept_conduct": "y"})
+    assert accepted.status_code == 302
+    with app.app_context():
+        membership = orm.session.scalars(select(Membership).join(User).where(
+            User.email == "ana@example.org")).one()
+        assert membership.conduct_accepted_at is not None
+
+
 def test_bad_row_shows_report_and_imports_nothing(app: Flask, client: FlaskClient,
                                                   auth: AuthActions, world: dict[str, Any]) -> None:
     auth.login("fac@example.org")
