@@ -78,6 +78,8 @@ def _select_locale() -> str:
 
     if not has_request_context():  # a CLI run or a worker: ``force_locale`` says which
         return DEFAULT
+    if request.path.startswith("/api/"):  # the JSON API answers developers in English
+        return DEFAULT
     if current_user and current_user.is_authenticated:
         chosen = known(current_user.language) or community_language(db(), current_user.id)
         if chosen:

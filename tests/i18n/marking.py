@@ -49,8 +49,10 @@ NOT_FOR_PEOPLE = {"security_event", "info", "warning", "error", "debug", "except
                   "strftime", "format", "abort"}
 #: Strings in Python that look like sentences but are not shown to people (e-mail header
 #: names, NotFound's nouns, an iCalendar PRODID among them).
+#: Not text a person reads: headers, nouns ``NotFound(...)`` takes (circles/errors.py turns
+#: each into a whole translated sentence), the iCalendar product id.
 TECHNICAL = re.compile(r"attachment; filename|private, no-|^English$|^formation run$"
-                       r"|^(From|To|Subject)$|^swap proposal$|^-//")
+                       r"|^(From|To|Subject)$|^swap proposal$|^agenda item$|^-//")
 
 
 def python_strings(source: str) -> Iterator[tuple[int, str]]:
