@@ -43,12 +43,9 @@ FIRST_ROUND_ASIDE = 2.0
 RELAXED_REPEAT = 1.0
 #: Share of steps aimed at a need nobody in the member's group answers (see the kernel).
 DIRECTED = 0.5
-#: Steps between two looks at the clock (and progress reports): ``FIRST_BATCH``, then
-#: ``BATCH`` (the same batches, so the same seed gives the same plan), or about a twentieth of
-#: the time limit at the pace measured once the clock paces the search.
-BATCH, MIN_BATCH, FIRST_BATCH = 200_000, 5_000, 20_000
-#: Share of the time to the deadline over which the clock may pace a chain's schedule.
-PACE_MARGIN = 0.9
+#: Steps between looks at the clock: ``FIRST_BATCH``, then ``BATCH`` (the same seed, the same
+#: plan), or a twentieth of the time once the clock paces the search over ``PACE_MARGIN`` of it.
+BATCH, MIN_BATCH, FIRST_BATCH, PACE_MARGIN = 200_000, 5_000, 20_000, 0.9
 #: Independent annealing chains run side by side (one per core of the project's machine);
 #: the plan is the best chain's.
 CHAINS = 2
@@ -366,14 +363,9 @@ class _Search:
 
 def _chain(assign: np.ndarray, state: tuple[Any, ...], seed: int | None,
            progress: Callable[[float], None] | None, s: _Search, deadline: float) -> int:
-    """One annealing chain on ``assign`` (in place) in batches; returns the steps it ran.
-
-    The schedule is the step count's, but the clock may shorten it: once the steps left would
-    not fit before ``PACE_MARGIN`` of the time to ``deadline`` at the pace so far, the chain
-    is kept at least as far along its schedule as its time is along that span, and when the
-    time is up it ends with one batch at the schedule's end, so on
-    a busy machine it skips ahead and still ends cooled, with the rules strict, instead of
-    stopping hot where the time ran out (at most one short batch past ``deadline``)."""
+    """One annealing chain on ``assign`` (in place) in batches; returns the steps it ran. Once
+    the steps left cannot fit the time at the pace so far, the clock paces the schedule: the
+    chain skips ahead and ends with one cooled batch, rules strict (not hot where time ran out)."""
     from graph.plan.kernel import anneal  # numba: loaded on first solve
     last = s.total + s.total // 10  # a tenth more at temperature 0: a final descent
     members, count, slot, sup, dn, ds, cnt, meets, deficit = state
@@ -388,8 +380,6 @@ def _chain(assign: np.ndarray, state: tuple[Any, ...], seed: int | None,
             pace = ran / max(now - began, 1e-9)  # steps per second so far
             size = BATCH
             if now >= deadline or now + (last - position) / pace > began + span:
-                # The steps left do not fit the time: the clock paces the schedule now, in
-                # batches of about a twentieth of the time, so it is read in time.
                 size = int(min(BATCH, max(MIN_BATCH, pace * span / 20)))
                 clock = int(last * (now - began) / span)
                 position = max(position, min(clock, last - size))
