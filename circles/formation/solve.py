@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from circles.formation.problem import (
+    BUDGET_SHARE,
     SET_ASIDE,
     STEPS_PER_MEMBER,
     Break,
@@ -74,16 +75,20 @@ def solve(problem: Problem, rounds: int, *, first_round: int = 1, initial: Round
             if initial else 0.0)
     cap = time_limit or time_cap(n)
     steps = EDIT_STEPS * n * rounds if editing else min(
-        STEPS_PER_MEMBER * n * rounds, int(steps_per_second(n) * cap))
+        STEPS_PER_MEMBER * n * rounds, int(steps_per_second(n) * cap * BUDGET_SHARE))
     plan = plan_circles(**inputs, rounds=rounds, pinned=pins, initial=start, keep=keep,
                         set_aside=problem.params["min_size"],
                         relax_repeats=bool(problem.params.get("allow_repeats")),
                         steps=steps, time_limit=cap,
                         seed=seed, progress=progress)
     ids = [problem.util.members[row].id for row in rows]
-    found = [Break(str(kind), first_round + int(r), *_where(kind, rest, plan.rounds[int(r)], ids))
+    # A circle whose members could only have met again is taken apart (graph.plan): gone.
+    kept = [[g for g, circle in enumerate(circles) if circle] for circles in plan.rounds]
+    found = [Break(str(kind), first_round + int(r),
+                   *_where(kind, rest, plan.rounds[int(r)], ids, kept[int(r)]))
              for kind, r, *rest in plan.breaks]
-    return Solved([[[ids[k] for k in circle] for circle in circles] for circles in plan.rounds],
+    return Solved([[[ids[k] for k in circles[g]] for g in kept[r]]
+                   for r, circles in enumerate(plan.rounds)],
                   found, plan.complete,
                   {first_round + r: {ids[k]: SET_ASIDE.format(round_no=first_round + r)
                                      for k in members}
@@ -102,14 +107,15 @@ def _breaks_of(inputs: dict[str, Any], local: list[list[list[int]]]) -> list[tup
 
 
 def _where(kind: object, rest: Sequence[object], circles: list[list[int]],
-           ids: list[int]) -> tuple[int, tuple[int, ...]]:
-    """(circle index, members) of a break from ``graph.plan``'s local rows."""
+           ids: list[int], kept: list[int]) -> tuple[int, tuple[int, ...]]:
+    """(circle index among the ``kept`` ones, members) of a break from ``graph.plan``'s
+    local rows."""
     if kind == "window":
         g = int(str(rest[0]))
-        return g, tuple(sorted(ids[k] for k in circles[g]))
+        return kept.index(g), tuple(sorted(ids[k] for k in circles[g]))
     a, b = (int(str(x)) for x in rest)
     g = next(i for i, circle in enumerate(circles) if a in circle)
-    return g, tuple(sorted((ids[a], ids[b])))
+    return kept.index(g), tuple(sorted((ids[a], ids[b])))
 
 
 def typical_share(weights: np.ndarray, bounds: list[tuple[int, int]]) -> float:
@@ -138,5 +144,6 @@ def check(problem: Problem, rounds: Rounds, *, first_round: int = 1) -> list[Bre
     ids = [problem.util.members[row].id for row in rows]
     local = [[[local_of[uid] for uid in circle if uid in local_of] for circle in circles]
              for circles in rounds]
-    return [Break(str(kind), first_round + int(r), *_where(kind, rest, local[int(r)], ids))
+    return [Break(str(kind), first_round + int(r),
+                  *_where(kind, rest, local[int(r)], ids, list(range(len(local[int(r)])))))
             for kind, r, *rest in _breaks_of(inputs, local)]

@@ -13,6 +13,7 @@ import numpy as np
 
 from graph.errors import InfeasibleError
 from graph.plan.coverage import diminishing_returns, topic_givers, topic_lists
+from graph.plan.dissolve import dissolve
 from graph.plan.rules import (
     Pair,
     Rounds,
@@ -23,7 +24,7 @@ from graph.plan.rules import (
     pin_table,
     symmetric_weights,
 )
-from graph.plan.start import starting_plan
+from graph.plan.start import starting_plan, temperature
 
 __all__ = ["Plan", "plan_circles"]
 
@@ -238,7 +239,7 @@ def _search(data: _Inputs, home: np.ndarray, rng: np.random.Generator, *,
             steps: int | None) -> _Search:
     """What every chain shares: the start temperature, rule-break costs and step budget."""
     tp, tt, ts, tc, ret = data.coverage
-    t0 = heat * (_temperature(data.w, data.n / data.groups, rng)
+    t0 = heat * (temperature(data.w, data.n / data.groups, rng)
                  + cover_weight * float(tc.max(initial=0.0)))
     penalties = _penalties(data, cover_weight=cover_weight, keep=keep,
                            relax_repeats=relax_repeats)
@@ -310,26 +311,20 @@ def _plan(data: _Inputs, fixed: _Search, chains: list[np.ndarray], done: list[in
     from graph.plan.kernel import score  # numba: loaded on first solve
     best = max(range(len(chains)), key=lambda k: (_value(chains[k], data, fixed), -k))
     assign = chains[best]
+    cols = data.cols if data.windows else None
+    if data.aside:  # a break the search left, where members may sit a round out
+        dissolve(assign, bounds=list(zip(data.lo, data.hi, strict=True)), hard=data.hard,
+                 prior=data.prior, cols=cols, pins=data.pins,
+                 repeats=bool(fixed.penalties[1] > fixed.penalties[3]))
     plan = [[sorted(int(m) for m in np.flatnonzero(assign[r] == g)) for g in range(data.groups)]
             for r in range(data.rounds)]
     parts = score(assign, data.groups, data.w, data.hard, data.prior, *data.coverage,
                   data.topics, data.cols)
     total = fixed.total
     return Plan(plan, float(parts[0]), float(parts[1]),
-                breaks(plan, hard=data.hard, prior=data.prior,
-                       cols=data.cols if data.windows else None),
+                breaks(plan, hard=data.hard, prior=data.prior, cols=cols),
                 sum(done), time.perf_counter() - started, min(done) >= total + total // 10,
                 [[int(m) for m in np.flatnonzero(assign[r] < 0)] for r in range(data.rounds)])
-
-
-def _temperature(w: np.ndarray, size: float, rng: np.random.Generator) -> float:
-    """A starting temperature: a typical change of pair utility when a member changes group."""
-    n = len(w)
-    k = max(1, round(size) - 1)
-    rows = rng.integers(0, n, 256)
-    picks = rng.integers(0, n, (256, 2, k))
-    deltas = w[rows[:, None], picks[:, 0]].sum(axis=1) - w[rows[:, None], picks[:, 1]].sum(axis=1)
-    return max(float(np.mean(np.abs(deltas))), 1e-3)
 
 
 @dataclass(frozen=True)
@@ -373,11 +368,13 @@ def _chain(assign: np.ndarray, state: tuple[Any, ...], seed: int | None,
     value, position, ran, size = 0.0, 0, 0, min(FIRST_BATCH, last)
     began = time.perf_counter()
     span = max(deadline - began, 1e-9) * PACE_MARGIN
-    final = False
+    final, warm = False, (began, 0)
     while position < last and not final:
         now = time.perf_counter()
         if ran:
-            pace = ran / max(now - began, 1e-9)  # steps per second so far
+            if not warm[1]:  # the first batch also loads the compiled kernel: not a pace
+                warm = (now, ran)
+            pace = (ran - warm[1]) / (now - warm[0]) if ran > warm[1] else float("inf")
             size = BATCH
             if now >= deadline or now + (last - position) / pace > began + span:
                 size = int(min(BATCH, max(MIN_BATCH, pace * span / 20)))

@@ -8,7 +8,7 @@ import numpy as np
 from graph.errors import InfeasibleError
 from graph.plan.rules import Pair, Rounds
 
-__all__ = ["starting_plan"]
+__all__ = ["starting_plan", "temperature"]
 
 
 def starting_plan(n: int, bounds: list[Pair], rounds: int, pinned: np.ndarray,
@@ -90,3 +90,32 @@ def starting_plan(n: int, bounds: list[Pair], rounds: int, pinned: np.ndarray,
                 load[short_group] += 1
                 load[donor] -= 1
     return assign
+
+
+def temperature(w: np.ndarray, size: float, rng: np.random.Generator) -> float:
+    """A starting temperature: a typical change of pair utility when a member changes group.
+
+    Parameters
+    ----------
+    w : ndarray
+        n×n pair utilities.
+    size : float
+        Typical group size.
+    rng : numpy.random.Generator
+        Draws the 256 sampled changes.
+
+    Returns
+    -------
+    float
+        The mean absolute change, at least 0.001.
+
+    Notes
+    -----
+    O(256·size).
+    """
+    n = len(w)
+    k = max(1, round(size) - 1)
+    rows = rng.integers(0, n, 256)
+    picks = rng.integers(0, n, (256, 2, k))
+    deltas = w[rows[:, None], picks[:, 0]].sum(axis=1) - w[rows[:, None], picks[:, 1]].sum(axis=1)
+    return max(float(np.mean(np.abs(deltas))), 1e-3)

@@ -31,6 +31,7 @@ from circles.models import (
     CircleSession,
     FormationRun,
     Membership,
+    Notification,
     User,
     utcnow,
 )
@@ -117,6 +118,32 @@ def test_publishing_round_two_closes_round_one_and_repeats_no_pair(db: Any, run:
     assert sum(len(c.current_seats) for c in first) == 16  # seats stay: history and ties
     assert not pairs_of(seated(made)) & pairs_of(seated(first))
     assert run.status == "published" and next_round(db, run) is None
+
+
+def test_a_circle_in_an_hour_of_its_own_sits_round_two_out_rather_than_meet_again(
+        db: Any) -> None:
+    """Four night owls in Auckland share an hour with nobody but each other: they make one
+    circle in round 1. In round 2 that circle would meet again, so it is not formed: the four
+    sit the round out and are told, and the plan breaks no rule for anyone to accept."""
+    community, lead = community_with(db, "Night owls")
+    for team in teams(db, community, [4, 4, 4, 4], windows=MONDAY_1700_UTC):
+        assert len(team) == 4
+    owls = [person(db, community, f"Owl{i} Member", tz="Pacific/Auckland",
+                   windows=[(3, 20 * 60, 21 * 60)]) for i in range(4)]
+    run = compute_run(db, start_run(db, community, lead, min_size=4, max_size=4, rounds=2).id,
+                      time_limit=5, seed=1)
+    one, two = run.plan["rounds"]
+    owl_ids = {o.id for o in owls}
+    assert sorted(owl_ids) in [sorted(c) for c in one]
+    assert not owl_ids & {uid for c in two for uid in c}
+    assert not pairs_of(one) & pairs_of(two)
+    assert run.figures["breaks"] == [] and all(len(c) == 4 for c in one + two)
+    publish(db, run, round_no=1)
+    publish(db, run, round_no=2)
+    for owl in owls:
+        note = db.scalar(select(Notification).where(
+            Notification.user_id == owl.id, Notification.key == f"not_placed:{run.id}:2"))
+        assert note is not None and "not placed" in note.text
 
 
 def test_publishing_the_next_round_calls_off_the_closed_circles_future_sessions(

@@ -87,6 +87,43 @@ def test_a_member_who_fits_no_group_sits_the_round_out_instead_of_breaking_a_rul
     assert [b[0] for b in unchecked.breaks] == ["window"]  # without set_aside it is named
 
 
+def test_a_small_group_with_hours_of_its_own_sits_later_rounds_out_rather_than_meet_again(
+) -> None:
+    """Four members free only late in the evening make the one circle that can meet then; at
+    its smallest size, no single move can take one of them out. Rather than meet again in
+    rounds 2 and 3, that circle is taken apart and they sit those rounds out."""
+    windows = np.array([hours((9, 12))] * 16 + [hours((20, 21))] * 4)
+    plan = plan_circles(np.ones((20, 20)), [(4, 4)] * 5, 3, windows=windows, seed=1,
+                        set_aside=4)
+    assert plan.breaks == []
+    assert len(set(pairs_in(plan.rounds))) == len(pairs_in(plan.rounds))  # nobody meets twice
+    assert all(len(c) in (0, 4) for circles in plan.rounds for c in circles)
+    night = {16, 17, 18, 19}
+    assert sum(night <= set(out) for out in plan.aside) == 2
+    for circles, out in zip(plan.rounds, plan.aside, strict=True):
+        assert sorted([*out, *(m for c in circles for m in c)]) == list(range(20))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(8, 24), st.integers(1, 3), st.integers(0, 2**16))
+def test_where_members_may_sit_out_no_plan_breaks_a_rule(n: int, rounds: int,
+                                                           seed: int) -> None:
+    """Odd hours (some members free at one evening hour only), pairs who met before and few
+    steps: whatever the search leaves, a plan that may set members aside meets nobody again
+    and holds no circle without a shared hour, and every member is placed or set aside."""
+    rng = np.random.default_rng(seed)
+    spans = [(9, 12), (10, 14), (20, 21), (6, 7)]
+    windows = np.array([hours(spans[int(k)]) for k in rng.choice(4, n, p=[.5, .3, .15, .05])])
+    met = {tuple(sorted(map(int, rng.choice(n, 2, replace=False)))) for _ in range(n // 2)}
+    bounds = [(3, 4)] * -(-n // 4)
+    plan = plan_circles(rng.normal(size=(n, n)), bounds, rounds, windows=windows, met=met,
+                        set_aside=3, seed=seed, steps=20_000)
+    assert [b for b in plan.breaks if b[0] in ("repeat", "window")] == []
+    for circles, out in zip(plan.rounds, plan.aside, strict=True):
+        assert sorted([*out, *(m for c in circles for m in c)]) == list(range(n))
+        assert all(len(c) <= 4 for c in circles)
+
+
 def test_pins_hold_and_sizes_stay_within_bounds() -> None:
     rng = np.random.default_rng(5)
     w = rng.normal(size=(13, 13))
