@@ -11,7 +11,7 @@ hold the server to it (the browser's room script follows the same rule):
 - after ``sync_interval`` seconds without any change arriving it asks ``live:events``, which
   catches a trailing change whose broadcast was lost;
 - every change event carries a fresh ``op_id``; a retry after a timeout or a lost connection
-  sends the same one, so the server applies it once.
+  sends the same one (after a jittered, doubling pause), so the server applies it once.
 Nothing is kept beyond the last snapshot and ``applied``, what a UI would have folded in.
 """
 
@@ -26,6 +26,7 @@ from typing import Any
 import socketio
 
 from realtime.client_http import session_factory
+from realtime.client_parts import private_parts, retry_delay
 
 Ack = dict[str, Any]
 Change = dict[str, Any]
@@ -53,14 +54,6 @@ class LiveUnanswered(LiveError):
 
 class _Unanswered(Exception):
     """One try got no ack: it timed out, or the connection went while waiting."""
-
-
-def private_parts(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """A member's private parts as a snapshot shows them (the shape ``live:events`` sends)."""
-    summary = snapshot.get("summary") or {}
-    return {"feedback_received": list(snapshot.get("feedback", {}).get("received", [])),
-            "summary_feedback": summary.get("feedback"),
-            "note": (snapshot.get("notes") or {}).get("private")}
 
 
 class LiveClient:
@@ -220,11 +213,13 @@ class LiveClient:
                    retries: int = 3, timeout: float = 5.0) -> Ack:
         """Emit ``event`` with ``session_id`` added and return its ack; raise ``LiveError`` on
         ``ok: false``. A change event gets a fresh ``op_id`` (unless ``fields`` has one),
-        and every retry after a timeout or a lost connection re-sends the same one."""
+        and every retry after a timeout or a lost connection re-sends it (``retry_delay``)."""
         data: dict[str, Any] = {"session_id": self.session_id, **(fields or {})}
         if event.startswith("live:") and event not in READS:
             data.setdefault("op_id", uuid.uuid4().hex)
-        for _attempt in range(retries + 1):
+        for attempt in range(retries + 1):
+            if attempt:
+                await asyncio.sleep(retry_delay(attempt))
             if self.failure is not None:
                 raise self.failure
             if self._closed:

@@ -8,6 +8,7 @@
 import { liveSocket } from "../live.js";
 import { t } from "../i18n.js";
 import { OFFLINE, refusalOf, spotFor } from "./refusal.js";
+import { retryDelay } from "./rule.js";
 
 export const root = document.getElementById("live-room");
 export const html = document.documentElement;
@@ -157,7 +158,8 @@ export function clearOnEdit(control, nodes) {
  * server's ``field`` picks the line (static/room/refusal.js; ``aliases`` maps other fields
  * onto one). A success clears them all, so no stale error stays. ``failed`` also gets the
  * message. A change that gets no answer (a timeout, a dropped connection) is sent again
- * once connected, with the same op_id, so the server applies it at most once. */
+ * once connected, with the same op_id, so the server applies it at most once, after a
+ * growing, jittered pause (retryDelay). */
 export function call(event, fields, errors, done, failed, aliases) {
   var spots = spotsOf(errors);
   function refuse(refusal) {
@@ -187,11 +189,13 @@ export function call(event, fields, errors, done, failed, aliases) {
     socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, function (err, ack) {
       if (err) {
         if (left > 1 && payload.op_id) {
-          if (socket.connected) {
-            attempt(left - 1);
-          } else {
-            socket.once("connect", function () { attempt(left - 1); });
-          }
+          window.setTimeout(function () {
+            if (socket.connected) {
+              attempt(left - 1);
+            } else {
+              socket.once("connect", function () { attempt(left - 1); });
+            }
+          }, retryDelay(ATTEMPTS - left + 1, Math.random()));
           return;
         }
         refuse(refusalOf(err, null));

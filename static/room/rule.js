@@ -1,6 +1,7 @@
 /* The client rule for live changes (docs/realtime.md: "Client rule", "Reconnect rule",
- * "Quiet-time check"): which numbered change to apply when, what to hold back, when to ask
- * the server for what was missed, and when to give up on changes and take a snapshot.
+ * "Quiet-time check", "Retries"): which numbered change to apply when, what to hold back, when
+ * to ask the server for what was missed, when to give up on changes and take a snapshot, and
+ * how long to wait before sending an unanswered change again.
  *
  * Pure: no DOM, no socket, no clock of its own. The room tells it what happens (connected,
  * disconnected, a live:changed arrived) and gives it, once, how to ask the server and how
@@ -12,6 +13,13 @@
 export const GAP_WAIT_MS = 250;
 /** This long without any live:changed: ask whether anything was missed. */
 export const QUIET_MS = 15000;
+
+/* Milliseconds before retry number ``attempt`` (1, 2, …) of an unanswered change: 500 ms,
+ * doubling up to 8 s, drawn from half to one and a half times that (``draw`` in [0, 1)), so
+ * the clients of a slow server do not all send again at once (docs/realtime.md, Retries). */
+export function retryDelay(attempt, draw) {
+  return Math.min(8000, 500 * Math.pow(2, attempt - 1)) * (0.5 + draw);
+}
 
 /**
  * The rule for one room. ``room`` gives:

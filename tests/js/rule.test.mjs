@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { GAP_WAIT_MS, QUIET_MS, liveRule } from "../../static/room/rule.js";
+import { GAP_WAIT_MS, QUIET_MS, liveRule, retryDelay } from "../../static/room/rule.js";
 
 /** A rule wired to a fake room: every ask, applied change and callback is recorded. */
 function harness({ refuse = () => false } = {}) {
@@ -350,5 +350,14 @@ describe("the quiet-time check", () => {
     assert.deepEqual(h.asks, []);
     h.tick(10);
     assert.equal(h.asks.length, 1);
+  });
+});
+
+describe("retries of an unanswered change", () => {
+  test("wait 0.5 s, then twice as long each time up to 8 s, jittered by ±50 %", () => {
+    assert.deepEqual([1, 2, 3, 4, 5, 6].map((k) => retryDelay(k, 0.5)),
+      [500, 1000, 2000, 4000, 8000, 8000]);
+    assert.equal(retryDelay(1, 0), 250);
+    assert.ok(retryDelay(3, 0.999) < 3000 && retryDelay(3, 0.999) > 2990);
   });
 });
