@@ -210,4 +210,4 @@ def _days(days: list[int]) -> str:
         return f"{WEEKDAY_SHORT[days[0]]}–{WEEKDAY_SHORT[days[-1]]}"
     if len(days) == 2 and days[1] == days[0] + 1:
         return f"{WEEKDAY_SHORT[days[0]]}–{WEEKDAY_SHORT[days[1]]}"
-    return ", ".join(WEEKDAY_SHORT[d] for d in days)
+    return ", ".join(str(WEEKDAY_SHORT[d]) for d in days)
