@@ -59,10 +59,11 @@ TECHNICAL = re.compile(r"attachment; filename|private, no-|^English$|^formation 
 #: tests check against the tables), CLDR date patterns and time-zone ids (local_time), the
 #: English day names a roster's CSV is read with, the authenticator app's issuer id, and
 #: browser and system names found in a User-Agent; and the words erasure writes into the
-#: database in a former member's place (stored text stays English, as the rest of it).
+#: database in a former member's place and the words circles are named after (stored text
+#: stays English, as the rest of it).
 TECHNICAL_CONSTANTS = {"POLICY", "EXPORTED", "NOT_EXPORTED", "PATTERNS", "UTC_NAMES",
                        "WEEKDAYS", "ISSUER", "_BROWSERS", "_SYSTEMS", "FORMER_MEMBER",
-                       "TOMBSTONE"}
+                       "TOMBSTONE", "WORDS"}
 
 
 def python_strings(source: str) -> Iterator[tuple[int, str]]:
