@@ -60,12 +60,14 @@ TECHNICAL = re.compile(r"attachment; filename|private, no-|^English$|^formation 
 #: English day names a roster's CSV is read with, the authenticator app's issuer id, and
 #: browser and system names found in a User-Agent; and the words erasure writes into the
 #: database in a former member's place and the words circles are named after (stored text
-#: stays English, as the rest of it); the header names a CSV upload accepts, and a row's
+#: stays English, as the rest of it), as is the reason formation's solve keeps for a member it
+#: sets aside (``SET_ASIDE``); the header names a CSV upload accepts, and a row's
 #: status (a key); and a module's ``__all__``.
 TECHNICAL_CONSTANTS = {"POLICY", "EXPORTED", "NOT_EXPORTED", "PATTERNS", "UTC_NAMES",
                        "WEEKDAYS", "ISSUER", "_BROWSERS", "_SYSTEMS", "FORMER_MEMBER",
                        "TOMBSTONE", "WORDS", "PROFILE_COLUMNS", "BASIC_COLUMNS",
-                       "TIE_COLUMNS", "ALREADY_MEMBER", "__all__"}
+                       "TIE_COLUMNS", "ALREADY_MEMBER", "__all__",
+                       "SET_ASIDE"}
 
 
 def python_strings(source: str) -> Iterator[tuple[int, str]]:
