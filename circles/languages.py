@@ -39,6 +39,7 @@ TERMS = {
     "scheduled": _l("scheduled"), "live": _l("live"), "ended": _l("ended"),
     "cancelled": _l("cancelled"), "missed": _l("missed"),
     "draft": _l("draft"), "published": _l("published"), "discarded": _l("discarded"),
+    "failed": _l("failed"),
     "requested": _l("requested"), "brokered": _l("brokered"), "accepted": _l("accepted"),
     "declined": _l("declined"), "withdrawn": _l("withdrawn"),
     "open": _l("open"), "kept": _l("kept"), "partly": _l("partly kept"),

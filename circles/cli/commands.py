@@ -9,6 +9,9 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from circles.cli.members import members_cli
@@ -29,16 +32,16 @@ from circles.redaction import redact_logs
 from circles.server import settle_loaded_objects
 from graph.errors import FormationError
 
-demo_cli = AppGroup("demo", help="The demo community.")
+demo_cli = AppGroup("demo", help=_l("The demo community."))
 
 
 @demo_cli.command("load")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
-@click.option("--seed", default=7, show_default=True, help="Seed for the generated community.")
+@click.option("--if-empty", is_flag=True, help=_l("Do nothing when the database already has users."))
+@click.option("--seed", default=7, show_default=True, help=_l("Seed for the generated community."))
 def load_command(if_empty: bool, seed: int) -> None:
     """Load the demo community and print its logins."""
     if if_empty and not demo.database_is_empty(db()):
-        click.echo("Database already has members; demo not loaded.")
+        click.echo(_("Database already has members; demo not loaded."))
     else:
         try:
             demo.load_demo(db(), seed=seed)
@@ -46,24 +49,25 @@ def load_command(if_empty: bool, seed: int) -> None:
             db().rollback()
             raise click.ClickException(exc.message) from exc
         db().commit()
-        click.echo("Demo community loaded.")
+        click.echo(_("Demo community loaded."))
     logins = demo.demo_logins(db())
     if logins:
-        click.echo("Demo logins:")
+        click.echo(_("Demo logins:"))
     for email, password, role in logins:
-        click.echo(f"  {role:<12} {email}  password: {password}")
+        click.echo(_("  %(role)s %(email)s  password: %(password)s", role=f"{role:<12}", email=email,
+                     password=password))
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help=_l("Interface to listen on."))
+@click.option("--port", default=5000, show_default=True, type=int, help=_l("Port to listen on."))
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve Circles with Socket.IO (threading mode) on the development server."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     socketio = app.extensions["socketio"]
     secure_cookies(app, plain_http=True)  # this server speaks http (docs/security.md#cookies)
-    click.echo(f"Circles is running on http://{host}:{port}")
+    click.echo(_("Circles is running on %(url)s", url=f"http://{host}:{port}"))
     start_worker(app)  # reminders and e-mail every NOTIFY_INTERVAL_SECONDS
     # The flask CLI sets this so that a stray app.run() in an imported module does not block
     # a command; here running the server *is* the command, and socketio.run calls app.run.
@@ -78,29 +82,30 @@ def serve_command(host: str, port: int) -> None:
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
 
 
-formation_cli = AppGroup("formation", help="Form circles for a community.")
+formation_cli = AppGroup("formation", help=_l("Form circles for a community."))
 
 
-KEEP_OPEN = ("Keep the circles this run did not form (formed by hand or by an earlier run) "
-             "open beside the new ones; by default publishing closes them and calls off their "
-             "upcoming sessions.")
+KEEP_OPEN = _l("Keep the circles this run did not form (formed by hand or by an earlier run) "
+               "open beside the new ones; by default publishing closes them and calls off "
+               "their upcoming sessions.")
 
 
 @formation_cli.command("run")
 @click.argument("community_id", type=int)
-@click.option("--min-size", default=4, show_default=True, type=int, help="Smallest circle.")
-@click.option("--max-size", default=6, show_default=True, type=int, help="Largest circle.")
-@click.option("--rounds", default=1, show_default=True, type=int, help="Rounds to plan jointly.")
+@click.option("--min-size", default=4, show_default=True, type=int, help=_l("Smallest circle."))
+@click.option("--max-size", default=6, show_default=True, type=int, help=_l("Largest circle."))
+@click.option("--rounds", default=1, show_default=True, type=int, help=_l("Rounds to plan jointly."))
 @click.option("--time-limit", type=float,
-              help="Most seconds the solver may search (default: 10 for 60 members, up to 30).")
+              help=_l("Most seconds the solver may search (default: 10 for 60 members, up to "
+                      "30)."))
 @click.option("--seed", type=int, default=1, show_default=True,
-              help="Seed of the search and the baselines: the same inputs and seed give the "
-                   "same plan.")
+              help=_l("Seed of the search and the baselines: the same inputs and seed give the "
+                      "same plan."))
 @click.option("--allow-repeats", is_flag=True,
-              help="Let people who already met meet again where no plan avoids it.")
-@click.option("--publish", "publish_now", is_flag=True, help="Create round 1's circles.")
+              help=_l("Let people who already met meet again where no plan avoids it."))
+@click.option("--publish", "publish_now", is_flag=True, help=_l("Create round 1's circles."))
 @click.option("--accept", multiple=True, metavar="KEY",
-              help="With --publish: accept this named exception (repeatable).")
+              help=_l("With --publish: accept this named exception (repeatable)."))
 @click.option("--keep-open", is_flag=True, help=KEEP_OPEN)
 def formation_run_command(community_id: int, min_size: int, max_size: int, rounds: int,
                           time_limit: float | None, seed: int, allow_repeats: bool,
@@ -109,12 +114,12 @@ def formation_run_command(community_id: int, min_size: int, max_size: int, round
     session = db()
     community = session.get(Community, community_id)
     if community is None:
-        raise click.ClickException(f"There is no community {community_id}.")
+        raise click.ClickException(_("There is no community %(id)s.", id=community_id))
     creator = session.scalar(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.community_id == community_id, Membership.role == "facilitator")
         .order_by(Membership.id).limit(1))
     if creator is None:
-        raise click.ClickException("The community has no facilitator to run formation.")
+        raise click.ClickException(_("The community has no facilitator to run formation."))
     try:
         run = start_run(session, community, creator, min_size=min_size, max_size=max_size,
                         rounds=rounds, seed=seed, allow_repeats=allow_repeats)
@@ -122,7 +127,7 @@ def formation_run_command(community_id: int, min_size: int, max_size: int, round
         # No transaction stays open through the solve: on SQLite it would hold the database
         # lock and stall a server running beside this command.
         session.commit()
-        with click.progressbar(length=100, label="Forming circles") as bar:
+        with click.progressbar(length=100, label=_("Forming circles")) as bar:
             def progress(fraction: float) -> None:
                 bar.update(max(0, round(fraction * 100) - bar.pos))
 
@@ -143,18 +148,20 @@ def formation_run_command(community_id: int, min_size: int, max_size: int, round
     db().commit()
     _echo_preview(shown)
     if circles:
-        click.echo(f"Published {len(circles)} circles (formation run {run.id}).")
+        click.echo(ngettext("Published %(num)d circle (formation run %(run)s).",
+                              "Published %(num)d circles (formation run %(run)s).", len(circles),
+                              run=run.id))
     else:
-        click.echo(f"Draft formation run {run.id}; publish it from the Form circles page "
-                   "or rerun with --publish.")
+        click.echo(_("Draft formation run %(run)s; publish it from the Form circles page "
+                     "or rerun with --publish.", run=run.id))
 
 
 @formation_cli.command("publish")
 @click.argument("run_id", type=int)
 @click.option("--prepare", is_flag=True,
-              help="First take in who joined or left since the round was planned.")
+              help=_l("First take in who joined or left since the round was planned."))
 @click.option("--accept", multiple=True, metavar="KEY",
-              help="Accept this named exception (repeatable).")
+              help=_l("Accept this named exception (repeatable)."))
 @click.option("--keep-open", is_flag=True, help=KEEP_OPEN)
 def formation_publish_command(run_id: int, prepare: bool, accept: tuple[str, ...],
                               keep_open: bool) -> None:
@@ -162,7 +169,7 @@ def formation_publish_command(run_id: int, prepare: bool, accept: tuple[str, ...
     session = db()
     run = session.get(FormationRun, run_id)
     if run is None:
-        raise click.ClickException(f"There is no formation run {run_id}.")
+        raise click.ClickException(_("There is no formation run %(id)s.", id=run_id))
     try:
         changed = prepare_next_round(session, run) if prepare else None
         upcoming = next_round(session, run)
@@ -172,14 +179,23 @@ def formation_publish_command(run_id: int, prepare: bool, accept: tuple[str, ...
         raise click.ClickException(exc.message) from exc
     db().commit()
     if changed is not None:
-        click.echo(f"Prepared round {upcoming}: {changes_line(session, changed)}.")
+        click.echo(_("Prepared round %(round)s: %(changes)s.", round=upcoming,
+                     changes=changes_line(session, changed)))
     for circle in circles:
         click.echo(f"{circle.name}: {', '.join(s.user.display_name for s in circle.seats)}")
-    closed = f"; round {upcoming - 1} is closed" if upcoming and upcoming > 1 else ""
-    click.echo(f"Published round {upcoming}: {len(circles)} circles (formation run {run_id}){closed}.")
+    if upcoming and upcoming > 1:
+        click.echo(ngettext("Published round %(round)s: %(num)d circle (formation run %(run)s); "
+                            "round %(previous)s is closed.", "Published round %(round)s: "
+                            "%(num)d circles (formation run %(run)s); round %(previous)s is "
+                            "closed.", len(circles), round=upcoming, run=run_id,
+                            previous=upcoming - 1))
+    else:
+        click.echo(ngettext("Published round %(round)s: %(num)d circle (formation run %(run)s).",
+                            "Published round %(round)s: %(num)d circles (formation run "
+                            "%(run)s).", len(circles), round=upcoming, run=run_id))
     later = next_round(session, run)
-    click.echo(f"Round {later} stays planned; publish it when its time comes." if later
-               else "That was the last planned round.")
+    click.echo(_("Round %(round)s stays planned; publish it when its time comes.", round=later)
+               if later else _("That was the last planned round."))
 
 
 def _echo_preview(shown: RunPreview) -> None:
@@ -187,21 +203,23 @@ def _echo_preview(shown: RunPreview) -> None:
         click.echo(f"{circle.name}: {', '.join(circle.names)}")
         click.echo(f"    {' · '.join(circle.reasons)}")
     for row in shown.excluded:
-        click.echo(f"Not placed: {row['name']} — {row['reason']}")
+        click.echo(_("Not placed: %(name)s — %(reason)s", name=row["name"], reason=row["reason"]))
     for note in shown.notes:
-        click.echo(f"Note: {note}")
+        click.echo(_("Note: %(note)s", note=note))
     for item in shown.exceptions:
-        how = "accepted (--allow-repeats)" if item["accepted"] else (
-            f"accept with --accept {item['key']}" if item["acceptable"] else "cannot be accepted")
-        click.echo(f"Breaks a rule: {item['text']} [{how}]")
-    rounds = [f"round {row_no}" for row_no in range(1, len(shown.by_round) + 1)]
-    click.echo(f"{'figure':<32}{'this plan':>10}" + "".join(f"{r:>10}" for r in rounds)
-               + f"{'random':>10}{'greedy':>10}")
+        how = _("accepted (--allow-repeats)") if item["accepted"] else (
+            _("accept with --accept %(key)s", key=item["key"]) if item["acceptable"]
+            else _("cannot be accepted"))
+        click.echo(_("Breaks a rule: %(rule)s [%(how)s]", rule=item["text"], how=how))
+    rounds = [_("round %(number)s", number=row_no) for row_no in range(1, len(shown.by_round) + 1)]
+    click.echo(f"{_('figure'):<32}{_('this plan'):>10}" + "".join(f"{r:>10}" for r in rounds)
+               + f"{_('random'):>10}{_('greedy'):>10}")
     for key, label in FIGURE_LABELS.items():
         cells = [shown.figures.get(key), *(row.get(key) for row in shown.by_round),
                  shown.baseline.get(key), shown.greedy.get(key)]
-        click.echo(f"{label:<32}" + "".join(f"{'—' if v is None else v!s:>10}" for v in cells))
-    click.echo(f"Seed {shown.run.params.get('seed')}: the same inputs and seed give the same plan.")
+        click.echo(f"{label!s:<32}" + "".join(f"{'—' if v is None else v!s:>10}" for v in cells))
+    click.echo(_("Seed %(seed)s: the same inputs and seed give the same plan.",
+                 seed=shown.run.params.get("seed")))
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,8 @@ import threading
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from circles.extensions import db, orm
 from circles.formation.recovery import fail_lost
@@ -19,7 +21,7 @@ from circles.notify.mail import send_outbox
 from circles.sessions.reminders import send_due_reminders
 
 log = logging.getLogger(__name__)
-notify_cli = AppGroup("notify", help="Reminders and e-mail.")
+notify_cli = AppGroup("notify", help=_l("Reminders and e-mail."))
 
 
 @notify_cli.command("reminders")
@@ -29,17 +31,18 @@ def reminders_command() -> None:
     db().commit()
     mailed = send_outbox(db(), current_app.config)
     db().commit()
-    click.echo(f"{sent} reminder(s) created, {mailed} e-mail(s) sent.")
+    click.echo(_("%(sent)s reminder(s) created, %(mailed)s e-mail(s) sent.", sent=sent,
+                 mailed=mailed))
 
 
 @notify_cli.command("send")
 def send_command() -> None:
     """Send the e-mail outbox through MAIL_SERVER (nothing is sent without one)."""
     if not current_app.config.get("MAIL_SERVER"):
-        click.echo("MAIL_SERVER is not set: messages stay in the outbox (/dev/outbox).")
+        click.echo(_("MAIL_SERVER is not set: messages stay in the outbox (/dev/outbox)."))
     mailed = send_outbox(db(), current_app.config)
     db().commit()
-    click.echo(f"{mailed} e-mail(s) sent.")
+    click.echo(_("%(mailed)s e-mail(s) sent.", mailed=mailed))
 
 
 def tick(app: Flask) -> tuple[int, int]:

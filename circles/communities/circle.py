@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,8 +20,8 @@ GROUP_MAX = 8
 
 
 #: Two members one of whom blocked the other: said without saying who blocked whom.
-KEPT_APART = ("Two of these members asked to be kept apart, so they cannot share a circle: "
-              "leave one of them out.")
+KEPT_APART = _l("Two of these members asked to be kept apart, so they cannot share a circle: "
+                "leave one of them out.")
 
 
 def create_circle(
@@ -30,16 +32,17 @@ def create_circle(
     name = " ".join(name.split())
     unique_ids = list(dict.fromkeys(member_ids))
     if len(name) > 120:
-        errors["name"] = "Keep the name under 120 characters."
+        errors["name"] = _("Keep the name under 120 characters.")
     if len(unique_ids) < 2:
-        errors["members"] = "Choose at least two members."
+        errors["members"] = _("Choose at least two members.")
     elif len(unique_ids) > GROUP_MAX:
-        errors["members"] = f"A circle has at most {GROUP_MAX} members ({len(unique_ids)} chosen)."
+        errors["members"] = _("A circle has at most %(max)s members (%(chosen)s chosen).",
+                                      max=GROUP_MAX, chosen=len(unique_ids))
     outsiders = [uid for uid in unique_ids if membership_of(db, uid, community.id) is None]
     if outsiders and "members" not in errors:
-        errors["members"] = "Everyone in a circle must belong to this community."
+        errors["members"] = _("Everyone in a circle must belong to this community.")
     if "members" not in errors and blocked_pairs(db, unique_ids):
-        errors["members"] = KEPT_APART
+        errors["members"] = str(KEPT_APART)
     if errors:
         raise InvalidInput(errors)
     users = [db.get_one(User, uid) for uid in unique_ids]
@@ -95,13 +98,13 @@ def rename_circle(db: Session, user: User, circle: Circle, name: str) -> Circle:
     if not any(seat.user_id == user.id for seat in circle.current_seats):
         raise NotFound("circle")
     if circle.closed_at is not None:
-        raise Conflict("This circle has closed; it keeps the name it had.")
+        raise Conflict(_("This circle has closed; it keeps the name it had."))
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput.field("name", "Give the circle a name.")
+        raise InvalidInput.field("name", _("Give the circle a name."))
     if len(name) > NAME_MAX:
-        raise InvalidInput.field("name", f"Keep the name to {NAME_MAX} characters (it has "
-                                         f"{len(name)}).")
+        raise InvalidInput.field("name", _("Keep the name to %(max)s characters (it has "
+                                           "%(length)s).", max=NAME_MAX, length=len(name)))
     circle.name = name
     db.flush()
     return circle
@@ -109,15 +112,15 @@ def rename_circle(db: Session, user: User, circle: Circle, name: str) -> Circle:
 
 def add_to_circle(db: Session, circle: Circle, user_id: int) -> CircleMember:
     if circle.closed_at is not None:
-        raise Conflict("This circle has closed; it takes no new members.")
+        raise Conflict(_("This circle has closed; it takes no new members."))
     if membership_of(db, user_id, circle.community_id) is None:
         raise NotFound("member")
     if any(seat.user_id == user_id for seat in circle.current_seats):
-        raise Conflict("Already in this circle.")
+        raise Conflict(_("Already in this circle."))
     if len(circle.current_seats) >= GROUP_MAX:
-        raise InvalidInput.field("member", f"A circle has at most {GROUP_MAX} members.")
+        raise InvalidInput.field("member", _("A circle has at most %(max)s members.", max=GROUP_MAX))
     if blocked_pairs(db, [user_id, *(seat.user_id for seat in circle.current_seats)]):
-        raise InvalidInput.field("member", KEPT_APART)
+        raise InvalidInput.field("member", str(KEPT_APART))
     seat = CircleMember(user_id=user_id)
     circle.seats.append(seat)
     circle.kind = "pair" if len(circle.current_seats) == 2 else "group"
@@ -130,7 +133,7 @@ def leave_circle(db: Session, circle: Circle, user_id: int, *, reason: str = "",
     """End a member's stay; the history keeps when and why. When fewer than two remain the
     circle closes (``end_circle``)."""
     if len(reason) > 500:
-        raise InvalidInput.field("reason", "Keep the reason under 500 characters.")
+        raise InvalidInput.field("reason", _("Keep the reason under 500 characters."))
     seat = next((s for s in circle.current_seats if s.user_id == user_id), None)
     if seat is None:
         raise NotFound("member")

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager
 
@@ -20,13 +21,17 @@ def new_invite_code() -> str:
 
 #: Who may create communities (the ``COMMUNITY_CREATORS`` setting).
 CREATOR_POLICIES = ("verified", "admins")
-VERIFY_FIRST = ("Confirm your e-mail address first: open the link we sent to {email} (or ask "
-                "for a new one on your account page), then join.")
 CREATE_REFUSED = {
-    "verified": "Confirm your e-mail address first: then you can start a community.",
-    "admins": "On this site, only site administrators start communities. Ask one to start "
-              "yours and make you its facilitator.",
+    "verified": _l("Confirm your e-mail address first: then you can start a community."),
+    "admins": _l("On this site, only site administrators start communities. Ask one to start "
+                 "yours and make you its facilitator."),
 }
+
+
+def verify_first(email: str) -> str:
+    """Why a member with an unconfirmed address cannot join yet, in words."""
+    return _("Confirm your e-mail address first: open the link we sent to %(email)s (or ask "
+             "for a new one on your account page), then join.", email=email)
 
 
 def may_create(user: User, policy: str) -> str | None:
@@ -35,7 +40,7 @@ def may_create(user: User, policy: str) -> str | None:
         raise ValueError(f"COMMUNITY_CREATORS must be one of {CREATOR_POLICIES}, not {policy!r}")
     if user.is_site_admin or (policy == "verified" and user.email_verified):
         return None
-    return CREATE_REFUSED[policy if user.email_verified else "verified"]
+    return str(CREATE_REFUSED[policy if user.email_verified else "verified"])
 
 
 def create_community(db: Session, owner: User, *, name: str, description: str = "",
@@ -49,11 +54,11 @@ def create_community(db: Session, owner: User, *, name: str, description: str = 
     errors: dict[str, str] = {}
     name = " ".join(name.split())
     if not name:
-        errors["name"] = "Give the community a name."
+        errors["name"] = _("Give the community a name.")
     elif len(name) > 120:
-        errors["name"] = "Keep the name under 120 characters."
+        errors["name"] = _("Keep the name under 120 characters.")
     if len(description) > 2000:
-        errors["description"] = "Keep the description under 2000 characters."
+        errors["description"] = _("Keep the description under 2000 characters.")
     if errors:
         raise InvalidInput(errors)
     community = Community(name=name, description=description.strip(), invite_code=new_invite_code())
@@ -100,16 +105,16 @@ def join_by_invite(db: Session, user: User, code: str, *,
     has one; counts the use under a row lock (no lost increments)."""
     community = community_by_invite(db, code)
     if not user.email_verified:
-        raise Conflict(VERIFY_FIRST.format(email=user.email))
+        raise Conflict(verify_first(user.email))
     if membership_of(db, user.id, community.id) is not None:
-        raise Conflict(f"You are already a member of {community.name}.")
+        raise Conflict(_("You are already a member of %(name)s.", name=community.name))
     locked = db.get(Community, community.id, with_for_update=True, populate_existing=True)
     assert locked is not None
     membership = Membership(user=user, role="member")
     if locked.conduct:
         if not accepted_conduct:
-            raise InvalidInput.field("accept_conduct", f"Accept the code of conduct of "
-                                                       f"{locked.name} to join.")
+            raise InvalidInput.field("accept_conduct", _("Accept the code of conduct of %(name)s to join.",
+                                                         name=locked.name))
         membership.conduct_accepted_at = utcnow()
     locked.invite_uses += 1
     locked.memberships.append(membership)
@@ -160,7 +165,7 @@ def set_language(db: Session, community: Community, language: str) -> Community:
 
 def set_role(db: Session, community: Community, user_id: int, role: str) -> Membership:
     if role not in ("member", "facilitator"):
-        raise InvalidInput.field("role", "Choose member or facilitator.")
+        raise InvalidInput.field("role", _("Choose member or facilitator."))
     membership = membership_of(db, user_id, community.id)
     if membership is None:
         raise NotFound("member")
@@ -171,7 +176,7 @@ def set_role(db: Session, community: Community, user_id: int, role: str) -> Memb
             )
         )
         if facilitators == 1:
-            raise Conflict("A community needs at least one facilitator.")
+            raise Conflict(_("A community needs at least one facilitator."))
     membership.role = role
     return membership
 

@@ -38,10 +38,11 @@ def call_it_a_day(db: Session, user: User, circle: Circle, reason: str = "", *,
     """``user`` leaves ``circle``; the reason is theirs alone. Whoever stays is told gently,
     and the leaver is in the next formation round unless they asked for a break."""
     if circle.closed_at is not None:
-        raise Conflict("This circle has already closed; there is nothing to leave.")
+        raise Conflict(_("This circle has already closed; there is nothing to leave."))
     reason = reason.strip()
     if len(reason) > 500:
-        raise InvalidInput.field("reason", f"Keep the reason under 500 characters ({len(reason)} now).")
+        raise InvalidInput.field("reason", _("Keep the reason under 500 characters (%(length)s now).",
+                                                   length=len(reason)))
     now = utcnow()
     ahead = len(planned_ahead(db, circle, now))
     seat = leave_circle(db, circle, user.id, now=now)
@@ -176,7 +177,7 @@ def close_circle(db: Session, user: User, circle: Circle, now: datetime | None =
     if not (seated(circle, user) or facilitating):
         raise NotFound("circle")
     if circle.closed_at is not None:
-        raise Conflict("This circle is already closed.")
+        raise Conflict(_("This circle is already closed."))
     called_off = end_circle(db, circle, now)
     tell_closed(db, circle, called_off, _l("%(name)s closed it", name=user.display_name),
                 leaving_out=user.id)
@@ -229,9 +230,10 @@ def reflect(db: Session, user: User, circle: Circle, *, learned: str,
     errors: dict[str, str] = {}
     for name, text in (("learned", learned), ("appreciated", appreciated)):
         if len(text) > MAX_REFLECTION:
-            errors[name] = f"Keep this under {MAX_REFLECTION} characters ({len(text)} now)."
+            errors[name] = _("Keep this under %(max)s characters (%(length)s now).",
+                             max=MAX_REFLECTION, length=len(text))
     if not errors and not (learned or appreciated):
-        errors["learned"] = "Write what you learned, what you appreciated, or both."
+        errors["learned"] = _("Write what you learned, what you appreciated, or both.")
     if errors:
         raise InvalidInput(errors)
     row = db.scalar(select(ClosingReflection).where(

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
-from circles.communities.community import VERIFY_FIRST, membership_of
+from circles.communities.community import membership_of, verify_first
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.languages import language_of
 from circles.models import Community, Invitation, Membership, Tie, User, utcnow
@@ -92,13 +92,13 @@ def answer(db: Session, invitation: Invitation, user: User, *, accept: bool,
     if invitation.user_id != user.id:
         raise NotFound("invitation")
     if invitation.answered_at is not None:
-        raise Conflict("You already answered this invitation.")
+        raise Conflict(_("You already answered this invitation."))
     if accept and not user.email_verified:
-        raise Conflict(VERIFY_FIRST.format(email=user.email))
+        raise Conflict(verify_first(user.email))
     community = invitation.community
     if accept and community.conduct and not accepted_conduct:
-        raise InvalidInput.field("accept_conduct", f"Accept the code of conduct of "
-                                                   f"{community.name} to join.")
+        raise InvalidInput.field("accept_conduct", _("Accept the code of conduct of %(name)s to join.",
+                                                     name=community.name))
     invitation.answered_at, invitation.accepted = utcnow(), accept
     if accept and membership_of(db, user.id, community.id) is None:
         db.add(Membership(community_id=community.id, user_id=user.id, role="member",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -43,7 +44,7 @@ def set_cycle(db: Session, circle: Circle, sessions: object) -> Circle:
     """Set the cycle length in sessions (None or "": no cycles); a circle member or the
     community's facilitator calls it (the caller checks who)."""
     if circle.closed_at is not None:
-        raise Conflict("This circle has closed.")
+        raise Conflict(_("This circle has closed."))
     if sessions in (None, ""):
         circle.cycle_sessions = None
         return circle
@@ -52,8 +53,9 @@ def set_cycle(db: Session, circle: Circle, sessions: object) -> Circle:
     except ValueError:
         count = 0
     if not CYCLE_MIN <= count <= CYCLE_MAX:
-        raise InvalidInput.field("cycle_sessions", f"Choose a cycle of {CYCLE_MIN} to "
-                                                   f"{CYCLE_MAX} sessions, or leave it empty.")
+        raise InvalidInput.field("cycle_sessions", _("Choose a cycle of %(min)s to %(max)s sessions, or "
+                                                     "leave it empty.", min=CYCLE_MIN,
+                                                     max=CYCLE_MAX))
     circle.cycle_sessions = count
     return circle
 
@@ -93,14 +95,14 @@ def choose(db: Session, circle: Circle, user_id: int, choice: object) -> str:
     """A member chooses "renew" or "remix" at the end of the cycle (changeable until
     everyone has chosen); returns what happened: "waiting", "renewed" or "remixed"."""
     if circle.closed_at is not None:
-        raise Conflict("This circle has closed.")
+        raise Conflict(_("This circle has closed."))
     seats = [seat.user_id for seat in circle.current_seats]
     if user_id not in seats:
         raise NotFound("circle")
     if not cycle_of(db, circle).due:
-        raise Conflict("The circle's cycle is not over yet: you choose when it ends.")
+        raise Conflict(_("The circle's cycle is not over yet: you choose when it ends."))
     if choice not in CHOICES:
-        raise InvalidInput.field("choice", "Choose to renew the circle or to meet new people.")
+        raise InvalidInput.field("choice", _("Choose to renew the circle or to meet new people."))
     number = circle.renewed_cycles + 1
     row = db.scalar(select(RenewalChoice).where(
         RenewalChoice.circle_id == circle.id, RenewalChoice.user_id == user_id,

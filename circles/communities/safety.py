@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,8 +40,8 @@ def set_safety_contacts(db: Session, community: Community, user_ids: set[int]) -
     rows = {m.user_id: m for m in db.scalars(select(Membership).where(
         Membership.community_id == community.id))}
     if not user_ids <= set(rows):
-        raise InvalidInput.field("contacts", "Choose safety contacts among the community's "
-                                             "members.")
+        raise InvalidInput.field("contacts", _("Choose safety contacts among the community's "
+                                               "members."))
     for user_id, membership in rows.items():
         membership.safety_contact = user_id in user_ids
     db.flush()
@@ -51,8 +52,9 @@ def set_conduct(db: Session, community: Community, text: str) -> str:
     """The code of conduct members accept on joining; empty asks for none."""
     text = (text or "").strip()
     if len(text) > MAX_CONDUCT:
-        raise InvalidInput.field("conduct", f"Keep the code of conduct to {MAX_CONDUCT:,} "
-                                            f"characters (it has {len(text):,}).")
+        raise InvalidInput.field("conduct", _("Keep the code of conduct to %(max)s characters "
+                                              "(it has %(length)s).", max=f"{MAX_CONDUCT:,}",
+                                              length=f"{len(text):,}"))
     community.conduct = text
     return text
 
@@ -75,18 +77,19 @@ def report_concern(db: Session, reporter: User, community_id: int, text: str,
     errors: dict[str, str] = {}
     text = (text or "").strip()
     if not text:
-        errors["text"] = "Say what happened, in your own words."
+        errors["text"] = _("Say what happened, in your own words.")
     elif len(text) > MAX_CONCERN:
-        errors["text"] = f"Keep it to {MAX_CONCERN:,} characters (it has {len(text):,})."
+        errors["text"] = _("Keep it to %(max)s characters (it has %(length)s).",
+                           max=f"{MAX_CONCERN:,}", length=f"{len(text):,}")
     if subject_id is not None and (subject_id == reporter.id or membership_of(
             db, subject_id, community_id) is None):
-        errors["subject_id"] = "Choose someone from this community, or nobody in particular."
+        errors["subject_id"] = _("Choose someone from this community, or nobody in particular.")
     if errors:
         raise InvalidInput(errors)
     contacts = [c for c in safety_contacts(db, community_id) if c.id != reporter.id]
     if not contacts:
-        raise Conflict("This community has no safety contact to read your report yet: ask a "
-                       "facilitator to name one.")
+        raise Conflict(_("This community has no safety contact to read your report yet: "
+                         "ask a facilitator to name one."))
     report = ConcernReport(community_id=community_id, reporter_id=reporter.id,
                            subject_id=subject_id, text=text)
     db.add(report)

@@ -4,6 +4,7 @@ people, who is short of new people, and how many top questions any plan could an
 from __future__ import annotations
 
 import numpy as np
+from flask_babel import gettext as _
 
 from circles.formation.constraints import Constraints, pair_codes
 from circles.formation.pair_utility import Utilities
@@ -77,8 +78,13 @@ def ceiling_note(ceiling: float, short: dict[str, int], rounds: int) -> list[str
         return []
     topics = ", ".join(f"{label} ({count})" for label, count
                        in sorted(short.items(), key=lambda item: (-item[1], item[0]))[:5])
-    few = f"fewer than {rounds} people" if rounds > 1 else "nobody"
-    return [(f"With everyone seated, at most {ceiling:.0%} of top questions can be answered in "
-             f"{'these rounds' if rounds > 1 else 'this round'}: {sum(short.values())} members "
-             f"ask about a topic that {few} they can meet offer{'s' if rounds == 1 else ''} "
-             f"as a strength — {topics}.")]
+    if rounds > 1:
+        return [_("With everyone seated, at most %(ceiling)s of top questions can be answered "
+                  "in these rounds: %(asking)s members ask about a topic that fewer than "
+                  "%(rounds)s people they can meet offer as a strength — %(topics)s.",
+                  ceiling=f"{ceiling:.0%}", asking=sum(short.values()), rounds=rounds,
+                  topics=topics)]
+    return [_("With everyone seated, at most %(ceiling)s of top questions can be answered in "
+              "this round: %(asking)s members ask about a topic that nobody they can meet "
+              "offers as a strength — %(topics)s.", ceiling=f"{ceiling:.0%}",
+              asking=sum(short.values()), topics=topics)]

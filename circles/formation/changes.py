@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-CHANGE_WORDS = (("left", "left"), ("joined", "joined"),
-                ("ended", "called it a day and will be placed again"),
-                ("moved", "moved to another circle"),
-                ("set_aside", "cannot be placed now (see Not placed)"))
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+#: Each kind of change with its words (``%(names)s``: who).
+CHANGE_WORDS = (("left", _l("%(names)s left")), ("joined", _l("%(names)s joined")),
+                ("ended", _l("%(names)s called it a day and will be placed again")),
+                ("moved", _l("%(names)s moved to another circle")),
+                ("set_aside", _l("%(names)s cannot be placed now (see Not placed)")))
 
 
 def changed_ids(changes: dict[str, Any]) -> set[int]:
-    return {uid for key, _ in CHANGE_WORDS for uid in changes.get(key, [])}
+    return {uid for key, _words in CHANGE_WORDS for uid in changes.get(key, [])}
 
 
 def describe_changes(changes: dict[str, Any], names: dict[int, str]) -> str:
@@ -24,13 +29,16 @@ def describe_changes(changes: dict[str, Any], names: dict[int, str]) -> str:
     planned, 1 regrouped" ("" when the round was not prepared)."""
     if not changes:
         return ""
-    parts = [f"{', '.join(names.get(uid, 'A former member') for uid in changes[key])} {words}"
+    former = _("A former member")
+    parts = [str(words) % {"names": ", ".join(names.get(uid, former) for uid in changes[key])}
              for key, words in CHANGE_WORDS if changes.get(key)]
     kept, regrouped = changes.get("kept", 0), changes.get("regrouped", 0)
     if not parts:
-        return f"Nobody joined or left: all {kept} circles as planned"
-    circles = "1 circle" if kept == 1 else f"{kept} circles"
-    return " · ".join([*parts, f"{circles} as planned, {regrouped} regrouped"])
+        return ngettext("Nobody joined or left: all %(num)d circle as planned",
+                        "Nobody joined or left: all %(num)d circles as planned", kept)
+    return " · ".join([*parts, ngettext("%(num)d circle as planned, %(regrouped)s regrouped",
+                                        "%(num)d circles as planned, %(regrouped)s regrouped",
+                                        kept, regrouped=regrouped)])
 
 
 def as_planned(circle: list[int], previous: list[list[int]]) -> bool:

@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,11 +23,14 @@ Pair = tuple[int, int]
 CODES = {"separation": 1, "ended": 2, "time": 3, "kept_apart": 4}
 
 
+#: Why a member cannot be placed, per cause (``%(people)s``: how many others). The reasons are
+#: kept with the run (``run.excluded``) and read later by ``placement_fix`` and, in a notice,
+#: by the member: written in English, as stored text is (``force_locale`` below).
 CAUSES = {
-    "time": "no weekly hour in common with {n}",
-    "separation": "separated by a facilitator from {n}",
-    "ended": "called it a day in a circle with {n}",
-    "kept_apart": "kept apart at a member's request from {n}",
+    "time": _l("no weekly hour in common with %(people)s"),
+    "separation": _l("separated by a facilitator from %(people)s"),
+    "ended": _l("called it a day in a circle with %(people)s"),
+    "kept_apart": _l("kept apart at a member's request from %(people)s"),
 }
 
 
@@ -144,9 +150,11 @@ def _exclude(rules: Constraints, util: Utilities, min_size: int) -> None:
         blocked = (codes[:, remaining] != 0).sum(axis=1)
         for i in np.flatnonzero(remaining & (blocked == others)):
             counts = np.bincount(codes[i, remaining], minlength=len(CODES) + 1)
-            parts = [CAUSES[names[c]].format(n=_people(int(counts[c])))
-                     for c in sorted(names, key=lambda c: -counts[c]) if counts[c]]
-            stuck[int(i)] = "Cannot be placed with anyone: " + ", ".join(parts) + "."
+            with force_locale("en"):
+                parts = [str(CAUSES[names[c]]) % {"people": _people(int(counts[c]))}
+                         for c in sorted(names, key=lambda c: -counts[c]) if counts[c]]
+                stuck[int(i)] = _("Cannot be placed with anyone: %(causes)s.",
+                                  causes=", ".join(parts))
         if not stuck and rules.starts is not None and 2 < min_size <= remaining.sum():
             stuck = _no_common_start(rules.starts, remaining, min_size)
         if not stuck:
@@ -160,11 +168,12 @@ def _no_common_start(starts: np.ndarray, remaining: np.ndarray,
     """Members with no meeting start at which ``min_size - 1`` others are free too."""
     free = starts[remaining].sum(axis=0)
     best = np.where(starts, free[None, :] - 1, 0).max(axis=1)
-    return {int(i): (f"No hour a week when {min_size - 1} others are free at the same time as "
-                     f"them (at most {_people(int(best[i]))}; circles here have at least "
-                     f"{min_size}).")
-            for i in np.flatnonzero(remaining & (best < min_size - 1))}
+    with force_locale("en"):  # kept with the run: English, as CAUSES
+        return {int(i): _("No hour a week when %(others)s others are free at the same time as "
+                          "them (at most %(most)s; circles here have at least %(min)s).",
+                          others=min_size - 1, most=_people(int(best[i])), min=min_size)
+                for i in np.flatnonzero(remaining & (best < min_size - 1))}
 
 
 def _people(k: int) -> str:
-    return "1 other member" if k == 1 else f"{k} other members"
+    return ngettext("%(num)d other member", "%(num)d other members", k)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from circles.communities.rounds import round_offset
@@ -29,7 +30,8 @@ def _refuse_new_breaks(db: Session, before: list[Break], after: list[Break], fie
     if worse:
         names = names_of(db, {uid for b in worse for uid in b.members})
         words = break_words(worse[0], names, offset)
-        raise InvalidInput.field(field, f"{who}: that would leave {words[0].lower()}{words[1:]}")
+        raise InvalidInput.field(field, _("%(who)s: that would leave %(what)s", who=who,
+                                          what=f"{words[0].lower()}{words[1:]}"))
 
 
 def move_member(db: Session, run: FormationRun, user_id: int, round_no: int,
@@ -39,15 +41,18 @@ def move_member(db: Session, run: FormationRun, user_id: int, round_no: int,
     run, first = editable(db, run.id)
     rounds = planned(run)
     if not 1 <= round_no <= len(rounds):
-        raise InvalidInput.field("round_no", f"Choose a round from 1 to {len(rounds)}.")
+        raise InvalidInput.field("round_no", _("Choose a round from 1 to %(last)s.",
+                                                 last=len(rounds)))
     if round_no < first:
-        raise Conflict(f"Round {round_no} is published already: its circles are not changed here.")
+        raise Conflict(_("Round %(round)s is published already: its circles are not changed "
+                         "here.", round=round_no))
     circles = rounds[round_no - 1]
     source = next((c for c in circles if user_id in c), None)
     if source is None:
         raise NotFound("member")
     if not 0 <= to_circle_index < len(circles):
-        raise InvalidInput.field("to_circle", f"Choose a circle from 1 to {len(circles)}.")
+        raise InvalidInput.field("to_circle", _("Choose a circle from 1 to %(last)s.",
+                                                  last=len(circles)))
     pins = pins_of(run)
     if source is circles[to_circle_index]:  # "keep them here": pinned where they are
         pins[(round_no, user_id)] = to_circle_index
@@ -57,15 +62,15 @@ def move_member(db: Session, run: FormationRun, user_id: int, round_no: int,
     if len(fixed) + 1 > _largest(run, circles):
         names = names_of(db, set(fixed))
         label = circle_name(round_no, to_circle_index, round_offset(db, run))
-        raise InvalidInput.field("to_circle", f"{label} is full "
-                                 "of members placed there by hand ("
-                                 f"{', '.join(names[uid] for uid in fixed)}): move one of them "
-                                 "first.")
+        raise InvalidInput.field("to_circle", _(
+            "%(circle)s is full of members placed there by hand (%(names)s): move one of them "
+            "first.", circle=label, names=", ".join(names[uid] for uid in fixed)))
     partner = next((b if a == user_id else a for a, b in run.locked if user_id in (a, b)), None)
     if partner is not None and round_no == 1:
         names = names_of(db, {user_id, partner})
-        raise InvalidInput.field("member", f"{names[user_id]} is locked with {names[partner]}: "
-                                 "unlock the pair first.")
+        raise InvalidInput.field("member", _("%(name)s is locked with %(partner)s: unlock the "
+                                             "pair first.", name=names[user_id],
+                                             partner=names[partner]))
     source.remove(user_id)
     circles[to_circle_index].append(user_id)
     pins[(round_no, user_id)] = to_circle_index
@@ -73,8 +78,8 @@ def move_member(db: Session, run: FormationRun, user_id: int, round_no: int,
     name = names_of(db, {user_id})[user_id]
     _refuse_new_breaks(db, [b for b in stored_breaks(run) if b.round_no >= first],
                        reformed.solved.breaks, "to_circle",
-                       f"{name} cannot join "
-                       f"{circle_name(round_no, to_circle_index, round_offset(db, run))}",
+                       _("%(name)s cannot join %(circle)s", name=name,
+                         circle=circle_name(round_no, to_circle_index, round_offset(db, run))),
                        round_offset(db, run))
     store(run, reformed, pins)
     return run
@@ -92,7 +97,7 @@ def lock_pair(db: Session, run: FormationRun, a: int, b: int) -> FormationRun:
     the rest is re-optimised; refused when they must not meet or it would break a rule."""
     draft_run(db, run.id)
     if a == b:
-        raise InvalidInput.field("member", "Choose two different members.")
+        raise InvalidInput.field("member", _("Choose two different members."))
     rounds = planned(run)
     home = next((i for i, c in enumerate(rounds[0]) if a in c), None)
     if home is None or not any(b in c for c in rounds[0]):
@@ -105,7 +110,8 @@ def lock_pair(db: Session, run: FormationRun, a: int, b: int) -> FormationRun:
     reformed = reoptimise(db, run, rounds, 1, pins)
     names = names_of(db, {a, b})
     _refuse_new_breaks(db, stored_breaks(run), reformed.solved.breaks, "member",
-                       f"{names[a]} and {names[b]} cannot be locked together",
+                       _("%(name)s and %(other)s cannot be locked together", name=names[a],
+                         other=names[b]),
                        round_offset(db, run))
     run.locked = [*[p for p in run.locked if set(p) != {a, b}], sorted((a, b))]
     store(run, reformed, pins)

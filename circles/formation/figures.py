@@ -6,6 +6,8 @@ import itertools
 import random
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from circles.formation.facts import MemberFacts
 from circles.formation.pair_utility import Utilities
 from circles.members.availability import always, meeting_starts
@@ -22,25 +24,26 @@ COUNTS = ("pairs", "new", "repeated", "asked", "answered", "needs", "met_needs",
 
 #: Figures in the order shown, with what each one means (the page explains every figure).
 FIGURE_LABELS = {
-    "new_tie_ratio": "New-tie ratio",
-    "complementarity_coverage": "Complementarity coverage",
-    "questions_answered": "Questions and goals answered",
-    "mean_departments": "Departments per circle",
-    "repeated_pairs": "Repeated pairs",
-    "members_without_new_tie": "Members without a new tie",
-    "circles_without_shared_hour": "Circles without a shared hour",
+    "new_tie_ratio": _l("New-tie ratio"),
+    "complementarity_coverage": _l("Complementarity coverage"),
+    "questions_answered": _l("Questions and goals answered"),
+    "mean_departments": _l("Departments per circle"),
+    "repeated_pairs": _l("Repeated pairs"),
+    "members_without_new_tie": _l("Members without a new tie"),
+    "circles_without_shared_hour": _l("Circles without a shared hour"),
 }
 FIGURE_MEANINGS = {
-    "new_tie_ratio": "Share of pairs in a circle who had never met (no tie, no earlier circle, "
-                     "not in an earlier round of this plan).",
-    "complementarity_coverage": "Share of members whose top question a circle-mate's strength "
-                                "answers.",
-    "questions_answered": "Share of all questions and learning goals with a topic that a "
-                          "circle-mate's strength answers.",
-    "mean_departments": "Distinct departments in a circle, on average.",
-    "repeated_pairs": "Pairs who already shared a circle, or meet in two rounds of this plan.",
-    "members_without_new_tie": "Members whose circle holds nobody new to them.",
-    "circles_without_shared_hour": "Circles whose members share no hour a week.",
+    "new_tie_ratio": _l("Share of pairs in a circle who had never met (no tie, no earlier "
+                        "circle, not in an earlier round of this plan)."),
+    "complementarity_coverage": _l("Share of members whose top question a circle-mate's "
+                                   "strength answers."),
+    "questions_answered": _l("Share of all questions and learning goals with a topic that a "
+                             "circle-mate's strength answers."),
+    "mean_departments": _l("Distinct departments in a circle, on average."),
+    "repeated_pairs": _l("Pairs who already shared a circle, or meet in two rounds of this "
+                         "plan."),
+    "members_without_new_tie": _l("Members whose circle holds nobody new to them."),
+    "circles_without_shared_hour": _l("Circles whose members share no hour a week."),
 }
 
 

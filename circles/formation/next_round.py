@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from circles.formation.reform import Rounds, pins_of, reoptimise, store
 from circles.formation.solve import check
 from circles.formation.start import pool_ids
 from circles.formation.stored import planned, planned_ids, published_round
+from circles.languages import term
 from circles.models import Circle, CircleMember, FormationRun
 
 
@@ -23,16 +25,19 @@ def upcoming_round(db: Session, run: FormationRun, round_no: int | None, rounds:
     """The round to prepare or publish now; refuses one published meanwhile (a double click,
     another facilitator) rather than moving on to the round after it."""
     if run.status in ("discarded", "failed"):
-        raise Conflict(f"This plan is {run.status}; it cannot be published.")
+        raise Conflict(_("This plan is %(status)s; it cannot be published.",
+                         status=term(run.status)))
     done = published_round(db, run)
     if round_no is not None and round_no <= done:
-        raise Conflict(f"Round {round_no} was published already.")
+        raise Conflict(_("Round %(round)s was published already.", round=round_no))
     if done >= len(rounds):
-        raise Conflict("This plan was published already; it cannot be published again."
-                       if len(rounds) == 1 else f"All {len(rounds)} rounds of this plan were "
-                       "published already: start a new formation run to plan more.")
+        raise Conflict(_("This plan was published already; it cannot be published again.")
+                       if len(rounds) == 1 else _("All %(rounds)s rounds of this plan were "
+                                                  "published already: start a new formation "
+                                                  "run to plan more.", rounds=len(rounds)))
     if round_no is not None and round_no != done + 1:
-        raise Conflict(f"Publish round {done + 1} before round {round_no}.")
+        raise Conflict(_("Publish round %(next)s before round %(round)s.", next=done + 1,
+                         round=round_no))
     return done + 1
 
 
@@ -48,8 +53,8 @@ def prepare_next_round(db: Session, run: FormationRun, *,
     joined, ended, moved, set_aside; counts kept and regrouped). Raises Conflict for a draft
     (run formation again instead), a discarded or finished run."""
     if run.status == "draft":
-        raise Conflict("Nothing is published yet: run formation again to take in who joined "
-                       "or left.")
+        raise Conflict(_("Nothing is published yet: run formation again to take in who "
+                         "joined or left."))
     locked = db.get(FormationRun, run.id, with_for_update=True, populate_existing=True)
     if locked is None:
         raise NotFound("formation run")

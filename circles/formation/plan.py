@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import date
 
 import numpy as np
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
@@ -19,6 +21,7 @@ from circles.formation.problem import Problem, Solved, bounds_for, time_cap
 from circles.formation.report import keep_set_aside, refresh_figures
 from circles.formation.solve import greedy, solve
 from circles.formation.start import DEFAULT_SEED, pool_ids, sentence, set_aside_prefix
+from circles.languages import term
 from circles.models import FormationRun
 from graph.errors import InfeasibleError
 
@@ -28,7 +31,7 @@ def draft_run(db: Session, run_id: int) -> FormationRun:
     if run is None:
         raise NotFound("formation run")
     if run.status != "draft":
-        raise Conflict(f"This formation run is already {run.status}.")
+        raise Conflict(_("This formation run is already %(status)s.", status=term(run.status)))
     return run
 
 
@@ -74,9 +77,10 @@ def short_notes(problem: Problem) -> list[str]:
                                problem.params["max_size"], rounds)
     short = short_of_new_people(problem.rules, len(problem.util.members), problem.placed,
                                 smallest, rounds)
-    return [f"{problem.util.members[row].name} shares an hour with too few people they have "
-            f"not met to meet only new people in all {rounds} rounds (at most {most}); "
-            "they may meet someone again." for row, most in sorted(short.items())]
+    return [_("%(name)s shares an hour with too few people they have not met to meet only new "
+              "people in all %(rounds)s rounds (at most %(most)s); they may meet someone "
+              "again.", name=problem.util.members[row].name, rounds=rounds, most=most)
+            for row, most in sorted(short.items())]
 
 
 def prepare_run(db: Session, run_id: int, *, time_limit: float | None = None,
@@ -91,7 +95,8 @@ def prepare_run(db: Session, run_id: int, *, time_limit: float | None = None,
     try:
         bounds_for(len(problem.placed), params["min_size"], params["max_size"], params["rounds"])
     except InfeasibleError as exc:
-        prefix = set_aside_prefix(problem.util, problem.rules.excluded)
+        with force_locale("en"):  # said from the runner and kept with the run
+            prefix = set_aside_prefix(problem.util, problem.rules.excluded)
         raise InvalidInput.field("min_size", sentence(prefix + str(exc))) from exc
     return problem
 
@@ -126,15 +131,20 @@ def store_run(db: Session, problem: Problem, solution: Solved) -> FormationRun:
     run.excluded = [{"user_id": util.members[i].id, "reason": reason}
                     for i, reason in sorted(problem.rules.excluded.items())]
     seed = problem.params["seed"]
+    # The notes are kept with the run, written where no reader is (the runner): English, as
+    # stored text is.
+    with force_locale("en"):
+        before = short_notes(problem)
     baselines = {"random": random_rounds(solution.rounds, seed=seed),
                  "greedy": greedy(problem, len(solution.rounds), seed=seed)}
     run.figures = {"baselines": {name: [from_counts(c) | {"counts": c}
                                         for c in counts_by_round(plan, util)]
                                  for name, plan in baselines.items()},
-                   "complete": solution.complete, "before": short_notes(problem)}
+                   "complete": solution.complete, "before": before}
     ceiling, short = answerable(problem.rules, util, problem.placed, len(solution.rounds))
     run.figures["ceiling"] = {"complementarity_coverage": ceiling}
-    run.figures["before"] += ceiling_note(ceiling, short, len(solution.rounds))
+    with force_locale("en"):
+        run.figures["before"] += ceiling_note(ceiling, short, len(solution.rounds))
     keep_set_aside(run, solution.set_aside, first=1)
     refresh_figures(run, solution.rounds, util, solution.breaks, first=1)
     return run

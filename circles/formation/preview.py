@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from circles.communities.rounds import round_offset
@@ -75,12 +76,15 @@ def break_words(item: Break, names: dict[int, str], offset: int = 0) -> str:
     (the community's round number: the run's plus ``offset``)."""
     where = circle_name(item.round_no, item.circle, offset)
     if item.rule == "window":
-        return f"{where}: {RULE_WORDS['window']}."
-    who = " and ".join(names.get(uid, "a former member") for uid in item.members)
+        return _("%(where)s: %(rule)s.", where=where, rule=RULE_WORDS["window"])
+    former = _("a former member")
+    first, second = (names.get(uid, former) for uid in item.members)
     if item.rule == "repeat":
-        return f"{where}: {who} already shared a circle and would meet again."
-    return (f"{where}: {who} must not share a circle (separated by a facilitator, or one "
-            "called it a day in a circle with the other).")
+        return _("%(where)s: %(name)s and %(other)s already shared a circle and would meet "
+                 "again.", where=where, name=first, other=second)
+    return _("%(where)s: %(name)s and %(other)s must not share a circle (separated by a "
+             "facilitator, or one called it a day in a circle with the other).", where=where,
+             name=first, other=second)
 
 
 def current_breaks(db: Session, run: FormationRun, rounds: list[list[list[int]]],
@@ -121,7 +125,7 @@ def preview(db: Session, run: FormationRun, zone: str = "UTC") -> RunPreview:
     shown = [row for r in range(done + 1, len(rounds) + 1) for row in set_aside_in(run, r)
              if "round" in row] + list(run.excluded)
     names.update(names_of(db, {row["user_id"] for row in shown} - set(names)))
-    excluded = [{**row, "name": names.get(row["user_id"], "A former member"),
+    excluded = [{**row, "name": names.get(row["user_id"], _("A former member")),
                  "fix": _fix(db, run, row)} for row in shown]
     return RunPreview(run, circles, run.figures.get("plan", {}), run.figures.get("baseline", {}),
                       excluded, list(run.figures.get("notes", [])), done, len(rounds),

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from circles.formation.constraints import Constraints
 from circles.formation.pair_utility import Utilities
 from graph.sizes import group_bounds
@@ -34,14 +36,16 @@ def steps_per_second(members: int) -> int:
     return int(900_000 * max(0.5, 1 - members / 4000))
 
 
+#: Kept with the run (``figures["set_aside"]``) and read by ``placement_fix``: English, as
+#: stored text is (tests/i18n/marking.py exempts it).
 SET_ASIDE = ("Could not be placed in round {round_no}: every circle that shares an hour a week "
              "with them already holds someone they met, or is full.")
 
 
 RULE_WORDS = {
-    "forbidden": "two members who must be kept apart share it",
-    "repeat": "people who already shared a circle meet again",
-    "window": "its members share no hour a week",
+    "forbidden": _l("two members who must be kept apart share it"),
+    "repeat": _l("people who already shared a circle meet again"),
+    "window": _l("its members share no hour a week"),
 }
 
 

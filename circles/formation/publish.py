@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,8 +61,8 @@ def publish(db: Session, run: FormationRun, *, round_no: int | None = None,
     kept apart in one circle, and any other broken rule (a repeat, a circle with no shared
     hour) whose key is not in ``accept``. Closed circles keep their seats (history and ties)."""
     if others not in OTHERS:
-        raise InvalidInput.field("others", "Choose whether the circles still open close or "
-                                           "stay open.")
+        raise InvalidInput.field("others", _("Choose whether the circles still open close "
+                                             "or stay open."))
     locked = db.get(FormationRun, run.id, with_for_update=True, populate_existing=True)
     if locked is None:
         raise NotFound("formation run")
@@ -123,14 +125,17 @@ def _check_present(db: Session, community_id: int, circles: list[list[int]], rou
     gone = [uid for uid in ids if uid not in present]
     if gone:
         names = db.scalars(select(User.display_name).where(User.id.in_(gone)).order_by(User.id))
-        again = "run formation again" if round_no == 1 else f"prepare round {round_no} again"
-        raise Conflict(f"{', '.join(names) or 'A member'} left the community after this plan "
-                       f"was made: {again} before publishing.")
+        who = ", ".join(names) or _("A member")
+        raise Conflict(_("%(names)s left the community after this plan was made: run formation "
+                         "again before publishing.", names=who) if round_no == 1 else
+                       _("%(names)s left the community after this plan was made: prepare round "
+                         "%(round)s again before publishing.", names=who, round=round_no))
     kept = [uid for uid in ids if uid in renewed_members(db, community_id)]
     if kept:
         names = db.scalars(select(User.display_name).where(User.id.in_(kept)).order_by(User.id))
-        raise Conflict(f"The circle of {', '.join(names)} was renewed after this plan was made "
-                       "and stays as it is: run formation again before publishing.")
+        raise Conflict(_("The circle of %(names)s was renewed after this plan was made and "
+                         "stays as it is: run formation again before publishing.",
+                         names=", ".join(names)))
 
 
 def _check_rules(db: Session, run: FormationRun, circles: list[list[int]], round_no: int,
@@ -146,24 +151,25 @@ def _check_rules(db: Session, run: FormationRun, circles: list[list[int]], round
             a, b = item.members
             low, high = sorted((index[a], index[b]))
             cause = problem.rules.causes.get((low, high), "")
-            why = " again (one called it a day in a circle with the other)" \
-                if cause == "ended" else ""
-            raise Conflict(f"{names.get(a, 'A member')} and {names.get(b, 'a member')} must "
-                           f"not be grouped{why} but share "
-                           f"{circle_name(round_no, item.circle, round_offset(db, run))}: "
-                           "move one of them first.")
+            where = circle_name(round_no, item.circle, round_offset(db, run))
+            first, second = names.get(a, _("A member")), names.get(b, _("a member"))
+            raise Conflict(_("%(name)s and %(other)s must not be grouped again (one called it "
+                             "a day in a circle with the other) but share %(circle)s: move one "
+                             "of them first.", name=first, other=second, circle=where)
+                           if cause == "ended" else
+                           _("%(name)s and %(other)s must not be grouped but share %(circle)s: "
+                             "move one of them first.", name=first, other=second, circle=where))
     allow = bool(run.params.get("allow_repeats"))
     open_ = [b for b in found if b.key not in accept and not (allow and b.rule == "repeat")]
     if open_:
         listed = " ".join(break_words(b, names, round_offset(db, run)) for b in open_)
-        raise Conflict(f"This round breaks {_count(open_)}: {listed} Accept each one below, "
-                       "or change the circles, before publishing.")
+        raise Conflict(ngettext("This round breaks a rule: %(listed)s Accept each one below, or "
+                                "change the circles, before publishing.",
+                                "This round breaks %(num)d rules: %(listed)s Accept each one "
+                                "below, or change the circles, before publishing.",
+                                len(open_), listed=listed))
     _store_breaks(db, run, found, round_no)
     return {b.key for b in found}
-
-
-def _count(found: list[Break]) -> str:
-    return "a rule" if len(found) == 1 else f"{len(found)} rules"
 
 
 def _store_breaks(db: Session, run: FormationRun, found: list[Break], round_no: int) -> None:
@@ -181,7 +187,8 @@ def tell_not_placed(db: Session, run: FormationRun, round_no: int) -> None:
         user = db.get(User, row["user_id"])
         if user is None or not user.is_active:
             continue
-        fix = placement_fix(db, run.community_id, user, row["reason"])
+        # In the member's language, as the notice is (notify renders it for them).
+        fix = LazyString(placement_fix, db, run.community_id, user, row["reason"])
         reason = row["reason"].split(": ", 1)[-1]
         notify(db, user.id, "not_placed",
                _l("You were not placed in a circle in round %(number)s of %(name)s: "

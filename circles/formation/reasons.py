@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import itertools
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from circles.formation.facts import MemberFacts
 from circles.formation.pair_utility import Utilities
 
@@ -29,16 +32,18 @@ def circle_reasons(circle: list[int], util: Utilities) -> list[str]:
     reasons: list[str] = []
     idx = [util.index[uid] for uid in circle]
     new = sum(util.met[i, j] == 0 for i, j in itertools.combinations(idx, 2))
-    reasons.append(f"{new} new tie{'s' if new != 1 else ''}")
+    reasons.append(ngettext("%(num)d new tie", "%(num)d new ties", new))
     if new < len(idx) * (len(idx) - 1) // 2:
         known = len(idx) * (len(idx) - 1) // 2 - new
-        reasons.append(f"{known} pair{'s' if known != 1 else ''} already know each other")
+        reasons.append(ngettext("%(num)d pair already know each other",
+                                "%(num)d pairs already know each other", known))
     reasons.extend(_answers(members, names))
     departments = len({m.department_key for m in members if m.department})
     organisations = len({m.organisation for m in members if m.organisation})
-    spread = [f"{departments} department{'s' if departments != 1 else ''}"] if departments else []
+    spread = [ngettext("%(num)d department", "%(num)d departments", departments)] \
+        if departments else []
     if organisations:
-        spread.append(f"{organisations} organisation{'s' if organisations != 1 else ''}")
+        spread.append(ngettext("%(num)d organisation", "%(num)d organisations", organisations))
     if spread:
         reasons.append(" · ".join(spread))
     return reasons
@@ -51,8 +56,9 @@ def _answers(members: list[MemberFacts], names: dict[int, str]) -> list[str]:
         for key, label, text in asker.questions:
             giver = next((m for m in members if m is not asker and key and key in m.strengths), None)
             if giver is not None:
-                found.append(f"{names[giver.id]}'s strength in {giver.strengths[key]} answers "
-                             f"{names[asker.id]}'s question {_quote(text)}")
+                found.append(_("%(giver)s's strength in %(topic)s answers %(asker)s's question "
+                               "%(question)s", giver=names[giver.id], topic=giver.strengths[key],
+                               asker=names[asker.id], question=_quote(text)))
                 break
         if len(found) == ANSWERS_SHOWN:
             return found
@@ -60,7 +66,8 @@ def _answers(members: list[MemberFacts], names: dict[int, str]) -> list[str]:
         for key, label in asker.goals.items():
             giver = next((m for m in members if m is not asker and key in m.strengths), None)
             if giver is not None and len(found) < ANSWERS_SHOWN:
-                found.append(f"{names[giver.id]}'s strength in {giver.strengths[key]} meets "
-                             f"{names[asker.id]}'s learning goal {label}")
+                found.append(_("%(giver)s's strength in %(topic)s meets %(asker)s's learning "
+                               "goal %(goal)s", giver=names[giver.id], topic=giver.strengths[key],
+                               asker=names[asker.id], goal=label))
                 break
     return found

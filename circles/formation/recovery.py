@@ -7,19 +7,22 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, NotFound
 from circles.formation.problem import time_cap
+from circles.languages import term
 from circles.models import FormationRun, utcnow
 
 #: A run still computing this long after its time cap was lost with its process.
 LOST_AFTER = timedelta(seconds=60)
 
 
-LOST = ("The server stopped while it was forming these circles, so the run did not finish. "
-        "Retry it: the same settings and seed give the same plan.")
+LOST = _l("The server stopped while it was forming these circles, so the run did not "
+          "finish. Retry it: the same settings and seed give the same plan.")
 
 
 def mark_computing(run: FormationRun, process_id: str | None,
@@ -59,7 +62,8 @@ def retry(db: Session, run_id: int) -> FormationRun:
     if run is None:
         raise NotFound("formation run")
     if run.status != "failed":
-        raise Conflict(f"This formation run is {run.status}; only a failed run is retried.")
+        raise Conflict(_("This formation run is %(status)s; only a failed run is retried.",
+                         status=term(run.status)))
     run.status, run.plan = "draft", {}
     run.params = {k: v for k, v in run.params.items() if k not in ("error", "computing")}
     return run
@@ -70,5 +74,5 @@ def fail_lost(db: Session, *, alive: Callable[[str], bool]) -> int:
     found = [run for run in db.scalars(select(FormationRun).where(FormationRun.status == "draft"))
              if interrupted(run, alive=alive)]
     for run in found:
-        fail(run, LOST)
+        fail(run, str(LOST))
     return len(found)

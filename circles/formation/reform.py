@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from circles.errors import InvalidInput
@@ -51,8 +52,8 @@ def reoptimise(db: Session, run: FormationRun, rounds: Rounds, first: int,
                        initial=rounds[first - 1:], seed=run.params.get("seed", DEFAULT_SEED),
                        editing=editing)
     except InfeasibleError as exc:
-        raise InvalidInput.field("to_circle", "The circles cannot be re-formed around that "
-                                 f"change ({exc}).") from exc
+        raise InvalidInput.field("to_circle", _("The circles cannot be re-formed around that "
+                                               "change (%(error)s).", error=exc)) from exc
     return Reformed([*rounds[: first - 1], *solved.rounds], first, solved, problem)
 
 

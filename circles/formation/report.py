@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+
 from circles.formation.figures import counts_by_round, from_counts, total
 from circles.formation.pair_utility import Utilities
 from circles.models import FormationRun
@@ -41,7 +44,8 @@ def refresh_figures(run: FormationRun, rounds: list[list[list[int]]], util: Util
         figures[name if name != "random" else "baseline"] = from_counts(
             total([row["counts"] for row in values]))
     figures["breaks"] = [b.as_dict() for b in breaks]
-    figures["notes"] = _notes(util, figures)
+    with force_locale("en"):  # kept with the run: English, as stored text is
+        figures["notes"] = _notes(util, figures)
     run.figures = figures
 
 
@@ -49,14 +53,18 @@ def _notes(util: Utilities, figures: dict[str, Any]) -> list[str]:
     notes: list[str] = list(figures.get("before", []))
     free = [m.name for m in util.members if not m.has_availability]
     if free:
-        notes.append(f"{len(free)} member{'s' if len(free) != 1 else ''} gave no weekly "
-                     "availability and count as free at any time.")
+        notes.append(ngettext("%(num)d member gave no weekly availability and count as free "
+                              "at any time.", "%(num)d members gave no weekly availability and "
+                              "count as free at any time.", len(free)))
     aside = {uid for members in (figures.get("set_aside") or {}).values() for uid in members}
     if aside:
-        notes.append(f"{len(aside)} member{'s' if len(aside) != 1 else ''} sit at least one "
-                     "round out: no circle of people new to them shared their hours there. "
-                     "Fewer rounds, or letting people meet again, would place more of them.")
+        notes.append(ngettext("%(num)d member sits at least one round out: no circle of people "
+                              "new to them shared their hours there. Fewer rounds, or letting "
+                              "people meet again, would place more of them.",
+                              "%(num)d members sit at least one round out: no circle of people "
+                              "new to them shared their hours there. Fewer rounds, or letting "
+                              "people meet again, would place more of them.", len(aside)))
     if figures.get("complete") is False:
-        notes.append("The search stopped at its time limit before its usual number of steps: "
-                     "the same seed may give a slightly different plan.")
+        notes.append(_("The search stopped at its time limit before its usual number of "
+                       "steps: the same seed may give a slightly different plan."))
     return notes

@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,16 +33,28 @@ DEFAULT_SEED = 1
 MAX_SEED = 2**31 - 1
 
 
+#: What a whole-number field counts, in its two problems (``%(lo)s``, ``%(hi)s``: its range).
+WHOLE = {
+    "members": (_l("Use a whole number of members."), _l("Choose from %(lo)s to %(hi)s members.")),
+    "rounds": (_l("Use a whole number of rounds."), _l("Choose from %(lo)s to %(hi)s rounds.")),
+    "seed": (_l("Use a whole number for the seed."),
+             _l("Choose from %(lo)s to %(hi)s for the seed.")),
+}
+
+
 def _whole(errors: dict[str, str], field: str, value: Any, lo: int, hi: int, what: str) -> int:
+    """``value`` as a whole number from ``lo`` to ``hi``, or a problem under ``errors[field]``
+    (``what``: a key of ``WHOLE``)."""
+    not_whole, out_of_range = WHOLE[what]
     try:
         number = int(value)
         if number != value and str(number) != str(value).strip():
             raise ValueError
     except (TypeError, ValueError):
-        errors[field] = f"Use a whole number of {what}."
+        errors[field] = str(not_whole)
         return 0
     if not lo <= number <= hi:
-        errors[field] = f"Choose from {lo} to {hi} {what}."
+        errors[field] = str(out_of_range) % {"lo": lo, "hi": hi}
     return number
 
 
@@ -72,9 +87,9 @@ def start_run(db: Session, community: Community, creator: User, *, min_size: Any
     high = _whole(errors, "max_size", max_size, 2, GROUP_MAX, "members")
     count = _whole(errors, "rounds", rounds, 1, MAX_ROUNDS, "rounds")
     chosen_seed = DEFAULT_SEED if seed in (None, "") else _whole(
-        errors, "seed", seed, 0, MAX_SEED, "for the seed")
+        errors, "seed", seed, 0, MAX_SEED, "seed")
     if not errors.keys() & {"min_size", "max_size"} and low > high:
-        errors["max_size"] = "The largest size must be at least the smallest."
+        errors["max_size"] = _("The largest size must be at least the smallest.")
     chosen, weight_errors = check_weights(weights or {})
     errors.update(weight_errors)
     pool = pool_ids(db, community.id)
@@ -102,7 +117,8 @@ def _check_feasible(db: Session, community_id: int, pool: list[int], monday: dat
     """Before solving: sizes that cover everyone who can be placed (those who cannot are
     named, with why), and few enough rounds that the cohort can still meet only new people
     (each round takes ``smallest - 1`` new people from everyone a member has not met)."""
-    _, util = pair_utilities(db, community_id, pool, {}, monday=monday, with_matrix=False)
+    _matrix, util = pair_utilities(db, community_id, pool, {}, monday=monday,
+                                   with_matrix=False)
     rules = constraints_for(db, community_id, util, min_size=low)
     rows = [i for i in range(len(pool)) if i not in rules.excluded]
     try:
@@ -117,11 +133,20 @@ def _check_feasible(db: Session, community_id: int, pool: list[int], monday: dat
     if len(bounds) < smallest:  # a later circle takes at most one from each earlier circle
         most = min(most, 1)
     if rounds > most:
-        errors["rounds"] = (
-            f"{len(rows)} members in circles of {smallest}{'' if low == high else ' or more'} "
-            f"can meet only new people for at most {most} round{'s' if most != 1 else ''}: "
-            f"plan {max(most, 1)} or fewer, or let people meet again where there is no "
-            "other way.")
+        errors["rounds"] = (ngettext(
+            "%(members)s members in circles of %(size)s can meet only new people for at most "
+            "%(num)d round: plan %(plan)s or fewer, or let people meet again where there is no "
+            "other way.",
+            "%(members)s members in circles of %(size)s can meet only new people for at most "
+            "%(num)d rounds: plan %(plan)s or fewer, or let people meet again where there is no "
+            "other way.", most, members=len(rows), size=smallest, plan=max(most, 1))
+            if low == high else ngettext(
+            "%(members)s members in circles of %(size)s or more can meet only new people for at "
+            "most %(num)d round: plan %(plan)s or fewer, or let people meet again where there "
+            "is no other way.",
+            "%(members)s members in circles of %(size)s or more can meet only new people for at "
+            "most %(num)d rounds: plan %(plan)s or fewer, or let people meet again where there "
+            "is no other way.", most, members=len(rows), size=smallest, plan=max(most, 1)))
 
 
 def set_aside_prefix(util: Utilities, excluded: dict[int, str]) -> str:
@@ -130,4 +155,5 @@ def set_aside_prefix(util: Utilities, excluded: dict[int, str]) -> str:
              for i, why in sorted(excluded.items())]
     if not aside:
         return ""
-    return f"with {'; '.join(aside[:3])}{' …' if len(aside) > 3 else ''} set aside, "
+    return _("with %(people)s set aside, ", people="; ".join(aside[:3]) + (" …" if len(aside) > 3
+                                                                         else ""))

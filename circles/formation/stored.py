@@ -5,25 +5,27 @@ from __future__ import annotations
 
 import copy
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, NotFound
 from circles.formation.problem import Break
+from circles.languages import term
 from circles.models import Circle, FormationRun, User
 
 
 def circle_name(round_no: int, index: int, offset: int = 0) -> str:
     """A planned circle's label before it is published and named: "Round 3 · Circle 2", with
     the run's round turned into the community's by ``offset`` (``round_offset``)."""
-    return f"Round {round_no + offset} · Circle {index + 1}"
+    return _("Round %(round)s · Circle %(number)s", round=round_no + offset, number=index + 1)
 
 
 def planned(run: FormationRun) -> list[list[list[int]]]:
     """A copy of the run's plan, round by round (refuses a run with no plan yet)."""
     rounds = (run.plan or {}).get("rounds")
     if not rounds:
-        raise Conflict("This run has no plan yet: run formation first.")
+        raise Conflict(_("This run has no plan yet: run formation first."))
     return copy.deepcopy(rounds)
 
 
@@ -67,7 +69,8 @@ def editable(db: Session, run_id: int) -> tuple[FormationRun, int]:
         raise NotFound("formation run")
     upcoming = next_round(db, run)
     if upcoming is None:
-        raise Conflict(f"This formation run is {run.status}: nothing is left to change."
-                       if run.status in ("discarded", "failed")
-                       else "Every round of this plan is published: nothing is left to change.")
+        raise Conflict(_("This formation run is %(status)s: nothing is left to change.",
+                         status=term(run.status)) if run.status in ("discarded", "failed")
+                       else _("Every round of this plan is published: nothing is left to "
+                              "change."))
     return run, upcoming

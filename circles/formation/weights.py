@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from circles.formation.pair_utility import DEFAULT_WEIGHTS
 from circles.models import Community
 
@@ -22,7 +24,7 @@ def check_weights(raw: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]
     errors: dict[str, str] = {}
     unknown = sorted(set(raw) - set(DEFAULT_WEIGHTS))
     if unknown:
-        errors["weights"] = f"Unknown weight: {', '.join(unknown)}."
+        errors["weights"] = _("Unknown weight: %(names)s.", names=", ".join(unknown))
     weights: dict[str, float] = {}
     for key in DEFAULT_WEIGHTS:
         if key not in raw or raw[key] in (None, ""):
@@ -30,10 +32,10 @@ def check_weights(raw: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]
         try:
             value = float(raw[key])
         except (TypeError, ValueError):
-            errors[key] = "Use a number from 0 to 100."
+            errors[key] = _("Use a number from 0 to 100.")
             continue
         if not 0 <= value <= MAX_WEIGHT:  # also refuses NaN, which compares false
-            errors[key] = "Use a number from 0 to 100."
+            errors[key] = _("Use a number from 0 to 100.")
         else:
             weights[key] = value
     return weights, errors

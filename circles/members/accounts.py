@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,7 +23,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-" + secrets.token_hex(
 def normalise_email(raw: str) -> str:
     """Check an address's syntax (no DNS look-up) and return it in its normal form."""
     if not raw.strip():
-        raise InvalidInput.field("email", "Type your e-mail address, e.g. ana@example.org.")
+        raise InvalidInput.field("email", _("Type your e-mail address, e.g. ana@example.org."))
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
@@ -31,10 +32,10 @@ def normalise_email(raw: str) -> str:
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput.field("password", f"Choose a password of at least {MIN_PASSWORD} "
-                                             "characters.")
+        raise InvalidInput.field("password", _("Choose a password of at least %(min)s "
+                                               "characters.", min=MIN_PASSWORD))
     if len(password) > MAX_PASSWORD:
-        raise InvalidInput.field("password", f"Use at most {MAX_PASSWORD} characters.")
+        raise InvalidInput.field("password", _("Use at most %(max)s characters.", max=MAX_PASSWORD))
 
 
 def sign_up(
@@ -50,13 +51,13 @@ def sign_up(
             errors.update(exc.errors)
     name = " ".join(display_name.split())
     if not name:
-        errors["display_name"] = "Tell us the name your circle should see."
+        errors["display_name"] = _("Tell us the name your circle should see.")
     if errors:
         raise InvalidInput(errors)
     email = normalise_email(email)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("An account with this e-mail already exists: log in, or reset your "
-                       "password if you forgot it.")
+        raise Conflict(_("An account with this e-mail already exists: log in, or reset "
+                         "your password if you forgot it."))
     user = User(
         email=email,
         password_hash=generate_password_hash(password),
@@ -73,7 +74,7 @@ def authenticate(db: Session, *, email: str, password: str) -> User:
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     if not check_password_hash(stored, password) or user is None or not user.is_active:
-        raise InvalidInput.field("password", "That e-mail and password do not match.")
+        raise InvalidInput.field("password", _("That e-mail and password do not match."))
     return user
 
 
@@ -106,7 +107,7 @@ def set_password(user: User, password: str) -> None:
 def change_password(user: User, *, current: str, new: str) -> None:
     """Change a password the member knows; the caller ends their other logins and tokens."""
     if not user.password_hash or not check_password_hash(user.password_hash, current):
-        raise InvalidInput.field("current_password", "That is not your current password.")
+        raise InvalidInput.field("current_password", _("That is not your current password."))
     if new == current:
-        raise InvalidInput.field("password", "Choose a password different from the old one.")
+        raise InvalidInput.field("password", _("Choose a password different from the old one."))
     set_password(user, new)

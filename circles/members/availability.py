@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from circles.members.local_time import clock_in
 
@@ -19,7 +21,7 @@ WEEK = 7 * 24 * 60
 SLOT = 5
 SLOTS = WEEK // SLOT
 MIN_OVERLAP = 60  # minutes a week a pair (and a circle) must share
-WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAY_SHORT = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
 
 
 def week_of(day: date) -> date:
@@ -113,7 +115,7 @@ def describe_common(masks: Iterable[np.ndarray], timezone: str = "UTC",
                 best, best_len = run_start, i - run_start
             run_start = None
     if best_len == SLOTS:
-        return "any time"
+        return _("any time")
     window = (best * SLOT, (best + best_len) * SLOT)
     return clock_in(timezone, describe_windows([window], timezone,
                                                week_of(today or date.today())))
@@ -208,4 +210,4 @@ def _days(days: list[int]) -> str:
         return f"{WEEKDAY_SHORT[days[0]]}–{WEEKDAY_SHORT[days[-1]]}"
     if len(days) == 2 and days[1] == days[0] + 1:
         return f"{WEEKDAY_SHORT[days[0]]}–{WEEKDAY_SHORT[days[1]]}"
-    return ", ".join(WEEKDAY_SHORT[d] for d in days)
+    return ", ".join(str(WEEKDAY_SHORT[d]) for d in days)

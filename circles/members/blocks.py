@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from circles.models import Block, User
 def block(db: Session, blocker: User, other: User) -> Block:
     """``blocker`` blocks ``other`` (someone whose profile they can see: the caller checks)."""
     if other.id == blocker.id:
-        raise Conflict("You cannot block yourself.")
+        raise Conflict(_("You cannot block yourself."))
     existing = db.scalar(select(Block).where(Block.blocker_id == blocker.id,
                                              Block.blocked_id == other.id))
     if existing is not None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,8 +29,7 @@ VERIFY_HOURS = 72
 CHANGE_HOURS = 24
 RESET_MINUTES = 60
 
-EXPIRED = "This link has expired. Ask for a new one: links stay valid for {limit}."
-USED = "This link was already used or is no longer valid. Ask for a new one."
+USED = _l("This link was already used or is no longer valid. Ask for a new one.")
 
 
 def _serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
@@ -46,7 +46,8 @@ def _read(secret: str, purpose: str, token: str, max_age: int, limit: str) -> di
     try:
         payload = _serializer(secret, purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise Conflict(EXPIRED.format(limit=limit)) from exc
+        raise Conflict(_("This link has expired. Ask for a new one: links stay valid for "
+                         "%(limit)s.", limit=limit)) from exc
     except BadSignature as exc:
         raise NotFound("link") from exc
     if not isinstance(payload, dict):
@@ -82,10 +83,11 @@ def send_verification(db: Session, user: User, secret: str) -> None:
 
 def verification_user(db: Session, token: str, secret: str) -> User:
     """The account a valid verification link belongs to (nothing changes)."""
-    payload = _read(secret, "verify", token, VERIFY_HOURS * 3600, f"{VERIFY_HOURS // 24} days")
+    payload = _read(secret, "verify", token, VERIFY_HOURS * 3600,
+                    ngettext("%(num)d day", "%(num)d days", VERIFY_HOURS // 24))
     user = _user(db, payload)
     if payload.get("e") != user.email:
-        raise Conflict(USED)
+        raise Conflict(str(USED))
     return user
 
 
@@ -105,10 +107,10 @@ def request_email_change(db: Session, user: User, *, new_email: str, password: s
     """Send a confirmation link to ``new_email`` and a notice to the current address;
     nothing changes until the link is opened. Returns the normalised new address."""
     if not user.password_hash or not check_password_hash(user.password_hash, password):
-        raise InvalidInput.field("password", "That is not your current password.")
+        raise InvalidInput.field("password", _("That is not your current password."))
     new = accounts.normalise_email(new_email)
     if new == user.email:
-        raise InvalidInput.field("email", "That is already your address.")
+        raise InvalidInput.field("email", _("That is already your address."))
     token = _serializer(secret, "change").dumps(
         {"u": user.id, "e": new, "f": _fingerprint(user.email)})
     with force_locale(_language(db, user)):
@@ -126,10 +128,11 @@ def request_email_change(db: Session, user: User, *, new_email: str, password: s
 
 def change_request(db: Session, token: str, secret: str) -> tuple[User, str]:
     """The account and new address of a valid, unused address-change link (nothing changes)."""
-    payload = _read(secret, "change", token, CHANGE_HOURS * 3600, f"{CHANGE_HOURS} hours")
+    payload = _read(secret, "change", token, CHANGE_HOURS * 3600,
+                    ngettext("%(num)d hour", "%(num)d hours", CHANGE_HOURS))
     user = _user(db, payload)
     if payload.get("f") != _fingerprint(user.email):
-        raise Conflict(USED)
+        raise Conflict(str(USED))
     return user, str(payload.get("e", ""))
 
 
@@ -138,7 +141,7 @@ def confirm_email_change(db: Session, token: str, secret: str) -> User:
     user, new = change_request(db, token, secret)
     taken = db.scalar(select(User.id).where(func.lower(User.email) == new, User.id != user.id))
     if taken is not None:
-        raise Conflict("Another account uses that address now; the change cannot be made.")
+        raise Conflict(_("Another account uses that address now; the change cannot be made."))
     old = user.email
     user.email, user.email_verified_at = new, utcnow()
     with force_locale(_language(db, user)):
@@ -173,10 +176,11 @@ def request_reset(db: Session, email: str, secret: str) -> None:
 
 def reset_user(db: Session, token: str, secret: str) -> User:
     """The account a valid, unused reset link belongs to."""
-    payload = _read(secret, "reset", token, RESET_MINUTES * 60, f"{RESET_MINUTES} minutes")
+    payload = _read(secret, "reset", token, RESET_MINUTES * 60,
+                    ngettext("%(num)d minute", "%(num)d minutes", RESET_MINUTES))
     user = _user(db, payload)
     if payload.get("f") != _fingerprint(user.password_hash):
-        raise Conflict(USED)
+        raise Conflict(str(USED))
     return user
 
 

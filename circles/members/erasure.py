@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
@@ -102,7 +103,7 @@ POLICY: dict[str, str] = {
 def confirm_password(user: User, password: str) -> None:
     """Erasure is asked for again with the password, so a borrowed browser cannot do it."""
     if not user.password_hash or not check_password_hash(user.password_hash, password):
-        raise InvalidInput.field("password", "That is not your password.")
+        raise InvalidInput.field("password", _("That is not your password."))
 
 
 def handover_needed(db: Session, user: User) -> list[Community]:
@@ -128,8 +129,8 @@ def erase_account(db: Session, user: User) -> None:
     blocked = handover_needed(db, user)
     if blocked:
         names = ", ".join(c.name for c in blocked)
-        raise Conflict(f"You are the only facilitator of {names}: make another member a "
-                       "facilitator there first, then delete your account.")
+        raise Conflict(_("You are the only facilitator of %(names)s: make another member a "
+                         "facilitator there first, then delete your account.", names=names))
     scrub = _scrubber(user)
     circle_ids = set(db.scalars(select(CircleMember.circle_id).where(
         CircleMember.user_id == user.id)))

@@ -13,6 +13,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -156,15 +158,15 @@ def end_everything(db: Session, user_id: int, *, keep: str | None = None) -> lis
 def browser_of(user_agent: str) -> str:
     """A short "Browser on system" description of a User-Agent string, for people."""
     ua = user_agent or ""
-    browser = next((name for key, name in _BROWSERS if key in ua), "A browser")
+    browser = next((str(name) for key, name in _BROWSERS if key in ua), _("A browser"))
     system = next((name for key, name in _SYSTEMS if key in ua), "")
-    return f"{browser} on {system}" if system else browser
+    return _("%(browser)s on %(system)s", browser=browser, system=system) if system else browser
 
 
 # Order matters: Edge and Opera announce Chrome too, Chrome announces Safari.
 _BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
              ("Chromium/", "Chromium"), ("Chrome/", "Chrome"), ("Safari/", "Safari"),
-             ("curl/", "curl"), ("python", "A script"))
+             ("curl/", "curl"), ("python", _l("A script")))
 _SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
             ("Windows", "Windows"), ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"),
             ("Linux", "Linux"))

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -28,10 +29,10 @@ from circles.models import (
 from circles.models.profiles import LEVELS
 
 BACKGROUND_FIELDS = {
-    "career_path": "Career path (e.g. career changer, first in family at university)",
-    "cultural_background": "Cultural background",
-    "gender": "Gender",
-    "age_band": "Age band",
+    "career_path": _l("Career path (e.g. career changer, first in family at university)"),
+    "cultural_background": _l("Cultural background"),
+    "gender": _l("Gender"),
+    "age_band": _l("Age band"),
 }
 ITEM_KINDS: dict[str, Any] = {
     "strength": Strength,
@@ -41,7 +42,11 @@ ITEM_KINDS: dict[str, Any] = {
     "success_criterion": SuccessCriterion,
     "availability": Availability,
 }
+#: English, as a roster's CSV names the days (circles/onboarding reads them); DAY_NAMES are
+#: the same days as the reader says them.
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+             _l("Saturday"), _l("Sunday"))
 
 
 @cache
@@ -56,16 +61,18 @@ def all_timezones() -> list[str]:
 def check_timezone(name: str) -> None:
     """Only names of the tz database we offer in the menu (no file paths, no "posixrules")."""
     if not name:
-        raise InvalidInput.field("timezone", "Choose your time zone from the list.")
+        raise InvalidInput.field("timezone", _("Choose your time zone from the list."))
     if name not in _known_timezones():
-        raise InvalidInput.field("timezone", f"{name!r} is not a time zone we know.")
+        raise InvalidInput.field("timezone", _("%(name)s is not a time zone we know.",
+                                                   name=repr(name)))
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput.field("timezone", f"{name!r} is not a time zone we know.") from exc
+        raise InvalidInput.field("timezone", _("%(name)s is not a time zone we know.",
+                                                   name=repr(name))) from exc
 
 
-NAME_MISSING = "Tell us the name your circle should see."
+NAME_MISSING = _l("Tell us the name your circle should see.")
 
 
 def _text(errors: dict[str, str], field: str, value: str | None, limit: int, *,
@@ -75,7 +82,8 @@ def _text(errors: dict[str, str], field: str, value: str | None, limit: int, *,
     if missing and not value:
         errors[field] = missing
     elif len(value) > limit:
-        errors[field] = f"Keep this under {limit} characters (it has {len(value)})."
+        errors[field] = _("Keep this under %(limit)s characters (it has %(length)s).",
+                           limit=limit, length=len(value))
     return value
 
 
@@ -83,7 +91,7 @@ def update_profile(db: Session, user: User, fields: dict[str, Any]) -> User:
     """Replace the profile's single-valued fields; nothing changes unless all are valid."""
     errors: dict[str, str] = {}
     name = " ".join(_text(errors, "display_name", fields.get("display_name"), 80,
-                          missing=NAME_MISSING).split())
+                          missing=str(NAME_MISSING)).split())
     organisation = _text(errors, "organisation", fields.get("organisation"), 120)
     department = _text(errors, "department", fields.get("department"), 120)
     bio = _text(errors, "bio", fields.get("bio"), 2000)
@@ -115,9 +123,10 @@ def _next_position(items: list[Any]) -> int:
 
 
 def _topic(db: Session, user: User, errors: dict[str, str], raw: str,
-           existing: list[Any] | None = None, what: str = "") -> tuple[str, str]:
+           existing: list[Any] | None = None, duplicate: str = "") -> tuple[str, str]:
     """``(label, key)`` of a topic entry, or a problem under ``errors["topic"]``; with
-    ``existing`` a topic already on that list is a duplicate, however it was spelled."""
+    ``existing`` a topic already on that list is a duplicate, however it was spelled, said
+    in the words ``duplicate`` (with a ``%(topic)s`` placeholder)."""
     try:
         label, key = canonical_topic(db, user.id, raw)
     except InvalidInput as exc:
@@ -125,16 +134,17 @@ def _topic(db: Session, user: User, errors: dict[str, str], raw: str,
         return "", ""
     same = next((item for item in existing or [] if item.topic_key == key), None)
     if same is not None:
-        errors["topic"] = f"{same.topic} is already one of your {what}."
+        errors["topic"] = duplicate % {"topic": same.topic}
     return label, key
 
 
 def add_strength(db: Session, user: User, *, topic: str, offer: str = "", level: str = "practised") -> Strength:
     errors: dict[str, str] = {}
-    label, key = _topic(db, user, errors, topic, user.strengths, "strengths")
+    label, key = _topic(db, user, errors, topic, user.strengths,
+                        _("%(topic)s is already one of your strengths."))
     offer = _text(errors, "offer", offer, 500)
     if level not in LEVELS:
-        errors["level"] = f"Choose one of: {', '.join(LEVELS)}."
+        errors["level"] = _("Choose one of: %(levels)s.", levels=", ".join(LEVELS))
     if errors:
         raise InvalidInput(errors)
     item = Strength(topic=label, topic_key=key, offer=offer, level=level,
@@ -145,7 +155,7 @@ def add_strength(db: Session, user: User, *, topic: str, offer: str = "", level:
 
 def add_question(db: Session, user: User, *, text: str, topic: str = "") -> Question:
     errors: dict[str, str] = {}
-    text = _text(errors, "text", text, 500, missing="Write the question you are working on.")
+    text = _text(errors, "text", text, 500, missing=_("Write the question you are working on."))
     label, key = _topic(db, user, errors, topic) if topic.strip() else ("", "")
     if errors:
         raise InvalidInput(errors)
@@ -156,7 +166,8 @@ def add_question(db: Session, user: User, *, text: str, topic: str = "") -> Ques
 
 def add_learning_goal(db: Session, user: User, *, topic: str, note: str = "") -> LearningGoal:
     errors: dict[str, str] = {}
-    label, key = _topic(db, user, errors, topic, user.learning_goals, "learning goals")
+    label, key = _topic(db, user, errors, topic, user.learning_goals,
+                        _("%(topic)s is already one of your learning goals."))
     note = _text(errors, "note", note, 500)
     if errors:
         raise InvalidInput(errors)
@@ -168,7 +179,8 @@ def add_learning_goal(db: Session, user: User, *, topic: str, note: str = "") ->
 
 def add_boundary(db: Session, user: User, *, topic: str) -> Boundary:
     errors: dict[str, str] = {}
-    label, key = _topic(db, user, errors, topic, user.boundaries, "boundaries")
+    label, key = _topic(db, user, errors, topic, user.boundaries,
+                        _("%(topic)s is already one of your boundaries."))
     if errors:
         raise InvalidInput(errors)
     item = Boundary(topic=label, topic_key=key, position=_next_position(user.boundaries))
@@ -179,18 +191,18 @@ def add_boundary(db: Session, user: User, *, topic: str) -> Boundary:
 def check_target_date(errors: dict[str, str], target_date: date | None, today: date) -> None:
     """A goal's "by when": a date after today and within five years (problem in ``errors``)."""
     if target_date is None:
-        errors["target_date"] = "Say by when (a date)."
+        errors["target_date"] = _("Say by when (a date).")
     elif target_date <= today:
-        errors["target_date"] = "Pick a date after today."
+        errors["target_date"] = _("Pick a date after today.")
     elif target_date > today + timedelta(days=5 * 366):
-        errors["target_date"] = "Pick a date within five years."
+        errors["target_date"] = _("Pick a date within five years.")
 
 
 def add_success_criterion(
     db: Session, user: User, *, text: str, target_date: date | None, today: date | None = None
 ) -> SuccessCriterion:
     errors: dict[str, str] = {}
-    text = _text(errors, "text", text, 500, missing="Say what would make this worthwhile.")
+    text = _text(errors, "text", text, 500, missing=_("Say what would make this worthwhile."))
     check_target_date(errors, target_date, today or date.today())
     if errors or target_date is None:
         raise InvalidInput(errors)
@@ -209,10 +221,10 @@ def parse_clock(value: str, field: str) -> int:
     try:
         hours, minutes = (int(part) for part in value.strip().split(":"))
     except ValueError as exc:
-        raise InvalidInput.field(field, "Use the form HH:MM, e.g. 09:30.") from exc
+        raise InvalidInput.field(field, _("Use the form HH:MM, e.g. 09:30.")) from exc
     total = hours * 60 + minutes
     if not (0 <= minutes < 60 and 0 <= total <= 1440):
-        raise InvalidInput.field(field, "Use a time between 00:00 and 24:00.")
+        raise InvalidInput.field(field, _("Use a time between 00:00 and 24:00."))
     return total
 
 
@@ -228,17 +240,18 @@ def add_availability(db: Session, user: User, *, weekday: int, start: str, end: 
     """Add a weekly window (member's own time zone); overlapping windows are refused."""
     errors: dict[str, str] = {}
     if weekday not in range(7):
-        errors["weekday"] = "Choose a day of the week."
+        errors["weekday"] = _("Choose a day of the week.")
     start_minute, end_minute = _clock(errors, start, "start"), _clock(errors, end, "end")
     if errors:
         raise InvalidInput(errors)
     if start_minute >= end_minute:
-        raise InvalidInput.field("end", "End after the start.")
+        raise InvalidInput.field("end", _("End after the start."))
     for window in user.availability:
         if window.weekday == weekday and window.start_minute < end_minute and start_minute < window.end_minute:
             raise InvalidInput.field(
-                "start", f"Overlaps your {WEEKDAYS[weekday]} window {format_clock(window.start_minute)}–"
-                f"{format_clock(window.end_minute)}."
+                "start", _("Overlaps your %(day)s window %(start)s–%(end)s.", day=DAY_NAMES[weekday],
+                           start=format_clock(window.start_minute),
+                           end=format_clock(window.end_minute))
             )
     item = Availability(weekday=weekday, start_minute=start_minute, end_minute=end_minute)
     user.availability.append(item)

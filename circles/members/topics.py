@@ -8,6 +8,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,9 +48,9 @@ def tidy_label(raw: str, *, field: str = "topic") -> str:
     """
     label = " ".join(raw.split()).strip(_EDGE_PUNCTUATION)
     if not label:
-        raise InvalidInput.field(field, "Name a topic.")
+        raise InvalidInput.field(field, _("Name a topic."))
     if len(label) > MAX_TOPIC:
-        raise InvalidInput.field(field, f"Keep a topic under {MAX_TOPIC} characters.")
+        raise InvalidInput.field(field, _("Keep a topic under %(max)s characters.", max=MAX_TOPIC))
     if label == label.lower():
         label = label[0].upper() + label[1:]
     return label
@@ -168,9 +169,9 @@ def map_topic(db: Session, community_id: int, key: str, topic_id: int) -> TopicA
     """Count a typed topic as one of the community's own from now on (formation included)."""
     topic = db.get(Topic, topic_id)
     if topic is None or topic.community_id != community_id:
-        raise InvalidInput.field("topic_id", "Choose one of this community's topics.")
+        raise InvalidInput.field("topic_id", _("Choose one of this community's topics."))
     if key not in {t.key for t in typed_topics(db, community_id)}:
-        raise InvalidInput.field("key", "That typed topic is not in use here any more.")
+        raise InvalidInput.field("key", _("That typed topic is not in use here any more."))
     alias = TopicAlias(community_id=community_id, key=key, topic_id=topic.id)
     db.add(alias)
     db.flush()
@@ -181,7 +182,7 @@ def adopt_topic(db: Session, community_id: int, key: str) -> Topic:
     """Add a typed topic to the vocabulary, spelled as most members typed it."""
     typed = next((t for t in typed_topics(db, community_id) if t.key == key), None)
     if typed is None:
-        raise InvalidInput.field("key", "That typed topic is not in use here any more.")
+        raise InvalidInput.field("key", _("That typed topic is not in use here any more."))
     return add_topic(db, community_id, typed.label)
 
 

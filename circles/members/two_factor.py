@@ -8,6 +8,7 @@ import secrets
 
 import pyotp
 import segno
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
 from circles.errors import Conflict, InvalidInput
@@ -47,10 +48,10 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     """Turn two-factor on once ``code`` proves the app holds ``secret``; returns the
     recovery codes, shown to the member once (only their hashes are kept)."""
     if user.totp_secret:
-        raise Conflict("Two-factor authentication is already on.")
+        raise Conflict(_("Two-factor authentication is already on."))
     if not pyotp.TOTP(secret).verify(_plain(code), valid_window=VALID_WINDOW):
-        raise InvalidInput.field("code", "That code does not match; check the app's clock "
-                                         "and type the six digits it shows now.")
+        raise InvalidInput.field("code", _("That code does not match; check the app's clock "
+                                           "and type the six digits it shows now."))
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
     user.totp_secret = secret
     user.recovery_codes = [_hash(code) for code in codes]
@@ -60,7 +61,7 @@ def enable(user: User, secret: str, code: str) -> list[str]:
 def disable(user: User, password: str) -> None:
     """Turn two-factor off after the member's password is given again."""
     if not user.password_hash or not check_password_hash(user.password_hash, password):
-        raise InvalidInput.field("password", "That is not your current password.")
+        raise InvalidInput.field("password", _("That is not your current password."))
     user.totp_secret = None
     user.recovery_codes = []
 

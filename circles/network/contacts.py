@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,8 @@ def _text(errors: dict[str, str], name: str, value: Any, limit: int, *,
     if missing and not text:
         errors[name] = missing
     elif len(text) > limit:
-        errors[name] = f"Keep this under {limit} characters (it has {len(text)})."
+        errors[name] = _("Keep this under %(limit)s characters (it has %(length)s).", limit=limit,
+                         length=len(text))
     return text
 
 
@@ -34,10 +36,11 @@ def _support(errors: dict[str, str], value: Any) -> list[str]:
     chosen = [value] if isinstance(value, str) else list(value or [])
     unknown = [str(v) for v in chosen if v not in SUPPORT_KINDS]
     if unknown:
-        errors["support"] = (f"{', '.join(unknown)} is not a kind of support; choose from "
-                             f"{', '.join(SUPPORT_KINDS.values()).lower()}.")
+        errors["support"] = _("%(unknown)s is not a kind of support; choose from %(kinds)s.",
+                              unknown=", ".join(unknown),
+                              kinds=", ".join(SUPPORT_KINDS.values()).lower())
     elif not chosen:
-        errors["support"] = "Choose at least one kind of support this person gives you."
+        errors["support"] = _("Choose at least one kind of support this person gives you.")
     return [kind for kind in SUPPORT_KINDS if kind in chosen]  # canonical order, no repeats
 
 
@@ -46,7 +49,7 @@ def _checked(fields: Mapping[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     values = {
         "name": _text(errors, "name", fields.get("name"), NAME_MAX,
-                      missing="Give their name (or a nickname only you will see)."),
+                      missing=_("Give their name (or a nickname only you will see).")),
         "context": str(fields.get("context") or ""),
         "context_name": _text(errors, "context_name", fields.get("context_name"),
                               CONTEXT_NAME_MAX),
@@ -54,7 +57,8 @@ def _checked(fields: Mapping[str, Any]) -> dict[str, Any]:
         "note": _text(errors, "note", fields.get("note"), NOTE_MAX),
     }
     if values["context"] not in CONTEXTS:
-        errors["context"] = f"Choose one of: {', '.join(CONTEXTS.values()).lower()}."
+        errors["context"] = _("Choose one of: %(levels)s.",
+                              levels=", ".join(CONTEXTS.values()).lower())
     if errors:
         raise InvalidInput(errors)
     return values

@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import networkx as nx
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -169,24 +171,23 @@ def _load(db: Session, user_id: int, *, second_ring: bool, include_external: boo
 
 def _how(evs: list[tuple[datetime, str]]) -> str:
     """The history of one of the ego's ties in words, for the graph's hover text."""
-    kinds = Counter(kind for _, kind in evs)
+    kinds = Counter(kind for _moment, kind in evs)
     parts = []
     if kinds["declared"] or kinds["imported"]:
-        parts.append("knew each other before Circles")
+        parts.append(_("knew each other before Circles"))
     if kinds["introduction"]:
-        parts.append("introduced through a mutual contact")
+        parts.append(_("introduced through a mutual contact"))
     if kinds["circle"]:
-        n = kinds["circle"]
-        parts.append("shared a circle" if n == 1 else f"shared {n} circles")
+        parts.append(ngettext("shared a circle", "shared %(num)d circles", kinds["circle"]))
     if kinds["session"]:
-        n = kinds["session"]
-        parts.append(f"{n} session{'s' if n != 1 else ''} together")
+        parts.append(ngettext("%(num)d session together", "%(num)d sessions together",
+                              kinds["session"]))
     if kinds["feedback"]:
-        n = kinds["feedback"]
-        parts.append(f"{n} feedback exchange{'s' if n != 1 else ''}")
+        parts.append(ngettext("%(num)d feedback exchange", "%(num)d feedback exchanges",
+                              kinds["feedback"]))
     first = first_met(evs).date().isoformat()
-    said = "; ".join(parts) or "connected"
-    return f"{said[0].upper()}{said[1:]} (first met {first})."
+    said = "; ".join(parts) or _("connected")
+    return _("%(how)s (first met %(date)s).", how=f"{said[0].upper()}{said[1:]}", date=first)
 
 
 def _is_new(moment: datetime, current: Round) -> bool:
@@ -241,7 +242,7 @@ def _picture(h: _History, before: datetime | None, current: Round, *, ring2: boo
                    new=_is_new(added, current), ring=1,
                    support=",".join(contact.support), note=contact.note)
         g.add_edge(h.ego, node, strength=EXTERNAL_STRENGTH, first_met=added.isoformat(),
-                   new=_is_new(added, current), how="Outside Circles (only you see this).")
+                   new=_is_new(added, current), how=_("Outside Circles (only you see this)."))
     return EgoNetwork(g, h.ego, current)
 
 
@@ -370,7 +371,7 @@ def my_network(db: Session, user_id: int, *, second_ring: bool = False) -> dict[
         "edges": [{"id": f"{u}-{v}", "source": str(u), "target": str(v),
                    "strength": d["strength"], "strong": d["strength"] >= STRONG,
                    "new": d["new"], "first_met": d["first_met"],
-                   "how": d.get("how", "They know each other.")}
+                   "how": d.get("how", _("They know each other."))}
                   for u, v, d in g.edges(data=True)],
         "systems": sorted({s for _, s in g.nodes(data="system") if s}),
         "metrics": metrics,

@@ -23,10 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from circles.communities.rounds import round_numbers
+from circles.languages import current_language
+from circles.members.local_time import local_time
 from circles.models import (
     Circle,
     CircleMember,
@@ -199,12 +202,13 @@ def timeline(starts: list[datetime], labels: dict[datetime, str] | None = None) 
     numbered in order ("Round 3")."""
     starts = sorted(set(starts))
     if not starts:
-        return [Round(0, "Now", None, None)]
+        return [Round(0, _("Now"), None, None)]
     ends: list[datetime | None] = [*starts[1:], None]
-    rounds = [Round(0, "Before Circles", None, starts[0])]
+    rounds = [Round(0, _("Before Circles"), None, starts[0])]
     for number, (at, until) in enumerate(zip(starts, ends, strict=True), start=1):
-        label = (labels or {}).get(at, f"Round {number}")
-        rounds.append(Round(number, label if until is not None else f"{label} (now)", at, until))
+        label = (labels or {}).get(at) or _("Round %(number)s", number=number)
+        rounds.append(Round(number, label if until is not None
+                            else _("%(round)s (now)", round=label), at, until))
     return rounds
 
 
@@ -284,8 +288,9 @@ def community_starts(db: Session, community_id: int) -> dict[datetime, str]:
     labelled: dict[datetime, str] = {}
     for key, at in sorted(starts.items(), key=lambda item: item[1]):
         if key[0] == "hand":
-            label = f"Formed by hand, {at:%d %b}"
+            label = _("Formed by hand, %(day)s", day=local_time(at.date(), "short", zone=None,
+                                                                language=current_language()))
         else:
-            label = f"Round {numbers[key]}"
+            label = _("Round %(number)s", number=numbers[key])
         labelled[at] = " · ".join(filter(None, (labelled.get(at), label)))
     return labelled

@@ -10,13 +10,15 @@ facilitator. Either may change or withdraw what they share afterwards.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from circles.errors import InvalidInput, NotFound
 from circles.models import User
 from circles.models.introductions import MAX_CONTACT, SHARES, Introduction
 
 MIN_CONTACT = 3
-CHOOSE = "Choose what to share: your e-mail address, another way to reach you, or nothing."
+CHOOSE = _l("Choose what to share: your e-mail address, another way to reach you, or "
+            "nothing.")
 
 
 def check_contact(errors: dict[str, str], shares: str, contact: str) -> tuple[str, str]:
@@ -24,13 +26,13 @@ def check_contact(errors: dict[str, str], shares: str, contact: str) -> tuple[st
     ``contact``); the line is kept only when "another way" is chosen."""
     line = " ".join((contact or "").split())
     if shares not in SHARES:
-        errors["shares"] = CHOOSE
+        errors["shares"] = str(CHOOSE)
     elif shares == "other" and len(line) < MIN_CONTACT:
-        errors["contact"] = ("Write how they can reach you, e.g. a phone number or a profile "
-                             "link, or choose your e-mail address.")
+        errors["contact"] = _("Write how they can reach you, e.g. a phone number or a profile "
+                              "link, or choose your e-mail address.")
     elif shares == "other" and len(line) > MAX_CONTACT:
-        errors["contact"] = (f"Keep the way to reach you under {MAX_CONTACT} characters "
-                             f"(this has {len(line)}).")
+        errors["contact"] = _("Keep the way to reach you under %(max)s characters (this has "
+                              "%(length)s).", max=MAX_CONTACT, length=len(line))
     return shares, line if shares == "other" else ""
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import and_, or_, select
@@ -36,7 +37,7 @@ from circles.network.ties import add_tie, ordered
 from circles.notify.notifications import notify
 
 MAX_BROKERS = 30  # the strongest contacts asked for their contacts: the best brokers anyway
-NOT_AHEAD = "This introduction did not go ahead."
+NOT_AHEAD = _l("This introduction did not go ahead.")
 HISTORY = 20
 
 
@@ -86,9 +87,10 @@ def _best_broker(options: list[tuple[float, int]], people: dict[int, User]) -> i
 
 
 def _suggestion(target: User, broker: User, topics: list[str]) -> Suggestion:
-    listed = ", ".join(topics[:-1]) + (" and " if len(topics) > 1 else "") + topics[-1]
-    why = (f"{target.display_name} offers {listed}, which you are working on; "
-           f"{broker.display_name} knows you both.")
+    listed = _("%(topics)s and %(last)s", topics=", ".join(topics[:-1]),
+               last=topics[-1]) if len(topics) > 1 else topics[-1]
+    why = _("%(target)s offers %(topics)s, which you are working on; %(broker)s knows you "
+            "both.", target=target.display_name, topics=listed, broker=broker.display_name)
     return Suggestion(target.id, target.display_name, target.organisation, target.department,
                       broker.id, broker.display_name, tuple(topics), why)
 
@@ -163,7 +165,8 @@ def _text(errors: dict[str, str], name: str, value: str, missing: str) -> str:
     if not value:
         errors[name] = missing
     elif len(value) > MAX_TEXT:
-        errors[name] = f"Keep it under {MAX_TEXT} characters (this has {len(value)})."
+        errors[name] = _("Keep it under %(max)s characters (this has %(length)s).", max=MAX_TEXT,
+                         length=len(value))
     return value
 
 
@@ -172,28 +175,29 @@ def request_introduction(db: Session, requester: User, target_id: int, broker_id
     """Ask ``broker_id``, a contact of both, to introduce ``requester`` to ``target_id``;
     ``shares``/``contact``: how the other may reach the requester once both said yes."""
     errors: dict[str, str] = {}
-    reason = _text(errors, "reason", reason, "Say in a line why you would like to meet them.")
+    reason = _text(errors, "reason", reason, _("Say in a line why you would like to meet them."))
     shares, contact = check_contact(errors, shares, contact)
     mine = neighbours(db, requester.id)
     target = None if target_id == requester.id else db.get(User, target_id)
     shared = _shared_communities(db, requester.id, target_id) if target is not None else []
     if target_id == requester.id:
-        errors["target_id"] = "You cannot ask to be introduced to yourself."
+        errors["target_id"] = _("You cannot ask to be introduced to yourself.")
     elif (target is None or not target.is_active or not shared
           or blocks.between(db, requester.id, target_id)):
-        errors["target_id"] = "Choose someone from one of your communities."
+        errors["target_id"] = _("Choose someone from one of your communities.")
     elif target_id in mine:
-        errors["target_id"] = f"You are already connected with {target.display_name}."
+        errors["target_id"] = _("You are already connected with %(name)s.",
+                                 name=target.display_name)
     elif (earlier := _earlier_request(db, requester.id, target_id)) is not None:
         errors["target_id"] = (
-            f"You already asked to meet {target.display_name}; that request is still open."
-            if earlier.is_open else
-            f"An earlier request to meet {target.display_name} did not go ahead.")
+            _("You already asked to meet %(name)s; that request is still open.",
+              name=target.display_name) if earlier.is_open else
+            _("An earlier request to meet %(name)s did not go ahead.", name=target.display_name))
     if (broker_id in (requester.id, target_id) or broker_id not in mine
             or blocks.between(db, requester.id, broker_id)
             or blocks.between(db, target_id, broker_id)
             or ("target_id" not in errors and target_id not in neighbours(db, broker_id))):
-        errors["broker_id"] = "Choose someone who knows you both."
+        errors["broker_id"] = _("Choose someone who knows you both.")
     if errors:
         raise InvalidInput(errors)
     with_broker = set(_shared_communities(db, requester.id, target_id, broker_id))
@@ -234,7 +238,7 @@ def introduction_for(db: Session, user: User, intro_id: int, role: str | None = 
 
 def _waiting(intro: Introduction, status: str) -> None:
     if intro.status != status:
-        raise Conflict("This introduction is no longer waiting for you.")
+        raise Conflict(_("This introduction is no longer waiting for you."))
 
 
 def _close(intro: Introduction, status: str) -> Introduction:
@@ -249,7 +253,7 @@ def broker_agree(db: Session, broker: User, intro_id: int, note: str) -> Introdu
     intro = introduction_for(db, broker, intro_id, "broker")
     _waiting(intro, "requested")
     errors: dict[str, str] = {}
-    note = _text(errors, "note", note, "Write a line introducing them to each other.")
+    note = _text(errors, "note", note, _("Write a line introducing them to each other."))
     if errors:
         raise InvalidInput(errors)
     intro.status, intro.broker_note, intro.brokered_at = "brokered", note, utcnow()
@@ -310,7 +314,7 @@ def decline(db: Session, user: User, intro_id: int) -> Introduction:
 def withdraw(db: Session, requester: User, intro_id: int) -> Introduction:
     intro = introduction_for(db, requester, intro_id, "requester")
     if not intro.is_open:
-        raise Conflict("This request is already closed.")
+        raise Conflict(_("This request is already closed."))
     return _close(intro, "withdrawn")
 
 
@@ -319,22 +323,26 @@ def status_line(intro: Introduction, viewer_id: int) -> str:
     requester, target = intro.requester.display_name, intro.target.display_name
     if intro.status == "accepted":
         if viewer_id == intro.broker_id:
-            return f"{requester} and {target} are now connected."
+            return _("%(requester)s and %(target)s are now connected.", requester=requester,
+                     target=target)
         other = target if viewer_id == intro.requester_id else requester
-        return f"Introduced: you are now connected with {other}."
+        return _("Introduced: you are now connected with %(name)s.", name=other)
     if viewer_id == intro.requester_id:
-        return {"withdrawn": "You withdrew this request."}.get(
-            intro.status, "Waiting for replies." if intro.is_open else NOT_AHEAD)
+        if intro.status == "withdrawn":
+            return _("You withdrew this request.")
+        return _("Waiting for replies.") if intro.is_open else str(NOT_AHEAD)
     if viewer_id == intro.broker_id:
         if intro.status == "requested":
-            return f"{requester} asks you to introduce them to {target}."
+            return _("%(requester)s asks you to introduce them to %(target)s.",
+                     requester=requester, target=target)
         if intro.status == "brokered":
-            return f"You introduced them; waiting for {target} to reply."
+            return _("You introduced them; waiting for %(name)s to reply.", name=target)
         declined_by_me = intro.status == "declined" and intro.brokered_at is None
-        return "You declined to introduce them." if declined_by_me else NOT_AHEAD
+        return _("You declined to introduce them.") if declined_by_me else str(NOT_AHEAD)
     if intro.status == "brokered":
-        return f"{intro.broker.display_name} would like to introduce you to {requester}."
-    return "You declined this introduction." if intro.status == "declined" else NOT_AHEAD
+        return _("%(broker)s would like to introduce you to %(requester)s.",
+                 broker=intro.broker.display_name, requester=requester)
+    return _("You declined this introduction.") if intro.status == "declined" else str(NOT_AHEAD)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -23,7 +24,7 @@ def add_tie(db: Session, a: int, b: int, *, source: str, community_id: int | Non
             declared_by_id: int | None = None) -> Tie:
     """Record that two people know each other well; an existing tie is returned as it is."""
     if a == b:
-        raise InvalidInput.field("other", "A tie links two different people.")
+        raise InvalidInput.field("other", _("A tie links two different people."))
     existing = find_tie(db, a, b)
     if existing is not None:
         return existing

@@ -16,8 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from circles.errors import InvalidInput
-from circles.members.profiles import WEEKDAYS, check_timezone
+from circles.members.profiles import DAY_NAMES, WEEKDAYS, check_timezone
 from circles.members.topics import MAX_TOPIC, tidy_label
 
 PROFILE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -64,22 +67,27 @@ def _topics(cell: str, column: str, problems: dict[str, str]) -> list[str]:
         if label.casefold() not in {known.casefold() for known in labels}:
             labels.append(label)
     if len(labels) > MAX_ITEMS:
-        problems[column] = f"{len(labels)} entries; give at most {MAX_ITEMS}"
+        problems[column] = ngettext("%(count)s entry; give at most %(max)s",
+                                     "%(count)s entries; give at most %(max)s", len(labels),
+                                     count=len(labels), max=MAX_ITEMS)
     return labels
 
 
 def _questions(cell: str, problems: dict[str, str]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for entry in _entries(cell, "|"):
-        topic, _, text = entry.partition(":")
+        topic, _colon, text = entry.partition(":")
         if not text.strip() or len(topic.strip()) > MAX_TOPIC:
             topic, text = "", entry
         if len(text.strip()) > MAX_QUESTION:
-            problems["questions"] = (f"a question of {len(text.strip())} characters is too "
-                                     f"long (at most {MAX_QUESTION})")
+            problems["questions"] = _("a question of %(length)s characters is too long (at "
+                                       "most %(max)s)", length=len(text.strip()),
+                                       max=MAX_QUESTION)
         found.append((topic.strip(), text.strip()))
     if len(found) > MAX_ITEMS:
-        problems["questions"] = f"{len(found)} questions; give at most {MAX_ITEMS}"
+        problems["questions"] = ngettext("%(count)s question; give at most %(max)s",
+                                          "%(count)s questions; give at most %(max)s",
+                                          len(found), count=len(found), max=MAX_ITEMS)
     return found
 
 
@@ -106,17 +114,18 @@ def _windows(cell: str, problems: dict[str, str]) -> list[tuple[int, int, int]]:
         start = _minutes(match["start"]) if match else None
         end = _minutes(match["end"]) if match else None
         if match is None or days is None or start is None or end is None:
-            problems["availability"] = (f"'{entry}' is not a weekly window like "
-                                        "'Tue 12:00-13:30' or 'Mon-Fri 09:00-10:00'")
+            problems["availability"] = _("'%(entry)s' is not a weekly window like "
+                                          "'Tue 12:00-13:30' or 'Mon-Fri 09:00-10:00'",
+                                          entry=entry)
             continue
         if start >= end:
-            problems["availability"] = f"'{entry}' ends before it starts"
+            problems["availability"] = _("'%(entry)s' ends before it starts", entry=entry)
             continue
         windows.extend((day, start, end) for day in days)
     taken: dict[int, list[tuple[int, int]]] = {}
     for day, start, end in windows:
         if any(start < b and a < end for a, b in taken.get(day, [])):
-            problems["availability"] = f"two windows overlap on {WEEKDAYS[day]}"
+            problems["availability"] = _("two windows overlap on %(day)s", day=DAY_NAMES[day])
         taken.setdefault(day, []).append((start, end))
     return windows
 
@@ -136,6 +145,6 @@ def read_profile(cells: dict[str, str]) -> tuple[ProfileCells, dict[str, str]]:
             check_timezone(zone)
             profile.timezone = zone
         except InvalidInput:
-            problems["timezone"] = (f"'{zone}' is not a time zone; use a name like "
-                                    "'Europe/London' or 'America/New_York'")
+            problems["timezone"] = _("'%(zone)s' is not a time zone; use a name like "
+                                      "'Europe/London' or 'America/New_York'", zone=zone)
     return profile, problems

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import combinations
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -111,7 +113,10 @@ class ImportPreview:
         for name, report in (("members_csv", self.members), ("ties_csv", self.ties)):
             if report is not None and report.problems:
                 more = len(report.problems) - 1
-                errors[name] = report.problems[0] + (f" (and {more} more)" if more else "")
+                errors[name] = ngettext("%(problem)s (and %(num)d more)",
+                                        "%(problem)s (and %(num)d more)", more,
+                                        problem=report.problems[0]) if more \
+                    else report.problems[0]
         return errors
 
 
@@ -160,21 +165,23 @@ def parse_members_csv(text: str | bytes) -> MembersReport:
         for column, message in profile_problems.items():
             problem(column, message)
         if not row.name:
-            problem("name", "a name is required")
+            problem("name", _("a name is required"))
         if not raw_email:
-            problem("email", "an e-mail address is required")
+            problem("email", _("an e-mail address is required"))
         else:
             try:
                 row.email, row.email_valid = normalise_email(raw_email), True
             except InvalidInput:
                 row.email = raw_email
-                problem("email", f"'{raw_email}' is not a valid e-mail address")
+                problem("email", _("'%(email)s' is not a valid e-mail address", email=raw_email))
         for name, limit in LIMITS.items():
             length = len(getattr(row, name))
             if length > limit:
-                problem(name, f"{length} characters is too long (at most {limit})")
+                problem(name, _("%(length)s characters is too long (at most %(max)s)",
+                                length=length, max=limit))
         if row.email_valid and row.email in first_line:
-            problem("email", f"'{row.email}' is also on line {first_line[row.email]}")
+            problem("email", _("'%(email)s' is also on line %(line)s", email=row.email,
+                               line=first_line[row.email]))
         first_line.setdefault(row.email, line)
         report.rows.append(row)
     return report
@@ -199,18 +206,18 @@ def parse_ties_csv(text: str | bytes, known_emails: Iterable[str]) -> TiesReport
             except InvalidInput:
                 setattr(row, name, raw)
                 valid = False
-                problem(name, f"'{raw}' is not a valid e-mail address" if raw
-                        else "an e-mail address is required")
+                problem(name, _("'%(email)s' is not a valid e-mail address", email=raw) if raw
+                        else _("an e-mail address is required"))
                 continue
             if getattr(row, name) not in known:
                 valid = False
-                problem(name, f"'{getattr(row, name)}' is neither in the members file "
-                              "nor a member of this community")
+                problem(name, _("'%(email)s' is neither in the members file nor a member "
+                                "of this community", email=getattr(row, name)))
         pair = frozenset((row.email_a, row.email_b))
         if valid and len(pair) == 1:
-            problem(None, f"both columns name the same person ('{row.email_a}')")
+            problem(None, _("both columns name the same person ('%(email)s')", email=row.email_a))
         elif valid and pair in first_line:
-            problem(None, f"the same two people as line {first_line[pair]}")
+            problem(None, _("the same two people as line %(line)s", line=first_line[pair]))
         first_line.setdefault(pair, line)
         report.rows.append(row)
     return report
@@ -236,9 +243,9 @@ def _teams(report: MembersReport) -> list[list[MemberRow]]:
     for rows in teams.values():
         if len(rows) > MAX_TEAM:
             report.file_problems.append(
-                f"Team '{rows[0].team}' has {len(rows)} people; existing-team ties are meant for "
-                f"people who work closely, at most {MAX_TEAM}. Put larger groups in the "
-                "department column instead."
+                _("Team '%(team)s' has %(count)s people; existing-team ties are meant for "
+                  "people who work closely, at most %(max)s. Put larger groups in the "
+                  "department column instead.", team=rows[0].team, count=len(rows), max=MAX_TEAM)
             )
     return [rows for rows in teams.values() if len(rows) > 1]
 
@@ -283,8 +290,8 @@ def import_members(db: Session, community: Community, members_text: str,
     try:
         db.flush()
     except IntegrityError as exc:
-        raise Conflict("Someone joined or signed up with one of these e-mails during the import. "
-                       "Upload the file again to see who is new.") from exc
+        raise Conflict(_("Someone joined or signed up with one of these e-mails during the "
+                         "import. Upload the file again to see who is new.")) from exc
     with db.no_autoflush:
         for user, profile in fresh:
             fill_profile(db, user, profile)

@@ -9,7 +9,12 @@ import io
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-UTF8_HELP = "Save it as “CSV UTF-8” (in Excel: File › Save As › CSV UTF-8) and upload it again."
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+UTF8_HELP = _l("Save it as “CSV UTF-8” (in Excel: File › Save As › CSV UTF-8) and upload it "
+                "again.")
 
 
 class Row(Protocol):
@@ -51,15 +56,18 @@ class Table:
 
     def flag(self, row: Row, column: str | None, message: str) -> None:
         """Record a problem as "line 7, email: …", naming the column as the file does."""
-        where = f"line {row.line}" + (f", {self.headers.get(column, column)}" if column else "")
-        row.problems.append(f"{where}: {message}")
+        row.problems.append(
+            _("line %(line)s, %(column)s: %(problem)s", line=row.line,
+              column=self.headers.get(column, column), problem=message) if column
+            else _("line %(line)s: %(problem)s", line=row.line, problem=message))
 
     def flag_stray(self, row: Row, cells: list[str]) -> None:
         """A value in a column the header row does not name would be lost silently."""
         for index, cell in enumerate(cells):
             if cell.strip() and index not in self.columns.values():
-                self.flag(row, None, f"column {index + 1} holds '{cell.strip()}' but the header "
-                                     "row gives that column no name")
+                self.flag(row, None, _("column %(number)s holds '%(value)s' but the header "
+                                       "row gives that column no name", number=index + 1,
+                                       value=cell.strip()))
                 return
 
 
@@ -68,13 +76,14 @@ def decode(data: str | bytes) -> tuple[str, str | None]:
     if isinstance(data, str):
         return data.removeprefix("\ufeff"), None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "", f"The file is UTF-16 text, not UTF-8. {UTF8_HELP}"
+        return "", _("The file is UTF-16 text, not UTF-8. %(help)s", help=UTF8_HELP)
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return "", (f"The file is not UTF-8 text: line {line} holds the byte "
-                    f"0x{data[exc.start]:02X}, which UTF-8 does not allow. {UTF8_HELP}")
+        return "", _("The file is not UTF-8 text: line %(line)s holds the byte 0x%(byte)s, "
+                     "which UTF-8 does not allow. %(help)s", line=line,
+                     byte=f"{data[exc.start]:02X}", help=UTF8_HELP)
 
 
 def header_key(raw: str) -> str:
@@ -98,7 +107,8 @@ def _records(text: str) -> list[tuple[int, list[str]]]:
                 records.append((last + 1, cells))
             last = reader.line_num
     except csv.Error as exc:
-        raise ValueError(f"line {reader.line_num}: the file is not valid CSV ({exc}).") from exc
+        raise ValueError(_("line %(line)s: the file is not valid CSV (%(error)s).",
+                           line=reader.line_num, error=exc)) from exc
     return records
 
 
@@ -106,8 +116,8 @@ def _map_header(table: Table, header: list[str], aliases: dict[str, tuple[str, .
                 required: tuple[str, ...], example: tuple[str, ...]) -> list[str]:
     data_cell = next((cell.strip() for cell in header if "@" in cell), None)
     if data_cell is not None:
-        return [(f"The first row looks like data ('{data_cell}'): add a header row naming the "
-                 f"columns, e.g. {','.join(example)}.")]
+        return [_("The first row looks like data ('%(cell)s'): add a header row naming the "
+                  "columns, e.g. %(example)s.", cell=data_cell, example=",".join(example))]
     lookup = {alias: name for name, names in aliases.items() for alias in (name, *names)}
     problems, unknown = [], []
     for index, raw in enumerate(header):
@@ -117,19 +127,39 @@ def _map_header(table: Table, header: list[str], aliases: dict[str, tuple[str, .
         if name is None:
             unknown.append(f"'{raw.strip()}'")
         elif name in table.columns:
-            problems.append(f"The columns '{table.headers[name]}' and '{raw.strip()}' both "
-                            f"give the {name}; keep one of them.")
+            problems.append(_("The columns '%(first)s' and '%(second)s' both give the "
+                              "%(name)s; keep one of them.", first=table.headers[name],
+                              second=raw.strip(), name=name))
         else:
             table.columns[name], table.headers[name] = index, raw.strip()
     if unknown:
-        problems.append(f"Unknown column{'s' * (len(unknown) > 1)} {', '.join(unknown)}. "
-                        f"Accepted columns: {', '.join(aliases)}; rename or remove the others.")
+        problems.append(ngettext(
+            "Unknown column %(columns)s. Accepted columns: %(accepted)s; rename or remove "
+            "the others.",
+            "Unknown columns %(columns)s. Accepted columns: %(accepted)s; rename or remove "
+            "the others.", len(unknown), columns=", ".join(unknown), accepted=", ".join(aliases)))
     missing = [name for name in required if name not in table.columns]
     if missing:
-        problems.append(f"Missing required column{'s' * (len(missing) > 1)}: "
-                        f"{', '.join(missing)}. The first row must name the columns, e.g. "
-                        f"{','.join(example)}.")
+        problems.append(ngettext(
+            "Missing required column: %(columns)s. The first row must name the columns, e.g. "
+            "%(example)s.",
+            "Missing required columns: %(columns)s. The first row must name the columns, "
+            "e.g. %(example)s.", len(missing), columns=", ".join(missing),
+            example=",".join(example)))
     return problems
+
+
+def _too_many(noun: str, count: int, limit: int) -> str:
+    """A file with more rows than one import takes, in words (``noun``: members or ties)."""
+    if noun == "ties":
+        return ngettext("The file has %(count)s tie; import at most %(max)s at a time (split it "
+                        "into smaller files).", "The file has %(count)s ties; import at most "
+                        "%(max)s at a time (split it into smaller files).", count,
+                        count=f"{count:,}", max=f"{limit:,}")
+    return ngettext("The file has %(count)s member; import at most %(max)s at a time (split it "
+                    "into smaller files).", "The file has %(count)s members; import at most "
+                    "%(max)s at a time (split it into smaller files).", count,
+                    count=f"{count:,}", max=f"{limit:,}")
 
 
 def read_table(report: Report[R], data: str | bytes, aliases: dict[str, tuple[str, ...]], *,
@@ -137,11 +167,12 @@ def read_table(report: Report[R], data: str | bytes, aliases: dict[str, tuple[st
                example: tuple[str, ...] = ()) -> Table:
     """Decode ``data`` into ``report.text`` and map its header; problems of the whole file
     go to ``report.file_problems`` and leave the table without rows. ``example`` is the
-    header row suggested to a file without one (default: every accepted column)."""
+    header row suggested to a file without one (default: every accepted column); ``noun``
+    ("members" or "ties") says what the rows are."""
     table = Table()
     report.text, problem = decode(data)
     if problem is None and not report.text.strip():
-        problem = "The file is empty."
+        problem = _("The file is empty.")
     try:
         records = _records(report.text) if problem is None else []
     except ValueError as exc:
@@ -149,13 +180,13 @@ def read_table(report: Report[R], data: str | bytes, aliases: dict[str, tuple[st
     if problem is not None:
         report.file_problems.append(problem)
         return table
-    (_, header), *rows = records
+    (_line, header), *rows = records
     problems = _map_header(table, header, aliases, required, example or tuple(aliases))
     if not problems and not rows:
-        problems.append(f"The file has a header row but no {noun}.")
+        problems.append(_("The file has a header row but no ties.") if noun == "ties"
+                        else _("The file has a header row but no members."))
     elif not problems and len(rows) > max_rows:
-        problems.append(f"The file has {len(rows):,} {noun}; import at most {max_rows:,} at a "
-                        "time (split it into smaller files).")
+        problems.append(_too_many(noun, len(rows), max_rows))
     report.file_problems.extend(problems)
     if not problems:
         table.rows = rows

@@ -277,7 +277,7 @@ def join_post(code: str) -> ResponseReturnValue:
 def _join(code: str, *, accepted: bool = False) -> ResponseReturnValue:
     community = communities.community_by_invite(db(), code)
     if not current_member().email_verified:
-        flash(communities.VERIFY_FIRST.format(email=current_member().email), "info")
+        flash(communities.verify_first(current_member().email), "info")
         return redirect(url_for("communities.join", code=code))
     if community.conduct and not accepted and request.endpoint != "communities.join_post":
         return redirect(url_for("communities.join", code=code))  # read it before joining

@@ -52,7 +52,22 @@ NOT_FOR_PEOPLE = {"security_event", "info", "warning", "error", "debug", "except
 #: Not text a person reads: headers, nouns ``NotFound(...)`` takes (circles/errors.py turns
 #: each into a whole translated sentence), the iCalendar product id.
 TECHNICAL = re.compile(r"attachment; filename|private, no-|^English$|^formation run$"
-                       r"|^(From|To|Subject)$|^swap proposal$|^agenda item$|^-//")
+                       r"|^(From|To|Subject)$|^swap proposal$|^agenda item$|^-//"
+                       r"|^Factory$")
+#: Module constants whose strings nobody reads in the interface: notes for developers kept
+#: beside the code (erasure's ``POLICY``, the export's ``EXPORTED``/``NOT_EXPORTED``, which
+#: tests check against the tables), CLDR date patterns and time-zone ids (local_time), the
+#: English day names a roster's CSV is read with, the authenticator app's issuer id, and
+#: browser and system names found in a User-Agent; and the words erasure writes into the
+#: database in a former member's place and the words circles are named after (stored text
+#: stays English, as the rest of it), as is the reason formation's solve keeps for a member it
+#: sets aside (``SET_ASIDE``); the header names a CSV upload accepts, and a row's
+#: status (a key); and a module's ``__all__``.
+TECHNICAL_CONSTANTS = {"POLICY", "EXPORTED", "NOT_EXPORTED", "PATTERNS", "UTC_NAMES",
+                       "WEEKDAYS", "ISSUER", "_BROWSERS", "_SYSTEMS", "FORMER_MEMBER",
+                       "TOMBSTONE", "WORDS", "PROFILE_COLUMNS", "BASIC_COLUMNS",
+                       "TIE_COLUMNS", "ALREADY_MEMBER", "__all__",
+                       "SET_ASIDE"}
 
 
 def python_strings(source: str) -> Iterator[tuple[int, str]]:
@@ -69,7 +84,7 @@ def python_strings(source: str) -> Iterator[tuple[int, str]]:
             continue
         if isinstance(parents.get(node), ast.Expr):  # a docstring
             continue
-        if not _inside_call(node, parents):
+        if not _inside_call(node, parents) and not _in_technical_constant(node, parents):
             yield node.lineno, text
 
 
@@ -82,6 +97,18 @@ def _inside_call(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
             if name in MARKED or name in NOT_FOR_PEOPLE:
                 return True
         if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Lambda)):
+            return False
+    return False
+
+
+def _in_technical_constant(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether ``node`` is part of a module constant named in ``TECHNICAL_CONSTANTS``."""
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            return any(isinstance(t, ast.Name) and t.id in TECHNICAL_CONSTANTS for t in targets)
+        if isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Lambda):
             return False
     return False
 
