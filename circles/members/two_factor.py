@@ -4,7 +4,10 @@ from an authenticator app, with single-use recovery codes for a lost phone."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+import time
+from datetime import UTC, datetime
 
 import pyotp
 import segno
@@ -49,11 +52,12 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     recovery codes, shown to the member once (only their hashes are kept)."""
     if user.totp_secret:
         raise Conflict(_("Two-factor authentication is already on."))
-    if not pyotp.TOTP(secret).verify(_plain(code), valid_window=VALID_WINDOW):
+    step = code_step(secret, _plain(code))
+    if step is None:
         raise InvalidInput.field("code", _("That code does not match; check the app's clock "
                                            "and type the six digits it shows now."))
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
-    user.totp_secret = secret
+    user.totp_secret, user.totp_last_step = secret, step
     user.recovery_codes = [_hash(code) for code in codes]
     return codes
 
@@ -66,14 +70,29 @@ def disable(user: User, password: str) -> None:
     user.recovery_codes = []
 
 
+def code_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The time step (30 s) whose app code ``code`` is, within ``VALID_WINDOW`` steps of
+    ``now``; None when it is none of them."""
+    if not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    moment = time.time() if now is None else now
+    for offset in range(-VALID_WINDOW, VALID_WINDOW + 1):
+        if hmac.compare_digest(totp.at(moment, counter_offset=offset), code):
+            return int(totp.timecode(datetime.fromtimestamp(moment, UTC))) + offset
+    return None
+
+
 def check(user: User, code: str) -> bool:
-    """Whether ``code`` is the app's current code or an unused recovery code (which is
-    then used up)."""
+    """Whether ``code`` is an app code not taken before or an unused recovery code; either
+    is then used up (an app code with every earlier one: RFC 6238, 5.2, so a code seen over
+    someone's shoulder or in a proxy's log cannot be replayed within its 30 s)."""
     if not user.totp_secret:
         return True
-    plain = _plain(code)
-    if plain.isdigit() and pyotp.TOTP(user.totp_secret).verify(plain,
-                                                               valid_window=VALID_WINDOW):
+    step = code_step(user.totp_secret, _plain(code))
+    if step is not None and step > (user.totp_last_step if user.totp_last_step is not None
+                                    else -1):
+        user.totp_last_step = step
         return True
     digest = _hash(code)
     if digest in (user.recovery_codes or []):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, false
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circles.models.base import Base, Timestamped
@@ -56,6 +56,8 @@ class User(Timestamped, Base):
     # Two-factor authentication (TOTP, RFC 6238): the base32 secret once confirmed, and the
     # SHA-256 of each unused recovery code.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The time step of the last app code taken: a code is good once (RFC 6238, 5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     strengths: Mapped[list[Strength]] = relationship(

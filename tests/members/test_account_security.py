@@ -307,7 +307,8 @@ def test_two_factor_asks_for_a_code_and_takes_each_recovery_code_once(
     assert 'src="data:image/svg+xml' in page
     secret = re.search(r"<code>([A-Z2-7]{16,})</code>", page).group(1)  # type: ignore[union-attr]
     assert post_form(client, "/account/two-factor", {"code": "000000"}).status_code == 422
-    shown = post_form(client, "/account/two-factor", {"code": pyotp.TOTP(secret).now()})
+    moment = time.time()
+    shown = post_form(client, "/account/two-factor", {"code": pyotp.TOTP(secret).at(moment)})
     codes = re.findall(r"<code>([0-9a-f]{6}-[0-9a-f]{6})</code>", shown.get_data(as_text=True))
     assert len(codes) == 10
 
@@ -316,13 +317,41 @@ def test_two_factor_asks_for_a_code_and_takes_each_recovery_code_once(
     assert step.headers["Location"] == "/login/code" and not is_logged_in(browser)
     assert post_form(browser, "/login/code", {"code": "123456"}).status_code == 422
     assert not is_logged_in(browser)
-    assert post_form(browser, "/login/code", {"code": pyotp.TOTP(secret).now()}).status_code == 302
+    # The code that turned two-factor on is used up: the app's next one logs in.
+    assert post_form(browser, "/login/code",
+                     {"code": pyotp.TOTP(secret).at(moment)}).status_code == 422
+    following = pyotp.TOTP(secret).at(moment + 30)
+    assert post_form(browser, "/login/code", {"code": following}).status_code == 302
     assert is_logged_in(browser)
 
     for expected in (302, 422):  # a recovery code works once
         again = app.test_client()
         AuthActions(again).login("cai@example.org")
         assert post_form(again, "/login/code", {"code": codes[0].upper()}).status_code == expected
+
+
+def test_an_app_code_logs_in_once_and_never_an_older_one_after_it(
+        app: Flask, make_user: Any) -> None:
+    """RFC 6238, 5.2: a code seen over a shoulder or in a log cannot be replayed within its
+    30 s, nor can the code before it once a later one was taken."""
+    eve = make_user(email="eve@example.org")
+    secret = pyotp.random_base32()
+    with app.app_context():
+        orm.session.get_one(User, eve.id).totp_secret = secret
+        orm.session.commit()
+    totp, now = pyotp.TOTP(secret), time.time()
+
+    def second_step(code: str) -> int:
+        browser = app.test_client()
+        AuthActions(browser).login("eve@example.org")
+        return post_form(browser, "/login/code", {"code": code}).status_code
+
+    assert second_step(totp.at(now)) == 302
+    assert second_step(totp.at(now)) == 422  # the same code again: refused
+    assert second_step(totp.at(now + 30)) == 302  # the next one (a clock a step ahead) works
+    assert second_step(totp.at(now)) == 422  # and an older one never does again
+    with app.app_context():
+        assert orm.session.get_one(User, eve.id).totp_last_step == int(now // 30) + 1
 
 
 def test_the_code_must_follow_the_password(app: Flask, make_user: Any) -> None:
