@@ -30,8 +30,8 @@ CREATE_REFUSED = {
 
 def verify_first(email: str) -> str:
     """Why a member with an unconfirmed address cannot join yet, in words."""
-    return _("Confirm your e-mail address first: open the link we sent to %(email)s (or ask "
-             "for a new one on your account page), then join.", email=email)
+    return str(_("Confirm your e-mail address first: open the link we sent to %(email)s (or ask "
+                 "for a new one on your account page), then join.", email=email))
 
 
 def may_create(user: User, policy: str) -> str | None:

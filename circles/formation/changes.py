@@ -34,8 +34,8 @@ def describe_changes(changes: dict[str, Any], names: dict[int, str]) -> str:
              for key, words in CHANGE_WORDS if changes.get(key)]
     kept, regrouped = changes.get("kept", 0), changes.get("regrouped", 0)
     if not parts:
-        return ngettext("Nobody joined or left: all %(num)d circle as planned",
-                        "Nobody joined or left: all %(num)d circles as planned", kept)
+        return str(ngettext("Nobody joined or left: all %(num)d circle as planned",
+                            "Nobody joined or left: all %(num)d circles as planned", kept))
     return " · ".join([*parts, ngettext("%(num)d circle as planned, %(regrouped)s regrouped",
                                         "%(num)d circles as planned, %(regrouped)s regrouped",
                                         kept, regrouped=regrouped)])

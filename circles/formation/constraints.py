@@ -176,4 +176,4 @@ def _no_common_start(starts: np.ndarray, remaining: np.ndarray,
 
 
 def _people(k: int) -> str:
-    return ngettext("%(num)d other member", "%(num)d other members", k)
+    return str(ngettext("%(num)d other member", "%(num)d other members", k))

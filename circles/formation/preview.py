@@ -76,15 +76,15 @@ def break_words(item: Break, names: dict[int, str], offset: int = 0) -> str:
     (the community's round number: the run's plus ``offset``)."""
     where = circle_name(item.round_no, item.circle, offset)
     if item.rule == "window":
-        return _("%(where)s: %(rule)s.", where=where, rule=RULE_WORDS["window"])
+        return str(_("%(where)s: %(rule)s.", where=where, rule=RULE_WORDS["window"]))
     former = _("a former member")
     first, second = (names.get(uid, former) for uid in item.members)
     if item.rule == "repeat":
-        return _("%(where)s: %(name)s and %(other)s already shared a circle and would meet "
-                 "again.", where=where, name=first, other=second)
-    return _("%(where)s: %(name)s and %(other)s must not share a circle (separated by a "
-             "facilitator, or one called it a day in a circle with the other).", where=where,
-             name=first, other=second)
+        return str(_("%(where)s: %(name)s and %(other)s already shared a circle and would meet "
+                     "again.", where=where, name=first, other=second))
+    return str(_("%(where)s: %(name)s and %(other)s must not share a circle (separated by a "
+                 "facilitator, or one called it a day in a circle with the other).", where=where,
+                 name=first, other=second))
 
 
 def current_breaks(db: Session, run: FormationRun, rounds: list[list[list[int]]],

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -53,7 +54,8 @@ def interrupted(run: FormationRun, *, alive: Callable[[str], bool],
 def fail(run: FormationRun, error: str) -> None:
     """Mark a draft as failed with the reason; ``retry`` starts it again."""
     run.status = "failed"
-    run.params = {**run.params, "error": error}
+    with force_locale("en"):  # a lazy message is stored as text, in English as stored text is
+        run.params = {**run.params, "error": str(error)}
 
 
 def retry(db: Session, run_id: int) -> FormationRun:
@@ -74,5 +76,5 @@ def fail_lost(db: Session, *, alive: Callable[[str], bool]) -> int:
     found = [run for run in db.scalars(select(FormationRun).where(FormationRun.status == "draft"))
              if interrupted(run, alive=alive)]
     for run in found:
-        fail(run, str(LOST))
+        fail(run, LOST)
     return len(found)

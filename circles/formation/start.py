@@ -155,5 +155,5 @@ def set_aside_prefix(util: Utilities, excluded: dict[int, str]) -> str:
              for i, why in sorted(excluded.items())]
     if not aside:
         return ""
-    return _("with %(people)s set aside, ", people="; ".join(aside[:3]) + (" …" if len(aside) > 3
-                                                                         else ""))
+    return str(_("with %(people)s set aside, ", people="; ".join(aside[:3]) + (" …" if len(aside) > 3
+                                                                             else "")))

@@ -18,8 +18,8 @@ from circles.models import Circle, FormationRun, User
 def circle_name(round_no: int, index: int, offset: int = 0) -> str:
     """A planned circle's label before it is published and named: "Round 3 · Circle 2", with
     the run's round turned into the community's by ``offset`` (``round_offset``)."""
-    return _("Round %(round)s · Circle %(number)s", round=round_no + offset, number=index + 1)
-
+    return str(_("Round %(round)s · Circle %(number)s", round=round_no + offset, number=index + 1)
+    )
 
 def planned(run: FormationRun) -> list[list[list[int]]]:
     """A copy of the run's plan, round by round (refuses a run with no plan yet)."""

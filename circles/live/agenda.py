@@ -8,11 +8,14 @@ member of a round marks what helped.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.ids import is_id
+from circles.languages import term
 from circles.live import formats
 from circles.live.room import (
     Change,
@@ -52,12 +55,13 @@ TIMEBOX_MAX = 60  # minutes
 def _open_agenda(db: Session, user: User, session_id: object) -> CircleSession:
     session = session_for_member(db, user.id, session_id)
     if session.status not in ("scheduled", "live"):
-        raise Conflict(f"The session is {session.status}; its agenda is closed.")
+        raise Conflict(_("The session is %(status)s; its agenda is closed.",
+                         status=term(session.status)))
     done = db.scalar(select(SessionPhase.id).where(
         SessionPhase.session_id == session.id, SessionPhase.kind == "agenda",
         SessionPhase.status == "done"))
     if done is not None:
-        raise Conflict("The agenda phase is over; its focus rounds are under way.")
+        raise Conflict(_("The agenda phase is over; its focus rounds are under way."))
     return session
 
 
@@ -90,9 +94,9 @@ def add_item(db: Session, user: User, session_id: object, title: object = None,
     item = AgendaItem(
         session_id=session.id, author_id=user.id,
         title=text("title", title if title is not None else "", max_len=TITLE_MAX,
-                   what="the title"),
+                   what=_l("the title")),
         timebox_minutes=integer("timebox_minutes", timebox_minutes, low=1, high=TIMEBOX_MAX,
-                                 unit="minutes"),
+                                 unit=_l("minutes")),
         source_question_id=None if question is None else question.id,
         position=(db.scalar(select(func.max(AgendaItem.position))
                             .where(AgendaItem.session_id == session.id)) or 0) + 1)
@@ -106,8 +110,8 @@ def rename_item(db: Session, user: User, session_id: object, item_id: object,
     session = _open_agenda(db, user, session_id)
     item = _item(db, session, item_id)
     if item.author_id != user.id:
-        raise Conflict("Only the item's author can rename it.")
-    item.title = text("title", title, max_len=TITLE_MAX, what="the title")
+        raise Conflict(_("Only the item's author can rename it."))
+    item.title = text("title", title, max_len=TITLE_MAX, what=_l("the title"))
     return _agenda_change(db, session)
 
 
@@ -115,7 +119,7 @@ def remove_item(db: Session, user: User, session_id: object, item_id: object) ->
     session = _open_agenda(db, user, session_id)
     item = _item(db, session, item_id)
     if item.author_id != user.id:
-        raise Conflict("Only the item's author can remove it.")
+        raise Conflict(_("Only the item's author can remove it."))
     db.delete(item)
     return _agenda_change(db, session)
 
@@ -125,7 +129,7 @@ def timebox_item(db: Session, user: User, session_id: object, item_id: object,
     """Any member sets an item's timebox (1–60 minutes)."""
     session = _open_agenda(db, user, session_id)
     _item(db, session, item_id).timebox_minutes = integer(
-        "timebox_minutes", minutes, low=1, high=TIMEBOX_MAX, unit="minutes")
+        "timebox_minutes", minutes, low=1, high=TIMEBOX_MAX, unit=_l("minutes"))
     return _agenda_change(db, session)
 
 
@@ -136,10 +140,11 @@ def reorder(db: Session, user: User, session_id: object, item_ids: object) -> Ch
                                          .where(AgendaItem.session_id == session.id))}
     if (not isinstance(item_ids, list) or not all(is_id(i) for i in item_ids)
             or len(set(item_ids)) != len(item_ids)):
-        raise InvalidInput.field("item_ids", "List every agenda item's id once, in the new order.")
+        raise InvalidInput.field("item_ids", _("List every agenda item's id once, in the new "
+                                               "order."))
     if len(item_ids) != len(items) or set(item_ids) != set(items):
-        raise InvalidInput.field("item_ids", "The agenda changed meanwhile (an item was added "
-                                             "or removed): try the move again.")
+        raise InvalidInput.field("item_ids", _("The agenda changed meanwhile (an item was "
+                                               "added or removed): try the move again."))
     for position, item_id in enumerate(item_ids, start=1):
         items[item_id].position = position
     return _agenda_change(db, session)
@@ -156,21 +161,22 @@ def contribute(db: Session, user: User, session_id: object, kind: object,
     require_live(session)
     phase = current_phase(db, session.id)
     if phase is None or (phase.kind not in KINDS_BY_PHASE and phase.kind != ROUNDS):
-        raise Conflict("This phase takes no contributions.")
+        raise Conflict(_("This phase takes no contributions."))
     stage = next(s for s in phase.stages if s.status == "active")
     trio = None
     if phase.kind == ROUNDS:
         allowed, trio = formats.contribution_rules(session, phase, stage, user.id)
     else:
         allowed = KINDS_BY_PHASE[phase.kind]
-    chosen = choice("kind", kind, CONTRIBUTION_KINDS, "a kind")
+    chosen = choice("kind", kind, CONTRIBUTION_KINDS, _l("a kind"))
     if chosen not in allowed:
-        raise InvalidInput.field("kind", formats.KIND_REFUSALS.get(
+        raise InvalidInput.field("kind", str(formats.KIND_REFUSALS.get(
             session.format if phase.kind == ROUNDS else "",
-            f"The {phase.kind} phase takes {', '.join(allowed)}."))
+            _("The %(phase)s phase takes %(kinds)s.", phase=term(phase.kind),
+              kinds=", ".join(allowed)))))
     item = Contribution(stage_id=stage.id, author_id=user.id, kind=chosen, trio=trio,
                         text=text("text", body, max_len=TEXT_MAX,
-                                  what="your contribution"))
+                                  what=_l("your contribution")))
     db.add(item)
     db.flush()
     return contribution_change(session, stage, item, contribution_id=item.id)
@@ -196,7 +202,7 @@ def _contribution(db: Session, session: CircleSession,
     if item is None or stage is None or stage.phase.session_id != session.id:
         raise NotFound("contribution")
     if item.stopped_at is not None:
-        raise Conflict("The facilitator stopped that contribution; it is no longer shown.")
+        raise Conflict(_("The facilitator stopped that contribution; it is no longer shown."))
     return item, stage
 
 
@@ -206,8 +212,8 @@ def edit_contribution(db: Session, user: User, session_id: object, contribution_
     require_live(session)
     item, stage = _contribution(db, session, contribution_id)
     if item.author_id != user.id:
-        raise Conflict("Only its author can edit a contribution.")
-    item.text = text("text", body, max_len=TEXT_MAX, what="your contribution")
+        raise Conflict(_("Only its author can edit a contribution."))
+    item.text = text("text", body, max_len=TEXT_MAX, what=_l("your contribution"))
     return contribution_change(session, stage, item)
 
 
@@ -220,8 +226,8 @@ def mark_helped(db: Session, user: User, session_id: object, contribution_id: ob
     if (stage.phase.kind not in ("focus", ROUNDS)
             or user.id not in formats.stage_clients(stage.phase, stage)
             or (item.trio is not None and item.trio != formats.trio_of(stage.phase, user.id))):
-        raise Conflict("Only the focus member of that round can mark what helped.")
+        raise Conflict(_("Only the focus member of that round can mark what helped."))
     if not isinstance(helped, bool):
-        raise InvalidInput.field("helped", "Give true or false.")
+        raise InvalidInput.field("helped", _("Give true or false."))
     item.helped = helped
     return contribution_change(session, stage, item)

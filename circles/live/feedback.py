@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,8 +60,8 @@ def _feedback_time(db: Session, session: CircleSession, now: datetime) -> bool:
         require_phase(db, session, "feedback")
         return False
     if now > until:
-        raise Conflict(f"Feedback for this session closed {LATE_FEEDBACK_DAYS} days after "
-                       "it ended.")
+        raise Conflict(_("Feedback for this session closed %(days)s days after it ended.",
+                         days=LATE_FEEDBACK_DAYS))
     return True
 
 
@@ -73,16 +74,16 @@ def give_feedback(db: Session, user: User, session_id: object, receiver_id: obje
     late = _feedback_time(db, session, now)
     receiver = ident("receiver_id", receiver_id, "member")
     if receiver == user.id:
-        raise InvalidInput.field("receiver_id", "Give feedback to another member.")
+        raise InvalidInput.field("receiver_id", _("Give feedback to another member."))
     if not is_member(db, receiver, session.circle_id):
         raise NotFound("member")
     if not attended(db, session.id, user.id):
-        raise Conflict("Only members who were in this session give feedback on it.")
+        raise Conflict(_("Only members who were in this session give feedback on it."))
     if not attended(db, session.id, receiver):
-        raise InvalidInput.field("receiver_id", "That member was not in this session, so "
-                                                "there is nothing to give feedback on.")
-    noticed = text("strength", strength, max_len=FEEDBACK_MAX, what="the strength you noticed")
-    suggested = text("suggestion", suggestion, max_len=FEEDBACK_MAX, what="the suggestion")
+        raise InvalidInput.field("receiver_id", _("That member was not in this session, so "
+                                                  "there is nothing to give feedback on."))
+    noticed = text("strength", strength, max_len=FEEDBACK_MAX, what=_l("the strength you noticed"))
+    suggested = text("suggestion", suggestion, max_len=FEEDBACK_MAX, what=_l("the suggestion"))
     given = db.scalar(select(Feedback).where(Feedback.session_id == session.id,
                                              Feedback.giver_id == user.id,
                                              Feedback.receiver_id == receiver))
@@ -114,15 +115,15 @@ def _after_the_end(db: Session, session: CircleSession, giver: int, receiver: in
 
 def _due_on(value: object, today: date) -> date:
     if not isinstance(value, str):
-        raise InvalidInput.field("due_on", "Choose the date you will have done it by.")
+        raise InvalidInput.field("due_on", _("Choose the date you will have done it by."))
     try:
         due = date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput.field("due_on", "Choose the date you will have done it by.") from None
+        raise InvalidInput.field("due_on", _("Choose the date you will have done it by.")) from None
     if due < today - timedelta(days=1):  # a day's slack for members ahead of UTC
-        raise InvalidInput.field("due_on", "Choose a date that is not in the past.")
+        raise InvalidInput.field("due_on", _("Choose a date that is not in the past."))
     if due > today + timedelta(days=366):
-        raise InvalidInput.field("due_on", "Choose a date within a year.")
+        raise InvalidInput.field("due_on", _("Choose a date within a year."))
     return due
 
 
@@ -132,7 +133,7 @@ def commit(db: Session, user: User, session_id: object, body: object, due_on: ob
     session = session_for_member(db, user.id, session_id)
     require_phase(db, session, "commitments")
     item = Commitment(circle_id=session.circle_id, session_id=session.id, user_id=user.id,
-                      text=text("text", body, max_len=COMMITMENT_MAX, what="your commitment"),
+                      text=text("text", body, max_len=COMMITMENT_MAX, what=_l("your commitment")),
                       due_on=_due_on(due_on, (now or utcnow()).date()))
     db.add(item)
     db.flush()
@@ -149,7 +150,7 @@ def withdraw(db: Session, user: User, session_id: object, commitment_id: object)
     if item is None or item.session_id != session.id:
         raise NotFound("commitment")
     if item.user_id != user.id:
-        raise Conflict("Only its owner can withdraw a commitment.")
+        raise Conflict(_("Only its owner can withdraw a commitment."))
     db.delete(item)
     return Change(session.id, bump(session),
                   {"type": "commitment_withdrawn", "commitment_id": item.id})
@@ -165,12 +166,12 @@ def review(db: Session, user: User, session_id: object, commitment_id: object, s
     if item is None or item.circle_id != session.circle_id or item.session_id == session.id:
         raise NotFound("commitment")
     if item.user_id != user.id:
-        raise Conflict("Only its owner reviews a commitment.")
+        raise Conflict(_("Only its owner reviews a commitment."))
     if item.status != "open" and item.reviewed_in_id != session.id:
-        raise Conflict("That commitment was reviewed in an earlier session.")
-    item.status = choice("status", status, REVIEW_STATUSES, "how it went")
+        raise Conflict(_("That commitment was reviewed in an earlier session."))
+    item.status = choice("status", status, REVIEW_STATUSES, _l("how it went"))
     item.reflection = text("reflection", reflection, max_len=FEEDBACK_MAX, required=False,
-                           what="your reflection")
+                           what=_l("your reflection"))
     item.reviewed_in_id = session.id
     return Change(session.id, bump(session),
                   {"type": "commitment", "commitment": commitment_view(item)})

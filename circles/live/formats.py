@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -173,21 +175,21 @@ def contribution_rules(session: CircleSession, phase: SessionPhase, stage: Sessi
     if phase.trios is not None:
         trio = trio_of(phase, member_id)
         if trio is None or stage.round is None or stage.round >= len(phase.trios[trio]):
-            raise Conflict("Your trio has no round under way now.")
+            raise Conflict(_("Your trio has no round under way now."))
     if stage.step in TURNED_AWAY and member_id in stage_clients(phase, stage):
-        raise Conflict("You have turned away: listen while the consultants talk, then say "
-                       "what was useful.")
+        raise Conflict(_("You have turned away: listen while the consultants talk, then say "
+                         "what was useful."))
     return KINDS.get(session.format, ROUND_KINDS), trio
 
 
 def check_timer(session: CircleSession, stage: SessionStage, verb: str) -> None:
     """An action learning set gives each presenter a fixed airtime: it is not extended."""
     if session.format == "action_learning" and stage.step is not None and verb == "extend":
-        raise Conflict("Each presenter has the same fixed airtime in an action learning set; "
-                       "it cannot be extended.")
+        raise Conflict(_("Each presenter has the same fixed airtime in an action learning "
+                         "set; it cannot be extended."))
 
 
 #: Why a kind is refused in a format's rounds, in words.
 KIND_REFUSALS = {
-    "clearness": "A clearness committee takes open questions only: ask, do not advise.",
+    "clearness": _l("A clearness committee takes open questions only: ask, do not advise."),
 }

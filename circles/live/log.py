@@ -18,6 +18,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -40,8 +41,8 @@ def op_id(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not OP_ID.fullmatch(value):
-        raise InvalidInput.field("op_id", "Give 1 to 64 letters, digits or _ . : - "
-                                          "(a key that names this one change).")
+        raise InvalidInput.field("op_id", _("Give 1 to 64 letters, digits or _ . : - "
+                                            "(a key that names this one change)."))
     return value
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,7 +36,7 @@ def save_note(db: Session, user: User, session_id: object, private: object, body
     """Save the shared note or the caller's private note, if ``base_version`` is current."""
     session = session_for_member(db, user.id, session_id)
     if session.status == "cancelled":
-        raise Conflict("The session was cancelled.")
+        raise Conflict(_("The session was cancelled."))
     mine = flag("private", private)
     content = _body(body)
     based_on = integer("base_version", base_version, low=0, high=2**31 - 1)
@@ -44,8 +46,8 @@ def save_note(db: Session, user: User, session_id: object, private: object, body
         note = Note(session_id=session.id, slot=slot, private=mine, body="", version=0)
         db.add(note)
     if note.version != based_on:
-        raise Conflict(f"The note changed meanwhile (now version {note.version}); "
-                       "reload it and apply your edit again.")
+        raise Conflict(_("The note changed meanwhile (now version %(version)s); reload it and "
+                         "apply your edit again.", version=note.version))
     note.body, note.author_id = content, user.id
     note.version += 1
     note.updated_at = now or utcnow()
@@ -61,9 +63,10 @@ def save_note(db: Session, user: User, session_id: object, private: object, body
 def _body(body: object) -> str:
     """The note as typed: whitespace is kept, or autosave would eat the newline just typed."""
     if not isinstance(body, str):
-        raise InvalidInput.field("body", "Give the note as text.")
-    whole_characters("body", body, "the note")
+        raise InvalidInput.field("body", _("Give the note as text."))
+    whole_characters("body", body, _l("the note"))
     if len(body) > NOTE_MAX:
-        raise InvalidInput.field("body", f"Keep the note to {NOTE_MAX:,} characters "
-                                         f"(it has {len(body):,}).")
+        raise InvalidInput.field("body", _("Keep the note to %(max)s characters (it has "
+                                           "%(length)s).", max=f"{NOTE_MAX:,}",
+                                           length=f"{len(body):,}"))
     return body

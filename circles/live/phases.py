@@ -10,12 +10,15 @@ import math
 from datetime import datetime, timedelta
 from itertools import combinations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from circles.communities.renewal import cycle_ended
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.languages import term
 from circles.live import airtime, formats
 from circles.live.room import (
     Change,
@@ -90,17 +93,18 @@ def set_phase_order(db: Session, user: User, circle_id: object, kinds: object) -
     """
     circle = _circle_of_member(db, user, circle_id)
     if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
-        raise InvalidInput.field("phases", "Give the phases as a list of names.")
+        raise InvalidInput.field("phases", _("Give the phases as a list of names."))
     unknown = [k for k in kinds if k not in PHASE_KINDS]
     if unknown:
-        raise InvalidInput.field("phases", f"Unknown phase {unknown[0]!r}; choose from "
-                                           f"{', '.join(PHASE_KINDS)}.")
+        raise InvalidInput.field("phases", _("Unknown phase %(phase)s; choose from %(kinds)s.",
+                                             phase=repr(unknown[0]),
+                                             kinds=", ".join(PHASE_KINDS)))
     if len(set(kinds)) != len(kinds):
-        raise InvalidInput.field("phases", "Each phase can appear only once.")
+        raise InvalidInput.field("phases", _("Each phase can appear only once."))
     if not kinds or kinds[-1] != "close":
-        raise InvalidInput.field("phases", "Close must be the last phase.")
+        raise InvalidInput.field("phases", _("Close must be the last phase."))
     if "focus" in kinds and ("agenda" not in kinds or kinds.index("agenda") > kinds.index("focus")):
-        raise InvalidInput.field("phases", "Focus rounds need the agenda phase before them.")
+        raise InvalidInput.field("phases", _("Focus rounds need the agenda phase before them."))
     saved = db.get(CirclePhaseOrder, circle)
     if saved is None:
         db.add(CirclePhaseOrder(circle_id=circle, phases=",".join(kinds)))
@@ -118,11 +122,11 @@ def start(db: Session, user: User, session_id: object, *, now: datetime | None =
     starting it): phases are built from the circle's order and the first one begins."""
     session = session_for_member(db, user.id, session_id)
     if session.circle.closed_at is not None:
-        raise Conflict("This circle has closed, so its sessions no longer start.")
+        raise Conflict(_("This circle has closed, so its sessions no longer start."))
     if session.status != "scheduled":
-        raise Conflict(f"The session is already {session.status}.")
+        raise Conflict(_("The session is already %(status)s.", status=term(session.status)))
     _claim_vacant_facilitator(db, session, user.id)
-    require_role(session, user.id, ("facilitator",), "start the session")
+    require_role(session, user.id, ("facilitator",), _l("start the session"))
     now = now or utcnow()
     carry_into(db, session)
     kinds = formats.phase_kinds(session, phase_order(db, session.circle_id))
@@ -205,19 +209,19 @@ def advance(db: Session, user: User, session_id: object, *, expected_version: ob
     """
     session = session_for_member(db, user.id, session_id)
     require_live(session)
-    require_role(session, user.id, ("facilitator",), "advance the session")
+    require_role(session, user.id, ("facilitator",), _l("advance the session"))
     if expected_version is not None and integer(
             "version", expected_version, low=0, high=2**31 - 1) != session.version:
-        raise Conflict(f"The session changed meanwhile (now version {session.version}); "
-                       "nothing was advanced.")
+        raise Conflict(_("The session changed meanwhile (now version %(version)s); nothing was "
+                         "advanced.", version=session.version))
     phase = current_phase(db, session.id)
     if phase is None:
-        raise Conflict("There is nothing left to advance to; end the session.")
+        raise Conflict(_("There is nothing left to advance to; end the session."))
     stage = next(s for s in phase.stages if s.status == "active")
     following = [s for s in phase.stages if s.position > stage.position]
     later = [p for p in phases(db, session.id) if p.position > phase.position]
     if not following and not any(p.kind == "focus" or p.stages for p in later):
-        raise Conflict("This is the last stage; end the session to close it.")
+        raise Conflict(_("This is the last stage; end the session to close it."))
     now = now or utcnow()
     _finish(db, stage, now)
     if following:
@@ -254,12 +258,12 @@ def timer(db: Session, user: User, session_id: object, action: object,
     holds more than an hour."""
     session = session_for_member(db, user.id, session_id)
     require_live(session)
-    require_role(session, user.id, ("timekeeper", "facilitator"), "run the timer")
-    verb = choice("action", action, TIMER_ACTIONS, "an action")
+    require_role(session, user.id, ("timekeeper", "facilitator"), _l("run the timer"))
+    verb = choice("action", action, TIMER_ACTIONS, _l("an action"))
     phase = current_phase(db, session.id)
     stage = next((s for s in phase.stages if s.status == "active"), None) if phase else None
     if stage is None:
-        raise Conflict("No stage is under way to time.")
+        raise Conflict(_("No stage is under way to time."))
     now = now or utcnow()
     formats.check_timer(session, stage, verb)
     if verb == "start":
@@ -267,13 +271,13 @@ def timer(db: Session, user: User, session_id: object, action: object,
         stage.paused_remaining_ms, stage.started_by_id = None, user.id
     elif verb == "pause":
         if stage.ends_at is None:
-            raise Conflict("The timer is not running.")
+            raise Conflict(_("The timer is not running."))
         left = as_utc(stage.ends_at) - now
         stage.paused_remaining_ms = max(0, int(left.total_seconds() * 1000))
         stage.ends_at = None
     elif verb == "resume":
         if stage.paused_remaining_ms is None:
-            raise Conflict("The timer is not paused.")
+            raise Conflict(_("The timer is not paused."))
         stage.ends_at = now + timedelta(milliseconds=stage.paused_remaining_ms)
         stage.paused_remaining_ms = None
     elif verb == "extend":
@@ -288,10 +292,11 @@ def _length(seconds: object, minutes: object, most: int, *, needed: str) -> tupl
     """Seconds asked for, from ``minutes`` or ``seconds`` (at most ``most`` seconds), and
     the field it came in."""
     if minutes is not None:
-        return integer("minutes", minutes, low=1, high=most // 60, unit="minutes") * 60, "minutes"
+        return integer("minutes", minutes, low=1, high=most // 60, unit=_l("minutes")) * 60, \
+            "minutes"
     if seconds is not None:
-        return integer("seconds", seconds, low=1, high=most, unit="seconds"), "seconds"
-    raise InvalidInput.field("minutes", needed)
+        return integer("seconds", seconds, low=1, high=most, unit=_l("seconds")), "seconds"
+    raise InvalidInput.field("minutes", str(needed))
 
 
 def _start_seconds(db: Session, stage: SessionStage, seconds: object, minutes: object) -> int:
@@ -301,23 +306,32 @@ def _start_seconds(db: Session, stage: SessionStage, seconds: object, minutes: o
         item = db.get(AgendaItem, stage.agenda_item_id)
         if item is not None:
             return item.timebox_minutes * 60
-    return _length(seconds, minutes, MAX_TIMER_SECONDS, needed="Say how many minutes to time.")[0]
+    return _length(seconds, minutes, MAX_TIMER_SECONDS, needed=_l("Say how many minutes to time."))[0]
 
 
 def _extend(stage: SessionStage, seconds: object, minutes: object, now: datetime) -> None:
     extra, field = _length(seconds, minutes, MAX_EXTEND_SECONDS,
-                           needed="Say how many minutes to add.")
+                           needed=_l("Say how many minutes to add."))
     if stage.ends_at is not None:
         left = max(0.0, (as_utc(stage.ends_at) - now).total_seconds())
     elif stage.paused_remaining_ms is not None:
         left = stage.paused_remaining_ms / 1000
     else:
-        raise Conflict("Start the timer before extending it.")
+        raise Conflict(_("Start the timer before extending it."))
     room = MAX_TIMER_SECONDS - math.ceil(left)
     if extra > room:
-        unit, size = ("minutes", 60) if field == "minutes" else ("seconds", 1)
-        most = f"add {room // size} {unit} at most" if room >= size else "it cannot take more"
-        raise InvalidInput.field(field, f"The timer holds an hour at most: {most}.")
+        size = 60 if field == "minutes" else 1
+        if room < size:
+            most = _("The timer holds an hour at most: it cannot take more.")
+        elif field == "minutes":
+            most = ngettext("The timer holds an hour at most: add %(num)d minute at most.",
+                            "The timer holds an hour at most: add %(num)d minutes at most.",
+                            room // size)
+        else:
+            most = ngettext("The timer holds an hour at most: add %(num)d second at most.",
+                            "The timer holds an hour at most: add %(num)d seconds at most.",
+                            room // size)
+        raise InvalidInput.field(field, most)
     if stage.ends_at is not None:
         stage.ends_at = as_utc(stage.ends_at) + timedelta(seconds=extra)
     else:
@@ -327,9 +341,9 @@ def _extend(stage: SessionStage, seconds: object, minutes: object, now: datetime
 def set_prompt(db: Session, user: User, session_id: object, prompt: object) -> Change:
     """The facilitator changes the check-in prompt."""
     session = session_for_member(db, user.id, session_id)
-    require_role(session, user.id, ("facilitator",), "change the check-in prompt")
+    require_role(session, user.id, ("facilitator",), _l("change the check-in prompt"))
     phase = require_phase(db, session, "checkin")
-    phase.prompt = text("prompt", prompt, max_len=200, required=False, what="the prompt")
+    phase.prompt = text("prompt", prompt, max_len=200, required=False, what=_l("the prompt"))
     return Change(session.id, bump(session), {"type": "prompt", "phase_id": phase.id,
                                               "prompt": phase.prompt})
 
@@ -342,7 +356,7 @@ def end(db: Session, user: User, session_id: object, *, now: datetime | None = N
     for the room and each member's own feedback for them alone."""
     session = session_for_member(db, user.id, session_id)
     require_live(session)
-    require_role(session, user.id, ("facilitator",), "end the session")
+    require_role(session, user.id, ("facilitator",), _l("end the session"))
     now = now or utcnow()
     for phase in phases(db, session.id):
         for stage in phase.stages:

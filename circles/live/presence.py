@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -41,7 +43,7 @@ from circles.models import (
     utcnow,
 )
 
-TIMER_RUNS = "The timer is running: pause it first, so no role changes hands mid-timer."
+TIMER_RUNS = _l("The timer is running: pause it first, so no role changes hands mid-timer.")
 
 
 def join(db: Session, user: User, session_id: object, sid: str, *, away_grace: float = 30.0,
@@ -161,7 +163,7 @@ def _joined(db: Session, session: CircleSession, user_id: int) -> Attendance:
     require_live(session)
     seen = _attendance(db, session.id, user_id)
     if seen is None:
-        raise Conflict("Join the session first.")
+        raise Conflict(_("Join the session first."))
     return seen
 
 
@@ -178,14 +180,14 @@ def hand(db: Session, user: User, session_id: object, raised: object,
     up = flag("raised", raised)
     target = user.id if member_id is None else ident("member_id", member_id, "member")
     if target != user.id:
-        require_role(session, user.id, ("facilitator",), "lower another member's hand")
+        require_role(session, user.id, ("facilitator",), _l("lower another member's hand"))
         if up:
-            raise Conflict("Members raise their own hands.")
+            raise Conflict(_("Members raise their own hands."))
     require_live(session)
     everyone = list(db.scalars(select(Attendance).where(Attendance.session_id == session.id)))
     seen = next((a for a in everyone if a.user_id == target), None)
     if seen is None:
-        raise Conflict("Join the session first.")
+        raise Conflict(_("Join the session first."))
     if up and seen.hand_raised_at is None:
         seen.hand_raised_at = now or utcnow()
     elif not up:
@@ -211,19 +213,19 @@ def take_over(db: Session, user: User, session_id: object, *, grace: float = 30.
     (or a vacant role)."""
     session = session_for_member(db, user.id, session_id)
     require_live(session)
-    require_role(session, user.id, ("timekeeper",), "take over facilitation")
+    require_role(session, user.id, ("timekeeper",), _l("take over facilitation"))
     now = now or utcnow()
     absent = holder(session, "facilitator")
     if absent == user.id:
-        raise Conflict("You are already the facilitator.")
+        raise Conflict(_("You are already the facilitator."))
     if absent is not None:
         gone_since = _gone_since(db, session, absent)
         if gone_since is None:
-            raise Conflict("The facilitator is here; ask them to hand over.")
+            raise Conflict(_("The facilitator is here; ask them to hand over."))
         wait = as_utc(gone_since) + timedelta(seconds=grace) - now
         if wait.total_seconds() > 0:
-            raise Conflict(f"The facilitator may be reconnecting; you can take over in "
-                           f"{math.ceil(wait.total_seconds())} s.")
+            raise Conflict(_("The facilitator may be reconnecting; you can take over in "
+                             "%(seconds)s s.", seconds=math.ceil(wait.total_seconds())))
     _refuse_while_timer_runs(db, session)
     _facilitator_role(session).user_id = user.id
     db.add(RoleHandover(session_id=session.id, role="facilitator", from_user_id=absent,
@@ -241,7 +243,7 @@ def take_back(db: Session, user: User, session_id: object, *,
         RoleHandover.session_id == session.id, RoleHandover.role == "facilitator",
         RoleHandover.from_user_id == user.id, RoleHandover.returned_at.is_(None)))
     if handover is None:
-        raise Conflict("There is no facilitation of yours to take back.")
+        raise Conflict(_("There is no facilitation of yours to take back."))
     _refuse_while_timer_runs(db, session)
     _facilitator_role(session).user_id = user.id
     handover.returned_at = now or utcnow()
@@ -262,7 +264,7 @@ def _gone_since(db: Session, session: CircleSession, user_id: int) -> datetime |
 def _refuse_while_timer_runs(db: Session, session: CircleSession) -> None:
     stage = current_stage(db, session.id)
     if stage is not None and stage.ends_at is not None:
-        raise Conflict(TIMER_RUNS)
+        raise Conflict(str(TIMER_RUNS))
 
 
 def _facilitator_role(session: CircleSession) -> SessionRole:

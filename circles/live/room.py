@@ -13,18 +13,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.ids import is_id
+from circles.languages import term
 from circles.models import CircleMember, CircleSession, SessionPhase, SessionStage, as_utc
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: How long after its end a session still takes feedback (from its page).
 LATE_FEEDBACK_DAYS = 7
-ROLE_NAMES = {"facilitator": "the facilitator", "timekeeper": "the timekeeper",
-              "note_taker": "the note-taker"}
+ROLE_NAMES = {"facilitator": _l("the facilitator"), "timekeeper": _l("the timekeeper"),
+              "note_taker": _l("the note-taker")}
 
 
 @dataclass
@@ -125,7 +128,8 @@ def _remembered_phase(db: Session, session_id: int) -> SessionPhase | None:
 
 def require_live(session: CircleSession) -> None:
     if session.status != "live":
-        raise Conflict(f"The session is not live (it is {session.status}).")
+        raise Conflict(_("The session is not live (it is %(status)s).",
+                         status=term(session.status)))
 
 
 def feedback_open_until(session: CircleSession) -> datetime | None:
@@ -153,8 +157,14 @@ def require_role(session: CircleSession, user_id: int, roles: tuple[str, ...],
     """Refuse ``action`` unless ``user_id`` holds one of ``roles`` in this session."""
     if any(holder(session, role) == user_id for role in roles):
         return
-    who = " or ".join(ROLE_NAMES[role] for role in roles)
-    raise Conflict(f"Only {who} can {action}.")
+    who = _either([str(ROLE_NAMES[role]) for role in roles])
+    raise Conflict(_("Only %(who)s can %(action)s.", who=who, action=action))
+
+
+def _either(names: list[str]) -> str:
+    """"a", "a or b", "a, b or c"."""
+    return names[0] if len(names) == 1 else _("%(some)s or %(last)s",
+                                              some=", ".join(names[:-1]), last=names[-1])
 
 
 # --- where the session stands -------------------------------------------------------------
@@ -186,7 +196,8 @@ def require_phase(db: Session, session: CircleSession, *kinds: str) -> SessionPh
     require_live(session)
     phase = current_phase(db, session.id)
     if phase is None or phase.kind not in kinds:
-        raise Conflict(f"That belongs to the {' or '.join(kinds)} phase, which is not under way.")
+        raise Conflict(_("That belongs to the %(phase)s phase, which is not under way.",
+                         phase=_either([term(kind) for kind in kinds])))
     return phase
 
 
@@ -199,7 +210,8 @@ def ident(name: str, value: object, what: str | None = None) -> int:
     before any query sees it, since 2**63 does not even fit SQLite's integer."""
     noun = what or name.removesuffix("_id").replace("_", " ")
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInput.field(name, f"Name the {noun} by its id, a positive whole number.")
+        raise InvalidInput.field(name, _("Name the %(noun)s by its id, a positive whole number.",
+                                         noun=noun))
     if not is_id(value):
         raise NotFound(noun)
     return value
@@ -210,14 +222,16 @@ def integer(name: str, value: object, *, low: int, high: int, unit: str | None =
     person typed: "minutes"), never the field."""
     if (isinstance(value, bool) or not isinstance(value, int)
             or not low <= value <= high):
-        of = f" of {unit}" if unit else ""
-        raise InvalidInput.field(name, f"Give a whole number{of} from {low} to {high}.")
+        raise InvalidInput.field(name, _("Give a whole number of %(unit)s from %(low)s to "
+                                         "%(high)s.", unit=unit, low=low, high=high) if unit
+                                 else _("Give a whole number from %(low)s to %(high)s.",
+                                        low=low, high=high))
     return value
 
 
 def flag(name: str, value: object) -> bool:
     if not isinstance(value, bool):
-        raise InvalidInput.field(name, "Give true or false.")
+        raise InvalidInput.field(name, _("Give true or false."))
     return value
 
 
@@ -225,25 +239,29 @@ def text(name: str, value: object, *, max_len: int, what: str, required: bool = 
     """Trimmed text of at most ``max_len`` characters (required unless told otherwise).
     ``what`` names it for people ("the title"): refusals are sentences without field names."""
     if not isinstance(value, str):
-        raise InvalidInput.field(name, f"Give {what} as text.")
+        raise InvalidInput.field(name, _("Give %(what)s as text.", what=what))
     value = whole_characters(name, value, what).strip()
     if required and not value:
-        raise InvalidInput.field(name, f"{what[0].upper()}{what[1:]} cannot be empty.")
+        raise InvalidInput.field(name, _("%(what)s cannot be empty.",
+                                         what=f"{what[0].upper()}{what[1:]}"))
     if len(value) > max_len:
-        raise InvalidInput.field(name, f"Keep {what} to {max_len:,} characters "
-                                       f"(it has {len(value):,}).")
+        raise InvalidInput.field(name, _("Keep %(what)s to %(max)s characters (it has "
+                                         "%(length)s).", what=what, max=f"{max_len:,}",
+                                         length=f"{len(value):,}"))
     return value
 
 
-def whole_characters(name: str, value: str, what: str = "this text") -> str:
+def whole_characters(name: str, value: str, what: str = "") -> str:
     """``value``, unless it holds a lone surrogate (JSON's "\\ud800"): no UTF-8 exists for
     one, so the database driver would raise on writing it."""
     if LONE_SURROGATE.search(value):
-        raise InvalidInput.field(name, f"Send real characters: {what} holds a broken one.")
+        raise InvalidInput.field(name, _("Send real characters: %(what)s holds a broken one.",
+                                         what=what or _("this text")))
     return value
 
 
-def choice(name: str, value: object, options: tuple[str, ...], what: str = "one of") -> str:
+def choice(name: str, value: object, options: tuple[str, ...], what: str = "") -> str:
     if not isinstance(value, str) or value not in options:
-        raise InvalidInput.field(name, f"Choose {what}: {', '.join(options)}.")
+        raise InvalidInput.field(name, _("Choose %(what)s: %(options)s.",
+                                         what=what or _("one of"), options=", ".join(options)))
     return value

@@ -115,7 +115,7 @@ def describe_common(masks: Iterable[np.ndarray], timezone: str = "UTC",
                 best, best_len = run_start, i - run_start
             run_start = None
     if best_len == SLOTS:
-        return _("any time")
+        return str(_("any time"))
     window = (best * SLOT, (best + best_len) * SLOT)
     return clock_in(timezone, describe_windows([window], timezone,
                                                week_of(today or date.today())))

@@ -52,11 +52,11 @@ def placement_fix(db: Session, community_id: int, user: User, reason: str, *,
                   today: date | None = None) -> str:
     """What would get a member who could not be placed into a circle next time, in words."""
     if "hour" not in reason:
-        return _("Your facilitator can tell you more; you stay in the pool for the next round.")
+        return str(_("Your facilitator can tell you more; you stay in the pool for the next round."))
     monday = week_of(today or date.today())
     when = describe_windows(common_windows(db, community_id, monday=monday, leave_out=user.id),
                             user.timezone, monday)
     if not when:
-        return _("Add more weekly hours to your profile so that a circle can meet with you.")
-    return _("Add an hour on %(when)s to your weekly availability, and you can be placed "
-             "next time.", when=clock_in(user.timezone, when))
+        return str(_("Add more weekly hours to your profile so that a circle can meet with you."))
+    return str(_("Add an hour on %(when)s to your weekly availability, and you can be placed "
+                 "next time.", when=clock_in(user.timezone, when)))

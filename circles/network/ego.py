@@ -187,7 +187,7 @@ def _how(evs: list[tuple[datetime, str]]) -> str:
                               kinds["feedback"]))
     first = first_met(evs).date().isoformat()
     said = "; ".join(parts) or _("connected")
-    return _("%(how)s (first met %(date)s).", how=f"{said[0].upper()}{said[1:]}", date=first)
+    return str(_("%(how)s (first met %(date)s).", how=f"{said[0].upper()}{said[1:]}", date=first))
 
 
 def _is_new(moment: datetime, current: Round) -> bool:

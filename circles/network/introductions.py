@@ -323,25 +323,25 @@ def status_line(intro: Introduction, viewer_id: int) -> str:
     requester, target = intro.requester.display_name, intro.target.display_name
     if intro.status == "accepted":
         if viewer_id == intro.broker_id:
-            return _("%(requester)s and %(target)s are now connected.", requester=requester,
-                     target=target)
+            return str(_("%(requester)s and %(target)s are now connected.", requester=requester,
+                         target=target))
         other = target if viewer_id == intro.requester_id else requester
-        return _("Introduced: you are now connected with %(name)s.", name=other)
+        return str(_("Introduced: you are now connected with %(name)s.", name=other))
     if viewer_id == intro.requester_id:
         if intro.status == "withdrawn":
-            return _("You withdrew this request.")
+            return str(_("You withdrew this request."))
         return _("Waiting for replies.") if intro.is_open else str(NOT_AHEAD)
     if viewer_id == intro.broker_id:
         if intro.status == "requested":
-            return _("%(requester)s asks you to introduce them to %(target)s.",
-                     requester=requester, target=target)
+            return str(_("%(requester)s asks you to introduce them to %(target)s.",
+                         requester=requester, target=target))
         if intro.status == "brokered":
-            return _("You introduced them; waiting for %(name)s to reply.", name=target)
+            return str(_("You introduced them; waiting for %(name)s to reply.", name=target))
         declined_by_me = intro.status == "declined" and intro.brokered_at is None
         return _("You declined to introduce them.") if declined_by_me else str(NOT_AHEAD)
     if intro.status == "brokered":
-        return _("%(broker)s would like to introduce you to %(requester)s.",
-                 broker=intro.broker.display_name, requester=requester)
+        return str(_("%(broker)s would like to introduce you to %(requester)s.",
+                     broker=intro.broker.display_name, requester=requester))
     return _("You declined this introduction.") if intro.status == "declined" else str(NOT_AHEAD)
 
 

@@ -152,14 +152,14 @@ def _map_header(table: Table, header: list[str], aliases: dict[str, tuple[str, .
 def _too_many(noun: str, count: int, limit: int) -> str:
     """A file with more rows than one import takes, in words (``noun``: members or ties)."""
     if noun == "ties":
-        return ngettext("The file has %(count)s tie; import at most %(max)s at a time (split it "
-                        "into smaller files).", "The file has %(count)s ties; import at most "
+        return str(ngettext("The file has %(count)s tie; import at most %(max)s at a time (split it "
+                            "into smaller files).", "The file has %(count)s ties; import at most "
+                            "%(max)s at a time (split it into smaller files).", count,
+                            count=f"{count:,}", max=f"{limit:,}"))
+    return str(ngettext("The file has %(count)s member; import at most %(max)s at a time (split it "
+                        "into smaller files).", "The file has %(count)s members; import at most "
                         "%(max)s at a time (split it into smaller files).", count,
-                        count=f"{count:,}", max=f"{limit:,}")
-    return ngettext("The file has %(count)s member; import at most %(max)s at a time (split it "
-                    "into smaller files).", "The file has %(count)s members; import at most "
-                    "%(max)s at a time (split it into smaller files).", count,
-                    count=f"{count:,}", max=f"{limit:,}")
+                        count=f"{count:,}", max=f"{limit:,}"))
 
 
 def read_table(report: Report[R], data: str | bytes, aliases: dict[str, tuple[str, ...]], *,

@@ -53,21 +53,24 @@ NOT_FOR_PEOPLE = {"security_event", "info", "warning", "error", "debug", "except
 #: each into a whole translated sentence), the iCalendar product id.
 TECHNICAL = re.compile(r"attachment; filename|private, no-|^English$|^formation run$"
                        r"|^(From|To|Subject)$|^swap proposal$|^agenda item$|^-//"
-                       r"|^Factory$")
-#: Module constants whose strings nobody reads in the interface: notes for developers kept
-#: beside the code (erasure's ``POLICY``, the export's ``EXPORTED``/``NOT_EXPORTED``, which
-#: tests check against the tables), CLDR date patterns and time-zone ids (local_time), the
-#: English day names a roster's CSV is read with, the authenticator app's issuer id, and
-#: browser and system names found in a User-Agent; and the words erasure writes into the
-#: database in a former member's place and the words circles are named after (stored text
-#: stays English, as the rest of it), as is the reason formation's solve keeps for a member it
-#: sets aside (``SET_ASIDE``); the header names a CSV upload accepts, and a row's
-#: status (a key); and a module's ``__all__``.
-TECHNICAL_CONSTANTS = {"POLICY", "EXPORTED", "NOT_EXPORTED", "PATTERNS", "UTC_NAMES",
-                       "WEEKDAYS", "ISSUER", "_BROWSERS", "_SYSTEMS", "FORMER_MEMBER",
-                       "TOMBSTONE", "WORDS", "PROFILE_COLUMNS", "BASIC_COLUMNS",
-                       "TIE_COLUMNS", "ALREADY_MEMBER", "__all__",
-                       "SET_ASIDE"}
+                       r"|^Factory$")  # a file of the time-zone database, not a zone
+#: Module constants whose strings are not interface text, by name:
+#: - notes for developers kept beside the code, which tests check against the tables:
+#:   erasure's ``POLICY``, the export's ``EXPORTED`` and ``NOT_EXPORTED``;
+#: - identifiers: CLDR date patterns (``PATTERNS``) and zone ids (``UTC_NAMES``) in
+#:   local_time, the authenticator app's ``ISSUER``, browser and system names found in a
+#:   User-Agent (``_BROWSERS``, ``_SYSTEMS``), a module's ``__all__``, a roster row's status
+#:   key (``ALREADY_MEMBER``);
+#: - the English a CSV upload is read in: its day names (``WEEKDAYS``) and the header names it
+#:   accepts (``PROFILE_COLUMNS``, ``BASIC_COLUMNS``, ``TIE_COLUMNS``);
+#: - words written into the database, which stays English: what erasure puts in a former
+#:   member's place (``FORMER_MEMBER``, ``TOMBSTONE``), the words circles are named after
+#:   (``WORDS``), and the reason formation's solve keeps for a member it sets aside
+#:   (``SET_ASIDE``, which ``placement_fix`` reads).
+TECHNICAL_CONSTANTS = {"POLICY", "EXPORTED", "NOT_EXPORTED", "PATTERNS", "UTC_NAMES", "ISSUER",
+                       "_BROWSERS", "_SYSTEMS", "__all__", "ALREADY_MEMBER", "WEEKDAYS",
+                       "PROFILE_COLUMNS", "BASIC_COLUMNS", "TIE_COLUMNS", "FORMER_MEMBER",
+                       "TOMBSTONE", "WORDS", "SET_ASIDE"}
 
 
 def python_strings(source: str) -> Iterator[tuple[int, str]]:

@@ -86,6 +86,13 @@ def test_the_python_finder_finds_an_unmarked_flash() -> None:
     assert list(python_strings(source)) == [(3, "Your details are saved.")]
 
 
+def test_the_python_finder_leaves_technical_constants_alone() -> None:
+    """A constant named in ``TECHNICAL_CONSTANTS`` (notes for developers, identifiers, stored
+    words) is not text to mark; any other constant is."""
+    source = 'POLICY = {"user": "deleted with every login"}\nNOTE = "Read by people."\n'
+    assert list(python_strings(source)) == [(2, "Read by people.")]
+
+
 def test_every_thing_not_found_has_its_own_sentence() -> None:
     """``NotFound(what)`` says "That … was not found." as one sentence per ``what``, so each
     language words it its own way: every ``what`` the code names has one (a missing one would
