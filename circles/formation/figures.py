@@ -139,5 +139,5 @@ def random_rounds(rounds: Rounds, *, seed: int | None) -> Rounds:
         pool = [uid for circle in circles for uid in circle]
         rng.shuffle(pool)
         cut = list(itertools.accumulate(len(c) for c in circles))
-        baseline.append([pool[a:b] for a, b in zip([0, *cut[:-1]], cut, strict=True)])
+        baseline.append([pool[a:b] for a, b in zip([0, *cut][:len(cut)], cut, strict=True)])
     return baseline

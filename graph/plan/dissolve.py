@@ -18,7 +18,8 @@ __all__ = ["dissolve"]
 def dissolve(assign: np.ndarray, *, bounds: list[Pair], hard: np.ndarray, prior: np.ndarray,
              cols: np.ndarray | None, pins: np.ndarray, repeats: bool = True) -> None:
     """Take apart, in ``assign``, every group without pins that breaks the repeat or window
-    rule: its members join other groups that keep every rule, or sit the round out.
+    rule: its members join other groups that keep every rule, or sit the round out. The last
+    group of a round is left (its break named): a round is not emptied.
 
     Parameters
     ----------
@@ -38,11 +39,12 @@ def dissolve(assign: np.ndarray, *, bounds: list[Pair], hard: np.ndarray, prior:
 
     Examples
     --------
-    >>> assign, no = np.array([[0, 0, 1, 1], [0, 0, 1, 1]]), np.zeros((4, 4), dtype=np.int8)
-    >>> dissolve(assign, bounds=[(2, 2)] * 2, hard=no, prior=no, cols=None,
-    ...          pins=np.full((2, 4), -1))
+    >>> assign = np.array([[0, 0, 1, 1, 2, 2], [0, 0, 1, 1, 2, 2]])
+    >>> no = np.zeros((6, 6), dtype=np.int8)
+    >>> dissolve(assign, bounds=[(2, 2)] * 3, hard=no, prior=no, cols=None,
+    ...          pins=np.full((2, 6), -1))
     >>> assign.tolist()
-    [[0, 0, 1, 1], [-1, -1, -1, -1]]
+    [[0, 0, 1, 1, 2, 2], [-1, -1, -1, -1, 2, 2]]
 
     Notes
     -----
@@ -59,7 +61,8 @@ def dissolve(assign: np.ndarray, *, bounds: list[Pair], hard: np.ndarray, prior:
         if not found:
             return
         r, g = found[0]
-        if any(pins[r, m] >= 0 for m in plan[r][g]):
+        alone = sum(1 for group in plan[r] if group) == 1
+        if alone or any(pins[r, m] >= 0 for m in plan[r][g]):
             left.add((r, g))
             continue
         leaving, plan[r][g] = plan[r][g], []

@@ -110,7 +110,9 @@ def test_where_members_may_sit_out_no_plan_breaks_a_rule(n: int, rounds: int,
                                                            seed: int) -> None:
     """Odd hours (some members free at one evening hour only), pairs who met before and few
     steps: whatever the search leaves, a plan that may set members aside meets nobody again
-    and holds no circle without a shared hour, and every member is placed or set aside."""
+    and holds no circle without a shared hour — but in a round's only circle, which is named
+    for the facilitator rather than emptying the round — and every member is placed or set
+    aside."""
     rng = np.random.default_rng(seed)
     spans = [(9, 12), (10, 14), (20, 21), (6, 7)]
     windows = np.array([hours(spans[int(k)]) for k in rng.choice(4, n, p=[.5, .3, .15, .05])])
@@ -118,7 +120,8 @@ def test_where_members_may_sit_out_no_plan_breaks_a_rule(n: int, rounds: int,
     bounds = [(3, 4)] * -(-n // 4)
     plan = plan_circles(rng.normal(size=(n, n)), bounds, rounds, windows=windows, met=met,
                         set_aside=3, seed=seed, steps=20_000)
-    assert [b for b in plan.breaks if b[0] in ("repeat", "window")] == []
+    alone = {r for r, circles in enumerate(plan.rounds) if sum(map(bool, circles)) == 1}
+    assert [b for b in plan.breaks if b[0] in ("repeat", "window") and b[1] not in alone] == []
     for circles, out in zip(plan.rounds, plan.aside, strict=True):
         assert sorted([*out, *(m for c in circles for m in c)]) == list(range(n))
         assert all(len(c) <= 4 for c in circles)
