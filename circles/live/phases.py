@@ -87,10 +87,8 @@ def _circle_of_member(db: Session, user: User, circle_id: object) -> int:
 
 
 def set_phase_order(db: Session, user: User, circle_id: object, kinds: object) -> list[str]:
-    """Let a member of the circle reorder or skip phases for its next sessions.
-
-    Close stays, and last (it produces the summary); focus rounds need the agenda before them.
-    """
+    """Let a member of the circle reorder or skip phases for its next sessions. Close stays,
+    and last (it produces the summary); focus rounds need the agenda before them."""
     circle = _circle_of_member(db, user, circle_id)
     if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
         raise InvalidInput.field("phases", _("Give the phases as a list of names."))
@@ -202,11 +200,9 @@ def _enter(db: Session, session: CircleSession, position: int,
 
 def advance(db: Session, user: User, session_id: object, *, expected_version: object = None,
             now: datetime | None = None) -> Change:
-    """The facilitator moves on to the next stage (or phase); ready flags are cleared.
-
-    With ``expected_version`` the step is taken only if nothing changed meanwhile, so a
-    double click cannot skip a stage.
-    """
+    """The facilitator moves on to the next stage (or phase); ready flags are cleared. With
+    ``expected_version`` the step is taken only if nothing changed meanwhile, so a double
+    click cannot skip a stage."""
     session = session_for_member(db, user.id, session_id)
     require_live(session)
     require_role(session, user.id, ("facilitator",), _l("advance the session"))
