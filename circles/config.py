@@ -43,6 +43,10 @@ class Defaults:
     SOCKETIO_BURST_PER_MEMBER = 40
     SOCKETIO_FLOOD_CUTOFF = 20
     SOCKETIO_FLOOD_COOLDOWN = 30  # seconds a member cut off for flooding may not reconnect
+    # Member events one process works on at once (waiting for the database included); the
+    # next is answered "busy, send again" at once (realtime/busy.py). A change takes a few
+    # milliseconds, so 32 waiting is ~0.2 s of queue. 0 → no bound.
+    SOCKETIO_BUSY_AT = 32
     # Socket.IO connects per client address (tokens per second, burst), checked before any
     # database work. High enough for every client behind one address reconnecting at once
     # after a server restart (docs/deploy.md); 0 → no limit.

@@ -16,6 +16,7 @@ from circles.redaction import redact_logs
 from circles.server import async_mode
 from realtime import (
     acks,
+    busy,
     connection,
     flood,
     green,
@@ -54,6 +55,7 @@ def init_app(app: Flask) -> SocketIO:
         **_queue_options(app),
     )
     flood.init_app(app)
+    busy.init_app(app)
     slots.init_app(app)
     processes.init_app(app, socketio)  # a draining process refuses new connections (503)
     ownership.init_app(app, socketio)  # every Engine.IO request: only the sid's own login
@@ -63,7 +65,7 @@ def init_app(app: Flask) -> SocketIO:
     revocation.init_app(app, socketio)
     health.init_app(app, socketio)
     if socketio.async_mode == "gevent":  # every handler registered by now
-        green.gate_events(socketio, int(app.config.get("SOCKETIO_GREEN_EVENTS", 4)))
+        green.gate_events(app, socketio, int(app.config.get("SOCKETIO_GREEN_EVENTS", 4)))
     return socketio
 
 

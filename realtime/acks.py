@@ -20,7 +20,7 @@ from flask_socketio import leave_room, rooms
 from circles.errors import CirclesError, InvalidInput, NotFound
 from circles.extensions import db
 from circles.security_log import security_event
-from realtime import flood
+from realtime import busy, flood, green
 
 Ack = dict[str, Any]
 Handler = Callable[..., Ack | None]
@@ -32,30 +32,41 @@ UNEXPECTED = "Something went wrong on our side; please try again."
 def acked(handler: Handler) -> Callable[..., Ack]:
     """Wrap a member's event handler so it always answers with an ``ok`` ack.
 
-    Flood control comes first, before any database work (``realtime.flood``). The login is
+    Load shedding comes first: a process busy with many events answers "busy" at once,
+    before any database work (``realtime.busy``); then flood control (``realtime.flood``).
+    The login is
     checked again on every event: a socket whose login was revoked (logged out elsewhere) is
     taken out of its rooms, so no further broadcast reaches it, and is told why.
     """
 
     @functools.wraps(handler)
     def answer(*args: Any) -> Ack:
-        refusal = flood.screen()
-        if refusal is not None:
-            return {"ok": False, "error": refusal}
-        if not current_user.is_authenticated:
-            _leave_all_rooms()
-            return {"ok": False, "error": LOGIN_ENDED}
-        try:
-            result = handler(*args)
-        except CirclesError as exc:
-            db().rollback()
-            if isinstance(exc, NotFound):
-                security_event("authz_fail", user=current_user.id,
-                               socket_event=(getattr(request, "event", None) or {}).get("message"))
-            return refusal_of(exc)
-        return {"ok": True, **(result or {})}
+        with busy.admit() as admitted:
+            if not admitted:
+                return busy.refusal()
+            with green.gate():  # under gevent, a few at a time; counted in flight meanwhile
+                refusal = flood.screen()
+                if refusal is not None:
+                    return {"ok": False, "error": refusal}
+                return _answered(handler, args)
 
+    answer.circles_acked = True  # type: ignore[attr-defined]  # (realtime.green)
     return answer
+
+
+def _answered(handler: Handler, args: tuple[Any, ...]) -> Ack:
+    if not current_user.is_authenticated:
+        _leave_all_rooms()
+        return {"ok": False, "error": LOGIN_ENDED}
+    try:
+        result = handler(*args)
+    except CirclesError as exc:
+        db().rollback()
+        if isinstance(exc, NotFound):
+            security_event("authz_fail", user=current_user.id,
+                           socket_event=(getattr(request, "event", None) or {}).get("message"))
+        return refusal_of(exc)
+    return {"ok": True, **(result or {})}
 
 
 def refusal_of(exc: CirclesError) -> Ack:

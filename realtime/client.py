@@ -10,8 +10,9 @@ hold the server to it (the browser's room script follows the same rule):
   holds ``live:changed`` back until that join's ack has been applied;
 - after ``sync_interval`` seconds without any change arriving it asks ``live:events``, which
   catches a trailing change whose broadcast was lost;
-- every change event carries a fresh ``op_id``; a retry after a timeout or a lost connection
-  sends the same one (after a jittered, doubling pause), so the server applies it once.
+- every change event carries a fresh ``op_id``; a retry after a timeout, a lost connection
+  or a "busy" answer sends the same one (after a jittered, doubling pause), so the server
+  applies it once.
 Nothing is kept beyond the last snapshot and ``applied``, what a UI would have folded in.
 """
 
@@ -26,7 +27,7 @@ from typing import Any
 import socketio
 
 from realtime.client_http import session_factory
-from realtime.client_parts import private_parts, retry_delay
+from realtime.client_parts import busy_pause, private_parts, retry_delay
 
 Ack = dict[str, Any]
 Change = dict[str, Any]
@@ -75,22 +76,18 @@ class LiveClient:
         self.version = -1
         self.applied: list[tuple[int, Change | None]] = []
         self.snapshot: dict[str, Any] | None = None
-        self.snapshots = 0
-        self.duplicates = 0
+        self.snapshots, self.duplicates = 0, 0
         self.dropped: list[int] = []  # the versions of the duplicates, in arrival order
-        self.gap_fetches = 0  # live:events asked because a gap stayed open
-        self.syncs = 0  # quiet-time live:events
+        self.gap_fetches, self.syncs = 0, 0  # live:events asked: a gap stayed open; quiet time
         self.joins = 0  # join acks applied (1 + the reconnects)
         self.private: dict[str, Any] = {}
         self.on_applied: AppliedHook | None = None
-        self.joined = asyncio.Event()
+        self.joined, self._down = asyncio.Event(), asyncio.Event()
         self.failure: LiveError | None = None  # why the last join was refused
         self._held: dict[int, tuple[Change, float]] = {}
         self._joining = True  # no join ack applied on this connection yet
         self._catching_up = 0  # live:events / live:snapshot acks outstanding
-        self._fetching = False
-        self._closed = True
-        self._down = asyncio.Event()
+        self._fetching, self._closed = False, True
         self._generation = 0  # connections so far: a stale join gives up
         self._sio: Any = None
         self._join_task: asyncio.Task[None] | None = None
@@ -195,10 +192,13 @@ class LiveClient:
         while True:
             try:
                 ack = await self._call_once("live:join", fields, JOIN_TIMEOUT)
-                break
+                if not ack.get("busy"):
+                    break
+                await asyncio.sleep(busy_pause(ack))  # a busy server: ask again after its pause
             except _Unanswered:
-                if generation != self._generation or self._down.is_set():
-                    return  # this connection is gone; the next one joins again
+                pass
+            if generation != self._generation or self._down.is_set():
+                return  # this connection is gone; the next one joins again
         if not ack.get("ok"):
             self.failure = LiveError(str(ack.get("error")))
             return
@@ -213,13 +213,15 @@ class LiveClient:
                    retries: int = 3, timeout: float = 5.0) -> Ack:
         """Emit ``event`` with ``session_id`` added and return its ack; raise ``LiveError`` on
         ``ok: false``. A change event gets a fresh ``op_id`` (unless ``fields`` has one),
-        and every retry after a timeout or a lost connection re-sends it (``retry_delay``)."""
+        and every retry after a timeout, a lost connection or a "busy" answer re-sends it
+        (``retry_delay``; after "busy" at least the server's ``retry_after``, jittered)."""
         data: dict[str, Any] = {"session_id": self.session_id, **(fields or {})}
         if event.startswith("live:") and event not in READS:
             data.setdefault("op_id", uuid.uuid4().hex)
+        floor = 0.0  # a busy server's own pause, when it gave one
         for attempt in range(retries + 1):
             if attempt:
-                await asyncio.sleep(retry_delay(attempt))
+                await asyncio.sleep(max(floor, retry_delay(attempt)))
             if self.failure is not None:
                 raise self.failure
             if self._closed:
@@ -228,6 +230,9 @@ class LiveClient:
                 await asyncio.wait_for(self.joined.wait(), timeout)
                 ack: Ack = await self._call_once(event, data, timeout)
             except (_Unanswered, TimeoutError):
+                continue
+            if ack.get("busy"):  # refused before any work: send it again after a pause
+                floor = busy_pause(ack)
                 continue
             if not ack.get("ok"):
                 raise LiveError(str(ack.get("error")), ack.get("field"))

@@ -1,7 +1,7 @@
 """What the reference live client (``realtime.client``) works out without a connection: how
-long to wait before sending an unanswered change again (docs/realtime.md, Retries; the
-browser's room follows the same rule, ``retryDelay`` in static/room/rule.js), and a member's
-private parts as a snapshot shows them."""
+long to wait before sending an unanswered or busy-refused change again (docs/realtime.md,
+Retries and Busy; the browser's room follows the same rule, ``retryDelay`` in
+static/room/rule.js), and a member's private parts as a snapshot shows them."""
 
 from __future__ import annotations
 
@@ -23,6 +23,18 @@ def retry_delay(attempt: int, *, base: float = RETRY_BACKOFF, cap: float = RETRY
     [0.5, 1.0, 2.0, 8.0]
     """
     return float(min(cap, base * 2 ** (attempt - 1)) * (0.5 + (draw or random.random)()))
+
+
+def busy_pause(ack: dict[str, Any], *, draw: Callable[[], float] | None = None) -> float:
+    """Seconds to wait before sending again an event a busy server refused: its
+    ``retry_after``, drawn from half to one and a half times that (docs/realtime.md, Busy).
+
+    >>> busy_pause({"ok": False, "busy": True, "retry_after": 1.0}, draw=lambda: 0.5)
+    1.0
+    """
+    after = ack.get("retry_after")
+    seconds = float(after) if isinstance(after, int | float) and after > 0 else RETRY_BACKOFF
+    return min(RETRY_BACKOFF_CAP, seconds) * (0.5 + (draw or random.random)())
 
 
 def private_parts(snapshot: dict[str, Any]) -> dict[str, Any]:

@@ -13,21 +13,38 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from flask import Flask, current_app
 from flask_socketio import SocketIO
 
+GATE = "circles.green.gate"
 
-def gate_events(socketio: SocketIO, size: int) -> None:
-    """Let at most ``size`` event handlers run at once (0: no gate)."""
+
+def gate_events(app: Flask, socketio: SocketIO, size: int) -> None:
+    """Let at most ``size`` event handlers run at once (0: no gate).
+
+    A member event (``acks.acked``) passes the gate inside, after the busy check
+    (``realtime.busy``), so that the events queued here count towards the process's bound;
+    the others (connect, disconnect) are wrapped here.
+    """
     if size <= 0:
         return
     from gevent.lock import BoundedSemaphore
 
-    gate = BoundedSemaphore(size)
+    gate = app.extensions[GATE] = BoundedSemaphore(size)
     handlers: dict[str, Callable[..., Any]] = socketio.server.handlers.get("/", {})
     for event, handler in list(handlers.items()):
-        handlers[event] = _gated(handler, gate)
+        if getattr(handler, "circles_acked", False):
+            handler.circles_gate = gate  # type: ignore[attr-defined]  # passed inside
+        else:
+            handlers[event] = _gated(handler, gate)
+
+
+def gate() -> AbstractContextManager[Any]:
+    """This process's gate (under gevent), else nothing to wait for."""
+    return current_app.extensions.get(GATE) or nullcontext()
 
 
 def _gated(handler: Callable[..., Any], gate: Any) -> Callable[..., Any]:

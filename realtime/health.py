@@ -18,6 +18,7 @@ from flask_socketio import SocketIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from circles.extensions import orm
+from realtime import busy
 from realtime.heartbeat import HeartbeatRedisManager
 
 bp = Blueprint("health", __name__)
@@ -39,9 +40,19 @@ def health() -> ResponseReturnValue:
     problems: list[str] = []
     body = {"pid": os.getpid(),
             "uptime_seconds": round(time.monotonic() - current_app.extensions[STARTED], 3),
-            "database": _database(problems), "message_queue": _message_queue(problems)}
+            "database": _database(problems), "message_queue": _message_queue(problems),
+            "events": _events()}
     status = "degraded" if problems else "ok"
     return {"status": status, "problems": problems, **body}, 503 if problems else 200
+
+
+def _events() -> dict[str, Any]:
+    """Member events this process works on now, its bound, and those it refused as busy."""
+    admission = current_app.extensions.get(busy.EXTENSION)
+    if admission is None:
+        return {}
+    return {"in_flight": admission.in_flight, "busy_at": admission.limit,
+            "refused_busy": admission.refused}
 
 
 def _database(problems: list[str]) -> dict[str, Any]:

@@ -96,3 +96,34 @@ def test_under_gevent_only_a_few_events_run_at_once() -> None:
         print(most[0], sorted(e for e, h in handlers.items() if not hasattr(h, "circles_gate")))
     """)
     assert out == "4 []"
+
+
+def test_under_gevent_events_waiting_at_the_gate_count_towards_the_busy_bound() -> None:
+    """``realtime.busy`` before ``realtime.green``: with a bound of 3 and a gate of 1, ten
+    member events at once are three admitted (one running, two queued at the gate, run one
+    at a time) and seven answered "busy" at once — the gate's queue cannot grow unbounded."""
+    out = in_a_gevent_worker("""
+        import gevent
+        from circles import create_app
+        from realtime import acks
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://",
+                          "SOCKETIO_BUSY_AT": 3, "SOCKETIO_GREEN_EVENTS": 1})
+        running, most = [0], [0]
+        def slow(handler, args):
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            gevent.sleep(0.05)
+            running[0] -= 1
+            return {"ok": True}
+        acks._answered = slow  # the login check and the handler, as one slow step
+        acks.flood.screen = lambda: None
+        member_event = acks.acked(lambda: {})
+        answers = []
+        def one():
+            with app.app_context():
+                answers.append(member_event())
+        gevent.joinall([gevent.spawn(one) for _ in range(10)])
+        print(sum(a.get("ok") is True for a in answers), sum(bool(a.get("busy")) for a in answers),
+              most[0])
+    """)
+    assert out == "3 7 1"

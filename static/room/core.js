@@ -8,7 +8,7 @@
 import { liveSocket } from "../live.js";
 import { t } from "../i18n.js";
 import { OFFLINE, refusalOf, spotFor } from "./refusal.js";
-import { retryDelay } from "./rule.js";
+import { busyDelay, retryDelay } from "./rule.js";
 
 export const root = document.getElementById("live-room");
 export const html = document.documentElement;
@@ -159,7 +159,8 @@ export function clearOnEdit(control, nodes) {
  * onto one). A success clears them all, so no stale error stays. ``failed`` also gets the
  * message. A change that gets no answer (a timeout, a dropped connection) is sent again
  * once connected, with the same op_id, so the server applies it at most once, after a
- * growing, jittered pause (retryDelay). */
+ * growing, jittered pause (retryDelay); any event a busy server refused is sent again after
+ * at least its retry_after (busyDelay). */
 export function call(event, fields, errors, done, failed, aliases) {
   var spots = spotsOf(errors);
   function refuse(refusal) {
@@ -187,18 +188,20 @@ export function call(event, fields, errors, done, failed, aliases) {
   }
   function attempt(left) {
     socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, function (err, ack) {
-      if (err) {
-        if (left > 1 && payload.op_id) {
+      var busy = !err && ack && ack.busy;  // refused before any work: nothing was applied
+      if (err || busy) {
+        if (left > 1 && (payload.op_id || busy)) {
+          var pause = retryDelay(ATTEMPTS - left + 1, Math.random());
           window.setTimeout(function () {
             if (socket.connected) {
               attempt(left - 1);
             } else {
               socket.once("connect", function () { attempt(left - 1); });
             }
-          }, retryDelay(ATTEMPTS - left + 1, Math.random()));
+          }, busy ? Math.max(pause, busyDelay(ack, Math.random())) : pause);
           return;
         }
-        refuse(refusalOf(err, null));
+        refuse(refusalOf(err, busy ? ack : null));
         return;
       }
       if (!ack || !ack.ok) {

@@ -10,6 +10,7 @@ import { t } from "../i18n.js";
 export const OFFLINE = t("You are offline, so this was not sent: try again once the room has reconnected.");
 export const NO_ANSWER = t("No answer from the server; please try again.");
 export const REFUSED = t("That did not work.");
+export const BUSY = t("The server is busy, so this was not sent: try again in a moment.");
 
 /**
  * The refusal to show for one answer: ``{message, field}``.
@@ -20,6 +21,9 @@ export const REFUSED = t("That did not work.");
 export function refusalOf(error, ack) {
   if (error) {
     return { message: NO_ANSWER, field: null };
+  }
+  if (ack && ack.busy) {  // the server's sentence is English only (realtime/busy.py)
+    return { message: BUSY, field: null };
   }
   var message = ack && typeof ack.error === "string" && ack.error ? ack.error : REFUSED;
   var field = ack && typeof ack.field === "string" ? ack.field : null;

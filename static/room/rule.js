@@ -21,6 +21,15 @@ export function retryDelay(attempt, draw) {
   return Math.min(8000, 500 * Math.pow(2, attempt - 1)) * (0.5 + draw);
 }
 
+/* Milliseconds before sending again an event a busy server refused ({busy: true,
+ * retry_after: seconds}): its retry_after (else 500 ms), at most 8 s, drawn from half to one
+ * and a half times that (docs/realtime.md, Busy). */
+export function busyDelay(ack, draw) {
+  var after = ack && typeof ack.retry_after === "number" && ack.retry_after > 0
+    ? ack.retry_after * 1000 : 500;
+  return Math.min(8000, after) * (0.5 + draw);
+}
+
 /**
  * The rule for one room. ``room`` gives:
  *   ask(event, fields, answer)  emit a read with an ack; answer(error, ack) once
@@ -32,6 +41,8 @@ export function retryDelay(attempt, draw) {
  *   settled(how)                a join/events/snapshot ack was taken: "snapshot" or "events"
  *   refused(event, error, ack)  an ack that failed (error) or said no (ack.ok false)
  *   setTimeout(fn, ms), clearTimeout(id)
+ *   random()                    (optional) a draw in [0, 1) for pauses; Math.random if absent
+ * A request a busy server refused is asked again after busyDelay, still holding changes.
  * It returns the handlers for the socket's events and the local version.
  */
 export function liveRule(room) {
@@ -84,6 +95,14 @@ export function liveRule(room) {
     room.ask(event, fields, (error, ack) => {
       if (mine !== token) {
         return;  // a newer request (after a reconnect) is on its way
+      }
+      if (!error && ack && ack.busy) {
+        room.setTimeout(() => {
+          if (mine === token) {
+            request(event, fields);
+          }
+        }, busyDelay(ack, (room.random || Math.random)()));
+        return;
       }
       syncing = false;
       if (error || !ack || !ack.ok) {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { NO_ANSWER, REFUSED, refusalOf, spotFor, wholeNumber } from "../../static/room/refusal.js";
+import { BUSY, NO_ANSWER, REFUSED, refusalOf, spotFor, wholeNumber } from "../../static/room/refusal.js";
 
 test("the server's sentence is shown as it is, with the field it names", () => {
   const ack = { ok: false, error: "Give a whole number of minutes from 1 to 60.", field: "timebox_minutes" };
@@ -13,6 +13,11 @@ test("the server's sentence is shown as it is, with the field it names", () => {
     { message: "Only the item's author can rename it.", field: null });
   assert.deepEqual(refusalOf(new Error("timeout"), null), { message: NO_ANSWER, field: null });
   assert.deepEqual(refusalOf(null, { ok: false }), { message: REFUSED, field: null });
+});
+
+test("a busy server's refusal is shown in the member's language, not its English sentence", () => {
+  const ack = { ok: false, busy: true, retry_after: 1, error: "The server is busy; send this again in a moment." };
+  assert.deepEqual(refusalOf(null, ack), { message: BUSY, field: null });
 });
 
 test("a refusal goes next to the control of its field, else next to the action", () => {

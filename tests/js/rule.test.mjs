@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { GAP_WAIT_MS, QUIET_MS, liveRule, retryDelay } from "../../static/room/rule.js";
+import { GAP_WAIT_MS, QUIET_MS, busyDelay, liveRule, retryDelay } from "../../static/room/rule.js";
 
 /** A rule wired to a fake room: every ask, applied change and callback is recorded. */
-function harness({ refuse = () => false } = {}) {
+function harness({ refuse = () => false, random = undefined } = {}) {
   const log = [];
   const asks = [];
   const applied = [];
@@ -51,6 +51,9 @@ function harness({ refuse = () => false } = {}) {
       timers.delete(id);
     },
   };
+  if (random) {
+    room.random = random;
+  }
   const rule = liveRule(room);
   return {
     rule, log, applied,
@@ -359,5 +362,50 @@ describe("retries of an unanswered change", () => {
       [500, 1000, 2000, 4000, 8000, 8000]);
     assert.equal(retryDelay(1, 0), 250);
     assert.ok(retryDelay(3, 0.999) < 3000 && retryDelay(3, 0.999) > 2990);
+  });
+});
+
+describe("a busy server (docs/realtime.md, Busy)", () => {
+  const BUSY = { ok: false, busy: true, retry_after: 1, error: "The server is busy." };
+
+  test("waits the server's retry_after, jittered by ±50 %, at most 8 s", () => {
+    assert.equal(busyDelay(BUSY, 0.5), 1000);
+    assert.equal(busyDelay(BUSY, 0), 500);
+    assert.equal(busyDelay({ busy: true }, 0.5), 500);  // no retry_after: 0.5 s
+    assert.equal(busyDelay({ busy: true, retry_after: 600 }, 0.5), 8000);
+  });
+
+  test("a join refused as busy is asked again after the pause, holding changes meanwhile", () => {
+    const h = harness({ random: () => 0.5 });
+    h.rule.connected();
+    h.send(8);
+    h.answer(BUSY);
+    assert.deepEqual(h.log, []);  // not refused: nothing shown, nothing dropped
+    assert.deepEqual(h.asks, []);
+    h.tick(999);
+    assert.deepEqual(h.asks, []);
+    h.tick(1);
+    assert.deepEqual(h.asks.map((a) => a.event), ["live:join"]);
+    h.answer(snapshot(7));
+    assert.deepEqual(h.applied, [8]);  // what came meanwhile was held, then applied
+  });
+
+  test("a catch-up refused as busy is asked again; a reconnect's newer ask replaces it", () => {
+    const h = joined(5, { random: () => 0.5 });
+    h.send(7);
+    h.tick(GAP_WAIT_MS);
+    assert.deepEqual(h.asks.map((a) => [a.event, a.fields]), [["live:events", { after: 5 }]]);
+    h.answer(BUSY);
+    h.tick(1000);
+    assert.deepEqual(h.asks.map((a) => [a.event, a.fields]), [["live:events", { after: 5 }]]);
+    h.answer(catchUp(7, 6, 7));
+    assert.deepEqual(h.applied, [6, 7]);
+    h.send(9);
+    h.tick(GAP_WAIT_MS);
+    h.answer(BUSY);
+    h.rule.disconnected();
+    h.rule.connected();  // a newer ask (the join) is on its way
+    h.tick(1000);  // the busy retry of the old ask is dropped
+    assert.deepEqual(h.asks.map((a) => a.event), ["live:join"]);
   });
 });
