@@ -4,8 +4,10 @@
 Sends a mix of changes round the room — ``session`` (every kind a live session makes,
 ``bench/live_mix.py``, on a simulated clock of 0.5 changes per member per second) or
 ``narrow`` (check-in contributions only) — and prints, per kind of change, the wall time
-from the event to its ack (broadcast included) and the SQL statements and round trips
-(BEGIN, COMMIT and ROLLBACK included) each took; then the functions with the most time.
+from the event to its ack (broadcast included), the process's CPU time for it, and the SQL
+statements and round trips (BEGIN, COMMIT and ROLLBACK included) each took; then the
+functions with the most time. The loaded objects are kept out of full GC passes first, as
+both servers do (``circles.server.settle_loaded_objects``).
 
     .venv/bin/python bench/live_profile.py [--events 400] [--mix session|narrow]
         [--database sqlite|postgres] [--no-profile]
@@ -37,6 +39,7 @@ from bench.machine import machine
 from circles import create_app
 from circles.config import database_uri
 from circles.extensions import orm
+from circles.server import settle_loaded_objects
 from realtime import processes
 
 RATE = 0.5  # changes per member per second, as in the load benchmark
@@ -88,6 +91,7 @@ class Room:
         self.rng = random.Random(seed)
         self.item_ids: dict[int, int] = {}
         self.seconds: defaultdict[str, list[float]] = defaultdict(list)
+        self.cpu: defaultdict[str, list[float]] = defaultdict(list)  # process CPU seconds
         self.sql: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.refused: Counter[str] = Counter()
         self.show: set[str] = set()  # kinds whose first change's statements are printed
@@ -109,15 +113,16 @@ class Room:
             kind, (name, fields) = narrow(self.rng, token, None, 0.0, filler)
         before = Counter(counter.counts)
         counter.last = []
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         ack = self.members[seat].emit(name, {"session_id": self.session_id, "op_id": token,
                                              **fields}, callback=True)
-        took = time.perf_counter() - started
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
         self.sent += 1
         if not ack["ok"]:
             self.refused[f"{kind}: {ack['error'][:60]}"] += 1
         else:
             self.seconds[kind].append(took)
+            self.cpu[kind].append(cpu)
             self.sql[kind].update(counter.counts - before)
             if kind in self.show or "all" in self.show:
                 self.show.discard(kind)
@@ -128,7 +133,7 @@ class Room:
 def report(room: Room, label: str) -> None:
     total = sum(len(v) for v in room.seconds.values())
     print(f"{label}: {total} answered changes, {sum(room.refused.values())} refused")
-    print(f"  {'kind':<20}{'n':>6}{'mean ms':>10}{'p50 ms':>9}{'max ms':>9}"
+    print(f"  {'kind':<20}{'n':>6}{'mean ms':>10}{'p50 ms':>9}{'max ms':>9}{'CPU ms':>8}"
           f"{'statements':>12}{'round trips':>13}")
     everything: Counter[str] = Counter()
     for kind, values in sorted(room.seconds.items(), key=lambda kv: -len(kv[1])):
@@ -137,10 +142,13 @@ def report(room: Room, label: str) -> None:
         n = len(values)
         print(f"  {kind:<20}{n:>6}{1000 * statistics.fmean(values):>10.2f}"
               f"{1000 * statistics.median(values):>9.2f}{1000 * max(values):>9.2f}"
+              f"{1000 * statistics.fmean(room.cpu[kind]):>8.2f}"
               f"{sql['statements'] / n:>12.2f}{sum(sql.values()) / n:>13.2f}")
     all_seconds = [s for values in room.seconds.values() for s in values]
+    all_cpu = [s for values in room.cpu.values() for s in values]
     print(f"  {'all':<20}{total:>6}{1000 * statistics.fmean(all_seconds):>10.2f}"
           f"{1000 * statistics.median(all_seconds):>9.2f}{1000 * max(all_seconds):>9.2f}"
+          f"{1000 * statistics.fmean(all_cpu):>8.2f}"
           f"{everything['statements'] / total:>12.2f}{sum(everything.values()) / total:>13.2f}")
     if room.refused:
         print(f"  refused: {dict(room.refused.most_common(6))}")
@@ -186,6 +194,7 @@ def main() -> None:
                                                        "title": f"Topic of {n}"},
                                    callback=True)["ok"]
             room = Room(members, [seat.user_id for seat in seats], session_id, args.mix)
+            settle_loaded_objects()  # as both servers do once loaded (circles/server.py)
             room.show = set(args.show_sql)
             room.drain()
             # The session's length: its phases take the whole of both passes.

@@ -8,6 +8,7 @@ or keeps it too long (``LOGIN_MAX_DAYS``). An ended login never comes back.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from circles.errors import NotFound
@@ -69,11 +70,7 @@ def load_login(db: Session, token: str, *, lifetime: Lifetime = DEFAULT_LIFETIME
     """The user of a live login session, or None when the token is unknown, revoked,
     expired, or the account disabled. Notes the use (at most every few minutes)."""
     # One query: it runs on every page and every live event (revocation is checked each time).
-    row = db.execute(
-        select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id).where(
-            LoginSession.token_hash == digest(token), LoginSession.revoked_at.is_(None),
-            User.is_active.is_(True))
-    ).first()
+    row = db.execute(_login_query(), {"token_hash": digest(token)}).first()
     if row is None:
         return None
     user, login = row
@@ -87,6 +84,15 @@ def load_login(db: Session, token: str, *, lifetime: Lifetime = DEFAULT_LIFETIME
         db.info[TOUCHED] = True
     user.login_token = token
     return user
+
+
+@functools.cache
+def _login_query() -> Select[User, LoginSession]:
+    """``load_login``'s query, built once (building it and its cache key cost as much as
+    running it, on every page and live event)."""
+    return select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id).where(
+        LoginSession.token_hash == bindparam("token_hash"), LoginSession.revoked_at.is_(None),
+        User.is_active.is_(True))
 
 
 def login_owner(db: Session, token: str) -> int | None:
