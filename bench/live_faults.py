@@ -135,21 +135,37 @@ def probing(url: str, seconds: float, extra: dict[str, Any], every: float = 1.0,
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             for path in ("/health", "/login"):
-                answers.append((path, *await asyncio.to_thread(timed_get, url + path)))
+                status, took, body = await asyncio.to_thread(timed_get, url + path)
+                answers.append((path, status, took))
+                if path == "/health" and body:
+                    note_events(extra, body)
             await asyncio.sleep(every)
 
     return probe
 
 
-def timed_get(url: str) -> tuple[int, float]:
+def timed_get(url: str) -> tuple[int, float, bytes]:
     began = time.perf_counter()
+    body = b""
     try:
         with urllib.request.urlopen(url, timeout=10) as answer:
-            answer.read()
+            body = answer.read()
             status = answer.status
     except urllib.error.HTTPError as exc:
         status = exc.code
     except OSError:
         status = 0
-    return status, time.perf_counter() - began
+    return status, time.perf_counter() - began, body
+
+
+def note_events(extra: dict[str, Any], body: bytes) -> None:
+    """From a ``/health`` answer: the most events in flight seen, and those refused busy."""
+    try:
+        events = json.loads(body).get("events") or {}
+    except ValueError:
+        return
+    if events:
+        extra["busy_at"] = events.get("busy_at")
+        extra["refused_busy"] = events.get("refused_busy", 0)
+        extra["in_flight_max"] = max(extra.get("in_flight_max", 0), events.get("in_flight", 0))
 

@@ -121,6 +121,10 @@ def extra_lines(scenario: str, o: Outcome) -> None:
             bad = sum(status != 200 for status, _took in answers)
             print(f"  GET {path} every second through the run: "
                   f"{latency_line([took for _s, took in answers])}; not 200: {bad}")
+    if "refused_busy" in e:
+        print(f"  busy bound {e['busy_at']} events in flight: {e['refused_busy']:,} events "
+              f"answered \"busy, send again\" (clients resent them); most in flight seen by "
+              f"/health {e['in_flight_max']}")
     if scenario == "rolling" and "restarts" in e:
         print(f"  rolling restart: SIGTERM → exited, exited → answering again (s): "
               f"{', '.join(f'{a:.1f} → {b:.1f}' for a, b in e['restarts'])}; "
