@@ -33,10 +33,8 @@ def acked(handler: Handler) -> Callable[..., Ack]:
     """Wrap a member's event handler so it always answers with an ``ok`` ack.
 
     Load shedding comes first: a process busy with many events answers "busy" at once,
-    before any database work (``realtime.busy``); then flood control (``realtime.flood``).
-    The login is
-    checked again on every event: a socket whose login was revoked (logged out elsewhere) is
-    taken out of its rooms, so no further broadcast reaches it, and is told why.
+    before any database work (``realtime.busy``); then, under gevent, the gate of a few
+    events at a time (``realtime.green``), and flood control (``realtime.flood``).
     """
 
     @functools.wraps(handler)
@@ -55,6 +53,9 @@ def acked(handler: Handler) -> Callable[..., Ack]:
 
 
 def _answered(handler: Handler, args: tuple[Any, ...]) -> Ack:
+    """The handler's answer. The login is checked again on every event: a socket whose login
+    was revoked (logged out elsewhere) is taken out of its rooms, so no further broadcast
+    reaches it, and is told why."""
     if not current_user.is_authenticated:
         _leave_all_rooms()
         return {"ok": False, "error": LOGIN_ENDED}
