@@ -55,6 +55,17 @@ def term(value: str) -> str:
     return str(found) if found is not None else value
 
 
+def either(names: list[str]) -> str:
+    """Alternatives in the reader's language: "a", "a or b", "a, b or c".
+
+    >>> either(["Mon 09:00–10:00", "Tue 12:00–13:00", "Fri 16:00–17:00"])
+    'Mon 09:00–10:00, Tue 12:00–13:00 or Fri 16:00–17:00'
+    """
+    if len(names) <= 1:
+        return "".join(names)
+    return str(gettext("%(some)s or %(last)s", some=", ".join(names[:-1]), last=names[-1]))
+
+
 def known(code: str | None) -> str | None:
     """``code`` when Circles speaks it, else None (an old or hand-edited value)."""
     return code if code in LANGUAGES else None

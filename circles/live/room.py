@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.ids import is_id
-from circles.languages import term
+from circles.languages import either, term
 from circles.models import CircleMember, CircleSession, SessionPhase, SessionStage, as_utc
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -167,14 +167,8 @@ def require_role(session: CircleSession, user_id: int, roles: tuple[str, ...],
     """Refuse ``action`` unless ``user_id`` holds one of ``roles`` in this session."""
     if any(holder(session, role) == user_id for role in roles):
         return
-    who = _either([str(ROLE_NAMES[role]) for role in roles])
+    who = either([str(ROLE_NAMES[role]) for role in roles])
     raise Conflict(_("Only %(who)s can %(action)s.", who=who, action=action))
-
-
-def _either(names: list[str]) -> str:
-    """"a", "a or b", "a, b or c"."""
-    return names[0] if len(names) == 1 else _("%(some)s or %(last)s",
-                                              some=", ".join(names[:-1]), last=names[-1])
 
 
 # --- where the session stands -------------------------------------------------------------
@@ -207,7 +201,7 @@ def require_phase(db: Session, session: CircleSession, *kinds: str) -> SessionPh
     phase = current_phase(db, session.id)
     if phase is None or phase.kind not in kinds:
         raise Conflict(_("That belongs to the %(phase)s phase, which is not under way.",
-                         phase=_either([term(kind) for kind in kinds])))
+                         phase=either([term(kind) for kind in kinds])))
     return phase
 
 

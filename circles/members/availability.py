@@ -15,6 +15,7 @@ import numpy as np
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from circles.languages import either
 from circles.members.local_time import clock_in
 
 WEEK = 7 * 24 * 60
@@ -201,7 +202,7 @@ def describe_windows(intervals: list[tuple[int, int]], timezone: str, monday: da
     for (first, last), days in sorted(by_hours.items(), key=lambda item: min(item[1])):
         hours = f"{_clock(first % 1440)}–{_clock(last % 1440 if last % 1440 else 1440)}"
         groups.setdefault(_days(sorted(set(days))), []).append(hours)
-    return " or ".join(f"{days} {' or '.join(hours)}" for days, hours in groups.items())
+    return either([f"{days} {either(hours)}" for days, hours in groups.items()])
 
 
 def _days(days: list[int]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from circles.extensions import orm
+from circles.members.availability import describe_windows
 from circles.members.local_time import local_time
 from circles.models import Community, OutboxMessage, User
 from circles.notify.notifications import notify
@@ -175,3 +176,18 @@ def test_e_mails_are_written_in_the_recipient_s_language(
         mail = db.scalars(select(OutboxMessage).where(OutboxMessage.to == member.email)).one()
     assert mail.subject == subject
     assert mail.body.startswith(f"{greeting}\n\nNight owls is formed.")
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "Tue–Wed 12:00–13:30, Wed 16:00–17:30 or Fri 09:00–10:00"),
+    ("es", "mar–mié 12:00–13:30, mié 16:00–17:30 o vie 09:00–10:00"),
+])
+def test_weekly_hours_are_listed_the_reader_s_way(app: Flask, language: str,
+                                                   expected: str) -> None:
+    """The hours a community meets (shown to a member nobody could be placed with): days and
+    the "or" between alternatives in the reader's language."""
+    day = 1440
+    windows = [(day + 720, day + 810), (2 * day + 720, 2 * day + 810),
+               (2 * day + 960, 2 * day + 1050), (4 * day + 540, 4 * day + 600)]
+    with app.test_request_context(), force_locale(language):
+        assert describe_windows(windows, "Europe/London", date(2026, 1, 5)) == expected
