@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.messages.extract import extract_from_file
+from babel.numbers import format_decimal
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -64,6 +65,15 @@ def either(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return str(gettext("%(some)s or %(last)s", some=", ".join(names[:-1]), last=names[-1]))
+
+
+def number(value: int) -> str:
+    """A count the reader's way: "12,000" in English, "12.000" in Spanish.
+
+    >>> number(12000)
+    '12,000'
+    """
+    return str(format_decimal(value, locale=current_language()))
 
 
 def known(code: str | None) -> str | None:

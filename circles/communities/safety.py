@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from circles.communities.community import membership_of
 from circles.errors import Conflict, InvalidInput, NotFound
+from circles.languages import number
 from circles.models import Community, ConcernReport, Membership, User
 from circles.models.safety import MAX_CONCERN
 from circles.notify.notifications import notify
@@ -53,8 +54,8 @@ def set_conduct(db: Session, community: Community, text: str) -> str:
     text = (text or "").strip()
     if len(text) > MAX_CONDUCT:
         raise InvalidInput.field("conduct", _("Keep the code of conduct to %(max)s characters "
-                                              "(it has %(length)s).", max=f"{MAX_CONDUCT:,}",
-                                              length=f"{len(text):,}"))
+                                              "(it has %(length)s).", max=number(MAX_CONDUCT),
+                                              length=number(len(text))))
     community.conduct = text
     return text
 
@@ -80,7 +81,7 @@ def report_concern(db: Session, reporter: User, community_id: int, text: str,
         errors["text"] = _("Say what happened, in your own words.")
     elif len(text) > MAX_CONCERN:
         errors["text"] = _("Keep it to %(max)s characters (it has %(length)s).",
-                           max=f"{MAX_CONCERN:,}", length=f"{len(text):,}")
+                           max=number(MAX_CONCERN), length=number(len(text)))
     if subject_id is not None and (subject_id == reporter.id or membership_of(
             db, subject_id, community_id) is None):
         errors["subject_id"] = _("Choose someone from this community, or nobody in particular.")

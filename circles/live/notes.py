@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput
+from circles.languages import number
 from circles.live.room import (
     Change,
     bump,
@@ -67,6 +68,6 @@ def _body(body: object) -> str:
     whole_characters("body", body, _l("the note"))
     if len(body) > NOTE_MAX:
         raise InvalidInput.field("body", _("Keep the note to %(max)s characters (it has "
-                                           "%(length)s).", max=f"{NOTE_MAX:,}",
-                                           length=f"{len(body):,}"))
+                                           "%(length)s).", max=number(NOTE_MAX),
+                                           length=number(len(body))))
     return body

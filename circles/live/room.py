@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.ids import is_id
-from circles.languages import either, term
+from circles.languages import either, number, term
 from circles.models import CircleMember, CircleSession, SessionPhase, SessionStage, as_utc
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -250,8 +250,8 @@ def text(name: str, value: object, *, max_len: int, what: str, required: bool = 
                                          what=f"{what[0].upper()}{what[1:]}"))
     if len(value) > max_len:
         raise InvalidInput.field(name, _("Keep %(what)s to %(max)s characters (it has "
-                                         "%(length)s).", what=what, max=f"{max_len:,}",
-                                         length=f"{len(value):,}"))
+                                         "%(length)s).", what=what, max=number(max_len),
+                                         length=number(len(value))))
     return value
 
 

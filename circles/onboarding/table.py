@@ -13,6 +13,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from circles.languages import number
+
 UTF8_HELP = _l("Save it as “CSV UTF-8” (in Excel: File › Save As › CSV UTF-8) and upload it "
                 "again.")
 
@@ -155,11 +157,11 @@ def _too_many(noun: str, count: int, limit: int) -> str:
         return str(ngettext("The file has %(count)s tie; import at most %(max)s at a time (split it "
                             "into smaller files).", "The file has %(count)s ties; import at most "
                             "%(max)s at a time (split it into smaller files).", count,
-                            count=f"{count:,}", max=f"{limit:,}"))
+                            count=number(count), max=number(limit)))
     return str(ngettext("The file has %(count)s member; import at most %(max)s at a time (split it "
                         "into smaller files).", "The file has %(count)s members; import at most "
                         "%(max)s at a time (split it into smaller files).", count,
-                        count=f"{count:,}", max=f"{limit:,}"))
+                        count=number(count), max=number(limit)))
 
 
 def read_table(report: Report[R], data: str | bytes, aliases: dict[str, tuple[str, ...]], *,

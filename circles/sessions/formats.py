@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput
+from circles.languages import number
 from circles.models import Circle, CircleSession, User
 from circles.models.sessions import FORMAT_NAMES, FORMATS, WRITEUP_MAX
 
@@ -55,8 +56,8 @@ def save_writeup(db: Session, session: CircleSession, user: User, body: str) -> 
         raise InvalidInput.field("writeup", _("Write a few lines about what you bring."))
     if len(text) > WRITEUP_MAX:
         raise InvalidInput.field("writeup", _("Keep the write-up to %(max)s characters (it has "
-                                              "%(count)s).", max=f"{WRITEUP_MAX:,}",
-                                              count=f"{len(text):,}"))
+                                              "%(count)s).", max=number(WRITEUP_MAX),
+                                              count=number(len(text))))
     session.writeup = text
     db.flush()
     return session

@@ -13,6 +13,7 @@ from wtforms import SelectChoice, SelectField, SelectMultipleField, TextAreaFiel
 from circles.communities import community as communities
 from circles.communities import safety
 from circles.extensions import current_member, db
+from circles.languages import number
 from circles.members import blocks, profiles
 from circles.models import Community
 from circles.models.safety import MAX_CONCERN
@@ -25,7 +26,7 @@ class ConcernForm(PlainForm):
     # Lengths and choices are checked by the domain, which says what is wrong in words.
     subject_id = SelectField(_l("Who is it about? (optional)"), coerce=int, validate_choice=False)
     text = TextAreaField(_l("What happened"), description=_l(
-        "In your own words; up to %(max)s characters.", max=f"{MAX_CONCERN:,}"))
+        "In your own words; up to %(max)s characters.", max=number(MAX_CONCERN)))
 
 
 class SafetyForm(PlainForm):

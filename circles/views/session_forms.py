@@ -19,7 +19,7 @@ from wtforms import (
     TextAreaField,
 )
 
-from circles.languages import term
+from circles.languages import number, term
 from circles.members.profiles import all_timezones
 from circles.models import Circle, CircleSession, SessionRole, User, as_utc, utcnow
 from circles.models.sessions import FORMAT_NAMES, WRITEUP_MAX
@@ -78,7 +78,7 @@ class WriteupForm(PlainForm):
     writeup = TextAreaField(_l("Your write-up for the circle"), render_kw={"rows": 5},
                             description=_l("What you bring, in up to %(n)s characters. "
                                            "The circle reads it here and in the room.",
-                                           n=f"{WRITEUP_MAX:,}"))
+                                           n=number(WRITEUP_MAX)))
 
 
 class RescheduleForm(_PlaceForm):

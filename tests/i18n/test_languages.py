@@ -17,7 +17,9 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from circles.errors import InvalidInput
 from circles.extensions import orm
+from circles.live.room import text
 from circles.members.availability import describe_windows
 from circles.members.local_time import local_time
 from circles.models import Community, OutboxMessage, User
@@ -191,3 +193,18 @@ def test_weekly_hours_are_listed_the_reader_s_way(app: Flask, language: str,
                (2 * day + 960, 2 * day + 1050), (4 * day + 540, 4 * day + 600)]
     with app.test_request_context(), force_locale(language):
         assert describe_windows(windows, "Europe/London", date(2026, 1, 5)) == expected
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "Keep the note to 20,000 characters (it has 20,001)."),
+    ("es", "20.000"),
+])
+def test_counts_in_refusals_are_written_the_reader_s_way(app: Flask, language: str,
+                                                         expected: str) -> None:
+    """A limit in a sentence (a note, a write-up, an import's rows) follows the reader's
+    grouping of digits, not English commas."""
+    with app.test_request_context(), force_locale(language), \
+            pytest.raises(InvalidInput) as refused:
+        text("body", "x" * 20_001, max_len=20_000, what=str(_l("the note")))
+    sentence = " ".join(refused.value.errors.values())
+    assert expected in sentence and ("20,000" in sentence) == (language == "en")
