@@ -10,14 +10,30 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import InvalidInput, NotFound
 from circles.models import ExternalContact, User
-from circles.models.network import CONTEXTS, SUPPORT_KINDS
 
 NAME_MAX, CONTEXT_NAME_MAX, NOTE_MAX = 120, 120, 500
+#: Where the member knows a contact from (the stored key, and its name on pages).
+CONTEXTS = {
+    "employer": _l("Employer"), "former_employer": _l("Former employer"),
+    "school": _l("School"), "community": _l("Community"),
+    "professional_association": _l("Professional association"), "other": _l("Other"),
+}
+#: The kinds of support a contact gives (the stored key, and its name on pages).
+SUPPORT_KINDS = {"career": _l("Career"), "psychosocial": _l("Psychosocial"),
+                 "role_model": _l("Role model")}
+
+
+def system(contact: ExternalContact) -> str:
+    """The social system the contact belongs to, in the reader's language, e.g. "Former
+    employer: Initech"."""
+    label = str(CONTEXTS.get(contact.context, contact.context))
+    return f"{label}: {contact.context_name}" if contact.context_name else label
 
 
 def _text(errors: dict[str, str], name: str, value: Any, limit: int, *,
@@ -38,7 +54,7 @@ def _support(errors: dict[str, str], value: Any) -> list[str]:
     if unknown:
         errors["support"] = _("%(unknown)s is not a kind of support; choose from %(kinds)s.",
                               unknown=", ".join(unknown),
-                              kinds=", ".join(SUPPORT_KINDS.values()).lower())
+                              kinds=", ".join(str(v) for v in SUPPORT_KINDS.values()).lower())
     elif not chosen:
         errors["support"] = _("Choose at least one kind of support this person gives you.")
     return [kind for kind in SUPPORT_KINDS if kind in chosen]  # canonical order, no repeats
@@ -58,7 +74,7 @@ def _checked(fields: Mapping[str, Any]) -> dict[str, Any]:
     }
     if values["context"] not in CONTEXTS:
         errors["context"] = _("Choose one of: %(levels)s.",
-                              levels=", ".join(CONTEXTS.values()).lower())
+                              levels=", ".join(str(v) for v in CONTEXTS.values()).lower())
     if errors:
         raise InvalidInput(errors)
     return values

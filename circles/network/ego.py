@@ -41,6 +41,7 @@ from circles.network.contacts import (
     external_contact,
     external_contacts,
     remove_external,
+    system,
     update_external,
 )
 from circles.network.history import (
@@ -237,7 +238,7 @@ def _picture(h: _History, before: datetime | None, current: Round, *, ring2: boo
         if before is not None and added >= before:
             continue
         node = f"x{contact.id}"
-        g.add_node(node, name=contact.name, system=contact.system, kind="external",
+        g.add_node(node, name=contact.name, system=system(contact), kind="external",
                    organisation=contact.context_name, department="",
                    new=_is_new(added, current), ring=1,
                    support=",".join(contact.support), note=contact.note)

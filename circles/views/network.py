@@ -35,7 +35,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from circles.communities import community as communities
 from circles.extensions import current_member, db
-from circles.models.network import SUPPORT_KINDS, ExternalContact
+from circles.models.network import ExternalContact
 from circles.network import community as network_community
 from circles.network import contacts as external_contacts
 from circles.network import ego
@@ -96,7 +96,8 @@ def _page(form: ExternalContactForm | None = None,
         "edit_forms": {c.id: form if form is not None and editing == c.id
                        else ExternalContactForm.of(c) for c in contacts},
         "editing": editing,
-        "support_kinds": SUPPORT_KINDS,
+        "support_kinds": external_contacts.SUPPORT_KINDS,
+        "system": external_contacts.system,
     }
     status = 422 if form is not None and (form.errors or form.form_errors) else 200
     return render_template("network/show.html", **context), status

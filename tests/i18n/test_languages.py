@@ -22,7 +22,8 @@ from circles.extensions import orm
 from circles.live.room import text
 from circles.members.availability import describe_windows
 from circles.members.local_time import local_time
-from circles.models import Community, OutboxMessage, User
+from circles.models import Community, ExternalContact, OutboxMessage, User
+from circles.network.contacts import system
 from circles.notify.notifications import notify
 from circles.views.forms import PlainForm
 from tests.conftest import AuthActions, post_form
@@ -208,3 +209,13 @@ def test_counts_in_refusals_are_written_the_reader_s_way(app: Flask, language: s
         text("body", "x" * 20_001, max_len=20_000, what=str(_l("the note")))
     sentence = " ".join(refused.value.errors.values())
     assert expected in sentence and ("20,000" in sentence) == (language == "en")
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "Former employer: Initech"), ("es", "Antiguo empleador: Initech"),
+])
+def test_where_a_member_knows_an_outside_contact_from_is_in_the_reader_s_language(
+        app: Flask, language: str, expected: str) -> None:
+    with app.test_request_context(), force_locale(language):
+        assert system(ExternalContact(context="former_employer",
+                                      context_name="Initech")) == expected
