@@ -66,21 +66,9 @@ from graph.network import (
     strong_share,
 )
 
-__all__ = [
-    "EgoNetwork",
-    "Round",
-    "add_external",
-    "ego_network",
-    "export_graphml",
-    "export_json",
-    "external_contact",
-    "external_contacts",
-    "member_rounds",
-    "my_network",
-    "neighbours",
-    "remove_external",
-    "update_external",
-]
+__all__ = ["EgoNetwork", "Round", "add_external", "ego_network", "export_graphml", "export_json",
+           "external_contact", "external_contacts", "member_rounds", "my_network", "neighbours",
+           "remove_external", "update_external"]
 
 EXTERNAL_STRENGTH = 3.0  # someone you turn to for advice outside Circles is a strong tie
 
