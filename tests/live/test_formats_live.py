@@ -21,14 +21,16 @@ from circles.communities.community import create_community
 from circles.models import CircleSession, Membership, SessionRole, User, utcnow
 from tests.live.test_live_contract import FORMATS_ONLY, the_wire
 from tests.live.test_live_session_flow import Circle, Seat
-from tests.support.live import LiveServer, ServerFactory, http_session
+from tests.support.live import MACHINE_SPEED_ENV, LiveServer, ServerFactory, http_session
 
 NAMES = ("ada", "ben", "cy", "di", "eve")
 
 
 @pytest.fixture
 def server(live_server_factory: ServerFactory) -> LiveServer:
-    return live_server_factory(FLASK_SIGNUP_RATE_LIMIT="100 per minute")
+    # Five clients run five sessions back to back at machine speed: flood control is not
+    # what this test is about (tests/live/test_flood.py is).
+    return live_server_factory(FLASK_SIGNUP_RATE_LIMIT="100 per minute", **MACHINE_SPEED_ENV)
 
 
 def world(server: LiveServer) -> tuple[dict[str, str], dict[str, int], int]:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from circles.extensions import orm
 from circles.live.room import LATE_FEEDBACK_DAYS
 from circles.models import CircleSession, Interaction, Notification, utcnow
-from tests.support.live import MACHINE_SPEED_ENV, LiveServer, ServerFactory
+from tests.support.live import LiveServer, ServerFactory
 from tests.support.live_circle import SERVER_ENV, LiveCircle, four_in_a_circle, operator_app
 from tests.support.live_socket import Member
 
@@ -36,7 +36,7 @@ FIELDS = ("timebox_minutes", "item_ids", "receiver_id", "due_on", "base_version"
 
 @pytest.fixture
 def server(live_server_factory: ServerFactory) -> LiveServer:
-    return live_server_factory(**SERVER_ENV, **MACHINE_SPEED_ENV)
+    return live_server_factory(**SERVER_ENV)
 
 
 class Room:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from circles.communities.circle import create_circle
 from circles.communities.community import create_community
 from circles.models import CircleSession, Membership, SessionRole, User, utcnow
-from tests.support.live import LiveServer, ServerFactory, http_session
+from tests.support.live import MACHINE_SPEED_ENV, LiveServer, ServerFactory, http_session
 from tests.support.live_socket import WAIT, Member
 
 NAMES = ("ada", "ben", "cy", "di")
@@ -127,7 +127,7 @@ class Circle:
 @pytest.fixture
 def server(live_server_factory: ServerFactory) -> LiveServer:
     return live_server_factory(FLASK_SIGNUP_RATE_LIMIT="100 per minute",
-                               FLASK_LIVE_FACILITATOR_GRACE=str(GRACE))
+                               FLASK_LIVE_FACILITATOR_GRACE=str(GRACE), **MACHINE_SPEED_ENV)
 
 
 def people(server: LiveServer) -> dict[str, tuple[str, int]]:

@@ -26,12 +26,13 @@ from circles.live import agenda, log
 from circles.models import CircleSession, LiveEvent, Membership, SessionRole, User, utcnow
 from realtime.client import LiveClient
 from tests.support.contract import ContractClient
-from tests.support.live import LiveServer, app_on, http_session
+from tests.support.live import MACHINE_SPEED_ENV, LiveServer, app_on, http_session
 
 NAMES = ("ada", "ben", "cy", "di")
-#: A server for these tests lets one address sign many people up.
+#: A server for these tests lets one address sign many people up, and the reference client
+#: send back to back at machine speed (flood control is tested in tests/live/test_flood.py).
 SERVER_ENV = {"FLASK_SIGNUP_RATE_LIMIT": "1000 per minute",
-              "FLASK_LOGIN_RATE_LIMIT": "1000 per minute"}
+              "FLASK_LOGIN_RATE_LIMIT": "1000 per minute", **MACHINE_SPEED_ENV}
 
 
 @dataclass
