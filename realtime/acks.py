@@ -21,12 +21,13 @@ from circles.errors import CirclesError, InvalidInput, NotFound
 from circles.extensions import db
 from circles.security_log import security_event
 from realtime import busy, flood, green
+from realtime.words import N_, say
 
 Ack = dict[str, Any]
 Handler = Callable[..., Ack | None]
 
-LOGIN_ENDED = "Your login has ended. Log in again to keep receiving live updates."
-UNEXPECTED = "Something went wrong on our side; please try again."
+LOGIN_ENDED = N_("Your login has ended. Log in again to keep receiving live updates.")
+UNEXPECTED = N_("Something went wrong on our side; please try again.")
 
 
 def acked(handler: Handler) -> Callable[..., Ack]:
@@ -58,7 +59,7 @@ def _answered(handler: Handler, args: tuple[Any, ...]) -> Ack:
     reaches it, and is told why."""
     if not current_user.is_authenticated:
         _leave_all_rooms()
-        return {"ok": False, "error": LOGIN_ENDED}
+        return {"ok": False, "error": say(LOGIN_ENDED)}
     try:
         result = handler(*args)
     except CirclesError as exc:
@@ -90,4 +91,4 @@ def unexpected(exc: Exception) -> Ack:
     waiting for an ack that never comes (the server's default error handler)."""
     db().rollback()
     current_app.logger.exception("socket event %r failed", getattr(request, "event", None))
-    return {"ok": False, "error": UNEXPECTED}
+    return {"ok": False, "error": say(UNEXPECTED)}

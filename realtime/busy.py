@@ -20,11 +20,13 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app
 
+from realtime.words import N_, say
+
 EXTENSION = "circles.busy"
 RETRY_AFTER = 1.0  # seconds a client waits at least before sending a refused event again
-#: Not translated: choosing the member's language would read their account, the very work a
-#: busy process refuses to do. The browser's room shows its own translated sentence.
-BUSY = "The server is busy; send this again in a moment."
+#: In the language remembered when the socket connected (``realtime.words``): looking it up
+#: now would read the member's account, the very work a busy process refuses to do.
+BUSY = N_("The server is busy; send this again in a moment.")
 
 
 class Admission:
@@ -72,4 +74,4 @@ def admit() -> Iterator[bool]:
 
 def refusal() -> dict[str, object]:
     """The ack of an event refused because the process is busy."""
-    return {"ok": False, "busy": True, "retry_after": RETRY_AFTER, "error": BUSY}
+    return {"ok": False, "busy": True, "retry_after": RETRY_AFTER, "error": say(BUSY)}

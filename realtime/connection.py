@@ -9,11 +9,12 @@ from flask_login import current_user
 from flask_socketio import join_room
 from socketio.exceptions import ConnectionRefusedError
 
-from realtime import flood, live, ownership, processes, revocation, slots
+from realtime import flood, live, ownership, processes, revocation, slots, words
 from realtime.acks import Ack, acked
 from realtime.rooms import login_room, member_room
+from realtime.words import N_, say
 
-LOG_IN_FIRST = "Log in to Circles before connecting for live updates."
+LOG_IN_FIRST = N_("Log in to Circles before connecting for live updates.")
 
 
 def on_connect(auth: Any = None) -> None:
@@ -21,15 +22,16 @@ def on_connect(auth: Any = None) -> None:
     or login's cap; put a member's sockets in their room and in their login's room (which a
     logout ends, docs/realtime.md)."""
     if not flood.admit_connect():  # before any database work
-        raise ConnectionRefusedError(flood.TOO_MANY_CONNECTS)
+        raise ConnectionRefusedError(say(flood.TOO_MANY_CONNECTS))
     processes.started()  # this process is registered before it holds any connection
     # The session cookie of the handshake is checked like any page request: a revoked
     # login (logged out) no longer loads a user, so its replayed cookie is refused here.
     if not current_user.is_authenticated:
-        raise ConnectionRefusedError(LOG_IN_FIRST)
+        raise ConnectionRefusedError(say(LOG_IN_FIRST))
+    words.remember()  # the language of this socket's sentences, found once (realtime.words)
     wait = flood.cooldown_left(current_user.id)
     if wait:  # cut off for flooding a moment ago: reconnecting at once does not reset it
-        raise ConnectionRefusedError(flood.COOLING_DOWN.format(seconds=wait))
+        raise ConnectionRefusedError(say(flood.COOLING_DOWN, seconds=wait))
     refusal = slots.take(current_user.id, current_user.get_id())
     if refusal is not None:  # one member's sockets cost every member threads and memory
         raise ConnectionRefusedError(refusal)

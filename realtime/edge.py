@@ -16,6 +16,7 @@ from circles.errors import InvalidInput
 from circles.extensions import current_member, db
 from circles.live import log
 from circles.models import User
+from realtime.words import N_, say
 
 if TYPE_CHECKING:
     from circles.live.room import Change
@@ -28,7 +29,7 @@ def payload(data: Any) -> Payload:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InvalidInput.field("payload", "Send an object with the event's fields.")
+        raise InvalidInput.field("payload", say(N_("Send an object with the event's fields.")))
     return data
 
 

@@ -27,13 +27,15 @@ from flask_socketio import disconnect
 
 from circles.redaction import pseudonym
 from circles.security_log import security_event
+from realtime.words import N_, say
 
 EXTENSION = "circles.flood"
 ENVIRON_KEY = "circles.flood.socket"
 CONNECTS = "circles.flood.connects"
-TOO_FAST = "You are sending too fast; wait a moment and try again."
-TOO_MANY_CONNECTS = "Too many connection attempts; wait a moment and try again."
-COOLING_DOWN = ("You were disconnected for sending too fast; you can reconnect in {seconds} s.")
+TOO_FAST = N_("You are sending too fast; wait a moment and try again.")
+TOO_MANY_CONNECTS = N_("Too many connection attempts; wait a moment and try again.")
+COOLING_DOWN = N_("You were disconnected for sending too fast; you can reconnect in "
+                  "%(seconds)s s.")
 PRUNE_AT = 1024  # member buckets kept before idle (full) ones are dropped
 
 
@@ -99,7 +101,7 @@ class SocketAllowance:
 class Verdict(Enum):
     PASS = "pass"
     REFUSE = "refuse"
-    CUT_OFF = "cut off"  # refuse and disconnect (reported once per socket)
+    CUT_OFF = "cut_off"  # refuse and disconnect (reported once per socket)
 
 
 class FloodGuard:
@@ -251,4 +253,4 @@ def screen() -> str | None:
         security_event("socket_flood", user=allowance.member_id, socket=pseudonym(sid),
                        refused_within_1s=allowance.refused)
         disconnect()
-    return TOO_FAST
+    return say(TOO_FAST)

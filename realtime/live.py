@@ -27,6 +27,7 @@ from realtime import broadcast, processes
 from realtime.acks import Ack, acked
 from realtime.edge import Payload, event_name, log_and_commit, me, payload, socket_id
 from realtime.rooms import session_room
+from realtime.words import N_, say
 
 Operation = Callable[[User, Payload], Change]
 
@@ -168,7 +169,7 @@ def on_events(data: Any = None) -> Ack:
     snapshot when the log cannot fill it."""
     fields = payload(data)
     if fields.get("after") is None:
-        raise InvalidInput.field("after", "Give the last version you applied.")
+        raise InvalidInput.field("after", say(N_("Give the last version you applied.")))
     return state_after(fields.get("session_id"), fields["after"])
 
 

@@ -49,6 +49,7 @@ from flask_socketio import SocketIO
 from circles.security_log import security_event
 from realtime.acks import LOGIN_ENDED
 from realtime.rooms import login_room
+from realtime.words import N_, say
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -60,7 +61,8 @@ CONNECTED = "circles.socket_connected"
 #: Where Flask-Login keeps the login token in the session cookie (``login_user``).
 SESSION_KEY = "_user_id"
 UNBOUND = object()  # a connection without an owner (none of ours): nobody's login matches
-NOT_YOURS = "This live connection belongs to another login. Reload the page to connect again."
+NOT_YOURS = N_("This live connection belongs to another login. Reload the page to connect "
+               "again.")
 CHECKED_METHODS = ("GET", "POST")
 
 
@@ -99,7 +101,7 @@ class OwnerCheck:
         owner = handshake.get(OWNER, UNBOUND)
         if cookie_login() != owner:
             security_event("authz_fail", reason="live connection of another login")
-            return NOT_YOURS
+            return say(NOT_YOURS)  # in the asking browser's language, not the owner's
         if owner is None or not handshake.get(CONNECTED):
             return None  # nobody's, or not connected yet: the connect handler checks the login
         if current_user.is_authenticated:
@@ -109,7 +111,7 @@ class OwnerCheck:
         member_sid = self.socketio.server.manager.sid_from_eio_sid(sid, "/")
         if member_sid is not None:
             self.end(member_sid)
-        return LOGIN_ENDED
+        return say(LOGIN_ENDED, handshake)
 
     def end(self, member_sid: str) -> None:
         """End the socket of a login that ended, off this request's thread (as a revocation

@@ -32,6 +32,7 @@ from circles.live import processes
 from circles.models import utcnow
 from realtime import broadcast
 from realtime.edge import log_and_commit
+from realtime.words import N_, say
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -43,7 +44,7 @@ STALE_BEATS = processes.STALE_BEATS
 DRAIN_PASSES, DRAIN_PASS_SECONDS = 6, 0.25
 #: What a refused handshake says, as ``{"message": ...}``: the client libraries pass the body
 #: to ``connect_error`` (docs/realtime/schemas/events/connect_error.json), then retry.
-RESTARTING = "This server is restarting; connecting to another one."
+RESTARTING = N_("This server is restarting; connecting to another one.")
 
 
 class ServerProcess:
@@ -194,7 +195,9 @@ class DrainGate:
             start_response("503 SERVICE UNAVAILABLE", [
                 ("Content-Type", "application/json"), ("Cache-Control", "no-store"),
                 ("Retry-After", "1")])
-            return [json.dumps({"message": RESTARTING}).encode()]
+            with self.process.app.app_context():  # in the handshake's Accept-Language
+                message = say(RESTARTING, environ)
+            return [json.dumps({"message": message}).encode()]
         return self.wsgi_app(environ, start_response)
 
 

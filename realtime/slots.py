@@ -40,15 +40,16 @@ from flask import Flask, current_app, request
 from flask_socketio import SocketIO
 
 from realtime.rooms import login_room, member_room
+from realtime.words import N_, say
 
 EXTENSION = "circles.slots"
 ENVIRON_KEY = "circles.slots.taken"  # the fields a socket took, for its disconnect
-TOO_MANY_FOR_MEMBER = ("You have {cap} live connections open already, the most one member "
-                       "can have. Close a Circles tab or window you no longer need, then "
-                       "reload this page.")
-TOO_MANY_FOR_LOGIN = ("This browser has {cap} live connections open already, the most one "
-                      "login can have. Close a Circles tab you no longer need, then reload "
-                      "this page.")
+TOO_MANY_FOR_MEMBER = N_("You have %(cap)s live connections open already, the most one member "
+                        "can have. Close a Circles tab or window you no longer need, then "
+                        "reload this page.")
+TOO_MANY_FOR_LOGIN = N_("This browser has %(cap)s live connections open already, the most one "
+                       "login can have. Close a Circles tab you no longer need, then reload "
+                       "this page.")
 STALE_BEATS = 3
 
 # KEYS: the set of process hashes, this process's hash. ARGV: member field, login field,
@@ -93,9 +94,9 @@ class Caps:
     def refusal(self, member: int, login: int) -> str | None:
         """Why one more socket is refused when ``member`` and ``login`` are open already."""
         if self.member > 0 and member >= self.member:
-            return TOO_MANY_FOR_MEMBER.format(cap=self.member)
+            return say(TOO_MANY_FOR_MEMBER, cap=self.member)
         if self.login > 0 and login >= self.login:
-            return TOO_MANY_FOR_LOGIN.format(cap=self.login)
+            return say(TOO_MANY_FOR_LOGIN, cap=self.login)
         return None
 
 
@@ -155,9 +156,9 @@ class SocketSlots:
             current_app.logger.exception("socket_slots_unavailable: counting this process only")
             return False, None
         if verdict == 1:
-            return True, TOO_MANY_FOR_MEMBER.format(cap=self.caps.member)
+            return True, say(TOO_MANY_FOR_MEMBER, cap=self.caps.member)
         if verdict == 2:
-            return True, TOO_MANY_FOR_LOGIN.format(cap=self.caps.login)
+            return True, say(TOO_MANY_FOR_LOGIN, cap=self.caps.login)
         return True, None
 
     def give_back(self, slot: Slot) -> None:

@@ -41,12 +41,12 @@ def template_strings(source: str) -> Iterator[str]:
 
 
 #: Calls whose string arguments are for people: marked ones, and ones that never are.
-MARKED = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext"}
+MARKED = {"_", "_l", "N_", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext"}
 NOT_FOR_PEOPLE = {"security_event", "info", "warning", "error", "debug", "exception",
                   "getLogger", "route", "get", "post", "Blueprint", "url_for", "redirect",
                   "compile", "match", "sub", "TypeVar", "ValueError", "RuntimeError",
                   "TypeError", "KeyError", "startswith", "endswith", "replace", "split", "join",
-                  "strftime", "format", "abort"}
+                  "strftime", "format", "abort", "start_response"}
 #: Strings in Python that look like sentences but are not shown to people (e-mail header
 #: names, NotFound's nouns, an iCalendar PRODID among them).
 #: Not text a person reads: headers, nouns ``NotFound(...)`` takes (circles/errors.py turns
@@ -66,11 +66,12 @@ TECHNICAL = re.compile(r"attachment; filename|private, no-|^English$|^formation 
 #: - words written into the database, which stays English: what erasure puts in a former
 #:   member's place (``FORMER_MEMBER``, ``TOMBSTONE``), the words circles are named after
 #:   (``WORDS``), and the reason formation's solve keeps for a member it sets aside
-#:   (``SET_ASIDE``, which ``placement_fix`` reads).
+#:   (``SET_ASIDE``, which ``placement_fix`` reads);
+#: - the Lua scripts realtime/slots.py runs in Redis (``TAKE``, ``GIVE_BACK``).
 TECHNICAL_CONSTANTS = {"POLICY", "EXPORTED", "NOT_EXPORTED", "PATTERNS", "UTC_NAMES", "ISSUER",
                        "_BROWSERS", "_SYSTEMS", "__all__", "ALREADY_MEMBER", "WEEKDAYS",
                        "PROFILE_COLUMNS", "BASIC_COLUMNS", "TIE_COLUMNS", "FORMER_MEMBER",
-                       "TOMBSTONE", "WORDS", "SET_ASIDE"}
+                       "TOMBSTONE", "WORDS", "SET_ASIDE", "TAKE", "GIVE_BACK"}
 
 
 def python_strings(source: str) -> Iterator[tuple[int, str]]:

@@ -38,7 +38,11 @@ PYTHON = sorted(
     if p.parent.name in {"views", "members", "sessions", "communities", "live", "formation",
                          "network", "growth", "notify", "onboarding", "cli"}
     or p.relative_to(ROOT).as_posix() in {"circles/admin.py", "circles/errors.py",
-                                          "circles/languages.py"})
+                                          "circles/languages.py"}) + sorted(
+    # The Socket.IO edge's own sentences (realtime/words.py), but not the reference client's
+    # exceptions (for programmers) nor the health checks' reasons (for operators).
+    str(p.relative_to(ROOT)) for p in (ROOT / "realtime").glob("*.py")
+    if not p.name.startswith("client") and p.name not in {"health.py", "heartbeat.py"})
 SCRIPTS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "static").rglob("*.js"))
 
 

@@ -266,7 +266,7 @@ def accepted_within(server: LiveServer, cookie: str, seconds: float) -> bool:
 def test_the_eleventh_socket_of_a_member_is_refused_and_a_closed_one_frees_its_slot(
         server: LiveServer) -> None:
     cookie = signed_up(server, unique_email("tabs"), "Many Tabs").cookie_header()
-    full = {"message": TOO_MANY_FOR_MEMBER.format(cap=10)}
+    full = {"message": TOO_MANY_FOR_MEMBER % {"cap": 10}}
     with ExitStack() as stack:
         sockets = open_sockets(server, cookie, 10, stack)
         assert all(s.call("whoami")["ok"] for s in sockets)
@@ -290,7 +290,7 @@ def test_a_logins_cap_leaves_the_members_other_logins_alone(
         assert phone.login(email).status_code == 302
         with ExitStack() as stack:
             open_sockets(capped, laptop, 2, stack)
-            assert refusal_of(capped, laptop) == {"message": TOO_MANY_FOR_LOGIN.format(cap=2)}
+            assert refusal_of(capped, laptop) == {"message": TOO_MANY_FOR_LOGIN % {"cap": 2}}
             open_sockets(capped, phone.cookie_header(), 2, stack)
 
 
@@ -302,7 +302,7 @@ def test_with_redis_the_cap_spans_processes_and_a_killed_ones_slots_come_back(
     env = {"SOCKETIO_MESSAGE_QUEUE": REDIS_URL, "FLASK_SOCKETIO_CHANNEL": tag,
            "FLASK_SOCKETIO_MAX_SOCKETS_PER_MEMBER": "4", "FLASK_LIVE_PROCESS_BEAT": "0.5",
            **RAISED_LIMITS}
-    full = {"message": TOO_MANY_FOR_MEMBER.format(cap=4)}
+    full = {"message": TOO_MANY_FOR_MEMBER % {"cap": 4}}
     try:
         with server_pool(tmp_path_factory.mktemp("slots-redis"), migrated_sqlite) as start, \
                 ExitStack() as stack:

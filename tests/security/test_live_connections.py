@@ -177,9 +177,9 @@ def test_the_check_sits_in_front_of_flask_socketio(app: Flask) -> None:
 @pytest.mark.parametrize(("open_member", "open_login", "refusal"), [
     (0, 0, None),
     (2, 2, None),
-    (3, 0, TOO_MANY_FOR_MEMBER.format(cap=3)),
-    (2, 4, TOO_MANY_FOR_LOGIN.format(cap=4)),
-    (5, 5, TOO_MANY_FOR_MEMBER.format(cap=3)),  # the member's cap is named first
+    (3, 0, TOO_MANY_FOR_MEMBER % {"cap": 3}),
+    (2, 4, TOO_MANY_FOR_LOGIN % {"cap": 4}),
+    (5, 5, TOO_MANY_FOR_MEMBER % {"cap": 3}),  # the member's cap is named first
 ])
 def test_caps_refuse_the_socket_after_the_last(open_member: int, open_login: int,
                                                 refusal: str | None) -> None:
@@ -191,9 +191,9 @@ def test_a_cap_of_zero_is_no_cap() -> None:
 
 
 def test_refusals_say_what_to_do_in_plain_words() -> None:
-    text = TOO_MANY_FOR_MEMBER.format(cap=10)
+    text = TOO_MANY_FOR_MEMBER % {"cap": 10}
     assert text.startswith("You have 10 live connections open already") and "Close" in text
-    assert "This browser has 10" in TOO_MANY_FOR_LOGIN.format(cap=10)
+    assert "This browser has 10" in TOO_MANY_FOR_LOGIN % {"cap": 10}
 
 
 def test_one_process_counts_members_and_logins_and_frees_on_give_back() -> None:
@@ -201,10 +201,10 @@ def test_one_process_counts_members_and_logins_and_frees_on_give_back() -> None:
     ada, phone, laptop = member_room(1), login_room("phone"), login_room("laptop")
     first, second = slots.take(ada, phone), slots.take(ada, phone)
     assert isinstance(first, Slot) and isinstance(second, Slot) and not first.shared
-    assert slots.take(ada, phone) == TOO_MANY_FOR_LOGIN.format(cap=2)
+    assert slots.take(ada, phone) == TOO_MANY_FOR_LOGIN % {"cap": 2}
     third = slots.take(ada, laptop)
     assert isinstance(third, Slot)
-    assert slots.take(ada, laptop) == TOO_MANY_FOR_MEMBER.format(cap=3)
+    assert slots.take(ada, laptop) == TOO_MANY_FOR_MEMBER % {"cap": 3}
     assert isinstance(slots.take(member_room(2), laptop), Slot)  # another member is not held up
     slots.give_back(first)
     assert slots.open_sockets(ada) == 2 and slots.open_sockets(phone) == 1
@@ -234,8 +234,8 @@ def test_processes_share_the_counts_through_redis(channel: str) -> None:
     taken = [one.take(ada, login_room("a")), one.take(ada, login_room("b")),
              two.take(ada, login_room("c"))]
     assert all(isinstance(slot, Slot) and slot.shared for slot in taken)
-    assert two.take(ada, login_room("d")) == TOO_MANY_FOR_MEMBER.format(cap=3)
-    assert one.take(ada, login_room("d")) == TOO_MANY_FOR_MEMBER.format(cap=3)
+    assert two.take(ada, login_room("d")) == TOO_MANY_FOR_MEMBER % {"cap": 3}
+    assert one.take(ada, login_room("d")) == TOO_MANY_FOR_MEMBER % {"cap": 3}
     assert isinstance(taken[0], Slot)
     one.give_back(taken[0])  # a socket on process one closes: process two may open one
     assert isinstance(two.take(ada, login_room("d")), Slot)
@@ -245,7 +245,7 @@ def test_a_dead_processes_slots_free_themselves_within_three_beats(channel: str)
     dying, survivor = shared(channel, beat=0.1), shared(channel)
     ada = member_room(1)
     assert all(isinstance(dying.take(ada, login_room(str(n))), Slot) for n in range(3))
-    assert survivor.take(ada, login_room("x")) == TOO_MANY_FOR_MEMBER.format(cap=3)
+    assert survivor.take(ada, login_room("x")) == TOO_MANY_FOR_MEMBER % {"cap": 3}
     time.sleep(0.5)  # no beat renews the dying process's counts (3 beats: 0.3 s)
     assert isinstance(survivor.take(ada, login_room("x")), Slot)
 
@@ -256,7 +256,7 @@ def test_a_paused_process_writes_its_counts_again_on_its_next_beat(channel: str)
     assert all(isinstance(paused.take(ada, login_room(str(n))), Slot) for n in range(3))
     time.sleep(0.5)  # taken for dead, but its three sockets are still open
     paused.renew()
-    assert other.take(ada, login_room("x")) == TOO_MANY_FOR_MEMBER.format(cap=3)
+    assert other.take(ada, login_room("x")) == TOO_MANY_FOR_MEMBER % {"cap": 3}
 
 
 def test_a_clean_exit_frees_the_process_slots_at_once(channel: str) -> None:
@@ -273,7 +273,7 @@ def test_without_redis_a_process_still_caps_its_own_sockets() -> None:
     with app.app_context():
         taken = [slots.take(member_room(1), login_room(str(n))) for n in range(3)]
     assert [isinstance(slot, Slot) and not slot.shared for slot in taken[:2]] == [True, True]
-    assert taken[2] == TOO_MANY_FOR_MEMBER.format(cap=2)
+    assert taken[2] == TOO_MANY_FOR_MEMBER % {"cap": 2}
 
 
 def test_caps_come_from_config(app: Flask) -> None:

@@ -23,12 +23,14 @@ class Member:
     checking it, and every ack, against its schema."""
 
     def __init__(self, server: LiveServer, cookie: str | None, *,
-                 transports: list[str] | None = None) -> None:
+                 transports: list[str] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         # Like a browser, every request of the connection carries the cookie (python-engineio
         # sends ``connect``'s headers with the handshake only): long-polling needs it.
         self.http = requests.Session()
         if cookie:
             self.http.headers["Cookie"] = cookie
+        self.http.headers.update(headers or {})  # e.g. the browser's Accept-Language
         self.client = socketio.Client(reconnection=False, http_session=self.http)
         self.server = server
         self.cookie = cookie
@@ -47,7 +49,7 @@ class Member:
         self.events.put((event, data))
 
     def connect(self) -> None:
-        headers = {"Cookie": self.cookie} if self.cookie else {}
+        headers = dict(self.http.headers)
         self.client.connect(self.server.url, headers=headers, transports=self.transports,
                             wait_timeout=WAIT)
 
