@@ -20,15 +20,15 @@ def _feasible(n: int, lo: int, hi: int) -> bool:
     return n >= lo and -(-n // hi) <= n // lo
 
 
-def _suggestion(n: int, lo: int, hi: int) -> str:
+def _suggestion(n: int, lo: int, hi: int) -> tuple[int, int, int]:
     """The nearest size range that works for n, and how many members to add instead."""
-    widened = next(
-        f"{a}–{b}"
+    low, high = next(
+        (a, b)
         for a, b in ((lo, hi + 1), (lo - 1, hi), (lo - 1, hi + 1), (lo - 2, hi + 1), (1, n))
         if a >= 1 and _feasible(n, a, b)
     )
     add = next(m for m in range(1, lo + 1) if _feasible(n + m, lo, hi))
-    return f"use {widened} or add {_plural(add, 'member')}"
+    return low, high, add
 
 
 def group_bounds(n: int, *, min_size: int, max_size: int) -> list[tuple[int, int]]:
@@ -78,22 +78,25 @@ def group_bounds(n: int, *, min_size: int, max_size: int) -> list[tuple[int, int
 
 def _check(n: int, min_size: int, max_size: int) -> None:
     """Raise, with a way out, unless some number of groups of the allowed sizes holds n."""
+    sizes = {"min_size": min_size, "max_size": max_size}
     if n <= 0:
-        raise InfeasibleError(f"{n} members: nothing to form")
+        raise InfeasibleError(f"{n} members: nothing to form", "no_members", n=n)
     if min_size < 1:
-        raise InfeasibleError(f"group size must be at least 1, not {min_size}")
+        raise InfeasibleError(f"group size must be at least 1, not {min_size}",
+                              "size_below_one", **sizes)
     if min_size > max_size:
         raise InfeasibleError(
-            f"minimum group size {min_size} is larger than maximum group size {max_size}"
-        )
+            f"minimum group size {min_size} is larger than maximum group size {max_size}",
+            "min_above_max", **sizes)
     if n < min_size:
         kind = "exactly" if min_size == max_size else "at least"
         raise InfeasibleError(
             f"{_plural(n, 'member')} cannot form a group of {kind} {min_size}: "
-            f"add {_plural(min_size - n, 'member')} or use a smaller size"
-        )
+            f"add {_plural(min_size - n, 'member')} or use a smaller size",
+            "too_few", n=n, add=min_size - n, **sizes)
     if not _feasible(n, min_size, max_size):
+        low, high, add = _suggestion(n, min_size, max_size)
         raise InfeasibleError(
             f"{n} members cannot form groups of {_span(min_size, max_size)}: "
-            f"{_suggestion(n, min_size, max_size)}"
-        )
+            f"use {low}–{high} or add {_plural(add, 'member')}",
+            "no_split", n=n, add=add, low=low, high=high, **sizes)

@@ -27,6 +27,7 @@ from circles.formation.preview import RunPreview, changes_line, preview
 from circles.formation.publish import publish
 from circles.formation.start import start_run
 from circles.formation.stored import next_round
+from circles.kept import shown as in_readers
 from circles.models import Community, FormationRun, Membership, User
 from circles.redaction import redact_logs
 from circles.server import settle_loaded_objects
@@ -138,7 +139,7 @@ def formation_run_command(community_id: int, min_size: int, max_size: int, round
                    if publish_now else [])
     except InvalidInput as exc:
         db().rollback()
-        raise click.ClickException("\n".join(f"{k}: {v}" for k, v in exc.errors.items())) from exc
+        raise click.ClickException("\n".join(f"{k}: {in_readers(v)}" for k, v in exc.errors.items())) from exc
     except CirclesError as exc:
         db().rollback()
         raise click.ClickException(exc.message) from exc

@@ -5,15 +5,17 @@ cannot sit in any circle are set aside with the reason."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
-from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.formation.pair_utility import Utilities
+from circles.kept import in_every_language
 from circles.members.availability import meeting_starts
 from circles.members.blocks import blocked_pairs
 from circles.models import Circle, CircleMember, RegroupConsent, Separation
@@ -24,8 +26,8 @@ CODES = {"separation": 1, "ended": 2, "time": 3, "kept_apart": 4}
 
 
 #: Why a member cannot be placed, per cause (``%(people)s``: how many others). The reasons are
-#: kept with the run (``run.excluded``) and read later by ``placement_fix`` and, in a notice,
-#: by the member: written in English, as stored text is (``force_locale`` below).
+#: kept with the run (``run.excluded``) and read later by the facilitator, by ``placement_fix``
+#: (in English) and, in a notice, by the member: written in every language (``circles.kept``).
 CAUSES = {
     "time": _l("no weekly hour in common with %(people)s"),
     "separation": _l("separated by a facilitator from %(people)s"),
@@ -150,11 +152,13 @@ def _exclude(rules: Constraints, util: Utilities, min_size: int) -> None:
         blocked = (codes[:, remaining] != 0).sum(axis=1)
         for i in np.flatnonzero(remaining & (blocked == others)):
             counts = np.bincount(codes[i, remaining], minlength=len(CODES) + 1)
-            with force_locale("en"):
+
+            def cannot(counts: np.ndarray = counts) -> str:
                 parts = [str(CAUSES[names[c]]) % {"people": _people(int(counts[c]))}
                          for c in sorted(names, key=lambda c: -counts[c]) if counts[c]]
-                stuck[int(i)] = _("Cannot be placed with anyone: %(causes)s.",
-                                  causes=", ".join(parts))
+                return str(_("Cannot be placed with anyone: %(causes)s.",
+                               causes=", ".join(parts)))
+            stuck[int(i)] = in_every_language(cannot)
         if not stuck and rules.starts is not None and 2 < min_size <= remaining.sum():
             stuck = _no_common_start(rules.starts, remaining, min_size)
         if not stuck:
@@ -168,11 +172,12 @@ def _no_common_start(starts: np.ndarray, remaining: np.ndarray,
     """Members with no meeting start at which ``min_size - 1`` others are free too."""
     free = starts[remaining].sum(axis=0)
     best = np.where(starts, free[None, :] - 1, 0).max(axis=1)
-    with force_locale("en"):  # kept with the run: English, as CAUSES
-        return {int(i): _("No hour a week when %(others)s others are free at the same time as "
-                          "them (at most %(most)s; circles here have at least %(min)s).",
-                          others=min_size - 1, most=_people(int(best[i])), min=min_size)
-                for i in np.flatnonzero(remaining & (best < min_size - 1))}
+    def no_hour(most: int) -> str:
+        return str(_("No hour a week when %(others)s others are free at the same time as them "
+                     "(at most %(most)s; circles here have at least %(min)s).",
+                     others=min_size - 1, most=_people(most), min=min_size))
+    return {int(i): in_every_language(partial(no_hour, int(best[i])))
+            for i in np.flatnonzero(remaining & (best < min_size - 1))}
 
 
 def _people(k: int) -> str:

@@ -17,6 +17,7 @@ from circles.formation.reform import Rounds, pins_of, reoptimise, store
 from circles.formation.solve import check
 from circles.formation.start import pool_ids
 from circles.formation.stored import planned, planned_ids, published_round
+from circles.kept import keep
 from circles.languages import term
 from circles.models import Circle, CircleMember, FormationRun
 
@@ -65,7 +66,7 @@ def prepare_next_round(db: Session, run: FormationRun, *,
     pool = pool_ids(db, run.community_id)
     before = {row["user_id"] for row in run.excluded}
     problem = problem_for(db, run, pool)
-    run.excluded = [{"user_id": problem.util.members[i].id, "reason": reason}
+    run.excluded = [{"user_id": problem.util.members[i].id, "reason": keep(reason)}
                     for i, reason in sorted(problem.rules.excluded.items())]
     placeable = {problem.util.members[i].id for i in problem.placed}
     same = placeable == set(planned_ids(rounds[upcoming - 1:]))

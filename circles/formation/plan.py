@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date
 
 import numpy as np
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -16,11 +15,13 @@ from circles.errors import Conflict, InvalidInput, NotFound
 from circles.formation.capacity import answerable, ceiling_note, short_of_new_people
 from circles.formation.constraints import constraints_for
 from circles.formation.figures import counts_by_round, from_counts, random_rounds
+from circles.formation.infeasible import infeasible
 from circles.formation.pair_utility import Utilities, pair_utilities
 from circles.formation.problem import Problem, Solved, bounds_for, time_cap
 from circles.formation.report import keep_set_aside, refresh_figures
 from circles.formation.solve import greedy, solve
 from circles.formation.start import DEFAULT_SEED, pool_ids, sentence, set_aside_prefix
+from circles.kept import each_in_every_language, in_every_language, keep
 from circles.languages import term
 from circles.models import FormationRun
 from graph.errors import InfeasibleError
@@ -94,10 +95,11 @@ def prepare_run(db: Session, run_id: int, *, time_limit: float | None = None,
     params["time_limit"] = time_limit if time_limit is not None else time_cap(len(problem.placed))
     try:
         bounds_for(len(problem.placed), params["min_size"], params["max_size"], params["rounds"])
-    except InfeasibleError as exc:
-        with force_locale("en"):  # said from the runner and kept with the run
-            prefix = set_aside_prefix(problem.util, problem.rules.excluded)
-        raise InvalidInput.field("min_size", sentence(prefix + str(exc))) from exc
+    except InfeasibleError as exc:  # said from the runner and kept with the run
+        def why(error: InfeasibleError = exc) -> str:
+            return sentence(set_aside_prefix(problem.util, problem.rules.excluded)
+                            + infeasible(error))
+        raise InvalidInput.field("min_size", in_every_language(why)) from exc
     return problem
 
 
@@ -128,13 +130,12 @@ def store_run(db: Session, problem: Problem, solution: Solved) -> FormationRun:
     run.params = {**problem.params, "pins": [[r + 1, uid, g] for (r, uid), g
                                              in sorted(problem.pins.items())]}
     run.plan = {"rounds": solution.rounds}
-    run.excluded = [{"user_id": util.members[i].id, "reason": reason}
+    run.excluded = [{"user_id": util.members[i].id, "reason": keep(reason)}
                     for i, reason in sorted(problem.rules.excluded.items())]
     seed = problem.params["seed"]
-    # The notes are kept with the run, written where no reader is (the runner): English, as
-    # stored text is.
-    with force_locale("en"):
-        before = short_notes(problem)
+    # The notes are kept with the run, written where no reader is (the runner): in every
+    # language (circles.kept).
+    before = [keep(note) for note in each_in_every_language(lambda: short_notes(problem))]
     baselines = {"random": random_rounds(solution.rounds, seed=seed),
                  "greedy": greedy(problem, len(solution.rounds), seed=seed)}
     run.figures = {"baselines": {name: [from_counts(c) | {"counts": c}
@@ -143,8 +144,8 @@ def store_run(db: Session, problem: Problem, solution: Solved) -> FormationRun:
                    "complete": solution.complete, "before": before}
     ceiling, short = answerable(problem.rules, util, problem.placed, len(solution.rounds))
     run.figures["ceiling"] = {"complementarity_coverage": ceiling}
-    with force_locale("en"):
-        run.figures["before"] += ceiling_note(ceiling, short, len(solution.rounds))
+    run.figures["before"] += [keep(note) for note in each_in_every_language(
+        lambda: ceiling_note(ceiling, short, len(solution.rounds)))]
     keep_set_aside(run, solution.set_aside, first=1)
     refresh_figures(run, solution.rounds, util, solution.breaks, first=1)
     return run

@@ -27,6 +27,8 @@ from circles.formation.stored import (
     planned_ids,
     published_round,
 )
+from circles.kept import english
+from circles.kept import shown as in_readers
 from circles.members.availability import describe_common
 from circles.members.meeting_hours import placement_fix
 from circles.models import FormationRun, User
@@ -126,9 +128,11 @@ def preview(db: Session, run: FormationRun, zone: str = "UTC") -> RunPreview:
              if "round" in row] + list(run.excluded)
     names.update(names_of(db, {row["user_id"] for row in shown} - set(names)))
     excluded = [{**row, "name": names.get(row["user_id"], _("A former member")),
-                 "fix": _fix(db, run, row)} for row in shown]
+                 "reason": in_readers(row["reason"]), "fix": _fix(db, run, row)}
+                for row in shown]
     return RunPreview(run, circles, run.figures.get("plan", {}), run.figures.get("baseline", {}),
-                      excluded, list(run.figures.get("notes", [])), done, len(rounds),
+                      excluded, [in_readers(note) for note in run.figures.get("notes", [])],
+                      done, len(rounds),
                       describe_changes(changes, names),
                       exceptions(run, breaks, names, offset),
                       run.figures.get("greedy", {}), list(run.figures.get("rounds", [])))
@@ -137,7 +141,7 @@ def preview(db: Session, run: FormationRun, zone: str = "UTC") -> RunPreview:
 def _fix(db: Session, run: FormationRun, row: dict[str, Any]) -> str:
     """What would place this member next time, as they will be told it."""
     user = db.get(User, row["user_id"])
-    return placement_fix(db, run.community_id, user, row["reason"]) if user else ""
+    return placement_fix(db, run.community_id, user, english(row["reason"])) if user else ""
 
 
 def _circles(db: Session, run: FormationRun, rounds: list[list[list[int]]], done: int,

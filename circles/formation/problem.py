@@ -36,10 +36,10 @@ def steps_per_second(members: int) -> int:
     return int(900_000 * max(0.5, 1 - members / 4000))
 
 
-#: Kept with the run (``figures["set_aside"]``) and read by ``placement_fix``: English, as
-#: stored text is (tests/i18n/marking.py exempts it).
-SET_ASIDE = ("Could not be placed in round {round_no}: every circle that shares an hour a week "
-             "with them already holds someone they met, or is full.")
+#: Kept with the run (``figures["set_aside"]``) in every language (``circles.kept``); its
+#: English is read by ``placement_fix``.
+SET_ASIDE = _l("Could not be placed in round %(round_no)s: every circle that shares an hour a "
+               "week with them already holds someone they met, or is full.")
 
 
 RULE_WORDS = {

@@ -31,6 +31,7 @@ from circles.formation.problem import Break
 from circles.formation.report import set_aside_in
 from circles.formation.solve import check
 from circles.formation.stored import circle_name, names_of, planned, planned_ids
+from circles.kept import Kept, english, shown
 from circles.members.meeting_hours import placement_fix
 from circles.models import Circle, CircleMember, Community, FormationRun, Membership, User, utcnow
 from circles.notify.notifications import notify
@@ -188,13 +189,18 @@ def tell_not_placed(db: Session, run: FormationRun, round_no: int) -> None:
         if user is None or not user.is_active:
             continue
         # In the member's language, as the notice is (notify renders it for them).
-        fix = LazyString(placement_fix, db, run.community_id, user, row["reason"])
-        reason = row["reason"].split(": ", 1)[-1]
+        fix = LazyString(placement_fix, db, run.community_id, user, english(row["reason"]))
         notify(db, user.id, "not_placed",
                _l("You were not placed in a circle in round %(number)s of %(name)s: "
                   "%(reason)s %(fix)s", number=number, name=name,
-                  reason=f"{reason[:1].lower()}{reason[1:]}", fix=fix), "/profile#availability",
+                  reason=LazyString(_why, row["reason"]), fix=fix), "/profile#availability",
                key=f"not_placed:{run.id}:{round_no}")
+
+
+def _why(reason: Kept) -> str:
+    """Why a member was not placed, in the reader's language, to follow a colon."""
+    why = shown(reason).split(": ", 1)[-1]
+    return f"{why[:1].lower()}{why[1:]}"
 
 
 def discard(db: Session, run: FormationRun) -> FormationRun:

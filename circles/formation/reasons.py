@@ -31,7 +31,7 @@ def circle_reasons(circle: list[int], util: Utilities) -> list[str]:
     names = _names(members)
     reasons: list[str] = []
     idx = [util.index[uid] for uid in circle]
-    new = sum(util.met[i, j] == 0 for i, j in itertools.combinations(idx, 2))
+    new = int(sum(util.met[i, j] == 0 for i, j in itertools.combinations(idx, 2)))
     reasons.append(ngettext("%(num)d new tie", "%(num)d new ties", new))
     if new < len(idx) * (len(idx) - 1) // 2:
         known = len(idx) * (len(idx) - 1) // 2 - new

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, NotFound
 from circles.formation.problem import time_cap
+from circles.kept import Said, in_every_language, keep
 from circles.languages import term
 from circles.models import FormationRun, utcnow
 
@@ -54,8 +54,8 @@ def interrupted(run: FormationRun, *, alive: Callable[[str], bool],
 def fail(run: FormationRun, error: str) -> None:
     """Mark a draft as failed with the reason; ``retry`` starts it again."""
     run.status = "failed"
-    with force_locale("en"):  # a lazy message is stored as text, in English as stored text is
-        run.params = {**run.params, "error": str(error)}
+    said = error if isinstance(error, Said) else in_every_language(lambda: error)
+    run.params = {**run.params, "error": keep(said)}  # in every language (circles.kept)
 
 
 def retry(db: Session, run_id: int) -> FormationRun:

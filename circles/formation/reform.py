@@ -10,12 +10,14 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from circles.errors import InvalidInput
+from circles.formation.infeasible import infeasible
 from circles.formation.plan import problem_for
 from circles.formation.problem import Problem, Solved
 from circles.formation.report import keep_set_aside, refresh_figures
 from circles.formation.solve import solve
 from circles.formation.start import DEFAULT_SEED
 from circles.formation.stored import planned_ids, stored_breaks
+from circles.kept import keep
 from circles.models import FormationRun
 from graph.errors import InfeasibleError
 
@@ -53,7 +55,7 @@ def reoptimise(db: Session, run: FormationRun, rounds: Rounds, first: int,
                        editing=editing)
     except InfeasibleError as exc:
         raise InvalidInput.field("to_circle", _("The circles cannot be re-formed around that "
-                                               "change (%(error)s).", error=exc)) from exc
+                                               "change (%(error)s).", error=infeasible(exc))) from exc
     return Reformed([*rounds[: first - 1], *solved.rounds], first, solved, problem)
 
 
@@ -61,7 +63,7 @@ def store(run: FormationRun, reformed: Reformed, pins: dict[tuple[int, int], int
     """Keep a re-optimised plan on the run: circles, who is left out, rule breaks, figures."""
     util, first = reformed.problem.util, reformed.first
     if first == 1:  # a draft: everyone left out is listed (later rounds: prepare does it)
-        run.excluded = [{"user_id": util.members[i].id, "reason": reason}
+        run.excluded = [{"user_id": util.members[i].id, "reason": keep(reason)}
                         for i, reason in sorted(reformed.problem.rules.excluded.items())]
     keep = [b for b in stored_breaks(run) if b.round_no < first]
     run.plan = {"rounds": reformed.rounds}

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from circles.formation.figures import counts_by_round, from_counts, total
 from circles.formation.pair_utility import Utilities
+from circles.kept import each_in_every_language, keep, shown
 from circles.models import FormationRun
 
 
 def keep_set_aside(run: FormationRun, found: dict[int, dict[int, str]], *, first: int) -> None:
     """Store who is set aside in which round (rounds before ``first`` keep theirs)."""
     kept = {k: v for k, v in (run.figures.get("set_aside") or {}).items() if int(k) < first}
-    kept.update({str(r): {str(uid): why for uid, why in members.items()}
+    kept.update({str(r): {str(uid): keep(why) for uid, why in members.items()}
                  for r, members in found.items()})
     run.figures = {**run.figures, "set_aside": kept}
 
@@ -44,13 +45,14 @@ def refresh_figures(run: FormationRun, rounds: list[list[list[int]]], util: Util
         figures[name if name != "random" else "baseline"] = from_counts(
             total([row["counts"] for row in values]))
     figures["breaks"] = [b.as_dict() for b in breaks]
-    with force_locale("en"):  # kept with the run: English, as stored text is
-        figures["notes"] = _notes(util, figures)
+    # Kept with the run, written where no reader is: in every language (circles.kept).
+    figures["notes"] = [keep(note) for note in each_in_every_language(
+        lambda: _notes(util, figures))]
     run.figures = figures
 
 
 def _notes(util: Utilities, figures: dict[str, Any]) -> list[str]:
-    notes: list[str] = list(figures.get("before", []))
+    notes: list[str] = [shown(note) for note in figures.get("before", [])]
     free = [m.name for m in util.members if not m.has_availability]
     if free:
         notes.append(ngettext("%(num)d member gave no weekly availability and count as free "

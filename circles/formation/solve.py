@@ -5,6 +5,7 @@ and the greedy baseline the figures compare with."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from circles.formation.problem import (
     steps_per_second,
     time_cap,
 )
+from circles.kept import in_every_language
 from graph.plan import breaks, columns, greedy_plan, plan_circles
 
 #: Bonus for a member who stays in their circle when a plan is re-optimised, as a share of a
@@ -87,12 +89,17 @@ def solve(problem: Problem, rounds: int, *, first_round: int = 1, initial: Round
     found = [Break(str(kind), first_round + int(r),
                    *_where(kind, rest, plan.rounds[int(r)], ids, kept[int(r)]))
              for kind, r, *rest in plan.breaks]
+    why = {r: in_every_language(partial(_set_aside, first_round + r))
+           for r, members in enumerate(plan.aside) if members}
     return Solved([[[ids[k] for k in circles[g]] for g in kept[r]]
                    for r, circles in enumerate(plan.rounds)],
                   found, plan.complete,
-                  {first_round + r: {ids[k]: SET_ASIDE.format(round_no=first_round + r)
-                                     for k in members}
+                  {first_round + r: {ids[k]: why[r] for k in members}
                    for r, members in enumerate(plan.aside) if members})
+
+
+def _set_aside(round_no: int) -> str:
+    return str(SET_ASIDE) % {"round_no": round_no}
 
 
 def _breaks_of(inputs: dict[str, Any], local: list[list[list[int]]]) -> list[tuple[Any, ...]]:

@@ -17,9 +17,11 @@ from circles.communities.renewal import renewed_members
 from circles.errors import InvalidInput
 from circles.formation.capacity import cohort_rounds
 from circles.formation.constraints import constraints_for
+from circles.formation.infeasible import infeasible
 from circles.formation.pair_utility import Utilities, pair_utilities
 from circles.formation.problem import bounds_for
 from circles.formation.weights import check_weights, community_weights
+from circles.kept import shown
 from circles.members.availability import week_of
 from circles.models import Community, FormationRun, Membership, User
 from graph.errors import InfeasibleError
@@ -124,7 +126,7 @@ def _check_feasible(db: Session, community_id: int, pool: list[int], monday: dat
     try:
         bounds = bounds_for(len(rows), low, high, rounds)
     except InfeasibleError as exc:
-        errors["min_size"] = sentence(set_aside_prefix(util, rules.excluded) + str(exc))
+        errors["min_size"] = sentence(set_aside_prefix(util, rules.excluded) + infeasible(exc))
         return
     if rounds == 1 or allow_repeats:
         return
@@ -151,7 +153,7 @@ def _check_feasible(db: Session, community_id: int, pool: list[int], monday: dat
 
 def set_aside_prefix(util: Utilities, excluded: dict[int, str]) -> str:
     """"with Nia (no weekly hour in common with 3 other members) set aside, " — or ""."""
-    aside = [f"{util.members[i].name} ({why.split(': ', 1)[-1].rstrip('.')})"
+    aside = [f"{util.members[i].name} ({shown(why).split(': ', 1)[-1].rstrip('.')})"
              for i, why in sorted(excluded.items())]
     if not aside:
         return ""

@@ -22,6 +22,7 @@ from circles.formation import edits, next_round, start, weights
 from circles.formation import preview as formation_runs
 from circles.formation import publish as formation_publish
 from circles.formation.figures import FIGURE_LABELS, FIGURE_MEANINGS
+from circles.kept import shown
 from circles.models import Circle, Community, FormationRun
 from circles.views import formation_runner
 from circles.views.formation_forms import FormationForm, MoveForm, PairForm, RoundForm
@@ -85,7 +86,7 @@ def status(run_id: int) -> ResponseReturnValue:
         return {"status": run.status, "fraction": 1.0}
     progress = formation_runner.progress_of(run.id)
     if progress is not None and progress.error:
-        return {"status": "failed", "fraction": 1.0, "error": progress.error}
+        return {"status": "failed", "fraction": 1.0, "error": shown(progress.error)}
     if progress is None and formation_runner.lost(run):
         return {"status": "failed", "fraction": 1.0, "error": formation_runner.LOST}
     return {"status": "computing", "fraction": progress.fraction if progress else 0.0}
@@ -98,8 +99,10 @@ def show(run_id: int) -> ResponseReturnValue:
     run, community = _run(run_id)
     if not _computed(run) and run.status in ("draft", "failed"):
         progress = formation_runner.progress_of(run.id)
-        failed = run.params.get("error") if run.status == "failed" else (
+        failed = shown(run.params.get("error")) if run.status == "failed" else (
             formation_runner.LOST if progress is None and formation_runner.lost(run) else None)
+        if progress is not None and progress.error:  # in the reader's language
+            failed = failed or shown(progress.error)
         return render_template("formation/progress.html", run=run, community=community,
                                progress=progress, failed=failed)
     return _preview(run, community)

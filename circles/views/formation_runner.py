@@ -13,16 +13,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from circles import server
-from circles.errors import CirclesError
+from circles.errors import CirclesError, InvalidInput
 from circles.extensions import db, orm
 from circles.formation import plan, recovery
+from circles.formation.infeasible import infeasible
 from circles.formation.problem import Problem, Solved
+from circles.kept import in_every_language
 from circles.live import processes as live_processes
 from circles.models import FormationRun
 from graph.errors import FormationError
@@ -113,9 +116,11 @@ def compute(app: Flask, run_id: int, user_id: int, *, time_limit: float | None) 
             with Session(orm.engine) as db:
                 plan.store_run(db, problem, solution)
                 db.commit()
-        except FormationError as exc:  # carries a readable message
-            error = str(exc)
-        except CirclesError as exc:  # infeasible sizes, availability: said to the facilitator
+        except FormationError as exc:  # carries a readable message, said in every language
+            error = in_every_language(partial(infeasible, exc))
+        except InvalidInput as exc:  # infeasible sizes: in every language (circles.kept)
+            error = next(iter(exc.errors.values())) if len(exc.errors) == 1 else exc.message
+        except CirclesError as exc:  # availability: said to the facilitator
             error = exc.message
         except Exception:  # a thread that dies silently would leave the page waiting forever
             log.exception("formation run %s failed", run_id)

@@ -22,6 +22,7 @@ from circles.formation.plan import compute_run
 from circles.formation.publish import publish
 from circles.formation.recovery import fail_lost, interrupted, mark_computing
 from circles.formation.start import start_run
+from circles.kept import english
 from circles.models import Community, FormationRun, Membership, User, utcnow
 from tests.conftest import AuthActions, post_form
 from tests.support.formation_cohort import Cohort, log_in, run_row
@@ -70,7 +71,7 @@ def test_a_run_whose_process_is_gone_is_lost_and_others_are_not(db: Any) -> None
     late = utcnow() + timedelta(seconds=run.params["computing"]["cap"] + 61)
     assert interrupted(run, alive=lambda process: True, now=late)  # alive, but hours late
     assert fail_lost(db, alive=lambda process: process != "gone-process") == 1
-    assert run.status == "failed" and run.params["error"] == recovery.LOST
+    assert run.status == "failed" and english(run.params["error"]) == str(recovery.LOST)
     recovery.retry(db, run.id)
     assert run.status == "draft" and "computing" not in run.params
 

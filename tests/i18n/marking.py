@@ -64,14 +64,13 @@ TECHNICAL = re.compile(r"attachment; filename|private, no-|^English$|^formation 
 #: - the English a CSV upload is read in: its day names (``WEEKDAYS``) and the header names it
 #:   accepts (``PROFILE_COLUMNS``, ``BASIC_COLUMNS``, ``TIE_COLUMNS``);
 #: - words written into the database, which stays English: what erasure puts in a former
-#:   member's place (``FORMER_MEMBER``, ``TOMBSTONE``), the words circles are named after
-#:   (``WORDS``), and the reason formation's solve keeps for a member it sets aside
-#:   (``SET_ASIDE``, which ``placement_fix`` reads);
+#:   member's place (``FORMER_MEMBER``, ``TOMBSTONE``) and the words circles are named after
+#:   (``WORDS``);
 #: - the Lua scripts realtime/slots.py runs in Redis (``TAKE``, ``GIVE_BACK``).
 TECHNICAL_CONSTANTS = {"POLICY", "EXPORTED", "NOT_EXPORTED", "PATTERNS", "UTC_NAMES", "ISSUER",
                        "_BROWSERS", "_SYSTEMS", "__all__", "ALREADY_MEMBER", "WEEKDAYS",
                        "PROFILE_COLUMNS", "BASIC_COLUMNS", "TIE_COLUMNS", "FORMER_MEMBER",
-                       "TOMBSTONE", "WORDS", "SET_ASIDE", "TAKE", "GIVE_BACK"}
+                       "TOMBSTONE", "WORDS", "TAKE", "GIVE_BACK"}
 
 
 def python_strings(source: str) -> Iterator[tuple[int, str]]:
