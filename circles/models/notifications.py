@@ -62,3 +62,6 @@ class OutboxMessage(Timestamped, Base):
     sent_at: Mapped[datetime | None]
     error: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(default=0)
+    # The language the message was written in (its footer is added in it when sent); "" for
+    # messages queued before this was kept: the recipient's account says, else English.
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circles.languages import DEFAULT, language_of
+from circles.languages import DEFAULT, current_language, known, language_of
 from circles.models import User, utcnow
 from circles.models.notifications import OutboxMessage
 
@@ -29,8 +29,11 @@ BATCH = 100
 
 def queue_email(db: Session, to: str, subject: str, body: str, link: str = "") -> OutboxMessage:
     """Write one e-mail to the outbox; the edge's commit makes it durable. ``link`` is a path
-    in the app, made absolute with ``MAIL_BASE_URL`` when the message is sent."""
-    message = OutboxMessage(to=to, subject=subject[:200], body=body, link=link[:300])
+    in the app, made absolute with ``MAIL_BASE_URL`` when the message is sent. The message is
+    written in the current language (the recipient's, or for an address without an account,
+    the asking page's), which is kept so that the footer added when sending matches it."""
+    message = OutboxMessage(to=to, subject=subject[:200], body=body, link=link[:300],
+                            language=current_language())
     db.add(message)
     return message
 
@@ -62,8 +65,8 @@ def send_outbox(db: Session, config: Mapping[str, Any]) -> int:
         with _connect(config) as smtp:
             for message in messages:
                 try:
-                    # The footer in the recipient's language (the rest was written so).
-                    with force_locale(_language(db, message.to)):
+                    # The footer in the language the message was written in.
+                    with force_locale(known(message.language) or _language(db, message.to)):
                         email = _email(message, config)
                     smtp.send_message(email)
                 except smtplib.SMTPException as exc:  # this recipient refused, say

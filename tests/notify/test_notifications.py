@@ -475,3 +475,31 @@ def test_ending_a_session_tells_each_receiver_of_feedback(
     assert told.kind == "feedback" and told.link == f"/sessions/{room.session_id}/live"
     assert "Calm" not in told.text  # the content stays in the room, for the receiver
     assert notifications.inbox(db, room.ben) == []
+
+
+def test_a_footer_is_in_the_language_its_message_was_written_in(
+        app: Flask, db: Session, pair: dict[str, int], smtp: FakeSmtp) -> None:
+    """An address with no account yet (a new address being confirmed, an invitation) has no
+    language of its own: its footer follows the message, which was written in the asking
+    member's language; a message queued before the language was kept falls back to the
+    recipient's account, else English."""
+    from email import message_from_string
+    from email.policy import default
+
+    from flask_babel import force_locale
+
+    from circles.notify.mail import queue_email
+
+    config = {**app.config, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.server_address[1]}
+    with force_locale("es"):
+        queue_email(db, "nueva@example.org", "Circles: confirma tu nueva dirección",
+                    "Hola Ana,\n\nAbre este enlace.", link="/account/email/token")
+    older = queue_email(db, "older@example.org", "Circles: confirm", "Hello,", link="/account")
+    older.language = ""  # queued before the language was kept
+    db.commit()
+    assert send_outbox(db, config) == 2
+    spanish, english = (message_from_string(data, policy=default).get_content()
+                        for _sender, _to, data in smtp.messages)
+    assert "Recibes esto porque alguien usó esta dirección en Circles." in spanish
+    assert "You receive" not in spanish
+    assert "You receive this because someone used this address on Circles." in english
