@@ -162,6 +162,59 @@ def test_a_newcomer_reads_circles_in_spanish_from_sign_up_to_the_live_room(
     assert english_left(page) == []
 
 
+def a_community_to_form(server: LiveServer) -> int:
+    """Ada (who chose Spanish) and her community: four who share Monday evenings, one who gave
+    no hours, and Nia, who shares an hour with nobody; the community's id."""
+    from tests.support.formation_world import MONDAY_1700_UTC, person
+
+    community_id, _code = facilitator_and_community(server)
+    engine = create_engine(server.env["DATABASE_URL"])
+    try:
+        with Session(engine) as db:
+            community = db.get_one(Community, community_id)
+            db.scalars(select(User).where(User.email == "ada@example.org")).one().language = "es"
+            for name in FORMED[:4]:
+                person(db, community, name, windows=MONDAY_1700_UTC)
+            person(db, community, FORMED[4])
+            person(db, community, FORMED[5], tz="America/Mexico_City",
+                   windows=[(5, 20 * 60, 21 * 60)])
+            db.commit()
+            return community_id
+    finally:
+        engine.dispose()
+
+
+#: The members formed in Spanish; Nia (the last) shares no hour with anyone.
+FORMED = ("Rosa Alba", "Marta Beltrán", "Pilar Calvo", "Inés Díaz", "Libre Siempre",
+          "Nia Nueva")
+
+
+def test_a_facilitator_forms_circles_in_spanish_and_reads_why_in_spanish(
+        live: LiveServer, spanish_page: Page) -> None:
+    """What formation writes where no reader is (the runner) and keeps with the run — why a
+    member was set aside, the run's notes — reaches the facilitator in Spanish."""
+    page = spanish_page
+    community_id = a_community_to_form(live)
+    page.goto("/login")
+    page.get_by_label("Correo electrónico").fill("ada@example.org")
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.goto(f"/communities/{community_id}/formation/new")
+    assert english_left(page) == []
+    page.get_by_label("Grupo más pequeño").fill("4")
+    page.get_by_label("Grupo más grande").fill("5")
+    page.get_by_role("button", name="Formar círculos").click()
+    not_placed = page.locator("section[aria-labelledby='excluded-heading']")
+    expect(not_placed).to_contain_text("Nia Nueva")
+    expect(not_placed).to_contain_text("Ninguna hora a la semana en la que otras 3 personas")
+    expect(page.locator("p.note").first).to_be_visible()
+    assert "1 miembro no indicó disponibilidad semanal" in page.locator("body").inner_text()
+    data = MEMBER_DATA | {w.lower() for name in FORMED for w in name.split()}
+    text = page.locator("body").inner_text()
+    assert sorted({w for w in WORD.findall(text) if w.lower() in ENGLISH
+                   and w.lower() not in data}) == []
+
+
 def test_the_english_word_list_can_catch_an_english_page() -> None:
     """The check is not empty: the English front page is full of such words."""
     assert {"sign", "log", "profile", "password", "welcome", "save"} <= ENGLISH
