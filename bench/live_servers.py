@@ -181,7 +181,7 @@ class Watched:
         self.command, self.env, self.log_path = command, env, log
         self.process: subprocess.Popen[bytes] | None = None
         self.stats = ProcessStats()
-        self._last: tuple[float, float] | None = None
+        self._last: tuple[int, float, float] | None = None  # pid, when, its CPU seconds
 
     @property
     def pid(self) -> int:
@@ -199,17 +199,21 @@ class Watched:
         return self.process is not None and self.process.poll() is None
 
     def sample(self) -> None:
-        """Add one sample (CPU % since the previous sample) unless the process is gone."""
+        """Add one sample (CPU % since the previous sample) unless the process is gone. A
+        sample compares one process with itself: after a restart (a new gunicorn worker, or
+        the master before it forks one) the first sample of the new process only starts its
+        count, so a restart never shows as negative CPU."""
         try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            status = Path(f"/proc/{self.pid}/status").read_text()
+            pid = self.pid
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            status = Path(f"/proc/{pid}/status").read_text()
         except (OSError, AssertionError):
             return
         cpu_seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         now = time.monotonic()
-        if self._last is not None and now > self._last[0]:
-            self.stats.cpu.append(100 * (cpu_seconds - self._last[1]) / (now - self._last[0]))
-        self._last = (now, cpu_seconds)
+        if self._last is not None and self._last[0] == pid and now > self._last[1]:
+            self.stats.cpu.append(100 * (cpu_seconds - self._last[2]) / (now - self._last[1]))
+        self._last = (pid, now, cpu_seconds)
         for line in status.splitlines():
             if line.startswith("VmRSS:"):
                 self.stats.rss_mb.append(int(line.split()[1]) / 1024)
