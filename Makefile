@@ -56,9 +56,13 @@ run: migrate  ## serve the app with the demo community on http://127.0.0.1:5000
 # this process only.
 PYTEST_WORKERS ?= auto
 
+# The suite starts a few hundred Python processes (live servers, gunicorn, the CLI, pytest's
+# workers). Where PYTHONDONTWRITEBYTECODE is set, as on the project's machines, each of them
+# compiled the app's modules (and pytest the test modules) from source again: a quarter of
+# the CPU of a live test. The suite writes bytecode (__pycache__, ignored by git) and reuses it.
 test: setup  ## the whole suite (PostgreSQL, Redis and browser tests skip with a reason if absent, outside CI)
 	node --test tests/js/
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check circles graph realtime tests bench
