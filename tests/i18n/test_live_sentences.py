@@ -35,15 +35,21 @@ def test_outside_a_request_and_in_english_the_sentence_is_its_own_text() -> None
 def test_the_remembered_language_wins_over_the_browsers_and_reads_no_database(
         app: Flask) -> None:
     statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
     with app.test_request_context(headers={"Accept-Language": "es"}) as ctx:
-        engine = orm.engine
-        event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        assert busy.refusal()["error"] == BUSY_ES  # nothing remembered: the browser's
-        ctx.request.environ[words.LANGUAGE] = "en"
-        assert busy.refusal()["error"] == busy.BUSY
-        ctx.request.environ[words.LANGUAGE] = "es"
-        assert words.say(flood.COOLING_DOWN, seconds=5) == (
-            "Se te desconectó por enviar demasiado rápido; podrás volver a conectarte en 5 s.")
+        event.listen(orm.engine, "before_cursor_execute", seen)
+        try:
+            assert busy.refusal()["error"] == BUSY_ES  # nothing remembered: the browser's
+            ctx.request.environ[words.LANGUAGE] = "en"
+            assert busy.refusal()["error"] == busy.BUSY
+            ctx.request.environ[words.LANGUAGE] = "es"
+            assert words.say(flood.COOLING_DOWN, seconds=5) == (
+                "Se te desconectó por enviar demasiado rápido; podrás volver a conectarte en "
+                "5 s.")
+        finally:
+            event.remove(orm.engine, "before_cursor_execute", seen)
     assert statements == []
 
 
