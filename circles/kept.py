@@ -34,23 +34,20 @@ class Said(str):
         return made
 
 
-def in_every_language(write: Callable[[], object]) -> Said:
-    """``write()`` once in each language Circles speaks (each inside ``force_locale``)."""
-    texts = {}
-    for code in LANGUAGES:
-        with force_locale(code):
-            texts[code] = str(write())
-    return Said.of(texts)
-
-
 def each_in_every_language(write: Callable[[], list[str]]) -> list[Said]:
-    """``write()``'s lines, each in every language (``write`` gives as many in each)."""
+    """``write()``'s lines, each in every language Circles speaks (``write`` runs once per
+    language inside ``force_locale`` and gives as many lines in each)."""
     lines: dict[str, list[str]] = {}
     for code in LANGUAGES:
         with force_locale(code):
             lines[code] = [str(line) for line in write()]
     return [Said.of({code: lines[code][k] for code in LANGUAGES})
             for k in range(len(lines[DEFAULT]))]
+
+
+def in_every_language(write: Callable[[], object]) -> Said:
+    """``write()`` once in each language Circles speaks (each inside ``force_locale``)."""
+    return each_in_every_language(lambda: [str(write())])[0]
 
 
 def keep(words: str) -> Kept:
