@@ -13,6 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,6 +27,7 @@ from circles.models import ApiToken, LoginSession, User, as_utc, utcnow
 SEEN_GRANULARITY = timedelta(minutes=5)
 #: ``db.info`` key set when loading a login changed it (last seen, or ended by expiry).
 TOUCHED = "login_touched"
+_READ = "circles.members.login_read"
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,13 @@ def expired(login: LoginSession, now: datetime, lifetime: Lifetime) -> bool:
 def load_login(db: Session, token: str, *, lifetime: Lifetime = DEFAULT_LIFETIME,
                now: datetime | None = None) -> User | None:
     """The user of a live login session, or None when the token is unknown, revoked,
-    expired, or the account disabled. Notes the use (at most every few minutes)."""
+    expired, or the account disabled. Notes the use (at most every few minutes).
+
+    A login read already in this transaction by a wider query (``remember_read``) is
+    answered from; otherwise one query reads it."""
     # One query: it runs on every page and every live event (revocation is checked each time).
-    row = db.execute(_login_query(), {"token_hash": digest(token)}).first()
+    row = _read_earlier(db, digest(token)) \
+        or db.execute(_login_query(), {"token_hash": digest(token)}).first()
     if row is None:
         return None
     user, login = row
@@ -86,13 +92,35 @@ def load_login(db: Session, token: str, *, lifetime: Lifetime = DEFAULT_LIFETIME
     return user
 
 
+def login_select(*joined: Any) -> Select[Any]:
+    """``select(User, LoginSession, *joined)`` of the login whose token hashes to the bound
+    ``token_hash``, not revoked, of an active account: ``load_login``'s query, which a caller
+    that reads more in the same round trip widens with joins (``circles.live.room``)."""
+    return (select(User, LoginSession, *joined).select_from(User)
+            .join(LoginSession, LoginSession.user_id == User.id)
+            .where(LoginSession.token_hash == bindparam("token_hash"),
+                   LoginSession.revoked_at.is_(None), User.is_active.is_(True)))
+
+
+def remember_read(db: Session, token_hash: str, user: User, login: LoginSession) -> None:
+    """Keep a login row read by a ``login_select`` query for ``load_login``, in this
+    transaction only (the next transaction reads the login again)."""
+    db.info[_READ] = (db.get_transaction(), token_hash, user, login)
+
+
+def _read_earlier(db: Session, token_hash: str) -> tuple[User, LoginSession] | None:
+    """The login row remembered for ``token_hash`` in this transaction, once."""
+    known = db.info.pop(_READ, None)
+    if known is None or known[0] is not db.get_transaction() or known[1] != token_hash:
+        return None
+    return known[2], known[3]
+
+
 @functools.cache
-def _login_query() -> Select[User, LoginSession]:
+def _login_query() -> Select[Any]:
     """``load_login``'s query, built once (building it and its cache key cost as much as
     running it, on every page and live event)."""
-    return select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id).where(
-        LoginSession.token_hash == bindparam("token_hash"), LoginSession.revoked_at.is_(None),
-        User.is_active.is_(True))
+    return login_select()
 
 
 def login_owner(db: Session, token: str) -> int | None:
