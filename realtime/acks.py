@@ -25,17 +25,21 @@ from realtime.words import N_, say
 
 Ack = dict[str, Any]
 Handler = Callable[..., Ack | None]
+#: A read run with an event's arguments before its login check (``acked``'s ``first``).
+Prepare = Callable[..., None]
 
 LOGIN_ENDED = N_("Your login has ended. Log in again to keep receiving live updates.")
 UNEXPECTED = N_("Something went wrong on our side; please try again.")
 
 
-def acked(handler: Handler) -> Callable[..., Ack]:
+def acked(handler: Handler, *, first: Prepare | None = None) -> Callable[..., Ack]:
     """Wrap a member's event handler so it always answers with an ``ok`` ack.
 
     Load shedding comes first: a process busy with many events answers "busy" at once,
     before any database work (``realtime.busy``); then, under gevent, the gate of a few
-    events at a time (``realtime.green``), and flood control (``realtime.flood``).
+    events at a time (``realtime.green``), and flood control (``realtime.flood``). ``first``,
+    if given, runs with the event's arguments just before the login check: a read that the
+    check and the handler then answer from (``realtime.edge.read_with_login``).
     """
 
     @functools.wraps(handler)
@@ -47,10 +51,17 @@ def acked(handler: Handler) -> Callable[..., Ack]:
                 refusal = flood.screen()
                 if refusal is not None:
                     return {"ok": False, "error": refusal}
+                if first is not None:
+                    first(*args)
                 return _answered(handler, args)
 
     answer.circles_acked = True  # type: ignore[attr-defined]  # (realtime.green)
     return answer
+
+
+def acked_reading(first: Prepare) -> Callable[[Handler], Callable[..., Ack]]:
+    """``acked`` with ``first``: for handlers whose login check and first query are one."""
+    return functools.partial(acked, first=first)
 
 
 def _answered(handler: Handler, args: tuple[Any, ...]) -> Ack:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import request
+from flask import request, session
 
 from circles.errors import InvalidInput
 from circles.extensions import current_member, db
-from circles.live import log
+from circles.live import log, room
+from circles.members import logins
 from circles.models import User
+from realtime.ownership import SESSION_KEY
 from realtime.words import N_, say
 
 if TYPE_CHECKING:
@@ -46,6 +48,17 @@ def socket_id() -> str:
 def me() -> User:
     """The member whose socket sent the event."""
     return current_member()
+
+
+def read_with_login(data: Any = None, *_more: Any) -> None:
+    """Before a change's login check, read the login of the socket's cookie and the session
+    the payload names in one query (``room.read_with_login``): the login check
+    (``load_login``, through Flask-Login's user loader) and the change's
+    ``session_for_member`` answer from it. Decides nothing; a payload without a usable
+    ``session_id`` reads nothing here."""
+    token = session.get(SESSION_KEY)
+    if isinstance(token, str) and token and isinstance(data, dict):
+        room.read_with_login(db(), logins.digest(token), data.get("session_id"))
 
 
 def log_and_commit(changes: list[Change], *, author_id: int | None = None,

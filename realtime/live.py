@@ -24,8 +24,16 @@ from circles.live.room import Change
 from circles.live.snapshot import snapshot
 from circles.models import CircleSession, User
 from realtime import broadcast, processes
-from realtime.acks import Ack, acked
-from realtime.edge import Payload, event_name, log_and_commit, me, payload, socket_id
+from realtime.acks import Ack, acked, acked_reading
+from realtime.edge import (
+    Payload,
+    event_name,
+    log_and_commit,
+    me,
+    payload,
+    read_with_login,
+    socket_id,
+)
 from realtime.rooms import session_room
 from realtime.words import N_, say
 
@@ -100,7 +108,7 @@ def resume_limit() -> int:
     return int(current_app.config["LIVE_RESUME_LIMIT"])
 
 
-@acked
+@acked_reading(read_with_login)  # the login check and the session: one query
 def on_change(data: Any = None) -> Ack:
     """Make one change to a live session: the event's operation in ``CHANGES``. A retry (an
     ``op_id`` the member already used in the session) gets the first answer again.

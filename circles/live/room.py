@@ -16,13 +16,21 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, bindparam, exists, select
+from sqlalchemy import Exists, Select, and_, bindparam, exists, select
 from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
 
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.ids import is_id
 from circles.languages import either, number, term
-from circles.models import CircleMember, CircleSession, SessionPhase, SessionStage, as_utc
+from circles.members import logins
+from circles.models import (
+    CircleMember,
+    CircleSession,
+    SessionPhase,
+    SessionStage,
+    User,
+    as_utc,
+)
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: How long after its end a session still takes feedback (from its page).
@@ -55,6 +63,9 @@ def iso(moment: datetime | None) -> str | None:
 
 # --- loading with membership checked -----------------------------------------------------
 
+#: ``db.info`` key of the session row read with the login (``read_with_login``).
+_READ = "circles.live.session_read"
+
 
 def member_ids(db: Session, circle_id: int) -> list[int]:
     """Current members of a circle, in the order they joined it."""
@@ -79,10 +90,13 @@ def session_for_member(db: Session, user_id: int, session_id: object, *,
     already does). One query reads the session, checks the membership and loads the active
     phase with its stages, which ``current_phase`` then answers from for the rest of the
     transaction: most changes need the phase, and each query is a round trip to PostgreSQL.
+    That query was made already when the edge read it with the login (``read_with_login``).
     """
     wanted = ident("session_id", session_id)
-    row = db.execute(_session_query(lock), {"session_id": wanted, "user_id": user_id}
-                     ).unique().first()
+    row = _read_earlier(db, user_id, wanted) if lock else None
+    if row is None:
+        row = db.execute(_session_query(lock), {"session_id": wanted, "user_id": user_id}
+                         ).unique().first()
     if row is None:
         raise NotFound("session")
     session, phase = row
@@ -90,21 +104,74 @@ def session_for_member(db: Session, user_id: int, session_id: object, *,
     return session
 
 
+def read_with_login(db: Session, token_hash: str, session_id: object) -> bool:
+    """Read a login and the session its member is about to change in one query: the login
+    as ``load_login`` reads it, the session as ``session_for_member`` does (locked, the
+    membership checked, the active phase with its stages). Both answer from it, in this
+    transaction, instead of asking again.
+
+    Nothing is decided here. Whether the login is still good (idle and absolute lifetime)
+    is ``load_login``'s question; without a row — a login revoked, a session missing or
+    not the member's, an id that is no id — each reads again as if this query had not
+    been made, and answers as it always does. True when a row was read.
+    """
+    if isinstance(session_id, bool) or not isinstance(session_id, int) \
+            or session_id < 1 or not is_id(session_id):
+        return False
+    row = db.execute(_login_session_query(), {"token_hash": token_hash,
+                                              "session_id": session_id}).unique().first()
+    if row is None:
+        return False
+    user, login, session, phase = row
+    logins.remember_read(db, token_hash, user, login)
+    _real(db).info[_READ] = (db.get_transaction(), user.id, session.id, session, phase)
+    return True
+
+
+def _read_earlier(db: Session, user_id: int, session_id: int
+                  ) -> tuple[CircleSession, SessionPhase | None] | None:
+    """The session row ``read_with_login`` read for this member in this transaction, once."""
+    known = _real(db).info.pop(_READ, None)
+    if known is None or known[0] is not db.get_transaction() \
+            or known[1:3] != (user_id, session_id):
+        return None
+    return known[3], known[4]
+
+
+def _membership(member: Any) -> Exists:
+    """Whether ``member`` (a bound id, or a column of the query) sits in the session's
+    circle now."""
+    return exists().where(CircleMember.circle_id == CircleSession.circle_id,
+                          CircleMember.user_id == member, CircleMember.left_at.is_(None))
+
+
 @functools.cache
 def _session_query(lock: bool) -> Select[CircleSession, SessionPhase]:
     """``session_for_member``'s query, built once: building it and working out its cache key
     took half of its time (it runs on every live event)."""
-    member = exists().where(CircleMember.circle_id == CircleSession.circle_id,
-                            CircleMember.user_id == bindparam("user_id"),
-                            CircleMember.left_at.is_(None))
     query = (select(CircleSession, SessionPhase)
              .outerjoin(SessionPhase, and_(SessionPhase.session_id == CircleSession.id,
                                            SessionPhase.status == "active"))
-             .where(CircleSession.id == bindparam("session_id"), member)
+             .where(CircleSession.id == bindparam("session_id"),
+                    _membership(bindparam("user_id")))
              .options(joinedload(SessionPhase.stages)))
     if lock:
         query = query.with_for_update(of=CircleSession)
     return query.execution_options(populate_existing=True)
+
+
+@functools.cache
+def _login_session_query() -> Select[Any]:
+    """``read_with_login``'s query, built once: the login's query joined to the session of
+    ``session_for_member``'s (an inner join, so ``FOR UPDATE OF`` is allowed on it)."""
+    return (logins.login_select(CircleSession, SessionPhase)
+            .join(CircleSession, and_(CircleSession.id == bindparam("session_id"),
+                                      _membership(User.id)))
+            .outerjoin(SessionPhase, and_(SessionPhase.session_id == CircleSession.id,
+                                          SessionPhase.status == "active"))
+            .options(joinedload(SessionPhase.stages))
+            .with_for_update(of=CircleSession)
+            .execution_options(populate_existing=True))
 
 
 _ACTIVE_PHASE = "circles.live.active_phase"
