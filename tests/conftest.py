@@ -32,6 +32,7 @@ from tests.support.services import POSTGRES_URL, reachable, require_postgres
 
 pytest_plugins = ["tests.support.live"]
 fresh_db.cache_url_builders()
+fresh_db.cache_compiled_templates()
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct horse battery"

@@ -8,13 +8,20 @@ catalogue update. Instead:
 - **SQLite**: the schema is built once per test process into a template file; each test gets
   a copy of the file (a millisecond).
 - **PostgreSQL**: the schema is built once per test process in its private schema; each test
-  starts by emptying every table in one ``TRUNCATE … RESTART IDENTITY CASCADE`` (identities
-  restart, so ids begin at 1 as in a new database). A test that changes the schema itself (the
-  migration tests drop tables and run Alembic) is noticed by a fingerprint of the catalogue,
-  and the next test rebuilds the schema as before.
+  starts by emptying every table and restarting every sequence (so ids begin at 1 as in a new
+  database) in one ``DO`` block: a ``DELETE`` per table, children first, and ``setval`` per
+  sequence. A test leaves a handful of rows, and deleting them costs a few milliseconds, where
+  ``TRUNCATE … RESTART IDENTITY CASCADE`` gave all 52 tables and their indexes new files and
+  took 0.5–0.75 s a test (about 1,000 tests run on PostgreSQL). A test that changes the schema
+  itself (the migration tests drop tables and run Alembic) is noticed by a fingerprint of the
+  catalogue, and the next test rebuilds the schema as before.
 
-Creating the app stays per test; werkzeug compiles two URL builders per route with ``ast`` and
-``compile`` for every new app, identical for identical rules, so they are cached here.
+Creating the app stays per test. Two things every new app compiled again, identical for every
+app, are shared between the apps of a test process instead: werkzeug's two URL builders per
+route (``ast`` and ``compile``), and Jinja's compiled templates — each app has its own Jinja
+environment, which lexed, parsed and compiled every template it rendered from source (a fifth
+of an in-process test's CPU). Jinja's bytecode cache is keyed by the template's name and a
+checksum of its source; the options that change the compiled code are added to the key.
 """
 
 from __future__ import annotations
@@ -24,6 +31,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+from jinja2 import BytecodeCache, Environment
+from jinja2.bccache import Bucket
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from werkzeug.routing.rules import Rule
@@ -34,10 +44,13 @@ _SQLITE_TEMPLATE: dict[str, Path] = {}
 _POSTGRES_FINGERPRINT: dict[str, str] = {}
 
 _FINGERPRINT_SQL = text(
-    "SELECT md5(coalesce(string_agg(table_name || '.' || column_name || ':' || data_type, ','"
-    " ORDER BY table_name, column_name), '')) || ':' || (SELECT count(*) FROM pg_indexes"
-    " WHERE schemaname = current_schema())"
-    " FROM information_schema.columns WHERE table_schema = current_schema()")
+    "SELECT md5(coalesce(string_agg(c.relname || '.' || a.attname || ':'"
+    " || format_type(a.atttypid, a.atttypmod), ',' ORDER BY c.relname, a.attname), ''))"
+    " || ':' || (SELECT count(*) FROM pg_class i WHERE i.relkind = 'i'"
+    " AND i.relnamespace = current_schema()::regnamespace)"
+    " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
+    " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'"
+    " AND a.attnum > 0 AND NOT a.attisdropped")
 
 
 def cache_url_builders() -> None:
@@ -58,6 +71,46 @@ def cache_url_builders() -> None:
 
     compile_builder.cached = True  # type: ignore[attr-defined]
     Rule._compile_builder = compile_builder  # type: ignore[method-assign]
+
+
+class _SharedTemplates(BytecodeCache):
+    """Compiled templates kept in this process's memory for every Jinja environment alike."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def get_bucket(self, environment: Environment, name: str, filename: str | None,
+                   source: str) -> Bucket:
+        options = (environment.block_start_string, environment.variable_start_string,
+                   environment.comment_start_string, environment.line_statement_prefix,
+                   environment.trim_blocks, environment.lstrip_blocks,
+                   environment.newline_sequence, environment.keep_trailing_newline,
+                   environment.optimized, tuple(sorted(environment.extensions)))
+        return super().get_bucket(environment, f"{name}|{options!r}", filename, source)
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+def cache_compiled_templates() -> None:
+    """Give every app's Jinja environment made in this process one shared bytecode cache."""
+    original: Callable[..., Any] = Flask.create_jinja_environment
+    if getattr(original, "cached", False):
+        return
+    shared = _SharedTemplates()
+
+    def create_jinja_environment(self: Flask) -> Any:
+        environment = original(self)
+        environment.bytecode_cache = shared
+        return environment
+
+    create_jinja_environment.cached = True  # type: ignore[attr-defined]
+    Flask.create_jinja_environment = create_jinja_environment  # type: ignore[method-assign]
 
 
 def sqlite_file(make_app: Callable[[str], Any], folder: Path, target: Path) -> None:
@@ -85,11 +138,22 @@ def empty_postgres(url: str) -> None:
     with orm.engine.begin() as conn:
         known = _POSTGRES_FINGERPRINT.get(url)
         if known is not None and _fingerprint(conn) == known:
-            tables = ", ".join(f'"{table.name}"' for table in orm.metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            conn.execute(_emptying())
             return
     orm.drop_all()
     orm.create_all()
     with orm.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         _POSTGRES_FINGERPRINT[url] = _fingerprint(conn)
+
+
+def _emptying() -> Any:
+    """One ``DO`` block that deletes every row, children's tables first, and restarts every
+    sequence of the current schema at 1."""
+    deletes = " ".join(f'DELETE FROM "{table.name}";'
+                       for table in reversed(orm.metadata.sorted_tables))
+    return text(
+        "DO $$DECLARE s regclass; BEGIN " + deletes
+        + " FOR s IN SELECT c.oid FROM pg_class c WHERE c.relkind = 'S'"
+          " AND c.relnamespace = current_schema()::regnamespace"
+          " LOOP PERFORM setval(s, 1, false); END LOOP; END$$")
