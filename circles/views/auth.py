@@ -13,17 +13,16 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from circles.communities import community as communities
 from circles.communities import invitations
 from circles.extensions import db, limiter
 from circles.members import accounts, credentials, logins, two_factor
-from circles.members.profiles import all_timezones
 from circles.models import User
 from circles.security_log import security_event
-from circles.views.forms import PlainForm, checked, render_form, submit
+from circles.views.forms import PlainForm, ZoneField, checked, render_form, submit
 from realtime import revocation
 
 bp = Blueprint("auth", __name__)
@@ -41,8 +40,8 @@ class SignUpForm(PlainForm):
     password = PasswordField(_l("Password"), validators=[checked(accounts.check_password)],
                              description=_l('At least %(MIN_PASSWORD)s characters.', MIN_PASSWORD=accounts.MIN_PASSWORD))
     # static/timezone.js puts the browser's own zone here on a first visit.
-    timezone = SelectField(_l("Time zone"), default="UTC", validate_choice=False,
-                           render_kw={"data-browser-zone": "", "data-default-zone": "UTC"})
+    timezone = ZoneField(_l("Time zone"), default="UTC",
+                         render_kw={"data-browser-zone": "", "data-default-zone": "UTC"})
 
 
 class LoginForm(PlainForm):
@@ -103,7 +102,6 @@ def _locked_out(limit: RequestLimit) -> Response | None:
 def signup() -> ResponseReturnValue:
     """Create an account and sign straight in."""
     form = SignUpForm()
-    form.timezone.choices = all_timezones()
     user = submit(form, lambda: _new_account(form))
     if user is None:
         return render_form("auth/signup.html", form)

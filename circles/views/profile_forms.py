@@ -17,10 +17,9 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from circles.languages import LANGUAGES
-from circles.members.profiles import all_timezones
 from circles.models import User
 from circles.models.profiles import LEVELS
-from circles.views.forms import PlainForm
+from circles.views.forms import PlainForm, ZoneField
 
 #: The days of profiles.WEEKDAYS as the reader says them.
 DAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
@@ -40,7 +39,7 @@ class SectionForm(PlainForm):
 
 class AboutForm(SectionForm):
     display_name = StringField(_l("Your name"))
-    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    timezone = ZoneField(_l("Time zone"))
     language = SelectField(
         _l("Language"), validate_choice=False,
         description=_l("Pages and e-mails are written in it. Automatic: your community's "
@@ -59,7 +58,6 @@ class AboutForm(SectionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix="about", **kwargs)
-        self.timezone.choices = all_timezones()
         self.language.choices = [SelectChoice("", _l("Automatic"))] + [
             SelectChoice(code, name) for code, name in LANGUAGES.items()]
 

@@ -20,12 +20,11 @@ from wtforms import (
 )
 
 from circles.languages import number, term
-from circles.members.profiles import all_timezones
 from circles.models import Circle, CircleSession, SessionRole, User, as_utc, utcnow
 from circles.models.sessions import FORMAT_NAMES, WRITEUP_MAX
 from circles.sessions import meetings, plans, roles, scheduling
 from circles.views.dates import local
-from circles.views.forms import PlainForm, WholeNumberField
+from circles.views.forms import PlainForm, WholeNumberField, ZoneField
 
 REPEATS = [SelectChoice("", _l("Does not repeat")), SelectChoice("weekly", _l("Every week")),
            SelectChoice("fortnightly", _l("Every two weeks")), SelectChoice("monthly", _l("Every month"))]
@@ -37,14 +36,13 @@ class _WhenForm(PlainForm):
     date = StringField(_l("Date"), render_kw={"type": "date"}, description=_l("YYYY-MM-DD"))
     time = StringField(_l("Start time"), render_kw={"type": "time"},
                        description=_l("HH:MM, 24-hour, in the time zone below"))
-    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    timezone = ZoneField(_l("Time zone"))
     duration_minutes = WholeNumberField(_l("Length (minutes)"), default=90,
                                         render_kw={"type": "number", "min": 15, "max": 480},
                                         description=_l("15 minutes to 8 hours."))
 
     def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = all_timezones()
         if not self.timezone.data:
             self.timezone.data = zone
 
