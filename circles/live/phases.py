@@ -13,7 +13,7 @@ from itertools import combinations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from circles.communities.renewal import cycle_ended
@@ -141,10 +141,11 @@ def start(db: Session, user: User, session_id: object, *, now: datetime | None =
         db.add(Note(session_id=session.id, slot=SHARED_NOTE, private=False))  # may exist already
     session.status, session.started_at = "live", now
     db.flush()
-    _enter(db, session, 0, now)
+    every = phases(db, session.id)
+    _enter(db, session, 0, now, every)
     return Change(session.id, bump(session), {
         "type": "started", "status": "live", "started_at": iso(now),
-        "phases": phase_views(db, session.id, now)})
+        "phases": phase_views(db, session.id, now, every)})
 
 
 def _claim_vacant_facilitator(db: Session, session: CircleSession, user_id: int) -> None:
@@ -174,11 +175,11 @@ def _turns(db: Session, session: CircleSession, kind: str) -> list[int | None]:
     return [None]
 
 
-def _enter(db: Session, session: CircleSession, position: int,
-           now: datetime) -> SessionPhase | None:
-    """Make the first phase at or after ``position`` that has stages active; phases without
-    stages (no commitments to review, an empty agenda) are passed as done."""
-    for phase in phases(db, session.id)[position:]:
+def _enter(db: Session, session: CircleSession, position: int, now: datetime,
+           every: list[SessionPhase]) -> SessionPhase | None:
+    """Make the first of ``every`` phase at or after ``position`` that has stages active;
+    phases without stages (no commitments to review, an empty agenda) are passed as done."""
+    for phase in every[position:]:
         if phase.kind == "focus" and not phase.stages:
             items = db.scalars(select(AgendaItem).where(AgendaItem.session_id == session.id)
                                .order_by(AgendaItem.position, AgendaItem.id))
@@ -201,8 +202,7 @@ def _enter(db: Session, session: CircleSession, position: int,
 def advance(db: Session, user: User, session_id: object, *, expected_version: object = None,
             now: datetime | None = None) -> Change:
     """The facilitator moves on to the next stage (or phase); ready flags are cleared. With
-    ``expected_version`` the step is taken only if nothing changed meanwhile, so a double
-    click cannot skip a stage."""
+    ``expected_version``, only if nothing changed meanwhile: a double click skips no stage."""
     session = session_for_member(db, user.id, session_id)
     require_live(session)
     require_role(session, user.id, ("facilitator",), _l("advance the session"))
@@ -215,8 +215,9 @@ def advance(db: Session, user: User, session_id: object, *, expected_version: ob
         raise Conflict(_("There is nothing left to advance to; end the session."))
     stage = next(s for s in phase.stages if s.status == "active")
     following = [s for s in phase.stages if s.position > stage.position]
-    later = [p for p in phases(db, session.id) if p.position > phase.position]
-    if not following and not any(p.kind == "focus" or p.stages for p in later):
+    every = phases(db, session.id)  # read once: what comes next, and the room's view of it
+    if not following and not any(p.kind == "focus" or p.stages
+                                 for p in every if p.position > phase.position):
         raise Conflict(_("This is the last stage; end the session to close it."))
     now = now or utcnow()
     _finish(db, stage, now)
@@ -224,11 +225,11 @@ def advance(db: Session, user: User, session_id: object, *, expected_version: ob
         following[0].status, following[0].began_at = "active", now
     else:
         phase.status = "done"
-        _enter(db, session, phase.position + 1, now)
-    for attendance in db.scalars(select(Attendance).where(Attendance.session_id == session.id)):
-        attendance.ready = False
+        _enter(db, session, phase.position + 1, now, every)
+    db.execute(update(Attendance).where(Attendance.session_id == session.id)
+               .values(ready=False).execution_options(synchronize_session="evaluate"))
     return Change(session.id, bump(session), {"type": "advanced",
-                                              "phases": phase_views(db, session.id, now)},
+                                              "phases": phase_views(db, session.id, now, every)},
                   private=(airtime.private_changes(db, session, now)
                            if phase.kind in airtime.COUNTED else []))
 

@@ -157,8 +157,12 @@ def timer_view(stage: SessionStage, now: datetime) -> View:
             "started_by": stage.started_by_id, "server_now": iso(now)}
 
 
-def phase_views(db: Session, session_id: int, now: datetime) -> list[View]:
-    return [phase_view(phase, now) for phase in phases(db, session_id)]
+def phase_views(db: Session, session_id: int, now: datetime,
+                every: list[SessionPhase] | None = None) -> list[View]:
+    """Every phase of the session as the room shows it (``every``: the phases, if the
+    caller read them already in this transaction)."""
+    return [phase_view(phase, now) for phase in (phases(db, session_id) if every is None
+                                                  else every)]
 
 
 def phase_view(phase: SessionPhase, now: datetime) -> View:

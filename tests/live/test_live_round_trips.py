@@ -109,3 +109,24 @@ def test_hands_ready_and_note_saves_read_only_what_they_change(
     assert statements(sent) == (4 if backend == "postgresql" else 5), kinds(sent)
     assert kinds(sent).count("BEGIN") == 1 and kinds(sent).count("COMMIT") == 1, kinds(sent)
     assert reads_login_and_session(sent[1]), sent[1]
+
+
+def test_an_advance_reads_the_phases_once_and_clears_ready_flags_in_one_statement(
+        app: Flask, backend: str, room: Room, sockets: dict[str, SocketIOTestClient]) -> None:
+    sid = {"session_id": room.session_id}
+    assert call(sockets["ada"], "live:start", sid)["ok"] is True
+    for name in ("ben", "cy", "di"):
+        assert call(sockets[name], "live:ready", {**sid, "ready": True})["ok"] is True
+    with counted(app) as sent:
+        ack = call(sockets["ada"], "live:advance", {**sid, "op_id": "a-1"})
+    assert ack["ok"] is True
+    phase_reads = [s for s in sent[2:] if s.startswith("SELECT") and "FROM session_phase" in s]
+    attendance = [s for s in sent if "attendance" in s.split(" WHERE ")[0]]
+    assert len(phase_reads) == 1, phase_reads  # and its stages, loaded with it
+    assert len(attendance) == 1 and attendance[0].startswith("UPDATE"), attendance
+    with app.app_context():
+        from sqlalchemy import select
+
+        from circles.models import Attendance
+        assert not any(orm.session.scalars(select(Attendance.ready).where(
+            Attendance.session_id == room.session_id)))
