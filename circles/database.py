@@ -1,4 +1,5 @@
-"""Engine set-up per backend: SQLite that never loses a concurrent write."""
+"""Engine set-up per backend: SQLite that never loses a concurrent write; and rows one query
+read for a later step of the same transaction (``keep_for_transaction``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 
 from circles.sql_logging import keep_contents_out_of_logs
 
@@ -136,3 +138,18 @@ def empty_write_ahead_log(engine: Engine, *, timeout_s: float = 30.0) -> bool:
         if locked:
             lock.release()
     return bool(busy == 0)
+
+
+def keep_for_transaction(db: Session, key: str, *values: Any) -> None:
+    """Keep ``values`` under ``key`` for the transaction under way only: a wider query read
+    them, and a later step that would read them again takes them instead."""
+    db.info[key] = (db.get_transaction(), values)
+
+
+def take_from_transaction(db: Session, key: str) -> tuple[Any, ...] | None:
+    """What ``keep_for_transaction`` kept under ``key`` in this same transaction, once."""
+    known = db.info.pop(key, None)
+    if known is None or known[0] is not db.get_transaction():
+        return None
+    values: tuple[Any, ...] = known[1]
+    return values

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Exists, Select, and_, bindparam, exists, select
 from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
 
+from circles.database import keep_for_transaction, take_from_transaction
 from circles.errors import Conflict, InvalidInput, NotFound
 from circles.ids import is_id
 from circles.languages import either, number, term
@@ -115,8 +116,7 @@ def read_with_login(db: Session, token_hash: str, session_id: object) -> bool:
     not the member's, an id that is no id — each reads again as if this query had not
     been made, and answers as it always does. True when a row was read.
     """
-    if isinstance(session_id, bool) or not isinstance(session_id, int) \
-            or session_id < 1 or not is_id(session_id):
+    if not is_id(session_id):
         return False
     row = db.execute(_login_session_query(), {"token_hash": token_hash,
                                               "session_id": session_id}).unique().first()
@@ -124,18 +124,17 @@ def read_with_login(db: Session, token_hash: str, session_id: object) -> bool:
         return False
     user, login, session, phase = row
     logins.remember_read(db, token_hash, user, login)
-    _real(db).info[_READ] = (db.get_transaction(), user.id, session.id, session, phase)
+    keep_for_transaction(_real(db), _READ, user.id, session.id, session, phase)
     return True
 
 
 def _read_earlier(db: Session, user_id: int, session_id: int
                   ) -> tuple[CircleSession, SessionPhase | None] | None:
     """The session row ``read_with_login`` read for this member in this transaction, once."""
-    known = _real(db).info.pop(_READ, None)
-    if known is None or known[0] is not db.get_transaction() \
-            or known[1:3] != (user_id, session_id):
+    kept = take_from_transaction(_real(db), _READ)
+    if kept is None or kept[:2] != (user_id, session_id):
         return None
-    return known[3], known[4]
+    return kept[2], kept[3]
 
 
 def _membership(member: Any) -> Exists:

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from circles.database import keep_for_transaction, take_from_transaction
 from circles.errors import NotFound
 from circles.models import ApiToken, LoginSession, User, as_utc, utcnow
 
@@ -105,15 +106,15 @@ def login_select(*joined: Any) -> Select[Any]:
 def remember_read(db: Session, token_hash: str, user: User, login: LoginSession) -> None:
     """Keep a login row read by a ``login_select`` query for ``load_login``, in this
     transaction only (the next transaction reads the login again)."""
-    db.info[_READ] = (db.get_transaction(), token_hash, user, login)
+    keep_for_transaction(db, _READ, token_hash, user, login)
 
 
 def _read_earlier(db: Session, token_hash: str) -> tuple[User, LoginSession] | None:
     """The login row remembered for ``token_hash`` in this transaction, once."""
-    known = db.info.pop(_READ, None)
-    if known is None or known[0] is not db.get_transaction() or known[1] != token_hash:
+    kept = take_from_transaction(db, _READ)
+    if kept is None or kept[0] != token_hash:
         return None
-    return known[2], known[3]
+    return kept[1], kept[2]
 
 
 @functools.cache
