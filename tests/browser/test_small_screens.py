@@ -233,6 +233,7 @@ def upload_bad_csv(page: Page, community_id: int) -> None:
         files=[{"name": "members.csv", "mimeType": "text/csv", "buffer": BAD_CSV.encode()}])
     page.get_by_role("button", name="Check the files").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("check the report")
+    page.wait_for_load_state("load")  # measured with its stylesheet, as the other pages are
 
 
 def layout(page: Page) -> dict[str, float]:
