@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pyotp
 import segno
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from circles.errors import Conflict, InvalidInput
@@ -83,10 +84,14 @@ def code_step(secret: str, code: str, now: float | None = None) -> int | None:
     return None
 
 
-def check(user: User, code: str) -> bool:
+def check(db: Session, user: User, code: str) -> bool:
     """Whether ``code`` is an app code not taken before or an unused recovery code; either
     is then used up (an app code with every earlier one: RFC 6238, 5.2, so a code seen over
-    someone's shoulder or in a proxy's log cannot be replayed within its 30 s)."""
+    someone's shoulder or in a proxy's log cannot be replayed within its 30 s).
+
+    The member's row is read again and held until the caller's transaction ends, so two
+    log-ins racing with one code are taken in turn and the second finds it used up."""
+    db.refresh(user, with_for_update=True)
     if not user.totp_secret:
         return True
     step = code_step(user.totp_secret, _plain(code))

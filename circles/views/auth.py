@@ -158,7 +158,7 @@ def second_factor() -> ResponseReturnValue:
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        if two_factor.check(user, form.code.data or ""):
+        if two_factor.check(db(), user, form.code.data or ""):
             target = pending.get("next") or url_for("home.index")
             sign_in(user)  # commits the used-up recovery code with the new login
             security_event("authn_login_success", level=logging.INFO, user=user.id, mfa=True)

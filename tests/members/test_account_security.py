@@ -5,6 +5,7 @@ optional two-factor log-in. Each test names the promise in docs/security.md it p
 from __future__ import annotations
 
 import re
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -14,10 +15,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from circles.api.tokens import create_token
 from circles.extensions import orm
-from circles.members import credentials
+from circles.members import credentials, two_factor
 from circles.models import ApiToken, LoginSession, OutboxMessage, User, as_utc, utcnow
 from tests.conftest import PASSWORD, AuthActions, outbox_link, post_form
 
@@ -352,6 +354,33 @@ def test_an_app_code_logs_in_once_and_never_an_older_one_after_it(
     assert second_step(totp.at(now)) == 422  # and an older one never does again
     with app.app_context():
         assert orm.session.get_one(User, eve.id).totp_last_step == int(now // 30) + 1
+
+
+def test_two_log_ins_racing_with_one_code_let_only_one_in(app: Flask, make_user: Any) -> None:
+    """A code seen over a shoulder and typed at the same moment as its owner's: the first
+    check holds the member's row until its log-in commits, the second waits for it and then
+    finds the code used up (on PostgreSQL both used to read the old step and both got in)."""
+    eve = make_user(email="eve@example.org")
+    secret = pyotp.random_base32()
+    with app.app_context():
+        orm.session.get_one(User, eve.id).totp_secret = secret
+        orm.session.commit()
+        code = pyotp.TOTP(secret).now()
+        first, second = Session(orm.engine), Session(orm.engine)
+        outcome: list[bool] = []
+        try:
+            assert two_factor.check(first, first.get_one(User, eve.id), code)
+            racer = threading.Thread(target=lambda: outcome.append(
+                two_factor.check(second, second.get_one(User, eve.id), code)))
+            racer.start()
+            racer.join(0.5)  # without the held row the racer is through by now
+            first.commit()
+            racer.join(10)
+            second.commit()
+        finally:
+            first.close()
+            second.close()
+    assert outcome == [False]
 
 
 def test_the_code_must_follow_the_password(app: Flask, make_user: Any) -> None:
