@@ -31,6 +31,7 @@ from tests.support import fresh_db
 from tests.support.services import POSTGRES_URL, reachable, require_postgres
 
 pytest_plugins = ["tests.support.live"]
+fresh_db.cache_url_rules()
 fresh_db.cache_url_builders()
 fresh_db.cache_compiled_templates()
 
