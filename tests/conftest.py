@@ -27,12 +27,14 @@ from circles.communities.community import create_community
 from circles.extensions import orm
 from circles.members import accounts
 from circles.models import Circle, Community, Membership, User, utcnow
-from tests.support import fresh_db
+from tests.support import fresh_db, statement_cache
 from tests.support.services import POSTGRES_URL, reachable, require_postgres
 
 pytest_plugins = ["tests.support.live"]
+fresh_db.cache_url_rules()
 fresh_db.cache_url_builders()
 fresh_db.cache_compiled_templates()
+statement_cache.share_compiled_statements()
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct horse battery"

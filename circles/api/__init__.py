@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from apispec import APISpec
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from flask_smorest import Api
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 
 from circles.api import errors
 from circles.api.blueprint import ID, IdConverter, bp, id_schema
+from circles.api.spec import CirclesApi
 from circles.extensions import csrf
 
 DESCRIPTION = """\
@@ -38,16 +39,6 @@ other members' outside contacts.
 **Errors** are `{"error": {"message": "…", "field": "…" | null}}`; for a bad parameter the
 message starts with the field's name (`limit: Give a number from 1 to 100.`).
 """
-
-
-class CirclesApi(Api):
-    """flask-smorest, minus its app-wide error handler: only /api answers errors as JSON."""
-
-    ERROR_SCHEMA = errors.ErrorSchema
-    DEFAULT_ERROR_RESPONSE_NAME = None  # each operation lists its own error codes
-
-    def _register_error_handlers(self) -> None:
-        return None
 
 
 meta = Blueprint("api_meta", __name__, url_prefix="/api")
@@ -79,17 +70,20 @@ def init_app(app: Flask) -> None:
     from circles.api import circles, commitments, communities, members  # noqa: F401
 
     app.url_map.converters[ID] = IdConverter
-    api = CirclesApi(spec_kwargs=_spec_kwargs())
+    api = CirclesApi(spec_kwargs=_spec_kwargs(), complete=_security_scheme)
+    api.register_converter(IdConverter, id_schema)  # before init_app: read when it is written
     api.init_app(app)
-    api.register_converter(IdConverter, id_schema)
-    api.spec.components.security_scheme("personalAccessToken", {
-        "type": "http", "scheme": "bearer",
-        "description": "A personal access token from /settings/tokens (circ_…)."})
     for blueprint in (bp, meta):
         csrf.exempt(blueprint)
     api.register_blueprint(bp)
     app.register_blueprint(meta)
     app.extensions["circles-api"] = api
+
+
+def _security_scheme(spec: APISpec) -> None:
+    spec.components.security_scheme("personalAccessToken", {
+        "type": "http", "scheme": "bearer",
+        "description": "A personal access token from /settings/tokens (circ_…)."})
 
 
 def _spec_kwargs() -> dict[str, Any]:

@@ -16,11 +16,12 @@ catalogue update. Instead:
   itself (the migration tests drop tables and run Alembic) is noticed by a fingerprint of the
   catalogue, and the next test rebuilds the schema as before.
 
-Creating the app stays per test. Two things every new app compiled again, identical for every
-app, are shared between the apps of a test process instead: werkzeug's two URL builders per
-route (``ast`` and ``compile``), and Jinja's compiled templates — each app has its own Jinja
-environment, which lexed, parsed and compiled every template it rendered from source (a fifth
-of an in-process test's CPU). Jinja's bytecode cache is keyed by the template's name and a
+Creating the app stays per test. Things every new app compiled again, identical for every
+app, are shared between the apps of a test process instead: the parse of each URL rule (its
+parts and regexes: most of what the ~150 routes cost a new app's URL map), werkzeug's two URL
+builders per route (``ast`` and ``compile``), and Jinja's compiled templates — each app has
+its own Jinja environment, which lexed, parsed and compiled every template it rendered from
+source (a fifth of an in-process test's CPU). Jinja's bytecode cache is keyed by the template's name and a
 checksum of its source; the options that change the compiled code are added to the key.
 """
 
@@ -71,6 +72,57 @@ def cache_url_builders() -> None:
 
     compile_builder.cached = True  # type: ignore[attr-defined]
     Rule._compile_builder = compile_builder  # type: ignore[method-assign]
+
+
+def cache_url_rules() -> None:
+    """Share the parse of each URL rule between apps: ``Rule.compile`` turns the rule's text
+    into parts (with their regexes), a trace and converters, a pure function of the text, the
+    subdomain or host, ``merge_slashes`` and the converter classes of the map. A rule met
+    before gets copies of the parts and trace, and converters made anew for its own map from
+    the arguments recorded the first time; the builders come as in ``Rule.compile``."""
+    original: Callable[..., Any] = Rule.compile
+    if getattr(original, "cached", False):
+        return
+    parsed: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+    def compile_rule(self: Rule) -> None:
+        url_map = self.map
+        assert url_map is not None, "rule not bound"
+        domain = (self.host if url_map.host_matching else self.subdomain) or ""
+        key = (type(self), self.rule, domain, url_map.host_matching, self.merge_slashes,
+               frozenset(url_map.converters.items()))
+        known = parsed.get(key)
+        if known is None:
+            parsed[key] = _parse_recorded(self, original)
+            return
+        parts, trace, converters = known
+        self._parts, self._trace = list(parts), list(trace)
+        self._converters = {variable: self.get_converter(variable, *made)
+                            for variable, made in converters}
+        self.arguments.update(self._converters)
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+    compile_rule.cached = True  # type: ignore[attr-defined]
+    Rule.compile = compile_rule  # type: ignore[method-assign]
+
+
+def _parse_recorded(rule: Rule, compile_rule: Callable[[Rule], None]) -> tuple[Any, ...]:
+    """Compile ``rule`` as werkzeug does, noting the name and arguments of every converter it
+    makes; return its parts, trace and those converters."""
+    made: list[tuple[str, tuple[Any, ...]]] = []
+
+    def get_converter(variable: str, name: str, args: tuple[Any, ...],
+                      kwargs: dict[str, Any]) -> Any:
+        made.append((variable, (name, args, dict(kwargs))))
+        return type(rule).get_converter(rule, variable, name, args, kwargs)
+
+    rule.get_converter = get_converter  # type: ignore[method-assign, assignment]
+    try:
+        compile_rule(rule)
+    finally:
+        del rule.get_converter
+    return tuple(rule._parts), tuple(rule._trace), tuple(made)
 
 
 class _SharedTemplates(BytecodeCache):
