@@ -25,9 +25,10 @@ from circles.extensions import db, orm
 from circles.formation import plan, recovery
 from circles.formation.infeasible import infeasible
 from circles.formation.problem import Problem, Solved
-from circles.kept import in_every_language
+from circles.kept import in_every_language, shown
+from circles.languages import language_of
 from circles.live import processes as live_processes
-from circles.models import FormationRun
+from circles.models import FormationRun, User
 from graph.errors import FormationError
 from realtime import broadcast, processes
 
@@ -128,7 +129,16 @@ def compute(app: Flask, run_id: int, user_id: int, *, time_limit: float | None) 
         if error is not None:
             _persist_failure(run_id, error)
         _record(app, run_id, fraction=1.0, done=True, error=error)
-        broadcast.formation_progress(user_id, run_id, 1.0, done=True, error=error)
+        broadcast.formation_progress(user_id, run_id, 1.0, done=True,
+                                     error=None if error is None else _for(user_id, error))
+
+
+def _for(user_id: int, error: str) -> str:
+    """Why the run failed, in the language of the facilitator who started it (no request is
+    asking here: their choice, else their community's, else English)."""
+    with Session(orm.engine) as db:
+        lead = db.get(User, user_id)
+        return shown(error, language_of(db, lead) if lead else None)
 
 
 def _solve(problem: Problem, report: Callable[[float], None]) -> Solved:

@@ -13,7 +13,7 @@ import pytest
 from flask_babel import force_locale
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from circles.errors import InvalidInput
 from circles.formation import recovery
@@ -23,7 +23,8 @@ from circles.formation.preview import preview
 from circles.formation.publish import publish
 from circles.formation.start import start_run
 from circles.kept import Said, english, in_every_language, keep, recall, shown
-from circles.models import Notification
+from circles.models import Membership, Notification
+from circles.views import formation_runner
 from graph.errors import InfeasibleError
 from graph.sizes import group_bounds
 from tests.support.formation_world import MONDAY_1700_UTC, community_with, person
@@ -136,3 +137,23 @@ def test_a_failed_run_keeps_why_in_every_language(db: Any, app: Any) -> None:
     with force_locale("es"):
         assert shown(run.params["error"]) == run.params["error"]["es"] != lost
     assert english(run.params["error"]) == lost
+
+
+def test_a_facilitator_watching_a_run_fail_is_told_why_in_their_language(
+        db: Any, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner has no request to take a language from: the message on the facilitator's
+    socket that their run failed is in their language, as the page shows it (it went out in
+    English)."""
+    community, lead = community_with(db)
+    lead.language = "es"
+    people = [person(db, community, f"P{i} X", windows=MONDAY_1700_UTC) for i in range(4)]
+    run = start_run(db, community, lead, min_size=4, max_size=4)
+    db.execute(delete(Membership).where(Membership.user_id == people[0].id))  # leaves: 3 of 4
+    run_id, lead_id = run.id, lead.id
+    db.commit()  # and nothing read until the runner is done: SQLite's writer lock is one
+    told: list[dict[str, Any]] = []
+    monkeypatch.setattr(formation_runner.broadcast, "formation_progress",
+                        lambda user_id, run_id, fraction, **sent: told.append(sent))
+    formation_runner.compute(app, run_id, lead_id, time_limit=0.3)
+    kept = run.params["error"]
+    assert told[-1]["done"] and told[-1]["error"] == kept["es"] != kept["en"]
