@@ -8,12 +8,14 @@ has no clock, so no zone is named.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_timezone_location
 from flask_babel import gettext as _
 
+from circles.languages import DEFAULT, current_language
 from circles.models import as_utc
 
 STYLES = {
@@ -46,7 +48,8 @@ def zone_of(name: str | None) -> ZoneInfo:
 
 
 def zone_name(name: str | None) -> str:
-    """The zone as people say it: ``Berlin time``, ``St Johns time``, ``UTC``.
+    """The zone as people say it: ``Berlin time``, ``St Johns time``, ``UTC``; in another
+    language with the city as it is written there (``hora de Viena``).
 
     >>> zone_name("Europe/Berlin"), zone_name("America/Argentina/Buenos_Aires")
     ('Berlin time', 'Buenos Aires time')
@@ -61,8 +64,16 @@ def zone_name(name: str | None) -> str:
         minutes = int(offset.total_seconds() // 60)
         sign = "+" if minutes >= 0 else "−"
         return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    city = name.rsplit('/', 1)[-1].replace('_', ' ')
+    language = current_language()
+    city = (name.rsplit('/', 1)[-1].replace('_', ' ') if language == DEFAULT
+            else _city(name, language))
     return str(_("%(city)s time", city=city))
+
+
+@functools.cache
+def _city(zone: str, language: str) -> str:
+    """The zone's city as ``language`` writes it (CLDR, through Babel): ``Viena``, ``Londres``."""
+    return str(get_timezone_location(zone, locale=language, return_city=True))
 
 
 def _format(moment: date | datetime, style: str, language: str) -> str:

@@ -141,3 +141,13 @@ def test_a_clock_without_its_zone_is_caught() -> None:
     assert unnamed_clocks("25 Mar 2025, 17:00", "Europe/Berlin") == ["25 Mar 2025, 17:00"]
     assert unnamed_clocks("17:00 (UTC)", "Europe/Berlin") == ["17:00 (UTC)"]
 
+
+
+def test_a_zone_is_named_with_its_city_as_the_readers_language_writes_it(app: Flask) -> None:
+    """Spanish pages said "hora de Vienna": the city now comes from CLDR in the reader's
+    language; English keeps the zone's own name."""
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert [zone_name(z) for z in ("Europe/Vienna", "Europe/London", "Etc/GMT+5")] == [
+            "hora de Viena", "hora de Londres", "UTC−05:00"]
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert zone_name("Europe/Vienna") == "Vienna time"
