@@ -62,14 +62,13 @@ def recall(stored: Kept | None) -> str:
     return stored or ""
 
 
-def shown(stored: Kept | None, language: str | None = None) -> str:
-    """Stored (or in-memory) words in the reader's language (or ``language``, where no
-    reader's request is), else in English."""
+def shown(stored: Kept | None) -> str:
+    """Stored (or in-memory) words in the reader's language, else in English."""
     if isinstance(stored, Said):
         stored = stored.said
     if isinstance(stored, Mapping):
-        return stored.get(language or current_language()) or stored.get(DEFAULT) or ""
-    return str(stored or "")
+        return stored.get(current_language()) or stored.get(DEFAULT) or ""
+    return stored or ""
 
 
 def english(stored: Kept | None) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from flask import Flask, current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,7 @@ from circles.formation import plan, recovery
 from circles.formation.infeasible import infeasible
 from circles.formation.problem import Problem, Solved
 from circles.kept import in_every_language, shown
-from circles.languages import language_of
+from circles.languages import DEFAULT, language_of
 from circles.live import processes as live_processes
 from circles.models import FormationRun, User
 from graph.errors import FormationError
@@ -138,7 +139,8 @@ def _for(user_id: int, error: str) -> str:
     asking here: their choice, else their community's, else English)."""
     with Session(orm.engine) as db:
         lead = db.get(User, user_id)
-        return shown(error, language_of(db, lead) if lead else None)
+        with force_locale(language_of(db, lead) if lead is not None else DEFAULT):
+            return str(shown(error))
 
 
 def _solve(problem: Problem, report: Callable[[float], None]) -> Solved:
