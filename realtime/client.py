@@ -161,11 +161,11 @@ class LiveClient:
         cut with no leave and no Socket.IO goodbye. With ``reconnection`` the client comes
         back by itself and resumes; without, ``connect()`` resumes."""
         eio = self._sio.eio if self._sio is not None else None
-        ws = getattr(eio, "ws", None)
-        conn = getattr(ws, "_conn", None)
+        conn = getattr(getattr(eio, "ws", None), "_conn", None)
         if eio is None or eio.current_transport != "websocket" or conn is None:
             raise LiveError("drop() needs a websocket connection.")
-        conn.transport.abort()  # aiohttp: the connection under the websocket
+        if conn.transport is not None:  # aiohttp's connection under it (None: already gone)
+            conn.transport.abort()
 
     @property
     def connected(self) -> bool:
