@@ -22,6 +22,7 @@ from circles.live.room import (
     bump,
     choice,
     current_phase,
+    current_stage,
     ident,
     integer,
     require_live,
@@ -162,7 +163,9 @@ def contribute(db: Session, user: User, session_id: object, kind: object,
     phase = current_phase(db, session.id)
     if phase is None or (phase.kind not in KINDS_BY_PHASE and phase.kind != ROUNDS):
         raise Conflict(_("This phase takes no contributions."))
-    stage = next(s for s in phase.stages if s.status == "active")
+    stage = current_stage(db, session.id)
+    if stage is None:
+        raise Conflict(_("This phase takes no contributions."))
     trio = None
     if phase.kind == ROUNDS:
         allowed, trio = formats.contribution_rules(session, phase, stage, user.id)

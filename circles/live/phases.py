@@ -25,6 +25,7 @@ from circles.live.room import (
     bump,
     choice,
     current_phase,
+    current_stage,
     feedback_open_until,
     ident,
     integer,
@@ -213,9 +214,9 @@ def advance(db: Session, user: User, session_id: object, *, expected_version: ob
     phase = current_phase(db, session.id)
     if phase is None:
         raise Conflict(_("There is nothing left to advance to; end the session."))
+    every = phases(db, session.id)  # read once (stages too): what comes next, the room's view
     stage = next(s for s in phase.stages if s.status == "active")
     following = [s for s in phase.stages if s.position > stage.position]
-    every = phases(db, session.id)  # read once: what comes next, and the room's view of it
     if not following and not any(p.kind == "focus" or p.stages
                                  for p in every if p.position > phase.position):
         raise Conflict(_("This is the last stage; end the session to close it."))
@@ -257,8 +258,7 @@ def timer(db: Session, user: User, session_id: object, action: object,
     require_live(session)
     require_role(session, user.id, ("timekeeper", "facilitator"), _l("run the timer"))
     verb = choice("action", action, TIMER_ACTIONS, _l("an action"))
-    phase = current_phase(db, session.id)
-    stage = next((s for s in phase.stages if s.status == "active"), None) if phase else None
+    stage = current_stage(db, session.id)
     if stage is None:
         raise Conflict(_("No stage is under way to time."))
     now = now or utcnow()

@@ -12,12 +12,12 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Exists, Select, and_, bindparam, exists, select
-from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
+from sqlalchemy.orm import Session, scoped_session, selectinload
 
 from circles.database import keep_for_transaction, take_from_transaction
 from circles.errors import Conflict, InvalidInput, NotFound
@@ -66,6 +66,7 @@ def iso(moment: datetime | None) -> str | None:
 
 #: ``db.info`` key of the session row read with the login (``read_with_login``).
 _READ = "circles.live.session_read"
+_Row = TypeVarTuple("_Row")
 
 
 def member_ids(db: Session, circle_id: int) -> list[int]:
@@ -100,8 +101,8 @@ def session_for_member(db: Session, user_id: int, session_id: object, *,
                          ).unique().first()
     if row is None:
         raise NotFound("session")
-    session, phase = row
-    _remember_phase(db, session.id, phase)
+    session, phase, stage = row
+    _remember_phase(db, session.id, phase, stage)
     return session
 
 
@@ -122,19 +123,19 @@ def read_with_login(db: Session, token_hash: str, session_id: object) -> bool:
                                               "session_id": session_id}).unique().first()
     if row is None:
         return False
-    user, login, session, phase = row
+    user, login, session, phase, stage = row
     logins.remember_read(db, token_hash, user, login)
-    keep_for_transaction(_real(db), _READ, user.id, session.id, session, phase)
+    keep_for_transaction(_real(db), _READ, user.id, session.id, session, phase, stage)
     return True
 
 
 def _read_earlier(db: Session, user_id: int, session_id: int
-                  ) -> tuple[CircleSession, SessionPhase | None] | None:
+                  ) -> tuple[CircleSession, SessionPhase | None, SessionStage | None] | None:
     """The session row ``read_with_login`` read for this member in this transaction, once."""
     kept = take_from_transaction(_real(db), _READ)
     if kept is None or kept[:2] != (user_id, session_id):
         return None
-    return kept[2], kept[3]
+    return kept[2], kept[3], kept[4]
 
 
 def _membership(member: Any) -> Exists:
@@ -145,15 +146,12 @@ def _membership(member: Any) -> Exists:
 
 
 @functools.cache
-def _session_query(lock: bool) -> Select[CircleSession, SessionPhase]:
+def _session_query(lock: bool) -> Select[CircleSession, SessionPhase, SessionStage]:
     """``session_for_member``'s query, built once: building it and working out its cache key
     took half of its time (it runs on every live event)."""
-    query = (select(CircleSession, SessionPhase)
-             .outerjoin(SessionPhase, and_(SessionPhase.session_id == CircleSession.id,
-                                           SessionPhase.status == "active"))
-             .where(CircleSession.id == bindparam("session_id"),
-                    _membership(bindparam("user_id")))
-             .options(joinedload(SessionPhase.stages)))
+    query = _with_active_stage(
+        select(CircleSession, SessionPhase, SessionStage)
+        .where(CircleSession.id == bindparam("session_id"), _membership(bindparam("user_id"))))
     if lock:
         query = query.with_for_update(of=CircleSession)
     return query.execution_options(populate_existing=True)
@@ -163,14 +161,20 @@ def _session_query(lock: bool) -> Select[CircleSession, SessionPhase]:
 def _login_session_query() -> Select[Any]:
     """``read_with_login``'s query, built once: the login's query joined to the session of
     ``session_for_member``'s (an inner join, so ``FOR UPDATE OF`` is allowed on it)."""
-    return (logins.login_select(CircleSession, SessionPhase)
-            .join(CircleSession, and_(CircleSession.id == bindparam("session_id"),
-                                      _membership(User.id)))
-            .outerjoin(SessionPhase, and_(SessionPhase.session_id == CircleSession.id,
-                                          SessionPhase.status == "active"))
-            .options(joinedload(SessionPhase.stages))
-            .with_for_update(of=CircleSession)
-            .execution_options(populate_existing=True))
+    return _with_active_stage(
+        logins.login_select(CircleSession, SessionPhase, SessionStage)
+        .join(CircleSession, and_(CircleSession.id == bindparam("session_id"),
+                                  _membership(User.id)))
+    ).with_for_update(of=CircleSession).execution_options(populate_existing=True)
+
+
+def _with_active_stage(query: Select[*_Row]) -> Select[*_Row]:
+    """``query`` joined to the session's active phase and that phase's active stage (one row:
+    the phase's other stages are read only by what needs them, through ``phase.stages``)."""
+    return (query.outerjoin(SessionPhase, and_(SessionPhase.session_id == CircleSession.id,
+                                               SessionPhase.status == "active"))
+            .outerjoin(SessionStage, and_(SessionStage.phase_id == SessionPhase.id,
+                                          SessionStage.status == "active")))
 
 
 _ACTIVE_PHASE = "circles.live.active_phase"
@@ -181,25 +185,32 @@ def _real(db: Session) -> Session:
     return db() if isinstance(db, scoped_session) else db
 
 
-def _remember_phase(db: Session, session_id: int, phase: SessionPhase | None) -> None:
-    """Keep the active phase read with the session, for this transaction only."""
+def _remember_phase(db: Session, session_id: int, phase: SessionPhase | None,
+                    stage: SessionStage | None) -> None:
+    """Keep the active phase and its active stage read with the session, for this
+    transaction only."""
     db = _real(db)
     known = db.info.get(_ACTIVE_PHASE)
     transaction = db.get_transaction()
     if known is None or known[0] is not transaction:
-        by_session: dict[int, SessionPhase | None] = {}
+        by_session: dict[int, tuple[SessionPhase | None, SessionStage | None]] = {}
         known = db.info[_ACTIVE_PHASE] = (transaction, by_session)
-    known[1][session_id] = phase
+    known[1][session_id] = (phase, stage)
 
 
-def _remembered_phase(db: Session, session_id: int) -> SessionPhase | None:
-    """The active phase read in this transaction, if it is still the active one."""
+def _remembered(db: Session, session_id: int
+                ) -> tuple[SessionPhase | None, SessionStage | None]:
+    """The active phase and stage read in this transaction, each if it is still active."""
     db = _real(db)
     known = db.info.get(_ACTIVE_PHASE)
     if known is None or known[0] is not db.get_transaction():
-        return None
-    phase = known[1].get(session_id)
-    return phase if phase is not None and phase.status == "active" else None
+        return None, None
+    phase, stage = known[1].get(session_id, (None, None))
+    if phase is None or phase.status != "active":
+        return None, None
+    if stage is None or stage.status != "active" or stage.phase_id != phase.id:
+        return phase, None
+    return phase, stage
 
 
 def require_live(session: CircleSession) -> None:
@@ -248,14 +259,19 @@ def phases(db: Session, session_id: int) -> list[SessionPhase]:
 
 
 def current_phase(db: Session, session_id: int) -> SessionPhase | None:
-    remembered = _remembered_phase(db, session_id)
+    remembered, _stage = _remembered(db, session_id)
     if remembered is not None:
         return remembered
     return next((p for p in phases(db, session_id) if p.status == "active"), None)
 
 
 def current_stage(db: Session, session_id: int) -> SessionStage | None:
-    phase = current_phase(db, session_id)
+    """The active stage of the active phase: the one read with the session when it still
+    is, without reading the phase's other stages."""
+    phase, stage = _remembered(db, session_id)
+    if stage is not None:
+        return stage
+    phase = phase or current_phase(db, session_id)
     if phase is None:
         return None
     return next((s for s in phase.stages if s.status == "active"), None)

@@ -130,3 +130,30 @@ def test_an_advance_reads_the_phases_once_and_clears_ready_flags_in_one_statemen
         from circles.models import Attendance
         assert not any(orm.session.scalars(select(Attendance.ready).where(
             Attendance.session_id == room.session_id)))
+
+
+def test_a_contribution_reads_the_stage_under_way_not_every_stage_of_its_phase(
+        app: Flask, backend: str, room: Room, sockets: dict[str, SocketIOTestClient]) -> None:
+    """The joined read brings one row: a check-in has a stage per member, and reading them
+    all multiplied the row by the circle's size on every change (issue 18)."""
+    from circles.models import SessionStage
+
+    sid = {"session_id": room.session_id}
+    assert call(sockets["ada"], "live:start", sid)["ok"] is True
+    loaded: list[int] = []
+
+    def on_load(stage: SessionStage, _context: Any) -> None:
+        loaded.append(stage.id)
+
+    event.listen(SessionStage, "load", on_load)
+    try:
+        ack = call(sockets["cy"], "live:contribute", {**sid, "kind": "checkin",
+                                                      "text": "Glad to be here"})
+    finally:
+        event.remove(SessionStage, "load", on_load)
+    assert ack["ok"] is True
+    with app.app_context():
+        from sqlalchemy import func, select
+        stages = orm.session.scalar(select(func.count(SessionStage.id)))
+    assert stages is not None and stages > 1  # the check-in has a turn per member
+    assert len(loaded) == 1, loaded
