@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -63,21 +63,33 @@ def record(db: Session, change: Change, *, author_id: int | None = None,
 
 
 def _bump_with_log(db: Session, change: Change, fields: dict[str, Any]) -> bool:
-    """On PostgreSQL, write the session's new version and the log entry in one statement
-    (``WITH bumped AS (UPDATE …) INSERT …``): each statement is a round trip to the server,
-    and every change makes both. Elsewhere (SQLite has no writing CTEs, and its statements
-    are calls in this process) the ORM's flush writes them; False then."""
-    if db.get_bind().dialect.name != "postgresql":
-        return False
+    """Write the session's new version and the log entry as plain statements, without the
+    ORM's flush (its unit of work cost more than the two writes): on PostgreSQL one
+    statement (``WITH bumped AS (UPDATE …) INSERT …``: each statement is a round trip to
+    the server), on SQLite two (no writing CTEs there, and its statements are calls in this
+    process). False when the session row is not the one the change bumped; the flush then
+    writes the version, and the caller adds the entry."""
     session = db.get(CircleSession, change.session_id)  # loaded and locked: no query
     if session is None or session.version != change.version:
         return False
     set_committed_value(session, "version", change.version)  # written below, not by flush
+    if db.get_bind().dialect.name != "postgresql":
+        connection = db.connection()
+        connection.execute(_LOG_ENTRY, fields)
+        connection.execute(_VERSION, {"session": change.session_id,
+                                      "new_version": change.version})
+        return True
     bumped = (update(CircleSession).where(CircleSession.id == change.session_id)
               .values(version=change.version).returning(CircleSession.id).cte("bumped"))
     db.execute(insert(LiveEvent).add_cte(bumped).values(
         **{**fields, "session_id": select(bumped.c.id).scalar_subquery()}))
     return True
+
+
+#: Run on the connection, not the session: no ORM execution around them.
+_LOG_ENTRY = insert(LiveEvent)
+_VERSION = (update(CircleSession).where(CircleSession.id == bindparam("session"))
+            .values(version=bindparam("new_version")))
 
 
 def earlier_answer(db: Session, user: User, session_id: object, op: str) -> View | None:
