@@ -18,6 +18,7 @@ from realtime import (
     acks,
     busy,
     connection,
+    event_session,
     flood,
     green,
     health,
@@ -54,6 +55,7 @@ def init_app(app: Flask) -> SocketIO:
         max_http_buffer_size=64 * 1024,
         **_queue_options(app),
     )
+    event_session.init_app(app)  # the cookie session decoded once per connection
     flood.init_app(app)
     busy.init_app(app)
     slots.init_app(app)
