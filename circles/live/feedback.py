@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Exists, exists, select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
@@ -26,7 +26,6 @@ from circles.live.room import (
     choice,
     feedback_open_until,
     ident,
-    is_member,
     require_phase,
     session_for_member,
     text,
@@ -34,6 +33,7 @@ from circles.live.room import (
 from circles.live.snapshot import commitment_view, received_view
 from circles.models import (
     Attendance,
+    CircleMember,
     CircleSession,
     Commitment,
     Feedback,
@@ -46,12 +46,6 @@ from circles.notify.notifications import notify
 FEEDBACK_MAX = 1000
 COMMITMENT_MAX = 500
 REVIEW_STATUSES = ("kept", "partly", "missed", "dropped")
-
-def attended(db: Session, session_id: int, user_id: int) -> bool:
-    """Whether ``user_id`` was present in the session at some point (an attendance)."""
-    return db.scalar(select(Attendance.id).where(Attendance.session_id == session_id,
-                                                 Attendance.user_id == user_id)) is not None
-
 
 def _feedback_time(db: Session, session: CircleSession, now: datetime) -> bool:
     """Whether feedback may be given now; True when it comes after the session's end."""
@@ -75,18 +69,17 @@ def give_feedback(db: Session, user: User, session_id: object, receiver_id: obje
     receiver = ident("receiver_id", receiver_id, "member")
     if receiver == user.id:
         raise InvalidInput.field("receiver_id", _("Give feedback to another member."))
-    if not is_member(db, receiver, session.circle_id):
+    member, giver_came, receiver_came, given_id = _standing(db, session, user.id, receiver)
+    if not member:
         raise NotFound("member")
-    if not attended(db, session.id, user.id):
+    if not giver_came:
         raise Conflict(_("Only members who were in this session give feedback on it."))
-    if not attended(db, session.id, receiver):
+    if not receiver_came:
         raise InvalidInput.field("receiver_id", _("That member was not in this session, so "
                                                   "there is nothing to give feedback on."))
     noticed = text("strength", strength, max_len=FEEDBACK_MAX, what=_l("the strength you noticed"))
     suggested = text("suggestion", suggestion, max_len=FEEDBACK_MAX, what=_l("the suggestion"))
-    given = db.scalar(select(Feedback).where(Feedback.session_id == session.id,
-                                             Feedback.giver_id == user.id,
-                                             Feedback.receiver_id == receiver))
+    given = None if given_id is None else db.get(Feedback, given_id)
     if given is None:
         given = Feedback(session_id=session.id, giver_id=user.id, receiver_id=receiver,
                          strength=noticed, suggestion=suggested)
@@ -100,6 +93,24 @@ def give_feedback(db: Session, user: User, session_id: object, receiver_id: obje
                   {"type": "feedback", "giver_id": user.id, "receiver_id": receiver},
                   private=[(receiver, {"type": "feedback_received",
                                        "feedback": received_view(given)})])
+
+
+def _standing(db: Session, session: CircleSession, giver: int, receiver: int
+              ) -> tuple[bool, bool, bool, int | None]:
+    """In one query (a feedback phase sends many): whether ``receiver`` sits in the circle
+    now, whether giver and receiver were present, and the id of the feedback the giver
+    gave the receiver already, if any."""
+    def came(user_id: int) -> Exists:
+        return exists().where(Attendance.session_id == session.id,
+                              Attendance.user_id == user_id)
+
+    member, giver_came, receiver_came, given_id = db.execute(select(
+        exists().where(CircleMember.circle_id == session.circle_id,
+                       CircleMember.user_id == receiver, CircleMember.left_at.is_(None)),
+        came(giver), came(receiver),
+        select(Feedback.id).where(Feedback.session_id == session.id, Feedback.giver_id == giver,
+                                  Feedback.receiver_id == receiver).scalar_subquery())).one()
+    return bool(member), bool(giver_came), bool(receiver_came), given_id
 
 
 def _after_the_end(db: Session, session: CircleSession, giver: int, receiver: int,

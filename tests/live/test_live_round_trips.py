@@ -157,3 +157,30 @@ def test_a_contribution_reads_the_stage_under_way_not_every_stage_of_its_phase(
         stages = orm.session.scalar(select(func.count(SessionStage.id)))
     assert stages is not None and stages > 1  # the check-in has a turn per member
     assert len(loaded) == 1, loaded
+
+
+def test_feedback_checks_membership_presence_and_an_earlier_one_in_one_query(
+        app: Flask, backend: str, room: Room, sockets: dict[str, SocketIOTestClient]) -> None:
+    """A feedback phase is a burst of feedback: the receiver's seat, both attendances and a
+    feedback to rewrite are one query, not four (issue 18)."""
+    sid = {"session_id": room.session_id}
+    assert call(sockets["ada"], "live:start", sid)["ok"] is True
+    while call(sockets["ada"], "live:snapshot", sid)["snapshot"]["phases"][4]["status"] != (
+            "active"):  # the feedback phase
+        assert call(sockets["ada"], "live:advance", sid)["ok"] is True
+    given = {**sid, "receiver_id": room.di, "strength": "Clear", "suggestion": "Slower"}
+    for attempt in ("first", "rewrite"):
+        with counted(app) as sent:
+            ack = call(sockets["ben"], "live:feedback", {**given, "op_id": f"f-{attempt}",
+                                                         "suggestion": f"Slower ({attempt})"})
+        assert ack["ok"] is True, ack
+        # The login with the session, the one query, the feedback (and, on a rewrite, the
+        # feedback read by its id first), the log entry with the version.
+        writes = (["INSERT", "WITH"] if backend == "postgresql" else ["INSERT", "INSERT", "UPDATE"]
+                  ) if attempt == "first" else (
+            ["SELECT", "UPDATE", "WITH"] if backend == "postgresql"
+            else ["SELECT", "UPDATE", "INSERT", "UPDATE"])
+        assert reads_login_and_session(sent[1]), sent[1]
+        assert kinds(sent)[2:] == ["SELECT", *writes, "COMMIT"], kinds(sent)
+    refused = call(sockets["ben"], "live:feedback", {**given, "receiver_id": room.ben})
+    assert refused["ok"] is False and refused["field"] == "receiver_id"
