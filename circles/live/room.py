@@ -90,8 +90,9 @@ def session_for_member(db: Session, user_id: int, session_id: object, *,
 
     The row lock serialises version bumps on PostgreSQL (SQLite's ``BEGIN IMMEDIATE``
     already does). One query reads the session, checks the membership and loads the active
-    phase with its stages, which ``current_phase`` then answers from for the rest of the
-    transaction: most changes need the phase, and each query is a round trip to PostgreSQL.
+    phase and its active stage, which ``current_phase`` and ``current_stage`` then answer
+    from for the rest of the transaction: most changes need them, and each query is a round
+    trip to PostgreSQL (the phase's other stages are read only where needed).
     That query was made already when the edge read it with the login (``read_with_login``).
     """
     wanted = ident("session_id", session_id)
@@ -109,7 +110,7 @@ def session_for_member(db: Session, user_id: int, session_id: object, *,
 def read_with_login(db: Session, token_hash: str, session_id: object) -> bool:
     """Read a login and the session its member is about to change in one query: the login
     as ``load_login`` reads it, the session as ``session_for_member`` does (locked, the
-    membership checked, the active phase with its stages). Both answer from it, in this
+    membership checked, the active phase and stage). Both answer from it, in this
     transaction, instead of asking again.
 
     Nothing is decided here. Whether the login is still good (idle and absolute lifetime)
