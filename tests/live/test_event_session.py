@@ -8,17 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask_socketio import SocketIOTestClient
 
-from tests.live.test_live_handlers import call, socket_for
-from tests.support.live_room import Room, build_room
+from tests.live.test_live_handlers import call, room, socket_for
+from tests.support.live_room import Room
 
-
-@pytest.fixture
-def room(app: Flask, make_user: Any, make_community: Any, make_circle: Any) -> Room:
-    return build_room(app, make_user, make_community, make_circle)
+__all__ = ["room"]  # the fixture, shared with the handler tests
 
 
 @contextmanager
