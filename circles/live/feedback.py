@@ -47,6 +47,7 @@ FEEDBACK_MAX = 1000
 COMMITMENT_MAX = 500
 REVIEW_STATUSES = ("kept", "partly", "missed", "dropped")
 
+
 def _feedback_time(db: Session, session: CircleSession, now: datetime) -> bool:
     """Whether feedback may be given now; True when it comes after the session's end."""
     until = feedback_open_until(session)
