@@ -99,11 +99,11 @@ def session_for_member(db: Session, user_id: int, session_id: object, *,
     row = _read_earlier(db, user_id, wanted) if lock else None
     if row is None:
         row = db.execute(_session_query(lock), {"session_id": wanted, "user_id": user_id}
-                         ).unique().first()
+                         ).first()
     if row is None:
         raise NotFound("session")
     session, phase, stage = row
-    _remember_phase(db, session.id, phase, stage)
+    _remember_active(db, session.id, phase, stage)
     return session
 
 
@@ -121,7 +121,7 @@ def read_with_login(db: Session, token_hash: str, session_id: object) -> bool:
     if not is_id(session_id):
         return False
     row = db.execute(_login_session_query(), {"token_hash": token_hash,
-                                              "session_id": session_id}).unique().first()
+                                              "session_id": session_id}).first()
     if row is None:
         return False
     user, login, session, phase, stage = row
@@ -186,7 +186,7 @@ def _real(db: Session) -> Session:
     return db() if isinstance(db, scoped_session) else db
 
 
-def _remember_phase(db: Session, session_id: int, phase: SessionPhase | None,
+def _remember_active(db: Session, session_id: int, phase: SessionPhase | None,
                     stage: SessionStage | None) -> None:
     """Keep the active phase and its active stage read with the session, for this
     transaction only."""
