@@ -4,8 +4,11 @@ Every process publishes a small ``circles_heartbeat`` message on the queue's cha
 ``SOCKETIO_HEARTBEAT_SECONDS`` and records when it last *received* one (its own included).
 A process whose subscription broke (Redis restarted, the connection killed, a network split)
 stops receiving them, which ``/health`` reports as degraded: such a process would silently
-miss every broadcast made by the others. Other processes ignore the message (its ``method``
-is none of python-socketio's), so it is safe beside older versions.
+miss every broadcast made by the others. The beating thread also acts on it: a subscription
+that has heard nothing for twice that long is closed, so the listener subscribes
+again (whatever silenced it: a connection that stays open but delivers nothing heals within
+a few intervals instead of at the next restart). Other processes ignore the message (its
+``method`` is none of python-socketio's), so it is safe beside older versions.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ class HeartbeatRedisManager(socketio.RedisManager):
         self._published: float | None = None
         self._start_lock = threading.Lock()
         self._probe: redis.Redis | None = None
+        self._listening: Any = None  # the pubsub the listener reads, whatever self.pubsub is
+        self._kicked: float | None = None
 
     def initialize(self) -> None:
         """Start listening (and beating) once, whether a socket or a request comes first."""
@@ -72,7 +77,29 @@ class HeartbeatRedisManager(socketio.RedisManager):
     def _beat_forever(self) -> None:
         while True:
             self.beat()
+            self.resubscribe_if_deaf()
             time.sleep(self.interval)
+
+    def resubscribe_if_deaf(self) -> bool:
+        """Close the listener's subscription when no heartbeat came through it for twice
+        the time that makes ``/health`` degraded (and at least ``RESUBSCRIBE_MAX``: a
+        subscription that is only slow keeps what it is delivering), at most once per that
+        time plus ``RESUBSCRIBE_MAX``; the listener then subscribes again. Returns whether
+        it did."""
+        state = self.state()
+        silent_for = state.received_ago if state.received_ago is not None else state.listening_for
+        deaf_after = max(2 * STALE_AFTER * self.interval, RESUBSCRIBE_MAX)
+        now = time.monotonic()
+        if silent_for is None or silent_for <= deaf_after or (
+                self._kicked is not None and now - self._kicked < deaf_after + RESUBSCRIBE_MAX):
+            return False
+        self._kicked = now
+        self._get_logger().warning("No heartbeat heard through the message queue for %.1f s: "
+                                   "subscribing to it again", silent_for)
+        connection = getattr(self._listening, "connection", None)
+        if connection is not None:
+            connection.disconnect()  # the listener's blocked read fails, and it retries
+        return True
 
     def beat(self) -> None:
         """Publish one heartbeat (a failed publish is logged by the manager)."""
@@ -88,12 +115,15 @@ class HeartbeatRedisManager(socketio.RedisManager):
         pause = 0.25
         while True:
             try:
-                if self.pubsub is not None:
-                    self.pubsub.close()  # the broken subscription's connection
+                if self._listening is not None:
+                    self._listening.close()  # the broken subscription's connection
+                # A publish that found the manager disconnected connects it again, and
+                # replaces ``self.pubsub`` at any moment: the listener keeps its own.
                 self._redis_connect()
-                self.pubsub.subscribe(self.channel)
+                self._listening = pubsub = self.pubsub
+                pubsub.subscribe(self.channel)
                 pause = 0.25
-                yield from self.pubsub.listen()
+                yield from pubsub.listen()
                 problem = "the subscription ended"
             except (redis.RedisError, OSError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"

@@ -8,9 +8,13 @@ and then the server is stopped altogether.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import secrets
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,10 +23,12 @@ from typing import Any
 import pytest
 import redis
 import requests
+import socketio
 from flask import Flask
 from flask.testing import FlaskClient
 
 from circles import create_app
+from realtime.heartbeat import HeartbeatRedisManager
 from tests.conftest import app_config
 from tests.support.live import LiveServer, ServerFactory, free_port
 from tests.support.services import REDIS_URL, require_program, require_redis
@@ -70,7 +76,8 @@ def wait_for(server: LiveServer, check: Callable[[int, dict[str, Any]], bool],
     status, body = health_of(server)
     while not check(status, body):
         if time.monotonic() > deadline:
-            pytest.fail(f"/health never showed {what} within {within} s; last: {status} {body}")
+            pytest.fail(f"/health never showed {what} within {within} s; last: {status} {body}"
+                        f"\nthe server's log:\n{server.log()}")
         time.sleep(0.1)
         status, body = health_of(server)
     return body
@@ -100,6 +107,80 @@ def test_health_with_redis_pings_and_hears_its_heartbeat(
     assert queue["heartbeat"]["interval_seconds"] == HEARTBEAT
     assert queue["heartbeat"]["last_received_seconds_ago"] <= 3 * HEARTBEAT
     assert body["database"]["status"] == "ok" and body["problems"] == []
+
+
+class StallingProxy:
+    """A TCP proxy to Redis whose ``stall()`` stops passing on what Redis sends down the
+    subscribing connections open at that moment, keeping them open: a subscription that
+    hears nothing and fails nothing, as behind a network that lost its way. Publishing and
+    later connections pass."""
+
+    def __init__(self, target: str) -> None:
+        host, port = target.split("//")[1].split("/")[0].split(":")
+        self.target = (host, int(port))
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}/0"
+        self.subscribers: set[socket.socket] = set()  # Redis's side of them
+        self.stalled: set[socket.socket] = set()
+        self.open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):  # closed
+            while True:
+                client, _ = self.listener.accept()
+                upstream = socket.create_connection(self.target)
+                self.open += [client, upstream]
+                for source, sink in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if b"SUBSCRIBE" in data:
+                    self.subscribers.add(sink)
+                if source not in self.stalled:
+                    sink.sendall(data)
+
+    def stall(self) -> None:
+        self.stalled.update(self.subscribers)
+
+    def close(self) -> None:
+        for sock in [self.listener, *self.open]:
+            sock.close()
+
+
+@pytest.mark.redis
+def test_a_subscription_that_hears_nothing_is_renewed_by_the_heartbeat(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The connection stays open and fails nothing, but nothing published reaches the
+    listener any more. Within a few heartbeats the subscription is closed and made again,
+    and heartbeats are heard again; a queue that hears them is left alone."""
+    require_redis()
+    proxy = StallingProxy(REDIS_URL)
+    manager = HeartbeatRedisManager(proxy.url, channel=f"circles-deaf-{secrets.token_hex(6)}",
+                                    interval=0.1)
+    socketio.Server(client_manager=manager, async_mode="threading",
+                    logger=logging.getLogger("circles.test.heartbeat"))
+    try:
+        manager.initialize()
+        heard_by = time.monotonic() + 5
+        while manager.state().received_ago is None:
+            assert time.monotonic() < heard_by, "no heartbeat heard on a working queue"
+            time.sleep(0.02)
+        assert not manager.resubscribe_if_deaf()
+
+        proxy.stall()
+        deaf_since = time.monotonic()
+        renewed_by = deaf_since + 5
+        while (manager.state().received_ago or 99) > time.monotonic() - deaf_since:
+            assert time.monotonic() < renewed_by, f"still deaf after 5 s: {manager.state()}"
+            time.sleep(0.02)
+        assert "subscribing to it again" in caplog.text
+        time.sleep(0.3)
+        assert manager.state().problem() is None
+    finally:
+        proxy.close()
 
 
 @pytest.fixture
