@@ -41,8 +41,10 @@ PASSWORD = "correct horse battery"
 SCHEMA = f"circles_test_{os.getpid()}"
 
 
+@functools.cache
 def postgres_test_url() -> str:
-    """A URL whose connections use a schema private to this test process."""
+    """A URL whose connections use a schema private to this test process (made by the first
+    call; it stays until the session ends)."""
     require_postgres()
     admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:
