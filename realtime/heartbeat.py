@@ -39,9 +39,14 @@ class HeartbeatState:
     received_ago: float | None
     published_ago: float | None
 
+    @property
+    def silent_for(self) -> float | None:
+        """Seconds without a heartbeat heard (since listening began, before the first one)."""
+        return self.received_ago if self.received_ago is not None else self.listening_for
+
     def problem(self) -> str | None:
         """Why the queue counts as broken, or ``None`` while heartbeats keep arriving."""
-        silent_for = self.received_ago if self.received_ago is not None else self.listening_for
+        silent_for = self.silent_for
         if silent_for is None or silent_for <= STALE_AFTER * self.interval:
             return None
         return (f"no heartbeat received through the message queue for {silent_for:.1f} s "
@@ -86,8 +91,7 @@ class HeartbeatRedisManager(socketio.RedisManager):
         subscription that is only slow keeps what it is delivering), at most once per that
         time plus ``RESUBSCRIBE_MAX``; the listener then subscribes again. Returns whether
         it did."""
-        state = self.state()
-        silent_for = state.received_ago if state.received_ago is not None else state.listening_for
+        silent_for = self.state().silent_for
         deaf_after = max(2 * STALE_AFTER * self.interval, RESUBSCRIBE_MAX)
         now = time.monotonic()
         if silent_for is None or silent_for <= deaf_after or (
