@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -116,8 +117,8 @@ class StallingProxy:
     later connections pass."""
 
     def __init__(self, target: str) -> None:
-        host, port = target.split("//")[1].split("/")[0].split(":")
-        self.target = (host, int(port))
+        parts = urlsplit(target)
+        self.target = (parts.hostname or "127.0.0.1", parts.port or 6379)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}/0"
         self.subscribers: set[socket.socket] = set()  # Redis's side of them
