@@ -7,11 +7,9 @@ page that loses a label or a button name fails here too.
 
 from __future__ import annotations
 
-import subprocess
-
 from playwright.sync_api import Browser, Page, Playwright, expect
 
-from tests.support.live import ROOT, LiveServer, emailed_link, flask_command
+from tests.support.live import LiveServer, emailed_link, run_flask
 from tests.support.services import require_chromium
 
 # Debian's Chromium, never a downloaded one (`playwright install` is not used): headless,
@@ -66,9 +64,8 @@ def log_in(page: Page, *, email: str, password: str) -> None:
 
 def load_demo(server: LiveServer) -> None:
     """Load the demo community into a live server's database with ``flask demo load``."""
-    done = subprocess.run(flask_command("demo", "load"), check=False, cwd=ROOT, env=server.env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"`flask demo load` failed:\n{done.stderr[-4000:]}"
+    code, output = run_flask(["demo", "load"], server.env)
+    assert code == 0, f"`flask demo load` failed:\n{output[-4000:]}"
 
 
 def demo_login(page: Page, role: str) -> tuple[str, str]:

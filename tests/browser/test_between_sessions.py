@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import NewPage
 from tests.browser.pages import log_in
-from tests.support.live import PASSWORD, ROOT, LiveServer, flask_command
+from tests.support.live import PASSWORD, ROOT, LiveServer, run_flask
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -74,9 +74,8 @@ def seed(server: LiveServer) -> dict[str, int]:
 
 
 def run_reminders(server: LiveServer) -> None:
-    done = subprocess.run(flask_command("notify", "reminders"), check=False, cwd=ROOT,
-                          env=server.env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"`flask notify reminders` failed:\n{done.stderr[-4000:]}"
+    code, output = run_flask(["notify", "reminders"], server.env)
+    assert code == 0, f"`flask notify reminders` failed:\n{output[-4000:]}"
 
 
 def check_in_on_goal(page: Page) -> None:

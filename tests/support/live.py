@@ -2,7 +2,10 @@
 
 ``LiveServer`` runs the app the way ``make run`` does (``flask serve``), in its own process
 on a free port, on a database the real Alembic migrations were applied to (once per run for
-the SQLite file each test gets a copy of; once per test for any other URL). Fixtures:
+the SQLite file each test gets a copy of; once per test for any other URL). The process is
+forked from a warm one that imported the app once (``tests/support/zygote.py``;
+``CIRCLES_TEST_ZYGOTE=0`` starts each afresh); ``start(gunicorn=True)`` always starts afresh,
+as gevent must patch the standard library before anything else is imported. Fixtures:
 
 - ``live``: one server on a fresh SQLite file (function scope);
 - ``live_server_factory(**env)``: several servers for one test, sharing one database (and one
@@ -21,6 +24,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +35,8 @@ import pytest
 import requests
 from flask import Flask
 from sqlalchemy import create_engine, text
+
+from tests.support import zygote
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0  # seconds until the port must answer
@@ -64,12 +70,31 @@ def gunicorn_command(port: int) -> list[str]:
     return production(port)
 
 
+def run_flask(args: list[str], env: dict[str, str], *, timeout: float = 120) -> tuple[int, str]:
+    """``flask --app circles *args`` with exactly ``env``: its exit code and its output (stdout
+    and stderr together). Forked from the zygote unless ``CIRCLES_TEST_ZYGOTE=0``."""
+    if not zygote.enabled():
+        done = subprocess.run(flask_command(*args), check=False, cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              timeout=timeout)
+        return done.returncode, done.stdout
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "output.log"
+        child = zygote.spawn(["--app", "circles", *args], env=env, cwd=ROOT, log=log)
+        try:
+            code = child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(timeout=STOP_TIMEOUT)
+            raise
+        return code, log.read_text(errors="replace")
+
+
 def upgrade_database(env: dict[str, str]) -> None:
     """Apply the real Alembic migrations (``flask db upgrade``) to ``env``'s database."""
-    done = subprocess.run(flask_command("db", "upgrade"), check=False, cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
-    if done.returncode != 0:
-        pytest.fail(f"`flask db upgrade` failed for a live server:\n{done.stderr[-4000:]}")
+    code, output = run_flask(["db", "upgrade"], env, timeout=60)
+    if code != 0:
+        pytest.fail(f"`flask db upgrade` failed for a live server:\n{output[-4000:]}")
 
 
 def copy_sqlite(source: Path, target: Path) -> None:
@@ -120,18 +145,22 @@ class LiveServer:
         self.env.setdefault("SECRET_KEY", secrets.token_hex(16))
         if gunicorn:
             self.env.setdefault("SESSION_COOKIE_SECURE", "false")
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | zygote.Forked | None = None
 
     def start(self, *, migrate: bool = True) -> LiveServer:
         """Apply the migrations (unless the database already has them) and serve."""
         self.instance.mkdir(parents=True, exist_ok=True)
         if migrate:
             upgrade_database(self.env)
-        command = (gunicorn_command(self.port) if self.gunicorn else
-                   flask_command("serve", "--host", "127.0.0.1", "--port", str(self.port)))
-        with self.log_path.open("ab") as log:  # a restarted server's log follows the first
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT)
+        serve = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if not self.gunicorn and zygote.enabled():  # a restarted server's log follows the first
+            self.process = zygote.spawn(["--app", "circles", *serve], env=self.env, cwd=ROOT,
+                                        log=self.log_path)
+        else:
+            command = gunicorn_command(self.port) if self.gunicorn else flask_command(*serve)
+            with self.log_path.open("ab") as log:
+                self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
+                                                stderr=subprocess.STDOUT)
         self._wait_until_answering()
         return self
 
