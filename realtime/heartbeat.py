@@ -7,8 +7,10 @@ stops receiving them, which ``/health`` reports as degraded: such a process woul
 miss every broadcast made by the others. The beating thread also acts on it: a subscription
 that has heard nothing for twice that long is closed, so the listener subscribes
 again (whatever silenced it: a connection that stays open but delivers nothing heals within
-a few intervals instead of at the next restart). Other processes ignore the message (its
-``method`` is none of python-socketio's), so it is safe beside older versions.
+a few intervals instead of at the next restart). A publish waits at most
+``PUBLISH_TIMEOUT`` for Redis, then is tried once more on a new connection, so a Redis that
+stops answering holds no broadcast, and no heartbeat, for ever. Other processes ignore the
+message (its ``method`` is none of python-socketio's), so it is safe beside older versions.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ import socketio
 METHOD = "circles_heartbeat"
 STALE_AFTER = 3  # intervals without a received heartbeat before the queue counts as broken
 RESUBSCRIBE_MAX = 2.0  # seconds: the longest pause between attempts to subscribe again
+#: Seconds a publish (every broadcast, and the heartbeat) may wait for Redis before it fails and
+#: is tried once more on a new connection; a healthy Redis answers in well under a millisecond.
+PUBLISH_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,17 @@ class HeartbeatRedisManager(socketio.RedisManager):
         super().initialize()
         self.server.start_background_task(self._beat_forever)
 
+    def _redis_connect(self) -> None:
+        """python-socketio's connection, with a time limit on publishing: a Redis that stops
+        answering (a stalled network path, a frozen server) would otherwise hold the thread
+        of every broadcast, and the heartbeat's, for ever. The subscription waits for
+        messages by design, so it reads without a limit, through a pool of its own."""
+        self.redis = redis.Redis.from_url(self.redis_url, socket_timeout=PUBLISH_TIMEOUT,
+                                          socket_connect_timeout=PUBLISH_TIMEOUT)
+        listener = redis.Redis.from_url(self.redis_url, socket_connect_timeout=PUBLISH_TIMEOUT)
+        self.pubsub = listener.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
+
     def _beat_forever(self) -> None:
         while True:
             self.beat()
@@ -124,7 +140,8 @@ class HeartbeatRedisManager(socketio.RedisManager):
                 # A publish that found the manager disconnected connects it again, and
                 # replaces ``self.pubsub`` at any moment: the listener keeps its own.
                 self._redis_connect()
-                self._listening = pubsub = self.pubsub
+                pubsub: Any = self.pubsub
+                self._listening = pubsub
                 pubsub.subscribe(self.channel)
                 pause = 0.25
                 yield from pubsub.listen()

@@ -29,6 +29,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from circles import create_app
+from realtime import heartbeat
 from realtime.heartbeat import HeartbeatRedisManager
 from tests.conftest import app_config
 from tests.support.live import LiveServer, ServerFactory, free_port
@@ -146,6 +147,10 @@ class StallingProxy:
     def stall(self) -> None:
         self.stalled.update(self.subscribers)
 
+    def stall_everything(self) -> None:
+        """Hold what passes both ways on every connection open now (later ones pass)."""
+        self.stalled.update(self.open)
+
     def close(self) -> None:
         for sock in [self.listener, *self.open]:
             sock.close()
@@ -180,6 +185,45 @@ def test_a_subscription_that_hears_nothing_is_renewed_by_the_heartbeat(
         assert "subscribing to it again" in caplog.text
         time.sleep(0.3)
         assert manager.state().problem() is None
+    finally:
+        proxy.close()
+
+
+@pytest.mark.redis
+def test_a_broadcast_to_a_redis_that_stopped_answering_fails_in_time_and_is_sent_again(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every open connection to Redis stalls: requests and replies are held, nothing is
+    closed. A broadcast waits at most the publish time limit, is sent again on a new
+    connection and returns; the heartbeat goes on being published and heard."""
+    require_redis()
+    monkeypatch.setattr(heartbeat, "PUBLISH_TIMEOUT", 0.5)
+    proxy = StallingProxy(REDIS_URL)
+    manager = HeartbeatRedisManager(proxy.url, channel=f"circles-mute-{secrets.token_hex(6)}",
+                                    interval=0.1)
+    socketio.Server(client_manager=manager, async_mode="threading",
+                    logger=logging.getLogger("circles.test.heartbeat"))
+    try:
+        manager.initialize()
+        heard_by = time.monotonic() + 5
+        while manager.state().received_ago is None:
+            assert time.monotonic() < heard_by, "no heartbeat heard on a working queue"
+            time.sleep(0.02)
+
+        proxy.stall_everything()
+        stalled_at = time.monotonic()
+        sent = threading.Event()
+
+        def broadcast() -> None:
+            manager.emit("live:change", {"seq": 1}, namespace="/", room="session:1")
+            sent.set()
+
+        threading.Thread(target=broadcast, daemon=True).start()
+        assert sent.wait(5), "a broadcast still waits for a Redis that stopped answering"
+        assert "Cannot publish to redis" in caplog.text
+        back_by = time.monotonic() + 8
+        while (manager.state().received_ago or 99) > time.monotonic() - stalled_at:
+            assert time.monotonic() < back_by, f"heartbeats not heard again: {manager.state()}"
+            time.sleep(0.02)
     finally:
         proxy.close()
 
