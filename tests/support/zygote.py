@@ -37,8 +37,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def enabled() -> bool:
-    """Whether live servers are forked from the zygote (the default) or started afresh."""
-    return os.environ.get("CIRCLES_TEST_ZYGOTE", "1") != "0"
+    """Whether live servers are forked from the zygote (the default, where the system has
+    pidfds: Linux) or started afresh."""
+    return os.environ.get("CIRCLES_TEST_ZYGOTE", "1") != "0" and hasattr(os, "pidfd_open")
 
 
 class Forked:
@@ -50,6 +51,7 @@ class Forked:
         self.returncode: int | None = None
         self._zygote = zygote
         self._pidfd = os.pidfd_open(pid)  # immune to the pid being reused after the exit
+        self._reaping = threading.Lock()  # a poll and a wait in two threads reap once
 
     def poll(self) -> int | None:
         if self.returncode is None and _readable(self._pidfd, 0):
@@ -78,8 +80,10 @@ class Forked:
         self.send_signal(signal.SIGKILL)
 
     def _reap(self) -> None:
-        self.returncode = self._zygote.status(self.pid)
-        os.close(self._pidfd)
+        with self._reaping:
+            if self.returncode is None:
+                self.returncode = self._zygote.status(self.pid)
+                os.close(self._pidfd)
 
 
 def _readable(fd: int, timeout: float | None) -> bool:
@@ -113,6 +117,8 @@ class Zygote:
         if not line:
             raise RuntimeError(f"the test zygote ended ({self._process.poll()})")
         answer: dict[str, Any] = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(f"the test zygote could not {request['op']}: {answer['error']}")
         return answer
 
     def spawn(self, args: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> Forked:
@@ -176,16 +182,19 @@ def _serve() -> dict[str, Any] | None:
     requests_in, answers = sys.stdin, sys.stdout
     while line := requests_in.readline():
         request = json.loads(line)
-        if request["op"] == "spawn":
-            pid = os.fork()
-            if pid == 0:
-                return dict(request)
-            _reply(answers, {"pid": pid})
-        elif request["op"] == "status":
-            _, status = os.waitpid(int(request["pid"]), 0)
-            _reply(answers, {"returncode": os.waitstatus_to_exitcode(status)})
-        else:
-            _reply(answers, {"ok": True})
+        try:
+            if request["op"] == "spawn":
+                pid = os.fork()
+                if pid == 0:
+                    return dict(request)
+                _reply(answers, {"pid": pid})
+            elif request["op"] == "status":
+                _, status = os.waitpid(int(request["pid"]), 0)
+                _reply(answers, {"returncode": os.waitstatus_to_exitcode(status)})
+            else:
+                _reply(answers, {"ok": True})
+        except OSError as exc:  # told to the asking test; the zygote serves on
+            _reply(answers, {"error": f"{type(exc).__name__}: {exc}"})
     return None
 
 
