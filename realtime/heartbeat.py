@@ -72,6 +72,7 @@ class HeartbeatRedisManager(socketio.RedisManager):
         self._probe: redis.Redis | None = None
         self._listening: Any = None  # the pubsub the listener reads, whatever self.pubsub is
         self._kicked: float | None = None
+        self._closed = threading.Event()
 
     def initialize(self) -> None:
         """Start listening (and beating) once, whether a socket or a request comes first."""
@@ -96,10 +97,19 @@ class HeartbeatRedisManager(socketio.RedisManager):
         self.connected = True
 
     def _beat_forever(self) -> None:
-        while True:
+        while not self._closed.is_set():
             self.beat()
             self.resubscribe_if_deaf()
-            time.sleep(self.interval)
+            self._closed.wait(self.interval)
+
+    def close(self) -> None:
+        """Stop beating and listening, for a manager that is done with before its process
+        ends (a test's); the listener's thread then ends with python-socketio's complaint
+        that it exited."""
+        self._closed.set()
+        connection = getattr(self._listening, "connection", None)
+        if connection is not None:
+            connection.disconnect()  # the listener's blocked read fails, and it returns
 
     def resubscribe_if_deaf(self) -> bool:
         """Close the listener's subscription when no heartbeat came through it for twice
@@ -133,7 +143,7 @@ class HeartbeatRedisManager(socketio.RedisManager):
         of any length, this process hears the others again within about 2 s of Redis being
         back (the pause doubles from 0.25 s, so a flapping Redis is not hammered)."""
         pause = 0.25
-        while True:
+        while not self._closed.is_set():
             try:
                 if self._listening is not None:
                     self._listening.close()  # the broken subscription's connection
@@ -148,13 +158,22 @@ class HeartbeatRedisManager(socketio.RedisManager):
                 problem = "the subscription ended"
             except (redis.RedisError, OSError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
+            if self._closed.is_set():
+                return
             self._get_logger().error("Cannot receive from redis (%s)... retrying in %s secs",
                                      problem, pause)
             time.sleep(pause)
             pause = min(pause * 2, RESUBSCRIBE_MAX)
 
     def _listen(self) -> Iterator[Any]:
-        for message in super()._listen():
+        """The queue's messages on this channel, heartbeats taken out (python-socketio's, less
+        its unsubscribing at the end: the subscription ends only by ``close``)."""
+        channel = self.channel.encode()
+        for received in self._redis_listen_with_retries():
+            if received["channel"] != channel or received["type"] != "message" \
+                    or "data" not in received:
+                continue
+            message = received["data"]
             if isinstance(message, bytes) and METHOD.encode() in message:
                 try:
                     if json.loads(message).get("method") == METHOD:
