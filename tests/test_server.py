@@ -5,6 +5,7 @@ itself (``gevent.monkey.patch_all()`` before the app is imported)."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import textwrap
@@ -127,3 +128,42 @@ def test_under_gevent_events_waiting_at_the_gate_count_towards_the_busy_bound() 
               most[0])
     """)
     assert out == "3 7 1"
+
+
+SWALLOWS_ONE_SIGTERM = """
+import atexit, time
+from circles.server import exit_on_sigterm
+leaving = exit_on_sigterm()
+atexit.register(lambda: print("exit hooks ran", flush=True))
+print("ready", flush=True)
+swallowed = False
+try:
+    while True:
+        try:
+            time.sleep(0.05)
+        except SystemExit:
+            if swallowed:
+                raise
+            swallowed = True  # as inside a garbage-collector callback: printed, ignored
+            print("swallowed", flush=True)
+finally:
+    leaving.set()
+"""
+
+
+def test_a_sigterm_whose_exit_was_swallowed_is_sent_again_and_ends_the_process() -> None:
+    """The SystemExit a SIGTERM raises can land where Python ignores it (a weakref callback
+    during start-up did so to `flask serve`, which then served on): the process ends anyway,
+    through its exit hooks, with 0."""
+    process = subprocess.Popen([sys.executable, "-c", SWALLOWS_ONE_SIGTERM], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert process.stdout.read().split() == ["swallowed", "exit", "hooks", "ran"]
+    finally:
+        process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()

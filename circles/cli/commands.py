@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import sys
 
 import click
 from flask import Flask, current_app
@@ -30,7 +28,7 @@ from circles.formation.stored import next_round
 from circles.kept import shown as in_readers
 from circles.models import Community, FormationRun, Membership, User
 from circles.redaction import redact_logs
-from circles.server import settle_loaded_objects
+from circles.server import exit_on_sigterm, settle_loaded_objects
 from graph.errors import FormationError
 
 demo_cli = AppGroup("demo", help=_l("The demo community."))
@@ -75,12 +73,15 @@ def serve_command(host: str, port: int) -> None:
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     # SIGTERM (systemd, a test stopping its server) ends the process through sys.exit, so
     # exit hooks run: the process's live connections are dropped at once, not after a sweep.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    settle_loaded_objects()
-    # The request log names paths only: no sid, no query string, no token (docs/security.md).
-    redact_logs("werkzeug")
-    # The reloader would fork a second process that loads the app (and its sockets) twice.
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+    leaving = exit_on_sigterm()
+    try:
+        settle_loaded_objects()
+        # The request log names paths only: no sid, no query string, no token (docs/security.md).
+        redact_logs("werkzeug")
+        # The reloader would fork a second process that loads the app (and its sockets) twice.
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+    finally:
+        leaving.set()
 
 
 formation_cli = AppGroup("formation", help=_l("Form circles for a community."))
