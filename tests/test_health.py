@@ -156,6 +156,42 @@ class StallingProxy:
             sock.close()
 
 
+def until(check: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def beating_through(proxy: StallingProxy) -> Iterator[HeartbeatRedisManager]:
+    """A heartbeat manager (one beat every 0.1 s) on Redis through ``proxy``, once it has
+    heard a heartbeat; closed, with the proxy, on leaving."""
+    manager = HeartbeatRedisManager(proxy.url, channel=f"circles-test-{secrets.token_hex(6)}",
+                                    interval=0.1)
+    socketio.Server(client_manager=manager, async_mode="threading",
+                    logger=logging.getLogger("circles.test.heartbeat"))
+    try:
+        manager.initialize()
+        until(lambda: manager.state().received_ago is not None, 5,
+              "no heartbeat heard on a working queue")
+        yield manager
+    finally:
+        manager.close()
+        proxy.close()
+
+
+def deaf_then_hearing(manager: HeartbeatRedisManager, seconds: float) -> None:
+    """Wait until ``manager`` hears nothing (a heartbeat on its way may still arrive after
+    a stall), then until it hears a heartbeat again, within ``seconds``."""
+    until(lambda: (manager.state().received_ago or 0) >= 5 * manager.interval, 5,
+          "the stalled subscription still hears")
+    # (+ 10 ms: the state's ages are rounded to the millisecond)
+    deaf_since = time.monotonic() - (manager.state().received_ago or 0) + 0.01
+    until(lambda: (manager.state().received_ago or 99) < time.monotonic() - deaf_since,
+          seconds, f"still deaf after {seconds} s: {manager.state()}")
+
+
 @pytest.mark.redis
 def test_a_subscription_that_hears_nothing_is_renewed_by_the_heartbeat(
         caplog: pytest.LogCaptureFixture) -> None:
@@ -164,36 +200,13 @@ def test_a_subscription_that_hears_nothing_is_renewed_by_the_heartbeat(
     and heartbeats are heard again; a queue that hears them is left alone."""
     require_redis()
     proxy = StallingProxy(REDIS_URL)
-    manager = HeartbeatRedisManager(proxy.url, channel=f"circles-deaf-{secrets.token_hex(6)}",
-                                    interval=0.1)
-    socketio.Server(client_manager=manager, async_mode="threading",
-                    logger=logging.getLogger("circles.test.heartbeat"))
-    try:
-        manager.initialize()
-        heard_by = time.monotonic() + 5
-        while manager.state().received_ago is None:
-            assert time.monotonic() < heard_by, "no heartbeat heard on a working queue"
-            time.sleep(0.02)
+    with beating_through(proxy) as manager:
         assert not manager.resubscribe_if_deaf()
-
         proxy.stall()
-        # A heartbeat already on its way may still arrive: deaf from the last one heard.
-        silent_by = time.monotonic() + 5
-        while (manager.state().received_ago or 0) < 5 * manager.interval:
-            assert time.monotonic() < silent_by, "the stalled subscription still hears"
-            time.sleep(0.02)
-        # (+ 10 ms: the state's ages are rounded to the millisecond)
-        deaf_since = time.monotonic() - (manager.state().received_ago or 0) + 0.01
-        renewed_by = time.monotonic() + 5
-        while (manager.state().received_ago or 99) > time.monotonic() - deaf_since:
-            assert time.monotonic() < renewed_by, f"still deaf after 5 s: {manager.state()}"
-            time.sleep(0.02)
+        deaf_then_hearing(manager, 5)
         assert "subscribing to it again" in caplog.text
         time.sleep(0.3)
         assert manager.state().problem() is None
-    finally:
-        manager.close()
-        proxy.close()
 
 
 @pytest.mark.redis
@@ -205,19 +218,8 @@ def test_a_broadcast_to_a_redis_that_stopped_answering_fails_in_time_and_is_sent
     require_redis()
     monkeypatch.setattr(heartbeat, "PUBLISH_TIMEOUT", 0.5)
     proxy = StallingProxy(REDIS_URL)
-    manager = HeartbeatRedisManager(proxy.url, channel=f"circles-mute-{secrets.token_hex(6)}",
-                                    interval=0.1)
-    socketio.Server(client_manager=manager, async_mode="threading",
-                    logger=logging.getLogger("circles.test.heartbeat"))
-    try:
-        manager.initialize()
-        heard_by = time.monotonic() + 5
-        while manager.state().received_ago is None:
-            assert time.monotonic() < heard_by, "no heartbeat heard on a working queue"
-            time.sleep(0.02)
-
+    with beating_through(proxy) as manager:
         proxy.stall_everything()
-        stalled_at = time.monotonic()
         sent = threading.Event()
 
         def broadcast() -> None:
@@ -227,13 +229,7 @@ def test_a_broadcast_to_a_redis_that_stopped_answering_fails_in_time_and_is_sent
         threading.Thread(target=broadcast, daemon=True).start()
         assert sent.wait(5), "a broadcast still waits for a Redis that stopped answering"
         assert "Cannot publish to redis" in caplog.text
-        back_by = time.monotonic() + 8
-        while (manager.state().received_ago or 99) > time.monotonic() - stalled_at:
-            assert time.monotonic() < back_by, f"heartbeats not heard again: {manager.state()}"
-            time.sleep(0.02)
-    finally:
-        manager.close()
-        proxy.close()
+        deaf_then_hearing(manager, 8)
 
 
 @pytest.fixture
