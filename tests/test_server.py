@@ -131,16 +131,19 @@ def test_under_gevent_events_waiting_at_the_gate_count_towards_the_busy_bound() 
 
 
 SWALLOWS_ONE_SIGTERM = """
-import atexit, time
+import atexit, signal, time
 from circles.server import exit_on_sigterm
 leaving = exit_on_sigterm()
 atexit.register(lambda: print("exit hooks ran", flush=True))
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # held until inside the try
 print("ready", flush=True)
 swallowed = False
 try:
     while True:
         try:
-            time.sleep(0.05)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+            while True:
+                time.sleep(0.05)
         except SystemExit:
             if swallowed:
                 raise
