@@ -17,12 +17,12 @@ pytestmark = pytest.mark.skipif(not zygote.enabled(), reason="servers start afre
 
 def test_a_command_exits_with_its_own_code_and_output(tmp_path: Path) -> None:
     env = runner_environment()
-    done = zygote.spawn(["--app", "circles", "--version"], env=env, cwd=ROOT,
+    done = zygote.spawn(["--version"], env=env, cwd=ROOT,
                         log=tmp_path / "ok.log")
     assert done.wait(timeout=30) == 0
     assert "Flask" in (tmp_path / "ok.log").read_text()
 
-    wrong = zygote.spawn(["--app", "circles", "no-such-command"], env=env, cwd=ROOT,
+    wrong = zygote.spawn(["no-such-command"], env=env, cwd=ROOT,
                          log=tmp_path / "wrong.log")
     assert wrong.wait(timeout=30) == 2
     assert "No such command" in (tmp_path / "wrong.log").read_text()
@@ -32,7 +32,7 @@ def test_a_command_exits_with_its_own_code_and_output(tmp_path: Path) -> None:
 def test_a_server_is_stopped_by_sigterm_and_killed_by_sigkill(tmp_path: Path) -> None:
     env = {**runner_environment(), "CIRCLES_INSTANCE_PATH": str(tmp_path),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'z.sqlite3'}", "SECRET_KEY": "zygote-test"}
-    servers = [zygote.spawn(["--app", "circles", "serve", "--port", str(free_port())], env=env,
+    servers = [zygote.spawn(["serve", "--port", str(free_port())], env=env,
                             cwd=ROOT, log=tmp_path / f"serve{n}.log") for n in (1, 2)]
     for server in servers:
         assert server.poll() is None

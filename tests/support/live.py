@@ -37,8 +37,8 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 from tests.support import zygote
+from tests.support.zygote import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0  # seconds until the port must answer
 STOP_TIMEOUT = 5.0  # seconds between terminate and kill
 PASSWORD = "correct horse battery"
@@ -80,7 +80,7 @@ def run_flask(args: list[str], env: dict[str, str], *, timeout: float = 120) -> 
         return done.returncode, done.stdout
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "output.log"
-        child = zygote.spawn(["--app", "circles", *args], env=env, cwd=ROOT, log=log)
+        child = zygote.spawn(args, env=env, cwd=ROOT, log=log)
         try:
             code = child.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -154,7 +154,7 @@ class LiveServer:
             upgrade_database(self.env)
         serve = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         if not self.gunicorn and zygote.enabled():  # a restarted server's log follows the first
-            self.process = zygote.spawn(["--app", "circles", *serve], env=self.env, cwd=ROOT,
+            self.process = zygote.spawn(serve, env=self.env, cwd=ROOT,
                                         log=self.log_path)
         else:
             command = gunicorn_command(self.port) if self.gunicorn else flask_command(*serve)

@@ -10,10 +10,10 @@ runs the flask CLI as ``python -m flask`` does and ends through a normal interpr
 (exit hooks, threads joined), so the server under test is the same code, started the same
 way, with only the import shared.
 
-``spawn(args, env=…, cwd=…, log=…)`` returns a :class:`Forked`, which answers like the
-``subprocess.Popen`` it stands in for (``pid``, ``poll``, ``wait``, ``send_signal``,
-``terminate``, ``kill``, ``returncode``). The zygote reaps its children and tells their exit
-status when asked. ``CIRCLES_TEST_ZYGOTE=0`` starts every server as a plain subprocess again.
+``spawn(args, env=…, cwd=…, log=…)`` runs ``flask --app circles *args`` and returns a
+:class:`Forked`, which answers like the ``subprocess.Popen`` it stands in for (``pid``,
+``poll``, ``wait``, ``send_signal``, ``terminate``, ``kill``, ``returncode``). The zygote
+reaps its children and tells their exit status when asked. ``CIRCLES_TEST_ZYGOTE=0`` starts every server as a plain subprocess again.
 
 The protocol is one JSON line each way over the zygote's stdin and stdout.
 """
@@ -122,10 +122,12 @@ class Zygote:
         return answer
 
     def spawn(self, args: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> Forked:
-        """``python -m flask *args`` in a child with exactly ``env``, output appended to ``log``."""
-        answer = self._ask({"op": "spawn", "args": args, "env": env, "cwd": str(cwd),
+        """``flask --app circles *args`` in a child with exactly ``env``, output appended to
+        ``log``."""
+        command = ["--app", "circles", *args]
+        answer = self._ask({"op": "spawn", "args": command, "env": env, "cwd": str(cwd),
                             "log": str(log)})
-        return Forked(self, int(answer["pid"]), ["flask", *args])
+        return Forked(self, int(answer["pid"]), ["flask", *command])
 
     def status(self, pid: int) -> int:
         """Reap an exited child: its exit code, or minus the signal that ended it."""
