@@ -13,7 +13,8 @@ way, with only the import shared.
 ``spawn(args, env=…, cwd=…, log=…)`` runs ``flask --app circles *args`` and returns a
 :class:`Forked`, which answers like the ``subprocess.Popen`` it stands in for (``pid``,
 ``poll``, ``wait``, ``send_signal``, ``terminate``, ``kill``, ``returncode``). The zygote
-reaps its children and tells their exit status when asked. ``CIRCLES_TEST_ZYGOTE=0`` starts every server as a plain subprocess again.
+reaps its children and tells their exit status when asked. ``CIRCLES_TEST_ZYGOTE=0`` starts
+every server as a plain subprocess again.
 
 The protocol is one JSON line each way over the zygote's stdin and stdout.
 """
