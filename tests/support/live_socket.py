@@ -3,19 +3,65 @@ everything it receives is held to the live contract (``tests.support.contract``)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import queue
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import engineio
 import requests
 import socketio
+import websocket
 
 from tests.support import contract
 from tests.support.live import LiveServer, LiveSession
 
 WAIT = 5.0  # seconds any single event or ack may take
+#: The longest a websocket's close waits for the server's answering close frame.
+CLOSE_WAIT = 3.0
+
+
+class QuickCloseEngineIO(engineio.Client):
+    """python-engineio's client whose websocket close ends as soon as the close handshake has.
+
+    python-engineio closes with websocket-client's ``close()``, which waits for the server's
+    close frame on the calling thread; but the engine's reader thread is the one that
+    receives it, so every close waited out the whole timeout (3 s), also when a refused
+    connect closes the socket. Here the close frame goes out after the engine's own packets,
+    and the close waits for the reader thread to end: it ends on the server's answer.
+    """
+
+    def disconnect(self, abort: bool = False, reason: Any = None) -> None:
+        ws = getattr(self, "ws", None)
+        if self.current_transport == "websocket" and ws is not None:
+            ws.close = functools.partial(self._close_websocket, ws)
+        super().disconnect(abort=abort, reason=reason)
+
+    def _close_websocket(self, ws: Any, *args: Any, **kwargs: Any) -> None:
+        deadline = time.monotonic() + CLOSE_WAIT
+        me = threading.current_thread()
+
+        def finish(task: threading.Thread | None) -> None:
+            if task is not None and task is not me:
+                task.join(max(0.0, deadline - time.monotonic()))
+
+        finish(self.write_loop_task)  # the engine's close packet went first
+        with contextlib.suppress(websocket.WebSocketException, OSError):
+            if ws.connected:
+                ws.send_close()
+        finish(self.read_loop_task)  # it ends on the server's close frame
+        ws.shutdown()
+
+
+class QuickCloseClient(socketio.Client):
+    """python-socketio's client over ``QuickCloseEngineIO``."""
+
+    def _engineio_client_class(self) -> type[engineio.Client]:
+        return QuickCloseEngineIO
 
 
 class Member:
@@ -31,7 +77,7 @@ class Member:
         if cookie:
             self.http.headers["Cookie"] = cookie
         self.http.headers.update(headers or {})  # e.g. the browser's Accept-Language
-        self.client = socketio.Client(reconnection=False, http_session=self.http)
+        self.client = QuickCloseClient(reconnection=False, http_session=self.http)
         self.server = server
         self.cookie = cookie
         self.transports = transports
@@ -62,11 +108,6 @@ class Member:
         return self.events.get(timeout=WAIT)
 
     def disconnect(self) -> None:
-        ws = getattr(self.client.eio, "ws", None)
-        if self.client.eio.current_transport == "websocket" and ws is not None:
-            # python-engineio's reader thread takes the server's close frame, so the
-            # websocket's own close() would wait out its 3 s timeout for it: 0.2 s is plenty.
-            ws.close = functools.partial(ws.close, timeout=0.2)
         self.client.disconnect()
 
 
