@@ -74,3 +74,16 @@ def demo_login(page: Page, role: str) -> tuple[str, str]:
     table = page.get_by_role("region", name="Try the demo")
     cells = table.get_by_role("row").filter(has_text=role).first.get_by_role("cell")
     return cells.nth(0).inner_text().strip(), cells.nth(1).inner_text().strip()
+
+
+#: True once the page has drawn what it fetches after loading (today only the network page
+#: fetches its graph; its root says ``data-loaded="true"`` when drawn).
+DRAWN = "() => { const n = document.getElementById('network'); " \
+        "return !n || !n.dataset.url || n.dataset.loaded === 'true'; }"
+
+
+def settled(page: Page) -> None:
+    """Wait until the page has run its scripts and drawn what it fetched. (Playwright's
+    ``networkidle`` does too, but only after half a second without a request on every page.)"""
+    page.wait_for_load_state("load")
+    page.wait_for_function(DRAWN)

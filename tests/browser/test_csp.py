@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, WebSocket, expect
 
 from tests.browser.conftest import NewPage
-from tests.browser.pages import demo_login, load_demo, log_in
+from tests.browser.pages import demo_login, load_demo, log_in, settled
 from tests.support.live import LiveServer, app_on
 from tests.support.live_room import new_session
 
@@ -47,7 +47,7 @@ def signed_in(new_page: NewPage, server: LiveServer, role: str) -> Page:
 
 def visit(page: Page, path: str) -> list[str]:
     page.goto(path)
-    page.wait_for_load_state("networkidle")
+    settled(page)
     return [f"{path}: {v}" for v in violations(page)]
 
 

@@ -34,7 +34,7 @@ from circles.models import (
     Question,
     User,
 )
-from tests.browser.pages import log_in
+from tests.browser.pages import log_in, settled
 from tests.support.live import LiveServer, app_on, copy_sqlite
 from tests.support.live_room import new_session
 
@@ -144,7 +144,7 @@ def store(stage: Stage, text: str) -> int:
 
 def rendered(page: Page, path: str) -> tuple[list[int], list[str]]:
     page.goto(path)
-    page.wait_for_load_state("networkidle")
+    settled(page)
     return page.evaluate("window.__pwned"), page.evaluate("window.__csp")
 
 
@@ -163,7 +163,7 @@ def test_hostile_text_is_shown_as_text_and_never_runs(stage: Stage, ola_page: Pa
         assert (pwned, csp) == ([], []), (path, text)
     page.goto(f"/sessions/{session_id}/live")
     expect(page.locator("html")).to_have_attribute("data-room", "joined")
-    page.wait_for_load_state("networkidle")
+    settled(page)
     assert (page.evaluate("window.__pwned"), page.evaluate("window.__csp")) == ([], []), text
     # Shown as text: the shared note holds exactly what was stored.
     shared = page.locator("#note-shared textarea, textarea#shared-note").first
