@@ -26,7 +26,7 @@ from typing import Any
 
 import socketio
 
-from realtime.client_http import session_factory
+from realtime.client_http import all_sent, session_factory
 from realtime.client_parts import busy_pause, private_parts, retry_delay
 
 Ack = dict[str, Any]
@@ -149,10 +149,10 @@ class LiveClient:
     async def disconnect(self) -> None:
         """Leave cleanly: the server sees the Socket.IO disconnect; nothing reconnects."""
         self._closed = True
-        for task in (self._sync_task, self._gap_task):
-            if task is not None:
-                task.cancel()
+        for task in filter(None, (self._sync_task, self._gap_task)):
+            task.cancel()
         if self._sio is not None:
+            await all_sent(self._sio.eio, JOIN_TIMEOUT)
             await self._sio.shutdown()
         self.joined.clear()
 

@@ -7,10 +7,16 @@ that python-engineio's asyncio client does not.
 - Every response is read as soon as it arrives. python-engineio never reads the body of a
   successful polling POST, which leaves its connection checked out of aiohttp's pool until
   the garbage collector finds it (and aiohttp warns of an unclosed connection).
+- What was sent goes out before the goodbye. python-engineio's writer looks at the
+  connection's state only between two sends: a disconnect while a send is under way (a
+  polling POST) ended it without the goodbye, and the server kept the connection until its
+  next ping (25 s).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 import aiohttp
@@ -36,3 +42,12 @@ def session_factory(cookie: str | None, source_address: str | None = None) -> An
     return lambda: aiohttp.ClientSession(
         headers=headers, response_class=ReadResponse,
         connector=aiohttp.TCPConnector(local_addr=(source_address, 0)))
+
+
+async def all_sent(eio: Any, timeout: float) -> None:
+    """Wait (up to ``timeout`` seconds) until everything python-engineio's client ``eio``
+    queued has been sent; call it before disconnecting."""
+    queue = getattr(eio, "queue", None)
+    if queue is not None and eio.state == "connected":
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(queue.join(), timeout)

@@ -11,6 +11,7 @@ member's other logins alone, and with Redis the count spans processes and recove
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
@@ -212,6 +213,30 @@ def test_the_reference_client_sends_its_login_with_every_polling_request(
 
     assert "item_id" in run_async(scenario())
     assert "Over polling" in agenda_titles(server, pair.session_id)
+
+
+@pytest.mark.live
+def test_the_reference_clients_goodbye_over_polling_goes_out_right_after_a_change(
+        server: LiveServer) -> None:
+    """python-engineio's polling writer looks at the connection's state only between two
+    sends. An ack can come back through the long-poll before the POST that carried the change
+    has its answer: a disconnect then ended the writer without the goodbye, and the server
+    answered the next long-poll (and dropped the connection) only at its next ping, 25 s
+    later. The reference client's disconnect waits until what it queued went out, so the
+    server hears the goodbye and answers the long-poll at once. (Without that wait, most runs
+    of these ten failed.)"""
+    pair = pair_in_a_circle(server)
+
+    async def scenario() -> None:
+        for attempt in range(10):
+            client = LiveClient(server.url, pair.ada.cookie_header(), pair.session_id,
+                                transports=POLLING, reconnection=False)
+            await client.connect()
+            # Acknowledged (through the long-poll) while its POST may still be under way.
+            await client.call("live:agenda_add", {"title": f"Leaving {attempt}"})
+            await asyncio.wait_for(client.disconnect(), WAIT)
+
+    run_async(scenario())
 
 
 # --- socket caps --------------------------------------------------------------------------
