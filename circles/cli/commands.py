@@ -63,18 +63,19 @@ def load_command(if_empty: bool, seed: int) -> None:
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve Circles with Socket.IO (threading mode) on the development server."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    socketio = app.extensions["socketio"]
-    secure_cookies(app, plain_http=True)  # this server speaks http (docs/security.md#cookies)
-    click.echo(_("Circles is running on %(url)s", url=f"http://{host}:{port}"))
-    start_worker(app)  # reminders and e-mail every NOTIFY_INTERVAL_SECONDS
-    # The flask CLI sets this so that a stray app.run() in an imported module does not block
-    # a command; here running the server *is* the command, and socketio.run calls app.run.
-    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     # SIGTERM (systemd, a test stopping its server) ends the process through sys.exit, so
     # exit hooks run: the process's live connections are dropped at once, not after a sweep.
+    # Set first: from the announcement below on, whoever starts the server may stop it.
     leaving = exit_on_sigterm()
     try:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        socketio = app.extensions["socketio"]
+        secure_cookies(app, plain_http=True)  # this server speaks http (docs/security.md#cookies)
+        click.echo(_("Circles is running on %(url)s", url=f"http://{host}:{port}"))
+        start_worker(app)  # reminders and e-mail every NOTIFY_INTERVAL_SECONDS
+        # The flask CLI sets this so that a stray app.run() in an imported module does not
+        # block a command; here running the server *is* the command (socketio.run: app.run).
+        os.environ.pop("FLASK_RUN_FROM_CLI", None)
         settle_loaded_objects()
         # The request log names paths only: no sid, no query string, no token (docs/security.md).
         redact_logs("werkzeug")
