@@ -81,6 +81,27 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def port_free(port: int) -> bool:
+    """Whether a listener could bind ``port`` on 127.0.0.1 now."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port_block(count: int, low: int = 20000, high: int = 32000) -> int:
+    """The first of ``count`` consecutive free ports, drawn below the kernel's ephemeral
+    range (32768 and up on Linux), so no outgoing connection is handed one of them between
+    this check and the servers binding them (as ``free_port() + 1`` can be)."""
+    for _ in range(200):
+        base = secrets.randbelow(high - low - count) + low
+        if all(port_free(base + n) for n in range(count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports between {low} and {high}")
+
+
 def wait_for(url: str, process: subprocess.Popen[bytes], log: Path,
              timeout: float = START_TIMEOUT) -> None:
     """Wait until ``url`` answers with any HTTP status; raise with the log if the process
@@ -282,6 +303,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--redis", help="a Redis URL (default: a private redis-server)")
     parser.add_argument("--demo", action="store_true", help="load the demo if empty")
     args = parser.parse_args(argv)
+    last = args.port + args.processes + (1 if args.redis is None else 0)
+    taken = [str(p) for p in range(args.port, last + 1) if not port_free(p)]
+    if taken:  # checked first: nothing is started or created for a run that cannot bind
+        parser.error(f"port {', '.join(taken)} already in use; this command needs ports "
+                     f"{args.port} to {last}: choose another --port")
     folder = Path(tempfile.mkdtemp(prefix="circles-deploy-"))
     redis = None
     if args.redis is None:

@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import select
 
 from circles.config import database_uri
-from circles.deploy import ROOT, AppProcess, Deployment, free_port, wait_for
+from circles.deploy import ROOT, AppProcess, Deployment, free_port, free_port_block, wait_for
 from circles.models import Contribution, LiveProcess
 from tests.live.test_live_session_flow import circle_with_session
 from tests.support.asyncio_thread import run_async
@@ -276,7 +276,7 @@ def test_the_one_command_serves_through_nginx_and_stops_everything(tmp_path: Pat
     require_postgres()
     require_redis()
     name = f"circles_deploy_{secrets.token_hex(4)}"
-    port = free_port()
+    port = free_port_block(2)  # nginx's port and the process's, the next one
     env = {**os.environ, "FLASK_SOCKETIO_CHANNEL": f"circles-{name}"}
     log = tmp_path / "deploy.log"
     with log.open("wb") as out:
@@ -309,3 +309,34 @@ def test_the_one_command_serves_through_nginx_and_stops_everything(tmp_path: Pat
                 command.kill()
         with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_one_command_refuses_a_port_in_use_before_starting_anything(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A taken port (the nginx port or one of the processes' next ones) is named at once, in
+    plain words, before any database, redis-server or process is created."""
+    from circles import deploy
+
+    base = free_port_block(3)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", base + 2))
+        holder.listen()
+        with pytest.raises(SystemExit) as ended:
+            deploy.main(["--port", str(base), "--processes", "2", "--redis", REDIS_URL,
+                         "--postgres", "postgresql://127.0.0.1:1/none"])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert f"port {base + 2} already in use" in err and f"{base} to {base + 2}" in err
+    assert deploy.port_free(base + 2)
+
+
+def test_a_block_of_free_ports_lies_below_the_kernels_ephemeral_range() -> None:
+    """Consecutive ports for nginx and its processes come from below 32768, where the kernel
+    never hands a port to an outgoing connection (the CI failure of 2026-12-07: the port after
+    a kernel-chosen one was taken by the time gunicorn bound it)."""
+    from circles import deploy
+
+    for _ in range(20):
+        base = free_port_block(3)
+        assert 20000 <= base and base + 2 < 32768
+        assert all(deploy.port_free(base + n) for n in range(3))
