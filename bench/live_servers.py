@@ -30,7 +30,7 @@ from circles import create_app
 from circles.communities.circle import create_circle
 from circles.communities.community import create_community
 from circles.config import database_uri
-from circles.deploy import gunicorn_command, nginx_config
+from circles.deploy import free_port, gunicorn_command, nginx_config
 from circles.extensions import orm
 from circles.members.logins import start_login
 from circles.models import CircleSession, Membership, SessionRole, User, utcnow
@@ -43,10 +43,6 @@ SCRUBBED = ("WERKZEUG_RUN_MAIN", "WERKZEUG_SERVER_FD", "DATABASE_URL", "SECRET_K
             "SOCKETIO_MESSAGE_QUEUE", "RATELIMIT_STORAGE_URI", "SESSION_COOKIE_SECURE")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

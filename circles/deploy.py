@@ -76,9 +76,9 @@ def nginx_config(folder: Path, upstreams: Sequence[int], port: int) -> Path:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A free port for a server to listen on, from below the ephemeral range
+    (``free_port_block``)."""
+    return free_port_block(1)
 
 
 def port_free(port: int) -> bool:

@@ -36,6 +36,7 @@ import requests
 from flask import Flask
 from sqlalchemy import create_engine, text
 
+from circles.deploy import free_port
 from tests.support import zygote
 from tests.support.zygote import ROOT
 
@@ -121,10 +122,6 @@ def app_on(database_url: str, **config: Any) -> Iterator[Flask]:
             orm.engine.dispose()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class LiveServer:
