@@ -17,9 +17,15 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-def settle_loaded_objects() -> int:
+#: Seconds between full passes of the garbage collector that walk every object again
+#: (``SurvivorFreezer``); cycles among long-lived objects are freed at the latest then.
+THAW_EVERY = 300.0
+
+
+def settle_loaded_objects(thaw_every: float = THAW_EVERY) -> int:
     """Keep what is loaded by now (the app and its libraries, alive as long as the process)
-    out of the garbage collector's full passes; returns how many objects that is.
+    out of the garbage collector's full passes, and from now on what survives a full pass
+    (``SurvivorFreezer``); returns how many objects are frozen now.
 
     A full pass walks every tracked object with the GIL held. Under live load it ran several
     times a minute for 150-250 ms each, stopping every socket, and set the fan-out p99; with
@@ -27,7 +33,40 @@ def settle_loaded_objects() -> int:
     """
     gc.collect()
     gc.freeze()
+    if not any(isinstance(c, SurvivorFreezer) for c in gc.callbacks):
+        gc.callbacks.append(SurvivorFreezer(thaw_every))
     return gc.get_freeze_count()
+
+
+class SurvivorFreezer:
+    """A ``gc.callbacks`` entry: after every full pass, freeze what survived it, and every
+    ``thaw_every`` seconds unfreeze everything instead, so that the next full pass walks it
+    all once and frees cycles among long-lived objects that died meanwhile.
+
+    What a serving process makes after it starts lives long too: a thousand open sockets
+    came to some 200,000 objects, and each full pass walked them all, 100-140 ms a dozen
+    times a minute with the GIL held, every socket stopped (docs/benchmarks.md). Frozen,
+    they are walked once per ``thaw_every``. The price is memory: garbage in cycles among
+    survivors of a full pass waits for the next thaw (what dies young is freed as before,
+    and whatever has no cycle at once, by its reference count).
+    """
+
+    def __init__(self, thaw_every: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.thaw_every = thaw_every
+        self.clock = clock
+        self.thawed = clock()
+        self.full_passes = 0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase != "stop" or info["generation"] != 2:
+            return
+        self.full_passes += 1
+        now = self.clock()
+        if now - self.thawed >= self.thaw_every:
+            self.thawed = now
+            gc.unfreeze()  # the next full pass walks everything once
+        else:
+            gc.freeze()
 
 
 def exit_on_sigterm() -> threading.Event:

@@ -170,3 +170,64 @@ def test_a_sigterm_whose_exit_was_swallowed_is_sent_again_and_ends_the_process()
         process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+def in_a_process(code: str) -> str:
+    """Run ``code`` in a fresh interpreter (the garbage collector's state is the process's);
+    its stdout."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip()
+
+
+def test_what_survives_a_full_gc_pass_is_frozen_and_all_is_walked_again_after_a_thaw() -> None:
+    """A long-lived object that dies in a cycle waits for the next thaw, and is freed by the
+    full pass after it; between thaws a full pass walks only what is new."""
+    out = in_a_process("""
+        import gc, weakref
+        from circles.server import SurvivorFreezer
+        now = [0.0]
+        freezer = SurvivorFreezer(300.0, clock=lambda: now[0])
+        gc.callbacks.append(freezer)
+
+        class Node:
+            pass
+
+        node = Node()
+        node.me = node  # a cycle: only the collector frees it
+        alive = weakref.ref(node)
+        gc.collect()  # node survives a full pass: frozen
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        young = Node()
+        young.me = young
+        gc.collect(1)  # a young pass does not freeze
+        assert gc.get_freeze_count() == frozen
+        del node
+        gc.collect()
+        print("kept while frozen:", alive() is not None)
+        now[0] = 299.0
+        gc.collect()
+        print("kept before the thaw:", alive() is not None)
+        now[0] = 300.0
+        gc.collect()  # this pass thaws: everything is in the oldest generation again
+        print("frozen after the thaw:", gc.get_freeze_count())
+        now[0] = 301.0
+        gc.collect()
+        print("freed after the thaw:", alive() is None, gc.get_freeze_count() > 0)
+        print("full passes:", freezer.full_passes)
+    """)
+    assert out.splitlines() == ["kept while frozen: True", "kept before the thaw: True",
+                                "frozen after the thaw: 0", "freed after the thaw: True True",
+                                "full passes: 5"]
+
+
+def test_a_serving_process_sets_its_freezer_once() -> None:
+    out = in_a_process("""
+        import gc
+        from circles.server import SurvivorFreezer, settle_loaded_objects
+        print(settle_loaded_objects() > 0, settle_loaded_objects() > 0)
+        print(sum(isinstance(c, SurvivorFreezer) for c in gc.callbacks))
+    """)
+    assert out.splitlines() == ["True True", "1"]
