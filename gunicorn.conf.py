@@ -61,7 +61,8 @@ worker_connections = 10_000
 
 
 def post_worker_init(worker: Any) -> None:
-    """Once the worker has loaded the app: freeze what it loaded, and drain on SIGTERM."""
+    """Once the worker has loaded the app: freeze what it loaded (and from then on what
+    survives each full GC pass), and drain on SIGTERM."""
     from circles.server import settle_loaded_objects
     from realtime.processes import EXTENSION
 
