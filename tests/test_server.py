@@ -15,13 +15,18 @@ from circles.server import async_mode, green, off_the_loop
 from tests.support.live import ROOT
 
 
-def in_a_gevent_worker(code: str) -> str:
-    """Run ``code`` after patching as gunicorn's gevent worker does; its stdout."""
-    program = "from gevent import monkey\nmonkey.patch_all()\n" + textwrap.dedent(code)
-    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=False)
+def in_a_process(code: str) -> str:
+    """Run ``code`` in a fresh interpreter (the garbage collector's state, gevent's patches
+    are the process's); its stdout."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout.strip()
+
+
+def in_a_gevent_worker(code: str) -> str:
+    """Run ``code`` after patching as gunicorn's gevent worker does; its stdout."""
+    return in_a_process("from gevent import monkey\nmonkey.patch_all()\n" + textwrap.dedent(code))
 
 
 def test_without_gevent_the_process_stays_in_threading_mode() -> None:
@@ -170,15 +175,6 @@ def test_a_sigterm_whose_exit_was_swallowed_is_sent_again_and_ends_the_process()
         process.wait()
         if process.stdout is not None:
             process.stdout.close()
-
-
-def in_a_process(code: str) -> str:
-    """Run ``code`` in a fresh interpreter (the garbage collector's state is the process's);
-    its stdout."""
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout.strip()
 
 
 def test_what_survives_a_full_gc_pass_is_frozen_and_all_is_walked_again_after_a_thaw() -> None:

@@ -27,6 +27,7 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
+from circles import deploy
 from circles.config import database_uri
 from circles.deploy import ROOT, AppProcess, Deployment, free_port, free_port_block, wait_for
 from circles.models import Contribution, LiveProcess
@@ -315,8 +316,6 @@ def test_the_one_command_refuses_a_port_in_use_before_starting_anything(
         capsys: pytest.CaptureFixture[str]) -> None:
     """A taken port (the nginx port or one of the processes' next ones) is named at once, in
     plain words, before any database, redis-server or process is created."""
-    from circles import deploy
-
     base = free_port_block(3)
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", base + 2))
@@ -334,8 +333,6 @@ def test_a_block_of_free_ports_lies_below_the_kernels_ephemeral_range() -> None:
     """Consecutive ports for nginx and its processes come from below 32768, where the kernel
     never hands a port to an outgoing connection (the CI failure of 2026-12-07: the port after
     a kernel-chosen one was taken by the time gunicorn bound it)."""
-    from circles import deploy
-
     for _ in range(20):
         base = free_port_block(3)
         assert 20000 <= base and base + 2 < 32768
