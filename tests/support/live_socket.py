@@ -9,7 +9,6 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import engineio
@@ -111,7 +110,7 @@ class Member:
         self.client.disconnect()
 
 
-@contextmanager
+@contextlib.contextmanager
 def connected(server: LiveServer, session: LiveSession) -> Iterator[Member]:
     member = Member(server, session.cookie_header())
     member.connect()
