@@ -61,13 +61,13 @@ worker_connections = 10_000
 
 
 def post_worker_init(worker: Any) -> None:
-    """Once the worker has loaded the app: freeze what it loaded (and from then on what
-    survives each full GC pass), and drain on SIGTERM."""
-    from circles.server import settle_loaded_objects
+    """Once the worker has loaded the app: checkpoint SQLite in a thread of its own, freeze
+    what it loaded (and from then on what survives each full GC pass), and drain on SIGTERM."""
+    from circles.server import prepare_to_serve
     from realtime.processes import EXTENSION
 
     worker.log.info("Circles: %d loaded objects kept out of full GC passes",
-                    settle_loaded_objects())
+                    prepare_to_serve(worker.wsgi))
     process = worker.wsgi.extensions[EXTENSION]
     stop_accepting = worker.handle_exit
 

@@ -66,6 +66,9 @@ class Defaults:
     CSP_REPORT_RATE_LIMIT = "30 per minute;300 per hour"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes; a CSV of a few thousand members fits
     SQLITE_BUSY_TIMEOUT_MS = 30_000
+    # Seconds between a serving process's checkpoints of SQLite's write-ahead log, made in
+    # a thread of their own instead of inside a commit (circles.database.BackgroundCheckpointer).
+    SQLITE_CHECKPOINT_SECONDS = 1.0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # None → decided by ``secure_cookies``: Secure everywhere except debug, tests and the

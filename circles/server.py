@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -14,12 +15,98 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
+from flask import Flask
+from sqlalchemy import Engine, event
+
+from circles.database import writer_lock
+from circles.extensions import orm
+
 T = TypeVar("T")
 
 
 #: Seconds between full passes of the garbage collector that walk every object again
 #: (``SurvivorFreezer``); cycles among long-lived objects are freed at the latest then.
 THAW_EVERY = 300.0
+
+
+def prepare_to_serve(app: Flask) -> int:
+    """What every serving process (``flask serve``, gunicorn's worker) does once its app is
+    loaded and before the first request: checkpoint SQLite off the request path
+    (``start_background_checkpoints``) and keep long-lived objects out of the garbage
+    collector's full passes (``settle_loaded_objects``); returns how many objects are frozen."""
+    with app.app_context():
+        checkpointer = BackgroundCheckpointer.for_engine(
+            orm.engine, every=app.config["SQLITE_CHECKPOINT_SECONDS"])
+    if checkpointer is not None:
+        app.extensions["socketio"].start_background_task(checkpointer.run)
+    return settle_loaded_objects()
+
+
+class BackgroundCheckpointer:
+    """Copy SQLite's write-ahead log into the database file every ``every`` seconds, away
+    from the requests, instead of inside whichever commit finds the log past 1,000 pages.
+
+    SQLite's automatic checkpoint runs in the committing call: it copies the log into the
+    file and syncs both to disk, the transaction's writer lock still held. Under gunicorn's
+    gevent worker that C call blocks the one event loop every socket of the process shares.
+    A serving process turns the automatic checkpoint off on its connections
+    (``for_engine``) and runs this loop as a background task instead. Each turn copies what
+    it can without stopping anyone (``PASSIVE``), then takes the process's writer lock —
+    writers queue on it and, under gevent, the loop carries on — to copy the rest and have
+    the next writer start the log from its beginning again (``RESTART``). Without that, a
+    log written to all the time is never caught up with and grows without end. The SQLite
+    calls run in a native thread (``blocking``), holding neither the loop nor the GIL.
+    """
+
+    def __init__(self, path: str, every: float) -> None:
+        self.path, self.every = path, every
+        self.checkpoints = 0
+        self.stopped = False
+
+    @classmethod
+    def for_engine(cls, engine: Engine, every: float) -> BackgroundCheckpointer | None:
+        """A checkpointer for the SQLite file of ``engine``, whose connections no longer
+        checkpoint when committing; None for another backend or SQLite in memory."""
+        if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+            return None
+
+        @event.listens_for(engine, "connect")
+        def _no_automatic_checkpoint(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint = 0")
+
+        engine.dispose()  # connections made before now get the setting when made again
+        return cls(str(engine.url.database), every)
+
+    def run(self) -> None:
+        """Checkpoint every ``every`` seconds until ``stopped``; a turn that finds the file
+        busy (another process writing) leaves the rest to the next turn."""
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA busy_timeout = 0")
+        lock = writer_lock(self.path)
+        try:
+            while not self.stopped:
+                time.sleep(self.every)  # gevent's, under its worker
+                try:
+                    blocking(connection.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+                    with lock:
+                        blocking(connection.execute, "PRAGMA wal_checkpoint(RESTART)")
+                    self.checkpoints += 1
+                except sqlite3.Error:
+                    continue
+        finally:
+            connection.close()
+
+
+def blocking(call: Callable[..., T], *args: Any) -> T:
+    """``call(*args)``, a call that blocks in C (disk, a lock), where it cannot stop the
+    process's other work: under gevent in a native thread of the hub's pool while this
+    greenlet waits; elsewhere (threads already) here."""
+    if not green():
+        return call(*args)
+    import gevent
+
+    result: T = gevent.get_hub().threadpool.apply(call, args)
+    return result
 
 
 def settle_loaded_objects(thaw_every: float = THAW_EVERY) -> int:

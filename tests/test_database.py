@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 from circles.database import writer_lock
 from circles.extensions import orm
 from circles.models import Base, Community
+from circles.server import BackgroundCheckpointer
+from tests.support.interpreters import in_a_gevent_worker
 
 THREADS = 16
 INCREMENTS = 200
@@ -163,3 +166,92 @@ def test_sqlite_writers_of_one_process_queue_on_the_lock(tmp_path: Any) -> None:
     thread.join(10)
     first.close()
     assert len(failures) == 1 and "database is locked" in str(failures[0])
+
+
+
+
+def test_a_serving_process_checkpoints_sqlite_off_the_request_path(tmp_path: Any) -> None:
+    """Once a serving process has its checkpointer, no connection of its engine (one made
+    before included) checkpoints inside a commit; what is committed still reaches the
+    database file, copied by the checkpointer."""
+    app = _sqlite_app(tmp_path)
+    with app.app_context():
+        engine = orm.engine
+    with engine.connect() as conn:  # pooled before the checkpointer exists
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+    checkpointer = BackgroundCheckpointer.for_engine(engine, every=0.05)
+    assert checkpointer is not None
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    database = tmp_path / "locks.sqlite3"
+    before = database.stat().st_size
+    thread = threading.Thread(target=checkpointer.run, daemon=True)
+    thread.start()
+    try:
+        with engine.begin() as conn:  # 2 MB: half the log SQLite's own checkpoint waits for
+            conn.exec_driver_sql("CREATE TABLE filler (data BLOB)")
+            conn.exec_driver_sql("INSERT INTO filler VALUES (randomblob(2000000))")
+        deadline = time.monotonic() + 10
+        while database.stat().st_size < before + 2_000_000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert database.stat().st_size >= before + 2_000_000, "the log never reached the file"
+    finally:
+        checkpointer.stopped = True
+        thread.join(5)
+
+
+def test_under_a_gevent_worker_checkpoints_keep_up_and_leave_the_event_loop_running(
+        tmp_path: Any) -> None:
+    """Under gunicorn's gevent worker the checkpointer is a greenlet whose SQLite calls run
+    in a native thread: a call that blocks there (here a sleep of 0.5 s) leaves a greenlet
+    ticking every 10 ms. Four greenlets committing without a pause for a second leave a log
+    a fraction of what they wrote (it starts again from its beginning), and all of it in
+    the database file."""
+    out = in_a_gevent_worker(f"""
+        import os, time, gevent
+        from gevent import monkey
+        from circles import create_app
+        from circles.extensions import orm
+        from circles.server import BackgroundCheckpointer, blocking
+        gaps, last = [], [time.monotonic()]
+        def tick():
+            while True:
+                gevent.sleep(0.01)
+                now = time.monotonic(); gaps.append(now - last[0]); last[0] = now
+        ticker = gevent.spawn(tick)
+        blocking(monkey.get_original("time", "sleep"), 0.5)
+        ticker.kill()
+        print(len(gaps) >= 20 and max(gaps) < 0.2)
+        path = "{tmp_path / 'green.sqlite3'}"
+        app = create_app({{"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite:///" + path}})
+        with app.app_context():
+            orm.create_all()
+            engine = orm.engine
+        checkpointer = BackgroundCheckpointer.for_engine(engine, every=0.05)
+        gevent.spawn(checkpointer.run)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE filler (data BLOB)")
+        written, before = [0], os.path.getsize(path)
+        def write(end):
+            while time.monotonic() < end:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql("INSERT INTO filler VALUES (randomblob(4096))")
+                written[0] += 4096
+                gevent.sleep(0)  # a handler's socket I/O between its transactions
+        end = time.monotonic() + 1.0
+        gevent.joinall([gevent.spawn(write, end) for _ in range(4)])
+        print(os.path.getsize(path + "-wal") < written[0] / 2)
+        for _ in range(200):
+            if os.path.getsize(path) >= before + written[0]:
+                break
+            gevent.sleep(0.05)
+        print(checkpointer.checkpoints > 0, os.path.getsize(path) >= before + written[0])
+    """)
+    assert out.splitlines() == ["True", "True", "True True"]
+
+def test_sqlite_in_memory_has_no_checkpointer() -> None:
+    from circles import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+    with app.app_context():
+        assert BackgroundCheckpointer.for_engine(orm.engine, every=1.0) is None

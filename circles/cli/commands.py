@@ -28,7 +28,7 @@ from circles.formation.stored import next_round
 from circles.kept import shown as in_readers
 from circles.models import Community, FormationRun, Membership, User
 from circles.redaction import redact_logs
-from circles.server import exit_on_sigterm, settle_loaded_objects
+from circles.server import exit_on_sigterm, prepare_to_serve
 from graph.errors import FormationError
 
 demo_cli = AppGroup("demo", help=_l("The demo community."))
@@ -76,7 +76,7 @@ def serve_command(host: str, port: int) -> None:
         # The flask CLI sets this so that a stray app.run() in an imported module does not
         # block a command; here running the server *is* the command (socketio.run: app.run).
         os.environ.pop("FLASK_RUN_FROM_CLI", None)
-        settle_loaded_objects()
+        prepare_to_serve(app)
         # The request log names paths only: no sid, no query string, no token (docs/security.md).
         redact_logs("werkzeug")
         # The reloader would fork a second process that loads the app (and its sockets) twice.
