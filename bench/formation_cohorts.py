@@ -81,9 +81,14 @@ def report(label: str, runs: list[tuple[dict[str, Any], float]], **target: Any) 
                 figures["plan"][key], figures["baseline"][key], figures["greedy"][key]]
             name = f"{key} (seed {seed})"
             print(f"  {name:<30}" + "".join(f"{c!s:>9}" for c in cells))
-    ceiling = runs[0][0]["ceiling"]["complementarity_coverage"]
+    ceiling = runs[0][0]["ceiling"]
+    per_round = ceiling["complementarity_coverage_per_round"]
     print(f"  ceiling: with everyone seated in every round and nobody meeting again, at most "
-          f"{ceiling} of top questions can be answered")
+          f"{ceiling['complementarity_coverage']} of top questions can be answered; in any "
+          f"one round at most {per_round}")
+    if per_round < target["coverage"]:
+        print(f"  out of reach here: no plan answers {target['coverage']} of top questions in "
+              f"a round (members whose top topic nobody they can meet offers)")
     verdicts = [held(f, **target) for f, _ in runs]
     print(f"  targets held: {sum(verdicts)}/{len(verdicts)} runs")
 

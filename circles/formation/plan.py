@@ -142,10 +142,11 @@ def store_run(db: Session, problem: Problem, solution: Solved) -> FormationRun:
                                         for c in counts_by_round(plan, util)]
                                  for name, plan in baselines.items()},
                    "complete": solution.complete, "before": before}
-    ceiling, short = answerable(problem.rules, util, problem.placed, len(solution.rounds))
-    run.figures["ceiling"] = {"complementarity_coverage": ceiling}
+    ceiling = answerable(problem.rules, util, problem.placed, len(solution.rounds))
+    run.figures["ceiling"] = {"complementarity_coverage": ceiling.plan,
+                              "complementarity_coverage_per_round": ceiling.round}
     run.figures["before"] += [keep(note) for note in each_in_every_language(
-        lambda: ceiling_note(ceiling, short, len(solution.rounds)))]
+        lambda: ceiling_note(ceiling, len(solution.rounds)))]
     keep_set_aside(run, solution.set_aside, first=1)
     refresh_figures(run, solution.rounds, util, solution.breaks, first=1)
     return run

@@ -235,3 +235,31 @@ def test_the_plan_says_how_many_top_questions_any_plan_could_answer(db: Any) -> 
     for row in run.figures["rounds"]:
         assert row["complementarity_coverage"] <= 1.0
     assert run.figures["plan"]["complementarity_coverage"] <= 14 / 16
+
+
+def test_the_plan_says_how_many_top_questions_any_one_round_could_answer(db: Any) -> None:
+    """Cy asks about a topic nobody offers, and Ben about one whose only giver shares no hour
+    with him: in no round can either be answered, so no round answers more than 6 of the 8
+    top questions; the run stores that ceiling beside the plan's and says why, by topic."""
+    community, lead = community_with(db)
+    monday, tuesday = (0, 17 * 60, 19 * 60), (1, 9 * 60, 11 * 60)
+    person(db, community, "Nia Giver", strengths=["negotiation"], questions=[("sql", "Joins?")],
+           windows=[monday])
+    person(db, community, "Ana Asker", strengths=["sql"], windows=[monday, tuesday],
+           questions=[("negotiation", "How do I ask for more?")])
+    person(db, community, "Ben Asker", strengths=["sql"], windows=[tuesday],
+           questions=[("negotiation", "How do I say no?")])
+    person(db, community, "Cy Stargazer", strengths=["sql"], windows=[monday, tuesday],
+           questions=[("astronomy", "Which telescope?")])
+    for k in range(4):
+        person(db, community, f"Other {k}", strengths=["sql"], questions=[("sql", "Indexes?")],
+               windows=[monday, tuesday])
+    run = compute_run(db, start_run(db, community, lead, min_size=2, max_size=4,
+                                    rounds=2).id, **FAST)
+    assert run.excluded == []
+    assert run.figures["ceiling"]["complementarity_coverage_per_round"] == 0.75
+    assert any("In any one round, at most 75% of top questions can be answered: 2 members ask "
+               "about a topic that nobody they can meet offers as a strength — Astronomy (1), "
+               "Negotiation (1)." in english(note) for note in run.figures["notes"])
+    for row in run.figures["rounds"]:
+        assert row["complementarity_coverage"] <= 0.75
