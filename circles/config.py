@@ -67,7 +67,7 @@ class Defaults:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes; a CSV of a few thousand members fits
     SQLITE_BUSY_TIMEOUT_MS = 30_000
     # Seconds between a serving process's checkpoints of SQLite's write-ahead log, made in
-    # a thread of their own instead of inside a commit (circles.database.BackgroundCheckpointer).
+    # a thread of their own instead of inside a commit (circles.server.BackgroundCheckpointer).
     SQLITE_CHECKPOINT_SECONDS = 1.0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

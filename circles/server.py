@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import pickle
@@ -22,6 +23,7 @@ from circles.database import writer_lock
 from circles.extensions import orm
 
 T = TypeVar("T")
+LOG = logging.getLogger(__name__)
 
 
 #: Seconds between full passes of the garbage collector that walk every object again
@@ -32,7 +34,7 @@ THAW_EVERY = 300.0
 def prepare_to_serve(app: Flask) -> int:
     """What every serving process (``flask serve``, gunicorn's worker) does once its app is
     loaded and before the first request: checkpoint SQLite off the request path
-    (``start_background_checkpoints``) and keep long-lived objects out of the garbage
+    (``BackgroundCheckpointer``) and keep long-lived objects out of the garbage
     collector's full passes (``settle_loaded_objects``); returns how many objects are frozen."""
     with app.app_context():
         checkpointer = BackgroundCheckpointer.for_engine(
@@ -78,8 +80,10 @@ class BackgroundCheckpointer:
         return cls(str(engine.url.database), every)
 
     def run(self) -> None:
-        """Checkpoint every ``every`` seconds until ``stopped``; a turn that finds the file
-        busy (another process writing) leaves the rest to the next turn."""
+        """Checkpoint every ``every`` seconds until ``stopped``. A turn that finds the file
+        busy (another process writing) leaves the rest to the next turn; a turn that fails
+        is logged and the next one tried: the process's commits no longer checkpoint, so
+        this loop must not end with it."""
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         connection.execute("PRAGMA busy_timeout = 0")
         lock = writer_lock(self.path)
@@ -91,8 +95,8 @@ class BackgroundCheckpointer:
                     with lock:
                         blocking(connection.execute, "PRAGMA wal_checkpoint(RESTART)")
                     self.checkpoints += 1
-                except sqlite3.Error:
-                    continue
+                except Exception:  # see above; the log says what failed
+                    LOG.exception("SQLite checkpoint of %s failed", self.path)
         finally:
             connection.close()
 

@@ -200,6 +200,38 @@ def test_a_serving_process_checkpoints_sqlite_off_the_request_path(tmp_path: Any
         thread.join(5)
 
 
+
+def test_a_checkpoint_that_fails_is_logged_and_the_next_one_made(
+        tmp_path: Any, monkeypatch: Any, caplog: Any) -> None:
+    """The serving process's commits no longer checkpoint, so the checkpointer must outlive
+    a turn that fails: it logs it and checkpoints on the next turn."""
+    import circles.server
+
+    app = _sqlite_app(tmp_path)
+    with app.app_context():
+        checkpointer = BackgroundCheckpointer.for_engine(orm.engine, every=0.02)
+    assert checkpointer is not None
+    calls = [0]
+
+    def fails_once(call: Any, *args: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise OSError("disk went away")
+        return call(*args)
+
+    monkeypatch.setattr(circles.server, "blocking", fails_once)
+    thread = threading.Thread(target=checkpointer.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 5
+        while checkpointer.checkpoints == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        checkpointer.stopped = True
+        thread.join(5)
+    assert checkpointer.checkpoints > 0
+    assert "SQLite checkpoint of" in caplog.text and "disk went away" in caplog.text
+
 def test_under_a_gevent_worker_checkpoints_keep_up_and_leave_the_event_loop_running(
         tmp_path: Any) -> None:
     """Under gunicorn's gevent worker the checkpointer is a greenlet whose SQLite calls run
