@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from circles import create_app
 from circles.server import async_mode, green, off_the_loop
@@ -213,3 +214,33 @@ def test_a_serving_process_sets_its_freezer_once() -> None:
         print(sum(isinstance(c, SurvivorFreezer) for c in gc.callbacks))
     """)
     assert out.splitlines() == ["True True", "1"]
+
+
+def test_what_a_serving_process_prepares_includes_the_background_checkpoint(
+        tmp_path: Path) -> None:
+    """``prepare_to_serve`` (``flask serve`` and gunicorn's worker both call it) freezes
+    what is loaded and starts the SQLite checkpointer: after it, a commit does not
+    checkpoint, and the committed rows still reach the database file."""
+    out = in_a_process(f"""
+        import os, time
+        from circles import create_app
+        from circles.extensions import orm
+        from circles.server import prepare_to_serve
+        path = "{tmp_path / 'serving.sqlite3'}"
+        app = create_app({{"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite:///" + path,
+                          "SQLITE_CHECKPOINT_SECONDS": 0.05}})
+        with app.app_context():
+            orm.create_all()
+            before = os.path.getsize(path)
+            print(prepare_to_serve(app) > 0)
+            with orm.engine.begin() as conn:
+                print(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar())
+                conn.exec_driver_sql("CREATE TABLE filler (data BLOB)")
+                conn.exec_driver_sql("INSERT INTO filler VALUES (randomblob(2000000))")
+        for _ in range(100):
+            if os.path.getsize(path) >= before + 2_000_000:
+                break
+            time.sleep(0.05)
+        print(os.path.getsize(path) >= before + 2_000_000)
+    """)
+    assert out.splitlines() == ["True", "0", "True"]
