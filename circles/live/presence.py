@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict
@@ -159,14 +159,6 @@ def _connections(db: Session, session_id: int, user_id: int) -> int:
         Presence.session_id == session_id, Presence.user_id == user_id)) or 0
 
 
-def _joined(db: Session, session: CircleSession, user_id: int) -> Attendance:
-    require_live(session)
-    seen = _attendance(db, session.id, user_id)
-    if seen is None:
-        raise Conflict(_("Join the session first."))
-    return seen
-
-
 # --- hands and ready ---------------------------------------------------------------------
 
 
@@ -196,10 +188,18 @@ def hand(db: Session, user: User, session_id: object, raised: object,
 
 
 def ready(db: Session, user: User, session_id: object, is_ready: object) -> Change:
-    """Say one is ready to move on; the facilitator sees it, and advancing clears it."""
+    """Say one is ready to move on; the facilitator sees it, and advancing clears it.
+
+    One statement sets the flag and finds whether the member has joined (no read of the
+    attendance first: each statement is a round trip to PostgreSQL)."""
     session = session_for_member(db, user.id, session_id)
     value = flag("ready", is_ready)
-    _joined(db, session, user.id).ready = value
+    require_live(session)
+    joined = db.execute(update(Attendance).where(
+        Attendance.session_id == session.id, Attendance.user_id == user.id,
+    ).values(ready=value).returning(Attendance.id)).first()
+    if joined is None:
+        raise Conflict(_("Join the session first."))
     return Change(session.id, bump(session),
                   {"type": "ready", "user_id": user.id, "ready": value})
 

@@ -82,6 +82,23 @@ def test_join_acks_the_full_snapshot_and_tells_the_room(app: Flask, room: Room) 
     assert changed["change"]["member"] == di_entry == {**di_entry, "display_name": "Di"}
 
 
+
+def test_a_member_who_has_not_joined_cannot_say_they_are_ready(app: Flask, room: Room) -> None:
+    """Ready is set by one statement that also finds the member's attendance: without one
+    the change is refused in words, nothing is logged and nobody is told."""
+    ada, di = socket_for(app, room.ada), socket_for(app, room.di)
+    sid = {"session_id": room.session_id}
+    assert call(ada, "live:join", sid)["ok"] is True
+    assert call(ada, "live:start", sid)["ok"] is True
+    ada.get_received()
+    before = version_of(app, room.session_id)
+    assert call(di, "live:ready", {**sid, "ready": True}) == {
+        "ok": False, "error": "Join the session first."}
+    assert version_of(app, room.session_id) == before
+    assert received(ada) == []
+    assert call(di, "live:join", sid)["ok"] is True
+    assert call(di, "live:ready", {**sid, "ready": True})["ok"] is True
+
 def test_a_non_member_can_neither_join_the_room_nor_emit_into_it(
         app: Flask, room: Room, sockets: dict[str, SocketIOTestClient]) -> None:
     olu = socket_for(app, room.olu)
