@@ -26,7 +26,7 @@ from typing import Any
 
 import socketio
 
-from realtime.client_http import all_sent, session_factory
+from realtime.client_http import all_sent, queue_per_connection, session_factory
 from realtime.client_parts import busy_pause, private_parts, retry_delay
 
 Ack = dict[str, Any]
@@ -140,6 +140,7 @@ class LiveClient:
                                    reconnection_delay=self.reconnection_delay,
                                    reconnection_delay_max=max(2.0, self.reconnection_delay),
                                    randomization_factor=self.reconnection_delay / 2)
+        queue_per_connection(sio.eio)
         sio.on("connect", self._on_connect)
         sio.on("disconnect", self._on_disconnect)
         sio.on("live:changed", self._on_changed)

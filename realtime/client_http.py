@@ -11,12 +11,15 @@ that python-engineio's asyncio client does not.
   connection's state only between two sends: a disconnect while a send is under way (a
   polling POST) ended it without the goodbye, and the server kept the connection until its
   next ping (25 s).
+- Each connection has a send queue of its own. python-engineio keeps one queue for the
+  client's life, and a writer that loses its connection in the middle of a send never marks
+  what it took as done: every clean leave after a resumed connection then waited out its
+  whole timeout for packets that no connection would send.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 import aiohttp
@@ -44,10 +47,28 @@ def session_factory(cookie: str | None, source_address: str | None = None) -> An
         connector=aiohttp.TCPConnector(local_addr=(source_address, 0)))
 
 
-async def all_sent(eio: Any, timeout: float) -> None:
+def queue_per_connection(eio: Any) -> None:
+    """Give python-engineio's client ``eio`` a new send queue each time it connects (it
+    connects again on its own after a lost connection), so that what the last connection's
+    writer left unfinished does not count against the next one."""
+    connect = eio.connect
+
+    async def connect_with_a_new_queue(*args: Any, **kwargs: Any) -> Any:
+        eio.queue = eio.create_queue()
+        return await connect(*args, **kwargs)
+
+    eio.connect = connect_with_a_new_queue
+
+
+async def all_sent(eio: Any, timeout: float) -> bool:
     """Wait (up to ``timeout`` seconds) until everything python-engineio's client ``eio``
-    queued has been sent; call it before disconnecting."""
+    queued has been sent; call it before disconnecting. False: something was still unsent
+    when the time ran out."""
     queue = getattr(eio, "queue", None)
-    if queue is not None and eio.state == "connected":
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(queue.join(), timeout)
+    if queue is None or eio.state != "connected":
+        return True
+    try:
+        await asyncio.wait_for(queue.join(), timeout)
+    except TimeoutError:
+        return False
+    return True

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from circles.extensions import orm
 from circles.models import Contribution, LiveEvent
 from realtime.client import LiveClient, LiveError, _Unanswered
+from realtime.client_http import all_sent
 from tests.support.asyncio_thread import run_async
 from tests.support.live import LiveServer, server_pool
 from tests.support.live_circle import (
@@ -450,3 +451,32 @@ def test_the_client_retries_a_lost_ack_with_the_same_op_id(
             orm.session.remove()
     assert [(r.seq, r.change["type"]) for r in rows] == [(ack["version"], "agenda")]
     assert [i["title"] for i in rows[0].change["agenda"]] == ["Asked twice"]
+
+
+@pytest.mark.live
+def test_an_edit_cut_off_mid_send_lands_once_and_leaves_nothing_unsent_after_resuming(
+        app: Flask, circle: LiveCircle) -> None:
+    """The connection goes while the edit is being written to it: the client comes back,
+    the edit lands once, and nothing of the lost connection is left waiting to be sent (a
+    clean leave would otherwise wait out its whole timeout)."""
+    async def scenario() -> tuple[dict[str, Any], bool]:
+        ben = circle.client("ben", reconnection_delay=0.05)
+        await ben.connect()
+        edit = asyncio.ensure_future(ben.call("live:agenda_add", {"title": "Cut off"}))
+        await asyncio.sleep(0)  # the edit is queued; the writer meets a connection just cut
+        await ben.drop()
+        ack = await edit
+        flushed = await all_sent(ben._sio.eio, 1.0)
+        await ben.disconnect()
+        return ack, flushed
+
+    ack, flushed = run_async(scenario())
+    assert flushed, "the resumed connection still counts a packet the lost one never sent"
+    with app.app_context():
+        try:
+            versions = orm.session.scalars(select(LiveEvent.seq).where(
+                LiveEvent.session_id == circle.session_id,
+                LiveEvent.op_id.is_not(None))).all()
+        finally:
+            orm.session.remove()
+    assert versions == [ack["version"]]
