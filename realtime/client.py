@@ -135,12 +135,11 @@ class LiveClient:
         return {"Cookie": self.cookie} if self.cookie else {}
 
     def _new_socket(self) -> Any:
-        sio = socketio.AsyncClient(http_session=session_factory(self.cookie, self.source_address),
-                                   reconnection=self.reconnection,
-                                   reconnection_delay=self.reconnection_delay,
-                                   reconnection_delay_max=max(2.0, self.reconnection_delay),
-                                   randomization_factor=self.reconnection_delay / 2)
-        queue_per_connection(sio.eio)
+        sio = queue_per_connection(socketio.AsyncClient(
+            http_session=session_factory(self.cookie, self.source_address),
+            reconnection=self.reconnection, reconnection_delay=self.reconnection_delay,
+            reconnection_delay_max=max(2.0, self.reconnection_delay),
+            randomization_factor=self.reconnection_delay / 2))
         sio.on("connect", self._on_connect)
         sio.on("disconnect", self._on_disconnect)
         sio.on("live:changed", self._on_changed)

@@ -47,10 +47,11 @@ def session_factory(cookie: str | None, source_address: str | None = None) -> An
         connector=aiohttp.TCPConnector(local_addr=(source_address, 0)))
 
 
-def queue_per_connection(eio: Any) -> None:
-    """Give python-engineio's client ``eio`` a new send queue each time it connects (it
-    connects again on its own after a lost connection), so that what the last connection's
-    writer left unfinished does not count against the next one."""
+def queue_per_connection(sio: Any) -> Any:
+    """``sio`` (a python-socketio client) with a new send queue each time its Engine.IO
+    client connects (it connects again on its own after a lost connection), so that what the
+    last connection's writer left unfinished does not count against the next one."""
+    eio = sio.eio
     connect = eio.connect
 
     async def connect_with_a_new_queue(*args: Any, **kwargs: Any) -> Any:
@@ -58,6 +59,7 @@ def queue_per_connection(eio: Any) -> None:
         return await connect(*args, **kwargs)
 
     eio.connect = connect_with_a_new_queue
+    return sio
 
 
 async def all_sent(eio: Any, timeout: float) -> bool:
