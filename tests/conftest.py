@@ -18,7 +18,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
-from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
 from circles import create_app
@@ -27,7 +26,7 @@ from circles.communities.community import create_community
 from circles.extensions import orm
 from circles.members import accounts
 from circles.models import Circle, Community, Membership, User, utcnow
-from tests.support import fresh_db, statement_cache
+from tests.support import fresh_db, hashing, statement_cache
 from tests.support.services import POSTGRES_URL, reachable, require_postgres
 
 pytest_plugins = ["tests.support.live"]
@@ -85,11 +84,10 @@ def app_config(backend: str, tmp_path: Any) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """scrypt costs ~60 ms a hash by design; tests that are not about hashing use a cheap one.
-    Mark a test ``real_password_hash`` to keep production hashing."""
+    """scrypt costs ~60 ms a hash by design; tests that are not about hashing use a cheap one
+    (``tests.support.hashing``). Mark a test ``real_password_hash`` to keep production hashing."""
     if request.node.get_closest_marker("real_password_hash") is None:
-        cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
-        monkeypatch.setattr(accounts, "generate_password_hash", cheap)
+        monkeypatch.setattr(accounts, "generate_password_hash", hashing.cheap_password_hash)
 
 
 @pytest.fixture(autouse=True)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support import zygote
+from tests.support import hashing, zygote
 from tests.support.live import ROOT, free_port, runner_environment
 
 pytestmark = pytest.mark.skipif(not zygote.enabled(), reason="servers start afresh here")
@@ -47,3 +48,21 @@ def test_a_server_is_stopped_by_sigterm_and_killed_by_sigkill(tmp_path: Path) ->
     assert servers[0].wait(timeout=10) == 0
     assert servers[1].wait(timeout=10) == -signal.SIGKILL
     servers[1].kill()  # gone: nothing happens
+
+
+@pytest.mark.parametrize(("real", "method"), [("", "pbkdf2:sha256:1000"), ("1", "scrypt")])
+def test_a_forked_command_hashes_passwords_cheaply_unless_told_otherwise(
+        tmp_path: Path, real: str, method: str) -> None:
+    """Like the test process (tests/support/hashing.py): scrypt only where a test asks."""
+    env = {**runner_environment(), "CIRCLES_INSTANCE_PATH": str(tmp_path),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'h.sqlite3'}", "SECRET_KEY": "zygote-test"}
+    if real:
+        env[hashing.REAL_HASH_ENV] = real
+    log = tmp_path / "hash.log"
+    assert zygote.spawn(["db", "upgrade"], env=env, cwd=ROOT, log=log).wait(timeout=60) == 0
+    assert zygote.spawn(["demo", "load"], env=env, cwd=ROOT, log=log).wait(timeout=120) == 0, \
+        log.read_text()
+    with sqlite3.connect(tmp_path / "h.sqlite3") as db:
+        stored = {row[0].split("$")[0] for row in db.execute(
+            "SELECT password_hash FROM user WHERE password_hash IS NOT NULL")}
+    assert stored and all(s.startswith(method) for s in stored), stored

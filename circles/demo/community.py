@@ -16,7 +16,6 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from circles.communities.circle import create_circle
 from circles.communities.community import create_community, set_role
@@ -36,7 +35,7 @@ from circles.demo.content import (
     TOPICS,
 )
 from circles.errors import Conflict
-from circles.members.accounts import check_password, normalise_email
+from circles.members.accounts import check_password, hash_password, normalise_email
 from circles.members.availability import local_windows, week_of
 from circles.members.profiles import (
     add_availability,
@@ -120,7 +119,7 @@ def load_demo(db: Session, *, seed: int = 7) -> None:
     if taken is not None:
         raise Conflict(f"The demo community is already loaded ({taken} exists).")
     check_password(DEMO_PASSWORD)
-    password_hash = generate_password_hash(DEMO_PASSWORD)
+    password_hash = hash_password(DEMO_PASSWORD)
     users = [_account(db, person, password_hash) for person in people]
     facilitators = [u for u, p in zip(users, people, strict=True)
                     if p.department in FACILITATOR_DEPARTMENTS][::PER_DEPARTMENT]

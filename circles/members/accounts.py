@@ -32,6 +32,11 @@ def _dummy_hash() -> str:
     return _DUMMY_HASHES[made_by]
 
 
+def hash_password(password: str) -> str:
+    """The form a password is stored in (werkzeug's default: scrypt)."""
+    return generate_password_hash(password)
+
+
 def normalise_email(raw: str) -> str:
     """Check an address's syntax (no DNS look-up) and return it in its normal form."""
     if not raw.strip():
@@ -72,7 +77,7 @@ def sign_up(
                          "your password if you forgot it."))
     user = User(
         email=email,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         display_name=name[:80],
         timezone=timezone,
     )
@@ -104,7 +109,7 @@ def claim_account(db: Session, *, token: str, password: str, display_name: str) 
     check_password(password)
     if display_name.strip():
         user.display_name = " ".join(display_name.split())[:80]
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     user.claim_token = None
     user.email_verified_at = user.email_verified_at or utcnow()  # the link came by e-mail
     return user
@@ -113,7 +118,7 @@ def claim_account(db: Session, *, token: str, password: str, display_name: str) 
 def set_password(user: User, password: str) -> None:
     """Give ``user`` a new password (checked for length); the caller ends other logins."""
     check_password(password)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
 
 
 def change_password(user: User, *, current: str, new: str) -> None:

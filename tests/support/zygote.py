@@ -8,7 +8,9 @@ one throwaway app, which imports what ``create_app`` loads lazily), then forks a
 command it is sent. The child takes the command's environment, working folder and log file,
 runs the flask CLI as ``python -m flask`` does and ends through a normal interpreter exit
 (exit hooks, threads joined), so the server under test is the same code, started the same
-way, with only the import shared.
+way, with only the import shared — and, as in the test process, a cheap password hash
+(``tests/support/hashing.py``; ``CIRCLES_TEST_REAL_PASSWORD_HASH=1`` keeps scrypt): sign-ups
+and log-ins in live servers were a seventh of their CPU.
 
 ``spawn(args, env=…, cwd=…, log=…)`` runs ``flask --app circles *args`` and returns a
 :class:`Forked`, which answers like the ``subprocess.Popen`` it stands in for (``pid``,
@@ -33,6 +35,8 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import IO, Any
+
+from tests.support import hashing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -214,6 +218,8 @@ def _become(request: dict[str, Any]) -> None:
     os.dup2(log, 2)
     os.close(log)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    if os.environ.get(hashing.REAL_HASH_ENV) != "1":
+        hashing.use_cheap_hashing()
     import flask
 
     sys.argv = [str(Path(flask.__file__).with_name("__main__.py")), *request["args"]]
