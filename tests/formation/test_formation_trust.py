@@ -37,7 +37,7 @@ def lead_of(db: Any, community_id: int) -> User:
 
 
 def test_the_same_inputs_and_seed_give_the_same_plan(db: Any) -> None:
-    cid = build_cohort(db, 30, random.Random(4), availability=True)
+    cid = build_cohort(db, 20, random.Random(4), availability=True)
     community, lead = db.get_one(Community, cid), lead_of(db, cid)
     # As long as the search runs its steps (a busy machine may shorten it, and the run says so).
     plans = [compute_run(db, start_run(db, community, lead, min_size=4, max_size=6, rounds=2,

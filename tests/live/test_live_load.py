@@ -27,7 +27,7 @@ def quick(scenario: str, *extra: str) -> list[Outcome]:
 
     def go() -> None:  # a thread of its own: a browser test may hold this thread's loop
         try:
-            found["runs"] = run(options([scenario, "--quick", *extra]))
+            found["runs"] = run(options([scenario, "--quick", *extra]), calibrate=False)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
             found["error"] = exc
 
