@@ -44,6 +44,8 @@ def on_connect(auth: Any = None) -> None:
     except BaseException:  # refused after all: no disconnect will come to free the slots
         slots.give_back()
         raise
+    if not slots.still_connected():  # closed while connecting: its disconnect found no slot
+        slots.give_back()
 
 
 def on_disconnect(*reason: Any) -> None:

@@ -4,7 +4,9 @@ across every server process.
 Each accepted socket takes one slot of its member and one of its login (the browser it was
 opened from); its disconnect gives both back. A connect over either cap
 (``SOCKETIO_MAX_SOCKETS_PER_MEMBER`` / ``SOCKETIO_MAX_SOCKETS_PER_LOGIN``, default 10 each,
-0: no cap) is refused with a ``connect_error`` saying so. Without the cap one account opened
+0: no cap) is refused with a ``connect_error`` saying so. A socket that closes while its
+connect is still being handled may see its disconnect handler run before the slots were
+taken: the connect handler then gives them back itself (``still_connected``). Without the cap one account opened
 120 sockets in 1.5 s and took a server from 7 to 488 threads (threading mode spends a few
 threads on every socket).
 
@@ -255,3 +257,14 @@ def give_back() -> None:
     slot: Slot | None = request.environ.pop(ENVIRON_KEY, None)
     if slot is not None:
         current_app.extensions[EXTENSION].give_back(slot)
+
+
+def still_connected() -> bool:
+    """Whether the socket being connected is still open. A page that goes away at once
+    closes it while its connect handler runs; the disconnect handler may then run before
+    the slots were taken (and free nothing), so the connect handler frees them itself."""
+    manager = current_app.extensions["socketio"].server.manager
+    namespace, sid = request.namespace or "/", request.sid  # type: ignore[attr-defined]
+    closing = sid in manager.pending_disconnect.get(namespace, ())
+    return manager.eio_sid_from_sid(sid, namespace) is not None and not closing
+

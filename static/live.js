@@ -157,6 +157,26 @@ function open(io) {
       setState("offline");
     }
   });
+  /* A page that goes away says goodbye, so the server gives back its socket slot at once
+   * (realtime/slots.py): left to time out, a socket still held its slot for up to 45 s,
+   * and a member who went through a dozen pages was refused live updates on the next one.
+   * A connection still on long-polling (before its upgrade to a websocket) is closed with a
+   * beacon, the one request a page that is going away can still send; a websocket closes
+   * with the page. A page the browser brings back from its history connects again. */
+  window.addEventListener("pagehide", function () {
+    var engine = opened.io.engine;
+    if (engine && engine.id && engine.transport && engine.transport.name === "polling" &&
+        navigator.sendBeacon) {
+      navigator.sendBeacon("/socket.io/?EIO=4&transport=polling&sid=" +
+                           encodeURIComponent(engine.id), "1");
+    }
+    opened.disconnect();
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      opened.connect();
+    }
+  });
   opened.on("circle_placed", showPlaced);
   opened.on("notification", showUnread);
   opened.on("introduction", showIntroduction);
