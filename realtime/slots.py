@@ -6,9 +6,9 @@ opened from); its disconnect gives both back. A connect over either cap
 (``SOCKETIO_MAX_SOCKETS_PER_MEMBER`` / ``SOCKETIO_MAX_SOCKETS_PER_LOGIN``, default 10 each,
 0: no cap) is refused with a ``connect_error`` saying so. A socket that closes while its
 connect is still being handled may see its disconnect handler run before the slots were
-taken: the connect handler then gives them back itself (``still_connected``). Without the cap one account opened
-120 sockets in 1.5 s and took a server from 7 to 488 threads (threading mode spends a few
-threads on every socket).
+taken: the connect handler then gives them back itself (``still_connected``). Without the
+cap one account opened 120 sockets in 1.5 s and took a server from 7 to 488 threads
+(threading mode spends a few threads on every socket).
 
 Where the counts live: with a Redis queue (several processes) in Redis, the cheapest shared
 place that is already there — one hash per process (``<SOCKETIO_CHANNEL>:sockets:<process>``,
@@ -267,4 +267,3 @@ def still_connected() -> bool:
     namespace, sid = request.namespace or "/", request.sid  # type: ignore[attr-defined]
     closing = sid in manager.pending_disconnect.get(namespace, ())
     return manager.eio_sid_from_sid(sid, namespace) is not None and not closing
-

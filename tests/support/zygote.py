@@ -9,8 +9,8 @@ command it is sent. The child takes the command's environment, working folder an
 runs the flask CLI as ``python -m flask`` does and ends through a normal interpreter exit
 (exit hooks, threads joined), so the server under test is the same code, started the same
 way, with only the import shared — and, as in the test process, a cheap password hash
-(``tests/support/hashing.py``; ``CIRCLES_TEST_REAL_PASSWORD_HASH=1`` keeps scrypt): sign-ups
-and log-ins in live servers were a seventh of their CPU.
+(``tests/support/hashing.py``; ``CIRCLES_TEST_REAL_PASSWORD_HASH=1`` keeps scrypt): in a
+profile of the whole suite, scrypt was a seventh of the live servers' busy samples.
 
 ``spawn(args, env=…, cwd=…, log=…)`` runs ``flask --app circles *args`` and returns a
 :class:`Forked`, which answers like the ``subprocess.Popen`` it stands in for (``pid``,
