@@ -8,6 +8,7 @@ absent server skips those runs with the reason, in CI (``CI=true``) it fails the
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import re
 import sys
@@ -57,6 +58,14 @@ def _drop_schema() -> None:
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
     admin.dispose()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection loaded (the app, its libraries, every test module) lives as long as
+    the test process: frozen, the garbage collector's full passes no longer walk it again and
+    again (about 3.5 % of the time of the in-process tests)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(scope="session", autouse=True)
