@@ -5,8 +5,8 @@ Each accepted socket takes one slot of its member and one of its login (the brow
 opened from); its disconnect gives both back. A connect over either cap
 (``SOCKETIO_MAX_SOCKETS_PER_MEMBER`` / ``SOCKETIO_MAX_SOCKETS_PER_LOGIN``, default 10 each,
 0: no cap) is refused with a ``connect_error`` saying so. A socket that closes while its
-connect is still being handled may see its disconnect handler run before the slots were
-taken: the connect handler then gives them back itself (``still_connected``). Without the
+connect is still being handled gets no disconnect call: the connect handler then gives its
+slots back itself (``still_connected``). Without the
 cap one account opened 120 sockets in 1.5 s and took a server from 7 to 488 threads
 (threading mode spends a few threads on every socket).
 
@@ -261,9 +261,10 @@ def give_back() -> None:
 
 def still_connected() -> bool:
     """Whether the socket being connected is still open. A page that goes away at once
-    closes it while its connect handler runs; the disconnect handler may then run before
-    the slots were taken (and free nothing), so the connect handler frees them itself."""
-    manager = current_app.extensions["socketio"].server.manager
-    namespace, sid = request.namespace or "/", request.sid  # type: ignore[attr-defined]
-    closing = sid in manager.pending_disconnect.get(namespace, ())
-    return manager.eio_sid_from_sid(sid, namespace) is not None and not closing
+    closes it while its connect handler runs, and python-socketio calls no disconnect
+    handler for a socket still connecting: the connect handler frees the slots itself."""
+    server = current_app.extensions["socketio"].server
+    sid, namespace = request.sid, request.namespace or "/"  # type: ignore[attr-defined]
+    eio_sid = server.manager.eio_sid_from_sid(sid, namespace)
+    engine_socket = server.eio.sockets.get(eio_sid) if eio_sid is not None else None
+    return engine_socket is not None and not (engine_socket.closing or engine_socket.closed)
