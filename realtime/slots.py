@@ -6,9 +6,9 @@ opened from); its disconnect gives both back. A connect over either cap
 (``SOCKETIO_MAX_SOCKETS_PER_MEMBER`` / ``SOCKETIO_MAX_SOCKETS_PER_LOGIN``, default 10 each,
 0: no cap) is refused with a ``connect_error`` saying so. A socket that closes while its
 connect is still being handled gets no disconnect call: the connect handler then gives its
-slots back itself (``still_connected``). Without the
-cap one account opened 120 sockets in 1.5 s and took a server from 7 to 488 threads
-(threading mode spends a few threads on every socket).
+slots back itself (``still_connected``). Without the cap one account opened 120 sockets in
+1.5 s and took a server from 7 to 488 threads (threading mode spends a few threads on every
+socket).
 
 Where the counts live: with a Redis queue (several processes) in Redis, the cheapest shared
 place that is already there — one hash per process (``<SOCKETIO_CHANNEL>:sockets:<process>``,
