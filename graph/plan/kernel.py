@@ -20,10 +20,7 @@ def _one(flag: bool) -> float:
 
 @njit(cache=True)
 def _topic_value(dn: float, ds: float, k: int, ret: np.ndarray) -> float:
-    value: float = dn * ret[k]
-    if k >= 1:
-        value += ds * ret[k - 1]
-    return value
+    return dn * ret[k] + (ds * ret[k - 1] if k >= 1 else 0.0)  # type: ignore[no-any-return]
 
 
 @njit(cache=True)
@@ -112,7 +109,7 @@ def build(assign: np.ndarray, groups: int, width: int, topics: int, tp: np.ndarr
             members[r, g, count[r, g]] = i
             slot[r, i] = count[r, g]
             count[r, g] += 1
-            _cover(r, g, i, 1, sup, dn, ds, tp, tt, ts, tc, ret)
+            _cover(r, g, i, int(1), sup, dn, ds, tp, tt, ts, tc, ret)  # noqa: UP018, RUF046
             for c in range(cols.shape[1]):
                 cnt[r, g, c] += cols[i, c]
         for g in range(groups):
@@ -243,17 +240,18 @@ def _try(r: int, i: int, j: int, g: int, h: int, assign: np.ndarray, members: np
     annealing rule accepts; the value change (0 if not). Either group may be -1 (out of the
     round). ``pen``: as ``penalties`` of :func:`anneal`; ``strict``: a step that breaks a
     rule is refused before coverage is even valued."""
+    none = down = int(-1)  # noqa: UP018, RUF046 (typed, not literal: see anneal)
+    up, leaving, joining = int(1), bool(False), bool(True)  # noqa: UP018, RUF046
     new_g = _deficit(cnt, count, cols, r, g, i, j)
     new_h = _deficit(cnt, count, cols, r, h, j, i)
     windows = (new_g - (deficit[r, g] if g >= 0 else 0)
                + new_h - (deficit[r, h] if h >= 0 else 0))
-    u1, b1, q1 = _pairs_with(r, g, i, -1, False, members, count, w, hard, meets)
-    u2, b2, q2 = _pairs_with(r, h, i, j, True, members, count, w, hard, meets)
-    u3, b3, q3 = 0.0, 0.0, 0.0
-    u4, b4, q4 = 0.0, 0.0, 0.0
+    u1, b1, q1 = _pairs_with(r, g, i, none, leaving, members, count, w, hard, meets)
+    u2, b2, q2 = _pairs_with(r, h, i, j, joining, members, count, w, hard, meets)
+    u3 = b3 = q3 = u4 = b4 = q4 = 0.0
     if j >= 0:
-        u3, b3, q3 = _pairs_with(r, h, j, -1, False, members, count, w, hard, meets)
-        u4, b4, q4 = _pairs_with(r, g, j, i, True, members, count, w, hard, meets)
+        u3, b3, q3 = _pairs_with(r, h, j, none, leaving, members, count, w, hard, meets)
+        u4, b4, q4 = _pairs_with(r, g, j, i, joining, members, count, w, hard, meets)
     aside = 0.0 if j >= 0 else _one(h < 0) - _one(g < 0)
     if aside != 0.0 and pen.shape[0] > 4 + r:  # sitting out an early round costs more
         aside *= pen[4 + r]
@@ -261,11 +259,11 @@ def _try(r: int, i: int, j: int, g: int, h: int, assign: np.ndarray, members: np
              + pen[3] * aside)
     if strict and rules > 0:
         return 0.0
-    cov = _cover(r, g, i, -1, sup, dn, ds, tp, tt, ts, tc, ret)
+    cov = _cover(r, g, i, down, sup, dn, ds, tp, tt, ts, tc, ret)
     if j >= 0:
-        cov += _cover(r, g, j, 1, sup, dn, ds, tp, tt, ts, tc, ret)
-        cov += _cover(r, h, j, -1, sup, dn, ds, tp, tt, ts, tc, ret)
-    cov += _cover(r, h, i, 1, sup, dn, ds, tp, tt, ts, tc, ret)
+        cov += _cover(r, g, j, up, sup, dn, ds, tp, tt, ts, tc, ret)
+        cov += _cover(r, h, j, down, sup, dn, ds, tp, tt, ts, tc, ret)
+    cov += _cover(r, h, i, up, sup, dn, ds, tp, tt, ts, tc, ret)
     stay = _one(h == home[r, i]) - _one(g == home[r, i])
     if j >= 0:
         stay += _one(g == home[r, j]) - _one(h == home[r, j])
@@ -279,11 +277,11 @@ def _try(r: int, i: int, j: int, g: int, h: int, assign: np.ndarray, members: np
         if h >= 0:
             deficit[r, h] = new_h
         return delta
-    _cover(r, h, i, -1, sup, dn, ds, tp, tt, ts, tc, ret)
+    _cover(r, h, i, down, sup, dn, ds, tp, tt, ts, tc, ret)
     if j >= 0:
-        _cover(r, h, j, 1, sup, dn, ds, tp, tt, ts, tc, ret)
-        _cover(r, g, j, -1, sup, dn, ds, tp, tt, ts, tc, ret)
-    _cover(r, g, i, 1, sup, dn, ds, tp, tt, ts, tc, ret)
+        _cover(r, h, j, up, sup, dn, ds, tp, tt, ts, tc, ret)
+        _cover(r, g, j, down, sup, dn, ds, tp, tt, ts, tc, ret)
+    _cover(r, g, i, up, sup, dn, ds, tp, tt, ts, tc, ret)
     return 0.0
 
 
@@ -355,7 +353,8 @@ def anneal(assign: np.ndarray, pinned: np.ndarray, lo: np.ndarray, hi: np.ndarra
     slack = bool(np.any(lo < hi))
     ratio = t1 / t0 if t0 > 0 else 0.0
     pen = penalties.copy()
-    temp, strict = t0, False
+    # A typed -1, not a literal: numba compiles a callee once for each literal it is passed.
+    temp, strict, none = t0, False, int(-1)  # noqa: UP018, RUF046
     for step in range(start, start + steps):
         if step % 256 == 0 or step == start:
             temp = t0 * ratio ** (step / total) if step < total else 0.0
@@ -372,11 +371,11 @@ def anneal(assign: np.ndarray, pinned: np.ndarray, lo: np.ndarray, hi: np.ndarra
         if aside and g >= 0 and np.random.random() < ASIDE_SHARE:
             k = movable[r, np.random.randint(nfree[r])]
             if assign[r, k] < 0:  # i sits out, k takes i's place
-                value += _try(r, i, k, g, -1, assign, members, count, slot, sup, dn, ds, cnt,
+                value += _try(r, i, k, g, none, assign, members, count, slot, sup, dn, ds, cnt,
                               meets, deficit, w, hard, tp, tt, ts, tc, ret, cols, cover_weight,
                               pen, strict, home, keep, temp)
             elif count[r, g] > lo[g]:
-                value += _try(r, i, -1, g, -1, assign, members, count, slot, sup, dn, ds, cnt,
+                value += _try(r, i, none, g, none, assign, members, count, slot, sup, dn, ds, cnt,
                               meets, deficit, w, hard, tp, tt, ts, tc, ret, cols, cover_weight,
                               pen, strict, home, keep, temp)
             continue
@@ -385,7 +384,7 @@ def anneal(assign: np.ndarray, pinned: np.ndarray, lo: np.ndarray, hi: np.ndarra
             continue
         if g < 0 or (slack and np.random.random() < 0.3):
             if count[r, h] < hi[h] and (g < 0 or count[r, g] > lo[g]):
-                value += _try(r, i, -1, g, h, assign, members, count, slot, sup, dn, ds, cnt,
+                value += _try(r, i, none, g, h, assign, members, count, slot, sup, dn, ds, cnt,
                               meets, deficit, w, hard, tp, tt, ts, tc, ret, cols, cover_weight,
                               pen, strict, home, keep, temp)
                 continue
