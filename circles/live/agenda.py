@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput, NotFound
@@ -29,7 +29,7 @@ from circles.live.room import (
     session_for_member,
     text,
 )
-from circles.live.snapshot import agenda_view, contribution_view
+from circles.live.snapshot import agenda_item_view, contribution_view
 from circles.models import (
     AgendaItem,
     CircleSession,
@@ -53,30 +53,38 @@ TEXT_MAX = 2000
 TIMEBOX_MAX = 60  # minutes
 
 
-def _open_agenda(db: Session, user: User, session_id: object) -> CircleSession:
+def _open_agenda(db: Session, user: User,
+                 session_id: object) -> tuple[CircleSession, list[AgendaItem]]:
+    """The session, if its agenda is still open, and its agenda items: one query reads the
+    items and whether the agenda phase is done, and the change then builds the room's agenda
+    from them in memory (the session's row lock keeps them current)."""
     session = session_for_member(db, user.id, session_id)
     if session.status not in ("scheduled", "live"):
         raise Conflict(_("The session is %(status)s; its agenda is closed.",
                          status=term(session.status)))
-    done = db.scalar(select(SessionPhase.id).where(
+    done = select(select(SessionPhase.id).where(
         SessionPhase.session_id == session.id, SessionPhase.kind == "agenda",
-        SessionPhase.status == "done"))
-    if done is not None:
+        SessionPhase.status == "done").limit(1).scalar_subquery().label("done")).subquery()
+    rows = db.execute(select(done.c.done, AgendaItem).select_from(done).outerjoin(
+        AgendaItem, AgendaItem.session_id == session.id)).all()
+    if rows[0].done is not None:
         raise Conflict(_("The agenda phase is over; its focus rounds are under way."))
-    return session
+    return session, [item for _, item in rows if item is not None]
 
 
-def _item(db: Session, session: CircleSession, item_id: object) -> AgendaItem:
-    item = db.get(AgendaItem, ident("item_id", item_id, "agenda item"))
-    if item is None or item.session_id != session.id:
+def _item(items: list[AgendaItem], item_id: object) -> AgendaItem:
+    wanted = ident("item_id", item_id, "agenda item")
+    item = next((item for item in items if item.id == wanted), None)
+    if item is None:
         raise NotFound("agenda item")
     return item
 
 
-def _agenda_change(db: Session, session: CircleSession, **result: object) -> Change:
-    # The agenda is read before the version is bumped, so that reading it does not flush
-    # the new version apart: the log writes it with its entry (one round trip, not two).
-    agenda = agenda_view(db, session.id)
+def _agenda_change(session: CircleSession, items: list[AgendaItem],
+                   **result: object) -> Change:
+    """The room's new agenda, from the items as this change left them (not read again)."""
+    agenda = [agenda_item_view(item)
+              for item in sorted(items, key=lambda item: (item.position, item.id))]
     return Change(session.id, bump(session), {"type": "agenda", "agenda": agenda},
                   result=dict(result))
 
@@ -84,7 +92,7 @@ def _agenda_change(db: Session, session: CircleSession, **result: object) -> Cha
 def add_item(db: Session, user: User, session_id: object, title: object = None,
              timebox_minutes: object = 10, question_id: object = None) -> Change:
     """Add an item, or turn one of the caller's current questions into one."""
-    session = _open_agenda(db, user, session_id)
+    session, items = _open_agenda(db, user, session_id)
     question = None
     if question_id is not None:
         question = db.get(Question, ident("question_id", question_id))
@@ -99,46 +107,44 @@ def add_item(db: Session, user: User, session_id: object, title: object = None,
         timebox_minutes=integer("timebox_minutes", timebox_minutes, low=1, high=TIMEBOX_MAX,
                                  unit=_l("minutes")),
         source_question_id=None if question is None else question.id,
-        position=(db.scalar(select(func.max(AgendaItem.position))
-                            .where(AgendaItem.session_id == session.id)) or 0) + 1)
+        position=max((other.position for other in items), default=0) + 1)
     db.add(item)
     db.flush()
-    return _agenda_change(db, session, item_id=item.id)
+    return _agenda_change(session, [*items, item], item_id=item.id)
 
 
 def rename_item(db: Session, user: User, session_id: object, item_id: object,
                 title: object) -> Change:
-    session = _open_agenda(db, user, session_id)
-    item = _item(db, session, item_id)
+    session, items = _open_agenda(db, user, session_id)
+    item = _item(items, item_id)
     if item.author_id != user.id:
         raise Conflict(_("Only the item's author can rename it."))
     item.title = text("title", title, max_len=TITLE_MAX, what=_l("the title"))
-    return _agenda_change(db, session)
+    return _agenda_change(session, items)
 
 
 def remove_item(db: Session, user: User, session_id: object, item_id: object) -> Change:
-    session = _open_agenda(db, user, session_id)
-    item = _item(db, session, item_id)
+    session, items = _open_agenda(db, user, session_id)
+    item = _item(items, item_id)
     if item.author_id != user.id:
         raise Conflict(_("Only the item's author can remove it."))
     db.delete(item)
-    return _agenda_change(db, session)
+    return _agenda_change(session, [other for other in items if other is not item])
 
 
 def timebox_item(db: Session, user: User, session_id: object, item_id: object,
                  minutes: object) -> Change:
     """Any member sets an item's timebox (1–60 minutes)."""
-    session = _open_agenda(db, user, session_id)
-    _item(db, session, item_id).timebox_minutes = integer(
+    session, items = _open_agenda(db, user, session_id)
+    _item(items, item_id).timebox_minutes = integer(
         "timebox_minutes", minutes, low=1, high=TIMEBOX_MAX, unit=_l("minutes"))
-    return _agenda_change(db, session)
+    return _agenda_change(session, items)
 
 
 def reorder(db: Session, user: User, session_id: object, item_ids: object) -> Change:
     """Any member reorders the agenda by giving every item's id in the new order."""
-    session = _open_agenda(db, user, session_id)
-    items = {i.id: i for i in db.scalars(select(AgendaItem)
-                                         .where(AgendaItem.session_id == session.id))}
+    session, loaded = _open_agenda(db, user, session_id)
+    items = {item.id: item for item in loaded}
     if (not isinstance(item_ids, list) or not all(is_id(i) for i in item_ids)
             or len(set(item_ids)) != len(item_ids)):
         raise InvalidInput.field("item_ids", _("List every agenda item's id once, in the new "
@@ -148,7 +154,7 @@ def reorder(db: Session, user: User, session_id: object, item_ids: object) -> Ch
                                                "added or removed): try the move again."))
     for position, item_id in enumerate(item_ids, start=1):
         items[item_id].position = position
-    return _agenda_change(db, session)
+    return _agenda_change(session, loaded)
 
 
 # --- contributions ------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from flask_socketio import SocketIOTestClient
 from sqlalchemy import event
 
 from circles.extensions import orm
-from tests.live.test_live_handlers import call, sockets
+from tests.live.test_live_handlers import call, received, sockets
 from tests.support.live_room import Room
 
 __all__ = ["sockets"]  # the fixture, shared with the handler tests
@@ -95,7 +95,7 @@ def test_a_contribution_is_three_statements_on_postgresql_four_on_sqlite_whateve
 @pytest.mark.parametrize(("event_name", "fields", "reads"), [
     ("live:hand", {"raised": True}, 1),
     ("live:ready", {"ready": True}, 0),
-    ("live:note", {"private": False, "body": "Notes", "base_version": 0}, 1),
+    ("live:note", {"private": False, "body": "Notes", "base_version": 0}, 0),
 ])
 def test_hands_ready_and_note_saves_read_only_what_they_change(
         app: Flask, backend: str, room: Room, sockets: dict[str, SocketIOTestClient],
@@ -106,11 +106,41 @@ def test_hands_ready_and_note_saves_read_only_what_they_change(
         ack = call(sockets["di"], event_name, {**sid, **fields, "op_id": "x-1"})
     assert ack["ok"] is True
     # The login with the session, the row changed (read first by a hand, for the room's
-    # queue, and by a note save, to compare versions; a ready flag is set and found by its
-    # update), its update, the log entry (+ version).
+    # queue; a ready flag is set and found by its update, a note saved by an update only
+    # where it is still at the version the save was based on), its update, the log entry
+    # (+ version).
     assert statements(sent) == (3 if backend == "postgresql" else 4) + reads, kinds(sent)
     assert kinds(sent).count("BEGIN") == 1 and kinds(sent).count("COMMIT") == 1, kinds(sent)
     assert reads_login_and_session(sent[1]), sent[1]
+
+
+@pytest.mark.parametrize("change", ["add", "rename", "timebox", "reorder", "remove"])
+def test_an_agenda_change_reads_the_agenda_once_and_sends_it_from_what_it_changed(
+        app: Flask, backend: str, room: Room, sockets: dict[str, SocketIOTestClient],
+        change: str) -> None:
+    sid = {"session_id": room.session_id}
+    ids = [call(sockets["ben"], "live:agenda_add", {**sid, "title": title})["item_id"]
+           for title in ("Hiring", "Feedback", "Burnout")]
+    payload = {"add": ("live:agenda_add", {"title": "Budgets"}),
+               "rename": ("live:agenda_rename", {"item_id": ids[1], "title": "Giving feedback"}),
+               "timebox": ("live:agenda_timebox", {"item_id": ids[0], "timebox_minutes": 25}),
+               "reorder": ("live:agenda_reorder", {"item_ids": [ids[2], ids[0], ids[1]]}),
+               "remove": ("live:agenda_remove", {"item_id": ids[1]})}[change]
+    with counted(app) as sent:
+        ack = call(sockets["ben"], payload[0], {**sid, **payload[1], "op_id": f"a-{change}"})
+    assert ack["ok"] is True, ack
+    # The login with the session; the agenda with whether its phase is done (one query);
+    # the write; the log entry (+ version on PostgreSQL). The room's new agenda is built
+    # from the items the change holds, not read again after the write.
+    assert statements(sent) == (4 if backend == "postgresql" else 5), kinds(sent)
+    assert reads_login_and_session(sent[1]), sent[1]
+    agenda_reads = [s for s in sent[2:] if s.startswith("SELECT") and "agenda_item" in s]
+    assert len(agenda_reads) == 1, agenda_reads
+    with app.app_context():
+        from circles.live.snapshot import agenda_view
+
+        broadcast = received(sockets["cy"], "live:changed")[-1]["change"]["agenda"]
+        assert broadcast == agenda_view(orm.session, room.session_id)
 
 
 def test_an_advance_reads_the_phases_once_and_clears_ready_flags_in_one_statement(
