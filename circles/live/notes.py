@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict, InvalidInput
@@ -42,23 +42,35 @@ def save_note(db: Session, user: User, session_id: object, private: object, body
     content = _body(body)
     based_on = integer("base_version", base_version, low=0, high=2**31 - 1)
     slot = user.id if mine else SHARED_NOTE
-    note = db.scalar(select(Note).where(Note.session_id == session.id, Note.slot == slot))
+    saved = now or utcnow()
+    # The usual save is one statement: the note is updated only where it is still at
+    # ``base_version`` (each statement is a round trip to PostgreSQL).
+    note = db.scalars(update(Note).where(
+        Note.session_id == session.id, Note.slot == slot, Note.version == based_on,
+    ).values(body=content, author_id=user.id, version=Note.version + 1, updated_at=saved)
+        .returning(Note)).first()
     if note is None:
-        note = Note(session_id=session.id, slot=slot, private=mine, body="", version=0)
-        db.add(note)
-    if note.version != based_on:
-        raise Conflict(_("The note changed meanwhile (now version %(version)s); reload it and "
-                         "apply your edit again.", version=note.version))
-    note.body, note.author_id = content, user.id
-    note.version += 1
-    note.updated_at = now or utcnow()
-    db.flush()
+        note = _first_save(db, session.id, slot, mine, based_on)
+        note.body, note.author_id, note.version, note.updated_at = content, user.id, 1, saved
+        db.flush()
     view = note_view(note)
     if mine:
         return Change(session.id, session.version, None,
                       private=[(user.id, {"type": "note", "note": view})], result={"note": view})
     return Change(session.id, bump(session), {"type": "note", "note": view},
                   result={"note": view})
+
+
+def _first_save(db: Session, session_id: int, slot: int, mine: bool, based_on: int) -> Note:
+    """A new note, for a first save based on version 0; else why the save is refused."""
+    note = db.scalar(select(Note).where(Note.session_id == session_id, Note.slot == slot))
+    version = 0 if note is None else note.version
+    if note is not None or based_on != 0:
+        raise Conflict(_("The note changed meanwhile (now version %(version)s); reload it and "
+                         "apply your edit again.", version=version))
+    note = Note(session_id=session_id, slot=slot, private=mine, body="", version=0)
+    db.add(note)
+    return note
 
 
 def _body(body: object) -> str:

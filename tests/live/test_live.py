@@ -19,7 +19,7 @@ from circles.errors import Conflict, InvalidInput, NotFound
 from circles.live import agenda as live_agenda
 from circles.live import feedback, notes, presence
 from circles.live import phases as live
-from circles.live.room import current_phase, current_stage
+from circles.live.room import current_phase, current_stage, iso
 from circles.live.snapshot import snapshot
 from circles.models import (
     Attendance,
@@ -460,6 +460,28 @@ def test_shared_note_autosaves_with_optimistic_versions(db: Session, room: Room)
     db.commit()
     shared = snapshot(db, who(db, room.ada), room.session_id)["notes"]["shared"]
     assert (shared["body"], shared["version"]) == ("Agenda:\n- x\n", 2)
+
+
+def test_a_private_note_is_created_by_its_first_save_and_then_guarded_like_the_shared_one(
+        db: Session, room: Room) -> None:
+    started(db, room)
+    cy = who(db, room.cy)
+    with pytest.raises(Conflict, match="changed meanwhile \\(now version 0\\)"):
+        notes.save_note(db, cy, room.session_id, True, "Ahead of itself", 3)
+    at = utcnow().replace(microsecond=0)
+    first = notes.save_note(db, cy, room.session_id, True, "Mine", 0, now=at)
+    assert first.change is None  # private: the room's version is not bumped
+    assert (first.result["note"]["version"], first.result["note"]["body"]) == (1, "Mine")
+    again = notes.save_note(db, cy, room.session_id, True, "Mine, again", 1,
+                            now=at + timedelta(minutes=1))
+    assert again.result["note"]["version"] == 2
+    assert again.result["note"]["updated_at"] == iso(at + timedelta(minutes=1))
+    with pytest.raises(Conflict, match="changed meanwhile \\(now version 2\\)"):
+        notes.save_note(db, cy, room.session_id, True, "From an old tab", 1)
+    db.commit()
+    mine = snapshot(db, cy, room.session_id)["notes"]["private"]
+    assert (mine["body"], mine["version"]) == ("Mine, again", 2)
+    assert snapshot(db, who(db, room.ada), room.session_id)["notes"]["private"] is None
 
 
 def test_a_shared_note_saved_before_the_start_survives_the_start(db: Session, room: Room) -> None:
