@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from circles.errors import Conflict
@@ -166,8 +166,8 @@ def hand(db: Session, user: User, session_id: object, raised: object,
          member_id: object = None, *, now: datetime | None = None) -> Change:
     """Raise or lower one's own hand; the facilitator may also lower someone else's.
 
-    The room's attendances are read once (a room is a circle's few members): the queue the
-    room is sent comes from them, not from a second query after the write."""
+    One statement changes the hand and reads the room's queue: the ``UPDATE`` takes the
+    member's attendance and every one with a hand up (left as it is), and returns them."""
     session = session_for_member(db, user.id, session_id)
     up = flag("raised", raised)
     target = user.id if member_id is None else ident("member_id", member_id, "member")
@@ -176,15 +176,18 @@ def hand(db: Session, user: User, session_id: object, raised: object,
         if up:
             raise Conflict(_("Members raise their own hands."))
     require_live(session)
-    everyone = list(db.scalars(select(Attendance).where(Attendance.session_id == session.id)))
-    seen = next((a for a in everyone if a.user_id == target), None)
-    if seen is None:
+    hand_now = func.coalesce(Attendance.hand_raised_at, now or utcnow()) if up else None
+    raised_or_target = list(db.execute(
+        update(Attendance).where(Attendance.session_id == session.id, or_(
+            Attendance.user_id == target, Attendance.hand_raised_at.is_not(None)))
+        .values(hand_raised_at=case((Attendance.user_id == target, hand_now),
+                                    else_=Attendance.hand_raised_at))
+        .returning(Attendance.id, Attendance.user_id, Attendance.hand_raised_at),
+        execution_options={"synchronize_session": False}))
+    if not any(row.user_id == target for row in raised_or_target):
         raise Conflict(_("Join the session first."))
-    if up and seen.hand_raised_at is None:
-        seen.hand_raised_at = now or utcnow()
-    elif not up:
-        seen.hand_raised_at = None
-    return Change(session.id, bump(session), {"type": "hands", "hands": hands_queue(everyone)})
+    return Change(session.id, bump(session),
+                  {"type": "hands", "hands": hands_queue(raised_or_target)})
 
 
 def ready(db: Session, user: User, session_id: object, is_ready: object) -> Change:

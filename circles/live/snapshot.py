@@ -7,8 +7,9 @@ Everything here is built for *one* member: their private note, the feedback they
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -136,9 +137,18 @@ def hands_view(db: Session, session_id: int) -> list[int]:
         .order_by(Attendance.hand_raised_at, Attendance.id)))
 
 
-def hands_queue(attendances: list[Attendance]) -> list[int]:
-    """The raise-hand queue from the room's attendances in hand: ``hands_view``'s order
-    (first raised first, then the earlier attendance) without a query."""
+class Hand(Protocol):
+    """What the hand queue reads of an attendance."""
+
+    id: int
+    user_id: int
+    hand_raised_at: datetime | None
+
+
+def hands_queue(attendances: Iterable[Hand]) -> list[int]:
+    """The raise-hand queue from the room's attendances in hand (or rows with their id,
+    ``user_id`` and ``hand_raised_at``): ``hands_view``'s order (first raised first, then
+    the earlier attendance) without a query."""
     raised = [(as_utc(a.hand_raised_at), a.id, a.user_id) for a in attendances
               if a.hand_raised_at is not None]
     return [user_id for _at, _id, user_id in sorted(raised)]

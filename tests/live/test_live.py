@@ -540,6 +540,10 @@ def test_raise_hand_queue_in_order_and_the_facilitator_lowers_hands(db: Session,
     change = presence.hand(db, who(db, room.ben), room.session_id, True,
                                 now=t0 + timedelta(seconds=1))
     assert change.change == {"type": "hands", "hands": [room.di, room.ben]}
+    # Raising a hand already up keeps its place in the queue.
+    change = presence.hand(db, who(db, room.di), room.session_id, True,
+                           now=t0 + timedelta(seconds=2))
+    assert change.change == {"type": "hands", "hands": [room.di, room.ben]}
     with pytest.raises(Conflict, match="Only the facilitator can lower"):
         presence.hand(db, who(db, room.cy), room.session_id, False, room.di)
     change = presence.hand(db, who(db, room.ada), room.session_id, False, room.di)

@@ -83,6 +83,27 @@ def test_join_acks_the_full_snapshot_and_tells_the_room(app: Flask, room: Room) 
 
 
 
+def test_a_member_who_has_not_joined_cannot_raise_a_hand_and_no_hand_moves(
+        app: Flask, room: Room) -> None:
+    """A hand is changed by the statement that reads the queue: without an attendance the
+    change is refused in words, and the hands already up stay where they were."""
+    ada, di = socket_for(app, room.ada), socket_for(app, room.di)
+    sid = {"session_id": room.session_id}
+    assert call(ada, "live:join", sid)["ok"] is True
+    assert call(ada, "live:start", sid)["ok"] is True
+    assert call(ada, "live:hand", {**sid, "raised": True})["ok"] is True
+    ada.get_received()
+    before = version_of(app, room.session_id)
+    assert call(di, "live:hand", {**sid, "raised": True}) == {
+        "ok": False, "error": "Join the session first."}
+    assert version_of(app, room.session_id) == before
+    assert received(ada) == []
+    assert call(di, "live:join", sid)["ok"] is True
+    assert call(di, "live:hand", {**sid, "raised": True})["ok"] is True
+    assert [c["change"]["hands"] for c in received(ada, "live:changed")
+            if c["change"]["type"] == "hands"] == [[room.ada, room.di]]
+
+
 def test_a_member_who_has_not_joined_cannot_say_they_are_ready(app: Flask, room: Room) -> None:
     """Ready is set by one statement that also finds the member's attendance: without one
     the change is refused in words, nothing is logged and nobody is told."""
