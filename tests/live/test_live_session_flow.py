@@ -26,7 +26,10 @@ from tests.support.live import MACHINE_SPEED_ENV, LiveServer, ServerFactory, htt
 from tests.support.live_socket import WAIT, Member
 
 NAMES = ("ada", "ben", "cy", "di")
-GRACE = 1  # seconds; LIVE_FACILITATOR_GRACE of this test's server
+#: Seconds; LIVE_FACILITATOR_GRACE of this test's server. The take-over just after the
+#: facilitator drops must reach the server within it (under a loaded machine 1 s was not
+#: enough); the test then waits for the grace to run out, not for a fixed time.
+GRACE = 4
 
 
 class Seat:
@@ -271,8 +274,11 @@ def focus_rounds_with_a_handover_and_a_reconnect(circle: Circle) -> None:
     gone = ben.catch_up(ben.version + 1)[-1]
     assert gone["member"] == {**gone["member"], "id": ada.id, "presence": "reconnecting"}
     assert "reconnecting" in ben.refused("live:take_over")
-    time.sleep(GRACE + 0.2)
-    assert "pause it first" in ben.refused("live:take_over")
+    deadline = time.monotonic() + GRACE + WAIT
+    while "reconnecting" in (refusal := ben.refused("live:take_over")):
+        assert time.monotonic() < deadline, "the grace period never ran out"
+        time.sleep(0.25)
+    assert "pause it first" in refusal
     ben.ok("live:timer", action="pause")
     took = ben.ok("live:take_over")
     roles = [c for c in cy.catch_up(took["version"]) if c["type"] == "roles"][-1]["roles"]
