@@ -7,6 +7,7 @@ greedy; on the demo, coverage ≥ 0.90 in every round, new-tie ratio ≥ 0.95, 0
 circles without a shared hour. A "target" column says which rows hold.
 
     .venv/bin/python bench/formation_cohorts.py [--sizes 60 150 400] [--runs 3] [--demo]
+        [--availability both|with|without]
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from circles.formation.start import start_run
 from circles.models import Community, Membership, User
 from graph.compile import compile_kernels
 
+_WORD = {True: "with", False: "without"}
 SHOWN = ("complementarity_coverage", "new_tie_ratio", "repeated_pairs",
          "members_without_new_tie", "circles_without_shared_hour")
 
@@ -52,6 +54,7 @@ def form(db: Any, community_id: int, rounds: int, seed: int) -> tuple[dict[str, 
     figures["placed"] = len({u for c in run.plan["rounds"][0] for u in c})
     figures["excluded"] = len(run.excluded)
     figures["ceiling"] = run.figures["ceiling"]
+    figures["complete"] = run.figures["complete"]
     db.rollback()
     return figures, seconds
 
@@ -72,7 +75,8 @@ def held(figures: dict[str, Any], *, coverage: float, ratio: float, hour: bool) 
 def report(label: str, runs: list[tuple[dict[str, Any], float]], **target: Any) -> None:
     print(f"{label}: {runs[0][0]['placed']} placed, {runs[0][0]['excluded']} not placed; "
           f"seconds per run {', '.join(f'{s:.1f}' for _, s in runs)} "
-          f"(median {statistics.median(s for _, s in runs):.1f})")
+          f"(median {statistics.median(s for _, s in runs):.1f}); whole step budget run: "
+          f"{', '.join('yes' if f['complete'] else 'no (time cap)' for f, _ in runs)}")
     print(f"  {'figure':<30}{'round 1':>9}{'round 2':>9}{'round 3':>9}{'plan':>9}"
           f"{'random':>9}{'greedy':>9}")
     for key in SHOWN:
@@ -101,11 +105,14 @@ def main() -> None:
     parser.add_argument("--community-seed", type=int, default=11)
     parser.add_argument("--demo", action="store_true", help="Also form the demo community.")
     parser.add_argument("--only-demo", action="store_true")
+    parser.add_argument("--availability", choices=("both", "with", "without"), default="both",
+                        help="Cohorts with weekly availability, without, or both.")
     args = parser.parse_args()
     print(machine())
     compile_kernels()
     cases = [] if args.only_demo else [(size, avail) for size in args.sizes
-                                       for avail in (True, False)]
+                                       for avail in (True, False)
+                                       if args.availability in ("both", _WORD[avail])]
     for size, availability in cases:
         with scratch_database() as db:
             cid = build_cohort(db, size, random.Random(args.community_seed + size),

@@ -139,7 +139,7 @@ def main() -> None:
                       f"a shared hour, {seconds:.1f} s (utilities + solve + figures)")
                 print(f"  {'figure':<32}{'this plan':>10}{'random':>10}{'greedy':>10}")
                 for key, label in FIGURE_LABELS.items():
-                    print(f"  {label:<32}{shown.figures.get(key)!s:>10}"
+                    print(f"  {label!s:<32}{shown.figures.get(key)!s:>10}"
                           f"{shown.baseline.get(key)!s:>10}{shown.greedy.get(key)!s:>10}")
                 for note in shown.notes:
                     print(f"  note: {note}")
