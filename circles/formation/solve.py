@@ -34,6 +34,12 @@ KEEP_SHARE = {"edit": 0.2, "prepare": 10.0}
 #: Steps (per member and round) when re-optimising around an edit: a second or two at most.
 EDIT_STEPS = 600
 
+#: Weight of the balance between rounds, as a share of the coverage weight: each round costs
+#: it × (top questions nobody in their circle answers)² / (members asking), so a top question
+#: answered in the round that answers fewest is worth more than one in a round that answers
+#: most, and no round is left far behind the others (docs/formation.md).
+BALANCE_SHARE = 3.0
+
 
 def _inputs(problem: Problem, circles: int | None = None) -> dict[str, Any]:
     util, rules, rows = problem.util, problem.rules, problem.placed
@@ -81,8 +87,8 @@ def solve(problem: Problem, rounds: int, *, first_round: int = 1, initial: Round
     plan = plan_circles(**inputs, rounds=rounds, pinned=pins, initial=start, keep=keep,
                         set_aside=problem.params["min_size"],
                         relax_repeats=bool(problem.params.get("allow_repeats")),
-                        steps=steps, time_limit=cap,
-                        seed=seed, progress=progress)
+                        balance=BALANCE_SHARE * inputs["cover_weight"],
+                        steps=steps, time_limit=cap, seed=seed, progress=progress)
     ids = [problem.util.members[row].id for row in rows]
     # A circle whose members could only have met again is taken apart (graph.plan): gone.
     kept = [[g for g, circle in enumerate(circles) if circle] for circles in plan.rounds]

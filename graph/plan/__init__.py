@@ -3,11 +3,14 @@
 :func:`plan_circles` is the engine behind circle formation in the product. It maximises
 
     Σ pair utilities inside groups  +  cover_weight · Σ coverage of each group
+        − balance / A · Σ_rounds (heaviest needs nobody in the member's group answers)²
 
 where a group's coverage counts each member's needs ``(topic, weight)`` once some group-mate
 gives that topic, with diminishing returns for more givers (``1, 1 + r, 1 + r², …``): the
 objective pays for answering a question nobody else in the group can, not for a third answer
-to the same one. The rules, from the one that gives way last:
+to the same one; A counts the members with a need someone gives, and the square makes an
+answer worth more in the round that answers fewest (``balance``, 0 by default). The rules,
+from the one that gives way last:
 
 1. ``forbidden`` pairs never share a group;
 2. every group shares a window (``windows``: the slots at which each member could start a
@@ -23,10 +26,11 @@ The search is simulated annealing over moves and swaps (compiled in
 survives only where the search found no way around it; the result lists every break left,
 and callers decide what to do with them.
 
-Modules: :mod:`~graph.plan.solve` (:func:`plan_circles`), :mod:`~graph.plan.greedy` (the
-baseline), :mod:`~graph.plan.rules` (checked inputs and rule breaks),
-:mod:`~graph.plan.coverage` (needs and gives as arrays) and :mod:`~graph.plan.kernel` (the
-compiled steps).
+Modules: :mod:`~graph.plan.solve` (:func:`plan_circles`), :mod:`~graph.plan.chains` (the
+chains, side by side and paced by the clock), :mod:`~graph.plan.greedy` (the baseline),
+:mod:`~graph.plan.rules` (checked inputs and rule breaks), :mod:`~graph.plan.coverage` (needs
+and gives as arrays), :mod:`~graph.plan.state` (a plan's sums, built and valued from scratch)
+and :mod:`~graph.plan.kernel` (the compiled steps).
 """
 
 from graph.plan.greedy import greedy_plan

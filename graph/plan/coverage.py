@@ -7,7 +7,12 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["diminishing_returns", "topic_givers", "topic_lists"]
+__all__ = ["GIVES", "HEAVIEST", "diminishing_returns", "entry_kinds", "topic_givers",
+           "topic_lists"]
+
+#: Bits of an entry's kind (:func:`entry_kinds`): the member gives the topic; it is the
+#: member's heaviest need.
+GIVES, HEAVIEST = 1, 2
 
 
 def topic_lists(n: int, needs: Sequence[Mapping[Hashable, float]] | None,
@@ -72,6 +77,38 @@ def topic_lists(n: int, needs: Sequence[Mapping[Hashable, float]] | None,
     return (np.array(ptr, dtype=np.int64), np.array(tt, dtype=np.int64),
             np.array(ts, dtype=np.bool_), np.array(tc, dtype=float),
             np.array(len(index), dtype=np.int64))
+
+
+def entry_kinds(tp: np.ndarray, ts: np.ndarray, tc: np.ndarray) -> np.ndarray:
+    """Each entry of :func:`topic_lists` as the compiled steps read it: ``GIVES`` when the
+    member gives the topic, plus ``HEAVIEST`` when it is the member's heaviest need (the first entry of the
+    largest weight, when that weight is positive).
+
+    Parameters
+    ----------
+    tp, ts, tc : ndarray
+        ``ptr``, ``gives`` and ``weight`` from :func:`topic_lists`.
+
+    Returns
+    -------
+    ndarray of int8
+        One kind per entry; at most one heaviest need per member.
+
+    Examples
+    --------
+    >>> ptr, _, gives, weight, _ = topic_lists(2, [{"a": 0.3, "b": 1.0}, {}], [set(), {"a", "b"}])
+    >>> entry_kinds(ptr, gives, weight).tolist()
+    [0, 2, 1, 1]
+
+    Notes
+    -----
+    O(entries).
+    """
+    kinds = ts.astype(np.int8)
+    for i in range(len(tp) - 1):
+        if tp[i + 1] > tp[i] and tc[tp[i]:tp[i + 1]].max() > 0:
+            kinds[tp[i] + int(np.argmax(tc[tp[i]:tp[i + 1]]))] += HEAVIEST
+    return kinds
 
 
 def topic_givers(tp: np.ndarray, tt: np.ndarray, ts: np.ndarray,

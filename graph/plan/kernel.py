@@ -1,174 +1,18 @@
-"""Compiled simulated annealing over a plan of circles (numba), for :mod:`graph.plan`: a
-plan's state (:func:`build`), its value (:func:`score`), and steps valued by deltas
-(:func:`anneal`)."""
+"""Compiled simulated annealing over a plan of circles (numba), for :mod:`graph.plan`: steps
+valued by deltas (:func:`anneal`) on a plan's state (:mod:`graph.plan.state`)."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
+from graph.plan.coverage import GIVES
+from graph.plan.state import build, cover, deficit_of, one, score
+
 __all__ = ["anneal", "build", "score"]
 
 #: Share of steps that try setting a member aside for a round (or back), when allowed.
 ASIDE_SHARE = 0.02
-
-
-@njit(cache=True)
-def _one(flag: bool) -> float:
-    return 1.0 if flag else 0.0
-
-
-@njit(cache=True)
-def _topic_value(dn: float, ds: float, k: int, ret: np.ndarray) -> float:
-    return dn * ret[k] + (ds * ret[k - 1] if k >= 1 else 0.0)  # type: ignore[no-any-return]
-
-
-@njit(cache=True)
-def _cover(r: int, g: int, i: int, sign: int, sup: np.ndarray, dn: np.ndarray, ds: np.ndarray,
-           tp: np.ndarray, tt: np.ndarray, ts: np.ndarray, tc: np.ndarray,
-           ret: np.ndarray) -> float:
-    """Add (sign 1) or remove (-1) member i's topics in group (r, g) (-1: none); the change."""
-    delta = 0.0
-    if g < 0:
-        return delta
-    for p in range(tp[i], tp[i + 1]):
-        t, gives, c = tt[p], ts[p], tc[p]
-        k, a, b = sup[r, g, t], dn[r, g, t], ds[r, g, t]
-        before = _topic_value(a, b, k, ret)
-        if gives:
-            k += sign
-            b += sign * c
-        else:
-            a += sign * c
-        sup[r, g, t], dn[r, g, t], ds[r, g, t] = k, a, b
-        delta += _topic_value(a, b, k, ret) - before
-    return delta
-
-
-@njit(cache=True)
-def _deficit(cnt: np.ndarray, count: np.ndarray, cols: np.ndarray, r: int, g: int, out: int,
-             into: int) -> int:
-    """Group (r, g)'s size less its most members free at a column, ``out`` gone, ``into`` in."""
-    if g < 0:
-        return 0
-    size = count[r, g] - (1 if out >= 0 else 0) + (1 if into >= 0 else 0)
-    best = 0
-    for c in range(cols.shape[1]):
-        free = cnt[r, g, c]
-        if out >= 0:
-            free -= cols[out, c]
-        if into >= 0:
-            free += cols[into, c]
-        best = max(best, free)
-    left: int = size - best
-    return left
-
-
-@njit(cache=True)
-def build(assign: np.ndarray, groups: int, width: int, topics: int, tp: np.ndarray, tt: np.ndarray,
-          ts: np.ndarray, tc: np.ndarray, ret: np.ndarray, cols: np.ndarray,
-          prior: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The state of a plan, from which every step's change in value is read.
-
-    Parameters
-    ----------
-    assign : ndarray of int64
-        rounds × n groups (-1: out of the round).
-    groups, width, topics : int
-        Groups per round, room in a member list (largest size + 1), topics.
-    tp, tt, ts, tc, ret, cols, prior : ndarray
-        Topic lists and returns (:mod:`graph.plan.coverage`), start columns, prior meetings.
-
-    Returns
-    -------
-    tuple of ndarray
-        ``members[r, g, :count[r, g]]`` and each member's ``slot`` there; per group and
-        topic t, ``sup`` givers and ``dn`` / ``ds`` need weights of members who do not / do
-        give t (nobody answers their own need: coverage is ``Σ_t dn·ret[sup] +
-        ds·ret[sup − 1]``); ``cnt[r, g, c]`` members free at column c; ``meets``; each
-        group's window ``deficit``: members who must leave for the rest to share a column.
-
-    Notes
-    -----
-    O(R·n·(T + U) + R·G·S² + n²) for T topics a member has, U columns, group size S.
-    """
-    rounds, n = assign.shape
-    members = np.full((rounds, groups, width), -1, dtype=np.int64)
-    count = np.zeros((rounds, groups), dtype=np.int64)
-    slot = np.zeros((rounds, n), dtype=np.int64)
-    sup = np.zeros((rounds, groups, topics), dtype=np.int64)
-    dn = np.zeros((rounds, groups, topics))
-    ds = np.zeros((rounds, groups, topics))
-    cnt = np.zeros((rounds, groups, cols.shape[1]), dtype=np.int64)
-    meets = prior.copy()
-    for r in range(rounds):
-        for i in range(n):
-            g = assign[r, i]
-            if g < 0:
-                continue
-            members[r, g, count[r, g]] = i
-            slot[r, i] = count[r, g]
-            count[r, g] += 1
-            _cover(r, g, i, int(1), sup, dn, ds, tp, tt, ts, tc, ret)  # noqa: UP018, RUF046
-            for c in range(cols.shape[1]):
-                cnt[r, g, c] += cols[i, c]
-        for g in range(groups):
-            for a in range(count[r, g]):
-                for b in range(a + 1, count[r, g]):
-                    x, y = members[r, g, a], members[r, g, b]
-                    meets[x, y] += 1
-                    meets[y, x] += 1
-    deficit = np.zeros((rounds, groups), dtype=np.int64)
-    for r in range(rounds):
-        for g in range(groups):
-            deficit[r, g] = _deficit(cnt, count, cols, r, g, -1, -1)
-    return members, count, slot, sup, dn, ds, cnt, meets, deficit
-
-
-@njit(cache=True)
-def score(assign: np.ndarray, groups: int, w: np.ndarray, hard: np.ndarray, prior: np.ndarray,
-          tp: np.ndarray, tt: np.ndarray, ts: np.ndarray, tc: np.ndarray, ret: np.ndarray,
-          topics: int, cols: np.ndarray) -> np.ndarray:
-    """The parts of a plan's value from scratch (the reference the deltas are tested against).
-
-    Parameters
-    ----------
-    assign : ndarray of int64
-        rounds × n groups (-1: out of the round).
-    groups, topics : int
-    w, hard, prior, tp, tt, ts, tc, ret, cols : ndarray
-        Pair utilities, forbidden pairs, prior meetings, as for :func:`build`.
-
-    Returns
-    -------
-    ndarray
-        ``[pair utility, coverage, forbidden pairs, repeated meetings, window deficit,
-        members sitting a round out]``.
-
-    Notes
-    -----
-    As :func:`build`, plus O(R·G·T) for coverage.
-    """
-    rounds, n = assign.shape
-    members, count, _, sup, dn, ds, _, meets, deficit = build(
-        assign, groups, n + 1, topics, tp, tt, ts, tc, ret, cols, prior)
-    out = np.zeros(6)
-    for r in range(rounds):
-        for i in range(n):
-            out[5] += _one(assign[r, i] < 0)
-        for g in range(groups):
-            for a in range(count[r, g]):
-                for b in range(a + 1, count[r, g]):
-                    x, y = members[r, g, a], members[r, g, b]
-                    out[0] += w[x, y]
-                    out[2] += hard[x, y]
-            for t in range(topics):
-                out[1] += _topic_value(dn[r, g, t], ds[r, g, t], sup[r, g, t], ret)
-            out[4] += deficit[r, g]
-    for x in range(n):
-        for y in range(x + 1, n):
-            out[3] += max(meets[x, y] - 1, 0)
-    return out
 
 
 @njit(cache=True)
@@ -231,19 +75,19 @@ def _accept(delta: float, temp: float) -> bool:
 
 @njit(cache=True)
 def _try(r: int, i: int, j: int, g: int, h: int, assign: np.ndarray, members: np.ndarray,
-         count: np.ndarray, slot: np.ndarray, sup: np.ndarray, dn: np.ndarray, ds: np.ndarray,
-         cnt: np.ndarray, meets: np.ndarray, deficit: np.ndarray, w: np.ndarray, hard: np.ndarray,
-         tp: np.ndarray, tt: np.ndarray, ts: np.ndarray, tc: np.ndarray, ret: np.ndarray,
-         cols: np.ndarray, cover_weight: float, pen: np.ndarray, strict: bool, home: np.ndarray,
-         keep: float, temp: float) -> float:
+         count: np.ndarray, slot: np.ndarray, sup: np.ndarray, need: np.ndarray,
+         left: np.ndarray, cnt: np.ndarray, meets: np.ndarray, deficit: np.ndarray, w: np.ndarray,
+         hard: np.ndarray, tp: np.ndarray, tt: np.ndarray, kind: np.ndarray, tc: np.ndarray,
+         ret: np.ndarray, cols: np.ndarray, cover_weight: float, pen: np.ndarray, strict: bool,
+         home: np.ndarray, keep: float, temp: float) -> float:
     """Move i from g to h (j = -1), or swap i (in g) with j (in h), in round r, if the
     annealing rule accepts; the value change (0 if not). Either group may be -1 (out of the
     round). ``pen``: as ``penalties`` of :func:`anneal`; ``strict``: a step that breaks a
     rule is refused before coverage is even valued."""
     none = down = int(-1)  # noqa: UP018, RUF046 (typed, not literal: see anneal)
     up, leaving, joining = int(1), bool(False), bool(True)  # noqa: UP018, RUF046
-    new_g = _deficit(cnt, count, cols, r, g, i, j)
-    new_h = _deficit(cnt, count, cols, r, h, j, i)
+    new_g = deficit_of(cnt, count, cols, r, g, i, j)
+    new_h = deficit_of(cnt, count, cols, r, h, j, i)
     windows = (new_g - (deficit[r, g] if g >= 0 else 0)
                + new_h - (deficit[r, h] if h >= 0 else 0))
     u1, b1, q1 = _pairs_with(r, g, i, none, leaving, members, count, w, hard, meets)
@@ -252,22 +96,24 @@ def _try(r: int, i: int, j: int, g: int, h: int, assign: np.ndarray, members: np
     if j >= 0:
         u3, b3, q3 = _pairs_with(r, h, j, none, leaving, members, count, w, hard, meets)
         u4, b4, q4 = _pairs_with(r, g, j, i, joining, members, count, w, hard, meets)
-    aside = 0.0 if j >= 0 else _one(h < 0) - _one(g < 0)
-    if aside != 0.0 and pen.shape[0] > 4 + r:  # sitting out an early round costs more
-        aside *= pen[4 + r]
+    aside = 0.0 if j >= 0 else one(h < 0) - one(g < 0)
+    if aside != 0.0 and pen.shape[0] > 5 + r:  # sitting out an early round costs more
+        aside *= pen[5 + r]
     rules = (pen[0] * (b2 + b4 - b1 - b3) + pen[1] * (q2 + q4 - q1 - q3) + pen[2] * windows
              + pen[3] * aside)
     if strict and rules > 0:
         return 0.0
-    cov = _cover(r, g, i, down, sup, dn, ds, tp, tt, ts, tc, ret)
+    cov, moved = cover(r, g, i, down, sup, need, tp, tt, kind, tc, ret)
     if j >= 0:
-        cov += _cover(r, g, j, up, sup, dn, ds, tp, tt, ts, tc, ret)
-        cov += _cover(r, h, j, down, sup, dn, ds, tp, tt, ts, tc, ret)
-    cov += _cover(r, h, i, up, sup, dn, ds, tp, tt, ts, tc, ret)
-    stay = _one(h == home[r, i]) - _one(g == home[r, i])
+        cov, moved = _plus(cov, moved, cover(r, g, j, up, sup, need, tp, tt, kind, tc, ret))
+        cov, moved = _plus(cov, moved, cover(r, h, j, down, sup, need, tp, tt, kind, tc, ret))
+    cov, moved = _plus(cov, moved, cover(r, h, i, up, sup, need, tp, tt, kind, tc, ret))
+    stay = one(h == home[r, i]) - one(g == home[r, i])
     if j >= 0:
-        stay += _one(g == home[r, j]) - _one(h == home[r, j])
-    delta: float = u2 + u4 - u1 - u3 + cover_weight * cov - rules + keep * stay
+        stay += one(g == home[r, j]) - one(h == home[r, j])
+    unbalanced = pen[4] * ((left[r] + moved) ** 2 - left[r] ** 2)
+    delta: float = (u2 + u4 - u1 - u3 + cover_weight * cov - unbalanced - rules
+                    + keep * stay)
     if _accept(delta, temp):
         _relocate(r, i, g, h, assign, members, count, slot, cnt, cols, meets)
         if j >= 0:
@@ -276,25 +122,31 @@ def _try(r: int, i: int, j: int, g: int, h: int, assign: np.ndarray, members: np
             deficit[r, g] = new_g
         if h >= 0:
             deficit[r, h] = new_h
+        left[r] += moved
         return delta
-    _cover(r, h, i, down, sup, dn, ds, tp, tt, ts, tc, ret)
+    cover(r, h, i, down, sup, need, tp, tt, kind, tc, ret)
     if j >= 0:
-        _cover(r, h, j, up, sup, dn, ds, tp, tt, ts, tc, ret)
-        _cover(r, g, j, down, sup, dn, ds, tp, tt, ts, tc, ret)
-    _cover(r, g, i, up, sup, dn, ds, tp, tt, ts, tc, ret)
+        cover(r, h, j, up, sup, need, tp, tt, kind, tc, ret)
+        cover(r, g, j, down, sup, need, tp, tt, kind, tc, ret)
+    cover(r, g, i, up, sup, need, tp, tt, kind, tc, ret)
     return 0.0
 
 
 @njit(cache=True)
+def _plus(cov: float, moved: int, change: tuple[float, int]) -> tuple[float, int]:
+    return cov + change[0], moved + change[1]
+
+
+@njit(cache=True)
 def _target(r: int, i: int, g: int, groups: int, assign: np.ndarray, sup: np.ndarray,
-            tp: np.ndarray, tt: np.ndarray, ts: np.ndarray, tc: np.ndarray, gp: np.ndarray,
+            tp: np.ndarray, tt: np.ndarray, kind: np.ndarray, tc: np.ndarray, gp: np.ndarray,
             gi: np.ndarray, directed: float) -> tuple[int, int]:
     """(group, giver to keep there) for i's next step: with probability ``directed``, the
     group of a random giver of a need of i's that nobody in g answers; else a random group."""
     if directed > 0 and tp[i + 1] > tp[i] and np.random.random() < directed:
         p = tp[i] + np.random.randint(tp[i + 1] - tp[i])
         t = tt[p]
-        covered = g >= 0 and sup[r, g, t] - (1 if ts[p] else 0) > 0
+        covered = g >= 0 and sup[r, g, t, 0] - (kind[p] & GIVES) > 0
         if tc[p] > 0 and not covered and gp[t + 1] > gp[t]:
             giver = gi[gp[t] + np.random.randint(gp[t + 1] - gp[t])]
             return assign[r, giver], giver
@@ -304,10 +156,10 @@ def _target(r: int, i: int, g: int, groups: int, assign: np.ndarray, sup: np.nda
 @njit(cache=True, nogil=True)
 def anneal(assign: np.ndarray, pinned: np.ndarray, lo: np.ndarray, hi: np.ndarray,
            members: np.ndarray, count: np.ndarray, slot: np.ndarray, sup: np.ndarray,
-           dn: np.ndarray, ds: np.ndarray, cnt: np.ndarray, meets: np.ndarray, deficit: np.ndarray,
-           w: np.ndarray, hard: np.ndarray, tp: np.ndarray, tt: np.ndarray, ts: np.ndarray,
-           tc: np.ndarray, ret: np.ndarray, cols: np.ndarray, cover_weight: float,
-           penalties: np.ndarray, movable: np.ndarray, nfree: np.ndarray, home: np.ndarray,
+           need: np.ndarray, left: np.ndarray, cnt: np.ndarray, meets: np.ndarray,
+           deficit: np.ndarray, w: np.ndarray, hard: np.ndarray, tp: np.ndarray, tt: np.ndarray,
+           kind: np.ndarray, tc: np.ndarray, ret: np.ndarray, cols: np.ndarray,
+           cover_weight: float, penalties: np.ndarray, movable: np.ndarray, nfree: np.ndarray, home: np.ndarray,
            keep: float, value: float, start: int, steps: int, total: int, t0: float, t1: float,
            seed: int, ramp: float, directed: float, gp: np.ndarray, gi: np.ndarray,
            aside: bool) -> float:
@@ -321,18 +173,20 @@ def anneal(assign: np.ndarray, pinned: np.ndarray, lo: np.ndarray, hi: np.ndarra
 
     Parameters
     ----------
-    assign, members, count, slot, sup, dn, ds, cnt, meets, deficit : ndarray
-        The plan and its state (:func:`build`), updated in place.
+    assign, members, count, slot, sup, need, left, cnt, meets, deficit : ndarray
+        The plan and its state (:func:`~graph.plan.state.build`), updated in place.
     pinned, lo, hi, movable, nfree, home : ndarray
         Pins (-1: free), size bounds, round r's unpinned members ``movable[r, :nfree[r]]``
         and each member's group in the plan ``keep`` pays them to stay in.
-    w, hard, tp, tt, ts, tc, ret, cols, gp, gi : ndarray
-        As for :func:`build`; the givers of topic t are ``gi[gp[t]:gp[t + 1]]``.
+    w, hard, tp, tt, kind, tc, ret, cols, gp, gi : ndarray
+        As for :func:`~graph.plan.state.build`; the givers of topic t are
+        ``gi[gp[t]:gp[t + 1]]``.
     cover_weight, keep, value, t0, t1, ramp, directed : float
         Weights of coverage and of staying home, the value so far, the schedule.
     penalties : ndarray
         Costs of a forbidden pair, a repeat, a unit of window deficit and a member out of a
-        round, then a factor on the last for each round.
+        round; the balance between rounds (each round costs it × the square of its heaviest
+        needs nobody answers); then a factor on a member out for each round.
     start, steps, total, seed : int
         First step, steps to run now, steps in the schedule, seed of this batch.
     aside : bool
@@ -371,29 +225,29 @@ def anneal(assign: np.ndarray, pinned: np.ndarray, lo: np.ndarray, hi: np.ndarra
         if aside and g >= 0 and np.random.random() < ASIDE_SHARE:
             k = movable[r, np.random.randint(nfree[r])]
             if assign[r, k] < 0:  # i sits out, k takes i's place
-                value += _try(r, i, k, g, none, assign, members, count, slot, sup, dn, ds, cnt,
-                              meets, deficit, w, hard, tp, tt, ts, tc, ret, cols, cover_weight,
-                              pen, strict, home, keep, temp)
+                value += _try(r, i, k, g, none, assign, members, count, slot, sup, need,
+                              left, cnt, meets, deficit, w, hard, tp, tt, kind, tc, ret, cols,
+                              cover_weight, pen, strict, home, keep, temp)
             elif count[r, g] > lo[g]:
-                value += _try(r, i, none, g, none, assign, members, count, slot, sup, dn, ds, cnt,
-                              meets, deficit, w, hard, tp, tt, ts, tc, ret, cols, cover_weight,
-                              pen, strict, home, keep, temp)
+                value += _try(r, i, none, g, none, assign, members, count, slot, sup, need,
+                              left, cnt, meets, deficit, w, hard, tp, tt, kind, tc, ret, cols,
+                              cover_weight, pen, strict, home, keep, temp)
             continue
-        h, giver = _target(r, i, g, groups, assign, sup, tp, tt, ts, tc, gp, gi, directed)
+        h, giver = _target(r, i, g, groups, assign, sup, tp, tt, kind, tc, gp, gi, directed)
         if h == g or h < 0:
             continue
         if g < 0 or (slack and np.random.random() < 0.3):
             if count[r, h] < hi[h] and (g < 0 or count[r, g] > lo[g]):
-                value += _try(r, i, none, g, h, assign, members, count, slot, sup, dn, ds, cnt,
-                              meets, deficit, w, hard, tp, tt, ts, tc, ret, cols, cover_weight,
-                              pen, strict, home, keep, temp)
+                value += _try(r, i, none, g, h, assign, members, count, slot, sup, need,
+                              left, cnt, meets, deficit, w, hard, tp, tt, kind, tc, ret, cols,
+                              cover_weight, pen, strict, home, keep, temp)
                 continue
             if g >= 0:
                 continue
         j = members[r, h, np.random.randint(count[r, h])]
         if j == giver or pinned[r, j] >= 0:
             continue
-        value += _try(r, i, j, g, h, assign, members, count, slot, sup, dn, ds, cnt, meets,
-                      deficit, w, hard, tp, tt, ts, tc, ret, cols, cover_weight, pen, strict,
-                      home, keep, temp)
+        value += _try(r, i, j, g, h, assign, members, count, slot, sup, need, left, cnt,
+                      meets, deficit, w, hard, tp, tt, kind, tc, ret, cols, cover_weight, pen,
+                      strict, home, keep, temp)
     return value

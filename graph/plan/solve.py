@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from graph.errors import InfeasibleError
-from graph.plan.coverage import diminishing_returns, topic_givers, topic_lists
+from graph.plan.chains import Search, movable_members, run_chains
+from graph.plan.coverage import (
+    GIVES,
+    HEAVIEST,
+    diminishing_returns,
+    entry_kinds,
+    topic_givers,
+    topic_lists,
+)
 from graph.plan.dissolve import dissolve
 from graph.plan.rules import (
     Pair,
@@ -32,9 +38,6 @@ __all__ = ["Plan", "plan_circles"]
 #: fixed count (not a time), so the same seed gives the same plan (docs/benchmarks.md).
 STEPS_PER_MEMBER = 30_000
 MAX_STEPS = 12_000_000
-#: Share of the schedule over which rule-break costs rise from 0.1 % to their full weight:
-#: early on the search may pass through broken rules to reach better regions.
-RAMP = 0.5
 #: Rule-break costs in units of the largest gain one step can make: forbidden pair, repeat,
 #: member of a group who shares none of its windows, member sitting a round out. A repeat
 #: costs more than sitting a round out unless repeats are relaxed (``RELAXED_REPEAT``).
@@ -44,9 +47,6 @@ FIRST_ROUND_ASIDE = 2.0
 RELAXED_REPEAT = 1.0
 #: Share of steps aimed at a need nobody in the member's group answers (see the kernel).
 DIRECTED = 0.5
-#: Steps between looks at the clock: ``FIRST_BATCH``, then ``BATCH`` (the same seed, the same
-#: plan), or a twentieth of the time once the clock paces the search over ``PACE_MARGIN`` of it.
-BATCH, MIN_BATCH, FIRST_BATCH, PACE_MARGIN = 200_000, 5_000, 20_000, 0.9
 #: Independent annealing chains run side by side (one per core of the project's machine);
 #: the plan is the best chain's.
 CHAINS = 2
@@ -79,7 +79,8 @@ def plan_circles(weights: np.ndarray, bounds: list[Pair], rounds: int = 1, *,
                  met: Iterable[Pair] = (), pinned: Mapping[tuple[int, int], int] | None = None,
                  initial: Rounds | None = None, keep: float = 0.0, set_aside: int = 0,
                  relax_repeats: bool = False, cover_weight: float = 1.0,
-                 returns: float = 0.25, steps: int | None = None, heat: float = 1.0,
+                 returns: float = 0.25, balance: float = 0.0, steps: int | None = None,
+                 heat: float = 1.0,
                  time_limit: float = 30.0, seed: int | None = None,
                  progress: Callable[[float], None] | None = None) -> Plan:
     """Plan ``rounds`` rounds of groups within ``bounds``, keeping the hard rules.
@@ -116,6 +117,11 @@ def plan_circles(weights: np.ndarray, bounds: list[Pair], rounds: int = 1, *,
         Meeting again costs less than sitting a round out (still avoided where possible).
     cover_weight, returns : float
         Weight of coverage, and the share each further giver of a topic adds.
+    balance : float
+        Weight of the balance between rounds: each round costs ``balance`` × (its members'
+        heaviest needs nobody in their group answers)² / (members with a need someone
+        gives), so an answer is worth more in a round that answers fewer. 0: rounds are
+        valued alike.
     heat : float
         Share of the usual starting temperature (below 1 refines ``initial`` rather than
         reshaping it).
@@ -167,10 +173,10 @@ def plan_circles(weights: np.ndarray, bounds: list[Pair], rounds: int = 1, *,
     starts = [starting_plan(data.n, bounds, rounds, data.pins, initial, rng) for _ in range(CHAINS)]
     home = starts[0].copy() if initial is not None and keep else np.full_like(starts[0], -1)
     fixed = _search(data, home, rng, cover_weight=cover_weight, keep=keep, heat=heat,
-                    relax_repeats=relax_repeats, steps=steps)
+                    relax_repeats=relax_repeats, steps=steps, balance=balance)
     states = [build(assign, data.groups, data.width, data.topics, *data.coverage, data.cols,
                     data.prior) for assign in starts]
-    done = _run_chains(starts, states, fixed, seed, progress, deadline=started + time_limit)
+    done = run_chains(starts, states, fixed, seed, progress, deadline=started + time_limit)
     return _plan(data, fixed, starts, done, started)
 
 
@@ -183,7 +189,8 @@ class _Inputs:
     lo: np.ndarray  # lowered to ``set_aside`` when members may sit a round out
     hi: np.ndarray
     topics: int
-    # tp, tt, ts, tc (:func:`~graph.plan.coverage.topic_lists`) and the returns curve
+    # tp, tt, kinds, tc (:func:`~graph.plan.coverage.topic_lists`, with ``gives`` as
+    # :func:`~graph.plan.coverage.entry_kinds`) and the returns curve
     coverage: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     cols: np.ndarray
     windows: bool  # False: no window rule (``cols`` is then one column everyone shares)
@@ -230,82 +237,66 @@ def _inputs(weights: np.ndarray, bounds: list[Pair], rounds: int, *,
     hard = pair_matrix(n, forbidden, "forbidden")
     prior = pair_matrix(n, met, "met").astype(np.int32)
     pins = pin_table(n, rounds, len(bounds), pinned)
-    return _Inputs(w, rounds, lo, hi, int(topics), (tp, tt, ts, tc, ret), cols,
+    return _Inputs(w, rounds, lo, hi, int(topics), (tp, tt, entry_kinds(tp, ts, tc), tc, ret),
+                   cols,
                    windows is not None, hard, prior, pins, set_aside > 0)
 
 
 def _search(data: _Inputs, home: np.ndarray, rng: np.random.Generator, *,
             cover_weight: float, keep: float, heat: float, relax_repeats: bool,
-            steps: int | None) -> _Search:
+            steps: int | None, balance: float) -> Search:
     """What every chain shares: the start temperature, rule-break costs and step budget."""
-    tp, tt, ts, tc, ret = data.coverage
+    tp, tt, kind, tc, ret = data.coverage
     t0 = heat * (temperature(data.w, data.n / data.groups, rng)
                  + cover_weight * float(tc.max(initial=0.0)))
     penalties = _penalties(data, cover_weight=cover_weight, keep=keep,
-                           relax_repeats=relax_repeats)
-    movable, nfree = _movable(data.pins)
+                           relax_repeats=relax_repeats, balance=balance)
+    movable, nfree = movable_members(data.pins)
     total = int(steps if steps is not None
                 else min(STEPS_PER_MEMBER * data.n * data.rounds, MAX_STEPS))
-    giver_ptr, giver_idx = topic_givers(tp, tt, ts, data.topics)
-    return _Search(data.pins, data.lo, data.hi, data.w, data.hard, tp, tt, ts, tc, ret,
+    giver_ptr, giver_idx = topic_givers(tp, tt, (kind & GIVES).astype(bool), data.topics)
+    return Search(data.pins, data.lo, data.hi, data.w, data.hard, tp, tt, kind, tc, ret,
                    data.cols, cover_weight, penalties, movable, nfree, home, float(keep), total,
                    t0, DIRECTED if tc.size else 0.0, giver_ptr, giver_idx, data.aside)
 
 
-def _penalties(data: _Inputs, *, cover_weight: float, keep: float,
-               relax_repeats: bool) -> np.ndarray:
+def _penalties(data: _Inputs, *, cover_weight: float, keep: float, relax_repeats: bool,
+               balance: float) -> np.ndarray:
     """Rule-break costs (forbidden pair, repeat, window deficit, member out of a round), then
-    one factor per round on the last."""
-    tp, _, _, tc, ret = data.coverage
+    the balance between rounds, then one factor per round on a member out."""
+    tp, _, kind, tc, ret = data.coverage
+    asking = max(1, int(np.count_nonzero(kind & HEAVIEST)))
+    # per squared unanswered need, so that the weight does not grow with the community
+    balance = balance / asking
     # A rule break costs more than any one step can gain: a member's best possible pair
     # utilities plus everything coverage could give the two groups of a swap, doubled.
     top = float(np.sort(np.abs(data.w), axis=1)[:, -data.width:].sum(axis=1).max())
     own = max((float(tc[tp[i]:tp[i + 1]].sum()) for i in range(data.n)), default=0.0)
     cover = cover_weight * (own * float(ret[-1]) + data.width * float(tc.max(initial=0.0)))
+    # the balance: a swap changes at most 2·width heaviest needs of a round that has at most
+    # every one of them unanswered
+    cover += balance * 4.0 * data.width * asking
     costs = (PENALTY[0], RELAXED_REPEAT if relax_repeats else PENALTY[1], *PENALTY[2:])
     # Sitting out round 1 costs twice as much as a later round (still less than a repeat): a
     # later round is prepared again with the community as it is then, and may place them
     # after all.
     early = [FIRST_ROUND_ASIDE if r == 0 else 1.0 for r in range(data.rounds)]
-    return np.array([*np.array(costs) * (4.0 * (top + cover + keep) + 1.0), *early])
+    return np.array([*np.array(costs) * (4.0 * (top + cover + keep) + 1.0), balance, *early])
 
 
-def _movable(pins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``movable[r, :nfree[r]]``: the members of round r who are not pinned."""
-    rounds, n = pins.shape
-    movable = np.zeros((rounds, n), dtype=np.int64)
-    nfree = np.zeros(rounds, dtype=np.int64)
-    for r in range(rounds):
-        free = np.flatnonzero(pins[r] < 0)
-        movable[r, :len(free)], nfree[r] = free, len(free)
-    return movable, nfree
-
-
-def _run_chains(starts: list[np.ndarray], states: list[tuple[Any, ...]], fixed: _Search,
-                seed: int | None, progress: Callable[[float], None] | None, *,
-                deadline: float) -> list[int]:
-    """Anneal every start in place, side by side; the steps each chain ran."""
-    runs = [(assign, state, None if seed is None else seed + 1 + k,
-             progress if k == 0 else None)
-            for k, (assign, state) in enumerate(zip(starts, states, strict=True))]
-    with ThreadPoolExecutor(max_workers=max(1, len(runs) - 1)) as pool:
-        # The first chain runs here, so progress is reported from the caller's thread.
-        others = [pool.submit(_chain, *run, fixed, deadline) for run in runs[1:]]
-        return [_chain(*runs[0], fixed, deadline), *(future.result() for future in others)]
-
-
-def _value(assign: np.ndarray, data: _Inputs, fixed: _Search) -> float:
+def _value(assign: np.ndarray, data: _Inputs, fixed: Search) -> float:
     """A chain's objective: utility and coverage less the rule breaks, plus members kept."""
     from graph.plan.kernel import score  # numba: loaded on first solve
     parts = score(assign, data.groups, data.w, data.hard, data.prior, *data.coverage,
                   data.topics, data.cols)
     penalties = fixed.penalties
-    return float(parts[0] + fixed.cover_weight * parts[1] - penalties[0] * parts[2]
+    return float(parts[0] + fixed.cover_weight * parts[1] - penalties[4] * parts[6]
+                 - penalties[0] * parts[2]
                  - penalties[1] * parts[3] - penalties[2] * parts[4]
                  - penalties[3] * parts[5] + fixed.keep * (assign == fixed.home).sum())
 
 
-def _plan(data: _Inputs, fixed: _Search, chains: list[np.ndarray], done: list[int],
+def _plan(data: _Inputs, fixed: Search, chains: list[np.ndarray], done: list[int],
           started: float) -> Plan:
     """The best chain's plan (the first on a tie), with its figures and breaks."""
     from graph.plan.kernel import score  # numba: loaded on first solve
@@ -325,72 +316,3 @@ def _plan(data: _Inputs, fixed: _Search, chains: list[np.ndarray], done: list[in
                 breaks(plan, hard=data.hard, prior=data.prior, cols=cols),
                 sum(done), time.perf_counter() - started, min(done) >= total + total // 10,
                 [[int(m) for m in np.flatnonzero(assign[r] < 0)] for r in range(data.rounds)])
-
-
-@dataclass(frozen=True)
-class _Search:
-    """What every chain of one search shares (read only)."""
-
-    pins: np.ndarray
-    lo: np.ndarray
-    hi: np.ndarray
-    w: np.ndarray
-    hard: np.ndarray
-    tp: np.ndarray
-    tt: np.ndarray
-    ts: np.ndarray
-    tc: np.ndarray
-    ret: np.ndarray
-    cols: np.ndarray
-    cover_weight: float
-    penalties: np.ndarray
-    movable: np.ndarray
-    nfree: np.ndarray
-    home: np.ndarray
-    keep: float
-    total: int
-    t0: float
-    directed: float
-    giver_ptr: np.ndarray
-    giver_idx: np.ndarray
-    aside: bool
-
-
-def _chain(assign: np.ndarray, state: tuple[Any, ...], seed: int | None,
-           progress: Callable[[float], None] | None, s: _Search, deadline: float) -> int:
-    """One annealing chain on ``assign`` (in place) in batches; returns the steps it ran. Once
-    the steps left cannot fit the time at the pace so far, the clock paces the schedule: the
-    chain skips ahead and ends with one cooled batch, rules strict (not hot where time ran out)."""
-    from graph.plan.kernel import anneal  # numba: loaded on first solve
-    last = s.total + s.total // 10  # a tenth more at temperature 0: a final descent
-    members, count, slot, sup, dn, ds, cnt, meets, deficit = state
-    stream = np.random.default_rng(seed)
-    value, position, ran, size = 0.0, 0, 0, min(FIRST_BATCH, last)
-    began = time.perf_counter()
-    span = max(deadline - began, 1e-9) * PACE_MARGIN
-    final, warm = False, (began, 0)
-    while position < last and not final:
-        now = time.perf_counter()
-        if ran:
-            if not warm[1]:  # the first batch also loads the compiled kernel: not a pace
-                warm = (now, ran)
-            pace = (ran - warm[1]) / (now - warm[0]) if ran > warm[1] else float("inf")
-            size = BATCH
-            if now >= deadline or now + (last - position) / pace > began + span:
-                size = int(min(BATCH, max(MIN_BATCH, pace * span / 20)))
-                clock = int(last * (now - began) / span)
-                position = max(position, min(clock, last - size))
-                final = now >= deadline or position >= last - size  # one cooled batch to end
-        batch = min(size, last - position)
-        value = float(anneal(assign, s.pins, s.lo, s.hi, members, count, slot, sup, dn, ds,
-                             cnt, meets, deficit, s.w, s.hard, s.tp, s.tt, s.ts,
-                             s.tc, s.ret, s.cols, s.cover_weight, s.penalties, s.movable,
-                             s.nfree, s.home, s.keep, value, position, batch, s.total, s.t0,
-                             s.t0 * 1e-3, int(stream.integers(2**31)), RAMP, s.directed,
-                             s.giver_ptr, s.giver_idx, s.aside))
-        position += batch
-        ran += batch
-        if progress is not None:
-            progress(min(1.0, position / last))
-    return ran
-

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from graph.errors import InfeasibleError
 from graph.plan import breaks, columns, greedy_plan, plan_circles
-from graph.plan.coverage import topic_givers, topic_lists
+from graph.plan.coverage import entry_kinds, topic_givers, topic_lists
 from graph.plan.kernel import anneal, build, score
 from graph.plan.rules import pair_matrix, pin_table
 from graph.plan.start import starting_plan
@@ -201,6 +201,7 @@ def test_the_compiled_steps_keep_their_sums_exact(seed: int, n: int, rounds: int
              for _ in range(n)]
     gives = [set(rng.choice(words, rng.integers(0, 4), replace=False)) for _ in range(n)]
     tp, tt, ts, tc, topics = topic_lists(n, needs, gives)
+    kind = entry_kinds(tp, ts, tc)
     ret = np.array([(1 - 0.25**k) / 0.75 for k in range(12)])
     cols = columns(rng.random((n, 40)) < 0.6)
     hard = pair_matrix(n, [tuple(rng.choice(n, 2, replace=False)) for _ in range(4)], "f")
@@ -211,13 +212,14 @@ def test_the_compiled_steps_keep_their_sums_exact(seed: int, n: int, rounds: int
     home = assign.copy()
     low = np.minimum(np.array([b[0] for b in bounds]), 2 if aside else 99)
     high = np.array([b[1] for b in bounds])
-    state = build(assign, groups, int(high.max()) + 1, int(topics), tp, tt, ts, tc, ret, cols,
+    state = build(assign, groups, int(high.max()) + 1, int(topics), tp, tt, kind, tc, ret, cols,
                   prior)
-    pen = np.array([50.0, 3.0, 7.0, float(rng.choice([4.0, -2.0]))])
+    pen = np.array([50.0, 3.0, 7.0, float(rng.choice([4.0, -2.0])), 0.4])
 
     def value(a: np.ndarray) -> float:
-        s = score(a, groups, w, hard, prior, tp, tt, ts, tc, ret, int(topics), cols)
-        return float(s[0] + 2.5 * s[1] - pen[0] * s[2] - pen[1] * s[3] - pen[2] * s[4]
+        s = score(a, groups, w, hard, prior, tp, tt, kind, tc, ret, int(topics), cols)
+        return float(s[0] + 2.5 * s[1] - pen[4] * s[6] - pen[0] * s[2] - pen[1] * s[3]
+                     - pen[2] * s[4]
                      - pen[3] * s[5] + 0.7 * (a == home).sum())
 
     before = value(assign)
@@ -227,11 +229,11 @@ def test_the_compiled_steps_keep_their_sums_exact(seed: int, n: int, rounds: int
         free = np.flatnonzero(pins[r] < 0)
         movable[r, :len(free)], nfree[r] = free, len(free)
     gp, gi = topic_givers(tp, tt, ts, int(topics))
-    tracked = anneal(assign, pins, low, high, *state, w, hard, tp, tt, ts, tc, ret, cols, 2.5,
+    tracked = anneal(assign, pins, low, high, *state, w, hard, tp, tt, kind, tc, ret, cols, 2.5,
                      pen, movable, nfree, home, 0.7, 0.0, 0, 5000, 5000, 5.0, 0.01, seed, 0.0,
                      0.5, gp, gi, aside)
     assert tracked == pytest.approx(value(assign) - before, rel=1e-9, abs=1e-6)
-    fresh = build(assign, groups, int(high.max()) + 1, int(topics), tp, tt, ts, tc, ret, cols,
+    fresh = build(assign, groups, int(high.max()) + 1, int(topics), tp, tt, kind, tc, ret, cols,
                   prior)
     for kept, recomputed in zip(state[3:], fresh[3:], strict=True):
         assert np.allclose(kept, recomputed)
@@ -241,6 +243,41 @@ def test_the_compiled_steps_keep_their_sums_exact(seed: int, n: int, rounds: int
         assert (sizes <= high).all()
         assert aside or (assign[r] >= 0).all()
     assert assign[0, 0] == 0 and assign[rounds - 1, 1] == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(2, 16), st.integers(1, 4))
+def test_the_balance_squares_each_rounds_unanswered_heaviest_needs(seed: int, n: int,
+                                                                     rounds: int) -> None:
+    """The score's balance part is Σ_r U_r², where U_r counts the members placed in round r
+    whose heaviest need (among topics someone gives; the first of its weight) nobody else in
+    their group gives: an answer lowers it most in the round that answers fewest."""
+    rng = np.random.default_rng(seed)
+    groups = max(1, n // 3)
+    words = list("abcde")
+    needs = [{str(t): float(rng.choice([1, 0.3, 0.09]))
+              for t in rng.choice(words, rng.integers(0, 4), replace=False)} for _ in range(n)]
+    gives = [{str(t) for t in rng.choice(words, rng.integers(0, 3), replace=False)}
+             for _ in range(n)]
+    assign = rng.integers(-1, groups, size=(rounds, n)).astype(np.int64)
+    tp, tt, ts, tc, topics = topic_lists(n, needs, gives)
+    ret = np.array([(1 - 0.25**k) / 0.75 for k in range(n + 2)])
+    parts = score(assign, groups, np.zeros((n, n)), pair_matrix(n, [], "f"),
+                  pair_matrix(n, [], "m").astype(np.int32), tp, tt, entry_kinds(tp, ts, tc), tc,
+                  ret, int(topics), np.ones((n, 1), dtype=np.uint8))
+    offered = set().union(*gives)
+    left = []
+    for r in range(rounds):
+        unanswered = 0
+        for i in range(n):
+            asked = {t: w for t, w in needs[i].items() if t in offered}
+            if assign[r, i] < 0 or not asked:
+                continue
+            heaviest = max(sorted(asked, key=repr), key=asked.__getitem__)
+            mates = [j for j in range(n) if j != i and assign[r, j] == assign[r, i]]
+            unanswered += not any(heaviest in gives[j] for j in mates)
+        left.append(unanswered)
+    assert parts[6] == sum(u * u for u in left)
 
 
 def test_breaks_name_every_broken_rule() -> None:
