@@ -16,7 +16,7 @@ from typing import Any, TypeVarTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Exists, Select, and_, bindparam, exists, select
+from sqlalchemy import Exists, Select, and_, bindparam, exists, func, inspect, select
 from sqlalchemy.orm import Session, scoped_session, selectinload
 
 from circles.database import keep_for_transaction, take_from_transaction
@@ -28,6 +28,7 @@ from circles.models import (
     CircleMember,
     CircleSession,
     SessionPhase,
+    SessionRole,
     SessionStage,
     User,
     as_utc,
@@ -102,8 +103,8 @@ def session_for_member(db: Session, user_id: int, session_id: object, *,
                          ).first()
     if row is None:
         raise NotFound("session")
-    session, phase, stage = row
-    _remember_active(db, session.id, phase, stage)
+    session, phase, stage, held = row
+    _remember_active(db, session.id, phase, stage, (user_id, held))
     return session
 
 
@@ -124,19 +125,29 @@ def read_with_login(db: Session, token_hash: str, session_id: object) -> bool:
                                               "session_id": session_id}).first()
     if row is None:
         return False
-    user, login, session, phase, stage = row
+    user, login, session, phase, stage, held = row
     logins.remember_read(db, token_hash, user, login)
-    keep_for_transaction(_real(db), _READ, user.id, session.id, session, phase, stage)
+    keep_for_transaction(_real(db), _READ, user.id, session.id, session, phase, stage, held)
     return True
 
 
 def _read_earlier(db: Session, user_id: int, session_id: int
-                  ) -> tuple[CircleSession, SessionPhase | None, SessionStage | None] | None:
+                  ) -> tuple[CircleSession, SessionPhase | None, SessionStage | None,
+                             str | None] | None:
     """The session row ``read_with_login`` read for this member in this transaction, once."""
     kept = take_from_transaction(_real(db), _READ)
     if kept is None or kept[:2] != (user_id, session_id):
         return None
-    return kept[2], kept[3], kept[4]
+    return kept[2], kept[3], kept[4], kept[5]
+
+
+def _caller_roles(member: Any) -> Any:
+    """The roles ``member`` (a bound id, or a column of the query) holds in the session, as
+    one space-separated string (NULL for none): read with the session, so a role holder's
+    change does not ask for the session's roles apart."""
+    return (select(func.aggregate_strings(SessionRole.role, " "))
+            .where(SessionRole.session_id == CircleSession.id, SessionRole.user_id == member)
+            .scalar_subquery())
 
 
 def _membership(member: Any) -> Exists:
@@ -147,11 +158,11 @@ def _membership(member: Any) -> Exists:
 
 
 @functools.cache
-def _session_query(lock: bool) -> Select[CircleSession, SessionPhase, SessionStage]:
+def _session_query(lock: bool) -> Select[CircleSession, SessionPhase, SessionStage, str | None]:
     """``session_for_member``'s query, built once: building it and working out its cache key
     took half of its time (it runs on every live event)."""
     query = _with_active_stage(
-        select(CircleSession, SessionPhase, SessionStage)
+        select(CircleSession, SessionPhase, SessionStage, _caller_roles(bindparam("user_id")))
         .where(CircleSession.id == bindparam("session_id"), _membership(bindparam("user_id"))))
     if lock:
         query = query.with_for_update(of=CircleSession)
@@ -163,7 +174,7 @@ def _login_session_query() -> Select[Any]:
     """``read_with_login``'s query, built once: the login's query joined to the session of
     ``session_for_member``'s (an inner join, so ``FOR UPDATE OF`` is allowed on it)."""
     return _with_active_stage(
-        logins.login_select(CircleSession, SessionPhase, SessionStage)
+        logins.login_select(CircleSession, SessionPhase, SessionStage, _caller_roles(User.id))
         .join(CircleSession, and_(CircleSession.id == bindparam("session_id"),
                                   _membership(User.id)))
     ).with_for_update(of=CircleSession).execution_options(populate_existing=True)
@@ -187,16 +198,18 @@ def _real(db: Session) -> Session:
 
 
 def _remember_active(db: Session, session_id: int, phase: SessionPhase | None,
-                    stage: SessionStage | None) -> None:
-    """Keep the active phase and its active stage read with the session, for this
-    transaction only."""
+                     stage: SessionStage | None, held: tuple[int, str | None]) -> None:
+    """Keep the active phase and its active stage read with the session, and the roles its
+    reader holds (``held``: their id and ``_caller_roles``), for this transaction only."""
     db = _real(db)
     known = db.info.get(_ACTIVE_PHASE)
     transaction = db.get_transaction()
     if known is None or known[0] is not transaction:
-        by_session: dict[int, tuple[SessionPhase | None, SessionStage | None]] = {}
-        known = db.info[_ACTIVE_PHASE] = (transaction, by_session)
+        stages: dict[int, tuple[SessionPhase | None, SessionStage | None]] = {}
+        roles: dict[tuple[int, int], frozenset[str]] = {}
+        known = db.info[_ACTIVE_PHASE] = (transaction, stages, roles)
     known[1][session_id] = (phase, stage)
+    known[2][session_id, held[0]] = frozenset((held[1] or "").split())
 
 
 def _remembered(db: Session, session_id: int
@@ -240,10 +253,23 @@ def holder(session: CircleSession, role: str) -> int | None:
     return next((r.user_id for r in session.roles if r.role == role), None)
 
 
+def _held(session: CircleSession, user_id: int) -> frozenset[str]:
+    """The roles ``user_id`` holds in the session: as read with it in this transaction while
+    nothing has loaded (and so perhaps changed) the session's roles since, else from them."""
+    state = inspect(session)
+    if "roles" in state.unloaded and state.session is not None:
+        known = state.session.info.get(_ACTIVE_PHASE)
+        if known is not None and known[0] is state.session.get_transaction():
+            remembered: frozenset[str] | None = known[2].get((session.id, user_id))
+            if remembered is not None:
+                return remembered
+    return frozenset(r.role for r in session.roles if r.user_id == user_id)
+
+
 def require_role(session: CircleSession, user_id: int, roles: tuple[str, ...],
                  action: str) -> None:
     """Refuse ``action`` unless ``user_id`` holds one of ``roles`` in this session."""
-    if any(holder(session, role) == user_id for role in roles):
+    if _held(session, user_id) & set(roles):
         return
     who = either([str(ROLE_NAMES[role]) for role in roles])
     raise Conflict(_("Only %(who)s can %(action)s.", who=who, action=action))

@@ -216,3 +216,26 @@ def test_feedback_checks_membership_presence_and_an_earlier_one_in_one_query(
         assert kinds(sent)[2:] == ["SELECT", *writes, "COMMIT"], kinds(sent)
     refused = call(sockets["ben"], "live:feedback", {**given, "receiver_id": room.ben})
     assert refused["ok"] is False and refused["field"] == "receiver_id"
+
+
+@pytest.mark.parametrize(("who", "event_name", "fields", "refusal"), [
+    ("ben", "live:timer", {"action": "start", "minutes": 3}, None),  # the timekeeper
+    ("ada", "live:timer", {"action": "start", "minutes": 3}, None),  # the facilitator
+    ("ada", "live:prompt", {"prompt": "What is on your mind?"}, None),
+    ("cy", "live:timer", {"action": "start", "minutes": 3},
+     "Only the timekeeper or the facilitator can run the timer."),
+    ("ben", "live:prompt", {"prompt": "Mine now"},
+     "Only the facilitator can change the check-in prompt."),
+])
+def test_a_role_holders_change_reads_their_roles_with_the_login_and_the_session(
+        app: Flask, backend: str, room: Room, sockets: dict[str, SocketIOTestClient],
+        who: str, event_name: str, fields: dict[str, Any], refusal: str | None) -> None:
+    sid = {"session_id": room.session_id}
+    assert call(sockets["ada"], "live:start", sid)["ok"] is True
+    with counted(app) as sent:
+        ack = call(sockets[who], event_name, {**sid, **fields, "op_id": "r-1"})
+    assert ack["ok"] is (refusal is None) and ack.get("error") == refusal, ack
+    # The login with the session, which also says which roles the member holds: no read of
+    # the session's roles apart.
+    assert reads_login_and_session(sent[1]) and "session_role" in sent[1], sent[1]
+    assert not any("session_role" in s for s in sent[2:]), kinds(sent)
