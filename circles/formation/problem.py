@@ -3,6 +3,7 @@ solution, the rule breaks it names, the circle sizes a cohort allows, and the ti
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,21 +20,24 @@ MIN_SECONDS, MAX_SECONDS = 10.0, 30.0
 
 
 #: Steps of a first plan: per member and round, and at most ``steps_per_second(n)`` for each
-#: second of ``BUDGET_SHARE`` of the time cap — a count, not a time, so a seed gives one plan:
-#: with the final descent (a tenth more steps) the search ends at about 83 % of its cap on the
-#: project's machine, short of the 90 % past which the clock would pace it (graph.plan).
+#: second of ``BUDGET_SHARE`` of the time cap — a count, not a time, so a seed gives one plan.
+#: The steps before the rules' ramp ends run at about ``steps_per_second``, those after it up
+#: to twice as fast (graph.plan.chains), so with the final descent (a tenth more steps) the
+#: search ends at 60–90 % of its cap on the project's machine, short of the 90 % past which
+#: the clock would pace it.
 STEPS_PER_MEMBER = 50_000
 BUDGET_SHARE = 0.75
 
 
 def steps_per_second(members: int) -> int:
-    """Steps a chain makes per second on the project's machine, slower as the pair matrix
-    outgrows the caches.
+    """Steps a chain makes per second on the project's machine before the rules' ramp ends
+    (on a slow day for it: a pure-Python calibration of 0.34 s, ``bench.machine``), slower as
+    the pair matrix outgrows the caches.
 
     >>> steps_per_second(60), steps_per_second(2000)
-    (886500, 450000)
+    (752000, 400000)
     """
-    return int(900_000 * max(0.5, 1 - members / 4000))
+    return int(800_000 * max(0.5, 1 - members / 1000))
 
 
 #: Kept with the run (``figures["set_aside"]``) in every language (``circles.kept``); its
@@ -50,13 +54,15 @@ RULE_WORDS = {
 
 
 def time_cap(members: int) -> float:
-    """Seconds a plan for ``members`` may take at most.
+    """Seconds a plan for ``members`` may take at most: it grows fastest among mid-sized
+    cohorts, whose chains step slower than a small one's and still need about as many steps
+    per member.
 
-    >>> time_cap(60), time_cap(2000), time_cap(5000)
-    (10.0, 30.0, 30.0)
+    >>> time_cap(60), time_cap(150), time_cap(400), time_cap(2000), time_cap(5000)
+    (10.0, 14.3, 18.4, 30.0, 30.0)
     """
-    share = (members - 60) / (2000 - 60)
-    return round(min(MAX_SECONDS, max(MIN_SECONDS, MIN_SECONDS + share * 20.0)), 1)
+    share = min(1.0, max(0.0, (members - 60) / (2000 - 60)))
+    return round(MIN_SECONDS + math.sqrt(share) * (MAX_SECONDS - MIN_SECONDS), 1)
 
 
 def bounds_for(n: int, min_size: int, max_size: int, rounds: int = 1,
