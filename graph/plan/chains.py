@@ -115,7 +115,7 @@ def chain(assign: np.ndarray, state: tuple[Any, ...], seed: int | None,
           progress: Callable[[float], None] | None, s: Search, deadline: float) -> int:
     """One annealing chain on ``assign`` (in place), in batches.
 
-    Once the steps left cannot fit the time at the pace so far, the clock paces the schedule:
+    Once the steps left cannot fit the time (``Pacer``), the clock paces the schedule:
     the chain skips ahead and ends with one cooled batch, rules strict (not hot where time
     ran out).
 
@@ -136,11 +136,11 @@ def chain(assign: np.ndarray, state: tuple[Any, ...], seed: int | None,
     members, count, slot, sup, need, left, cnt, meets, deficit = state
     stream = np.random.default_rng(seed)
     value, position, size = 0.0, 0, min(FIRST_BATCH, last)
-    clock = Pacer(time.perf_counter(), deadline, int(RAMP * s.total), last)
+    pacer = Pacer(time.perf_counter(), deadline, int(RAMP * s.total), last)
     final = False
     while position < last and not final:
-        if clock.ran:
-            size, position, final = clock.pace(time.perf_counter(), position)
+        if pacer.ran:
+            size, position, final = pacer.pace(time.perf_counter(), position)
         batch = min(size, last - position)
         value = float(anneal(assign, s.pins, s.lo, s.hi, members, count, slot, sup, need,
                              left, cnt, meets, deficit, s.w, s.hard, s.tp, s.tt, s.kind, s.tc,
@@ -148,10 +148,10 @@ def chain(assign: np.ndarray, state: tuple[Any, ...], seed: int | None,
                              s.t0 * 1e-3, int(stream.integers(2**31)), RAMP, s.directed,
                              s.giver_ptr, s.giver_idx, s.aside))
         position += batch
-        clock.ran += batch
+        pacer.ran += batch
         if progress is not None:
             progress(min(1.0, position / last))
-    return clock.ran
+    return pacer.ran
 
 
 class Pacer:
@@ -197,9 +197,10 @@ class Pacer:
             self.cold = (now, self.ran)
         mark = self.cold if self.cold is not None and self.ran > self.cold[1] else self.warm
         rate = (self.ran - mark[1]) / (now - mark[0]) if self.ran > mark[1] else float("inf")
-        hot = 0 if mark is self.cold else max(0, self.ramp_end - position)
-        left = hot / rate + (self.last - position - hot) / (
-            rate if mark is self.cold else rate * COLD_PACE)
+        measured_cold = mark is self.cold
+        hot = 0 if measured_cold else max(0, self.ramp_end - position)
+        cold_rate = rate if measured_cold else rate * COLD_PACE
+        left = hot / rate + (self.last - position - hot) / cold_rate
         early = now - self.began < FIRST_LOOK * self.span
         if now < self.deadline and (early or now + left <= self.began + self.span):
             return BATCH, position, False
