@@ -31,8 +31,20 @@ from graph.plan import breaks, columns, greedy_plan, plan_circles
 KEEP_SHARE = {"edit": 0.2, "prepare": 10.0}
 
 
-#: Steps (per member and round) when re-optimising around an edit: a second or two at most.
-EDIT_STEPS = 600
+#: Steps (per member and round) when re-optimising around an edit, and at most
+#: ``EDIT_MAX_STEPS`` in all: a second or two at most on the project's machine (at 400 members
+#: and 3 rounds, 600 per member and round took 1.7–2.4 s an edit; 375 took 1.3–1.7 s with the
+#: same edits kept and 0.003 less coverage — docs/benchmarks.md).
+EDIT_STEPS, EDIT_MAX_STEPS = 600, 450_000
+
+
+def edit_steps(members: int, rounds: int) -> int:
+    """Steps of the search that re-optimises a plan around an edit.
+
+    >>> edit_steps(60, 3), edit_steps(400, 3), edit_steps(2000, 1)
+    (108000, 450000, 450000)
+    """
+    return min(EDIT_STEPS * members * rounds, EDIT_MAX_STEPS)
 
 #: Weight of the balance between rounds, as a share of the coverage weight: each round costs
 #: it × (top questions nobody in their circle answers)² / (members asking), so a top question
@@ -82,7 +94,7 @@ def solve(problem: Problem, rounds: int, *, first_round: int = 1, initial: Round
     keep = (KEEP_SHARE.get(editing, 1.0) * typical_share(inputs["weights"], inputs["bounds"])
             if initial else 0.0)
     cap = time_limit or time_cap(n)
-    steps = EDIT_STEPS * n * rounds if editing else min(
+    steps = edit_steps(n, rounds) if editing else min(
         STEPS_PER_MEMBER * n * rounds, int(steps_per_second(n) * cap * BUDGET_SHARE))
     plan = plan_circles(**inputs, rounds=rounds, pinned=pins, initial=start, keep=keep,
                         set_aside=problem.params["min_size"],
