@@ -71,6 +71,7 @@ class HeartbeatRedisManager(socketio.RedisManager):
         self._start_lock = threading.Lock()
         self._probe: redis.Redis | None = None
         self._listening: Any = None  # the pubsub the listener reads, whatever self.pubsub is
+        self._subscribed: float | None = None  # when the listener last subscribed
         self._kicked: float | None = None
         self._closed = threading.Event()
 
@@ -115,11 +116,15 @@ class HeartbeatRedisManager(socketio.RedisManager):
         """Close the listener's subscription when no heartbeat came through it for twice
         the time that makes ``/health`` degraded (and at least ``RESUBSCRIBE_MAX``: a
         subscription that is only slow keeps what it is delivering), at most once per that
-        time plus ``RESUBSCRIBE_MAX``; the listener then subscribes again. Returns whether
-        it did."""
+        time plus ``RESUBSCRIBE_MAX``; the listener then subscribes again. A subscription
+        made since is given that long to hear its first heartbeat: the silence before it
+        (Redis down, say) is not its own, and closing it would lose the broadcasts of the
+        moment it takes to subscribe again. Returns whether it did."""
         silent_for = self.state().silent_for
         deaf_after = max(2 * STALE_AFTER * self.interval, RESUBSCRIBE_MAX)
         now = time.monotonic()
+        if self._subscribed is not None and silent_for is not None:
+            silent_for = min(silent_for, now - self._subscribed)
         if silent_for is None or silent_for <= deaf_after or (
                 self._kicked is not None and now - self._kicked < deaf_after + RESUBSCRIBE_MAX):
             return False
@@ -153,6 +158,7 @@ class HeartbeatRedisManager(socketio.RedisManager):
                 pubsub: Any = self.pubsub
                 self._listening = pubsub
                 pubsub.subscribe(self.channel)
+                self._subscribed = time.monotonic()
                 pause = 0.25
                 yield from pubsub.listen()
                 problem = "the subscription ended"

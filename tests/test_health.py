@@ -192,6 +192,24 @@ def deaf_then_hearing(manager: HeartbeatRedisManager, seconds: float) -> None:
           seconds, f"still deaf after {seconds} s: {manager.state()}")
 
 
+def test_a_fresh_subscription_is_not_closed_for_the_silence_before_it() -> None:
+    """Redis was down for longer than the time that makes a subscription count as deaf; the
+    listener has just subscribed again, and no heartbeat has come through yet. The beating
+    thread leaves the new subscription alone (closing it lost the broadcasts of the moment
+    it took to subscribe again: a two-process test saw it under load); one that stays silent
+    for that long is closed as before. No Redis is needed: nothing connects."""
+    manager = HeartbeatRedisManager("redis://127.0.0.1:9/0", channel="circles-test",
+                                    interval=0.3)
+    socketio.Server(client_manager=manager, async_mode="threading",
+                    logger=logging.getLogger("circles.test.heartbeat"))
+    now = time.monotonic()
+    manager._started, manager._received = now - 60.0, now - 10.0  # the outage's silence
+    manager._subscribed = now - 0.5
+    assert not manager.resubscribe_if_deaf()
+    manager._subscribed = now - 10.0  # subscribed long ago and still deaf
+    assert manager.resubscribe_if_deaf()
+
+
 @pytest.mark.redis
 def test_a_subscription_that_hears_nothing_is_renewed_by_the_heartbeat(
         caplog: pytest.LogCaptureFixture) -> None:
