@@ -129,7 +129,7 @@ class HeartbeatRedisManager(socketio.RedisManager):
                 self._kicked is not None and now - self._kicked < deaf_after + RESUBSCRIBE_MAX):
             return False
         self._kicked = now
-        self._get_logger().warning("No heartbeat heard through the message queue for %.1f s: "
+        self._get_logger().error("No heartbeat heard through the message queue for %.1f s: "
                                    "subscribing to it again", silent_for)
         connection = getattr(self._listening, "connection", None)
         if connection is not None:
