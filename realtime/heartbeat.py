@@ -130,7 +130,7 @@ class HeartbeatRedisManager(socketio.RedisManager):
             return False
         self._kicked = now
         self._get_logger().error("No heartbeat heard through the message queue for %.1f s: "
-                                   "subscribing to it again", silent_for)
+                                 "subscribing to it again", silent_for)
         connection = getattr(self._listening, "connection", None)
         if connection is not None:
             connection.disconnect()  # the listener's blocked read fails, and it retries
