@@ -46,6 +46,7 @@ def edit_steps(members: int, rounds: int) -> int:
     """
     return min(EDIT_STEPS * members * rounds, EDIT_MAX_STEPS)
 
+
 #: Weight of the balance between rounds, as a share of the coverage weight: each round costs
 #: it × (top questions nobody in their circle answers)² / (members asking), so a top question
 #: answered in the round that answers fewest is worth more than one in a round that answers
