@@ -87,7 +87,7 @@ def sample(process: subprocess.Popen[bytes], every: float) -> Counter[str]:
     """CPU seconds by kind of process until ``process`` ends."""
     first: dict[str, tuple[str, float]] = {}  # pid -> (kind, CPU when first seen)
     last: dict[str, float] = {}
-    started = True
+    first_pass = True
     while True:
         for pid in filter(str.isdigit, os.listdir("/proc")):
             cpu = _cpu(pid)
@@ -98,9 +98,9 @@ def sample(process: subprocess.Popen[bytes], every: float) -> Counter[str]:
                 if line is None or not line.strip():
                     continue  # a kernel thread, or gone
                 # Running before the command: only what it uses from now on counts.
-                first[pid] = (kind(line), cpu if started else 0.0)
+                first[pid] = (kind(line), cpu if first_pass else 0.0)
             last[pid] = cpu
-        started = False
+        first_pass = False
         if process.poll() is not None:
             break
         time.sleep(every)

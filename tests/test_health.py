@@ -253,21 +253,23 @@ def test_a_broadcast_to_a_redis_that_stopped_answering_fails_in_time_and_is_sent
     proxy = StallingProxy(REDIS_URL)
     marker = f"room-{secrets.token_hex(6)}"
     with beating_through(proxy) as manager:
-        watcher = redis.Redis.from_url(REDIS_URL).pubsub(ignore_subscribe_messages=True)
-        watcher.subscribe(manager.channel)
-        proxy.hold_first(marker.encode())
-        proxy.stall_everything()
-        sent = threading.Event()
+        # Subscribed straight to Redis, not through the proxy: it sees what Redis received.
+        with contextlib.closing(redis.Redis.from_url(REDIS_URL).pubsub(
+                ignore_subscribe_messages=True)) as watcher:
+            watcher.subscribe(manager.channel)
+            proxy.hold_first(marker.encode())
+            proxy.stall_everything()
+            sent = threading.Event()
 
-        def broadcast() -> None:
-            manager.emit("live:change", {"seq": 1}, namespace="/", room=marker)
-            sent.set()
+            def broadcast() -> None:
+                manager.emit("live:change", {"seq": 1}, namespace="/", room=marker)
+                sent.set()
 
-        threading.Thread(target=broadcast, daemon=True).start()
-        assert sent.wait(5), "a broadcast still waits for a Redis that stopped answering"
-        assert "Cannot publish to redis" in caplog.text
-        until(lambda: reached(watcher, marker), 5, "the broadcast sent again never reached Redis")
-        watcher.close()
+            threading.Thread(target=broadcast, daemon=True).start()
+            assert sent.wait(5), "a broadcast still waits for a Redis that stopped answering"
+            assert "Cannot publish to redis" in caplog.text
+            until(lambda: reached(watcher, marker), 5,
+                  "the broadcast sent again never reached Redis")
         deaf_then_hearing(manager, 8)
 
 
