@@ -58,6 +58,9 @@ class ServerProcess:
         self.id: str | None = None
         self.host = f"{socket.gethostname()} pid {os.getpid()}"
         self._lock = threading.Lock()
+        #: A beat and a clean exit never interleave: a beat that found the row gone because
+        #: the exit had just removed it would register it again and take itself for swept.
+        self._beat_lock = threading.Lock()
         self._stopped = threading.Event()
         #: Set when a graceful shutdown begins: new connections are refused from then on.
         self.draining = threading.Event()
@@ -99,13 +102,19 @@ class ServerProcess:
         """Renew this process's row, then sweep the dead (in an app context).
 
         No sweep follows a beat that failed: after a database outage every process's beat is
-        late, and each first gets one interval to renew its row.
+        late, and each first gets one interval to renew its row. After ``stop`` a beat does
+        nothing.
         """
         assert self.id is not None
+        with self._beat_lock:
+            if not self._stopped.is_set():
+                self._beat(self.id)
+
+    def _beat(self, process_id: str) -> None:
         try:
-            alive = processes.beat(db(), self.id)
+            alive = processes.beat(db(), process_id)
             if not alive:
-                processes.register(db(), self.id, self.host)
+                processes.register(db(), process_id, self.host)
             orm.session.commit()
         except SQLAlchemyError:
             orm.session.rollback()
@@ -121,9 +130,15 @@ class ServerProcess:
         """Another process took this one for dead (it missed its beats), so the presence of
         its connections may be gone: they reconnect and join again."""
         self.app.logger.warning("live_process_swept_alive %s: reconnecting its sockets", self.id)
-        server = self.socketio.server
-        for sid, _eio in list(server.manager.get_participants("/", None)):
-            server.disconnect(sid, namespace="/", ignore_queue=True)
+        self.close_transports()
+
+    def close_transports(self) -> None:
+        """Close every socket's transport without a Socket.IO goodbye. A client that hears
+        the server say goodbye (a disconnect packet) does not reconnect, by the Socket.IO
+        protocol; one whose connection is cut does, and joins again."""
+        for sock in list(self.socketio.server.eio.sockets.values()):
+            if not sock.closed:
+                sock.close(wait=False, abort=True)
 
     def sweep(self) -> int:
         """Delete processes silent for ``STALE_BEATS`` beats and drop every connection no live
@@ -144,7 +159,7 @@ class ServerProcess:
         if self.id is None or self._stopped.is_set():
             return
         self._stopped.set()
-        with self.app.app_context():
+        with self._beat_lock, self.app.app_context():
             try:
                 processes.unregister(db(), self.id)
                 orm.session.commit()
@@ -167,11 +182,8 @@ class ServerProcess:
         handshake was already under way when the drain began is closed on a later pass."""
         self.draining.set()
         self.stop()
-        eio = self.socketio.server.eio
         for _pass in range(DRAIN_PASSES):
-            for sock in list(eio.sockets.values()):
-                if not sock.closed:
-                    sock.close(wait=False, abort=True)
+            self.close_transports()
             self.socketio.sleep(DRAIN_PASS_SECONDS)
         self.app.logger.info("live_process_drained %s", self.id)
 

@@ -36,7 +36,7 @@ from circles.models import (
 from realtime import processes
 from tests.live.test_live_handlers import call, received, socket_for
 from tests.support.asyncio_thread import run_async
-from tests.support.live import MACHINE_SPEED_ENV, ServerFactory
+from tests.support.live import MACHINE_SPEED_ENV, ServerFactory, app_on
 from tests.support.live_room import NAMES, Room, build_room
 from tests.support.live_swarm import Room as SwarmRoom
 
@@ -206,8 +206,9 @@ def test_a_beat_renews_this_process_and_sweeps_a_dead_one_through_the_log(
                        "change": logged.change}
 
 
-def test_a_process_taken_for_dead_registers_again_and_its_sockets_rejoin(
-        app: Flask, room: Room) -> None:
+def test_a_process_taken_for_dead_registers_again(app: Flask, room: Room) -> None:
+    """Its sockets are cut so that their clients come back by themselves: see
+    ``test_a_process_taken_for_dead_has_its_members_rejoin_on_their_own`` (real clients)."""
     ada = socket_for(app, room.ada)
     assert call(ada, "live:join", {"session_id": room.session_id})["ok"] is True
     process = app.extensions[processes.EXTENSION]
@@ -217,8 +218,18 @@ def test_a_process_taken_for_dead_registers_again_and_its_sockets_rejoin(
         db.commit()
         process.beat()
         assert db.get(LiveProcess, process.id) is not None
-        assert db.scalar(select(func.count(Presence.id))) == 0
-    assert not ada.is_connected()  # its client reconnects and joins again
+
+
+def test_a_beat_after_a_clean_exit_does_nothing(app: Flask, room: Room) -> None:
+    """A beat under way while SIGTERM's drain removes the row must not register the process
+    again, nor take it for swept and cut its members' sockets a second time."""
+    ada = socket_for(app, room.ada)
+    assert call(ada, "live:join", {"session_id": room.session_id})["ok"] is True
+    process = app.extensions[processes.EXTENSION]
+    process.stop()
+    with app.app_context():
+        process.beat()
+        assert orm.session.get(LiveProcess, process.id) is None
 
 
 def test_a_clean_exit_drops_this_processs_connections_at_once(app: Flask, room: Room) -> None:
@@ -344,6 +355,49 @@ def test_kill_9_mid_session_loses_nothing_acknowledged(
         assert f"live_process_dead {dead}" in server.log()
 
     run_async(scenario())
+
+
+@pytest.mark.live
+def test_a_process_taken_for_dead_has_its_members_rejoin_on_their_own(
+        live_server_factory: ServerFactory) -> None:
+    """Another process sweeps this one while it is alive (it missed its beats: a database
+    stall). Its next beat registers it again and cuts its sockets without a Socket.IO goodbye,
+    so each member's client reconnects by itself, joins again and catches up with nothing
+    lost; a goodbye would have left them all offline for good."""
+    server = live_server_factory(**CRASH_ENV)
+    room = SwarmRoom({name: server for name in NAMES})
+
+    def sweep_as_another_process(process_id: str) -> None:
+        with app_on(room.db_url) as app, app.app_context():
+            live_processes.unregister(orm.session(), process_id)
+            orm.session.commit()
+            for session_id in live_processes.orphaned_sessions(orm.session()):
+                processes.drop_orphans(session_id, grace=0.0)
+
+    async def scenario() -> None:
+        await room.connect()
+        try:
+            await room.change("ada", "live:start")
+            await room.change("ben", "live:contribute", kind="checkin", text="before the sweep")
+            [process] = room.processes()
+            stop = asyncio.Event()
+            writer = asyncio.ensure_future(keep_contributing(room, "cy", stop))
+            await asyncio.to_thread(sweep_as_another_process, process)
+            await room.until(lambda: all(c.joins == 2 for c in room.clients.values()),
+                             "rejoined on their own")
+            stop.set()
+            texts = await writer
+            assert room.processes() == {process}  # registered again, under the same id
+            await room.until(lambda: room.connection_processes() == [process] * len(NAMES),
+                             "one connection per member again")
+            await room.until(room.caught_up, "caught up after the sweep")
+            room.assert_every_view_is_the_log()
+            stored = room.query(lambda db: list(db.scalars(select(Contribution.text))))
+            assert sorted(t for t in stored if t in texts) == sorted(texts)  # each once
+        finally:
+            await room.close()
+    run_async(scenario())
+    assert "live_process_swept_alive" in server.log()
 
 
 # --- gunicorn, as the README deploys it ------------------------------------------------------
