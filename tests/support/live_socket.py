@@ -15,6 +15,7 @@ import engineio
 import requests
 import socketio
 import websocket
+from engineio import packet, payload
 
 from tests.support import contract
 from tests.support.live import LiveServer, LiveSession
@@ -25,7 +26,7 @@ CLOSE_WAIT = 3.0
 
 
 class QuickCloseEngineIO(engineio.Client):
-    """python-engineio's client whose websocket close ends as soon as the close handshake has.
+    """python-engineio's client whose close ends as soon as the server has it.
 
     python-engineio closes with websocket-client's ``close()``, which waits for the server's
     close frame on the calling thread; but the engine's reader thread is the one that
@@ -38,6 +39,16 @@ class QuickCloseEngineIO(engineio.Client):
         ws = getattr(self, "ws", None)
         if self.current_transport == "websocket" and ws is not None:
             ws.close = functools.partial(self._close_websocket, ws)
+        elif self.current_transport == "polling" and self.state == "connected" and not abort:
+            # python-engineio's writer thread looks at the state only between two sends: a
+            # disconnect just after a send (an ack's POST) ended it without sending the
+            # goodbye, and the close then waited for the pending long-poll, which the server
+            # ends only at its next ping (25 s). The goodbye goes out here, in this thread;
+            # the server's answer ends the long-poll, and the threads end by themselves.
+            self._send_request("POST", self.base_url, headers={"Content-Type": "text/plain"},
+                               body=payload.Payload(packets=[packet.Packet(packet.CLOSE)])
+                               .encode(), timeout=CLOSE_WAIT)
+            abort = True
         super().disconnect(abort=abort, reason=reason)
 
     def _close_websocket(self, ws: Any, *args: Any, **kwargs: Any) -> None:
