@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -83,8 +84,10 @@ def _command_line(pid: str) -> str | None:
         return None
 
 
-def sample(process: subprocess.Popen[bytes], every: float) -> Counter[str]:
-    """CPU seconds by kind of process until ``process`` ends."""
+def sample(process: subprocess.Popen[bytes], every: float,
+           classify: Callable[[str], str] = kind) -> Counter[str]:
+    """CPU seconds by kind of process (``classify`` of its command line) until ``process``
+    ends."""
     first: dict[str, tuple[str, float]] = {}  # pid -> (kind, CPU when first seen)
     last: dict[str, float] = {}
     first_pass = True
@@ -98,7 +101,7 @@ def sample(process: subprocess.Popen[bytes], every: float) -> Counter[str]:
                 if line is None or not line.strip():
                     continue  # a kernel thread, or gone
                 # Running before the command: only what it uses from now on counts.
-                first[pid] = (kind(line), cpu if first_pass else 0.0)
+                first[pid] = (classify(line), cpu if first_pass else 0.0)
             last[pid] = cpu
         first_pass = False
         if process.poll() is not None:
