@@ -232,6 +232,44 @@ def test_a_beat_after_a_clean_exit_does_nothing(app: Flask, room: Room) -> None:
         assert orm.session.get(LiveProcess, process.id) is None
 
 
+def test_a_clean_exit_waits_for_a_beat_under_way(app: Flask, room: Room,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM's drain arrives while a beat is between its start and its UPDATE: the exit
+    waits for the beat, then removes the row; the beat never finds the row gone (and so
+    never registers the process again)."""
+    ada = socket_for(app, room.ada)
+    assert call(ada, "live:join", {"session_id": room.session_id})["ok"] is True
+    process = app.extensions[processes.EXTENSION]
+    inside, release = threading.Event(), threading.Event()
+    renew = live_processes.beat
+
+    def held_beat(db: Session, process_id: str) -> bool:
+        inside.set()
+        release.wait(10)
+        return renew(db, process_id)
+
+    monkeypatch.setattr(live_processes, "beat", held_beat)
+
+    def beat() -> None:
+        with app.app_context():
+            try:
+                process.beat()
+            finally:
+                orm.session.remove()
+
+    beating, _ = in_thread(beat)
+    assert inside.wait(10)
+    stopping, _ = in_thread(process.stop)
+    stopping.join(0.5)
+    waited = stopping.is_alive()
+    release.set()
+    beating.join(10)
+    stopping.join(10)
+    assert waited, "the exit went ahead of the beat under way"
+    with app.app_context():
+        assert orm.session.get(LiveProcess, process.id) is None
+
+
 def test_a_clean_exit_drops_this_processs_connections_at_once(app: Flask, room: Room) -> None:
     ada, ben = socket_for(app, room.ada), socket_for(app, room.ben)
     for socket in (ada, ben):
